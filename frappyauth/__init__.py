@@ -1,0 +1,11 @@
+"""frappyauth: user management and authentication for Flask, over MongoDB or memory."""
+from frappyauth.errors import (AuthenticationError, BadRequestError, DuplicateUsernameError, FrappyAuthError,
+                               PermissionDeniedError, StoreUnavailableError)
+from frappyauth.models import FailedLogins, Session, User, username_key
+from frappyauth.protocols import TokenStore, UserStore
+
+__all__ = [
+    "AuthenticationError", "BadRequestError", "DuplicateUsernameError", "FailedLogins", "FrappyAuthError",
+    "PermissionDeniedError", "Session", "StoreUnavailableError", "TokenStore", "User", "UserStore",
+    "username_key",
+]

@@ -1,0 +1,75 @@
+"""The core's errors: one root, each subclass with a fixed HTTP status and a stable machine code.
+
+Programmer mistakes (bad options, a missing `register_endpoints`) raise `ValueError`/`RuntimeError`
+instead; these errors describe something a client or a backend did, and the HTTP layer renders them.
+Messages never contain a password, token, key or hash.
+"""
+from __future__ import annotations
+
+
+class FrappyAuthError(Exception):
+    """Root of every error the HTTP layer turns into a JSON answer."""
+
+    status: int = 500
+    code: str = "internal_error"
+    message: str = "The server could not complete the request."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+
+
+class BadRequestError(FrappyAuthError):
+    status, code, message = 400, "bad_request", "The request is malformed."
+
+
+class AuthenticationError(FrappyAuthError):
+    status, code, message = 401, "unauthenticated", "Valid credentials are required."
+
+
+class InvalidCredentialsError(AuthenticationError):
+    code, message = "invalid_credentials", "Username or password is wrong."
+
+
+class PermissionDeniedError(FrappyAuthError):
+    status, code, message = 403, "forbidden", "You are not allowed to do this."
+
+
+class NotFoundError(FrappyAuthError):
+    status, code, message = 404, "not_found", "Nothing is here."
+
+
+class UserNotFoundError(NotFoundError):
+    code, message = "user_not_found", "No such user."
+
+
+class ConflictError(FrappyAuthError):
+    status, code, message = 409, "conflict", "The request conflicts with the current state."
+
+
+class DuplicateUsernameError(ConflictError):
+    """Raised by a store's `create` when the username's key is taken."""
+
+    code, message = "username_taken", "That username is already taken."
+
+
+class LastAdminError(ConflictError):
+    code, message = "last_admin", "The last administrator cannot be removed or demoted."
+
+
+class RetryLaterError(FrappyAuthError):
+    """An error whose answer carries `Retry-After`."""
+
+    def __init__(self, message: str | None = None, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+class TooManyAttemptsError(RetryLaterError):
+    status, code, message = 429, "too_many_attempts", "Too many failed logins; try again later."
+
+
+class StoreUnavailableError(RetryLaterError):
+    """Raised by a store that cannot reach its database; nothing was written."""
+
+    status, code, message = 503, "store_unavailable", "The user store is unavailable; try again later."

@@ -1,0 +1,60 @@
+"""The records the core and the stores exchange: users, sessions and failed-login counters."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+def username_key(username: str) -> str:
+    """Return the key that makes usernames unique: NFKC-normalised and case-folded.
+
+    "Alice", "ALICE" and "ａｌｉｃｅ" (full-width) share one key, so they are one account.
+    Stores persist this key with a unique index; they never compute it for lookups.
+    """
+    return unicodedata.normalize("NFKC", username).casefold()
+
+
+@dataclass(frozen=True)
+class User:
+    """A user account as stored.
+
+    `password_hash` is a bcrypt hash, or an unsalted MD5 hex digest left by frappymongouser until the
+    user's next login replaces it. `api_key_hash` is the SHA-256 hex of the user's API key, if any.
+    """
+
+    id: str
+    username: str
+    password_hash: str
+    permissions: tuple[str, ...] = ()
+    profile: dict[str, Any] = field(default_factory=dict)
+    email: str | None = None
+    api_key_hash: str | None = None
+
+    @property
+    def username_key(self) -> str:
+        return username_key(self.username)
+
+    def has_permissions(self, *required: str) -> bool:
+        """True when the user holds every one of `required` (exact string match, never a substring)."""
+        return all(permission in self.permissions for permission in required)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A login session: only the SHA-256 of its token is ever stored."""
+
+    token_hash: str
+    user_id: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class FailedLogins:
+    """Consecutive failed logins for one username key, forgotten at `expires_at`."""
+
+    count: int
+    last_failure_at: datetime
+    expires_at: datetime

@@ -1,0 +1,103 @@
+"""The store protocols: what the core needs from a user store and a token store.
+
+Stores only persist and look up; every decision (hashing, expiry, throttling, permissions) is the core's.
+Each method's docstring is its contract, and `tests/test_*_store_contract.py` tests every sentence of it
+against every store. Common to all methods:
+
+- Stores never see a plaintext password, token or key, only hashes.
+- Stores never read the clock: the core passes `now`.
+- An unknown or malformed id is "not found" (`None`, `False` or `0`), never an exception.
+- A store that cannot reach its database raises `StoreUnavailableError` and has written nothing.
+- Every method is safe to call from several threads at once.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from frappyauth.models import FailedLogins, Session, User
+
+
+class UserStore(Protocol):
+    """Persists user accounts and the per-username failed-login counters."""
+
+    def get(self, user_id: str) -> User | None:
+        """Return the user with this id, or `None` if there is none or the id is malformed."""
+
+    def get_by_username(self, username_key: str) -> User | None:
+        """Return the user whose `username_key` equals this key (see `models.username_key`), or `None`."""
+
+    def get_by_api_key_hash(self, api_key_hash: str) -> User | None:
+        """Return the user whose `api_key_hash` equals this hash, or `None`."""
+
+    def create(self, user: User) -> User:
+        """Store a new user and return it with the id the store assigned (`user.id` is ignored).
+
+        Raises `DuplicateUsernameError` if a user with the same `username_key` exists; of concurrent
+        creates with one key exactly one succeeds.
+        """
+
+    def list_page(self, offset: int, limit: int) -> tuple[list[User], int]:
+        """Return up to `limit` users starting at `offset`, and the total number of users.
+
+        The order is stable: creation order, unaffected by updates; deleting a user shifts later users
+        forward by one. An offset past the end gives an empty list.
+        """
+
+    def count(self, permission: str | None = None) -> int:
+        """Return the number of users, or of users holding `permission` when it is given."""
+
+    def set_permissions(self, user_id: str, permissions: tuple[str, ...]) -> User | None:
+        """Replace the user's permissions; return the updated user, or `None` if there is no such user."""
+
+    def set_profile(self, user_id: str, profile: dict[str, Any]) -> User | None:
+        """Replace the user's profile; return the updated user, or `None` if there is no such user."""
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> User | None:
+        """Replace the user's password hash; return the updated user, or `None` if there is no such user."""
+
+    def set_api_key_hash(self, user_id: str, api_key_hash: str | None) -> User | None:
+        """Replace (or with `None`, remove) the user's API-key hash; return the updated user, or `None`.
+
+        Afterwards `get_by_api_key_hash` finds the user by the new hash only.
+        """
+
+    def delete(self, user_id: str) -> bool:
+        """Delete the user; return whether a user was deleted. Lookups by any key then return `None`."""
+
+    def record_failed_login(self, username_key: str, now: datetime, expires_at: datetime) -> FailedLogins:
+        """Count one failed login for this username key, atomically, and return the new counter.
+
+        The count starts at 1 when there is no counter or the stored one expired (`expires_at <= now`);
+        `last_failure_at` becomes `now` and `expires_at` the given expiry. Concurrent calls never lose a
+        count. The key need not belong to a user, so unknown usernames are counted like known ones.
+        """
+
+    def get_failed_logins(self, username_key: str, now: datetime) -> FailedLogins | None:
+        """Return the counter for this username key, or `None` if there is none or it expired by `now`."""
+
+    def clear_failed_logins(self, username_key: str) -> None:
+        """Forget the counter for this username key (after a successful login)."""
+
+
+class TokenStore(Protocol):
+    """Persists login sessions, keyed by the SHA-256 of their token."""
+
+    def create(self, session: Session) -> None:
+        """Store a new session."""
+
+    def get(self, token_hash: str, now: datetime) -> Session | None:
+        """Return the session with this token hash, or `None` if there is none or it expired by `now`.
+
+        A session expires when `expires_at <= now`; an expired session is never returned, even if it has
+        not been purged yet.
+        """
+
+    def delete(self, token_hash: str) -> bool:
+        """Delete the session; return whether there was one."""
+
+    def delete_for_user(self, user_id: str, keep_token_hash: str | None = None) -> int:
+        """Delete every session of the user except the one with `keep_token_hash`; return how many."""
+
+    def purge_expired(self, now: datetime) -> int:
+        """Delete every session that expired by `now`; return how many."""

@@ -1,0 +1,22 @@
+"""Minting and hashing of session tokens and API keys.
+
+Only the SHA-256 of a token or key is stored, so a copy of the database holds no working credential.
+Stores use `hash_secret` to migrate plaintext secrets left by frappymongouser.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+# 32 bytes = 256 bits from the OS CSPRNG, URL-safe so it survives headers and cookies unquoted.
+SECRET_BYTES = 32
+
+
+def new_secret() -> str:
+    """Return a fresh random token or API key."""
+    return secrets.token_urlsafe(SECRET_BYTES)
+
+
+def hash_secret(secret: str) -> str:
+    """Return the SHA-256 hex digest under which a token or API key is stored and looked up."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()

@@ -1,0 +1,1 @@
+"""Store packages for frappyauth: `stores.memory` and `stores.mongo`."""

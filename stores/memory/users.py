@@ -1,0 +1,146 @@
+"""A thread-safe in-memory user store."""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+import secrets
+import threading
+from collections import Counter, OrderedDict
+from datetime import datetime
+from typing import Any
+
+from sortedcontainers import SortedDict
+
+from frappyauth.errors import DuplicateUsernameError
+from frappyauth.models import FailedLogins, User
+
+
+class MemoryUserStore:
+    """Users in dictionaries behind one lock.
+
+    Lookups by id, username key and API-key hash are O(1); a page costs O(log n + page size) because the
+    creation order is kept in a sorted map from a sequence number to the id. Users are immutable values:
+    profiles are copied on the way in, so a caller's dict never aliases the stored one.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users: dict[str, User] = {}
+        self._sequence_of: dict[str, int] = {}
+        self._creation_order: SortedDict = SortedDict()  # sequence number -> user id
+        self._id_by_username: dict[str, str] = {}
+        self._id_by_api_key: dict[str, str] = {}
+        self._holders: Counter[str] = Counter()  # permission -> number of users holding it
+        self._failures: OrderedDict[str, FailedLogins] = OrderedDict()
+        self._sequence = itertools.count()
+
+    def get(self, user_id: str) -> User | None:
+        return self._users.get(user_id) if isinstance(user_id, str) else None
+
+    def get_by_username(self, username_key: str) -> User | None:
+        with self._lock:
+            return self._lookup(self._id_by_username, username_key)
+
+    def get_by_api_key_hash(self, api_key_hash: str) -> User | None:
+        with self._lock:
+            return self._lookup(self._id_by_api_key, api_key_hash)
+
+    def create(self, user: User) -> User:
+        with self._lock:
+            if user.username_key in self._id_by_username:
+                raise DuplicateUsernameError()
+            stored = dataclasses.replace(user, id=self._new_id(), profile=copy.deepcopy(user.profile))
+            self._index(stored)
+            sequence = next(self._sequence)
+            self._sequence_of[stored.id] = sequence
+            self._creation_order[sequence] = stored.id
+            return stored
+
+    def list_page(self, offset: int, limit: int) -> tuple[list[User], int]:
+        with self._lock:
+            ids = self._creation_order.values()[offset:offset + limit] if offset >= 0 and limit > 0 else []
+            return [self._users[user_id] for user_id in ids], len(self._users)
+
+    def count(self, permission: str | None = None) -> int:
+        with self._lock:
+            return len(self._users) if permission is None else self._holders[permission]
+
+    def set_permissions(self, user_id: str, permissions: tuple[str, ...]) -> User | None:
+        return self._replace(user_id, permissions=tuple(permissions))
+
+    def set_profile(self, user_id: str, profile: dict[str, Any]) -> User | None:
+        return self._replace(user_id, profile=copy.deepcopy(profile))
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> User | None:
+        return self._replace(user_id, password_hash=password_hash)
+
+    def set_api_key_hash(self, user_id: str, api_key_hash: str | None) -> User | None:
+        return self._replace(user_id, api_key_hash=api_key_hash)
+
+    def delete(self, user_id: str) -> bool:
+        with self._lock:
+            user = self.get(user_id)
+            if user is None:
+                return False
+            self._unindex(user)
+            del self._creation_order[self._sequence_of.pop(user_id)]
+            return True
+
+    def record_failed_login(self, username_key: str, now: datetime, expires_at: datetime) -> FailedLogins:
+        with self._lock:
+            self._forget_expired_failures(now)
+            previous = self._failures.pop(username_key, None)
+            count = previous.count + 1 if previous and previous.expires_at > now else 1
+            counter = FailedLogins(count=count, last_failure_at=now, expires_at=expires_at)
+            self._failures[username_key] = counter  # re-inserted last: the dict stays ordered by expiry
+            return counter
+
+    def get_failed_logins(self, username_key: str, now: datetime) -> FailedLogins | None:
+        counter = self._failures.get(username_key)
+        return counter if counter is not None and counter.expires_at > now else None
+
+    def clear_failed_logins(self, username_key: str) -> None:
+        with self._lock:
+            self._failures.pop(username_key, None)
+
+    def _lookup(self, index: dict[str, str], key: str) -> User | None:
+        user_id = index.get(key) if isinstance(key, str) else None
+        return None if user_id is None else self._users[user_id]
+
+    def _replace(self, user_id: str, **changes: Any) -> User | None:
+        with self._lock:
+            user = self.get(user_id)
+            if user is None:
+                return None
+            self._unindex(user)
+            updated = dataclasses.replace(user, **changes)
+            self._index(updated)
+            return updated
+
+    def _index(self, user: User) -> None:
+        self._users[user.id] = user
+        self._id_by_username[user.username_key] = user.id
+        if user.api_key_hash is not None:
+            self._id_by_api_key[user.api_key_hash] = user.id
+        self._holders.update(set(user.permissions))
+
+    def _unindex(self, user: User) -> None:
+        del self._users[user.id]
+        del self._id_by_username[user.username_key]
+        if user.api_key_hash is not None:
+            del self._id_by_api_key[user.api_key_hash]
+        self._holders.subtract(set(user.permissions))
+
+    def _new_id(self) -> str:
+        while (user_id := secrets.token_hex(12)) in self._users:
+            pass
+        return user_id
+
+    def _forget_expired_failures(self, now: datetime) -> None:
+        """Drop expired counters from the front, so guessing many usernames cannot grow memory forever."""
+        while self._failures:
+            key, oldest = next(iter(self._failures.items()))
+            if oldest.expires_at > now:
+                return
+            del self._failures[key]

@@ -1,0 +1,89 @@
+"""Mapping between the core's records and MongoDB documents.
+
+User documents keep frappymongouser 1.5's fields (`_id`, `username`, `password`, `permissions`,
+`profile`, `email`, `uid`, `apiKey`, `dataModelVersion`); frappyauth only adds `usernameKey` and
+`apiKeyHash`. Fields it does not know (such as `uid`) are left as they are.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from bson import ObjectId
+
+from frappyauth.models import FailedLogins, Session, User, username_key
+from frappyauth.tokens import hash_secret
+
+DATA_MODEL_VERSION = 1
+
+
+def object_id(user_id: str) -> ObjectId | None:
+    """The ObjectId for a user id, or `None` for anything that is not a 24-digit hex string."""
+    return ObjectId(user_id) if isinstance(user_id, str) and ObjectId.is_valid(user_id) else None
+
+
+def to_mongo_time(moment: datetime) -> datetime:
+    """MongoDB stores UTC with millisecond precision; pass it naive UTC so nothing is shifted."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def from_mongo_time(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def user_from_document(document: dict[str, Any]) -> User:
+    permissions, profile = document.get("permissions"), document.get("profile")
+    legacy_key = document.get("apiKey")
+    api_key_hash = document.get("apiKeyHash") or (hash_secret(legacy_key) if isinstance(legacy_key, str) else None)
+    return User(
+        id=str(document["_id"]),
+        username=document["username"],
+        password_hash=document.get("password") or "",
+        # A legacy string here would turn `in` into a substring test: only a list of strings counts.
+        permissions=tuple(p for p in permissions if isinstance(p, str)) if isinstance(permissions, list) else (),
+        profile=profile if isinstance(profile, dict) else {},
+        email=document.get("email"),
+        api_key_hash=api_key_hash,
+    )
+
+
+def user_to_document(user: User) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "username": user.username,
+        "usernameKey": username_key(user.username),
+        "password": user.password_hash,
+        "permissions": list(user.permissions),
+        "profile": user.profile,
+        "dataModelVersion": DATA_MODEL_VERSION,
+    }
+    if user.email is not None:
+        document["email"] = user.email
+    if user.api_key_hash is not None:
+        document["apiKeyHash"] = user.api_key_hash
+    return document
+
+
+def session_from_document(document: dict[str, Any]) -> Session:
+    return Session(
+        token_hash=document["tokenHash"],
+        user_id=document["userId"],
+        created_at=from_mongo_time(document["created"]),
+        expires_at=from_mongo_time(document["expires"]),
+    )
+
+
+def session_to_document(session: Session) -> dict[str, Any]:
+    return {
+        "tokenHash": session.token_hash,
+        "userId": session.user_id,
+        "created": to_mongo_time(session.created_at),
+        "expires": to_mongo_time(session.expires_at),
+    }
+
+
+def failed_logins_from_document(document: dict[str, Any]) -> FailedLogins:
+    return FailedLogins(
+        count=document["count"],
+        last_failure_at=from_mongo_time(document["lastFailure"]),
+        expires_at=from_mongo_time(document["expires"]),
+    )

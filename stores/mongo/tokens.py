@@ -1,0 +1,53 @@
+"""The MongoDB token store."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo.database import Database
+
+from frappyauth.models import Session
+from stores.mongo.connection import translate_connection_errors
+from stores.mongo.documents import session_from_document, session_to_document, to_mongo_time
+from stores.mongo.migration import hash_plaintext_field
+
+
+class MongoTokenStore:
+    """Sessions in a MongoDB collection; a TTL index on `expires` lets the server delete expired ones.
+
+    Sessions frappyflaskauth stored with a plaintext `token` are upgraded to a `tokenHash` on start-up,
+    so their holders stay logged in.
+    """
+
+    @translate_connection_errors
+    def __init__(self, db: Database, tokens_collection: str = "userTokens") -> None:
+        self._tokens = db[tokens_collection]
+        hash_plaintext_field(self._tokens, "token", "tokenHash")
+        self._tokens.create_index("tokenHash", unique=True, sparse=True)
+        self._tokens.create_index("userId")
+        self._tokens.create_index("expires", expireAfterSeconds=0)
+
+    @translate_connection_errors
+    def create(self, session: Session) -> None:
+        self._tokens.insert_one(session_to_document(session))
+
+    @translate_connection_errors
+    def get(self, token_hash: str, now: datetime) -> Session | None:
+        if not isinstance(token_hash, str):
+            return None
+        document = self._tokens.find_one({"tokenHash": token_hash, "expires": {"$gt": to_mongo_time(now)}})
+        return None if document is None else session_from_document(document)
+
+    @translate_connection_errors
+    def delete(self, token_hash: str) -> bool:
+        return isinstance(token_hash, str) and self._tokens.delete_one({"tokenHash": token_hash}).deleted_count == 1
+
+    @translate_connection_errors
+    def delete_for_user(self, user_id: str, keep_token_hash: str | None = None) -> int:
+        query: dict = {"userId": user_id}
+        if keep_token_hash is not None:
+            query["tokenHash"] = {"$ne": keep_token_hash}
+        return self._tokens.delete_many(query).deleted_count
+
+    @translate_connection_errors
+    def purge_expired(self, now: datetime) -> int:
+        return self._tokens.delete_many({"expires": {"$lte": to_mongo_time(now)}}).deleted_count

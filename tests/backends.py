@@ -1,0 +1,58 @@
+"""The stores under test, listed once. Adding a store is one entry in `BACKENDS`."""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+import mongomock
+import pymongo
+import pytest
+
+from frappyauth.protocols import TokenStore, UserStore
+from stores.memory import MemoryTokenStore, MemoryUserStore
+from stores.mongo import MongoTokenStore, MongoUserStore
+
+MONGODB_URI = os.environ.get("MONGODB_URI")
+
+
+@contextmanager
+def mongomock_database() -> Iterator[Any]:
+    """A fresh in-process fake per test: isolation with no clean-up."""
+    yield mongomock.MongoClient()["frappyauth_test"]
+
+
+@contextmanager
+def mongodb_database() -> Iterator[Any]:
+    """A uniquely named database on the real server, dropped afterwards."""
+    client: pymongo.MongoClient = pymongo.MongoClient(MONGODB_URI, serverSelectionTimeoutMS=5000)
+    name = f"frappyauth_test_{secrets.token_hex(6)}"
+    try:
+        yield client[name]
+    finally:
+        client.drop_database(name)
+        client.close()
+
+
+@dataclass(frozen=True)
+class Backend:
+    database: Callable[[], AbstractContextManager[Any]]
+    user_store: Callable[[Any], UserStore]
+    token_store: Callable[[Any], TokenStore]
+    thread_safe: bool = True  # mongomock is not: SPEC keeps concurrency tests off it
+    marks: tuple[Any, ...] = ()
+
+
+BACKENDS: dict[str, Backend] = {
+    "memory": Backend(nullcontext, lambda _db: MemoryUserStore(), lambda _db: MemoryTokenStore()),
+    "mongomock": Backend(mongomock_database, MongoUserStore, MongoTokenStore, thread_safe=False),
+    "mongodb": Backend(mongodb_database, MongoUserStore, MongoTokenStore,
+                       marks=(pytest.mark.skipif(not MONGODB_URI,
+                                                 reason="MONGODB_URI is not set: no real MongoDB to test"),)),
+}
+
+BACKEND_PARAMS = [pytest.param(name, marks=backend.marks, id=name) for name, backend in BACKENDS.items()]
+MONGO_BACKEND_PARAMS = [param for param in BACKEND_PARAMS if param.id != "memory"]

@@ -1,0 +1,262 @@
+"""The `UserStore` contract, sentence by sentence, against every store in `backends.BACKENDS`."""
+from __future__ import annotations
+
+import sys
+import threading
+from datetime import timedelta
+
+import pytest
+
+from conftest import LATER, NOW
+from frappyauth.errors import DuplicateUsernameError
+from frappyauth.models import User, username_key
+from frappyauth.protocols import UserStore
+
+MISSING_IDS = ["0123456789abcdef01234567", "not-an-id", "", "x" * 500]
+
+
+def new_user(username: str = "Alice", **fields) -> User:
+    defaults = dict(id="ignored", username=username, password_hash="$2b$04$hash", permissions=("view",),
+                    profile={"name": "Alice", "nested": {"a": [1, 2]}}, email="alice@example.org")
+    return User(**{**defaults, **fields})
+
+
+# get
+
+
+def test_get_returns_the_created_user_with_every_field(user_store: UserStore) -> None:
+    created = user_store.create(new_user(api_key_hash="k" * 64))
+    assert user_store.get(created.id) == created
+    assert (created.username, created.permissions, created.email) == ("Alice", ("view",), "alice@example.org")
+    assert created.profile == {"name": "Alice", "nested": {"a": [1, 2]}}
+    assert created.api_key_hash == "k" * 64 and created.password_hash == "$2b$04$hash"
+
+
+@pytest.mark.parametrize("missing_id", MISSING_IDS)
+def test_get_returns_none_for_an_unknown_or_malformed_id(user_store: UserStore, missing_id: str) -> None:
+    user_store.create(new_user())
+    assert user_store.get(missing_id) is None
+
+
+# get_by_username / get_by_api_key_hash
+
+
+def test_get_by_username_finds_the_user_by_its_key(user_store: UserStore) -> None:
+    created = user_store.create(new_user("Alice"))
+    assert user_store.get_by_username(username_key("ALICE")) == created
+    assert user_store.get_by_username("bob") is None
+
+
+def test_get_by_api_key_hash_finds_the_user_or_none(user_store: UserStore) -> None:
+    created = user_store.create(new_user(api_key_hash="a" * 64))
+    user_store.create(new_user("Bob"))
+    assert user_store.get_by_api_key_hash("a" * 64) == created
+    assert user_store.get_by_api_key_hash("b" * 64) is None
+
+
+# create
+
+
+def test_create_assigns_a_new_string_id_and_ignores_the_given_one(user_store: UserStore) -> None:
+    first, second = user_store.create(new_user("a")), user_store.create(new_user("b"))
+    assert isinstance(first.id, str) and first.id not in ("ignored", "", second.id)
+
+
+@pytest.mark.parametrize("clash", ["Alice", "ALICE", "alice", "ａｌｉｃｅ"])
+def test_create_raises_duplicate_username_for_a_taken_key(user_store: UserStore, clash: str) -> None:
+    user_store.create(new_user("Alice"))
+    with pytest.raises(DuplicateUsernameError):
+        user_store.create(new_user(clash))
+    assert user_store.count() == 1
+
+
+def run_in_threads(target, args_per_thread: list[tuple]) -> None:
+    """Start all threads at one barrier, switching the GIL very often so that races get their chance."""
+    barrier = threading.Barrier(len(args_per_thread))
+    threads = [threading.Thread(target=lambda a=args: (barrier.wait(), target(*a))) for args in args_per_thread]
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+
+
+def test_concurrent_creates_with_one_key_let_exactly_one_succeed(backend, user_store: UserStore) -> None:
+    if not backend.thread_safe:
+        pytest.skip("mongomock is not thread-safe: concurrency is tested on the memory store and real MongoDB")
+    for round_number in range(100):
+        outcomes: list[object] = []
+
+        def create(name: str) -> None:
+            try:
+                outcomes.append(user_store.create(new_user(name)))
+            except DuplicateUsernameError as error:
+                outcomes.append(error)
+
+        names = [f"carol{round_number}", f"Carol{round_number}", f"CAROL{round_number}", f"carol{round_number}"]
+        run_in_threads(create, [(name,) for name in names * 2])
+        assert sum(isinstance(outcome, User) for outcome in outcomes) == 1
+        assert sum(isinstance(outcome, DuplicateUsernameError) for outcome in outcomes) == 7
+    assert user_store.count() == 100
+
+
+def test_stored_profile_does_not_alias_the_callers_dict(user_store: UserStore) -> None:
+    profile = {"nested": {"a": 1}}
+    created = user_store.create(new_user(profile=profile))
+    profile["nested"]["a"] = 2
+    assert user_store.get(created.id).profile == {"nested": {"a": 1}}
+
+
+# list_page
+
+
+def test_list_page_is_in_creation_order_with_the_total(user_store: UserStore) -> None:
+    ids = [user_store.create(new_user(f"user{i}")).id for i in range(7)]
+    pages = [user_store.list_page(offset, 3) for offset in (0, 3, 6)]
+    assert [[user.id for user in page] for page, _ in pages] == [ids[0:3], ids[3:6], ids[6:7]]
+    assert {total for _, total in pages} == {7}
+
+
+def test_list_page_order_is_unaffected_by_updates(user_store: UserStore) -> None:
+    ids = [user_store.create(new_user(f"user{i}")).id for i in range(4)]
+    user_store.set_permissions(ids[0], ("admin",))
+    user_store.set_profile(ids[1], {"changed": True})
+    assert [user.id for user in user_store.list_page(0, 10)[0]] == ids
+
+
+def test_deleting_a_user_shifts_later_users_forward(user_store: UserStore) -> None:
+    ids = [user_store.create(new_user(f"user{i}")).id for i in range(5)]
+    user_store.delete(ids[1])
+    assert [user.id for user in user_store.list_page(1, 2)[0]] == ids[2:4]
+    assert user_store.list_page(0, 10)[1] == 4
+
+
+def test_list_page_past_the_end_is_empty(user_store: UserStore) -> None:
+    user_store.create(new_user())
+    assert user_store.list_page(5, 3) == ([], 1)
+
+
+# count
+
+
+def test_count_counts_users_or_the_holders_of_a_permission(user_store: UserStore) -> None:
+    user_store.create(new_user("a", permissions=("admin", "view")))
+    bob = user_store.create(new_user("b", permissions=("view",)))
+    user_store.create(new_user("c", permissions=("administrator",)))
+    assert (user_store.count(), user_store.count("admin"), user_store.count("view")) == (3, 1, 2)
+    user_store.set_permissions(bob.id, ("admin",))
+    assert (user_store.count("admin"), user_store.count("view")) == (2, 1)
+    user_store.delete(bob.id)
+    assert (user_store.count(), user_store.count("admin"), user_store.count("nobody")) == (2, 1, 0)
+
+
+# set_* updates
+
+
+@pytest.mark.parametrize("method, value, field", [
+    ("set_permissions", ("admin", "edit"), "permissions"),
+    ("set_profile", {"theme": "dark", "list": [1, {"x": None}]}, "profile"),
+    ("set_password_hash", "$2b$12$other", "password_hash"),
+    ("set_api_key_hash", "c" * 64, "api_key_hash"),
+])
+def test_set_replaces_the_field_and_returns_the_updated_user(user_store: UserStore, method, value, field) -> None:
+    created = user_store.create(new_user())
+    updated = getattr(user_store, method)(created.id, value)
+    assert getattr(updated, field) == value
+    assert user_store.get(created.id) == updated
+    assert updated.username == created.username
+
+
+@pytest.mark.parametrize("method, value", [
+    ("set_permissions", ("admin",)), ("set_profile", {}), ("set_password_hash", "h"), ("set_api_key_hash", None),
+])
+@pytest.mark.parametrize("missing_id", MISSING_IDS)
+def test_set_on_a_missing_user_returns_none(user_store: UserStore, method, value, missing_id) -> None:
+    user_store.create(new_user())
+    assert getattr(user_store, method)(missing_id, value) is None
+
+
+def test_set_api_key_hash_makes_only_the_new_hash_find_the_user(user_store: UserStore) -> None:
+    created = user_store.create(new_user(api_key_hash="a" * 64))
+    user_store.set_api_key_hash(created.id, "b" * 64)
+    assert user_store.get_by_api_key_hash("a" * 64) is None
+    assert user_store.get_by_api_key_hash("b" * 64).id == created.id
+    cleared = user_store.set_api_key_hash(created.id, None)
+    assert cleared.api_key_hash is None and user_store.get_by_api_key_hash("b" * 64) is None
+
+
+# delete
+
+
+def test_delete_removes_the_user_from_every_lookup(user_store: UserStore) -> None:
+    created = user_store.create(new_user(api_key_hash="a" * 64))
+    assert user_store.delete(created.id) is True
+    assert user_store.get(created.id) is None
+    assert user_store.get_by_username(created.username_key) is None
+    assert user_store.get_by_api_key_hash("a" * 64) is None
+    assert user_store.count() == 0
+
+
+@pytest.mark.parametrize("missing_id", MISSING_IDS)
+def test_delete_of_a_missing_user_returns_false(user_store: UserStore, missing_id: str) -> None:
+    user_store.create(new_user())
+    assert user_store.delete(missing_id) is False
+    assert user_store.count() == 1
+
+
+def test_a_deleted_username_can_be_taken_again(user_store: UserStore) -> None:
+    user_store.delete(user_store.create(new_user("Alice")).id)
+    assert user_store.create(new_user("alice")).username == "alice"
+
+
+# failed logins
+
+
+def test_record_failed_login_counts_from_one(user_store: UserStore) -> None:
+    first = user_store.record_failed_login("alice", NOW, LATER)
+    second = user_store.record_failed_login("alice", NOW + timedelta(seconds=5), LATER + timedelta(seconds=5))
+    assert (first.count, second.count) == (1, 2)
+    assert second.last_failure_at == NOW + timedelta(seconds=5)
+    assert second.expires_at == LATER + timedelta(seconds=5)
+
+
+def test_record_failed_login_restarts_after_the_counter_expired(user_store: UserStore) -> None:
+    user_store.record_failed_login("alice", NOW, LATER)
+    user_store.record_failed_login("alice", NOW, LATER)
+    after = user_store.record_failed_login("alice", LATER, LATER + timedelta(hours=1))
+    assert after.count == 1
+
+
+def test_record_failed_login_counts_unknown_usernames(user_store: UserStore) -> None:
+    assert user_store.record_failed_login("nobody", NOW, LATER).count == 1
+    assert user_store.count() == 0
+
+
+def test_get_failed_logins_returns_the_counter_until_it_expires(user_store: UserStore) -> None:
+    assert user_store.get_failed_logins("alice", NOW) is None
+    user_store.record_failed_login("alice", NOW, LATER)
+    assert user_store.get_failed_logins("alice", NOW).count == 1
+    assert user_store.get_failed_logins("alice", LATER - timedelta(seconds=1)).count == 1
+    assert user_store.get_failed_logins("alice", LATER) is None
+    assert user_store.get_failed_logins("bob", NOW) is None
+
+
+def test_clear_failed_logins_forgets_only_that_key(user_store: UserStore) -> None:
+    user_store.record_failed_login("alice", NOW, LATER)
+    user_store.record_failed_login("bob", NOW, LATER)
+    user_store.clear_failed_logins("alice")
+    user_store.clear_failed_logins("never-failed")
+    assert user_store.get_failed_logins("alice", NOW) is None
+    assert user_store.get_failed_logins("bob", NOW).count == 1
+    assert user_store.record_failed_login("alice", NOW, LATER).count == 1
+
+
+def test_concurrent_failed_logins_lose_no_count(backend, user_store: UserStore) -> None:
+    if not backend.thread_safe:
+        pytest.skip("mongomock's $inc is not thread-atomic: tested on the memory store and real MongoDB")
+    run_in_threads(lambda: [user_store.record_failed_login("alice", NOW, LATER) for _ in range(200)], [()] * 8)
+    assert user_store.get_failed_logins("alice", NOW).count == 1600
