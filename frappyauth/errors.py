@@ -73,3 +73,11 @@ class StoreUnavailableError(RetryLaterError):
     """Raised by a store that cannot reach its database; nothing was written."""
 
     status, code, message = 503, "store_unavailable", "The user store is unavailable; try again later."
+
+
+class PayloadTooLargeError(FrappyAuthError):
+    status, code, message = 413, "payload_too_large", "The request body is too large."
+
+
+class UnsupportedMediaTypeError(FrappyAuthError):
+    status, code, message = 415, "unsupported_media_type", "The request body must be application/json."

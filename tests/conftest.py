@@ -6,9 +6,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from backends import BACKEND_PARAMS, BACKENDS, Backend
 from frappyauth.protocols import TokenStore, UserStore
+from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, auth, build_app, login
 
 # Instants in the future: mongomock runs TTL deletion on the real clock and would drop past-dated documents.
 NOW = datetime(2100, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -34,3 +37,45 @@ def user_store(backend: Backend, database: Any) -> UserStore:
 @pytest.fixture
 def token_store(backend: Backend, database: Any) -> TokenStore:
     return backend.token_store(database)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def ledger(user_store: UserStore) -> Iterator[SecretLedger]:
+    ledger = SecretLedger()
+    yield ledger
+    assert ledger.leaks(user_store) == []
+
+
+@pytest.fixture
+def make_app(user_store: UserStore, token_store: TokenStore, clock: Clock, ledger: SecretLedger) -> Any:
+    """Apps sharing this test's stores; each call builds another app instance on them."""
+    return lambda **options: build_app(user_store, token_store, clock, ledger, **options)
+
+
+@pytest.fixture
+def app(make_app: Any) -> Flask:
+    return make_app(api_keys=True)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def admin_token(client: FlaskClient) -> str:
+    return login(client, "admin", ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def user_token(app: Flask, client: FlaskClient, admin_token: str) -> str:
+    """A second user, `bob`, with the `view` permission, logged in on a client of its own."""
+    response = client.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD,
+                                                     "permissions": ["view"]}, headers=auth(admin_token))
+    assert response.status_code == 200
+    return login(app.test_client(), "bob", USER_PASSWORD)

@@ -1,0 +1,133 @@
+"""Managing accounts: creating, listing, changing and deleting users, and their API keys.
+
+Where two writes are needed and a store may fail between them, the one that takes access away comes
+first (revoke sessions, then change the password), so a failure half-way never widens access.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from frappyauth.context import AuthContext, Identity
+from frappyauth.errors import DuplicateUsernameError, LastAdminError, PermissionDeniedError, UserNotFoundError
+from frappyauth.models import User
+from frappyauth.passwords import check_new_password
+from frappyauth.tokens import hash_secret, new_secret
+
+log = logging.getLogger("frappyauth")
+
+
+class Accounts:
+    """User management for one app; `actor` is the id of the user asking, for the log."""
+
+    def __init__(self, context: AuthContext) -> None:
+        self._context = context
+
+    def create(self, username: str, password: str, permissions: tuple[str, ...] | None = None,
+               email: str | None = None, profile: dict[str, Any] | None = None, actor: str | None = None) -> User:
+        """Create a user; raise `DuplicateUsernameError` if the username (ignoring case) is taken."""
+        options = self._context.options
+        self._check_password(password)
+        user = User(id="", username=username, password_hash=self._context.hasher.hash(password),
+                    permissions=options.default_permissions if permissions is None else permissions,
+                    profile=profile or {}, email=email)
+        created = self._context.users.create(user)
+        log.info("user %s created by %s", created.id, actor)
+        return created
+
+    def create_initial_admin(self, username: str, password: str) -> User | None:
+        """Create an admin only when there are no users at all; return it, or `None` if users exist."""
+        if self._context.users.count() > 0:
+            return None
+        try:
+            return self.create(username, password, permissions=(self._context.options.user_admin_permission,),
+                               actor="(initial admin check)")
+        except DuplicateUsernameError:  # another worker seeded it first
+            return None
+
+    def page(self, page: int) -> tuple[list[User], int]:
+        size = self._context.options.page_size
+        return self._context.users.list_page(page * size, size)
+
+    def get(self, user_id: str) -> User:
+        user = self._context.users.get(user_id)
+        if user is None:
+            raise UserNotFoundError()
+        return user
+
+    def set_permissions(self, user_id: str, permissions: tuple[str, ...], actor: str) -> User:
+        admin = self._context.options.user_admin_permission
+        if admin not in permissions:
+            self._refuse_removing_last_admin(self.get(user_id))
+        updated = self._found(self._context.users.set_permissions(user_id, permissions))
+        log.info("permissions of user %s set to %s by %s", user_id, list(permissions), actor)
+        return updated
+
+    def set_profile(self, user_id: str, profile: dict[str, Any], actor: Identity) -> User:
+        if not self._is_admin(actor.user):
+            if not self._context.options.allow_own_profile_edit:
+                raise PermissionDeniedError("Profiles can only be edited by an administrator.")
+            if actor.user.id != user_id:
+                raise PermissionDeniedError("You may only edit your own profile.")
+        updated = self._found(self._context.users.set_profile(user_id, profile))
+        log.info("profile of user %s changed by %s", user_id, actor.user.id)
+        return updated
+
+    def reset_password(self, user_id: str, password: str, actor: str) -> User:
+        """Set another user's password (admin) and end every session of that user."""
+        self._check_password(password)
+        self.get(user_id)
+        self._context.tokens.delete_for_user(user_id)
+        updated = self._found(self._context.users.set_password_hash(user_id, self._context.hasher.hash(password)))
+        log.info("password of user %s reset by %s", user_id, actor)
+        return updated
+
+    def change_own_password(self, identity: Identity, old_password: str, new_password: str) -> User:
+        """Change the caller's password after checking the old one; end the caller's other sessions."""
+        self._check_password(new_password)
+        user = self.get(identity.user.id)
+        if not self._context.hasher.verify(old_password, user.password_hash):
+            raise PermissionDeniedError("The old password is wrong.")
+        keep = identity.session.token_hash if identity.session else None
+        self._context.tokens.delete_for_user(user.id, keep_token_hash=keep)
+        updated = self._found(self._context.users.set_password_hash(user.id, self._context.hasher.hash(new_password)))
+        log.info("user %s changed their password", user.id)
+        return updated
+
+    def delete(self, user_id: str, actor: str) -> None:
+        """Delete a user with its API key, then end its sessions (a session without a user is refused)."""
+        self._refuse_removing_last_admin(self.get(user_id))
+        if not self._context.users.delete(user_id):
+            raise UserNotFoundError()
+        self._context.tokens.delete_for_user(user_id)
+        log.info("user %s deleted by %s", user_id, actor)
+
+    def create_api_key(self, user: User) -> tuple[User, str]:
+        """Give the user a new API key, replacing any old one; the key itself is never stored."""
+        api_key = new_secret()
+        updated = self._found(self._context.users.set_api_key_hash(user.id, hash_secret(api_key)))
+        log.info("API key of user %s created", user.id)
+        return updated, api_key
+
+    def revoke_api_key(self, user: User) -> User:
+        updated = self._found(self._context.users.set_api_key_hash(user.id, None))
+        log.info("API key of user %s revoked", user.id)
+        return updated
+
+    def _is_admin(self, user: User) -> bool:
+        return user.has_permissions(self._context.options.user_admin_permission)
+
+    def _refuse_removing_last_admin(self, user: User) -> None:
+        admin = self._context.options.user_admin_permission
+        if admin in user.permissions and self._context.users.count(admin) <= 1:
+            raise LastAdminError()
+
+    def _check_password(self, password: str) -> None:
+        options = self._context.options
+        check_new_password(password, options.password_min_length, options.password_max_length)
+
+    @staticmethod
+    def _found(user: User | None) -> User:
+        if user is None:  # deleted between our read and our write
+            raise UserNotFoundError()
+        return user

@@ -1,0 +1,94 @@
+"""The public entry points: `register_endpoints`, `check_login_state`, `login_required`, seeding."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from frappyauth.accounts import Accounts
+from frappyauth.authentication import Authenticator
+from frappyauth.context import AuthContext, utc_now
+from frappyauth.errors import FrappyAuthError, PermissionDeniedError
+from frappyauth.local_tokens import InProcessTokenStore
+from frappyauth.models import User
+from frappyauth.options import Options, build_options
+from frappyauth.passwords import PasswordHasher
+from frappyauth.protocols import TokenStore, UserStore
+from frappyauth.responses import render_error, render_http_error
+from frappyauth.state import EXTENSION_KEY, AuthState, current_state, request_identity
+from frappyauth.views import build_blueprint
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def register_endpoints(app: Flask, user_store: UserStore, token_store: TokenStore | None = None,
+                       options_override: Mapping[str, Any] | None = None, *,
+                       clock: Callable[[], datetime] = utc_now) -> None:
+    """Register every endpoint under `api_prefix` and keep this app's state in `app.extensions`.
+
+    Without a token store, sessions live in this process (and end with it). Raises `ValueError` for an
+    unknown or badly typed option, `RuntimeError` when called twice on one app. `clock` is for tests.
+    """
+    if EXTENSION_KEY in app.extensions:
+        raise RuntimeError("frappyauth.register_endpoints was already called on this app.")
+    options = build_options(options_override)
+    if token_store is None:
+        token_store = InProcessTokenStore()
+    context = AuthContext(users=user_store, tokens=token_store, options=options,
+                          hasher=PasswordHasher(options.bcrypt_cost), clock=clock)
+    app.extensions[EXTENSION_KEY] = AuthState(context, Authenticator(context), Accounts(context))
+    app.register_blueprint(build_blueprint(options))
+    app.register_error_handler(FrappyAuthError, render_error)
+    app.register_error_handler(HTTPException, _json_under_prefix(options))
+
+
+def check_login_state(permission: str | list[str] | None = None, allow_api_key: bool = False) -> User:
+    """Return the user of the current request, or raise: 401 without valid credentials, 403 without
+    every permission in `permission` (a string or a list of strings), or for an API key where
+    `allow_api_key` is False. Raises `RuntimeError` outside an app that called `register_endpoints`."""
+    current_state()
+    user = request_identity(allow_api_key).user
+    required = [permission] if isinstance(permission, str) else list(permission or [])
+    if not user.has_permissions(*required):
+        raise PermissionDeniedError("You do not have the permission this needs.")
+    return user
+
+
+def login_required(permission: str | list[str] | None = None, allow_api_key: bool = False) -> Callable[[F], F]:
+    """Decorator form of `check_login_state`; the view finds the user with `current_user()`."""
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            check_login_state(permission, allow_api_key)
+            return view(*args, **kwargs)
+        return wrapper  # type: ignore[return-value]
+    return decorate
+
+
+def current_user() -> User:
+    """The user a `check_login_state` or `login_required` check accepted earlier in this request."""
+    identity = g.get("_frappyauth_identity")
+    if identity is None:
+        raise RuntimeError("current_user() needs a successful check_login_state() earlier in the request.")
+    return identity.user
+
+
+def initial_user_check(app: Flask, username: str, password: str) -> User | None:
+    """Create a user with the admin permission only if there are no users yet (frappymongouser's
+    `initial_local_user_check`); return it, or `None` when users exist."""
+    with app.app_context():
+        return current_state().accounts.create_initial_admin(username, password)
+
+
+def _json_under_prefix(options: Options) -> Callable[[HTTPException], Response | HTTPException]:
+    """Flask's own errors as JSON under `api_prefix`; the rest of the app keeps its own error pages."""
+    def handle(error: HTTPException) -> Response | HTTPException:
+        path = request.path
+        if path == options.api_prefix or path.startswith(options.api_prefix + "/"):
+            return render_http_error(error)
+        return error
+    return handle

@@ -1,0 +1,52 @@
+"""The in-process token store: `register_endpoints`' default, and `stores.memory.MemoryTokenStore`.
+
+It lives in the core because the core may not import the store packages, yet needs a default.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from frappyauth.models import Session
+
+
+class InProcessTokenStore:
+    """Sessions by token hash, with a per-user index so revoking a user's sessions is O(their sessions)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sessions: dict[str, Session] = {}
+        self._hashes_by_user: dict[str, set[str]] = {}
+
+    def create(self, session: Session) -> None:
+        with self._lock:
+            self._sessions[session.token_hash] = session
+            self._hashes_by_user.setdefault(session.user_id, set()).add(session.token_hash)
+
+    def get(self, token_hash: str, now: datetime) -> Session | None:
+        session = self._sessions.get(token_hash) if isinstance(token_hash, str) else None
+        return session if session is not None and session.expires_at > now else None
+
+    def delete(self, token_hash: str) -> bool:
+        with self._lock:
+            return self._remove(token_hash)
+
+    def delete_for_user(self, user_id: str, keep_token_hash: str | None = None) -> int:
+        with self._lock:
+            doomed = self._hashes_by_user.get(user_id, set()) - {keep_token_hash}
+            return sum(self._remove(token_hash) for token_hash in list(doomed))
+
+    def purge_expired(self, now: datetime) -> int:
+        with self._lock:
+            expired = [h for h, session in self._sessions.items() if session.expires_at <= now]
+            return sum(self._remove(token_hash) for token_hash in expired)
+
+    def _remove(self, token_hash: str) -> bool:
+        session = self._sessions.pop(token_hash, None)
+        if session is None:
+            return False
+        hashes = self._hashes_by_user[session.user_id]
+        hashes.discard(token_hash)
+        if not hashes:
+            del self._hashes_by_user[session.user_id]
+        return True

@@ -1,0 +1,74 @@
+"""The options of `register_endpoints`: frappyflaskauth's eight, each honoured, plus safe new ones."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Options:
+    """Validated options; see the README for what each one does."""
+
+    # frappyflaskauth 1.6's options, with its defaults.
+    api_prefix: str = "/api/user"
+    token_expiration: int = 24 * 60 * 60  # session lifetime in seconds, in the store and the cookie's Max-Age
+    default_permissions: tuple[str, ...] = ()
+    user_admin_permission: str = "admin"
+    no_user_management: bool = False
+    api_keys: bool = False
+    allow_own_profile_edit: bool = False
+    page_size: int = 25
+    # New in frappyauth.
+    password_min_length: int = 12  # OWASP ASVS 2.1.1
+    password_max_length: int = 1024
+    bcrypt_cost: int = 12
+    max_failed_logins: int = 10
+    lockout_seconds: int = 15 * 60
+    cookie_secure: bool | None = None  # None: Secure exactly when the request came over HTTPS
+    allowed_origins: tuple[str, ...] = ()  # cross-origin callers allowed to use the cookie
+    max_body_bytes: int = 64 * 1024
+
+
+# For each option: the accepted types, and a check of the value with the reason it failed.
+_RULES: dict[str, tuple[tuple[type, ...], Any, str]] = {
+    "api_prefix": ((str,), lambda v: v.startswith("/") and not v.endswith("/"),
+                   "must start with '/' and not end with one"),
+    "token_expiration": ((int,), lambda v: v > 0, "must be a positive number of seconds"),
+    "default_permissions": ((list, tuple), lambda v: all(isinstance(p, str) for p in v), "must be a list of strings"),
+    "user_admin_permission": ((str,), lambda v: bool(v), "must be a non-empty string"),
+    "no_user_management": ((bool,), None, ""),
+    "api_keys": ((bool,), None, ""),
+    "allow_own_profile_edit": ((bool,), None, ""),
+    "page_size": ((int,), lambda v: 1 <= v <= 1000, "must be between 1 and 1000"),
+    "password_min_length": ((int,), lambda v: 1 <= v <= 128, "must be between 1 and 128"),
+    "password_max_length": ((int,), lambda v: 128 <= v <= 4096, "must be between 128 and 4096"),
+    "bcrypt_cost": ((int,), lambda v: 4 <= v <= 31, "must be between 4 and 31"),
+    "max_failed_logins": ((int,), lambda v: v >= 1, "must be at least 1"),
+    "lockout_seconds": ((int,), lambda v: v >= 1, "must be at least 1"),
+    "cookie_secure": ((bool, type(None)), None, ""),
+    "allowed_origins": ((list, tuple), lambda v: all(isinstance(o, str) for o in v), "must be a list of strings"),
+    "max_body_bytes": ((int,), lambda v: v >= 1024, "must be at least 1024"),
+}
+
+
+def build_options(override: Mapping[str, Any] | None) -> Options:
+    """Return the defaults with `override` applied; raise `ValueError` naming the first bad option."""
+    override = dict(override or {})
+    unknown = sorted(set(override) - {f.name for f in fields(Options)})
+    if unknown:
+        raise ValueError(f"Unknown frappyauth option {unknown[0]!r}.")
+    for name, value in override.items():
+        _check(name, value)
+        if isinstance(value, list):
+            override[name] = tuple(value)
+    return Options(**override)
+
+
+def _check(name: str, value: Any) -> None:
+    types, is_valid, reason = _RULES[name]
+    # bool is an int subclass: True must not pass as a page size.
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        expected = " or ".join("None" if t is type(None) else t.__name__ for t in types)
+        raise ValueError(f"frappyauth option {name!r} must be of type {expected}, not {type(value).__name__}.")
+    if is_valid is not None and not is_valid(value):
+        raise ValueError(f"frappyauth option {name!r} {reason}.")

@@ -1,0 +1,77 @@
+"""Password hashing: bcrypt for new hashes, with frappymongouser's unsalted MD5 still verifiable once."""
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import re
+import unicodedata
+
+import bcrypt
+
+from frappyauth.errors import BadRequestError
+
+_MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
+_BCRYPT = re.compile(r"\$2[abxy]?\$(\d\d)\$[./A-Za-z0-9]{53}")
+
+
+class InvalidPasswordError(BadRequestError):
+    code = "invalid_password"
+
+
+def normalise(password: str) -> str:
+    """The same NFKC form on set and on verify, so visually identical input always matches."""
+    return unicodedata.normalize("NFKC", password)
+
+
+def check_new_password(password: object, min_length: int, max_length: int) -> str:
+    """Return `password` if it may be set; raise `InvalidPasswordError` otherwise. No composition rules."""
+    if not isinstance(password, str):
+        raise InvalidPasswordError("The password must be a string.")
+    length = len(normalise(password))
+    if length < min_length:
+        raise InvalidPasswordError(f"The password must have at least {min_length} characters.")
+    if length > max_length:
+        raise InvalidPasswordError(f"The password must have at most {max_length} characters.")
+    return password
+
+
+def _bcrypt_input(password: str) -> bytes:
+    """bcrypt reads only 72 bytes (and bcrypt 5 raises past them): hash first, so every byte counts.
+
+    The SHA-256 digest is base64-encoded because bcrypt stops at a NUL byte, which a raw digest may contain.
+    """
+    return base64.b64encode(hashlib.sha256(normalise(password).encode("utf-8")).digest())
+
+
+@functools.cache
+def _dummy_hash(cost: int) -> bytes:
+    """A hash to check against when there is no user, so an unknown username costs a wrong password's time."""
+    return bcrypt.hashpw(b"frappyauth dummy password", bcrypt.gensalt(cost))
+
+
+class PasswordHasher:
+    """Hashes and verifies passwords at one bcrypt cost."""
+
+    def __init__(self, cost: int) -> None:
+        self.cost = cost
+
+    def hash(self, password: str) -> str:
+        return bcrypt.hashpw(_bcrypt_input(password), bcrypt.gensalt(self.cost)).decode("ascii")
+
+    def verify(self, password: str, stored_hash: str | None) -> bool:
+        """Check `password` against a stored hash; with `None` (no such user) spend the same time, return False."""
+        if stored_hash is not None and _BCRYPT.fullmatch(stored_hash):
+            return bcrypt.checkpw(_bcrypt_input(password), stored_hash.encode("ascii"))
+        bcrypt.checkpw(_bcrypt_input(password), _dummy_hash(self.cost))
+        if stored_hash is not None and _MD5_HEX.fullmatch(stored_hash):
+            # frappymongouser hashed the raw string, without normalisation.
+            legacy = hashlib.md5(password.encode("utf-8")).hexdigest()
+            return hmac.compare_digest(legacy, stored_hash.lower())
+        return False
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        """True for a legacy MD5 hash and for a bcrypt hash of a lower cost than configured."""
+        match = _BCRYPT.fullmatch(stored_hash)
+        return match is None or int(match.group(1)) < self.cost

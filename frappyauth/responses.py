@@ -1,0 +1,77 @@
+"""How frappyauth answers: the user JSON, JSON errors, the session cookie."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Response, jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from frappyauth.credentials import COOKIE_NAME
+from frappyauth.errors import FrappyAuthError, RetryLaterError
+from frappyauth.models import User
+from frappyauth.options import Options
+
+log = logging.getLogger("frappyauth")
+
+
+def user_json(user: User) -> dict[str, Any]:
+    """The user as clients see it: never a password, hash or key, only whether a key exists."""
+    body: dict[str, Any] = {"_id": user.id, "id": user.id, "username": user.username,
+                            "permissions": list(user.permissions), "profile": user.profile,
+                            "hasApiKey": user.api_key_hash is not None}
+    if user.email is not None:
+        body["email"] = user.email
+    return body
+
+
+def no_store(response: Response) -> Response:
+    """Credentials and user data must not be kept by browsers or proxies."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    response = jsonify({"error": code, "message": message})
+    response.status_code = status
+    return no_store(response)
+
+
+def render_error(error: FrappyAuthError) -> Response:
+    response = error_response(error.status, error.code, error.message)
+    if isinstance(error, RetryLaterError):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def render_http_error(error: HTTPException) -> Response:
+    """Flask's own 404/405/413/415/... as JSON, with a code derived from its name."""
+    code = (error.name or "error").lower().replace(" ", "_")
+    response = error_response(error.code or 500, code, error.description or error.name)
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def render_any(error: Exception) -> Response:
+    """Every error raised in frappyauth's views; anything but ours and Flask's is a bug, answered 500."""
+    if isinstance(error, FrappyAuthError):
+        return render_error(error)
+    if isinstance(error, HTTPException):
+        return render_http_error(error)
+    log.exception("unexpected error in %s %s", request.method, request.path)
+    return error_response(500, "internal_error", "The server could not complete the request.")
+
+
+def set_session_cookie(response: Response, token: str, options: Options) -> None:
+    response.set_cookie(COOKIE_NAME, token, max_age=options.token_expiration, httponly=True, samesite="Lax",
+                        secure=_secure(options), path="/")
+
+
+def clear_session_cookie(response: Response, options: Options) -> None:
+    response.delete_cookie(COOKIE_NAME, httponly=True, samesite="Lax", secure=_secure(options), path="/")
+
+
+def _secure(options: Options) -> bool:
+    return request.is_secure if options.cookie_secure is None else options.cookie_secure
+

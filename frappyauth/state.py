@@ -1,0 +1,51 @@
+"""The per-app state kept in `app.extensions["frappyauth"]`, and finding it and the request's identity."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g, has_app_context, request
+
+from frappyauth.accounts import Accounts
+from frappyauth.authentication import Authenticator
+from frappyauth.context import AuthContext, Identity
+from frappyauth.credentials import request_credential
+from frappyauth.errors import AuthenticationError, PermissionDeniedError
+
+EXTENSION_KEY = "frappyauth"
+
+
+@dataclass(frozen=True)
+class AuthState:
+    context: AuthContext
+    authenticator: Authenticator
+    accounts: Accounts
+
+
+def current_state() -> AuthState:
+    state = current_app.extensions.get(EXTENSION_KEY) if has_app_context() else None
+    if state is None:
+        raise RuntimeError("frappyauth is not set up here: call frappyauth.register_endpoints(app, ...) first, "
+                           "and use it inside a request of that app.")
+    return state
+
+
+def request_identity(allow_api_key: bool) -> Identity:
+    """Who the current request is, looked up once per request; raise 401 or 403 errors otherwise."""
+    identity = g.get("_frappyauth_identity")
+    if identity is None:
+        credential = request_credential()
+        if credential is None:
+            raise AuthenticationError()
+        if credential.is_api_key and not allow_api_key:
+            raise PermissionDeniedError("API keys are not accepted here.")
+        authenticator = current_state().authenticator
+        identity = (authenticator.identify_api_key(credential.secret) if credential.is_api_key
+                    else authenticator.identify_token(credential.secret))
+        g._frappyauth_identity = identity
+    if identity.via_api_key and not allow_api_key:
+        raise PermissionDeniedError("API keys are not accepted here.")
+    return identity
+
+
+def remote_addr() -> str | None:
+    return request.remote_addr

@@ -1,0 +1,132 @@
+"""The HTTP endpoints: parse and validate, call one core function, answer JSON."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask import Blueprint, Response, jsonify, request
+
+from frappyauth import bodies
+from frappyauth.context import Identity
+from frappyauth.errors import BadRequestError, PermissionDeniedError
+from frappyauth.options import Options
+from frappyauth.passwords import InvalidPasswordError
+from frappyauth.responses import (clear_session_cookie, no_store, render_any, set_session_cookie,
+                                  user_json)
+from frappyauth.state import current_state, remote_addr, request_identity
+
+_PAGE = re.compile(r"\d{1,9}")
+
+
+def _body() -> dict:
+    return bodies.json_object(current_state().context.options.max_body_bytes)
+
+
+def _admin() -> Identity:
+    identity = request_identity(allow_api_key=False)
+    admin = current_state().context.options.user_admin_permission
+    if not identity.user.has_permissions(admin):
+        raise PermissionDeniedError("This needs the administrator permission.")
+    return identity
+
+
+def login() -> Response:
+    body, options = _body(), current_state().context.options
+    username, password = bodies.string(body, "username"), bodies.string(body, "password")
+    if len(password) > options.password_max_length:
+        raise InvalidPasswordError(f"The password must have at most {options.password_max_length} characters.")
+    user, token = current_state().authenticator.login(username, password, remote_addr())
+    response = jsonify({"user": user_json(user), "token": token})
+    set_session_cookie(response, token, options)
+    return response
+
+
+def logout() -> Response:
+    identity = request_identity(allow_api_key=False)
+    current_state().authenticator.logout(identity, remote_addr())
+    response = jsonify({"status": True})
+    clear_session_cookie(response, current_state().context.options)
+    return response
+
+
+def own_user() -> Response:
+    return jsonify(user_json(request_identity(allow_api_key=False).user))
+
+
+def list_users() -> Response:
+    _admin()
+    page = request.args.get("page", "0")
+    if not _PAGE.fullmatch(page):
+        raise BadRequestError("The page must be a whole number from 0.")
+    users, total = current_state().accounts.page(int(page))
+    return jsonify({"users": [user_json(user) for user in users], "total": total})
+
+
+def create_user() -> Response:
+    actor, body = _admin(), _body()
+    user = current_state().accounts.create(
+        username=bodies.string(body, "username"), password=bodies.string(body, "password"),
+        permissions=bodies.string_list(body, "permissions", required=False),
+        email=bodies.optional_string(body, "email"), profile=bodies.optional_object(body, "profile"),
+        actor=actor.user.id)
+    return jsonify(user_json(user))
+
+
+def set_permissions(user_id: str) -> Response:
+    actor, body = _admin(), _body()
+    permissions = bodies.string_list(body, "permissions") or ()
+    return jsonify(user_json(current_state().accounts.set_permissions(user_id, permissions, actor.user.id)))
+
+
+def set_profile(user_id: str) -> Response:
+    actor, profile = request_identity(allow_api_key=False), _body()
+    return jsonify(user_json(current_state().accounts.set_profile(user_id, profile, actor)))
+
+
+def reset_password(user_id: str) -> Response:
+    actor, body = _admin(), _body()
+    user = current_state().accounts.reset_password(user_id, bodies.string(body, "password"), actor.user.id)
+    return jsonify(user_json(user))
+
+
+def delete_user(user_id: str) -> Response:
+    actor = _admin()
+    current_state().accounts.delete(user_id, actor.user.id)
+    return jsonify({"userId": user_id, "deleted": True})
+
+
+def change_own_password() -> Response:
+    identity, body = request_identity(allow_api_key=False), _body()
+    user = current_state().accounts.change_own_password(identity, bodies.string(body, "oldPassword"),
+                                                        bodies.string(body, "newPassword"))
+    return jsonify(user_json(user))
+
+
+def create_api_key() -> Response:
+    identity = request_identity(allow_api_key=False)
+    _, api_key = current_state().accounts.create_api_key(identity.user)
+    return jsonify({"apiKey": api_key})
+
+
+def revoke_api_key() -> Response:
+    current_state().accounts.revoke_api_key(request_identity(allow_api_key=False).user)
+    return jsonify({"apiKey": None})
+
+
+def build_blueprint(options: Options) -> Blueprint:
+    """The endpoints the options ask for, under `api_prefix`."""
+    blueprint = Blueprint("frappyauth", __name__, url_prefix=options.api_prefix)
+    routes: list[tuple[str, Callable[..., Response], str]] = [("/login", login, "POST"), ("/login", logout, "DELETE"), ("/logout", logout, "DELETE"),
+              ("", own_user, "GET"), ("/users", list_users, "GET"), ("/password", change_own_password, "POST")]
+    if not options.no_user_management:
+        routes += [("/users", create_user, "POST"), ("/users/<user_id>/permissions", set_permissions, "POST"),
+                   ("/users/<user_id>/profile", set_profile, "POST"),
+                   ("/users/<user_id>/password", reset_password, "POST"),
+                   ("/users/<user_id>", delete_user, "DELETE")]
+    if options.api_keys:
+        routes += [("/key", create_api_key, "POST"), ("/key", revoke_api_key, "DELETE")]
+    for rule, view, method in routes:
+        blueprint.add_url_rule(rule, endpoint=f"{view.__name__}_{method.lower()}", view_func=view, methods=[method])
+    blueprint.after_request(no_store)
+    blueprint.register_error_handler(Exception, render_any)
+    return blueprint

@@ -1,0 +1,103 @@
+"""Building test apps, and the ledger that proves no secret leaks into a response body."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from frappyauth import check_login_state, current_user, initial_user_check, login_required, register_endpoints
+from frappyauth.protocols import TokenStore, UserStore
+from frappyauth.tokens import hash_secret
+
+ADMIN_PASSWORD = "admin password 1234"
+USER_PASSWORD = "plain user password"
+PASSWORD_FIELDS = ("password", "oldPassword", "newPassword")
+
+
+class Clock:
+    """An injected clock: tests move time instead of sleeping."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class SecretLedger:
+    """Every secret a test used, and every response body it received."""
+
+    passwords: set[str] = field(default_factory=set)
+    minted: set[str] = field(default_factory=set)  # tokens and API keys handed out
+    responses: list[tuple[str, str, str]] = field(default_factory=list)  # (request, body, secret it may show)
+
+    def record(self, description: str, request_json: Any, body: str, response_json: Any) -> None:
+        if isinstance(request_json, dict):
+            self.passwords.update(v for k, v in request_json.items() if k in PASSWORD_FIELDS and isinstance(v, str))
+        allowed = ""
+        if isinstance(response_json, dict):
+            allowed = response_json.get("token") or response_json.get("apiKey") or ""
+            if allowed:
+                self.minted.add(allowed)
+        self.responses.append((description, body, allowed))
+
+    def leaks(self, user_store: UserStore) -> list[str]:
+        hashes = {user.password_hash for user in user_store.list_page(0, 10_000)[0]}
+        secrets = self.passwords | self.minted | {hash_secret(s) for s in self.minted} | hashes
+        return [f"{description} shows a secret" for description, body, allowed in self.responses
+                for secret in secrets - {allowed} if secret and secret in body]
+
+
+def recording_client(ledger: SecretLedger) -> type[FlaskClient]:
+    class RecordingClient(FlaskClient):
+        def open(self, *args: Any, **kwargs: Any) -> Any:
+            response = super().open(*args, **kwargs)
+            body = response.get_data(as_text=True)
+            request_json = kwargs.get("json")
+            response_json = response.get_json(silent=True)
+            ledger.record(f"{kwargs.get('method', 'GET')} {args[0] if args else ''}", request_json, body,
+                          response_json)
+            return response
+    return RecordingClient
+
+
+def build_app(user_store: UserStore, token_store: TokenStore | None, clock: Clock, ledger: SecretLedger,
+              **options: Any) -> Flask:
+    """A test app with the endpoints, a seeded admin and two protected routes of its own."""
+    app = Flask("frappyauth_test")
+    app.test_client_class = recording_client(ledger)
+    register_endpoints(app, user_store, token_store, {"bcrypt_cost": 4, **options}, clock=clock)
+
+    @app.route("/api/things")
+    def things() -> Any:
+        return {"things": [], "for": check_login_state("view", allow_api_key=True).username}
+
+    @app.route("/api/reports", methods=["GET", "POST"])
+    @login_required(["view", "report"])
+    def reports() -> Any:
+        return {"reports": [], "for": current_user().username}
+
+    initial_user_check(app, "Admin", ADMIN_PASSWORD)
+    return app
+
+
+def login(client: FlaskClient, username: str, password: str) -> str:
+    response = client.post("/api/user/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["token"]
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": token}
+
+
+def body(response: Any) -> Any:
+    return json.loads(response.get_data(as_text=True))
