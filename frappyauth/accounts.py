@@ -9,12 +9,23 @@ import logging
 from typing import Any
 
 from frappyauth.context import AuthContext, Identity
-from frappyauth.errors import DuplicateUsernameError, LastAdminError, PermissionDeniedError, UserNotFoundError
+from frappyauth.errors import BadRequestError, DuplicateUsernameError, LastAdminError, PermissionDeniedError, UserNotFoundError
 from frappyauth.models import User
 from frappyauth.passwords import check_new_password
 from frappyauth.tokens import hash_secret, new_secret
 
 log = logging.getLogger("frappyauth")
+
+
+MAX_USERNAME_LENGTH = 150
+
+
+def check_username(username: str) -> None:
+    """Printable, without surrounding spaces, at most 150 characters: a name people can read and type."""
+    if not username or username != username.strip() or not username.isprintable():
+        raise BadRequestError("The username must be printable text without leading or trailing spaces.")
+    if len(username) > MAX_USERNAME_LENGTH:
+        raise BadRequestError(f"The username must have at most {MAX_USERNAME_LENGTH} characters.")
 
 
 class Accounts:
@@ -27,6 +38,7 @@ class Accounts:
                email: str | None = None, profile: dict[str, Any] | None = None, actor: str | None = None) -> User:
         """Create a user; raise `DuplicateUsernameError` if the username (ignoring case) is taken."""
         options = self._context.options
+        check_username(username)
         self._check_password(password)
         user = User(id="", username=username, password_hash=self._context.hasher.hash(password),
                     permissions=options.default_permissions if permissions is None else permissions,

@@ -31,7 +31,9 @@ class Authenticator:
             log.warning("login throttled for a username from %s", remote_addr)
             raise TooManyAttemptsError(retry_after=seconds_until(counter.expires_at, now))
         user = context.users.get_by_username(key)
-        if user is None or not context.hasher.verify(password, user.password_hash):
+        # Verify even without a user (against a dummy hash): both answers must take the same time.
+        password_is_right = context.hasher.verify(password, None if user is None else user.password_hash)
+        if user is None or not password_is_right:
             context.users.record_failed_login(key, now, now + context.seconds(context.options.lockout_seconds))
             log.warning("login failed for user %s from %s", user.id if user else "(unknown)", remote_addr)
             raise InvalidCredentialsError()

@@ -9,6 +9,7 @@ from frappyauth.accounts import Accounts
 from frappyauth.authentication import Authenticator
 from frappyauth.context import AuthContext, Identity
 from frappyauth.credentials import request_credential
+from frappyauth.csrf import check_same_origin
 from frappyauth.errors import AuthenticationError, PermissionDeniedError
 
 EXTENSION_KEY = "frappyauth"
@@ -38,6 +39,8 @@ def request_identity(allow_api_key: bool) -> Identity:
             raise AuthenticationError()
         if credential.is_api_key and not allow_api_key:
             raise PermissionDeniedError("API keys are not accepted here.")
+        if credential.from_cookie:
+            check_same_origin(current_state().context.options.allowed_origins)
         authenticator = current_state().authenticator
         identity = (authenticator.identify_api_key(credential.secret) if credential.is_api_key
                     else authenticator.identify_token(credential.secret))

@@ -1,6 +1,7 @@
 """Shared fixtures: every store fixture is parametrized over `backends.BACKENDS`."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -45,9 +46,13 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def ledger(user_store: UserStore) -> Iterator[SecretLedger]:
+def ledger(user_store: UserStore, caplog: pytest.LogCaptureFixture) -> Iterator[SecretLedger]:
+    """Fails the test if any secret it used shows in a response body or a `frappyauth` log line."""
+    caplog.set_level(logging.DEBUG, logger="frappyauth")
     ledger = SecretLedger()
     yield ledger
+    for record in caplog.get_records("setup") + caplog.get_records("call"):
+        ledger.responses.append((f"log line {record.getMessage()!r}", record.getMessage(), ""))
     assert ledger.leaks(user_store) == []
 
 

@@ -1,0 +1,113 @@
+"""Hostile and cross-site requests: each a 4xx JSON answer, nothing written."""
+from __future__ import annotations
+
+import pytest
+
+from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, body, login
+
+
+def nested(depth: int) -> str:
+    return '{"username": "deep", "password": "a long password", "profile": ' + '{"a": ' * depth + "1" + "}" * depth + "}"
+
+
+@pytest.mark.parametrize("raw", [nested(40), nested(8_000), '{"username": "x", "password": "p", "email": NaN}',
+                                 '{"username": "x", "username": "y", "password": "a long password"}',
+                                 '{"username": "x", "password": Infinity}', "\xff\xfe", "[" * 50_000])
+def test_malformed_json_is_400_and_creates_nobody(client, admin_token, user_store, raw) -> None:
+    response = client.post("/api/user/users", data=raw, content_type="application/json", headers=auth(admin_token))
+    assert response.status_code == 400 and response.is_json
+    assert user_store.count() == 1
+
+
+def test_a_body_over_the_cap_is_413(make_app, user_store) -> None:
+    client = make_app(max_body_bytes=2048).test_client()
+    token = login(client, "admin", ADMIN_PASSWORD)
+    big = {"username": "big", "password": USER_PASSWORD, "profile": {"blob": "x" * 3000}}
+    response = client.post("/api/user/users", json=big, headers=auth(token))
+    assert response.status_code == 413 and body(response)["error"] == "payload_too_large"
+    assert user_store.count() == 1
+
+
+@pytest.mark.parametrize("username", ["bad\x00name", "tab\tname", "new\nline", " padded", "padded ", "x" * 151,
+                                      "bell\x07"])
+def test_usernames_with_control_characters_or_padding_are_400(client, admin_token, user_store, username) -> None:
+    response = client.post("/api/user/users", json={"username": username, "password": USER_PASSWORD},
+                           headers=auth(admin_token))
+    assert response.status_code == 400 and user_store.count() == 1
+
+
+def test_an_over_long_password_at_login_is_400_without_hashing(app) -> None:
+    response = app.test_client().post("/api/user/login", json={"username": "admin", "password": "x" * 1025})
+    assert response.status_code == 400 and body(response)["error"] == "invalid_password"
+
+
+@pytest.mark.parametrize("header", ["x" * 10_000, "Bearer " + "y" * 600, "Bearer a\x01b", "Digest abc",
+                                    "Token", "Bearer  ", "\u00e9\u00e9"])
+def test_huge_or_malformed_authorization_headers_are_401(app, header) -> None:
+    response = app.test_client().get("/api/user", headers={"Authorization": header})
+    assert response.status_code == 401 and response.is_json
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("POST", "/api/user/login", 400), ("GET", "/api/user", 401), ("GET", "/api/user/users", 401),
+    ("GET", "/api/user/missing", 404), ("PATCH", "/api/user/login", 405),
+])
+def test_every_auth_response_is_no_store(app, method, path, status) -> None:
+    response = app.test_client().open(path, method=method, json={})
+    assert response.status_code == status and response.headers["Cache-Control"] == "no-store"
+
+
+def test_successful_auth_responses_are_no_store_too(client) -> None:
+    response = client.post("/api/user/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+    assert response.headers["Cache-Control"] == "no-store"
+    assert client.get("/api/user").headers["Cache-Control"] == "no-store"
+
+
+# cross-site request forgery
+
+
+@pytest.fixture
+def browser(app):
+    """A client holding only the session cookie, as a browser does."""
+    client = app.test_client()
+    login(client, "admin", ADMIN_PASSWORD)
+    return client
+
+
+NEW_USER = {"username": "forged", "password": USER_PASSWORD}
+
+
+@pytest.mark.parametrize("headers", [{}, {"Origin": "https://evil.example"}, {"Origin": "null"},
+                                     {"Referer": "https://evil.example/page"}])
+def test_a_cookie_authenticated_write_from_elsewhere_is_403(browser, user_store, headers) -> None:
+    response = browser.post("/api/user/users", json=NEW_USER, headers=headers)
+    assert response.status_code == 403 and body(response)["error"] == "cross_site_request"
+    assert user_store.count() == 1
+    assert browser.delete("/api/user/logout", headers=headers).status_code == 403
+    assert browser.get("/api/user").status_code == 200  # still logged in
+
+
+def test_the_apps_own_routes_are_protected_as_well(browser) -> None:
+    response = browser.post("/api/reports", headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403 and body(response)["error"] == "cross_site_request"
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "http://localhost"}, {"Referer": "http://localhost/admin"}])
+def test_a_cookie_authenticated_write_from_this_host_passes(browser, headers) -> None:
+    assert browser.post("/api/user/users", json=NEW_USER, headers=headers).status_code == 200
+
+
+def test_allowed_origins_admits_another_origin(make_app) -> None:
+    client = make_app(allowed_origins=["https://admin.example"]).test_client()
+    login(client, "admin", ADMIN_PASSWORD)
+    assert client.post("/api/user/users", json=NEW_USER, headers={"Origin": "https://admin.example"}).status_code == 200
+
+
+def test_requests_with_the_authorization_header_are_unaffected(app, admin_token) -> None:
+    response = app.test_client().post("/api/user/users", json=NEW_USER,
+                                      headers={**auth(admin_token), "Origin": "https://evil.example"})
+    assert response.status_code == 200
+
+
+def test_cookie_authenticated_reads_are_unaffected(browser) -> None:
+    assert browser.get("/api/user", headers={"Origin": "https://evil.example"}).status_code == 200

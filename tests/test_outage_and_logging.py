@@ -1,0 +1,131 @@
+"""Store outages answer 503 and leave nothing half-written; security events are logged without secrets."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+
+from backends import MONGO_BACKEND_PARAMS
+from frappyauth.errors import StoreUnavailableError
+from http_support import ADMIN_PASSWORD, USER_PASSWORD, SecretLedger, auth, body, build_app, login
+
+
+class Outage:
+    """Wraps a store; the methods named in `failing` raise `StoreUnavailableError` (all of them with '*')."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self.failing: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._store, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if "*" in self.failing or name in self.failing:
+                raise StoreUnavailableError(retry_after=7)
+            return method(*args, **kwargs)
+        return call
+
+
+@pytest.fixture
+def outage(user_store, token_store, clock, ledger):
+    users, tokens = Outage(user_store), Outage(token_store)
+    app = build_app(users, tokens, clock, ledger, api_keys=True)
+    client = app.test_client()
+    admin = login(client, "admin", ADMIN_PASSWORD)
+    bob = body(client.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD,
+                                                     "permissions": ["view"]}, headers=auth(admin)))["id"]
+    return client, users, tokens, admin, bob
+
+
+ENDPOINTS = [("POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD}),
+             ("DELETE", "/api/user/login", None), ("DELETE", "/api/user/logout", None), ("GET", "/api/user", None),
+             ("GET", "/api/user/users", None), ("POST", "/api/user/users", {"username": "c", "password": USER_PASSWORD}),
+             ("POST", "/api/user/users/{bob}/permissions", {"permissions": []}),
+             ("POST", "/api/user/users/{bob}/profile", {}), ("POST", "/api/user/users/{bob}/password",
+                                                             {"password": USER_PASSWORD}),
+             ("DELETE", "/api/user/users/{bob}", None),
+             ("POST", "/api/user/password", {"oldPassword": ADMIN_PASSWORD, "newPassword": USER_PASSWORD}),
+             ("POST", "/api/user/key", None), ("DELETE", "/api/user/key", None), ("GET", "/api/things", None)]
+
+
+@pytest.mark.parametrize("method, path, payload", ENDPOINTS)
+def test_every_endpoint_answers_503_with_retry_after_when_the_store_is_down(outage, method, path, payload) -> None:
+    client, users, tokens, admin, bob = outage
+    users.failing = tokens.failing = {"*"}
+    response = client.open(path.format(bob=bob), method=method, json=payload, headers=auth(admin))
+    assert response.status_code == 503 and response.headers["Retry-After"] == "7"
+    assert body(response)["error"] == "store_unavailable"
+
+
+def test_a_login_whose_session_cannot_be_stored_leaves_no_trace(outage, user_store) -> None:
+    client, users, tokens, admin, bob = outage
+    tokens.failing = {"create"}
+    assert client.post("/api/user/login", json={"username": "bob", "password": USER_PASSWORD}).status_code == 503
+    assert user_store.get_failed_logins("bob", client.application.extensions["frappyauth"].context.clock()) is None
+
+
+def test_a_user_that_cannot_be_stored_is_not_half_created(outage, user_store) -> None:
+    client, users, tokens, admin, bob = outage
+    users.failing = {"create"}
+    response = client.post("/api/user/users", json={"username": "c", "password": USER_PASSWORD}, headers=auth(admin))
+    assert response.status_code == 503 and user_store.count() == 2
+
+
+def test_a_failed_password_reset_keeps_the_old_password_and_fails_closed(outage) -> None:
+    client, users, tokens, admin, bob = outage
+    bob_token = login(client, "bob", USER_PASSWORD)
+    users.failing = {"set_password_hash"}
+    response = client.post(f"/api/user/users/{bob}/password", json={"password": "another password"},
+                           headers=auth(admin))
+    users.failing = set()
+    assert response.status_code == 503
+    assert client.get("/api/user", headers=auth(bob_token)).status_code == 401  # sessions went first
+    assert login(client, "bob", USER_PASSWORD)
+
+
+def test_a_deletion_whose_sessions_cannot_be_removed_still_locks_the_user_out(outage) -> None:
+    client, users, tokens, admin, bob = outage
+    bob_token = login(client, "bob", USER_PASSWORD)
+    tokens.failing = {"delete_for_user"}
+    assert client.delete(f"/api/user/users/{bob}", headers=auth(admin)).status_code == 503
+    tokens.failing = set()
+    assert client.get("/api/user", headers=auth(bob_token)).status_code == 401
+
+
+# logging
+
+
+def test_security_events_are_logged_with_user_and_address(client, caplog) -> None:
+    admin_token = login(client, "admin", ADMIN_PASSWORD)
+    client.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD}, headers=auth(admin_token))
+    user_token = login(client, "bob", USER_PASSWORD)
+    client.post("/api/user/login", json={"username": "bob", "password": "not bobs password"})
+    client.delete("/api/user/logout", headers=auth(user_token))
+    messages = [record.getMessage() for record in caplog.records if record.name == "frappyauth"]
+    assert any(m.startswith("login succeeded for user ") and m.endswith("from 127.0.0.1") for m in messages)
+    assert any(m.startswith("login failed for user ") for m in messages)
+    assert any(m.startswith("logout of user ") for m in messages)
+    assert any(m.startswith("user ") and " created by " in m for m in messages)
+
+
+def test_a_throttled_login_is_logged(make_app, caplog) -> None:
+    client = make_app(max_failed_logins=1).test_client()
+    for _ in range(2):
+        client.post("/api/user/login", json={"username": "admin", "password": "not the password"})
+    assert any("throttled" in record.getMessage() for record in caplog.records)
+
+
+# frappymongouser's plaintext API keys
+
+
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
+def test_a_legacy_plaintext_api_key_keeps_working_and_is_stored_hashed(backend, database, clock) -> None:
+    database["users"].insert_one({"username": "robot", "password": hashlib.md5(b"x").hexdigest(),
+                                  "permissions": ["view"], "apiKey": "legacy-key-0123456789abcdef"})
+    app = build_app(backend.user_store(database), backend.token_store(database), clock, SecretLedger(),
+                    api_keys=True)
+    response = app.test_client().get("/api/things", headers={"Authorization": "Token legacy-key-0123456789abcdef"})
+    assert response.status_code == 200 and body(response)["for"] == "robot"
+    assert database["users"].count_documents({"apiKey": {"$exists": True}}) == 0
