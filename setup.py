@@ -7,7 +7,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
-    packages=find_packages(include=["frappyauth", "frappyauth.*", "stores", "stores.*"]),
+    packages=find_packages(include=["frappyauth", "frappyauth.*", "stores", "stores.*", "frappyauth_demo"]),
     package_data={"frappyauth": ["py.typed"]},
     install_requires=[
         "flask>=2.3",
@@ -16,8 +16,10 @@ setup(
     ],
     extras_require={
         "mongo": ["pymongo>=4.0"],
+        "serve": ["gunicorn>=22"],  # the production server in the Docker image
         "test": ["pytest>=8", "mongomock>=4.1", "hypothesis>=6.100", "mypy>=1.10"],
     },
+    entry_points={"console_scripts": ["frappyauth-demo = frappyauth_demo.__main__:main"]},
     classifiers=[
         "Framework :: Flask",
         "Programming Language :: Python :: 3",

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from frappyauth.accounts import Accounts
 from frappyauth.authentication import Authenticator
+from frappyauth.cli import cli
 from frappyauth.context import AuthContext, utc_now
 from frappyauth.errors import FrappyAuthError, PermissionDeniedError
 from frappyauth.local_tokens import InProcessTokenStore
@@ -44,6 +45,7 @@ def register_endpoints(app: Flask, user_store: UserStore, token_store: TokenStor
     app.register_blueprint(build_blueprint(options))
     app.register_error_handler(FrappyAuthError, render_error)
     app.register_error_handler(HTTPException, _json_under_prefix(options))
+    app.cli.add_command(cli)
 
 
 def check_login_state(permission: str | list[str] | None = None, allow_api_key: bool = False) -> User:

@@ -10,5 +10,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_stores_type_check_against_the_protocols() -> None:
     stdout, stderr, status = api.run(["--config-file", str(ROOT / "mypy.ini"), "--no-incremental",
-                                      str(ROOT / "frappyauth"), str(ROOT / "stores"), str(ROOT / "tests/backends.py")])
+                                      str(ROOT / "frappyauth"), str(ROOT / "stores"), str(ROOT / "frappyauth_demo"),
+                                      str(ROOT / "tests/backends.py")])
     assert status == 0, stdout + stderr

@@ -1,0 +1,73 @@
+"""`flask frappyauth ...`: user administration from the shell, on any app that called `register_endpoints`."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask.cli import AppGroup
+
+from frappyauth.errors import FrappyAuthError
+from frappyauth.models import username_key
+from frappyauth.state import current_state
+
+cli = AppGroup("frappyauth", help="Manage frappyauth users.")
+
+
+def _password_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Read the password at a hidden prompt (or from standard input), never from the command line."""
+    return click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                        help="Asked for when not given; prefer the prompt, arguments show in `ps`.")(command)
+
+
+def _run(action: Callable[[], str]) -> None:
+    try:
+        click.echo(action())
+    except FrappyAuthError as error:
+        raise click.ClickException(error.message) from None
+
+
+@cli.command("create-user")
+@click.argument("username")
+@click.option("--permission", "permissions", multiple=True, help="A permission to give; repeat for more.")
+@_password_option
+def create_user(username: str, permissions: tuple[str, ...], password: str) -> None:
+    """Create a user."""
+    _run(lambda: _created(current_state().accounts.create(username, password, permissions or None, actor="cli")))
+
+
+@cli.command("create-admin")
+@click.argument("username")
+@_password_option
+def create_admin(username: str, password: str) -> None:
+    """Create a user with the admin permission."""
+    admin = current_state().context.options.user_admin_permission
+    _run(lambda: _created(current_state().accounts.create(username, password, (admin,), actor="cli")))
+
+
+@cli.command("set-password")
+@click.argument("username")
+@_password_option
+def set_password(username: str, password: str) -> None:
+    """Set a user's password and end all of their sessions."""
+    def action() -> str:
+        user = current_state().context.users.get_by_username(username_key(username))
+        if user is None:
+            raise click.ClickException(f"There is no user {username!r}.")
+        current_state().accounts.reset_password(user.id, password, actor="cli")
+        return f"Password of {user.username!r} set; their sessions ended."
+    _run(action)
+
+
+@cli.command("list-users")
+@click.option("--page", default=0, type=click.IntRange(min=0), help="Page number, from 0.")
+def list_users(page: int) -> None:
+    """List users, a page at a time."""
+    users, total = current_state().accounts.page(page)
+    for user in users:
+        click.echo(f"{user.id}  {user.username}  {','.join(user.permissions)}")
+    click.echo(f"{len(users)} shown, {total} in all")
+
+
+def _created(user: Any) -> str:
+    return f"Created {user.username!r} ({user.id}) with permissions {list(user.permissions)}."

@@ -1,0 +1,57 @@
+"""The demo app factory: frappyauth on memory stores, or on MongoDB when `MONGODB_URI` is set."""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from frappyauth import check_login_state, initial_user_check, register_endpoints
+from frappyauth.protocols import TokenStore, UserStore
+from stores.memory import MemoryTokenStore, MemoryUserStore
+
+
+def create_app(environ: Mapping[str, str] | None = None) -> Flask:
+    """Build the demo app and seed its first admin (see `seed_admin`)."""
+    environ = os.environ if environ is None else environ
+    app = Flask("frappyauth_demo")
+    users, tokens = _stores(environ)
+    register_endpoints(app, users, tokens, options_override={"api_keys": True})
+
+    @app.route("/api/things")
+    def things() -> Any:
+        """Any logged-in user, by session or by API key."""
+        return {"things": ["apple", "pear"], "for": check_login_state(allow_api_key=True).username}
+
+    @app.route("/api/admin-report")
+    def admin_report() -> Any:
+        """Administrators only, by session only."""
+        check_login_state("admin")
+        return {"report": "all is well"}
+
+    seed_admin(app, environ)
+    return app
+
+
+def seed_admin(app: Flask, environ: Mapping[str, str]) -> None:
+    """Create the admin when there are no users: `FRAPPYAUTH_ADMIN_USER`/`FRAPPYAUTH_ADMIN_PASSWORD`, or a
+    generated password printed this once (it is stored only as a bcrypt hash)."""
+    username = environ.get("FRAPPYAUTH_ADMIN_USER") or "admin"
+    given = environ.get("FRAPPYAUTH_ADMIN_PASSWORD")
+    password = given or secrets.token_urlsafe(18)
+    if initial_user_check(app, username, password) is not None and not given:
+        print(f"frappyauth demo: created admin {username!r} with password {password}", flush=True)
+
+
+def _stores(environ: Mapping[str, str]) -> tuple[UserStore, TokenStore]:
+    uri = environ.get("MONGODB_URI")
+    if not uri:
+        return MemoryUserStore(), MemoryTokenStore()
+    from pymongo import MongoClient  # only with MONGODB_URI: the memory demo needs no pymongo
+
+    from stores.mongo import MongoTokenStore, MongoUserStore
+    client: MongoClient = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    db = client.get_default_database(environ.get("FRAPPYAUTH_DB", "frappyauth"))
+    return MongoUserStore(db), MongoTokenStore(db)  # building them ensures the indexes

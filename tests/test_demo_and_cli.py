@@ -1,0 +1,172 @@
+"""Out of the box: the demo server over real HTTP, the `flask frappyauth` commands, the compose file."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, login
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def call(base: str, method: str, path: str, payload: Any = None, token: str | None = None) -> tuple[int, Any]:
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", token)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+class DemoServer:
+    """`python -m frappyauth_demo` in a subprocess on a free loopback port."""
+
+    def __init__(self, **env: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("FRAPPYAUTH_", "MONGODB_URI"))}
+        self.process = subprocess.Popen([sys.executable, "-m", "frappyauth_demo", "--port", str(self.port)],
+                                        cwd=ROOT, env={**environ, **env}, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
+
+    def wait_until_listening(self, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.process.stderr.read()
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.1)
+        raise AssertionError("the demo server did not start listening")
+
+    def stdout_line(self, seconds: float = 30) -> str:
+        ready, _, _ = select.select([self.process.stdout], [], [], seconds)
+        assert ready, "the demo server printed nothing"
+        return self.process.stdout.readline()
+
+    def interrupt(self) -> int:
+        self.process.send_signal(signal.SIGINT)  # Ctrl-C
+        return self.process.wait(timeout=15)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def demo():
+    servers: list[DemoServer] = []
+    yield lambda **env: servers.append(DemoServer(**env)) or servers[-1]
+    for server in servers:
+        server.kill()
+
+
+def test_the_demo_serves_the_whole_flow_over_http(demo) -> None:
+    server = demo(FRAPPYAUTH_ADMIN_USER="root", FRAPPYAUTH_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    server.wait_until_listening()
+    status, answer = call(server.base, "POST", "/api/user/login", {"username": "root", "password": ADMIN_PASSWORD})
+    assert status == 200 and answer["user"]["permissions"] == ["admin"]
+    admin = answer["token"]
+    status, _ = call(server.base, "POST", "/api/user/users", {"username": "carol", "password": USER_PASSWORD}, admin)
+    assert status == 200
+    carol = call(server.base, "POST", "/api/user/login", {"username": "carol", "password": USER_PASSWORD})[1]["token"]
+    assert call(server.base, "GET", "/api/things", token=carol) == (200, {"things": ["apple", "pear"], "for": "carol"})
+    assert call(server.base, "GET", "/api/admin-report", token=carol)[0] == 403
+    api_key = call(server.base, "POST", "/api/user/key", token=carol)[1]["apiKey"]
+    assert call(server.base, "GET", "/api/things", token=f"Token {api_key}")[0] == 200
+    assert server.interrupt() == 0
+    assert "POST /api/user/login" in server.process.stderr.read()  # requests are logged
+
+
+def test_the_demo_generates_and_prints_an_admin_password_once(demo) -> None:
+    server = demo()
+    printed = server.stdout_line()
+    match = re.fullmatch(r"frappyauth demo: created admin 'admin' with password (\S{20,})\n", printed)
+    assert match, printed
+    server.wait_until_listening()
+    status, _ = call(server.base, "POST", "/api/user/login", {"username": "admin", "password": match.group(1)})
+    assert status == 200
+    server.interrupt()
+    assert match.group(1) not in server.process.stderr.read()  # printed once, never logged
+
+
+# the CLI
+
+
+@pytest.fixture
+def cli(app):
+    runner = app.test_cli_runner()
+    return lambda *args, password=None: runner.invoke(
+        args=["frappyauth", *args], input=None if password is None else f"{password}\n{password}\n")
+
+
+def test_cli_creates_users_and_admins_that_can_log_in(app, cli) -> None:
+    result = cli("create-user", "carol", "--permission", "view", "--permission", "edit", password=USER_PASSWORD)
+    assert result.exit_code == 0 and "['view', 'edit']" in result.output
+    assert USER_PASSWORD not in result.output
+    assert cli("create-admin", "second", password=USER_PASSWORD).exit_code == 0
+    assert login(app.test_client(), "carol", USER_PASSWORD) and login(app.test_client(), "second", USER_PASSWORD)
+
+
+def test_cli_set_password_ends_sessions(app, cli, user_token) -> None:
+    result = cli("set-password", "BOB", password="a brand new password")
+    assert result.exit_code == 0
+    client = app.test_client()
+    assert client.get("/api/user", headers=auth(user_token)).status_code == 401
+    assert login(client, "bob", "a brand new password")
+
+
+def test_cli_lists_users(cli, user_token) -> None:
+    result = cli("list-users")
+    assert result.exit_code == 0 and "Admin" in result.output and "bob" in result.output
+    assert "2 shown, 2 in all" in result.output
+
+
+@pytest.mark.parametrize("args, password, message", [
+    (("create-user", "admin"), USER_PASSWORD, "already taken"), (("create-user", "x"), "short", "at least 12"),
+    (("set-password", "nobody"), USER_PASSWORD, "no user"), (("create-user", "bad\tname"), USER_PASSWORD, "printable"),
+])
+def test_cli_errors_are_clear_and_change_nothing(cli, user_store, args, password, message) -> None:
+    result = cli(*args, password=password)
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+    assert user_store.count() == 1
+
+
+# docker-compose.yml
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose is not installed")
+def test_the_compose_file_is_valid_and_wires_the_app_to_a_healthy_mongodb() -> None:
+    result = subprocess.run(["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"],
+                            capture_output=True, text=True, cwd=ROOT, env={**os.environ, "FRAPPYAUTH_ADMIN_PASSWORD": ""})
+    assert result.returncode == 0, result.stderr
+    config = result.stdout
+    assert "image: mongo:7" in config and "condition: service_healthy" in config
+    assert "MONGODB_URI: mongodb://mongo:27017/frappyauth" in config and "mongosh" in config
+    assert re.search(r"published: \"?5000\"?|127\.0\.0\.1:5000:5000", config)
