@@ -13,14 +13,14 @@ from frappyauth.accounts import Accounts
 from frappyauth.authentication import Authenticator
 from frappyauth.cli import cli
 from frappyauth.context import AuthContext, utc_now
-from frappyauth.errors import FrappyAuthError, PermissionDeniedError
+from frappyauth.errors import FrappyAuthError
 from frappyauth.local_tokens import InProcessTokenStore
 from frappyauth.models import User
 from frappyauth.options import Options, build_options
 from frappyauth.passwords import PasswordHasher
 from frappyauth.protocols import TokenStore, UserStore
 from frappyauth.responses import render_error, render_http_error
-from frappyauth.state import EXTENSION_KEY, AuthState, current_state, request_identity
+from frappyauth.state import EXTENSION_KEY, AuthState, authorize, current_state
 from frappyauth.views import build_blueprint
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,11 +53,8 @@ def check_login_state(permission: str | list[str] | None = None, allow_api_key: 
     every permission in `permission` (a string or a list of strings), or for an API key where
     `allow_api_key` is False. Raises `RuntimeError` outside an app that called `register_endpoints`."""
     current_state()
-    user = request_identity(allow_api_key).user
     required = [permission] if isinstance(permission, str) else list(permission or [])
-    if not user.has_permissions(*required):
-        raise PermissionDeniedError("You do not have the permission this needs.")
-    return user
+    return authorize(required, allow_api_key).user
 
 
 def login_required(permission: str | list[str] | None = None, allow_api_key: bool = False) -> Callable[[F], F]:

@@ -50,5 +50,13 @@ def request_identity(allow_api_key: bool) -> Identity:
     return identity
 
 
+def authorize(permissions: list[str], allow_api_key: bool) -> Identity:
+    """The current request's identity if it holds every one of `permissions`; 401 or 403 errors otherwise."""
+    identity = request_identity(allow_api_key)
+    if not identity.user.has_permissions(*permissions):
+        raise PermissionDeniedError("You do not have the permission this needs.")
+    return identity
+
+
 def remote_addr() -> str | None:
     return request.remote_addr

@@ -8,12 +8,12 @@ from flask import Blueprint, Response, jsonify, request
 
 from frappyauth import bodies
 from frappyauth.context import Identity
-from frappyauth.errors import BadRequestError, PermissionDeniedError
+from frappyauth.errors import BadRequestError
 from frappyauth.options import Options
 from frappyauth.passwords import InvalidPasswordError
 from frappyauth.responses import (clear_session_cookie, no_store, render_any, set_session_cookie,
                                   user_json)
-from frappyauth.state import current_state, remote_addr, request_identity
+from frappyauth.state import authorize, current_state, remote_addr, request_identity
 
 _PAGE = re.compile(r"\d{1,9}")
 
@@ -23,11 +23,7 @@ def _body() -> dict:
 
 
 def _admin() -> Identity:
-    identity = request_identity(allow_api_key=False)
-    admin = current_state().context.options.user_admin_permission
-    if not identity.user.has_permissions(admin):
-        raise PermissionDeniedError("This needs the administrator permission.")
-    return identity
+    return authorize([current_state().context.options.user_admin_permission], allow_api_key=False)
 
 
 def login() -> Response:
