@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from frappyauth import check_login_state, initial_user_check, register_endpoints
+from frappyauth import FrappyAuthError, check_login_state, initial_user_check, register_endpoints
 from frappyauth.protocols import TokenStore, UserStore
 from stores.memory import MemoryTokenStore, MemoryUserStore
 
@@ -41,7 +41,11 @@ def seed_admin(app: Flask, environ: Mapping[str, str]) -> None:
     username = environ.get("FRAPPYAUTH_ADMIN_USER") or "admin"
     given = environ.get("FRAPPYAUTH_ADMIN_PASSWORD")
     password = given or secrets.token_urlsafe(18)
-    if initial_user_check(app, username, password) is not None and not given:
+    try:
+        created = initial_user_check(app, username, password)
+    except FrappyAuthError as error:  # e.g. a FRAPPYAUTH_ADMIN_PASSWORD below the minimum length
+        raise SystemExit(f"frappyauth demo: cannot create the admin: {error.message}") from None
+    if created is not None and not given:
         print(f"frappyauth demo: created admin {username!r} with password {password}", flush=True)
 
 

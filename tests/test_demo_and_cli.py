@@ -116,6 +116,14 @@ def test_the_demo_generates_and_prints_an_admin_password_once(demo) -> None:
     assert match.group(1) not in server.process.stderr.read()  # printed once, never logged
 
 
+def test_the_demo_refuses_a_weak_admin_password_with_one_clear_line(demo) -> None:
+    server = demo(FRAPPYAUTH_ADMIN_PASSWORD="short")
+    assert server.process.wait(timeout=30) == 1
+    error = server.process.stderr.read()
+    assert "cannot create the admin: The password must have at least 12 characters." in error
+    assert "Traceback" not in error and "short" not in error  # the rejected password is not echoed
+
+
 # the CLI
 
 
