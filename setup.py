@@ -12,6 +12,7 @@ setup(
     install_requires=[
         "flask>=2.3",
         "bcrypt>=4.0",
+        "blinker>=1.6",  # security-event signals; Flask's own signal library
         "sortedcontainers>=2.4",  # the memory store's O(log n) paging
     ],
     extras_require={

@@ -5,16 +5,15 @@ first (revoke sessions, then change the password), so a failure half-way never w
 """
 from __future__ import annotations
 
-import logging
 from typing import Any
 
+from frappyauth import signals
 from frappyauth.context import AuthContext, Identity
 from frappyauth.errors import BadRequestError, DuplicateUsernameError, LastAdminError, PermissionDeniedError, UserNotFoundError
+from frappyauth.events import announce
 from frappyauth.models import User
 from frappyauth.passwords import check_new_password
 from frappyauth.tokens import hash_secret, new_secret
-
-log = logging.getLogger("frappyauth")
 
 
 MAX_USERNAME_LENGTH = 150
@@ -44,7 +43,7 @@ class Accounts:
                     permissions=options.default_permissions if permissions is None else permissions,
                     profile=profile or {}, email=email)
         created = self._context.users.create(user)
-        log.info("user %s created by %s", created.id, actor)
+        announce(signals.user_created, user_id=created.id, actor=actor)
         return created
 
     def create_initial_admin(self, username: str, password: str) -> User | None:
@@ -72,7 +71,7 @@ class Accounts:
         if admin not in permissions:
             self._refuse_removing_last_admin(self.get(user_id))
         updated = self._found(self._context.users.set_permissions(user_id, permissions))
-        log.info("permissions of user %s set to %s by %s", user_id, list(permissions), actor)
+        announce(signals.permissions_changed, user_id=user_id, actor=actor, permissions=list(permissions))
         return updated
 
     def set_profile(self, user_id: str, profile: dict[str, Any], actor: Identity) -> User:
@@ -82,7 +81,7 @@ class Accounts:
             if actor.user.id != user_id:
                 raise PermissionDeniedError("You may only edit your own profile.")
         updated = self._found(self._context.users.set_profile(user_id, profile))
-        log.info("profile of user %s changed by %s", user_id, actor.user.id)
+        announce(signals.profile_changed, user_id=user_id, actor=actor.user.id)
         return updated
 
     def reset_password(self, user_id: str, password: str, actor: str) -> User:
@@ -91,7 +90,7 @@ class Accounts:
         self.get(user_id)
         self._context.tokens.delete_for_user(user_id)
         updated = self._found(self._context.users.set_password_hash(user_id, self._context.hasher.hash(password)))
-        log.info("password of user %s reset by %s", user_id, actor)
+        announce(signals.password_changed, user_id=user_id, actor=actor)
         return updated
 
     def change_own_password(self, identity: Identity, old_password: str, new_password: str) -> User:
@@ -103,7 +102,7 @@ class Accounts:
         keep = identity.session.token_hash if identity.session else None
         self._context.tokens.delete_for_user(user.id, keep_token_hash=keep)
         updated = self._found(self._context.users.set_password_hash(user.id, self._context.hasher.hash(new_password)))
-        log.info("user %s changed their password", user.id)
+        announce(signals.password_changed, user_id=user.id, actor=user.id)
         return updated
 
     def delete(self, user_id: str, actor: str) -> None:
@@ -112,18 +111,18 @@ class Accounts:
         if not self._context.users.delete(user_id):
             raise UserNotFoundError()
         self._context.tokens.delete_for_user(user_id)
-        log.info("user %s deleted by %s", user_id, actor)
+        announce(signals.user_deleted, user_id=user_id, actor=actor)
 
     def create_api_key(self, user: User) -> tuple[User, str]:
         """Give the user a new API key, replacing any old one; the key itself is never stored."""
         api_key = new_secret()
         updated = self._found(self._context.users.set_api_key_hash(user.id, hash_secret(api_key)))
-        log.info("API key of user %s created", user.id)
+        announce(signals.api_key_created, user_id=user.id, actor=user.id)
         return updated, api_key
 
     def revoke_api_key(self, user: User) -> User:
         updated = self._found(self._context.users.set_api_key_hash(user.id, None))
-        log.info("API key of user %s revoked", user.id)
+        announce(signals.api_key_revoked, user_id=user.id, actor=user.id)
         return updated
 
     def _is_admin(self, user: User) -> bool:

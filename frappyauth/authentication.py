@@ -1,15 +1,21 @@
-"""Logging in and out, and recognising a request's session token or API key."""
+"""Logging in and out, recognising a request's session token or API key, and a user's sessions."""
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
+from frappyauth import signals
 from frappyauth.context import AuthContext, Identity, seconds_until
-from frappyauth.errors import AuthenticationError, InvalidCredentialsError, TooManyAttemptsError
+from frappyauth.errors import AuthenticationError, InvalidCredentialsError, NotFoundError, TooManyAttemptsError
+from frappyauth.events import announce
 from frappyauth.models import Session, User, username_key
-from frappyauth.tokens import hash_secret, new_secret
+from frappyauth.tokens import hash_secret, new_secret, new_session_id
 
-log = logging.getLogger("frappyauth")
+MAX_USER_AGENT_LENGTH = 256
+
+
+class SessionNotFoundError(NotFoundError):
+    code, message = "session_not_found", "No such session."
 
 
 class Authenticator:
@@ -18,7 +24,8 @@ class Authenticator:
     def __init__(self, context: AuthContext) -> None:
         self._context = context
 
-    def login(self, username: str, password: str, remote_addr: str | None) -> tuple[User, str]:
+    def login(self, username: str, password: str, user_agent: str | None = None,
+              remote_addr: str | None = None) -> tuple[User, str]:
         """Return the user and a new session token; raise `InvalidCredentialsError` or `TooManyAttemptsError`.
 
         An unknown username costs one dummy bcrypt check and is answered like a wrong password. After
@@ -28,35 +35,38 @@ class Authenticator:
         context, key, now = self._context, username_key(username), self._context.clock()
         counter = context.users.get_failed_logins(key, now)
         if counter is not None and counter.count >= context.options.max_failed_logins:
-            log.warning("login throttled for a username from %s", remote_addr)
+            announce(signals.login_throttled, user_id=None, level=logging.WARNING)
             raise TooManyAttemptsError(retry_after=seconds_until(counter.expires_at, now))
         user = context.users.get_by_username(key)
         # Verify even without a user (against a dummy hash): both answers must take the same time.
         password_is_right = context.hasher.verify(password, None if user is None else user.password_hash)
         if user is None or not password_is_right:
             context.users.record_failed_login(key, now, now + context.seconds(context.options.lockout_seconds))
-            log.warning("login failed for user %s from %s", user.id if user else "(unknown)", remote_addr)
+            announce(signals.login_failed, user_id=user.id if user else None, level=logging.WARNING)
             raise InvalidCredentialsError()
         if counter is not None:
             context.users.clear_failed_logins(key)
         user = self._upgrade_hash(user, password)
-        token = self.start_session(user, now)
-        log.info("login succeeded for user %s from %s", user.id, remote_addr)
+        token = self._start_session(user, now, user_agent, remote_addr)
+        announce(signals.login_succeeded, user_id=user.id, actor=user.id)
         return user, token
 
-    def start_session(self, user: User, now: datetime) -> str:
-        token = new_secret()
-        expires_at = now + self._context.seconds(self._context.options.token_expiration)
-        self._context.tokens.create(Session(token_hash=hash_secret(token), user_id=user.id, created_at=now,
-                                            expires_at=expires_at))
-        return token
-
     def identify_token(self, token: str) -> Identity:
-        """Return who holds this session token; raise `AuthenticationError` if it is unknown or expired."""
-        session = self._context.tokens.get(hash_secret(token), self._context.clock())
+        """Return who holds this session token; raise `AuthenticationError` if it is unknown, expired or idle.
+
+        "Last used" is written only when it is older than `last_used_interval`, so most requests write nothing.
+        """
+        options, now = self._context.options, self._context.clock()
+        session = self._context.tokens.get(hash_secret(token), now)
+        if session is not None and options.idle_timeout is not None:
+            if now - session.last_used_at >= self._context.seconds(options.idle_timeout):
+                self._context.tokens.delete(session.token_hash)
+                session = None
         user = None if session is None else self._context.users.get(session.user_id)
         if session is None or user is None:
             raise AuthenticationError("The session is invalid or has expired.")
+        if now - session.last_used_at >= self._context.seconds(options.last_used_interval):
+            self._context.tokens.touch(session.token_hash, now)
         return Identity(user=user, session=session)
 
     def identify_api_key(self, api_key: str) -> Identity:
@@ -66,15 +76,38 @@ class Authenticator:
             raise AuthenticationError("The API key is invalid.")
         return Identity(user=user, session=None)
 
-    def logout(self, identity: Identity, remote_addr: str | None) -> None:
+    def logout(self, identity: Identity) -> None:
         if identity.session is not None:
             self._context.tokens.delete(identity.session.token_hash)
-        log.info("logout of user %s from %s", identity.user.id, remote_addr)
+        announce(signals.logged_out, user_id=identity.user.id, actor=identity.user.id)
+
+    def sessions_of(self, user_id: str) -> list[Session]:
+        """The user's active sessions, newest first."""
+        return self._context.tokens.list_for_user(user_id, self._context.clock())
+
+    def end_session(self, user_id: str, session_id: str, actor: str) -> None:
+        """End one of the user's sessions; raise `SessionNotFoundError` if the user has no such session."""
+        if not self._context.tokens.delete_by_id(user_id, session_id):
+            raise SessionNotFoundError()
+        announce(signals.session_revoked, user_id=user_id, actor=actor, count=1)
+
+    def end_sessions(self, user_id: str, actor: str, keep: Session | None = None) -> int:
+        """End all the user's sessions but `keep`; return how many ended."""
+        count = self._context.tokens.delete_for_user(user_id, keep_token_hash=keep.token_hash if keep else None)
+        announce(signals.session_revoked, user_id=user_id, actor=actor, count=count)
+        return count
+
+    def _start_session(self, user: User, now: datetime, user_agent: str | None, remote_addr: str | None) -> str:
+        token = new_secret()
+        self._context.tokens.create(Session(
+            token_hash=hash_secret(token), session_id=new_session_id(), user_id=user.id, created_at=now,
+            last_used_at=now, expires_at=now + self._context.seconds(self._context.options.token_expiration),
+            user_agent=user_agent[:MAX_USER_AGENT_LENGTH] if user_agent else None, remote_addr=remote_addr))
+        return token
 
     def _upgrade_hash(self, user: User, password: str) -> User:
         """Replace a legacy MD5 or a cheaper bcrypt hash, now that the password is known to be right."""
         if not self._context.hasher.needs_rehash(user.password_hash):
             return user
         upgraded = self._context.users.set_password_hash(user.id, self._context.hasher.hash(password))
-        log.info("password hash of user %s upgraded to bcrypt cost %d", user.id, self._context.hasher.cost)
         return upgraded or user

@@ -4,6 +4,7 @@ It lives in the core because the core may not import the store packages, yet nee
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import datetime
 
@@ -16,11 +17,13 @@ class InProcessTokenStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sessions: dict[str, Session] = {}
+        self._hash_by_id: dict[str, str] = {}
         self._hashes_by_user: dict[str, set[str]] = {}
 
     def create(self, session: Session) -> None:
         with self._lock:
             self._sessions[session.token_hash] = session
+            self._hash_by_id[session.session_id] = session.token_hash
             self._hashes_by_user.setdefault(session.user_id, set()).add(session.token_hash)
 
     def get(self, token_hash: str, now: datetime) -> Session | None:
@@ -41,10 +44,29 @@ class InProcessTokenStore:
             expired = [h for h, session in self._sessions.items() if session.expires_at <= now]
             return sum(self._remove(token_hash) for token_hash in expired)
 
+    def list_for_user(self, user_id: str, now: datetime) -> list[Session]:
+        with self._lock:
+            sessions = [self._sessions[h] for h in self._hashes_by_user.get(user_id, ())]
+        return sorted((s for s in sessions if s.expires_at > now), key=lambda s: s.created_at, reverse=True)
+
+    def delete_by_id(self, user_id: str, session_id: str) -> bool:
+        with self._lock:
+            token_hash = self._hash_by_id.get(session_id)
+            session = self._sessions.get(token_hash) if token_hash is not None else None
+            return session is not None and session.user_id == user_id and self._remove(session.token_hash)
+
+    def touch(self, token_hash: str, last_used_at: datetime) -> bool:
+        with self._lock:
+            session = self._sessions.get(token_hash)
+            if session is not None:
+                self._sessions[token_hash] = dataclasses.replace(session, last_used_at=last_used_at)
+            return session is not None
+
     def _remove(self, token_hash: str) -> bool:
         session = self._sessions.pop(token_hash, None)
         if session is None:
             return False
+        del self._hash_by_id[session.session_id]
         hashes = self._hashes_by_user[session.user_id]
         hashes.discard(token_hash)
         if not hashes:

@@ -43,12 +43,17 @@ class User:
 
 @dataclass(frozen=True)
 class Session:
-    """A login session: only the SHA-256 of its token is ever stored."""
+    """A login session. Only the SHA-256 of its token is stored; `session_id` is a separate random public
+    name for it, safe to show and to use in URLs, from which the token cannot be derived."""
 
     token_hash: str
+    session_id: str
     user_id: str
     created_at: datetime
+    last_used_at: datetime
     expires_at: datetime
+    user_agent: str | None = None
+    remote_addr: str | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ class Options:
     cookie_secure: bool | None = None  # None: Secure exactly when the request came over HTTPS
     allowed_origins: tuple[str, ...] = ()  # cross-origin callers allowed to use the cookie
     max_body_bytes: int = 64 * 1024
+    idle_timeout: int | None = None  # seconds without use after which a session ends; None: never
+    last_used_interval: int = 5 * 60  # a session's "last used" is written at most this often
 
 
 # For each option: the accepted types, and a check of the value with the reason it failed.
@@ -48,6 +50,8 @@ _RULES: dict[str, tuple[tuple[type, ...], Any, str]] = {
     "cookie_secure": ((bool, type(None)), None, ""),
     "allowed_origins": ((list, tuple), lambda v: all(isinstance(o, str) for o in v), "must be a list of strings"),
     "max_body_bytes": ((int,), lambda v: v >= 1024, "must be at least 1024"),
+    "idle_timeout": ((int, type(None)), lambda v: v is None or v >= 1, "must be a positive number of seconds"),
+    "last_used_interval": ((int,), lambda v: v >= 1, "must be a positive number of seconds"),
 }
 
 
@@ -61,7 +65,11 @@ def build_options(override: Mapping[str, Any] | None) -> Options:
         _check(name, value)
         if isinstance(value, list):
             override[name] = tuple(value)
-    return Options(**override)
+    options = Options(**override)
+    if options.idle_timeout is not None and options.idle_timeout <= options.last_used_interval:
+        # "Last used" is only as precise as the interval: a shorter idle timeout would end busy sessions.
+        raise ValueError("frappyauth option 'idle_timeout' must be longer than 'last_used_interval'.")
+    return options
 
 
 def _check(name: str, value: Any) -> None:

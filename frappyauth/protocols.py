@@ -101,3 +101,15 @@ class TokenStore(Protocol):
 
     def purge_expired(self, now: datetime) -> int:
         """Delete every session that expired by `now`; return how many."""
+
+    def list_for_user(self, user_id: str, now: datetime) -> list[Session]:
+        """Return the user's sessions that have not expired by `now`, newest `created_at` first."""
+
+    def delete_by_id(self, user_id: str, session_id: str) -> bool:
+        """Delete the session with this public id if it belongs to the user; return whether one was deleted.
+
+        A session of another user is left alone (and `False` returned), so a user can only end their own.
+        """
+
+    def touch(self, token_hash: str, last_used_at: datetime) -> bool:
+        """Set the session's `last_used_at`; return whether there was such a session."""

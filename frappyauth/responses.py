@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -9,7 +10,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from frappyauth.credentials import COOKIE_NAME
 from frappyauth.errors import FrappyAuthError, RetryLaterError
-from frappyauth.models import User
+from frappyauth.models import Session, User
 from frappyauth.options import Options
 
 log = logging.getLogger("frappyauth")
@@ -23,6 +24,18 @@ def user_json(user: User) -> dict[str, Any]:
     if user.email is not None:
         body["email"] = user.email
     return body
+
+
+def session_json(session: Session, current: Session | None) -> dict[str, Any]:
+    """A session as its owner sees it: its public id and metadata, never its token or the token's hash."""
+    return {"id": session.session_id, "createdAt": _iso(session.created_at),
+            "lastUsedAt": _iso(session.last_used_at), "expiresAt": _iso(session.expires_at),
+            "userAgent": session.user_agent, "remoteAddr": session.remote_addr,
+            "current": current is not None and current.session_id == session.session_id}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def no_store(response: Response) -> Response:

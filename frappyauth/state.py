@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, g, has_app_context, request
+from flask import current_app, g, has_app_context
 
 from frappyauth.accounts import Accounts
 from frappyauth.authentication import Authenticator
@@ -56,7 +56,3 @@ def authorize(permissions: list[str], allow_api_key: bool) -> Identity:
     if not identity.user.has_permissions(*permissions):
         raise PermissionDeniedError("You do not have the permission this needs.")
     return identity
-
-
-def remote_addr() -> str | None:
-    return request.remote_addr

@@ -20,3 +20,8 @@ def new_secret() -> str:
 def hash_secret(secret: str) -> str:
     """Return the SHA-256 hex digest under which a token or API key is stored and looked up."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def new_session_id() -> str:
+    """A public name for a session, random and unrelated to its token (96 bits: unguessable, short)."""
+    return secrets.token_urlsafe(12)

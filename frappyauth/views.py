@@ -11,9 +11,9 @@ from frappyauth.context import Identity
 from frappyauth.errors import BadRequestError
 from frappyauth.options import Options
 from frappyauth.passwords import InvalidPasswordError
-from frappyauth.responses import (clear_session_cookie, no_store, render_any, set_session_cookie,
+from frappyauth.responses import (clear_session_cookie, no_store, render_any, session_json, set_session_cookie,
                                   user_json)
-from frappyauth.state import authorize, current_state, remote_addr, request_identity
+from frappyauth.state import authorize, current_state, request_identity
 
 _PAGE = re.compile(r"\d{1,9}")
 
@@ -31,7 +31,8 @@ def login() -> Response:
     username, password = bodies.string(body, "username"), bodies.string(body, "password")
     if len(password) > options.password_max_length:
         raise InvalidPasswordError(f"The password must have at most {options.password_max_length} characters.")
-    user, token = current_state().authenticator.login(username, password, remote_addr())
+    user, token = current_state().authenticator.login(username, password, request.user_agent.string or None,
+                                                      request.remote_addr)
     response = jsonify({"user": user_json(user), "token": token})
     set_session_cookie(response, token, options)
     return response
@@ -39,7 +40,7 @@ def login() -> Response:
 
 def logout() -> Response:
     identity = request_identity(allow_api_key=False)
-    current_state().authenticator.logout(identity, remote_addr())
+    current_state().authenticator.logout(identity)
     response = jsonify({"status": True})
     clear_session_cookie(response, current_state().context.options)
     return response
@@ -109,16 +110,62 @@ def revoke_api_key() -> Response:
     return jsonify({"apiKey": None})
 
 
+def own_sessions() -> Response:
+    identity = request_identity(allow_api_key=False)
+    sessions = current_state().authenticator.sessions_of(identity.user.id)
+    return jsonify({"sessions": [session_json(session, identity.session) for session in sessions]})
+
+
+def end_own_session(session_id: str) -> Response:
+    identity = request_identity(allow_api_key=False)
+    current_state().authenticator.end_session(identity.user.id, session_id, actor=identity.user.id)
+    response = jsonify({"sessionId": session_id, "deleted": True})
+    if identity.session is not None and identity.session.session_id == session_id:
+        clear_session_cookie(response, current_state().context.options)
+    return response
+
+
+def end_own_sessions() -> Response:
+    """Log out everywhere; with `?keepCurrent=true`, everywhere else."""
+    identity = request_identity(allow_api_key=False)
+    keep_current = request.args.get("keepCurrent", "false")
+    if keep_current not in ("true", "false"):
+        raise BadRequestError("keepCurrent must be true or false.")
+    keep = identity.session if keep_current == "true" else None
+    count = current_state().authenticator.end_sessions(identity.user.id, actor=identity.user.id, keep=keep)
+    response = jsonify({"deleted": count})
+    if keep is None:
+        clear_session_cookie(response, current_state().context.options)
+    return response
+
+
+def user_sessions(user_id: str) -> Response:
+    _admin()
+    sessions = current_state().authenticator.sessions_of(current_state().accounts.get(user_id).id)
+    return jsonify({"sessions": [session_json(session, None) for session in sessions]})
+
+
+def end_user_sessions(user_id: str) -> Response:
+    actor = _admin()
+    user = current_state().accounts.get(user_id)
+    count = current_state().authenticator.end_sessions(user.id, actor=actor.user.id)
+    return jsonify({"userId": user.id, "deleted": count})
+
+
 def build_blueprint(options: Options) -> Blueprint:
     """The endpoints the options ask for, under `api_prefix`."""
     blueprint = Blueprint("frappyauth", __name__, url_prefix=options.api_prefix)
     routes: list[tuple[str, Callable[..., Response], str]] = [("/login", login, "POST"), ("/login", logout, "DELETE"), ("/logout", logout, "DELETE"),
-              ("", own_user, "GET"), ("/users", list_users, "GET"), ("/password", change_own_password, "POST")]
+              ("", own_user, "GET"), ("/users", list_users, "GET"), ("/password", change_own_password, "POST"),
+              ("/sessions", own_sessions, "GET"), ("/sessions", end_own_sessions, "DELETE"),
+              ("/sessions/<session_id>", end_own_session, "DELETE")]
     if not options.no_user_management:
         routes += [("/users", create_user, "POST"), ("/users/<user_id>/permissions", set_permissions, "POST"),
                    ("/users/<user_id>/profile", set_profile, "POST"),
                    ("/users/<user_id>/password", reset_password, "POST"),
-                   ("/users/<user_id>", delete_user, "DELETE")]
+                   ("/users/<user_id>", delete_user, "DELETE"),
+                   ("/users/<user_id>/sessions", user_sessions, "GET"),
+                   ("/users/<user_id>/sessions", end_user_sessions, "DELETE")]
     if options.api_keys:
         routes += [("/key", create_api_key, "POST"), ("/key", revoke_api_key, "DELETE")]
     for rule, view, method in routes:

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from frappyauth import check_login_state, current_user, initial_user_check, login_required, register_endpoints
+from frappyauth.errors import StoreUnavailableError
 from frappyauth.protocols import TokenStore, UserStore
 from frappyauth.tokens import hash_secret
 
@@ -101,3 +102,34 @@ def auth(token: str) -> dict[str, str]:
 
 def body(response: Any) -> Any:
     return json.loads(response.get_data(as_text=True))
+
+
+STORE_WRITES = frozenset({"create", "set_permissions", "set_profile", "set_password_hash", "set_api_key_hash",
+                          "delete", "delete_for_user", "delete_by_id", "record_failed_login", "clear_failed_logins",
+                          "touch", "purge_expired"})
+
+
+class StoreSpy:
+    """Wraps a store: records every call's method name, and makes the methods in `failing` (every
+    method with '*') raise `StoreUnavailableError` as an unreachable database would."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self.calls: list[str] = []
+        self.failing: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._store, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            if "*" in self.failing or name in self.failing:
+                raise StoreUnavailableError(retry_after=7)
+            return method(*args, **kwargs)
+        return call
+
+    def writes(self) -> list[str]:
+        return [name for name in self.calls if name in STORE_WRITES]
+
+    def reads(self) -> list[str]:
+        return [name for name in self.calls if name not in STORE_WRITES]

@@ -85,7 +85,7 @@ def test_start_up_is_idempotent_and_creates_the_indexes(db: Any) -> None:
 def test_collection_names_can_be_chosen(db: Any) -> None:
     MongoUserStore(db, users_collection="people").create(User(id="", username="a", password_hash="h"))
     MongoTokenStore(db, tokens_collection="sessions").create(
-        Session(token_hash="t", user_id="u", created_at=NOW, expires_at=LATER))
+        Session(token_hash="t", session_id="s", user_id="u", created_at=NOW, last_used_at=NOW, expires_at=LATER))
     assert db["people"].count_documents({}) == 1 and db["sessions"].count_documents({}) == 1
     assert db["users"].count_documents({}) == 0
 
@@ -94,8 +94,10 @@ def test_a_frappyflaskauth_session_survives_with_its_token_hashed(db: Any) -> No
     db["userTokens"].insert_one({"userId": "u1", "token": "legacy-token", "expires": datetime(2100, 1, 2),
                                  "created": datetime(2099, 12, 31), "lastUpdate": datetime(2099, 12, 31)})
     store = MongoTokenStore(db)
-    assert store.get(hash_secret("legacy-token"), NOW).user_id == "u1"
+    session = store.get(hash_secret("legacy-token"), NOW)
+    assert session.user_id == "u1" and session.last_used_at == session.created_at
     assert db["userTokens"].count_documents({"token": {"$exists": True}}) == 0
+    assert store.delete_by_id("u1", session.session_id)  # it got a public id of its own
 
 
 class UnreachableCollection:
@@ -123,9 +125,11 @@ def test_an_unreachable_server_raises_store_unavailable_for_users(db: Any, call)
 
 
 @pytest.mark.parametrize("call", [
-    lambda s: s.create(Session(token_hash="t", user_id="u", created_at=NOW, expires_at=LATER)),
+    lambda s: s.create(Session(token_hash="t", session_id="s", user_id="u", created_at=NOW, last_used_at=NOW,
+                               expires_at=LATER)),
     lambda s: s.get("t", NOW), lambda s: s.delete("t"), lambda s: s.delete_for_user("u"),
-    lambda s: s.purge_expired(NOW),
+    lambda s: s.purge_expired(NOW), lambda s: s.list_for_user("u", NOW), lambda s: s.delete_by_id("u", "s"),
+    lambda s: s.touch("t", NOW),
 ])
 def test_an_unreachable_server_raises_store_unavailable_for_tokens(db: Any, call) -> None:
     store = MongoTokenStore(db)

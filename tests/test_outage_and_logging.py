@@ -2,35 +2,15 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
-
 import pytest
 
 from backends import MONGO_BACKEND_PARAMS
-from frappyauth.errors import StoreUnavailableError
-from http_support import ADMIN_PASSWORD, USER_PASSWORD, SecretLedger, auth, body, build_app, login
-
-
-class Outage:
-    """Wraps a store; the methods named in `failing` raise `StoreUnavailableError` (all of them with '*')."""
-
-    def __init__(self, store: Any) -> None:
-        self._store = store
-        self.failing: set[str] = set()
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._store, name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if "*" in self.failing or name in self.failing:
-                raise StoreUnavailableError(retry_after=7)
-            return method(*args, **kwargs)
-        return call
+from http_support import ADMIN_PASSWORD, USER_PASSWORD, SecretLedger, StoreSpy, auth, body, build_app, login
 
 
 @pytest.fixture
 def outage(user_store, token_store, clock, ledger):
-    users, tokens = Outage(user_store), Outage(token_store)
+    users, tokens = StoreSpy(user_store), StoreSpy(token_store)
     app = build_app(users, tokens, clock, ledger, api_keys=True)
     client = app.test_client()
     admin = login(client, "admin", ADMIN_PASSWORD)
@@ -97,24 +77,25 @@ def test_a_deletion_whose_sessions_cannot_be_removed_still_locks_the_user_out(ou
 # logging
 
 
-def test_security_events_are_logged_with_user_and_address(client, caplog) -> None:
+def test_security_events_are_logged_with_user_and_address(client, caplog, user_store) -> None:
     admin_token = login(client, "admin", ADMIN_PASSWORD)
     client.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD}, headers=auth(admin_token))
     user_token = login(client, "bob", USER_PASSWORD)
     client.post("/api/user/login", json={"username": "bob", "password": "not bobs password"})
     client.delete("/api/user/logout", headers=auth(user_token))
     messages = [record.getMessage() for record in caplog.records if record.name == "frappyauth"]
-    assert any(m.startswith("login succeeded for user ") and m.endswith("from 127.0.0.1") for m in messages)
-    assert any(m.startswith("login failed for user ") for m in messages)
-    assert any(m.startswith("logout of user ") for m in messages)
-    assert any(m.startswith("user ") and " created by " in m for m in messages)
+    bob = user_store.get_by_username("bob").id
+    assert f"login-succeeded: user {bob}, actor {bob}, from 127.0.0.1" in messages
+    assert f"login-failed: user {bob}, actor None, from 127.0.0.1" in messages
+    assert f"logged-out: user {bob}, actor {bob}, from 127.0.0.1" in messages
+    assert any(m.startswith(f"user-created: user {bob}, actor ") for m in messages)
 
 
 def test_a_throttled_login_is_logged(make_app, caplog) -> None:
     client = make_app(max_failed_logins=1).test_client()
     for _ in range(2):
         client.post("/api/user/login", json={"username": "admin", "password": "not the password"})
-    assert any("throttled" in record.getMessage() for record in caplog.records)
+    assert any(record.getMessage().startswith("login-throttled: ") for record in caplog.records)
 
 
 # frappymongouser's plaintext API keys

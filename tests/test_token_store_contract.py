@@ -10,8 +10,9 @@ from frappyauth.models import Session
 from frappyauth.protocols import TokenStore
 
 
-def session(token_hash: str = "t" * 64, user_id: str = "u1", expires_at=LATER) -> Session:
-    return Session(token_hash=token_hash, user_id=user_id, created_at=NOW, expires_at=expires_at)
+def session(token_hash: str = "t" * 64, user_id: str = "u1", expires_at=LATER, created_at=NOW) -> Session:
+    return Session(token_hash=token_hash, session_id=f"sid-{token_hash}", user_id=user_id, created_at=created_at,
+                   last_used_at=created_at, expires_at=expires_at, user_agent="Mozilla/5.0", remote_addr="10.0.0.7")
 
 
 def test_get_returns_the_created_session(token_store: TokenStore) -> None:
@@ -62,3 +63,32 @@ def test_purge_expired_deletes_exactly_the_expired_sessions(token_store: TokenSt
     assert token_store.purge_expired(LATER) == 1
     assert token_store.get("new", LATER) is not None
     assert token_store.delete("old") is False
+
+
+def test_list_for_user_gives_the_users_live_sessions_newest_first(token_store: TokenStore) -> None:
+    token_store.create(session("old", created_at=NOW - timedelta(hours=2)))
+    token_store.create(session("new", created_at=NOW - timedelta(minutes=1)))
+    token_store.create(session("mid", created_at=NOW - timedelta(hours=1)))
+    token_store.create(session("gone", created_at=NOW - timedelta(hours=3), expires_at=NOW))
+    token_store.create(session("other", user_id="u2"))
+    assert [s.token_hash for s in token_store.list_for_user("u1", NOW)] == ["new", "mid", "old"]
+    assert token_store.list_for_user("u1", NOW)[0] == session("new", created_at=NOW - timedelta(minutes=1))
+    assert token_store.list_for_user("nobody", NOW) == []
+
+
+def test_delete_by_id_ends_only_the_owners_session(token_store: TokenStore) -> None:
+    token_store.create(session("a"))
+    assert token_store.delete_by_id("u2", "sid-a") is False  # another user's session is left alone
+    assert token_store.get("a", NOW) is not None
+    assert token_store.delete_by_id("u1", "sid-a") is True
+    assert token_store.get("a", NOW) is None
+    assert token_store.delete_by_id("u1", "sid-a") is False
+    assert token_store.delete_by_id("u1", "no-such-id") is False
+
+
+def test_touch_sets_last_used_and_says_whether_there_was_a_session(token_store: TokenStore) -> None:
+    token_store.create(session("a"))
+    assert token_store.touch("a", NOW + timedelta(minutes=5)) is True
+    assert token_store.get("a", NOW).last_used_at == NOW + timedelta(minutes=5)
+    assert token_store.list_for_user("u1", NOW)[0].last_used_at == NOW + timedelta(minutes=5)
+    assert token_store.touch("missing", NOW) is False

@@ -64,20 +64,29 @@ def user_to_document(user: User) -> dict[str, Any]:
 
 
 def session_from_document(document: dict[str, Any]) -> Session:
+    created = from_mongo_time(document["created"])
     return Session(
         token_hash=document["tokenHash"],
+        session_id=document["sessionId"],
         user_id=document["userId"],
-        created_at=from_mongo_time(document["created"]),
+        created_at=created,
+        last_used_at=from_mongo_time(document["lastUsed"]) if "lastUsed" in document else created,
         expires_at=from_mongo_time(document["expires"]),
+        user_agent=document.get("userAgent"),
+        remote_addr=document.get("remoteAddr"),
     )
 
 
 def session_to_document(session: Session) -> dict[str, Any]:
     return {
         "tokenHash": session.token_hash,
+        "sessionId": session.session_id,
         "userId": session.user_id,
         "created": to_mongo_time(session.created_at),
+        "lastUsed": to_mongo_time(session.last_used_at),
         "expires": to_mongo_time(session.expires_at),
+        "userAgent": session.user_agent,
+        "remoteAddr": session.remote_addr,
     }
 
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from pymongo.collection import Collection
 
 from frappyauth.models import username_key
-from frappyauth.tokens import hash_secret
+from frappyauth.tokens import hash_secret, new_session_id
 
 
 class LegacyUsernameConflictError(RuntimeError):
@@ -46,3 +46,9 @@ def hash_plaintext_field(collection: Collection, plaintext_field: str, hash_fiel
     for document in list(collection.find({plaintext_field: {"$type": "string"}}, {plaintext_field: 1})):
         collection.update_one({"_id": document["_id"]}, {"$set": {hash_field: hash_secret(document[plaintext_field])},
                                                          "$unset": {plaintext_field: ""}})
+
+
+def add_session_ids(tokens: Collection) -> None:
+    """Give sessions stored before session ids existed a public id of their own."""
+    for document in list(tokens.find({"sessionId": {"$exists": False}}, {"_id": 1})):
+        tokens.update_one({"_id": document["_id"]}, {"$set": {"sessionId": new_session_id()}})

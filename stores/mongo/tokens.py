@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pymongo import DESCENDING
 from pymongo.database import Database
 
 from frappyauth.models import Session
 from stores.mongo.connection import translate_connection_errors
 from stores.mongo.documents import session_from_document, session_to_document, to_mongo_time
-from stores.mongo.migration import hash_plaintext_field
+from stores.mongo.migration import add_session_ids, hash_plaintext_field
 
 
 class MongoTokenStore:
@@ -22,7 +23,9 @@ class MongoTokenStore:
     def __init__(self, db: Database, tokens_collection: str = "userTokens") -> None:
         self._tokens = db[tokens_collection]
         hash_plaintext_field(self._tokens, "token", "tokenHash")
+        add_session_ids(self._tokens)
         self._tokens.create_index("tokenHash", unique=True, sparse=True)
+        self._tokens.create_index("sessionId", unique=True, sparse=True)
         self._tokens.create_index("userId")
         self._tokens.create_index("expires", expireAfterSeconds=0)
 
@@ -51,3 +54,19 @@ class MongoTokenStore:
     @translate_connection_errors
     def purge_expired(self, now: datetime) -> int:
         return self._tokens.delete_many({"expires": {"$lte": to_mongo_time(now)}}).deleted_count
+
+    @translate_connection_errors
+    def list_for_user(self, user_id: str, now: datetime) -> list[Session]:
+        cursor = self._tokens.find({"userId": user_id, "expires": {"$gt": to_mongo_time(now)}})
+        return [session_from_document(document) for document in cursor.sort("created", DESCENDING)]
+
+    @translate_connection_errors
+    def delete_by_id(self, user_id: str, session_id: str) -> bool:
+        if not isinstance(session_id, str):
+            return False
+        return self._tokens.delete_one({"sessionId": session_id, "userId": user_id}).deleted_count == 1
+
+    @translate_connection_errors
+    def touch(self, token_hash: str, last_used_at: datetime) -> bool:
+        result = self._tokens.update_one({"tokenHash": token_hash}, {"$set": {"lastUsed": to_mongo_time(last_used_at)}})
+        return result.matched_count == 1

@@ -1,0 +1,31 @@
+"""Security events as blinker signals, in Flask's style.
+
+Each is sent with the app as sender and these keyword arguments: `user_id` (the user it concerns, `None`
+for a failed login of an unknown username), `actor` (the id of the user who did it, `"cli"`, or `None`),
+`remote_addr` (the client's address, `None` outside a request). `session_revoked` adds `count`. No signal
+ever carries a password, token, key or hash. Subscribe with, for example::
+
+    from frappyauth import signals
+
+    @signals.login_failed.connect_via(app)
+    def alert(app, user_id, actor, remote_addr, **extra):
+        ...
+"""
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+login_succeeded = _signals.signal("login-succeeded")
+login_failed = _signals.signal("login-failed")
+login_throttled = _signals.signal("login-throttled")
+logged_out = _signals.signal("logged-out")
+session_revoked = _signals.signal("session-revoked")
+password_changed = _signals.signal("password-changed")
+user_created = _signals.signal("user-created")
+user_deleted = _signals.signal("user-deleted")
+permissions_changed = _signals.signal("permissions-changed")
+profile_changed = _signals.signal("profile-changed")
+api_key_created = _signals.signal("api-key-created")
+api_key_revoked = _signals.signal("api-key-revoked")
