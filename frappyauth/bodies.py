@@ -78,10 +78,22 @@ def _refuse_constant(name: str) -> NoReturn:
 
 
 def _check_nesting(value: Any) -> None:
+    """Refuse JSON deeper than `MAX_NESTING`, and object keys a document store cannot hold.
+
+    MongoDB refuses a NUL in a key and gives `$`-prefixed and dotted keys meanings of their own, so such
+    keys are refused for every store alike, before anything is written.
+    """
     level, current = 0, [value]
     while current:
         level += 1
         if level > MAX_NESTING:
             raise BadRequestError(f"The body is nested deeper than {MAX_NESTING} levels.")
+        for item in current:
+            if isinstance(item, dict) and any(_unstorable(key) for key in item):
+                raise BadRequestError("Object keys must not start with '$' or contain '.' or NUL characters.")
         current = [child for item in current if isinstance(item, (dict, list))
                    for child in (item.values() if isinstance(item, dict) else item)]
+
+
+def _unstorable(key: str) -> bool:
+    return key.startswith("$") or "." in key or "\x00" in key

@@ -22,6 +22,8 @@ class InProcessTokenStore:
 
     def create(self, session: Session) -> None:
         with self._lock:
+            if session.token_hash in self._sessions or session.session_id in self._hash_by_id:
+                raise ValueError("A session with that token hash or session id exists.")
             self._sessions[session.token_hash] = session
             self._hash_by_id[session.session_id] = session.token_hash
             self._hashes_by_user.setdefault(session.user_id, set()).add(session.token_hash)

@@ -5,7 +5,8 @@ Each method's docstring is its contract, and `tests/test_*_store_contract.py` te
 against every store. Common to all methods:
 
 - Stores never see a plaintext password, token or key, only hashes.
-- Stores never read the clock: the core passes `now`.
+- Stores never read the clock: the core passes `now`, from one clock that does not run backwards. A store
+  may forget what expired before the latest `now` it was given (garbage collection, like a TTL index).
 - An unknown or malformed id is "not found" (`None`, `False` or `0`), never an exception.
 - A store that cannot reach its database raises `StoreUnavailableError` and has written nothing.
 - Every method is safe to call from several threads at once.
@@ -59,7 +60,8 @@ class UserStore(Protocol):
     def set_api_key_hash(self, user_id: str, api_key_hash: str | None) -> User | None:
         """Replace (or with `None`, remove) the user's API-key hash; return the updated user, or `None`.
 
-        Afterwards `get_by_api_key_hash` finds the user by the new hash only.
+        Afterwards `get_by_api_key_hash` finds the user by the new hash only. Raises `ValueError` if another
+        user holds the hash (the core's keys are random 256-bit values: that means a broken caller).
         """
 
     def delete(self, user_id: str) -> bool:
@@ -84,7 +86,7 @@ class TokenStore(Protocol):
     """Persists login sessions, keyed by the SHA-256 of their token."""
 
     def create(self, session: Session) -> None:
-        """Store a new session."""
+        """Store a new session. Raises `ValueError` if a session with its token hash or session id exists."""
 
     def get(self, token_hash: str, now: datetime) -> Session | None:
         """Return the session with this token hash, or `None` if there is none or it expired by `now`.

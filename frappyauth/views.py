@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from frappyauth import bodies
 from frappyauth.context import Identity
 from frappyauth.errors import BadRequestError
+from frappyauth.openapi import openapi_document
 from frappyauth.options import Options
 from frappyauth.passwords import InvalidPasswordError
 from frappyauth.responses import (clear_session_cookie, no_store, render_any, session_json, set_session_cookie,
@@ -152,13 +153,17 @@ def end_user_sessions(user_id: str) -> Response:
     return jsonify({"userId": user.id, "deleted": count})
 
 
+def serve_openapi() -> Response:
+    return jsonify(openapi_document(current_state().context.options))
+
+
 def build_blueprint(options: Options) -> Blueprint:
     """The endpoints the options ask for, under `api_prefix`."""
     blueprint = Blueprint("frappyauth", __name__, url_prefix=options.api_prefix)
     routes: list[tuple[str, Callable[..., Response], str]] = [("/login", login, "POST"), ("/login", logout, "DELETE"), ("/logout", logout, "DELETE"),
               ("", own_user, "GET"), ("/users", list_users, "GET"), ("/password", change_own_password, "POST"),
               ("/sessions", own_sessions, "GET"), ("/sessions", end_own_sessions, "DELETE"),
-              ("/sessions/<session_id>", end_own_session, "DELETE")]
+              ("/sessions/<session_id>", end_own_session, "DELETE"), ("/openapi.json", serve_openapi, "GET")]
     if not options.no_user_management:
         routes += [("/users", create_user, "POST"), ("/users/<user_id>/permissions", set_permissions, "POST"),
                    ("/users/<user_id>/profile", set_profile, "POST"),

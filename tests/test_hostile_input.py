@@ -19,6 +19,14 @@ def test_malformed_json_is_400_and_creates_nobody(client, admin_token, user_stor
     assert user_store.count() == 1
 
 
+@pytest.mark.parametrize("profile", [{"$set": 1}, {"a.b": 1}, {"\x00": 1}, {"x": {"$gt": 1}}, {"x": [{"y.z": 1}]}])
+def test_profile_keys_a_document_store_cannot_hold_are_400(client, admin_token, user_store, profile) -> None:
+    admin = user_store.get_by_username("admin")
+    response = client.post(f"/api/user/users/{admin.id}/profile", json=profile, headers=auth(admin_token))
+    assert response.status_code == 400 and body(response)["error"] == "bad_request"
+    assert user_store.get(admin.id).profile == {}
+
+
 def test_a_body_over_the_cap_is_413(make_app, user_store) -> None:
     client = make_app(max_body_bytes=2048).test_client()
     token = login(client, "admin", ADMIN_PASSWORD)

@@ -1,6 +1,7 @@
 """The `TokenStore` contract, sentence by sentence, against every store in `backends.BACKENDS`."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -92,3 +93,12 @@ def test_touch_sets_last_used_and_says_whether_there_was_a_session(token_store: 
     assert token_store.get("a", NOW).last_used_at == NOW + timedelta(minutes=5)
     assert token_store.list_for_user("u1", NOW)[0].last_used_at == NOW + timedelta(minutes=5)
     assert token_store.touch("missing", NOW) is False
+
+
+def test_create_refuses_a_taken_token_hash_or_session_id(token_store: TokenStore) -> None:
+    token_store.create(session("a"))
+    with pytest.raises(ValueError):
+        token_store.create(session("a", user_id="u2"))
+    with pytest.raises(ValueError):
+        token_store.create(dataclasses.replace(session("b"), session_id="sid-a"))
+    assert token_store.get("a", NOW).user_id == "u1" and token_store.get("b", NOW) is None

@@ -189,6 +189,16 @@ def test_set_api_key_hash_makes_only_the_new_hash_find_the_user(user_store: User
     assert cleared.api_key_hash is None and user_store.get_by_api_key_hash("b" * 64) is None
 
 
+def test_set_api_key_hash_refuses_another_users_hash(user_store: UserStore) -> None:
+    alice = user_store.create(new_user("alice", api_key_hash="a" * 64))
+    bob = user_store.create(new_user("bob"))
+    with pytest.raises(ValueError):
+        user_store.set_api_key_hash(bob.id, "a" * 64)
+    assert user_store.get_by_api_key_hash("a" * 64).id == alice.id and user_store.get(bob.id).api_key_hash is None
+    assert user_store.set_api_key_hash(alice.id, "a" * 64).api_key_hash == "a" * 64  # one's own hash again
+    assert user_store.set_api_key_hash("0123456789abcdef01234567", "a" * 64) is None  # found by the state machine
+
+
 # delete
 
 

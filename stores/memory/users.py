@@ -76,7 +76,11 @@ class MemoryUserStore:
         return self._replace(user_id, password_hash=password_hash)
 
     def set_api_key_hash(self, user_id: str, api_key_hash: str | None) -> User | None:
-        return self._replace(user_id, api_key_hash=api_key_hash)
+        with self._lock:
+            holder = self._id_by_api_key.get(api_key_hash) if api_key_hash is not None else None
+            if holder is not None and holder != user_id and self.get(user_id) is not None:
+                raise ValueError("That API-key hash belongs to another user.")
+            return self._replace_locked(user_id, api_key_hash=api_key_hash)
 
     def delete(self, user_id: str) -> bool:
         with self._lock:
@@ -110,13 +114,16 @@ class MemoryUserStore:
 
     def _replace(self, user_id: str, **changes: Any) -> User | None:
         with self._lock:
-            user = self.get(user_id)
-            if user is None:
-                return None
-            self._unindex(user)
-            updated = dataclasses.replace(user, **changes)
-            self._index(updated)
-            return updated
+            return self._replace_locked(user_id, **changes)
+
+    def _replace_locked(self, user_id: str, **changes: Any) -> User | None:
+        user = self.get(user_id)
+        if user is None:
+            return None
+        self._unindex(user)
+        updated = dataclasses.replace(user, **changes)
+        self._index(updated)
+        return updated
 
     def _index(self, user: User) -> None:
         self._users[user.id] = user

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from pymongo import DESCENDING
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from frappyauth.models import Session
 from stores.mongo.connection import translate_connection_errors
@@ -31,7 +32,10 @@ class MongoTokenStore:
 
     @translate_connection_errors
     def create(self, session: Session) -> None:
-        self._tokens.insert_one(session_to_document(session))
+        try:
+            self._tokens.insert_one(session_to_document(session))
+        except DuplicateKeyError:
+            raise ValueError("A session with that token hash or session id exists.") from None
 
     @translate_connection_errors
     def get(self, token_hash: str, now: datetime) -> Session | None:

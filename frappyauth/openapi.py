@@ -1,0 +1,153 @@
+"""The OpenAPI 3.1 document of the endpoints, as the options register them; served at `{prefix}/openapi.json`."""
+from __future__ import annotations
+
+from typing import Any
+
+from frappyauth.options import Options
+
+STRING = {"type": "string", "minLength": 1}
+NULLABLE_STRING = {"type": ["string", "null"]}
+DATE_TIME = {"type": "string", "format": "date-time"}
+SESSION_SECURITY: list[dict[str, list[str]]] = [{"token": []}, {"bearer": []}, {"cookie": []}]
+USER_ID = {"name": "userId", "in": "path", "required": True, "schema": {"type": "string"}}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error", "message"], "additionalProperties": False,
+              "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+    "User": {"type": "object", "required": ["_id", "id", "username", "permissions", "profile", "hasApiKey"],
+             "additionalProperties": False,
+             "properties": {"_id": {"type": "string"}, "id": {"type": "string"}, "username": {"type": "string"},
+                            "permissions": {"type": "array", "items": {"type": "string"}},
+                            "profile": {"type": "object"}, "email": {"type": "string"},
+                            "hasApiKey": {"type": "boolean"}}},
+    "Session": {"type": "object", "additionalProperties": False,
+                "required": ["id", "createdAt", "lastUsedAt", "expiresAt", "userAgent", "remoteAddr", "current"],
+                "properties": {"id": {"type": "string"}, "createdAt": DATE_TIME, "lastUsedAt": DATE_TIME,
+                               "expiresAt": DATE_TIME, "userAgent": NULLABLE_STRING, "remoteAddr": NULLABLE_STRING,
+                               "current": {"type": "boolean"}}},
+    "Sessions": {"type": "object", "required": ["sessions"], "additionalProperties": False,
+                 "properties": {"sessions": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}}}},
+}
+
+SECURITY_SCHEMES = {
+    "token": {"type": "apiKey", "in": "header", "name": "Authorization",
+              "description": "A session token from POST /login, as the whole header (frappyflaskauth's form)."},
+    "bearer": {"type": "http", "scheme": "bearer", "description": "A session token from POST /login."},
+    "cookie": {"type": "apiKey", "in": "cookie", "name": "Authorization",
+               "description": "The HttpOnly cookie POST /login sets; writes must come from an allowed origin."},
+    "apiKey": {"type": "apiKey", "in": "header", "name": "Authorization",
+               "description": "`Token <key>` with a key from POST /key, where an endpoint allows API keys."},
+}
+
+ERROR_DESCRIPTIONS = {400: "Malformed input", 401: "No valid credentials", 403: "Not allowed",
+                      404: "No such user or session", 409: "Conflict", 413: "Body too large",
+                      415: "Body not JSON", 429: "Too many failed logins", 503: "Store unavailable"}
+
+
+def _object(required: list[str], **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _operation(summary: str, ok: dict[str, Any], errors: tuple[int, ...], body: dict[str, Any] | None = None,
+               security: list[dict[str, list[str]]] | None = SESSION_SECURITY,
+               parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One operation: JSON in (if `body`), `ok` out with 200, and the error statuses it can answer."""
+    responses: dict[str, Any] = {"200": {"description": "OK", "content": {"application/json": {"schema": ok}}}}
+    for status in sorted({*errors, 503}):
+        responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status],
+                                  "content": {"application/json": {"schema": _ref("Error")}}}
+    operation: dict[str, Any] = {"summary": summary, "responses": responses, "security": security or []}
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if parameters:
+        operation["parameters"] = parameters
+    return operation
+
+
+def _sessions_operations() -> dict[str, dict[str, Any]]:
+    keep = {"name": "keepCurrent", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}}
+    sid = {"name": "sessionId", "in": "path", "required": True, "schema": {"type": "string"}}
+    deleted = _object(["deleted"], deleted={"type": "integer", "minimum": 0})
+    return {
+        "/sessions": {"get": _operation("The caller's active sessions", _ref("Sessions"), (401, 403)),
+                      "delete": _operation("Log out everywhere (else)", deleted, (400, 401, 403), parameters=[keep])},
+        "/sessions/{sessionId}": {"delete": _operation(
+            "End one of the caller's sessions", _object(["sessionId", "deleted"], sessionId={"type": "string"},
+                                                        deleted={"const": True}), (401, 403, 404), parameters=[sid])},
+    }
+
+
+def _user_management_operations() -> dict[str, dict[str, Any]]:
+    user, body_errors = _ref("User"), (400, 401, 403, 404, 413, 415)
+    new_user = _object(["username", "password"], username=STRING, password=STRING,
+                       permissions={"type": "array", "items": STRING}, email=NULLABLE_STRING,
+                       profile={"type": ["object", "null"]})
+    return {
+        "/users/{userId}/permissions": {"post": _operation(
+            "Replace a user's permissions", user, (*body_errors, 409), parameters=[USER_ID],
+            body=_object(["permissions"], permissions={"type": "array", "items": STRING}))},
+        "/users/{userId}/profile": {"post": _operation("Replace a user's profile", user, body_errors,
+                                                       parameters=[USER_ID], body={"type": "object"})},
+        "/users/{userId}/password": {"post": _operation("Set a user's password; ends their sessions", user,
+                                                        body_errors, parameters=[USER_ID],
+                                                        body=_object(["password"], password=STRING))},
+        "/users/{userId}": {"delete": _operation(
+            "Delete a user", _object(["userId", "deleted"], userId={"type": "string"}, deleted={"const": True}),
+            (401, 403, 404, 409), parameters=[USER_ID])},
+        "/users/{userId}/sessions": {
+            "get": _operation("A user's active sessions", _ref("Sessions"), (401, 403, 404), parameters=[USER_ID]),
+            "delete": _operation("End all of a user's sessions",
+                                 _object(["userId", "deleted"], userId={"type": "string"},
+                                         deleted={"type": "integer", "minimum": 0}),
+                                 (401, 403, 404), parameters=[USER_ID])},
+        "/users": {"post": _operation("Create a user", user, (400, 401, 403, 409, 413, 415), body=new_user)},
+    }
+
+
+def _core_operations() -> dict[str, dict[str, Any]]:
+    status = _object(["status"], status={"const": True})
+    logout = _operation("Log out: end this session and clear the cookie", status, (401, 403))
+    page = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 999_999_999}}
+    return {
+        "/login": {"post": _operation("Log in", _object(["user", "token"], user=_ref("User"), token=STRING),
+                                      (400, 401, 413, 415, 429), security=[],
+                                      body=_object(["username", "password"], username=STRING, password=STRING)),
+                   "delete": logout},
+        "/logout": {"delete": logout},
+        "": {"get": _operation("The logged-in user", _ref("User"), (401, 403))},
+        "/users": {"get": _operation("A page of users", _object(
+            ["users", "total"], users={"type": "array", "items": _ref("User")}, total={"type": "integer"}),
+            (400, 401, 403), parameters=[page])},
+        "/password": {"post": _operation(
+            "Change one's own password; ends one's other sessions", _ref("User"), (400, 401, 403, 404, 413, 415),
+            body=_object(["oldPassword", "newPassword"], oldPassword=STRING, newPassword=STRING))},
+    }
+
+
+def _api_key_operations() -> dict[str, dict[str, Any]]:
+    return {"/key": {
+        "post": _operation("Create an API key, shown this once", _object(["apiKey"], apiKey=STRING), (401, 403)),
+        "delete": _operation("Revoke the API key", _object(["apiKey"], apiKey={"type": "null"}), (401, 403))}}
+
+
+def openapi_document(options: Options) -> dict[str, Any]:
+    """The document for these options: exactly the operations they register, under their prefix."""
+    groups = [_core_operations(), _sessions_operations()]
+    if not options.no_user_management:
+        groups.append(_user_management_operations())
+    if options.api_keys:
+        groups.append(_api_key_operations())
+    paths: dict[str, dict[str, Any]] = {}
+    for group in groups:
+        for path, operations in group.items():
+            paths.setdefault(options.api_prefix + path, {}).update(operations)
+    paths[options.api_prefix + "/openapi.json"] = {"get": {
+        "summary": "This document", "security": [],
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
+    return {"openapi": "3.1.0",
+            "info": {"title": "frappyauth", "version": "1", "description": "User management and authentication."},
+            "paths": paths, "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES}}

@@ -1,0 +1,193 @@
+"""The memory store and the Mongo store (on mongomock) driven with the same random operations must give
+identical observable results after every step. Ids differ between stores, so results compare by canonical
+labels. Each session gets its own creation instant: the contract leaves the order of equal instants open."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from datetime import timedelta
+from typing import Any, Callable
+
+import mongomock
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, multiple, rule
+
+from conftest import NOW
+from frappyauth.models import Session, User, username_key
+from stores.memory import MemoryTokenStore, MemoryUserStore
+from stores.mongo import MongoTokenStore, MongoUserStore
+
+USERNAMES = st.sampled_from(["alice", "Alice", "ALICE", "bob", "ｂｏｂ", "carol", "dave"])
+PERMISSIONS = st.lists(st.sampled_from(["admin", "view", "edit"]), unique=True, max_size=3).map(tuple)
+PROFILES = st.dictionaries(st.sampled_from(["a", "b", "c"]),
+                           st.one_of(st.integers(-5, 5), st.text(max_size=3), st.none(), st.lists(st.booleans())),
+                           max_size=3)
+KEY_HASHES = st.sampled_from(["k1", "k2", "k3"])
+ADVANCE = st.integers(0, 30)  # minutes the shared clock moves on: it never runs backwards
+SESSION_OWNERS = st.sampled_from(["u1", "u2", "u3"])
+MISSING = {"memory": "0123456789abcdef01234567", "mongomock": "0123456789abcdef01234567"}
+EXAMPLES = int(os.environ.get("EQUIVALENCE_EXAMPLES", "500"))  # 200 found a planted bug half the time
+
+
+class StoreEquivalence(RuleBasedStateMachine):
+    users = Bundle("users")
+    sessions = Bundle("sessions")
+
+    def __init__(self) -> None:
+        super().__init__()
+        db = mongomock.MongoClient()["equivalence"]
+        self.stores = {"memory": (MemoryUserStore(), MemoryTokenStore()),
+                       "mongomock": (MongoUserStore(db), MongoTokenStore(db))}
+        self.labels: dict[str, str] = {}  # each store's user id -> one label for both
+        self.sessions_made = 0
+        self.now = NOW
+
+    def tick(self, minutes: int):
+        self.now += timedelta(minutes=minutes)
+        return self.now
+
+    def same(self, call: Callable[[str, Any, Any], Any]) -> Any:
+        """Run `call(store name, user store, token store)` on both stores; assert equal outcomes."""
+        outcomes = {}
+        for name, (users, tokens) in self.stores.items():
+            try:
+                outcomes[name] = self.canonical(call(name, users, tokens))
+            except (ValueError, LookupError) as error:  # DuplicateUsernameError is a FrappyAuthError
+                outcomes[name] = type(error).__name__
+            except Exception as error:  # noqa: BLE001 -- any other exception is an outcome to compare too
+                outcomes[name] = type(error).__name__
+        assert outcomes["memory"] == outcomes["mongomock"]
+        return outcomes["memory"]
+
+    def canonical(self, value: Any) -> Any:
+        if isinstance(value, User):
+            return dataclasses.replace(value, id=self.labels.get(value.id, "unlabelled"))
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.canonical(item) for item in value)
+        return value
+
+    # users
+
+    @rule(target=users, username=USERNAMES, permissions=PERMISSIONS, profile=PROFILES, email=st.none() | st.just("e@x"))
+    def create(self, username, permissions, profile, email):
+        created = {name: None for name in self.stores}
+
+        def create(name, users, _tokens):
+            user = users.create(User(id="", username=username, password_hash="h", permissions=permissions,
+                                     profile=profile, email=email))
+            created[name] = user.id
+            self.labels[user.id] = f"user-{len(self.labels) // 2}"
+            return dataclasses.replace(user, id="new")
+
+        outcome = self.same(create)
+        return multiple() if isinstance(outcome, str) else created
+
+    @rule(ref=users | st.just(MISSING))
+    def get(self, ref):
+        self.same(lambda name, users, _: users.get(ref[name]))
+
+    @rule(username=USERNAMES)
+    def get_by_username(self, username):
+        self.same(lambda _, users, __: users.get_by_username(username_key(username)))
+
+    @rule(key_hash=KEY_HASHES)
+    def get_by_api_key_hash(self, key_hash):
+        self.same(lambda _, users, __: users.get_by_api_key_hash(key_hash))
+
+    @rule(ref=users | st.just(MISSING), permissions=PERMISSIONS)
+    def set_permissions(self, ref, permissions):
+        self.same(lambda name, users, _: users.set_permissions(ref[name], permissions))
+
+    @rule(ref=users | st.just(MISSING), profile=PROFILES)
+    def set_profile(self, ref, profile):
+        self.same(lambda name, users, _: users.set_profile(ref[name], profile))
+
+    @rule(ref=users | st.just(MISSING), password_hash=st.sampled_from(["h", "$2b$04$x", "5f4dcc3b"]))
+    def set_password_hash(self, ref, password_hash):
+        self.same(lambda name, users, _: users.set_password_hash(ref[name], password_hash))
+
+    @rule(ref=users | st.just(MISSING), key_hash=st.none() | KEY_HASHES)
+    def set_api_key_hash(self, ref, key_hash):
+        self.same(lambda name, users, _: users.set_api_key_hash(ref[name], key_hash))
+
+    @rule(ref=consumes(users) | st.just(MISSING))
+    def delete(self, ref):
+        self.same(lambda name, users, _: users.delete(ref[name]))
+
+    @rule(offset=st.integers(0, 8), limit=st.integers(0, 4))
+    def list_page(self, offset, limit):
+        self.same(lambda _, users, __: users.list_page(offset, limit))
+
+    @rule(permission=st.none() | st.sampled_from(["admin", "view", "edit", "other"]))
+    def count(self, permission):
+        self.same(lambda _, users, __: users.count(permission))
+
+    @rule(username=USERNAMES, advance=ADVANCE, window=st.integers(1, 60))
+    def record_failed_login(self, username, advance, window):
+        now = self.tick(advance)
+        self.same(lambda _, users, __: users.record_failed_login(username_key(username), now,
+                                                                 now + timedelta(minutes=window)))
+
+    @rule(username=USERNAMES, advance=ADVANCE)
+    def get_failed_logins(self, username, advance):
+        now = self.tick(advance)
+        self.same(lambda _, users, __: users.get_failed_logins(username_key(username), now))
+
+    @rule(username=USERNAMES)
+    def clear_failed_logins(self, username):
+        self.same(lambda _, users, __: users.clear_failed_logins(username_key(username)))
+
+    # sessions
+
+    @rule(target=sessions, owner=SESSION_OWNERS, lifetime=st.integers(1, 120))
+    def create_session(self, owner, lifetime):
+        self.sessions_made += 1
+        self.now += timedelta(seconds=1)  # every session its own creation instant
+        created = self.now
+        session = Session(token_hash=f"t{self.sessions_made}", session_id=f"s{self.sessions_made}", user_id=owner,
+                          created_at=created, last_used_at=created, expires_at=created + timedelta(minutes=lifetime),
+                          user_agent="agent", remote_addr="10.0.0.1")
+        self.same(lambda _, __, tokens: tokens.create(session))
+        return session
+
+    @rule(session=sessions)
+    def create_duplicate_session(self, session):
+        self.same(lambda _, __, tokens: tokens.create(session))
+
+    @rule(session=sessions, advance=ADVANCE)
+    def get_session(self, session, advance):
+        now = self.tick(advance)
+        self.same(lambda _, __, tokens: tokens.get(session.token_hash, now))
+
+    @rule(session=sessions)
+    def delete_session(self, session):
+        self.same(lambda _, __, tokens: tokens.delete(session.token_hash))
+
+    @rule(owner=SESSION_OWNERS, keep=st.none() | sessions)
+    def delete_for_user(self, owner, keep):
+        self.same(lambda _, __, tokens: tokens.delete_for_user(owner, keep.token_hash if keep else None))
+
+    @rule(advance=ADVANCE)
+    def purge_expired(self, advance):
+        now = self.tick(advance)
+        self.same(lambda _, __, tokens: tokens.purge_expired(now))
+
+    @rule(owner=SESSION_OWNERS, advance=ADVANCE)
+    def list_for_user(self, owner, advance):
+        now = self.tick(advance)
+        self.same(lambda _, __, tokens: tokens.list_for_user(owner, now))
+
+    @rule(owner=SESSION_OWNERS, session=sessions)
+    def delete_by_id(self, owner, session):
+        self.same(lambda _, __, tokens: tokens.delete_by_id(owner, session.session_id))
+
+    @rule(session=sessions, advance=ADVANCE)
+    def touch(self, session, advance):
+        now = self.tick(advance)
+        self.same(lambda _, __, tokens: tokens.touch(session.token_hash, now))
+
+
+StoreEquivalence.TestCase.settings = settings(max_examples=EXAMPLES, stateful_step_count=50, deadline=None,
+                                              database=None)
+TestStoreEquivalence = StoreEquivalence.TestCase
