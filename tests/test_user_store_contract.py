@@ -270,3 +270,26 @@ def test_concurrent_failed_logins_lose_no_count(backend, user_store: UserStore) 
         pytest.skip("mongomock's $inc is not thread-atomic: tested on the memory store and real MongoDB")
     run_in_threads(lambda: [user_store.record_failed_login("alice", NOW, LATER) for _ in range(200)], [()] * 8)
     assert user_store.get_failed_logins("alice", NOW).count == 1600
+
+
+def test_lookups_never_miss_a_user_while_it_is_updated(backend, user_store: UserStore) -> None:
+    """Found by tests/test_concurrency.py: an update removed and re-added the record, so a read between saw none."""
+    if not backend.thread_safe:
+        pytest.skip("mongomock is not thread-safe: concurrency is tested on the memory store and real MongoDB")
+    user = user_store.create(new_user("alice"))
+    misses: list[str] = []
+    updated = threading.Event()
+
+    def update() -> None:
+        for i in range(20_000):
+            user_store.set_api_key_hash(user.id, f"{i:064d}")
+            user_store.set_profile(user.id, {"i": i})
+        updated.set()
+
+    def read() -> None:
+        while not updated.is_set():  # read for as long as the updates go on
+            if user_store.get(user.id) is None or user_store.get_by_username("alice") is None:
+                misses.append("missed")
+
+    run_in_threads(lambda role: update() if role == "update" else read(), [("update",), ("read",), ("read",)])
+    assert misses == []

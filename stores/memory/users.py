@@ -36,6 +36,7 @@ class MemoryUserStore:
         self._sequence = itertools.count()
 
     def get(self, user_id: str) -> User | None:
+        # Lock-free: a user record is only ever replaced by one dict assignment, never removed and re-added.
         return self._users.get(user_id) if isinstance(user_id, str) else None
 
     def get_by_username(self, username_key: str) -> User | None:
@@ -88,6 +89,7 @@ class MemoryUserStore:
             if user is None:
                 return False
             self._unindex(user)
+            del self._users[user_id]
             del self._creation_order[self._sequence_of.pop(user_id)]
             return True
 
@@ -101,7 +103,8 @@ class MemoryUserStore:
             return counter
 
     def get_failed_logins(self, username_key: str, now: datetime) -> FailedLogins | None:
-        counter = self._failures.get(username_key)
+        with self._lock:  # record_failed_login moves the counter: unlocked, it could seem to be gone
+            counter = self._failures.get(username_key)
         return counter if counter is not None and counter.expires_at > now else None
 
     def clear_failed_logins(self, username_key: str) -> None:
@@ -133,7 +136,7 @@ class MemoryUserStore:
         self._holders.update(set(user.permissions))
 
     def _unindex(self, user: User) -> None:
-        del self._users[user.id]
+        """Remove the user from the secondary indexes; `_users` keeps the record until it is replaced."""
         del self._id_by_username[user.username_key]
         if user.api_key_hash is not None:
             del self._id_by_api_key[user.api_key_hash]
