@@ -21,12 +21,15 @@ def json_object(max_bytes: int) -> dict[str, Any]:
     if len(raw) > max_bytes:
         raise PayloadTooLargeError()
     try:
-        value = json.loads(raw, object_pairs_hook=_refuse_duplicate_keys, parse_constant=_refuse_constant)
+        value = json.loads(raw, object_pairs_hook=_refuse_duplicate_keys, parse_constant=_refuse_constant,
+                           parse_int=_int64)
+    except RefusedJSONError as refused:
+        raise BadRequestError(str(refused)) from None
     except (ValueError, RecursionError):
         raise BadRequestError("The body is not valid JSON.") from None
     if not isinstance(value, dict):
         raise BadRequestError("The body must be a JSON object.")
-    _check_nesting(value)
+    _check_structure(value)
     return value
 
 
@@ -66,22 +69,36 @@ def _bad_field(name: str, expected: str) -> NoReturn:
     raise BadRequestError(f"The field {name!r} must be {expected}.")
 
 
+class RefusedJSONError(ValueError):
+    """Valid JSON that frappyauth refuses; the message says why."""
+
+
 def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
-        raise ValueError("duplicate key")
+        raise RefusedJSONError("The body has a key twice.")
     return result
 
 
 def _refuse_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not JSON")
+    raise RefusedJSONError(f"{name} is not a JSON number.")
 
 
-def _check_nesting(value: Any) -> None:
-    """Refuse JSON deeper than `MAX_NESTING`, and object keys a document store cannot hold.
+def _int64(digits: str) -> int:
+    """Integers must fit the 64 bits a document store can hold (BSON refuses larger ones)."""
+    value = int(digits)
+    if not -2**63 <= value < 2**63:
+        raise RefusedJSONError("Integers must fit in 64 bits.")
+    return value
 
-    MongoDB refuses a NUL in a key and gives `$`-prefixed and dotted keys meanings of their own, so such
-    keys are refused for every store alike, before anything is written.
+
+def _check_structure(value: Any) -> None:
+    """Refuse JSON deeper than `MAX_NESTING`, object keys a document store cannot hold, and text that is
+    not Unicode.
+
+    MongoDB refuses a NUL in a key and gives `$`-prefixed and dotted keys meanings of their own; JSON's
+    `\\ud800` escapes decode to lone surrogates that neither bcrypt's input nor BSON can encode. Such
+    input is refused for every store alike, before anything is written.
     """
     level, current = 0, [value]
     while current:
@@ -91,8 +108,26 @@ def _check_nesting(value: Any) -> None:
         for item in current:
             if isinstance(item, dict) and any(_unstorable(key) for key in item):
                 raise BadRequestError("Object keys must not start with '$' or contain '.' or NUL characters.")
+            if any(_not_unicode(text) for text in _texts(item)):
+                raise BadRequestError("The body contains text that is not valid Unicode.")
         current = [child for item in current if isinstance(item, (dict, list))
                    for child in (item.values() if isinstance(item, dict) else item)]
+
+
+def _texts(item: Any) -> list[str]:
+    if isinstance(item, dict):
+        return [*item, *(v for v in item.values() if isinstance(v, str))]
+    if isinstance(item, list):
+        return [v for v in item if isinstance(v, str)]
+    return [item] if isinstance(item, str) else []
+
+
+def _not_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _unstorable(key: str) -> bool:

@@ -19,6 +19,36 @@ def test_malformed_json_is_400_and_creates_nobody(client, admin_token, user_stor
     assert user_store.count() == 1
 
 
+@pytest.mark.parametrize("raw, message", [('{"x": 18446744073709551616}', "64 bits"), ('{"x": -9223372036854775809}', "64 bits"),
+                                          ('{"x": 1, "x": 2}', "twice"), ('{"x": NaN}', "NaN")])
+def test_profile_values_a_store_cannot_hold_are_400(client, admin_token, user_store, raw, message) -> None:
+    admin = user_store.get_by_username("admin")
+    response = client.post(f"/api/user/users/{admin.id}/profile", data=raw, content_type="application/json",
+                           headers=auth(admin_token))
+    assert response.status_code == 400 and message in body(response)["message"]
+    assert user_store.get(admin.id).profile == {}
+
+
+@pytest.mark.parametrize("path, raw", [
+    ("/api/user/login", '{"username": "admin", "password": "\\ud800"}'),
+    ("/api/user/login", '{"username": "\\udfff", "password": "wrong password!"}'),
+    ("/api/user/users", '{"username": "ok", "password": "a long password", "email": "x\\ud800"}'),
+    ("/api/user/users", '{"username": "ok", "password": "a long password", "profile": {"\\ud800": 1}}'),
+    ("/api/user/users", '{"username": "ok", "password": "a long password", "permissions": ["\\udbff"]}'),
+])
+def test_lone_surrogates_are_400_not_500(client, admin_token, user_store, path, raw) -> None:
+    response = client.post(path, data=raw, content_type="application/json", headers=auth(admin_token))
+    assert response.status_code == 400 and "Unicode" in body(response)["message"]
+    assert user_store.count() == 1
+
+
+def test_the_largest_64_bit_integers_are_kept(client, admin_token, user_store) -> None:
+    admin = user_store.get_by_username("admin")
+    profile = {"max": 2**63 - 1, "min": -2**63}
+    assert body(client.post(f"/api/user/users/{admin.id}/profile", json=profile,
+                            headers=auth(admin_token)))["profile"] == profile
+
+
 @pytest.mark.parametrize("profile", [{"$set": 1}, {"a.b": 1}, {"\x00": 1}, {"x": {"$gt": 1}}, {"x": [{"y.z": 1}]}])
 def test_profile_keys_a_document_store_cannot_hold_are_400(client, admin_token, user_store, profile) -> None:
     admin = user_store.get_by_username("admin")
