@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from frappyauth import signals
 from frappyauth.context import AuthContext, Identity, seconds_until
@@ -23,6 +23,12 @@ class Authenticator:
 
     def __init__(self, context: AuthContext) -> None:
         self._context = context
+        options = context.options
+        # Computed once: identify_token runs on every authenticated request.
+        self._lifetime = timedelta(seconds=options.token_expiration)
+        self._lockout = timedelta(seconds=options.lockout_seconds)
+        self._idle_timeout = None if options.idle_timeout is None else timedelta(seconds=options.idle_timeout)
+        self._touch_after = timedelta(seconds=options.last_used_interval)
 
     def login(self, username: str, password: str, user_agent: str | None = None,
               remote_addr: str | None = None) -> tuple[User, str]:
@@ -41,7 +47,7 @@ class Authenticator:
         # Verify even without a user (against a dummy hash): both answers must take the same time.
         password_is_right = context.hasher.verify(password, None if user is None else user.password_hash)
         if user is None or not password_is_right:
-            context.users.record_failed_login(key, now, now + context.seconds(context.options.lockout_seconds))
+            context.users.record_failed_login(key, now, now + self._lockout)
             announce(signals.login_failed, user_id=user.id if user else None, level=logging.WARNING)
             raise InvalidCredentialsError()
         if counter is not None:
@@ -56,16 +62,15 @@ class Authenticator:
 
         "Last used" is written only when it is older than `last_used_interval`, so most requests write nothing.
         """
-        options, now = self._context.options, self._context.clock()
+        now = self._context.clock()
         session = self._context.tokens.get(hash_secret(token), now)
-        if session is not None and options.idle_timeout is not None:
-            if now - session.last_used_at >= self._context.seconds(options.idle_timeout):
-                self._context.tokens.delete(session.token_hash)
-                session = None
+        if session is not None and self._idle_timeout is not None and now - session.last_used_at >= self._idle_timeout:
+            self._context.tokens.delete(session.token_hash)
+            session = None
         user = None if session is None else self._context.users.get(session.user_id)
         if session is None or user is None:
             raise AuthenticationError("The session is invalid or has expired.")
-        if now - session.last_used_at >= self._context.seconds(options.last_used_interval):
+        if now - session.last_used_at >= self._touch_after:
             self._context.tokens.touch(session.token_hash, now)
         return Identity(user=user, session=session)
 
@@ -101,7 +106,7 @@ class Authenticator:
         token = new_secret()
         self._context.tokens.create(Session(
             token_hash=hash_secret(token), session_id=new_session_id(), user_id=user.id, created_at=now,
-            last_used_at=now, expires_at=now + self._context.seconds(self._context.options.token_expiration),
+            last_used_at=now, expires_at=now + self._lifetime,
             user_agent=user_agent[:MAX_USER_AGENT_LENGTH] if user_agent else None, remote_addr=remote_addr))
         return token
 

@@ -11,7 +11,7 @@ COOKIE_NAME = "Authorization"  # frappyflaskauth's cookie, read by frappy-react-
 MAX_CREDENTIAL_LENGTH = 512  # ours are 43 characters; anything this long is not one of them
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built on every request, and frozen dataclasses build 3x slower
 class Credential:
     secret: str
     is_api_key: bool = False

@@ -52,7 +52,6 @@ def check_login_state(permission: str | list[str] | None = None, allow_api_key: 
     """Return the user of the current request, or raise: 401 without valid credentials, 403 without
     every permission in `permission` (a string or a list of strings), or for an API key where
     `allow_api_key` is False. Raises `RuntimeError` outside an app that called `register_endpoints`."""
-    current_state()
     required = [permission] if isinstance(permission, str) else list(permission or [])
     return authorize(required, allow_api_key).user
 

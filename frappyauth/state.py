@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g
 
 from frappyauth.accounts import Accounts
 from frappyauth.authentication import Authenticator
@@ -23,7 +23,10 @@ class AuthState:
 
 
 def current_state() -> AuthState:
-    state = current_app.extensions.get(EXTENSION_KEY) if has_app_context() else None
+    try:
+        state = current_app.extensions.get(EXTENSION_KEY)
+    except RuntimeError:  # outside an app context
+        state = None
     if state is None:
         raise RuntimeError("frappyauth is not set up here: call frappyauth.register_endpoints(app, ...) first, "
                            "and use it inside a request of that app.")
@@ -31,7 +34,12 @@ def current_state() -> AuthState:
 
 
 def request_identity(allow_api_key: bool) -> Identity:
-    """Who the current request is, looked up once per request; raise 401 or 403 errors otherwise."""
+    """Who the current request is, looked up once per request; raise 401 or 403 errors otherwise.
+
+    Raises `RuntimeError` outside a request of an app that called `register_endpoints`. This is every
+    authenticated request's path: each context-local lookup here costs about a microsecond.
+    """
+    state = current_state()
     identity = g.get("_frappyauth_identity")
     if identity is None:
         credential = request_credential()
@@ -40,8 +48,8 @@ def request_identity(allow_api_key: bool) -> Identity:
         if credential.is_api_key and not allow_api_key:
             raise PermissionDeniedError("API keys are not accepted here.")
         if credential.from_cookie:
-            check_same_origin(current_state().context.options.allowed_origins)
-        authenticator = current_state().authenticator
+            check_same_origin(state.context.options.allowed_origins)
+        authenticator = state.authenticator
         identity = (authenticator.identify_api_key(credential.secret) if credential.is_api_key
                     else authenticator.identify_token(credential.secret))
         g._frappyauth_identity = identity
@@ -53,6 +61,6 @@ def request_identity(allow_api_key: bool) -> Identity:
 def authorize(permissions: list[str], allow_api_key: bool) -> Identity:
     """The current request's identity if it holds every one of `permissions`; 401 or 403 errors otherwise."""
     identity = request_identity(allow_api_key)
-    if not identity.user.has_permissions(*permissions):
+    if permissions and not identity.user.has_permissions(*permissions):
         raise PermissionDeniedError("You do not have the permission this needs.")
     return identity
