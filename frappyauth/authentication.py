@@ -12,6 +12,7 @@ from frappyauth.models import Session, User, username_key
 from frappyauth.tokens import hash_secret, new_secret, new_session_id
 
 MAX_USER_AGENT_LENGTH = 256
+PURGE_INTERVAL = timedelta(minutes=10)  # expired sessions are removed at most this often (TTL does it in MongoDB)
 
 
 class SessionNotFoundError(NotFoundError):
@@ -29,6 +30,7 @@ class Authenticator:
         self._lockout = timedelta(seconds=options.lockout_seconds)
         self._idle_timeout = None if options.idle_timeout is None else timedelta(seconds=options.idle_timeout)
         self._touch_after = timedelta(seconds=options.last_used_interval)
+        self._next_purge = context.clock() + PURGE_INTERVAL
 
     def login(self, username: str, password: str, user_agent: str | None = None,
               remote_addr: str | None = None) -> tuple[User, str]:
@@ -54,6 +56,7 @@ class Authenticator:
             context.users.clear_failed_logins(key)
         user = self._upgrade_hash(user, password)
         token = self._start_session(user, now, user_agent, remote_addr)
+        self._purge_now_and_then(now)
         announce(signals.login_succeeded, user_id=user.id, actor=user.id)
         return user, token
 
@@ -109,6 +112,16 @@ class Authenticator:
             last_used_at=now, expires_at=now + self._lifetime,
             user_agent=user_agent[:MAX_USER_AGENT_LENGTH] if user_agent else None, remote_addr=remote_addr))
         return token
+
+    def _purge_now_and_then(self, now: datetime) -> None:
+        """Remove expired sessions once per interval, so a process-local store does not grow without end.
+
+        Expired sessions are never accepted anyway; this is garbage collection. Two threads may both purge
+        at the turn of an interval, which is harmless.
+        """
+        if now >= self._next_purge:
+            self._next_purge = now + PURGE_INTERVAL
+            self._context.tokens.purge_expired(now)
 
     def _upgrade_hash(self, user: User, password: str) -> User:
         """Replace a legacy MD5 or a cheaper bcrypt hash, now that the password is known to be right."""

@@ -45,6 +45,17 @@ def create_admin(username: str, password: str) -> None:
     _run(lambda: _created(current_state().accounts.create(username, password, (admin,), actor="cli")))
 
 
+@cli.command("init-admin")
+@click.argument("username")
+@_password_option
+def init_admin(username: str, password: str) -> None:
+    """Create an admin only if there are no users yet (safe to run at every deployment)."""
+    def action() -> str:
+        created = current_state().accounts.create_initial_admin(username, password)
+        return "Users exist already; nothing was created." if created is None else _created(created)
+    _run(action)
+
+
 @cli.command("set-password")
 @click.argument("username")
 @_password_option

@@ -142,6 +142,17 @@ def test_cli_creates_users_and_admins_that_can_log_in(app, cli) -> None:
     assert login(app.test_client(), "carol", USER_PASSWORD) and login(app.test_client(), "second", USER_PASSWORD)
 
 
+def test_cli_init_admin_creates_an_admin_only_on_an_empty_store(make_app, user_store) -> None:
+    runner = make_app().test_cli_runner()
+    for user in user_store.list_page(0, 10)[0]:  # the test app seeded an admin; start from an empty store
+        user_store.delete(user.id)
+    first = runner.invoke(args=["frappyauth", "init-admin", "root"], input=f"{USER_PASSWORD}\n{USER_PASSWORD}\n")
+    second = runner.invoke(args=["frappyauth", "init-admin", "other"], input=f"{USER_PASSWORD}\n{USER_PASSWORD}\n")
+    assert first.exit_code == 0 and "Created 'root'" in first.output and "['admin']" in first.output
+    assert second.exit_code == 0 and "nothing was created" in second.output
+    assert user_store.count() == 1 and user_store.get_by_username("root").permissions == ("admin",)
+
+
 def test_cli_set_password_ends_sessions(app, cli, user_token) -> None:
     result = cli("set-password", "BOB", password="a brand new password")
     assert result.exit_code == 0

@@ -5,6 +5,7 @@ import pytest
 from flask import Flask
 
 from frappyauth import register_endpoints
+from frappyauth.tokens import hash_secret
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, StoreSpy, auth, body, build_app, login
 from stores.memory import MemoryUserStore
 
@@ -179,3 +180,17 @@ def test_a_successful_login_makes_two_reads_and_one_write(spied) -> None:
     login(client, "admin", ADMIN_PASSWORD)
     assert users.reads() == ["get_failed_logins", "get_by_username"] and users.writes() == []
     assert tokens.writes() == ["create"]
+
+
+def test_expired_sessions_are_purged_now_and_then(spied, clock, token_store) -> None:
+    client, users, tokens = spied
+    old = login(client, "admin", ADMIN_PASSWORD)  # expires after the default day
+    assert tokens.writes() == ["create"]  # no purge at the first logins
+    clock.advance(days=2)
+    tokens.calls.clear()
+    login(client, "admin", ADMIN_PASSWORD)
+    assert tokens.writes() == ["create", "purge_expired"]
+    assert token_store.delete(hash_secret(old)) is False  # gone from the store, not merely refused
+    tokens.calls.clear()
+    login(client, "admin", ADMIN_PASSWORD)
+    assert tokens.writes() == ["create"]  # once per interval
