@@ -67,10 +67,7 @@ class Accounts:
         return user
 
     def set_permissions(self, user_id: str, permissions: tuple[str, ...], actor: str) -> User:
-        admin = self._context.options.user_admin_permission
-        if admin not in permissions:
-            self._refuse_removing_last_admin(self.get(user_id))
-        updated = self._found(self._context.users.set_permissions(user_id, permissions))
+        updated = self._set_permissions_keeping_an_admin(self.get(user_id), permissions)
         announce(signals.permissions_changed, user_id=user_id, actor=actor, permissions=list(permissions))
         return updated
 
@@ -106,8 +103,16 @@ class Accounts:
         return updated
 
     def delete(self, user_id: str, actor: str) -> None:
-        """Delete a user with its API key, then end its sessions (a session without a user is refused)."""
-        self._refuse_removing_last_admin(self.get(user_id))
+        """Delete a user with its API key, then end its sessions (a session without a user is refused).
+
+        An administrator is first demoted, with the last-admin guard, so that two admins deleting each other
+        at once cannot both succeed. Should the store fail between the two writes, the user stays, demoted:
+        less access, never more.
+        """
+        user = self.get(user_id)
+        admin = self._context.options.user_admin_permission
+        if admin in user.permissions:
+            self._set_permissions_keeping_an_admin(user, tuple(p for p in user.permissions if p != admin))
         if not self._context.users.delete(user_id):
             raise UserNotFoundError()
         self._context.tokens.delete_for_user(user_id)
@@ -128,10 +133,22 @@ class Accounts:
     def _is_admin(self, user: User) -> bool:
         return user.has_permissions(self._context.options.user_admin_permission)
 
-    def _refuse_removing_last_admin(self, user: User) -> None:
+    def _set_permissions_keeping_an_admin(self, user: User, permissions: tuple[str, ...]) -> User:
+        """Set the permissions, refusing with `LastAdminError` to leave no administrator.
+
+        Stores have no transactions, so a check before the write cannot see a concurrent demotion of the
+        other admin. So the count is checked again after the write, and the write undone if it left none:
+        two admins demoting each other at once end with at least one of them still an admin.
+        """
         admin = self._context.options.user_admin_permission
-        if admin in user.permissions and self._context.users.count(admin) <= 1:
+        demotes = admin in user.permissions and admin not in permissions
+        if demotes and self._context.users.count(admin) <= 1:
             raise LastAdminError()
+        updated = self._found(self._context.users.set_permissions(user.id, permissions))
+        if demotes and self._context.users.count(admin) == 0:
+            self._context.users.set_permissions(user.id, user.permissions)
+            raise LastAdminError()
+        return updated
 
     def _check_password(self, password: str) -> None:
         options = self._context.options
