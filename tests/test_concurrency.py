@@ -4,16 +4,16 @@ what the threads report: no lost user, no orphan session, no session of a delete
 from __future__ import annotations
 
 import random
-import sys
-import threading
 from dataclasses import dataclass, field
 
 import pytest
 
+from conftest import NOW
 from frappyauth.models import username_key
 from frappyauth.tokens import hash_secret
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, auth, body, build_app, login
 from stores.memory import MemoryTokenStore, MemoryUserStore
+from threads import run_in_threads
 
 THREADS, OPERATIONS = 8, 1000
 
@@ -83,7 +83,6 @@ class Worker:
 @pytest.fixture
 def loaded_app():
     users, tokens = MemoryUserStore(), MemoryTokenStore()
-    from conftest import NOW
     app = build_app(users, tokens, Clock(NOW), SecretLedger(), api_keys=True, max_failed_logins=1_000_000)
     client = app.test_client()
     client.post("/api/user/users", json={"username": "shared", "password": USER_PASSWORD},
@@ -104,23 +103,13 @@ def test_mixed_operations_from_eight_threads_reconcile(loaded_app) -> None:
         except BaseException as error:  # noqa: BLE001 -- reported below, with the thread's failures
             errors.append(error)
 
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1e-4)  # switch threads often, so that races get their chance
-    try:
-        threads = [threading.Thread(target=run, args=(worker,)) for worker in workers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(previous)
+    run_in_threads(run, [(worker,) for worker in workers], switch_interval=1e-4)
 
     assert [f for w in workers for f in w.failures] == [] and errors == []
     alive = {name: user_id for worker in workers for name, user_id in worker.users.items()}
     assert users.count() == 2 + len(alive)  # admin, shared and every user a thread still holds
     for name, user_id in alive.items():
         assert users.get_by_username(username_key(name)).id == user_id
-    from conftest import NOW
     for worker in workers:
         for user_id in worker.deleted:
             assert users.get(user_id) is None and tokens.list_for_user(user_id, NOW) == []

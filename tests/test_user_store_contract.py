@@ -1,13 +1,13 @@
 """The `UserStore` contract, sentence by sentence, against every store in `backends.BACKENDS`."""
 from __future__ import annotations
 
-import sys
 import threading
 from datetime import timedelta
 
 import pytest
 
 from conftest import LATER, NOW
+from threads import run_in_threads
 from frappyauth.errors import DuplicateUsernameError
 from frappyauth.models import User, username_key
 from frappyauth.protocols import UserStore
@@ -68,21 +68,6 @@ def test_create_raises_duplicate_username_for_a_taken_key(user_store: UserStore,
     with pytest.raises(DuplicateUsernameError):
         user_store.create(new_user(clash))
     assert user_store.count() == 1
-
-
-def run_in_threads(target, args_per_thread: list[tuple]) -> None:
-    """Start all threads at one barrier, switching the GIL very often so that races get their chance."""
-    barrier = threading.Barrier(len(args_per_thread))
-    threads = [threading.Thread(target=lambda a=args: (barrier.wait(), target(*a))) for args in args_per_thread]
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(previous)
 
 
 def test_concurrent_creates_with_one_key_let_exactly_one_succeed(backend, user_store: UserStore) -> None:
