@@ -9,6 +9,7 @@ from frappyauth.context import AuthContext, Identity, seconds_until
 from frappyauth.errors import AuthenticationError, InvalidCredentialsError, NotFoundError, TooManyAttemptsError
 from frappyauth.events import announce
 from frappyauth.models import Session, User, username_key
+from frappyauth.passwords import check_length_cap
 from frappyauth.tokens import hash_secret, new_secret, new_session_id
 
 MAX_USER_AGENT_LENGTH = 256
@@ -41,6 +42,7 @@ class Authenticator:
         ends, so the throttle cannot be used to test passwords.
         """
         context, key, now = self._context, username_key(username), self._context.clock()
+        check_length_cap(password, context.options.password_max_length)  # 400 before any hashing
         counter = context.users.get_failed_logins(key, now)
         if counter is not None and counter.count >= context.options.max_failed_logins:
             announce(signals.login_throttled, user_id=None, level=logging.WARNING)

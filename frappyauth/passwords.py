@@ -29,12 +29,17 @@ def check_new_password(password: object, min_length: int, max_length: int) -> st
     """Return `password` if it may be set; raise `InvalidPasswordError` otherwise. No composition rules."""
     if not isinstance(password, str):
         raise InvalidPasswordError("The password must be a string.")
-    length = len(normalise(password))
-    if length < min_length:
+    if len(normalise(password)) < min_length:
         raise InvalidPasswordError(f"The password must have at least {min_length} characters.")
-    if length > max_length:
-        raise InvalidPasswordError(f"The password must have at most {max_length} characters.")
+    check_length_cap(password, max_length)
     return password
+
+
+def check_length_cap(password: str, max_length: int) -> None:
+    """Refuse a password longer than `max_length` in its NFKC form: the same measure on set and at login,
+    since NFKC can shorten text (a letter and a combining accent become one character)."""
+    if len(normalise(password)) > max_length:
+        raise InvalidPasswordError(f"The password must have at most {max_length} characters.")
 
 
 def _bcrypt_input(password: str) -> bytes:

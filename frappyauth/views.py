@@ -11,7 +11,6 @@ from frappyauth.context import Identity
 from frappyauth.errors import BadRequestError
 from frappyauth.openapi import openapi_document
 from frappyauth.options import Options
-from frappyauth.passwords import InvalidPasswordError
 from frappyauth.responses import (clear_session_cookie, no_store, render_any, session_json, set_session_cookie,
                                   user_json)
 from frappyauth.state import authorize, current_state, request_identity
@@ -30,8 +29,6 @@ def _admin() -> Identity:
 def login() -> Response:
     body, options = _body(), current_state().context.options
     username, password = bodies.string(body, "username"), bodies.string(body, "password")
-    if len(password) > options.password_max_length:
-        raise InvalidPasswordError(f"The password must have at most {options.password_max_length} characters.")
     user, token = current_state().authenticator.login(username, password, request.user_agent.string or None,
                                                       request.remote_addr)
     response = jsonify({"user": user_json(user), "token": token})

@@ -73,3 +73,12 @@ def test_a_cheaper_bcrypt_hash_is_rehashed_at_the_configured_cost(make_app, user
     make_app()  # seeds the admin at cost 4
     login(make_app(bcrypt_cost=5).test_client(), "admin", ADMIN_PASSWORD)
     assert user_store.get_by_username("admin").password_hash.startswith("$2b$05$")
+
+
+def test_a_password_long_before_normalisation_but_short_after_can_log_in(client, admin_token) -> None:
+    """The cap is on the NFKC form on set and at login alike: 600 decomposed accents are 1,200 characters raw."""
+    password = "e\u0301" * 600
+    response = client.post("/api/user/users", json={"username": "accents", "password": password},
+                           headers=auth(admin_token))
+    assert response.status_code == 200
+    assert login(client, "accents", password)
