@@ -18,8 +18,8 @@ setup(
     extras_require={
         "mongo": ["pymongo>=4.0"],
         "serve": ["gunicorn>=22"],  # the production server in the Docker image
-        "test": ["pytest>=8", "mongomock>=4.1", "hypothesis>=6.100", "mypy>=1.10", "schemathesis>=4.0",
-                 "openapi-spec-validator>=0.7"],
+        "test": ["pytest>=8", "mongomock>=4.1", "hypothesis>=6.100", "mypy>=1.10", "ruff>=0.5",
+                 "schemathesis>=4.0", "openapi-spec-validator>=0.7"],
     },
     entry_points={"console_scripts": ["frappyauth-demo = frappyauth_demo.__main__:main"]},
     classifiers=[

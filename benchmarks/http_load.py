@@ -87,7 +87,7 @@ def main() -> None:
         rate = statistics.median(rates)
         extra = (1e6 / rate - 1e6 / bare_rate) if bare_rate else float("nan")
         print(f"| {name} | {rate:.0f} | {min(rates):.0f}–{max(rates):.0f} | "
-              f"{statistics.median(l for _, l in runs):.0f} | {extra:+.1f} |")
+              f"{statistics.median(latency for _, latency in runs):.0f} | {extra:+.1f} |")
 
 
 if __name__ == "__main__":

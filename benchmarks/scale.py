@@ -56,7 +56,8 @@ def main() -> None:
     last_offset = (args.users - 1) // 25 * 25
     rows = [
         ("get by id", median_us(lambda: store.get(pick.choice(ids)), 10_000)),
-        ("get by username", median_us(lambda: store.get_by_username(username_key(f"user{pick.randrange(args.users)}")), 10_000)),
+        ("get by username",
+         median_us(lambda: store.get_by_username(username_key(f"user{pick.randrange(args.users)}")), 10_000)),
         ("login over the test client (bcrypt cost 4)", median_us(lambda: client.post(
             "/api/user/login", json={"username": f"user{pick.randrange(args.users)}", "password": PASSWORD}), 300)),
         ("page 0 (25 users)", median_us(lambda: store.list_page(0, 25), 2_000)),

@@ -9,12 +9,12 @@ from typing import Any
 
 from frappyauth import signals
 from frappyauth.context import AuthContext, Identity
-from frappyauth.errors import BadRequestError, DuplicateUsernameError, LastAdminError, PermissionDeniedError, UserNotFoundError
+from frappyauth.errors import (BadRequestError, DuplicateUsernameError, LastAdminError, PermissionDeniedError,
+                               UserNotFoundError)
 from frappyauth.events import announce
 from frappyauth.models import User
 from frappyauth.passwords import check_new_password
 from frappyauth.tokens import hash_secret, new_secret
-
 
 MAX_USERNAME_LENGTH = 150
 

@@ -157,10 +157,11 @@ def serve_openapi() -> Response:
 def build_blueprint(options: Options) -> Blueprint:
     """The endpoints the options ask for, under `api_prefix`."""
     blueprint = Blueprint("frappyauth", __name__, url_prefix=options.api_prefix)
-    routes: list[tuple[str, Callable[..., Response], str]] = [("/login", login, "POST"), ("/login", logout, "DELETE"), ("/logout", logout, "DELETE"),
-              ("", own_user, "GET"), ("/users", list_users, "GET"), ("/password", change_own_password, "POST"),
-              ("/sessions", own_sessions, "GET"), ("/sessions", end_own_sessions, "DELETE"),
-              ("/sessions/<session_id>", end_own_session, "DELETE"), ("/openapi.json", serve_openapi, "GET")]
+    routes: list[tuple[str, Callable[..., Response], str]] = [
+        ("/login", login, "POST"), ("/login", logout, "DELETE"), ("/logout", logout, "DELETE"),
+        ("", own_user, "GET"), ("/users", list_users, "GET"), ("/password", change_own_password, "POST"),
+        ("/sessions", own_sessions, "GET"), ("/sessions", end_own_sessions, "DELETE"),
+        ("/sessions/<session_id>", end_own_session, "DELETE"), ("/openapi.json", serve_openapi, "GET")]
     if not options.no_user_management:
         routes += [("/users", create_user, "POST"), ("/users/<user_id>/permissions", set_permissions, "POST"),
                    ("/users/<user_id>/profile", set_profile, "POST"),

@@ -45,8 +45,8 @@ class Worker:
         if action == "create" or name is None:
             self.create()
         elif action == "login":
-            token = body(self.expect(self.client.post("/api/user/login", json={"username": name, "password": USER_PASSWORD}), 200, "login"))["token"]
-            self.sessions[name].append(token)
+            response = self.client.post("/api/user/login", json={"username": name, "password": USER_PASSWORD})
+            self.sessions[name].append(body(self.expect(response, 200, "login"))["token"])
         elif action == "logout" and self.sessions[name]:
             self.expect(self.client.delete("/api/user/logout", headers=auth(self.sessions[name].pop())), 200, "logout")
         elif action == "delete":
@@ -61,7 +61,8 @@ class Worker:
                                          json={"permissions": permissions}, headers=auth(self.admin)), 200, "perms")
         elif action == "key":
             token = login(self.client, "shared", USER_PASSWORD)
-            self.api_keys.append(body(self.expect(self.client.post("/api/user/key", headers=auth(token)), 200, "key"))["apiKey"])
+            response = self.expect(self.client.post("/api/user/key", headers=auth(token)), 200, "key")
+            self.api_keys.append(body(response)["apiKey"])
             self.shared_sessions.append(token)
         elif action == "read" and self.sessions[name]:
             response = self.expect(self.client.get("/api/user", headers=auth(self.sessions[name][-1])), 200, "read")
@@ -70,7 +71,8 @@ class Worker:
         elif action == "shared login":
             self.shared_sessions.append(login(self.client, "shared", USER_PASSWORD))
         elif action == "shared logout" and self.shared_sessions:
-            self.expect(self.client.delete("/api/user/logout", headers=auth(self.shared_sessions.pop())), 200, "shared logout")
+            response = self.client.delete("/api/user/logout", headers=auth(self.shared_sessions.pop()))
+            self.expect(response, 200, "shared logout")
 
     def create(self) -> None:
         self.created += 1
@@ -114,7 +116,8 @@ def test_mixed_operations_from_eight_threads_reconcile(loaded_app) -> None:
         for user_id in worker.deleted:
             assert users.get(user_id) is None and tokens.list_for_user(user_id, NOW) == []
         for name, held in worker.sessions.items():
-            assert {s.token_hash for s in tokens.list_for_user(worker.users[name], NOW)} == {hash_secret(t) for t in held}
+            stored = {session.token_hash for session in tokens.list_for_user(worker.users[name], NOW)}
+            assert stored == {hash_secret(token) for token in held}
     shared = users.get_by_username("shared")
     held_shared = {hash_secret(t) for worker in workers for t in worker.shared_sessions}
     assert {s.token_hash for s in tokens.list_for_user(shared.id, NOW)} == held_shared

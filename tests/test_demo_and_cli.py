@@ -183,7 +183,8 @@ def test_cli_errors_are_clear_and_change_nothing(cli, user_store, args, password
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose is not installed")
 def test_the_compose_file_is_valid_and_wires_the_app_to_a_healthy_mongodb() -> None:
     result = subprocess.run(["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"],
-                            capture_output=True, text=True, cwd=ROOT, env={**os.environ, "FRAPPYAUTH_ADMIN_PASSWORD": ""})
+                            capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, "FRAPPYAUTH_ADMIN_PASSWORD": ""})
     assert result.returncode == 0, result.stderr
     config = result.stdout
     assert "image: mongo:7" in config and "condition: service_healthy" in config

@@ -31,7 +31,8 @@ FUZZ_OPTIONS = {"api_keys": True, "allow_own_profile_edit": True,
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance]
 IDENTITIES = [("admin", ADMIN_PASSWORD), ("bob", USER_PASSWORD)]
-OPERATIONS = [(method.upper(), path) for path, operations in openapi_document(build_options(FUZZ_OPTIONS))["paths"].items()
+OPERATIONS = [(method.upper(), path)
+              for path, operations in openapi_document(build_options(FUZZ_OPTIONS))["paths"].items()
               for method in operations]
 requests_sent: list[str] = []
 

@@ -7,7 +7,8 @@ from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, body, login
 
 
 def nested(depth: int) -> str:
-    return '{"username": "deep", "password": "a long password", "profile": ' + '{"a": ' * depth + "1" + "}" * depth + "}"
+    profile = '{"a": ' * depth + "1" + "}" * depth
+    return '{"username": "deep", "password": "a long password", "profile": ' + profile + "}"
 
 
 @pytest.mark.parametrize("raw", [nested(40), nested(8_000), '{"username": "x", "password": "p", "email": NaN}',
@@ -19,7 +20,8 @@ def test_malformed_json_is_400_and_creates_nobody(client, admin_token, user_stor
     assert user_store.count() == 1
 
 
-@pytest.mark.parametrize("raw, message", [('{"x": 18446744073709551616}', "64 bits"), ('{"x": -9223372036854775809}', "64 bits"),
+@pytest.mark.parametrize("raw, message", [('{"x": 18446744073709551616}', "64 bits"),
+                                          ('{"x": -9223372036854775809}', "64 bits"),
                                           ('{"x": 1, "x": 2}', "twice"), ('{"x": NaN}', "NaN")])
 def test_profile_values_a_store_cannot_hold_are_400(client, admin_token, user_store, raw, message) -> None:
     admin = user_store.get_by_username("admin")

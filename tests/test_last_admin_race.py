@@ -51,8 +51,10 @@ def test_two_admins_removing_each_other_at_once_leave_an_admin(remove) -> None:
                                                            "permissions": ["admin"]}, headers=auth(first)))["id"]
     first_id, second = users.get_by_username("admin").id, login(client, "second", ADMIN_PASSWORD)
     statuses: list[int] = []
-    threads = [threading.Thread(target=lambda t=token, u=target: statuses.append(remove(app.test_client(), t, u).status_code))
-               for token, target in [(first, second_id), (second, first_id)]]
+    def act(token: str, target: str) -> None:
+        statuses.append(remove(app.test_client(), token, target).status_code)
+
+    threads = [threading.Thread(target=act, args=pair) for pair in [(first, second_id), (second, first_id)]]
     users.armed = True
     for thread in threads:
         thread.start()

@@ -21,7 +21,8 @@ def outage(user_store, token_store, clock, ledger):
 
 ENDPOINTS = [("POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD}),
              ("DELETE", "/api/user/login", None), ("DELETE", "/api/user/logout", None), ("GET", "/api/user", None),
-             ("GET", "/api/user/users", None), ("POST", "/api/user/users", {"username": "c", "password": USER_PASSWORD}),
+             ("GET", "/api/user/users", None),
+             ("POST", "/api/user/users", {"username": "c", "password": USER_PASSWORD}),
              ("POST", "/api/user/users/{bob}/permissions", {"permissions": []}),
              ("POST", "/api/user/users/{bob}/profile", {}), ("POST", "/api/user/users/{bob}/password",
                                                              {"password": USER_PASSWORD}),
