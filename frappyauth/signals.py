@@ -1,9 +1,10 @@
 """Security events as blinker signals, in Flask's style.
 
-Each is sent with the app as sender and these keyword arguments: `user_id` (the user it concerns; `None`
-for a failed login of an unknown username, and for a throttled login, refused before any lookup), `actor` (the id of the user who did it, `"cli"`, or `None`),
-`remote_addr` (the client's address, `None` outside a request). `session_revoked` adds `count`. No signal
-ever carries a password, token, key or hash. Subscribe with, for example::
+Each is sent with the app as sender and these keyword arguments: `user_id`, the user it concerns (`None`
+for a failed login of an unknown username, and for a throttled login, refused before any lookup);
+`actor`, the id of the user who did it, `"cli"`, or `None`; `remote_addr`, the client's address (`None`
+outside a request). `session_revoked` adds `count`. No signal ever carries a password, token, key or
+hash. Subscribe with, for example::
 
     from frappyauth import signals
 
