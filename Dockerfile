@@ -1,7 +1,9 @@
 # The frappyauth demo under gunicorn, as a non-root user.
 FROM python:3.12-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# One worker by default: without MONGODB_URI each worker would hold its own memory store, and a session made
+# on one would be unknown to the other. With MongoDB, raise it (docker-compose.yml does).
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 WEB_CONCURRENCY=1
 WORKDIR /app
 COPY setup.py README.md ./
 COPY frappyauth ./frappyauth
@@ -12,4 +14,4 @@ RUN pip install --no-cache-dir '.[mongo,serve]' \
 USER frappyauth
 
 EXPOSE 5000
-CMD ["gunicorn", "--bind", "0.0.0.0:5000", "--workers", "2", "--access-logfile", "-", "frappyauth_demo:create_app()"]
+CMD ["gunicorn", "--bind", "0.0.0.0:5000", "--access-logfile", "-", "frappyauth_demo:create_app()"]

@@ -189,4 +189,5 @@ def test_the_compose_file_is_valid_and_wires_the_app_to_a_healthy_mongodb() -> N
     config = result.stdout
     assert "image: mongo:7" in config and "condition: service_healthy" in config
     assert "MONGODB_URI: mongodb://mongo:27017/frappyauth" in config and "mongosh" in config
+    assert re.search(r"WEB_CONCURRENCY: ['\"]?2", config)  # several workers only where MongoDB is shared
     assert re.search(r"published: \"?5000\"?|127\.0\.0\.1:5000:5000", config)
