@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from frappyauth.accounts import Accounts
@@ -20,7 +20,7 @@ from frappyauth.options import Options, build_options
 from frappyauth.passwords import PasswordHasher
 from frappyauth.protocols import TokenStore, UserStore
 from frappyauth.responses import render_error, render_http_error
-from frappyauth.state import EXTENSION_KEY, AuthState, authorize, current_state
+from frappyauth.state import EXTENSION_KEY, AuthState, authorize, cached_identity, current_state
 from frappyauth.views import build_blueprint
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,7 +69,7 @@ def login_required(permission: str | list[str] | None = None, allow_api_key: boo
 
 def current_user() -> User:
     """The user a `check_login_state` or `login_required` check accepted earlier in this request."""
-    identity = g.get("_frappyauth_identity")
+    identity = cached_identity()
     if identity is None:
         raise RuntimeError("current_user() needs a successful check_login_state() earlier in the request.")
     return identity.user

@@ -13,6 +13,7 @@ from frappyauth.csrf import check_same_origin
 from frappyauth.errors import AuthenticationError, PermissionDeniedError
 
 EXTENSION_KEY = "frappyauth"
+IDENTITY_KEY = "_frappyauth_identity"  # the attribute of `g` holding the current request's identity
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def request_identity(allow_api_key: bool) -> Identity:
     authenticated request's path: each context-local lookup here costs about a microsecond.
     """
     state = current_state()
-    identity = g.get("_frappyauth_identity")
+    identity = cached_identity()
     if identity is None:
         credential = request_credential()
         if credential is None:
@@ -52,10 +53,15 @@ def request_identity(allow_api_key: bool) -> Identity:
         authenticator = state.authenticator
         identity = (authenticator.identify_api_key(credential.secret) if credential.is_api_key
                     else authenticator.identify_token(credential.secret))
-        g._frappyauth_identity = identity
+        setattr(g, IDENTITY_KEY, identity)
     if identity.via_api_key and not allow_api_key:
         raise PermissionDeniedError("API keys are not accepted here.")
     return identity
+
+
+def cached_identity() -> Identity | None:
+    """The identity an earlier check accepted in this request, if any."""
+    return g.get(IDENTITY_KEY)
 
 
 def authorize(permissions: list[str], allow_api_key: bool) -> Identity:

@@ -27,9 +27,10 @@ def add_username_keys(users: Collection) -> None:
                              {"username": 1}))
     if not legacy:
         return
+    key_of = {document["_id"]: username_key(document["username"]) for document in legacy}
     names_by_key: defaultdict[str, list[str]] = defaultdict(list)
     for document in legacy:
-        names_by_key[username_key(document["username"])].append(document["username"])
+        names_by_key[key_of[document["_id"]]].append(document["username"])
     for document in users.find({"usernameKey": {"$in": list(names_by_key)}}, {"username": 1, "usernameKey": 1}):
         names_by_key[document["usernameKey"]].append(document["username"])
     conflicts = [names for names in names_by_key.values() if len(names) > 1]
@@ -38,7 +39,7 @@ def add_username_keys(users: Collection) -> None:
     # One update per document rather than bulk_write: this runs once, and mongomock's bulk_write cannot
     # read pymongo 4.9+'s UpdateOne.
     for document in legacy:
-        users.update_one({"_id": document["_id"]}, {"$set": {"usernameKey": username_key(document["username"])}})
+        users.update_one({"_id": document["_id"]}, {"$set": {"usernameKey": key_of[document["_id"]]}})
 
 
 def hash_plaintext_field(collection: Collection, plaintext_field: str, hash_field: str) -> None:
