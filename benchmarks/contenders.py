@@ -123,7 +123,8 @@ CONTENDERS: dict[str, Callable[[], tuple[Flask, dict[str, str]]]] = {
 def build(name: str) -> tuple[Flask, dict[str, str]]:
     """The contender's app and the headers (a `Cookie` header included) an authenticated client sends."""
     app, headers = CONTENDERS[name]()
-    assert test_client(app, headers)[0].get("/api/thing", headers=test_client(app, headers)[1]).status_code == 200
+    client, others = test_client(app, headers)
+    assert client.get("/api/thing", headers=others).status_code == 200, name
     return app, headers
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import statistics
 import time
@@ -22,7 +23,6 @@ PASSWORD = "benchmark password"
 
 def rss_bytes() -> int:
     with open("/proc/self/statm", encoding="ascii") as statm:
-        import os
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
