@@ -5,7 +5,7 @@ FROM python:3.12-slim
 # on one would be unknown to the other. With MongoDB, raise it (docker-compose.yml does).
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 WEB_CONCURRENCY=1
 WORKDIR /app
-COPY setup.py README.md ./
+COPY setup.py pyproject.toml README.md LICENSE ./
 COPY frappyauth ./frappyauth
 COPY stores ./stores
 COPY frappyauth_demo ./frappyauth_demo

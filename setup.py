@@ -1,13 +1,18 @@
-from setuptools import find_packages, setup
+from setuptools import setup
 
+# The repository keeps the product card's top-level `stores/` folder; it installs as `frappyauth.stores`, so
+# that nothing claims the generic top-level name `stores` in an app's environment.
 setup(
     name="frappyauth",
-    version="0.1.0",
+    version="0.2.0",
     description="User management and authentication for Flask in one call, over MongoDB or memory.",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
+    license="MIT",
     python_requires=">=3.10",
-    packages=find_packages(include=["frappyauth", "frappyauth.*", "stores", "stores.*", "frappyauth_demo"]),
+    packages=["frappyauth", "frappyauth.core", "frappyauth.web", "frappyauth.stores", "frappyauth.stores.memory",
+              "frappyauth.stores.mongo", "frappyauth_demo"],
+    package_dir={"frappyauth.stores": "stores"},
     package_data={"frappyauth": ["py.typed"]},
     install_requires=[
         "flask>=2.3",
@@ -18,8 +23,8 @@ setup(
     extras_require={
         "mongo": ["pymongo>=4.0"],
         "serve": ["gunicorn>=22"],  # the production server in the Docker image
-        "test": ["pytest>=8", "mongomock>=4.1", "hypothesis>=6.100", "mypy>=1.10", "ruff>=0.5",
-                 "schemathesis>=4.0", "openapi-spec-validator>=0.7"],
+        "test": ["pytest>=8", "mongomock>=4.1", "hypothesis>=6.100", "mypy==2.4.1", "ruff==0.17.6",
+                 "schemathesis>=4.0", "openapi-spec-validator>=0.7", "build>=1.2", "twine>=5"],
     },
     entry_points={"console_scripts": ["frappyauth-demo = frappyauth_demo.__main__:main"]},
     classifiers=[

@@ -40,16 +40,16 @@ def _frappyauth(user_store: Any, token_store: Any) -> tuple[Flask, dict[str, str
 
 
 def frappyauth_memory() -> tuple[Flask, dict[str, str]]:
-    from stores.memory import MemoryTokenStore, MemoryUserStore
-    return _frappyauth(MemoryUserStore(), MemoryTokenStore())
+    from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
+    return _frappyauth(MemoryUserStore(), MemorySessionStore())
 
 
 def frappyauth_mongomock() -> tuple[Flask, dict[str, str]]:
     import mongomock
 
-    from stores.mongo import MongoTokenStore, MongoUserStore
+    from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
     db = mongomock.MongoClient()["bench"]
-    return _frappyauth(MongoUserStore(db), MongoTokenStore(db))
+    return _frappyauth(MongoUserStore(db), MongoSessionStore(db))
 
 
 class _LegacyUser:

@@ -13,15 +13,15 @@ import bcrypt
 from flask import Flask
 
 from frappyauth import initial_user_check, register_endpoints
-from frappyauth.passwords import PasswordHasher
-from stores.memory import MemoryTokenStore, MemoryUserStore
+from frappyauth.core.passwords import PasswordHasher
+from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
 
 PASSWORD = "benchmark password"
 
 
 def login_app(cost: int) -> Flask:
     app = Flask("login_cost")
-    register_endpoints(app, MemoryUserStore(), MemoryTokenStore(), {"bcrypt_cost": cost,
+    register_endpoints(app, MemoryUserStore(), MemorySessionStore(), {"bcrypt_cost": cost,
                                                                    "max_failed_logins": 1_000_000})
     initial_user_check(app, "bench", PASSWORD)
     return app

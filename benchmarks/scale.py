@@ -14,9 +14,9 @@ import time
 from flask import Flask
 
 from frappyauth import register_endpoints
-from frappyauth.models import User, username_key
-from frappyauth.passwords import PasswordHasher
-from stores.memory import MemoryTokenStore, MemoryUserStore
+from frappyauth.core.models import User, username_key
+from frappyauth.core.passwords import PasswordHasher
+from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
 
 PASSWORD = "benchmark password"
 
@@ -50,7 +50,7 @@ def main() -> None:
     gc.collect()
     per_user = (rss_bytes() - before) / args.users
     app = Flask("scale")
-    register_endpoints(app, store, MemoryTokenStore(), {"bcrypt_cost": 4})
+    register_endpoints(app, store, MemorySessionStore(), {"bcrypt_cost": 4})
     client = app.test_client()
     pick = random.Random(1)
     last_offset = (args.users - 1) // 25 * 25

@@ -1,14 +1,15 @@
 """frappyauth: user management and authentication for Flask, over MongoDB or memory."""
-from frappyauth.errors import (AuthenticationError, BadRequestError, DuplicateUsernameError, FrappyAuthError,
-                               PermissionDeniedError, StoreUnavailableError)
-from frappyauth.extension import (check_login_state, current_user, initial_user_check, login_required,
-                                  register_endpoints)
-from frappyauth.models import FailedLogins, Session, User, username_key
-from frappyauth.protocols import TokenStore, UserStore
+from frappyauth.core import signals
+from frappyauth.core.errors import (AuthenticationError, BadRequestError, DuplicateUsernameError, FrappyAuthError,
+                                   PermissionDeniedError, StoreUnavailableError)
+from frappyauth.core.models import FailedLogins, Session, User, username_key
+from frappyauth.core.protocols import SessionStore, UserStore
+from frappyauth.web.extension import (check_login_state, current_user, initial_user_check, login_required,
+                                      register_endpoints)
 
 __all__ = [
     "AuthenticationError", "BadRequestError", "DuplicateUsernameError", "FailedLogins", "FrappyAuthError",
-    "PermissionDeniedError", "Session", "StoreUnavailableError", "TokenStore", "User", "UserStore",
-    "check_login_state", "current_user", "initial_user_check", "login_required", "register_endpoints",
+    "PermissionDeniedError", "Session", "SessionStore", "StoreUnavailableError", "User", "UserStore",
+    "check_login_state", "current_user", "initial_user_check", "login_required", "register_endpoints", "signals",
     "username_key",
 ]

@@ -9,8 +9,8 @@ from typing import Any
 from flask import Flask
 
 from frappyauth import FrappyAuthError, check_login_state, initial_user_check, register_endpoints
-from frappyauth.protocols import TokenStore, UserStore
-from stores.memory import MemoryTokenStore, MemoryUserStore
+from frappyauth.core.protocols import SessionStore, UserStore
+from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
@@ -49,13 +49,13 @@ def seed_admin(app: Flask, environ: Mapping[str, str]) -> None:
         print(f"frappyauth demo: created admin {username!r} with password {password}", flush=True)
 
 
-def _stores(environ: Mapping[str, str]) -> tuple[UserStore, TokenStore]:
+def _stores(environ: Mapping[str, str]) -> tuple[UserStore, SessionStore]:
     uri = environ.get("MONGODB_URI")
     if not uri:
-        return MemoryUserStore(), MemoryTokenStore()
+        return MemoryUserStore(), MemorySessionStore()
     from pymongo import MongoClient  # only with MONGODB_URI: the memory demo needs no pymongo
 
-    from stores.mongo import MongoTokenStore, MongoUserStore
+    from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
     client: MongoClient = MongoClient(uri, serverSelectionTimeoutMS=5000)
     db = client.get_default_database(environ.get("FRAPPYAUTH_DB", "frappyauth"))
-    return MongoUserStore(db), MongoTokenStore(db)  # building them ensures the indexes
+    return MongoUserStore(db), MongoSessionStore(db)  # building them ensures the indexes

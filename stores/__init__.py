@@ -1,1 +1,1 @@
-"""Store packages for frappyauth: `stores.memory` and `stores.mongo`."""
+"""Store packages, installed as `frappyauth.stores.memory` and `frappyauth.stores.mongo`."""

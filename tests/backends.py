@@ -12,9 +12,9 @@ import mongomock
 import pymongo
 import pytest
 
-from frappyauth.protocols import TokenStore, UserStore
-from stores.memory import MemoryTokenStore, MemoryUserStore
-from stores.mongo import MongoTokenStore, MongoUserStore
+from frappyauth.core.protocols import SessionStore, UserStore
+from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
+from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
 
 MONGODB_URI = os.environ.get("MONGODB_URI")
 
@@ -41,15 +41,15 @@ def mongodb_database() -> Iterator[Any]:
 class Backend:
     database: Callable[[], AbstractContextManager[Any]]
     user_store: Callable[[Any], UserStore]
-    token_store: Callable[[Any], TokenStore]
+    token_store: Callable[[Any], SessionStore]
     thread_safe: bool = True  # mongomock is not: SPEC keeps concurrency tests off it
     marks: tuple[Any, ...] = ()
 
 
 BACKENDS: dict[str, Backend] = {
-    "memory": Backend(nullcontext, lambda _db: MemoryUserStore(), lambda _db: MemoryTokenStore()),
-    "mongomock": Backend(mongomock_database, MongoUserStore, MongoTokenStore, thread_safe=False),
-    "mongodb": Backend(mongodb_database, MongoUserStore, MongoTokenStore,
+    "memory": Backend(nullcontext, lambda _db: MemoryUserStore(), lambda _db: MemorySessionStore()),
+    "mongomock": Backend(mongomock_database, MongoUserStore, MongoSessionStore, thread_safe=False),
+    "mongodb": Backend(mongodb_database, MongoUserStore, MongoSessionStore,
                        marks=(pytest.mark.skipif(not MONGODB_URI,
                                                  reason="MONGODB_URI is not set: no real MongoDB to test"),)),
 }

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backends import BACKEND_PARAMS, BACKENDS, Backend
-from frappyauth.protocols import TokenStore, UserStore
+from frappyauth.core.protocols import SessionStore, UserStore
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, auth, build_app, login
 
 # Instants in the future: mongomock runs TTL deletion on the real clock and would drop past-dated documents.
@@ -36,7 +36,7 @@ def user_store(backend: Backend, database: Any) -> UserStore:
 
 
 @pytest.fixture
-def token_store(backend: Backend, database: Any) -> TokenStore:
+def token_store(backend: Backend, database: Any) -> SessionStore:
     return backend.token_store(database)
 
 
@@ -57,7 +57,7 @@ def ledger(user_store: UserStore, caplog: pytest.LogCaptureFixture) -> Iterator[
 
 
 @pytest.fixture
-def make_app(user_store: UserStore, token_store: TokenStore, clock: Clock, ledger: SecretLedger) -> Any:
+def make_app(user_store: UserStore, token_store: SessionStore, clock: Clock, ledger: SecretLedger) -> Any:
     """Apps sharing this test's stores; each call builds another app instance on them."""
     return lambda **options: build_app(user_store, token_store, clock, ledger, **options)
 

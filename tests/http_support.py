@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from frappyauth import check_login_state, current_user, initial_user_check, login_required, register_endpoints
-from frappyauth.errors import StoreUnavailableError
-from frappyauth.protocols import TokenStore, UserStore
-from frappyauth.tokens import hash_secret
+from frappyauth.core.errors import StoreUnavailableError
+from frappyauth.core.protocols import SessionStore, UserStore
+from frappyauth.core.minting import hash_secret
 
 ADMIN_PASSWORD = "admin password 1234"
 USER_PASSWORD = "plain user password"
@@ -70,7 +70,7 @@ def recording_client(ledger: SecretLedger) -> type[FlaskClient]:
     return RecordingClient
 
 
-def build_app(user_store: UserStore, token_store: TokenStore | None, clock: Clock, ledger: SecretLedger,
+def build_app(user_store: UserStore, token_store: SessionStore | None, clock: Clock, ledger: SecretLedger,
               **options: Any) -> Flask:
     """A test app with the endpoints, a seeded admin and two protected routes of its own."""
     app = Flask("frappyauth_test")

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from conftest import NOW
-from frappyauth.models import username_key
-from frappyauth.tokens import hash_secret
+from frappyauth.core.models import username_key
+from frappyauth.core.minting import hash_secret
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, auth, body, build_app, login
-from stores.memory import MemoryTokenStore, MemoryUserStore
+from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
 from threads import run_in_threads
 
 THREADS, OPERATIONS = 8, 1000
@@ -84,7 +84,7 @@ class Worker:
 
 @pytest.fixture
 def loaded_app():
-    users, tokens = MemoryUserStore(), MemoryTokenStore()
+    users, tokens = MemoryUserStore(), MemorySessionStore()
     app = build_app(users, tokens, Clock(NOW), SecretLedger(), api_keys=True, max_failed_logins=1_000_000)
     client = app.test_client()
     client.post("/api/user/users", json={"username": "shared", "password": USER_PASSWORD},

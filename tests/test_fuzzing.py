@@ -21,8 +21,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import (content_type_conformance, not_a_server_error, response_headers_conformance,
                                  response_schema_conformance, status_code_conformance)
 
-from frappyauth.openapi import openapi_document
-from frappyauth.options import build_options
+from frappyauth.web.openapi import openapi_document
+from frappyauth.core.options import build_options
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, login
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))

@@ -5,9 +5,9 @@ import pytest
 from flask import Flask
 
 from frappyauth import register_endpoints
-from frappyauth.tokens import hash_secret
+from frappyauth.core.minting import hash_secret
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, StoreSpy, auth, body, build_app, login
-from stores.memory import MemoryUserStore
+from frappyauth.stores.memory import MemoryUserStore
 
 LAPTOP, PHONE = "Mozilla/5.0 (X11; Linux x86_64)", "Mozilla/5.0 (iPhone)"
 

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import NOW
 from http_support import ADMIN_PASSWORD, Clock, SecretLedger, auth, body, build_app, login
-from stores.memory import MemoryTokenStore, MemoryUserStore
+from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
 
 
 class CountRendezvous:
@@ -44,7 +44,7 @@ def delete(client, token: str, user_id: str):
 @pytest.mark.parametrize("remove", [demote, delete])
 def test_two_admins_removing_each_other_at_once_leave_an_admin(remove) -> None:
     users = CountRendezvous(MemoryUserStore())
-    app = build_app(users, MemoryTokenStore(), Clock(NOW), SecretLedger())
+    app = build_app(users, MemorySessionStore(), Clock(NOW), SecretLedger())
     client = app.test_client()
     first = login(client, "admin", ADMIN_PASSWORD)
     second_id = body(client.post("/api/user/users", json={"username": "second", "password": ADMIN_PASSWORD,

@@ -12,10 +12,10 @@ from pymongo.errors import AutoReconnect
 
 from backends import BACKENDS, MONGO_BACKEND_PARAMS
 from conftest import LATER, NOW
-from frappyauth.errors import StoreUnavailableError
-from frappyauth.models import Session, User
-from frappyauth.tokens import hash_secret
-from stores.mongo import LegacyUsernameConflictError, MongoTokenStore, MongoUserStore
+from frappyauth.core.errors import StoreUnavailableError
+from frappyauth.core.models import Session, User
+from frappyauth.core.minting import hash_secret
+from frappyauth.stores.mongo import LegacyUsernameConflictError, MongoSessionStore, MongoUserStore
 
 
 @pytest.fixture(params=MONGO_BACKEND_PARAMS)
@@ -73,9 +73,9 @@ def test_usernames_differing_only_in_case_refuse_start_up_and_name_them(db: Any)
 
 
 def test_start_up_is_idempotent_and_creates_the_indexes(db: Any) -> None:
-    MongoUserStore(db), MongoTokenStore(db)
+    MongoUserStore(db), MongoSessionStore(db)
     MongoUserStore(db).create(User(id="", username="a", password_hash="h"))
-    MongoUserStore(db), MongoTokenStore(db)
+    MongoUserStore(db), MongoSessionStore(db)
     users, tokens = db["users"].index_information(), db["userTokens"].index_information()
     assert users["usernameKey_1"]["unique"] and users["apiKeyHash_1"]["unique"]
     assert tokens["expires_1"]["expireAfterSeconds"] == 0 and "userId_1" in tokens
@@ -84,7 +84,7 @@ def test_start_up_is_idempotent_and_creates_the_indexes(db: Any) -> None:
 
 def test_collection_names_can_be_chosen(db: Any) -> None:
     MongoUserStore(db, users_collection="people").create(User(id="", username="a", password_hash="h"))
-    MongoTokenStore(db, tokens_collection="sessions").create(
+    MongoSessionStore(db, tokens_collection="sessions").create(
         Session(token_hash="t", session_id="s", user_id="u", created_at=NOW, last_used_at=NOW, expires_at=LATER))
     assert db["people"].count_documents({}) == 1 and db["sessions"].count_documents({}) == 1
     assert db["users"].count_documents({}) == 0
@@ -93,7 +93,7 @@ def test_collection_names_can_be_chosen(db: Any) -> None:
 def test_a_frappyflaskauth_session_survives_with_its_token_hashed(db: Any) -> None:
     db["userTokens"].insert_one({"userId": "u1", "token": "legacy-token", "expires": datetime(2100, 1, 2),
                                  "created": datetime(2099, 12, 31), "lastUpdate": datetime(2099, 12, 31)})
-    store = MongoTokenStore(db)
+    store = MongoSessionStore(db)
     session = store.get(hash_secret("legacy-token"), NOW)
     assert session.user_id == "u1" and session.last_used_at == session.created_at
     assert db["userTokens"].count_documents({"token": {"$exists": True}}) == 0
@@ -132,7 +132,7 @@ def test_an_unreachable_server_raises_store_unavailable_for_users(db: Any, call)
     lambda s: s.touch("t", NOW),
 ])
 def test_an_unreachable_server_raises_store_unavailable_for_tokens(db: Any, call) -> None:
-    store = MongoTokenStore(db)
+    store = MongoSessionStore(db)
     store._tokens = UnreachableCollection()
     with pytest.raises(StoreUnavailableError):
         call(store)
@@ -144,4 +144,4 @@ def test_building_a_store_without_a_server_raises_store_unavailable() -> None:
     with pytest.raises(StoreUnavailableError):
         MongoUserStore(client["frappyauth"])
     with pytest.raises(StoreUnavailableError):
-        MongoTokenStore(client["frappyauth"])
+        MongoSessionStore(client["frappyauth"])

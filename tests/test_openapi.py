@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 
 from frappyauth import register_endpoints
-from stores.memory import MemoryUserStore
+from frappyauth.stores.memory import MemoryUserStore
 
 
 def registered(app: Flask, prefix: str) -> set[tuple[str, str]]:

@@ -44,7 +44,7 @@ def test_a_login_whose_session_cannot_be_stored_leaves_no_trace(outage, user_sto
     client, users, tokens, admin, bob = outage
     tokens.failing = {"create"}
     assert client.post("/api/user/login", json={"username": "bob", "password": USER_PASSWORD}).status_code == 503
-    assert user_store.get_failed_logins("bob", client.application.extensions["frappyauth"].context.clock()) is None
+    assert user_store.get_failed_logins("bob", client.application.extensions["frappyauth"].runtime.clock()) is None
 
 
 def test_a_user_that_cannot_be_stored_is_not_half_created(outage, user_store) -> None:

@@ -5,8 +5,8 @@ import hashlib
 
 import pytest
 
-from frappyauth.models import User
-from frappyauth.passwords import PasswordHasher
+from frappyauth.core.models import User
+from frappyauth.core.passwords import PasswordHasher
 from http_support import ADMIN_PASSWORD, auth, body, login
 
 hasher = PasswordHasher(cost=4)

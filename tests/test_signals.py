@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from blinker import NamedSignal
 
-from frappyauth import signals
+from frappyauth.core import signals
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, body, login
 
 SIGNALS = {name: signal for name, signal in vars(signals).items() if isinstance(signal, NamedSignal)}

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, multiple, rule
 
 from conftest import NOW
-from frappyauth.models import Session, User, username_key
-from stores.memory import MemoryTokenStore, MemoryUserStore
-from stores.mongo import MongoTokenStore, MongoUserStore
+from frappyauth.core.models import Session, User, username_key
+from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
+from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
 
 USERNAMES = st.sampled_from(["alice", "Alice", "ALICE", "bob", "ｂｏｂ", "carol", "dave"])
 PERMISSIONS = st.lists(st.sampled_from(["admin", "view", "edit"]), unique=True, max_size=3).map(tuple)
@@ -37,8 +37,8 @@ class StoreEquivalence(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         db = mongomock.MongoClient()["equivalence"]
-        self.stores = {"memory": (MemoryUserStore(), MemoryTokenStore()),
-                       "mongomock": (MongoUserStore(db), MongoTokenStore(db))}
+        self.stores = {"memory": (MemoryUserStore(), MemorySessionStore()),
+                       "mongomock": (MongoUserStore(db), MongoSessionStore(db))}
         self.labels: dict[str, str] = {}  # each store's user id -> one label for both
         self.sessions_made = 0
         self.now = NOW

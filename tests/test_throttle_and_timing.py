@@ -7,7 +7,7 @@ import time
 import bcrypt
 import pytest
 
-from frappyauth.models import User
+from frappyauth.core.models import User
 from http_support import ADMIN_PASSWORD, body
 
 LOGIN = "/api/user/login"

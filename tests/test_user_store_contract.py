@@ -8,9 +8,9 @@ import pytest
 
 from conftest import LATER, NOW
 from threads import run_in_threads
-from frappyauth.errors import DuplicateUsernameError
-from frappyauth.models import User, username_key
-from frappyauth.protocols import UserStore
+from frappyauth.core.errors import DuplicateUsernameError
+from frappyauth.core.models import User, username_key
+from frappyauth.core.protocols import UserStore
 
 MISSING_IDS = ["0123456789abcdef01234567", "not-an-id", "", "x" * 500]
 

@@ -1,5 +1,5 @@
 """In-process stores: fast, thread-safe, and gone when the process ends."""
-from stores.memory.tokens import MemoryTokenStore
-from stores.memory.users import MemoryUserStore
+from frappyauth.stores.memory.sessions import MemorySessionStore
+from frappyauth.stores.memory.users import MemoryUserStore
 
-__all__ = ["MemoryTokenStore", "MemoryUserStore"]
+__all__ = ["MemorySessionStore", "MemoryUserStore"]

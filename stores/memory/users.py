@@ -12,8 +12,8 @@ from typing import Any
 
 from sortedcontainers import SortedDict
 
-from frappyauth.errors import DuplicateUsernameError
-from frappyauth.models import FailedLogins, User
+from frappyauth.core.errors import DuplicateUsernameError
+from frappyauth.core.models import FailedLogins, User
 
 
 class MemoryUserStore:

@@ -1,6 +1,6 @@
 """MongoDB stores, reading and writing frappymongouser's document layout."""
-from stores.mongo.migration import LegacyUsernameConflictError
-from stores.mongo.tokens import MongoTokenStore
-from stores.mongo.users import MongoUserStore
+from frappyauth.stores.mongo.migration import LegacyUsernameConflictError
+from frappyauth.stores.mongo.sessions import MongoSessionStore
+from frappyauth.stores.mongo.users import MongoUserStore
 
-__all__ = ["LegacyUsernameConflictError", "MongoTokenStore", "MongoUserStore"]
+__all__ = ["LegacyUsernameConflictError", "MongoSessionStore", "MongoUserStore"]

@@ -7,7 +7,7 @@ from typing import ParamSpec, TypeVar
 
 from pymongo.errors import ConnectionFailure
 
-from frappyauth.errors import StoreUnavailableError
+from frappyauth.core.errors import StoreUnavailableError
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -11,8 +11,8 @@ from typing import Any
 
 from bson import ObjectId
 
-from frappyauth.models import FailedLogins, Session, User, username_key
-from frappyauth.tokens import hash_secret
+from frappyauth.core.models import FailedLogins, Session, User, username_key
+from frappyauth.core.minting import hash_secret
 
 DATA_MODEL_VERSION = 1
 

@@ -5,8 +5,8 @@ from collections import defaultdict
 
 from pymongo.collection import Collection
 
-from frappyauth.models import username_key
-from frappyauth.tokens import hash_secret, new_session_id
+from frappyauth.core.models import username_key
+from frappyauth.core.minting import hash_secret, new_session_id
 
 
 class LegacyUsernameConflictError(RuntimeError):

@@ -8,12 +8,12 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from frappyauth.errors import DuplicateUsernameError
-from frappyauth.models import FailedLogins, User
-from stores.mongo.connection import translate_connection_errors
-from stores.mongo.documents import (failed_logins_from_document, object_id, to_mongo_time, user_from_document,
-                                    user_to_document)
-from stores.mongo.migration import add_username_keys, hash_plaintext_field
+from frappyauth.core.errors import DuplicateUsernameError
+from frappyauth.core.models import FailedLogins, User
+from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.documents import (failed_logins_from_document, object_id, to_mongo_time,
+                                               user_from_document, user_to_document)
+from frappyauth.stores.mongo.migration import add_username_keys, hash_plaintext_field
 
 
 class MongoUserStore:

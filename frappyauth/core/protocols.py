@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from frappyauth.models import FailedLogins, Session, User
+from frappyauth.core.models import FailedLogins, Session, User
 
 
 class UserStore(Protocol):
@@ -82,7 +82,7 @@ class UserStore(Protocol):
         """Forget the counter for this username key (after a successful login)."""
 
 
-class TokenStore(Protocol):
+class SessionStore(Protocol):
     """Persists login sessions, keyed by the SHA-256 of their token."""
 
     def create(self, session: Session) -> None:

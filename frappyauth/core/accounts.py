@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from frappyauth import signals
-from frappyauth.context import AuthContext, Identity
-from frappyauth.errors import (BadRequestError, DuplicateUsernameError, LastAdminError, PermissionDeniedError,
+from frappyauth.core import signals
+from frappyauth.core.errors import (BadRequestError, DuplicateUsernameError, LastAdminError, PermissionDeniedError,
                                UserNotFoundError)
-from frappyauth.events import announce
-from frappyauth.models import User
-from frappyauth.passwords import check_new_password
-from frappyauth.tokens import hash_secret, new_secret
+from frappyauth.core.events import announce
+from frappyauth.core.authorization import is_admin
+from frappyauth.core.models import Actor, Identity, User
+from frappyauth.core.passwords import check_new_password
+from frappyauth.core.minting import hash_secret, new_secret
+from frappyauth.core.runtime import Runtime
 
 MAX_USERNAME_LENGTH = 150
 
@@ -28,81 +29,83 @@ def check_username(username: str) -> None:
 
 
 class Accounts:
-    """User management for one app; `actor` is the id of the user asking, for the log."""
+    """User management for one app; `actor` says who asked, for the log and the signals."""
 
-    def __init__(self, context: AuthContext) -> None:
-        self._context = context
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
 
     def create(self, username: str, password: str, permissions: tuple[str, ...] | None = None,
-               email: str | None = None, profile: dict[str, Any] | None = None, actor: str | None = None) -> User:
+               email: str | None = None, profile: dict[str, Any] | None = None, actor: Actor | None = None) -> User:
         """Create a user; raise `DuplicateUsernameError` if the username (ignoring case) is taken."""
-        options = self._context.options
+        options = self._runtime.options
         check_username(username)
         self._check_password(password)
-        user = User(id="", username=username, password_hash=self._context.hasher.hash(password),
+        user = User(id="", username=username, password_hash=self._runtime.hasher.hash(password),
                     permissions=options.default_permissions if permissions is None else permissions,
                     profile=profile or {}, email=email)
-        created = self._context.users.create(user)
-        announce(signals.user_created, user_id=created.id, actor=actor)
+        created = self._runtime.users.create(user)
+        announce(self._runtime.sender, signals.user_created, user_id=created.id, actor=actor)
         return created
 
     def create_initial_admin(self, username: str, password: str) -> User | None:
         """Create an admin only when there are no users at all; return it, or `None` if users exist."""
-        if self._context.users.count() > 0:
+        if self._runtime.users.count() > 0:
             return None
         try:
-            return self.create(username, password, permissions=(self._context.options.user_admin_permission,),
-                               actor="(initial admin check)")
+            return self.create(username, password, permissions=(self._runtime.options.user_admin_permission,),
+                               actor=Actor("(initial admin check)"))
         except DuplicateUsernameError:  # another worker seeded it first
             return None
 
     def page(self, page: int) -> tuple[list[User], int]:
-        size = self._context.options.page_size
-        return self._context.users.list_page(page * size, size)
+        size = self._runtime.options.page_size
+        return self._runtime.users.list_page(page * size, size)
 
     def get(self, user_id: str) -> User:
-        user = self._context.users.get(user_id)
+        user = self._runtime.users.get(user_id)
         if user is None:
             raise UserNotFoundError()
         return user
 
-    def set_permissions(self, user_id: str, permissions: tuple[str, ...], actor: str) -> User:
+    def set_permissions(self, user_id: str, permissions: tuple[str, ...], actor: Actor) -> User:
         updated = self._set_permissions_keeping_an_admin(self.get(user_id), permissions)
-        announce(signals.permissions_changed, user_id=user_id, actor=actor, permissions=list(permissions))
+        announce(self._runtime.sender, signals.permissions_changed, user_id=user_id, actor=actor,
+                 permissions=list(permissions))
         return updated
 
-    def set_profile(self, user_id: str, profile: dict[str, Any], actor: Identity) -> User:
-        if not self._is_admin(actor.user):
-            if not self._context.options.allow_own_profile_edit:
+    def set_profile(self, user_id: str, profile: dict[str, Any], editor: Identity, actor: Actor) -> User:
+        """Replace a profile: an administrator's edit, or the user's own with `allow_own_profile_edit`."""
+        if not is_admin(editor.user, self._runtime.options):
+            if not self._runtime.options.allow_own_profile_edit:
                 raise PermissionDeniedError("Profiles can only be edited by an administrator.")
-            if actor.user.id != user_id:
+            if editor.user.id != user_id:
                 raise PermissionDeniedError("You may only edit your own profile.")
-        updated = self._found(self._context.users.set_profile(user_id, profile))
-        announce(signals.profile_changed, user_id=user_id, actor=actor.user.id)
+        updated = self._found(self._runtime.users.set_profile(user_id, profile))
+        announce(self._runtime.sender, signals.profile_changed, user_id=user_id, actor=actor)
         return updated
 
-    def reset_password(self, user_id: str, password: str, actor: str) -> User:
+    def reset_password(self, user_id: str, password: str, actor: Actor) -> User:
         """Set another user's password (admin) and end every session of that user."""
         self._check_password(password)
         self.get(user_id)
-        self._context.tokens.delete_for_user(user_id)
-        updated = self._found(self._context.users.set_password_hash(user_id, self._context.hasher.hash(password)))
-        announce(signals.password_changed, user_id=user_id, actor=actor)
+        self._runtime.sessions.delete_for_user(user_id)
+        updated = self._found(self._runtime.users.set_password_hash(user_id, self._runtime.hasher.hash(password)))
+        announce(self._runtime.sender, signals.password_changed, user_id=user_id, actor=actor)
         return updated
 
-    def change_own_password(self, identity: Identity, old_password: str, new_password: str) -> User:
+    def change_own_password(self, identity: Identity, old_password: str, new_password: str, actor: Actor) -> User:
         """Change the caller's password after checking the old one; end the caller's other sessions."""
         self._check_password(new_password)
         user = self.get(identity.user.id)
-        if not self._context.hasher.verify(old_password, user.password_hash):
+        if not self._runtime.hasher.verify(old_password, user.password_hash):
             raise PermissionDeniedError("The old password is wrong.")
         keep = identity.session.token_hash if identity.session else None
-        self._context.tokens.delete_for_user(user.id, keep_token_hash=keep)
-        updated = self._found(self._context.users.set_password_hash(user.id, self._context.hasher.hash(new_password)))
-        announce(signals.password_changed, user_id=user.id, actor=user.id)
+        self._runtime.sessions.delete_for_user(user.id, keep_token_hash=keep)
+        updated = self._found(self._runtime.users.set_password_hash(user.id, self._runtime.hasher.hash(new_password)))
+        announce(self._runtime.sender, signals.password_changed, user_id=user.id, actor=actor)
         return updated
 
-    def delete(self, user_id: str, actor: str) -> None:
+    def delete(self, user_id: str, actor: Actor) -> None:
         """Delete a user with its API key, then end its sessions (a session without a user is refused).
 
         An administrator is first demoted, with the last-admin guard, so that two admins deleting each other
@@ -110,28 +113,25 @@ class Accounts:
         less access, never more.
         """
         user = self.get(user_id)
-        admin = self._context.options.user_admin_permission
+        admin = self._runtime.options.user_admin_permission
         if admin in user.permissions:
             self._set_permissions_keeping_an_admin(user, tuple(p for p in user.permissions if p != admin))
-        if not self._context.users.delete(user_id):
+        if not self._runtime.users.delete(user_id):
             raise UserNotFoundError()
-        self._context.tokens.delete_for_user(user_id)
-        announce(signals.user_deleted, user_id=user_id, actor=actor)
+        self._runtime.sessions.delete_for_user(user_id)
+        announce(self._runtime.sender, signals.user_deleted, user_id=user_id, actor=actor)
 
-    def create_api_key(self, user: User) -> tuple[User, str]:
+    def create_api_key(self, user: User, actor: Actor) -> tuple[User, str]:
         """Give the user a new API key, replacing any old one; the key itself is never stored."""
         api_key = new_secret()
-        updated = self._found(self._context.users.set_api_key_hash(user.id, hash_secret(api_key)))
-        announce(signals.api_key_created, user_id=user.id, actor=user.id)
+        updated = self._found(self._runtime.users.set_api_key_hash(user.id, hash_secret(api_key)))
+        announce(self._runtime.sender, signals.api_key_created, user_id=user.id, actor=actor)
         return updated, api_key
 
-    def revoke_api_key(self, user: User) -> User:
-        updated = self._found(self._context.users.set_api_key_hash(user.id, None))
-        announce(signals.api_key_revoked, user_id=user.id, actor=user.id)
+    def revoke_api_key(self, user: User, actor: Actor) -> User:
+        updated = self._found(self._runtime.users.set_api_key_hash(user.id, None))
+        announce(self._runtime.sender, signals.api_key_revoked, user_id=user.id, actor=actor)
         return updated
-
-    def _is_admin(self, user: User) -> bool:
-        return user.has_permissions(self._context.options.user_admin_permission)
 
     def _set_permissions_keeping_an_admin(self, user: User, permissions: tuple[str, ...]) -> User:
         """Set the permissions, refusing with `LastAdminError` to leave no administrator.
@@ -140,18 +140,18 @@ class Accounts:
         other admin. So the count is checked again after the write, and the write undone if it left none:
         two admins demoting each other at once end with at least one of them still an admin.
         """
-        admin = self._context.options.user_admin_permission
+        admin = self._runtime.options.user_admin_permission
         demotes = admin in user.permissions and admin not in permissions
-        if demotes and self._context.users.count(admin) <= 1:
+        if demotes and self._runtime.users.count(admin) <= 1:
             raise LastAdminError()
-        updated = self._found(self._context.users.set_permissions(user.id, permissions))
-        if demotes and self._context.users.count(admin) == 0:
-            self._context.users.set_permissions(user.id, user.permissions)
+        updated = self._found(self._runtime.users.set_permissions(user.id, permissions))
+        if demotes and self._runtime.users.count(admin) == 0:
+            self._runtime.users.set_permissions(user.id, user.permissions)
             raise LastAdminError()
         return updated
 
     def _check_password(self, password: str) -> None:
-        options = self._context.options
+        options = self._runtime.options
         check_new_password(password, options.password_min_length, options.password_max_length)
 
     @staticmethod

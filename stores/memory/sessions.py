@@ -1,17 +1,14 @@
-"""The in-process token store: `register_endpoints`' default, and `stores.memory.MemoryTokenStore`.
-
-It lives in the core because the core may not import the store packages, yet needs a default.
-"""
+"""The in-process session store: `register_endpoints`' default when no session store is given."""
 from __future__ import annotations
 
 import dataclasses
 import threading
 from datetime import datetime
 
-from frappyauth.models import Session
+from frappyauth.core.models import Session
 
 
-class InProcessTokenStore:
+class MemorySessionStore:
     """Sessions by token hash, with a per-user index so revoking a user's sessions is O(their sessions)."""
 
     def __init__(self) -> None:

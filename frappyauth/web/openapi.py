@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from frappyauth.options import Options
+from frappyauth.core.options import Options
 
 STRING = {"type": "string", "minLength": 1}
 NULLABLE_STRING = {"type": ["string", "null"]}

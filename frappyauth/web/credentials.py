@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from flask import request
 
-from frappyauth.errors import AuthenticationError
+from frappyauth.core.errors import AuthenticationError
 
 COOKIE_NAME = "Authorization"  # frappyflaskauth's cookie, read by frappy-react-authentication
 MAX_CREDENTIAL_LENGTH = 512  # ours are 43 characters; anything this long is not one of them

@@ -11,13 +11,9 @@ from urllib.parse import urlsplit
 
 from flask import request
 
-from frappyauth.errors import PermissionDeniedError
+from frappyauth.core.errors import CrossSiteRequestError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class CrossSiteRequestError(PermissionDeniedError):
-    code, message = "cross_site_request", "This request did not come from an allowed origin."
 
 
 def check_same_origin(allowed_origins: tuple[str, ...]) -> None:

@@ -9,24 +9,25 @@ from typing import Any, TypeVar
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from frappyauth.accounts import Accounts
-from frappyauth.authentication import Authenticator
-from frappyauth.cli import cli
-from frappyauth.context import AuthContext, utc_now
-from frappyauth.errors import FrappyAuthError
-from frappyauth.local_tokens import InProcessTokenStore
-from frappyauth.models import User
-from frappyauth.options import Options, build_options
-from frappyauth.passwords import PasswordHasher
-from frappyauth.protocols import TokenStore, UserStore
-from frappyauth.responses import render_error, render_http_error
-from frappyauth.state import EXTENSION_KEY, AuthState, authorize, cached_identity, current_state
-from frappyauth.views import build_blueprint
+from frappyauth.core.accounts import Accounts
+from frappyauth.core.authentication import Authenticator
+from frappyauth.core.errors import FrappyAuthError
+from frappyauth.core.models import User
+from frappyauth.core.options import Options, build_options
+from frappyauth.core.passwords import PasswordHasher
+from frappyauth.core.protocols import SessionStore, UserStore
+from frappyauth.core.runtime import Runtime, utc_now
+from frappyauth.stores.memory.sessions import MemorySessionStore
+from frappyauth.web.cli import cli
+from frappyauth.web.guard import authorize, cached_identity
+from frappyauth.web.responses import render_error, render_http_error
+from frappyauth.web.state import EXTENSION_KEY, AuthState, current_state
+from frappyauth.web.views import build_blueprint
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def register_endpoints(app: Flask, user_store: UserStore, token_store: TokenStore | None = None,
+def register_endpoints(app: Flask, user_store: UserStore, token_store: SessionStore | None = None,
                        options_override: Mapping[str, Any] | None = None, *,
                        clock: Callable[[], datetime] = utc_now) -> None:
     """Register every endpoint under `api_prefix` and keep this app's state in `app.extensions`.
@@ -38,10 +39,10 @@ def register_endpoints(app: Flask, user_store: UserStore, token_store: TokenStor
         raise RuntimeError("frappyauth.register_endpoints was already called on this app.")
     options = build_options(options_override)
     if token_store is None:
-        token_store = InProcessTokenStore()
-    context = AuthContext(users=user_store, tokens=token_store, options=options,
-                          hasher=PasswordHasher(options.bcrypt_cost), clock=clock)
-    app.extensions[EXTENSION_KEY] = AuthState(context, Authenticator(context), Accounts(context))
+        token_store = MemorySessionStore()
+    runtime = Runtime(users=user_store, sessions=token_store, options=options,
+                      hasher=PasswordHasher(options.bcrypt_cost), clock=clock, sender=app)
+    app.extensions[EXTENSION_KEY] = AuthState(runtime, Authenticator(runtime), Accounts(runtime))
     app.register_blueprint(build_blueprint(options))
     app.register_error_handler(FrappyAuthError, render_error)
     app.register_error_handler(HTTPException, _json_under_prefix(options))

@@ -6,7 +6,7 @@ for a failed login of an unknown username, and for a throttled login, refused be
 outside a request). `session_revoked` adds `count`. No signal ever carries a password, token, key or
 hash. Subscribe with, for example::
 
-    from frappyauth import signals
+    from frappyauth.core import signals
 
     @signals.login_failed.connect_via(app)
     def alert(app, user_id, actor, remote_addr, **extra):

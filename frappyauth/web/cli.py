@@ -7,10 +7,11 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from frappyauth.errors import FrappyAuthError
-from frappyauth.models import username_key
-from frappyauth.state import current_state
+from frappyauth.core.errors import FrappyAuthError
+from frappyauth.core.models import Actor, username_key
+from frappyauth.web.state import current_state
 
+CLI_ACTOR = Actor("cli")
 cli = AppGroup("frappyauth", help="Manage frappyauth users.")
 
 
@@ -33,7 +34,7 @@ def _run(action: Callable[[], str]) -> None:
 @_password_option
 def create_user(username: str, permissions: tuple[str, ...], password: str) -> None:
     """Create a user."""
-    _run(lambda: _created(current_state().accounts.create(username, password, permissions or None, actor="cli")))
+    _run(lambda: _created(current_state().accounts.create(username, password, permissions or None, actor=CLI_ACTOR)))
 
 
 @cli.command("create-admin")
@@ -41,8 +42,8 @@ def create_user(username: str, permissions: tuple[str, ...], password: str) -> N
 @_password_option
 def create_admin(username: str, password: str) -> None:
     """Create a user with the admin permission."""
-    admin = current_state().context.options.user_admin_permission
-    _run(lambda: _created(current_state().accounts.create(username, password, (admin,), actor="cli")))
+    admin = current_state().runtime.options.user_admin_permission
+    _run(lambda: _created(current_state().accounts.create(username, password, (admin,), actor=CLI_ACTOR)))
 
 
 @cli.command("init-admin")
@@ -62,10 +63,10 @@ def init_admin(username: str, password: str) -> None:
 def set_password(username: str, password: str) -> None:
     """Set a user's password and end all of their sessions."""
     def action() -> str:
-        user = current_state().context.users.get_by_username(username_key(username))
+        user = current_state().runtime.users.get_by_username(username_key(username))
         if user is None:
             raise click.ClickException(f"There is no user {username!r}.")
-        current_state().accounts.reset_password(user.id, password, actor="cli")
+        current_state().accounts.reset_password(user.id, password, actor=CLI_ACTOR)
         return f"Password of {user.username!r} set; their sessions ended."
     _run(action)
 

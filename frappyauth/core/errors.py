@@ -43,6 +43,10 @@ class UserNotFoundError(NotFoundError):
     code, message = "user_not_found", "No such user."
 
 
+class SessionNotFoundError(NotFoundError):
+    code, message = "session_not_found", "No such session."
+
+
 class ConflictError(FrappyAuthError):
     status, code, message = 409, "conflict", "The request conflicts with the current state."
 
@@ -55,6 +59,10 @@ class DuplicateUsernameError(ConflictError):
 
 class LastAdminError(ConflictError):
     code, message = "last_admin", "The last administrator cannot be removed or demoted."
+
+
+class InvalidPasswordError(BadRequestError):
+    code = "invalid_password"
 
 
 class RetryLaterError(FrappyAuthError):
@@ -73,6 +81,10 @@ class StoreUnavailableError(RetryLaterError):
     """Raised by a store that cannot reach its database; nothing was written."""
 
     status, code, message = 503, "store_unavailable", "The user store is unavailable; try again later."
+
+
+class CrossSiteRequestError(PermissionDeniedError):
+    code, message = "cross_site_request", "This request did not come from an allowed origin."
 
 
 class PayloadTooLargeError(FrappyAuthError):

@@ -7,13 +7,13 @@ from pymongo import DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from frappyauth.models import Session
-from stores.mongo.connection import translate_connection_errors
-from stores.mongo.documents import session_from_document, session_to_document, to_mongo_time
-from stores.mongo.migration import add_session_ids, hash_plaintext_field
+from frappyauth.core.models import Session
+from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.documents import session_from_document, session_to_document, to_mongo_time
+from frappyauth.stores.mongo.migration import add_session_ids, hash_plaintext_field
 
 
-class MongoTokenStore:
+class MongoSessionStore:
     """Sessions in a MongoDB collection; a TTL index on `expires` lets the server delete expired ones.
 
     Sessions frappyflaskauth stored with a plaintext `token` are upgraded to a `tokenHash` on start-up,

@@ -6,28 +6,29 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, jsonify, request
 
-from frappyauth import bodies
-from frappyauth.context import Identity
-from frappyauth.errors import BadRequestError
-from frappyauth.openapi import openapi_document
-from frappyauth.options import Options
-from frappyauth.responses import (clear_session_cookie, no_store, render_any, session_json, set_session_cookie,
+from frappyauth.web import bodies
+from frappyauth.core.errors import BadRequestError
+from frappyauth.core.models import Identity
+from frappyauth.web.openapi import openapi_document
+from frappyauth.core.options import Options
+from frappyauth.web.responses import (clear_session_cookie, no_store, render_any, session_json, set_session_cookie,
                                   user_json)
-from frappyauth.state import authorize, current_state, request_identity
+from frappyauth.web.guard import authorize, request_actor, request_identity
+from frappyauth.web.state import current_state
 
 _PAGE = re.compile(r"\d{1,9}")
 
 
 def _body() -> dict:
-    return bodies.json_object(current_state().context.options.max_body_bytes)
+    return bodies.json_object(current_state().runtime.options.max_body_bytes)
 
 
 def _admin() -> Identity:
-    return authorize([current_state().context.options.user_admin_permission], allow_api_key=False)
+    return authorize([current_state().runtime.options.user_admin_permission], allow_api_key=False)
 
 
 def login() -> Response:
-    body, options = _body(), current_state().context.options
+    body, options = _body(), current_state().runtime.options
     username, password = bodies.string(body, "username"), bodies.string(body, "password")
     user, token = current_state().authenticator.login(username, password, request.user_agent.string or None,
                                                       request.remote_addr)
@@ -38,9 +39,9 @@ def login() -> Response:
 
 def logout() -> Response:
     identity = request_identity(allow_api_key=False)
-    current_state().authenticator.logout(identity)
+    current_state().authenticator.logout(identity, request_actor(identity))
     response = jsonify({"status": True})
-    clear_session_cookie(response, current_state().context.options)
+    clear_session_cookie(response, current_state().runtime.options)
     return response
 
 
@@ -58,53 +59,55 @@ def list_users() -> Response:
 
 
 def create_user() -> Response:
-    actor, body = _admin(), _body()
+    admin, body = _admin(), _body()
     user = current_state().accounts.create(
         username=bodies.string(body, "username"), password=bodies.string(body, "password"),
         permissions=bodies.string_list(body, "permissions", required=False),
         email=bodies.optional_string(body, "email"), profile=bodies.optional_object(body, "profile"),
-        actor=actor.user.id)
+        actor=request_actor(admin))
     return jsonify(user_json(user))
 
 
 def set_permissions(user_id: str) -> Response:
-    actor, body = _admin(), _body()
+    admin, body = _admin(), _body()
     permissions = bodies.string_list(body, "permissions") or ()
-    return jsonify(user_json(current_state().accounts.set_permissions(user_id, permissions, actor.user.id)))
+    return jsonify(user_json(current_state().accounts.set_permissions(user_id, permissions, request_actor(admin))))
 
 
 def set_profile(user_id: str) -> Response:
-    actor, profile = request_identity(allow_api_key=False), _body()
-    return jsonify(user_json(current_state().accounts.set_profile(user_id, profile, actor)))
+    editor, profile = request_identity(allow_api_key=False), _body()
+    return jsonify(user_json(current_state().accounts.set_profile(user_id, profile, editor, request_actor(editor))))
 
 
 def reset_password(user_id: str) -> Response:
-    actor, body = _admin(), _body()
-    user = current_state().accounts.reset_password(user_id, bodies.string(body, "password"), actor.user.id)
+    admin, body = _admin(), _body()
+    user = current_state().accounts.reset_password(user_id, bodies.string(body, "password"),
+                                                 request_actor(admin))
     return jsonify(user_json(user))
 
 
 def delete_user(user_id: str) -> Response:
-    actor = _admin()
-    current_state().accounts.delete(user_id, actor.user.id)
+    admin = _admin()
+    current_state().accounts.delete(user_id, request_actor(admin))
     return jsonify({"userId": user_id, "deleted": True})
 
 
 def change_own_password() -> Response:
     identity, body = request_identity(allow_api_key=False), _body()
     user = current_state().accounts.change_own_password(identity, bodies.string(body, "oldPassword"),
-                                                        bodies.string(body, "newPassword"))
+                                                        bodies.string(body, "newPassword"), request_actor(identity))
     return jsonify(user_json(user))
 
 
 def create_api_key() -> Response:
     identity = request_identity(allow_api_key=False)
-    _, api_key = current_state().accounts.create_api_key(identity.user)
+    _, api_key = current_state().accounts.create_api_key(identity.user, request_actor(identity))
     return jsonify({"apiKey": api_key})
 
 
 def revoke_api_key() -> Response:
-    current_state().accounts.revoke_api_key(request_identity(allow_api_key=False).user)
+    identity = request_identity(allow_api_key=False)
+    current_state().accounts.revoke_api_key(identity.user, request_actor(identity))
     return jsonify({"apiKey": None})
 
 
@@ -116,10 +119,10 @@ def own_sessions() -> Response:
 
 def end_own_session(session_id: str) -> Response:
     identity = request_identity(allow_api_key=False)
-    current_state().authenticator.end_session(identity.user.id, session_id, actor=identity.user.id)
+    current_state().authenticator.end_session(identity.user.id, session_id, actor=request_actor(identity))
     response = jsonify({"sessionId": session_id, "deleted": True})
     if identity.session is not None and identity.session.session_id == session_id:
-        clear_session_cookie(response, current_state().context.options)
+        clear_session_cookie(response, current_state().runtime.options)
     return response
 
 
@@ -130,10 +133,10 @@ def end_own_sessions() -> Response:
     if keep_current not in ("true", "false"):
         raise BadRequestError("keepCurrent must be true or false.")
     keep = identity.session if keep_current == "true" else None
-    count = current_state().authenticator.end_sessions(identity.user.id, actor=identity.user.id, keep=keep)
+    count = current_state().authenticator.end_sessions(identity.user.id, actor=request_actor(identity), keep=keep)
     response = jsonify({"deleted": count})
     if keep is None:
-        clear_session_cookie(response, current_state().context.options)
+        clear_session_cookie(response, current_state().runtime.options)
     return response
 
 
@@ -144,14 +147,14 @@ def user_sessions(user_id: str) -> Response:
 
 
 def end_user_sessions(user_id: str) -> Response:
-    actor = _admin()
+    admin = _admin()
     user = current_state().accounts.get(user_id)
-    count = current_state().authenticator.end_sessions(user.id, actor=actor.user.id)
+    count = current_state().authenticator.end_sessions(user.id, actor=request_actor(admin))
     return jsonify({"userId": user.id, "deleted": count})
 
 
 def serve_openapi() -> Response:
-    return jsonify(openapi_document(current_state().context.options))
+    return jsonify(openapi_document(current_state().runtime.options))
 
 
 def build_blueprint(options: Options) -> Blueprint:

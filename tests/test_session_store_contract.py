@@ -1,4 +1,4 @@
-"""The `TokenStore` contract, sentence by sentence, against every store in `backends.BACKENDS`."""
+"""The `SessionStore` contract, sentence by sentence, against every store in `backends.BACKENDS`."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from conftest import LATER, NOW
-from frappyauth.models import Session
-from frappyauth.protocols import TokenStore
+from frappyauth.core.models import Session
+from frappyauth.core.protocols import SessionStore
 
 
 def session(token_hash: str = "t" * 64, user_id: str = "u1", expires_at=LATER, created_at=NOW) -> Session:
@@ -16,32 +16,32 @@ def session(token_hash: str = "t" * 64, user_id: str = "u1", expires_at=LATER, c
                    last_used_at=created_at, expires_at=expires_at, user_agent="Mozilla/5.0", remote_addr="10.0.0.7")
 
 
-def test_get_returns_the_created_session(token_store: TokenStore) -> None:
+def test_get_returns_the_created_session(token_store: SessionStore) -> None:
     token_store.create(session())
     assert token_store.get("t" * 64, NOW) == session()
 
 
 @pytest.mark.parametrize("token_hash", ["u" * 64, "", "t" * 63])
-def test_get_returns_none_for_an_unknown_hash(token_store: TokenStore, token_hash: str) -> None:
+def test_get_returns_none_for_an_unknown_hash(token_store: SessionStore, token_hash: str) -> None:
     token_store.create(session())
     assert token_store.get(token_hash, NOW) is None
 
 
-def test_get_never_returns_an_expired_session_even_before_purge(token_store: TokenStore) -> None:
+def test_get_never_returns_an_expired_session_even_before_purge(token_store: SessionStore) -> None:
     token_store.create(session())
     assert token_store.get("t" * 64, LATER - timedelta(seconds=1)) is not None
     assert token_store.get("t" * 64, LATER) is None
     assert token_store.get("t" * 64, LATER + timedelta(days=1)) is None
 
 
-def test_delete_removes_the_session_and_says_whether_there_was_one(token_store: TokenStore) -> None:
+def test_delete_removes_the_session_and_says_whether_there_was_one(token_store: SessionStore) -> None:
     token_store.create(session())
     assert token_store.delete("t" * 64) is True
     assert token_store.get("t" * 64, NOW) is None
     assert token_store.delete("t" * 64) is False
 
 
-def test_delete_for_user_deletes_every_session_of_that_user_only(token_store: TokenStore) -> None:
+def test_delete_for_user_deletes_every_session_of_that_user_only(token_store: SessionStore) -> None:
     for token_hash, user_id in [("a", "u1"), ("b", "u1"), ("c", "u2")]:
         token_store.create(session(token_hash, user_id))
     assert token_store.delete_for_user("u1") == 2
@@ -50,14 +50,14 @@ def test_delete_for_user_deletes_every_session_of_that_user_only(token_store: To
     assert token_store.delete_for_user("u1") == 0
 
 
-def test_delete_for_user_can_keep_one_session(token_store: TokenStore) -> None:
+def test_delete_for_user_can_keep_one_session(token_store: SessionStore) -> None:
     for token_hash in "abc":
         token_store.create(session(token_hash))
     assert token_store.delete_for_user("u1", keep_token_hash="b") == 2
     assert [token_store.get(h, NOW) is not None for h in "abc"] == [False, True, False]
 
 
-def test_purge_expired_deletes_exactly_the_expired_sessions(token_store: TokenStore) -> None:
+def test_purge_expired_deletes_exactly_the_expired_sessions(token_store: SessionStore) -> None:
     token_store.create(session("old", expires_at=LATER))
     token_store.create(session("new", expires_at=LATER + timedelta(hours=1)))
     assert token_store.purge_expired(NOW) == 0
@@ -66,7 +66,7 @@ def test_purge_expired_deletes_exactly_the_expired_sessions(token_store: TokenSt
     assert token_store.delete("old") is False
 
 
-def test_list_for_user_gives_the_users_live_sessions_newest_first(token_store: TokenStore) -> None:
+def test_list_for_user_gives_the_users_live_sessions_newest_first(token_store: SessionStore) -> None:
     token_store.create(session("old", created_at=NOW - timedelta(hours=2)))
     token_store.create(session("new", created_at=NOW - timedelta(minutes=1)))
     token_store.create(session("mid", created_at=NOW - timedelta(hours=1)))
@@ -77,7 +77,7 @@ def test_list_for_user_gives_the_users_live_sessions_newest_first(token_store: T
     assert token_store.list_for_user("nobody", NOW) == []
 
 
-def test_delete_by_id_ends_only_the_owners_session(token_store: TokenStore) -> None:
+def test_delete_by_id_ends_only_the_owners_session(token_store: SessionStore) -> None:
     token_store.create(session("a"))
     assert token_store.delete_by_id("u2", "sid-a") is False  # another user's session is left alone
     assert token_store.get("a", NOW) is not None
@@ -87,7 +87,7 @@ def test_delete_by_id_ends_only_the_owners_session(token_store: TokenStore) -> N
     assert token_store.delete_by_id("u1", "no-such-id") is False
 
 
-def test_touch_sets_last_used_and_says_whether_there_was_a_session(token_store: TokenStore) -> None:
+def test_touch_sets_last_used_and_says_whether_there_was_a_session(token_store: SessionStore) -> None:
     token_store.create(session("a"))
     assert token_store.touch("a", NOW + timedelta(minutes=5)) is True
     assert token_store.get("a", NOW).last_used_at == NOW + timedelta(minutes=5)
@@ -95,7 +95,7 @@ def test_touch_sets_last_used_and_says_whether_there_was_a_session(token_store: 
     assert token_store.touch("missing", NOW) is False
 
 
-def test_create_refuses_a_taken_token_hash_or_session_id(token_store: TokenStore) -> None:
+def test_create_refuses_a_taken_token_hash_or_session_id(token_store: SessionStore) -> None:
     token_store.create(session("a"))
     with pytest.raises(ValueError):
         token_store.create(session("a", user_id="u2"))

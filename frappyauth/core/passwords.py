@@ -10,14 +10,10 @@ import unicodedata
 
 import bcrypt
 
-from frappyauth.errors import BadRequestError
+from frappyauth.core.errors import InvalidPasswordError
 
 _MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
 _BCRYPT = re.compile(r"\$2[abxy]?\$(\d\d)\$[./A-Za-z0-9]{53}")
-
-
-class InvalidPasswordError(BadRequestError):
-    code = "invalid_password"
 
 
 def normalise(password: str) -> str:

@@ -8,10 +8,10 @@ from typing import Any
 from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from frappyauth.credentials import COOKIE_NAME
-from frappyauth.errors import FrappyAuthError, RetryLaterError
-from frappyauth.models import Session, User
-from frappyauth.options import Options
+from frappyauth.web.credentials import COOKIE_NAME
+from frappyauth.core.errors import FrappyAuthError, RetryLaterError
+from frappyauth.core.models import Session, User
+from frappyauth.core.options import Options
 
 log = logging.getLogger("frappyauth")
 

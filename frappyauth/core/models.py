@@ -1,4 +1,4 @@
-"""The records the core and the stores exchange: users, sessions and failed-login counters."""
+"""The records the core and the stores exchange (users, sessions, failed-login counters), and who asks."""
 from __future__ import annotations
 
 import unicodedata
@@ -63,3 +63,26 @@ class FailedLogins:
     count: int
     last_failure_at: datetime
     expires_at: datetime
+
+
+@dataclass(slots=True)  # not frozen: built on every request, and frozen dataclasses build 3x slower
+class Identity:
+    """Who a request is: the user, and the session it used (`None` for an API key)."""
+
+    user: User
+    session: Session | None
+
+    @property
+    def via_api_key(self) -> bool:
+        return self.session is None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks for a change, and from where: for the log and the signals only, never for a decision.
+
+    `id` is a user id, `"cli"`, or `None` (nobody logged in); `remote_addr` is the client's address.
+    """
+
+    id: str | None
+    remote_addr: str | None = None

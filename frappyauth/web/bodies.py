@@ -6,7 +6,7 @@ from typing import Any, NoReturn
 
 from flask import request
 
-from frappyauth.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+from frappyauth.core.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 
 MAX_NESTING = 32  # deeper JSON is refused before it reaches a store (MongoDB allows 100 levels)
 

@@ -1,0 +1,27 @@
+"""What one app's core services run on: its stores, options, password hasher, clock and signal sender."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from frappyauth.core.options import Options
+from frappyauth.core.passwords import PasswordHasher
+from frappyauth.core.protocols import SessionStore, UserStore
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Built once per app by the HTTP layer. `sender` is what signals are sent with (the Flask app): the
+    core passes it on without knowing what it is."""
+
+    users: UserStore
+    sessions: SessionStore
+    options: Options
+    hasher: PasswordHasher
+    clock: Callable[[], datetime] = utc_now
+    sender: object = None

@@ -1,0 +1,1 @@
+"""The Flask layer: endpoints, request bodies, credentials, JSON answers, the CLI and the OpenAPI document."""

@@ -1,0 +1,31 @@
+"""The per-app state kept in `app.extensions["frappyauth"]`, and finding it from a request."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, has_app_context
+
+from frappyauth.core.accounts import Accounts
+from frappyauth.core.authentication import Authenticator
+from frappyauth.core.runtime import Runtime
+
+EXTENSION_KEY = "frappyauth"
+
+
+@dataclass(frozen=True)
+class AuthState:
+    runtime: Runtime
+    authenticator: Authenticator
+    accounts: Accounts
+
+
+def current_state() -> AuthState:
+    """This app's state; `RuntimeError` outside an app context or on an app without frappyauth."""
+    if not has_app_context():
+        raise RuntimeError("frappyauth was used outside a request or app context: call check_login_state() "
+                           "and current_user inside a request, or wrap the code in `with app.app_context():`.")
+    state = current_app.extensions.get(EXTENSION_KEY)
+    if state is None:
+        raise RuntimeError("frappyauth is not set up on this app: call frappyauth.register_endpoints(app, ...) "
+                           "(or FrappyAuth(app, ...)) first.")
+    return state
