@@ -2,13 +2,13 @@
 from frappyauth.core import signals
 from frappyauth.core.errors import (AuthenticationError, BadRequestError, DuplicateUsernameError, FrappyAuthError,
                                    PermissionDeniedError, StoreUnavailableError)
-from frappyauth.core.models import FailedLogins, Session, User, username_key
+from frappyauth.core.models import AttemptCounter, Session, User, username_key
 from frappyauth.core.protocols import SessionStore, UserStore
 from frappyauth.web.extension import (check_login_state, current_user, initial_user_check, login_required,
                                       register_endpoints)
 
 __all__ = [
-    "AuthenticationError", "BadRequestError", "DuplicateUsernameError", "FailedLogins", "FrappyAuthError",
+    "AuthenticationError", "BadRequestError", "DuplicateUsernameError", "AttemptCounter", "FrappyAuthError",
     "PermissionDeniedError", "Session", "SessionStore", "StoreUnavailableError", "User", "UserStore",
     "check_login_state", "current_user", "initial_user_check", "login_required", "register_endpoints", "signals",
     "username_key",

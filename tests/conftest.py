@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import bcrypt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -84,3 +85,17 @@ def user_token(app: Flask, client: FlaskClient, admin_token: str) -> str:
                                                      "permissions": ["view"]}, headers=auth(admin_token))
     assert response.status_code == 200
     return login(app.test_client(), "bob", USER_PASSWORD)
+
+
+@pytest.fixture
+def bcrypt_checks(monkeypatch) -> list[int]:
+    """Counts bcrypt verifications (Django's method); it wraps, it does not change the cost."""
+    calls: list[int] = []
+    real = bcrypt.checkpw
+
+    def counting(password: bytes, hashed: bytes) -> bool:
+        calls.append(1)
+        return real(password, hashed)
+
+    monkeypatch.setattr(bcrypt, "checkpw", counting)
+    return calls

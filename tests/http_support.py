@@ -105,7 +105,8 @@ def body(response: Any) -> Any:
 
 
 STORE_WRITES = frozenset({"create", "set_permissions", "set_profile", "set_password_hash", "set_api_key_hash",
-                          "delete", "delete_for_user", "delete_by_id", "record_failed_login", "clear_failed_logins",
+                          "delete", "delete_for_user", "delete_by_id", "count_attempt", "uncount_attempt",
+                          "clear_attempts", "clear_attempts_of", "upgrade_password_hash", "set_credential_version",
                           "touch", "purge_expired"})
 
 

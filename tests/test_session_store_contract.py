@@ -102,3 +102,19 @@ def test_create_refuses_a_taken_token_hash_or_session_id(token_store: SessionSto
     with pytest.raises(ValueError):
         token_store.create(dataclasses.replace(session("b"), session_id="sid-a"))
     assert token_store.get("a", NOW).user_id == "u1" and token_store.get("b", NOW) is None
+
+
+def test_a_session_keeps_the_credential_version_it_was_made_under(token_store: SessionStore) -> None:
+    token_store.create(dataclasses.replace(session("a"), credential_version="v1"))
+    token_store.create(session("b"))
+    assert token_store.get("a", NOW).credential_version == "v1"
+    assert token_store.get("b", NOW).credential_version == ""
+
+
+def test_set_credential_version_rebinds_one_session_and_says_whether_there_was_one(token_store: SessionStore) -> None:
+    token_store.create(dataclasses.replace(session("a"), credential_version="v1"))
+    token_store.create(dataclasses.replace(session("b"), credential_version="v1"))
+    assert token_store.set_credential_version("a", "v2") is True
+    assert token_store.get("a", NOW).credential_version == "v2"
+    assert token_store.get("b", NOW).credential_version == "v1"
+    assert token_store.set_credential_version("missing", "v2") is False

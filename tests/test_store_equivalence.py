@@ -24,6 +24,8 @@ PROFILES = st.dictionaries(st.sampled_from(["a", "b", "c"]),
                            st.one_of(st.integers(-5, 5), st.text(max_size=3), st.none(), st.lists(st.booleans())),
                            max_size=3)
 KEY_HASHES = st.sampled_from(["k1", "k2", "k3"])
+THROTTLE_KEYS = st.sampled_from(["pair:alice|1", "pair:alice|2", "user:alice", "addr:1"])
+HASHES = st.sampled_from(["h", "$2b$04$x", "5f4dcc3b"])
 ADVANCE = st.integers(0, 30)  # minutes the shared clock moves on: it never runs backwards
 SESSION_OWNERS = st.sampled_from(["u1", "u2", "u3"])
 MISSING = {"memory": "0123456789abcdef01234567", "mongomock": "0123456789abcdef01234567"}
@@ -103,9 +105,13 @@ class StoreEquivalence(RuleBasedStateMachine):
     def set_profile(self, ref, profile):
         self.same(lambda name, users, _: users.set_profile(ref[name], profile))
 
-    @rule(ref=users | st.just(MISSING), password_hash=st.sampled_from(["h", "$2b$04$x", "5f4dcc3b"]))
-    def set_password_hash(self, ref, password_hash):
-        self.same(lambda name, users, _: users.set_password_hash(ref[name], password_hash))
+    @rule(ref=users | st.just(MISSING), password_hash=HASHES, version=st.sampled_from(["", "v1", "v2"]))
+    def set_password_hash(self, ref, password_hash, version):
+        self.same(lambda name, users, _: users.set_password_hash(ref[name], password_hash, version))
+
+    @rule(ref=users | st.just(MISSING), expected=HASHES, password_hash=HASHES)
+    def upgrade_password_hash(self, ref, expected, password_hash):
+        self.same(lambda name, users, _: users.upgrade_password_hash(ref[name], expected, password_hash))
 
     @rule(ref=users | st.just(MISSING), key_hash=st.none() | KEY_HASHES)
     def set_api_key_hash(self, ref, key_hash):
@@ -123,20 +129,28 @@ class StoreEquivalence(RuleBasedStateMachine):
     def count(self, permission):
         self.same(lambda _, users, __: users.count(permission))
 
-    @rule(username=USERNAMES, advance=ADVANCE, window=st.integers(1, 60))
-    def record_failed_login(self, username, advance, window):
-        now = self.tick(advance)
-        self.same(lambda _, users, __: users.record_failed_login(username_key(username), now,
-                                                                 now + timedelta(minutes=window)))
+    @rule(key=THROTTLE_KEYS, subject=st.none() | USERNAMES, advance=ADVANCE)
+    def count_attempt(self, key, subject, advance):
+        now = self.tick(advance)  # one window length, as the core uses: counters expire in the order they start
+        self.same(lambda _, users, __: users.count_attempt(key, subject, now, now + timedelta(minutes=45)))
 
-    @rule(username=USERNAMES, advance=ADVANCE)
-    def get_failed_logins(self, username, advance):
+    @rule(key=THROTTLE_KEYS, advance=ADVANCE)
+    def uncount_attempt(self, key, advance):
         now = self.tick(advance)
-        self.same(lambda _, users, __: users.get_failed_logins(username_key(username), now))
+        self.same(lambda _, users, __: users.uncount_attempt(key, now))
 
-    @rule(username=USERNAMES)
-    def clear_failed_logins(self, username):
-        self.same(lambda _, users, __: users.clear_failed_logins(username_key(username)))
+    @rule(key=THROTTLE_KEYS, advance=ADVANCE)
+    def get_attempts(self, key, advance):
+        now = self.tick(advance)
+        self.same(lambda _, users, __: users.get_attempts(key, now))
+
+    @rule(key=THROTTLE_KEYS)
+    def clear_attempts(self, key):
+        self.same(lambda _, users, __: users.clear_attempts(key))
+
+    @rule(subject=USERNAMES)
+    def clear_attempts_of(self, subject):
+        self.same(lambda _, users, __: users.clear_attempts_of(subject))
 
     # sessions
 
@@ -181,6 +195,10 @@ class StoreEquivalence(RuleBasedStateMachine):
     @rule(owner=SESSION_OWNERS, session=sessions)
     def delete_by_id(self, owner, session):
         self.same(lambda _, __, tokens: tokens.delete_by_id(owner, session.session_id))
+
+    @rule(session=sessions, version=st.sampled_from(["", "v1"]))
+    def set_credential_version(self, session, version):
+        self.same(lambda _, __, tokens: tokens.set_credential_version(session.token_hash, version))
 
     @rule(session=sessions, advance=ADVANCE)
     def touch(self, session, advance):

@@ -145,7 +145,6 @@ def test_count_counts_users_or_the_holders_of_a_permission(user_store: UserStore
 @pytest.mark.parametrize("method, value, field", [
     ("set_permissions", ("admin", "edit"), "permissions"),
     ("set_profile", {"theme": "dark", "list": [1, {"x": None}]}, "profile"),
-    ("set_password_hash", "$2b$12$other", "password_hash"),
     ("set_api_key_hash", "c" * 64, "api_key_hash"),
 ])
 def test_set_replaces_the_field_and_returns_the_updated_user(user_store: UserStore, method, value, field) -> None:
@@ -157,7 +156,7 @@ def test_set_replaces_the_field_and_returns_the_updated_user(user_store: UserSto
 
 
 @pytest.mark.parametrize("method, value", [
-    ("set_permissions", ("admin",)), ("set_profile", {}), ("set_password_hash", "h"), ("set_api_key_hash", None),
+    ("set_permissions", ("admin",)), ("set_profile", {}), ("set_api_key_hash", None),
 ])
 @pytest.mark.parametrize("missing_id", MISSING_IDS)
 def test_set_on_a_missing_user_returns_none(user_store: UserStore, method, value, missing_id) -> None:
@@ -208,53 +207,130 @@ def test_a_deleted_username_can_be_taken_again(user_store: UserStore) -> None:
     assert user_store.create(new_user("alice")).username == "alice"
 
 
-# failed logins
+# password hash and credential version
 
 
-def test_record_failed_login_counts_from_one(user_store: UserStore) -> None:
-    first = user_store.record_failed_login("alice", NOW, LATER)
-    second = user_store.record_failed_login("alice", NOW + timedelta(seconds=5), LATER + timedelta(seconds=5))
+def test_set_password_hash_writes_the_hash_and_the_version_together(user_store: UserStore) -> None:
+    created = user_store.create(new_user())
+    assert created.credential_version == ""
+    updated = user_store.set_password_hash(created.id, "$2b$12$other", "v2")
+    assert (updated.password_hash, updated.credential_version) == ("$2b$12$other", "v2")
+    assert user_store.get(created.id) == updated
+
+
+@pytest.mark.parametrize("missing_id", MISSING_IDS)
+def test_set_password_hash_on_a_missing_user_returns_none(user_store: UserStore, missing_id: str) -> None:
+    user_store.create(new_user())
+    assert user_store.set_password_hash(missing_id, "h", "v") is None
+
+
+def test_upgrade_password_hash_replaces_only_the_hash_that_was_verified(user_store: UserStore) -> None:
+    created = user_store.create(new_user(password_hash="5f4dcc3b5aa765d61d8327deb882cf99"))
+    user_store.set_password_hash(created.id, "$2b$12$reset", "v2")  # a reset wrote after the login read
+    assert user_store.upgrade_password_hash(created.id, "5f4dcc3b5aa765d61d8327deb882cf99", "$2b$12$old") is False
+    assert user_store.get(created.id).password_hash == "$2b$12$reset"
+    assert user_store.upgrade_password_hash(created.id, "$2b$12$reset", "$2b$13$same") is True
+    stored = user_store.get(created.id)
+    assert (stored.password_hash, stored.credential_version) == ("$2b$13$same", "v2")  # the version stays
+
+
+@pytest.mark.parametrize("missing_id", MISSING_IDS)
+def test_upgrade_password_hash_of_a_missing_user_is_false(user_store: UserStore, missing_id: str) -> None:
+    assert user_store.upgrade_password_hash(missing_id, "h", "h2") is False
+
+
+# throttle counters
+
+
+def test_count_attempt_counts_from_one_in_a_fixed_window(user_store: UserStore) -> None:
+    first = user_store.count_attempt("pair:alice|1.2.3.4", "alice", NOW, LATER)
+    second = user_store.count_attempt("pair:alice|1.2.3.4", "alice", NOW + timedelta(seconds=5),
+                                      LATER + timedelta(seconds=5))
     assert (first.count, second.count) == (1, 2)
-    assert second.last_failure_at == NOW + timedelta(seconds=5)
-    assert second.expires_at == LATER + timedelta(seconds=5)
+    assert second.expires_at == LATER  # later counts keep the window's end
 
 
-def test_record_failed_login_restarts_after_the_counter_expired(user_store: UserStore) -> None:
-    user_store.record_failed_login("alice", NOW, LATER)
-    user_store.record_failed_login("alice", NOW, LATER)
-    after = user_store.record_failed_login("alice", LATER, LATER + timedelta(hours=1))
-    assert after.count == 1
+def test_count_attempt_starts_a_new_window_after_the_old_one_expired(user_store: UserStore) -> None:
+    user_store.count_attempt("k", "alice", NOW, LATER)
+    user_store.count_attempt("k", "alice", NOW, LATER)
+    after = user_store.count_attempt("k", "bob", LATER, LATER + timedelta(hours=1))
+    assert (after.count, after.expires_at) == (1, LATER + timedelta(hours=1))
+    user_store.clear_attempts_of("alice")
+    assert user_store.get_attempts("k", LATER) is not None  # the new window took the new subject
+    user_store.clear_attempts_of("bob")
+    assert user_store.get_attempts("k", LATER) is None
 
 
-def test_record_failed_login_counts_unknown_usernames(user_store: UserStore) -> None:
-    assert user_store.record_failed_login("nobody", NOW, LATER).count == 1
+def test_count_attempt_counts_keys_of_no_user(user_store: UserStore) -> None:
+    assert user_store.count_attempt("addr:1.2.3.4", None, NOW, LATER).count == 1
     assert user_store.count() == 0
 
 
-def test_get_failed_logins_returns_the_counter_until_it_expires(user_store: UserStore) -> None:
-    assert user_store.get_failed_logins("alice", NOW) is None
-    user_store.record_failed_login("alice", NOW, LATER)
-    assert user_store.get_failed_logins("alice", NOW).count == 1
-    assert user_store.get_failed_logins("alice", LATER - timedelta(seconds=1)).count == 1
-    assert user_store.get_failed_logins("alice", LATER) is None
-    assert user_store.get_failed_logins("bob", NOW) is None
+def test_get_attempts_returns_the_counter_until_it_expires(user_store: UserStore) -> None:
+    assert user_store.get_attempts("k", NOW) is None
+    user_store.count_attempt("k", None, NOW, LATER)
+    assert user_store.get_attempts("k", NOW).count == 1
+    assert user_store.get_attempts("k", LATER - timedelta(seconds=1)).count == 1
+    assert user_store.get_attempts("k", LATER) is None
+    assert user_store.get_attempts("other", NOW) is None
 
 
-def test_clear_failed_logins_forgets_only_that_key(user_store: UserStore) -> None:
-    user_store.record_failed_login("alice", NOW, LATER)
-    user_store.record_failed_login("bob", NOW, LATER)
-    user_store.clear_failed_logins("alice")
-    user_store.clear_failed_logins("never-failed")
-    assert user_store.get_failed_logins("alice", NOW) is None
-    assert user_store.get_failed_logins("bob", NOW).count == 1
-    assert user_store.record_failed_login("alice", NOW, LATER).count == 1
+def test_uncount_attempt_takes_back_one_and_never_goes_below_zero(user_store: UserStore) -> None:
+    user_store.count_attempt("k", None, NOW, LATER)
+    user_store.count_attempt("k", None, NOW, LATER)
+    user_store.uncount_attempt("k", NOW)
+    assert user_store.get_attempts("k", NOW).count == 1
+    user_store.uncount_attempt("k", NOW)
+    user_store.uncount_attempt("k", NOW)
+    assert user_store.get_attempts("k", NOW).count == 0
+    user_store.uncount_attempt("missing", NOW)
+    assert user_store.get_attempts("missing", NOW) is None
 
 
-def test_concurrent_failed_logins_lose_no_count(backend, user_store: UserStore) -> None:
+def test_uncount_attempt_leaves_an_expired_counter_alone(user_store: UserStore) -> None:
+    user_store.count_attempt("k", None, NOW, LATER)
+    user_store.uncount_attempt("k", LATER)
+    assert user_store.count_attempt("k", None, LATER, LATER + timedelta(hours=1)).count == 1
+
+
+def test_clear_attempts_forgets_only_that_key(user_store: UserStore) -> None:
+    user_store.count_attempt("a", None, NOW, LATER)
+    user_store.count_attempt("b", None, NOW, LATER)
+    user_store.clear_attempts("a")
+    user_store.clear_attempts("never-counted")
+    assert user_store.get_attempts("a", NOW) is None
+    assert user_store.get_attempts("b", NOW).count == 1
+    assert user_store.count_attempt("a", None, NOW, LATER).count == 1
+
+
+def test_clear_attempts_of_forgets_every_counter_of_the_subject_only(user_store: UserStore) -> None:
+    for key in ("pair:alice|1", "pair:alice|2", "user:alice"):
+        user_store.count_attempt(key, "alice", NOW, LATER)
+    user_store.count_attempt("pair:bob|1", "bob", NOW, LATER)
+    user_store.count_attempt("addr:1", None, NOW, LATER)
+    user_store.clear_attempts_of("alice")
+    assert [user_store.get_attempts(k, NOW) for k in ("pair:alice|1", "pair:alice|2", "user:alice")] == [None] * 3
+    assert user_store.get_attempts("pair:bob|1", NOW).count == 1
+    assert user_store.get_attempts("addr:1", NOW).count == 1
+    user_store.clear_attempts_of("nobody")
+
+
+def test_concurrent_counts_give_each_caller_its_own_number(backend, user_store: UserStore) -> None:
+    """Count before check relies on this: of N parallel attempts exactly one sees each count 1..N."""
     if not backend.thread_safe:
         pytest.skip("mongomock's $inc is not thread-atomic: tested on the memory store and real MongoDB")
-    run_in_threads(lambda: [user_store.record_failed_login("alice", NOW, LATER) for _ in range(200)], [()] * 8)
-    assert user_store.get_failed_logins("alice", NOW).count == 1600
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def count() -> None:
+        for _ in range(200):
+            number = user_store.count_attempt("k", "alice", NOW, LATER).count
+            with lock:
+                seen.append(number)
+
+    run_in_threads(count, [()] * 8)
+    assert sorted(seen) == list(range(1, 1601))
+    assert user_store.get_attempts("k", NOW).count == 1600
 
 
 def test_lookups_never_miss_a_user_while_it_is_updated(backend, user_store: UserStore) -> None:

@@ -1,31 +1,31 @@
 """Managing accounts: creating, listing, changing and deleting users, and their API keys.
 
 Where two writes are needed and a store may fail between them, the one that takes access away comes
-first (revoke sessions, then change the password), so a failure half-way never widens access.
+first, so a failure half-way never widens access. A password change takes access away in its one write:
+the new hash and a new credential version together, which voids every session made under the old one.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from frappyauth.core import signals
-from frappyauth.core.errors import (BadRequestError, DuplicateUsernameError, LastAdminError, PermissionDeniedError,
-                               UserNotFoundError)
-from frappyauth.core.events import announce
+from frappyauth.core.authentication import check_username_length
 from frappyauth.core.authorization import is_admin
-from frappyauth.core.models import Actor, Identity, User
+from frappyauth.core.errors import (BadRequestError, DuplicateUsernameError, LastAdminError, PermissionDeniedError,
+                                   UserNotFoundError)
+from frappyauth.core.events import announce
+from frappyauth.core.minting import hash_secret, new_credential_version, new_secret
+from frappyauth.core.models import Actor, Identity, User, username_key
 from frappyauth.core.passwords import check_new_password
-from frappyauth.core.minting import hash_secret, new_secret
 from frappyauth.core.runtime import Runtime
-
-MAX_USERNAME_LENGTH = 150
+from frappyauth.core.throttle import Throttle
 
 
 def check_username(username: str) -> None:
     """Printable, without surrounding spaces, at most 150 characters: a name people can read and type."""
     if not username or username != username.strip() or not username.isprintable():
         raise BadRequestError("The username must be printable text without leading or trailing spaces.")
-    if len(username) > MAX_USERNAME_LENGTH:
-        raise BadRequestError(f"The username must have at most {MAX_USERNAME_LENGTH} characters.")
+    check_username_length(username)
 
 
 class Accounts:
@@ -33,6 +33,7 @@ class Accounts:
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
+        self._throttle = Throttle(runtime)
 
     def create(self, username: str, password: str, permissions: tuple[str, ...] | None = None,
                email: str | None = None, profile: dict[str, Any] | None = None, actor: Actor | None = None) -> User:
@@ -67,6 +68,13 @@ class Accounts:
             raise UserNotFoundError()
         return user
 
+    def get_by_username(self, username: str) -> User:
+        """The user with this name, in any case or Unicode form; `UserNotFoundError` if there is none."""
+        user = self._runtime.users.get_by_username(username_key(username))
+        if user is None:
+            raise UserNotFoundError(f"There is no user {username!r}.")
+        return user
+
     def set_permissions(self, user_id: str, permissions: tuple[str, ...], actor: Actor) -> User:
         updated = self._set_permissions_keeping_an_admin(self.get(user_id), permissions)
         announce(self._runtime.sender, signals.permissions_changed, user_id=user_id, actor=actor,
@@ -85,25 +93,41 @@ class Accounts:
         return updated
 
     def reset_password(self, user_id: str, password: str, actor: Actor) -> User:
-        """Set another user's password (admin) and end every session of that user."""
+        """Set another user's password (admin: account recovery): every session of the user ends, and the
+        login throttle's counters for the account are cleared."""
         self._check_password(password)
-        self.get(user_id)
-        self._runtime.sessions.delete_for_user(user_id)
-        updated = self._found(self._runtime.users.set_password_hash(user_id, self._runtime.hasher.hash(password)))
-        announce(self._runtime.sender, signals.password_changed, user_id=user_id, actor=actor)
+        user = self.get(user_id)
+        updated = self._write_password(user, password)
+        self._runtime.sessions.delete_for_user(user.id)  # tidying: the new credential version voided them
+        self._throttle.unlock(user.username_key)
+        announce(self._runtime.sender, signals.password_changed, user_id=user.id, actor=actor)
         return updated
 
     def change_own_password(self, identity: Identity, old_password: str, new_password: str, actor: Actor) -> User:
-        """Change the caller's password after checking the old one; end the caller's other sessions."""
+        """Change the caller's password after checking the old one; end the caller's other sessions.
+
+        A wrong old password counts in the login throttle (a stolen session must not guess it freely).
+        """
         self._check_password(new_password)
         user = self.get(identity.user.id)
+        admission = self._throttle.admit(user.username_key, actor.remote_addr)
         if not self._runtime.hasher.verify(old_password, user.password_hash):
             raise PermissionDeniedError("The old password is wrong.")
+        self._throttle.succeeded(admission)
+        updated = self._write_password(user, new_password)
         keep = identity.session.token_hash if identity.session else None
+        if keep is not None:  # the caller's own session follows the new version; every other one is void
+            self._runtime.sessions.set_credential_version(keep, updated.credential_version)
         self._runtime.sessions.delete_for_user(user.id, keep_token_hash=keep)
-        updated = self._found(self._runtime.users.set_password_hash(user.id, self._runtime.hasher.hash(new_password)))
         announce(self._runtime.sender, signals.password_changed, user_id=user.id, actor=actor)
         return updated
+
+    def unlock(self, user_id: str, actor: Actor) -> User:
+        """Clear the login throttle's counters for the user's account, from every address."""
+        user = self.get(user_id)
+        self._throttle.unlock(user.username_key)
+        announce(self._runtime.sender, signals.user_unlocked, user_id=user.id, actor=actor)
+        return user
 
     def delete(self, user_id: str, actor: Actor) -> None:
         """Delete a user with its API key, then end its sessions (a session without a user is refused).
@@ -149,6 +173,11 @@ class Accounts:
             self._runtime.users.set_permissions(user.id, user.permissions)
             raise LastAdminError()
         return updated
+
+    def _write_password(self, user: User, password: str) -> User:
+        """Hash first (the slow part changes nothing), then the hash and a new version in one write."""
+        password_hash = self._runtime.hasher.hash(password)
+        return self._found(self._runtime.users.set_password_hash(user.id, password_hash, new_credential_version()))
 
     def _check_password(self, password: str) -> None:
         options = self._runtime.options

@@ -2,20 +2,27 @@
 from __future__ import annotations
 
 import logging
-import math
 from datetime import datetime, timedelta
 
 from frappyauth.core import signals
-from frappyauth.core.errors import (AuthenticationError, InvalidCredentialsError, SessionNotFoundError,
-                                   TooManyAttemptsError)
+from frappyauth.core.errors import AuthenticationError, BadRequestError, InvalidCredentialsError, SessionNotFoundError
 from frappyauth.core.events import announce
 from frappyauth.core.models import Actor, Identity, Session, User, username_key
 from frappyauth.core.passwords import check_length_cap
-from frappyauth.core.runtime import Runtime
 from frappyauth.core.minting import hash_secret, new_secret, new_session_id
+from frappyauth.core.runtime import Runtime
+from frappyauth.core.throttle import Throttle
 
 MAX_USER_AGENT_LENGTH = 256
 PURGE_INTERVAL = timedelta(minutes=10)  # expired sessions are removed at most this often (TTL does it in MongoDB)
+MAX_USERNAME_LENGTH = 150
+
+
+def check_username_length(username: str) -> None:
+    """The creation cap, on the given and the normalised form, before a name is hashed, counted or stored:
+    NFKC expands some characters 18-fold, so a short request could otherwise make a huge counter key."""
+    if len(username) > MAX_USERNAME_LENGTH or len(username_key(username)) > MAX_USERNAME_LENGTH:
+        raise BadRequestError(f"The username must have at most {MAX_USERNAME_LENGTH} characters.")
 
 
 class Authenticator:
@@ -26,7 +33,7 @@ class Authenticator:
         options = runtime.options
         # Computed once: identify_token runs on every authenticated request.
         self._lifetime = timedelta(seconds=options.token_expiration)
-        self._lockout = timedelta(seconds=options.lockout_seconds)
+        self._throttle = Throttle(runtime)
         self._idle_timeout = None if options.idle_timeout is None else timedelta(seconds=options.idle_timeout)
         self._touch_after = timedelta(seconds=options.last_used_interval)
         self._next_purge = runtime.clock() + PURGE_INTERVAL
@@ -35,35 +42,33 @@ class Authenticator:
               remote_addr: str | None = None) -> tuple[User, str]:
         """Return the user and a new session token; raise `InvalidCredentialsError` or `TooManyAttemptsError`.
 
-        An unknown username costs one dummy bcrypt check and is answered like a wrong password. After
-        `max_failed_logins` consecutive failures every attempt, right or wrong, is refused until the lockout
-        ends, so the throttle cannot be used to test passwords.
+        Input is capped (400) before anything is hashed or counted; the attempt is counted (429 above a
+        limit) before the password is checked. An unknown username costs one dummy bcrypt check and is
+        answered like a wrong password. The session is bound to the credential version of the user record
+        whose hash was verified, so a password change that wrote in the meantime voids it.
         """
-        runtime, key, now = self._runtime, username_key(username), self._runtime.clock()
-        check_length_cap(password, runtime.options.password_max_length)  # 400 before any hashing
-        counter = runtime.users.get_failed_logins(key, now)
-        if counter is not None and counter.count >= runtime.options.max_failed_logins:
-            announce(runtime.sender, signals.login_throttled, user_id=None, actor=Actor(None, remote_addr),
-                     level=logging.WARNING)
-            raise TooManyAttemptsError(retry_after=seconds_until(counter.expires_at, now))
+        runtime = self._runtime
+        check_username_length(username)
+        check_length_cap(password, runtime.options.password_max_length)
+        key = username_key(username)
+        admission = self._throttle.admit(key, remote_addr)
         user = runtime.users.get_by_username(key)
         # Verify even without a user (against a dummy hash): both answers must take the same time.
         password_is_right = runtime.hasher.verify(password, None if user is None else user.password_hash)
         if user is None or not password_is_right:
-            runtime.users.record_failed_login(key, now, now + self._lockout)
             announce(runtime.sender, signals.login_failed, user_id=user.id if user else None,
                      actor=Actor(None, remote_addr), level=logging.WARNING)
             raise InvalidCredentialsError()
-        if counter is not None:
-            runtime.users.clear_failed_logins(key)
-        user = self._upgrade_hash(user, password)
-        token = self._start_session(user, now, user_agent, remote_addr)
-        self._purge_now_and_then(now)
+        self._throttle.succeeded(admission)
+        self._upgrade_hash(user, password)
+        token = self._start_session(user, admission.when, user_agent, remote_addr)
+        self._purge_now_and_then(admission.when)
         announce(runtime.sender, signals.login_succeeded, user_id=user.id, actor=Actor(user.id, remote_addr))
         return user, token
 
     def identify_token(self, token: str) -> Identity:
-        """Return who holds this session token; raise `AuthenticationError` if it is unknown, expired or idle.
+        """Return who holds this session token; raise `AuthenticationError` if it is unknown, expired, idle,
+        or made under a credential version its user no longer has (a password changed since).
 
         "Last used" is written only when it is older than `last_used_interval`, so most requests write nothing.
         """
@@ -73,7 +78,7 @@ class Authenticator:
             self._runtime.sessions.delete(session.token_hash)
             session = None
         user = None if session is None else self._runtime.users.get(session.user_id)
-        if session is None or user is None:
+        if session is None or user is None or session.credential_version != user.credential_version:
             raise AuthenticationError("The session is invalid or has expired.")
         if now - session.last_used_at >= self._touch_after:
             self._runtime.sessions.touch(session.token_hash, now)
@@ -91,9 +96,10 @@ class Authenticator:
             self._runtime.sessions.delete(identity.session.token_hash)
         announce(self._runtime.sender, signals.logged_out, user_id=identity.user.id, actor=actor)
 
-    def sessions_of(self, user_id: str) -> list[Session]:
-        """The user's active sessions, newest first."""
-        return self._runtime.sessions.list_for_user(user_id, self._runtime.clock())
+    def sessions_of(self, user: User) -> list[Session]:
+        """The user's active sessions, newest first; those a password change voided are not active."""
+        sessions = self._runtime.sessions.list_for_user(user.id, self._runtime.clock())
+        return [session for session in sessions if session.credential_version == user.credential_version]
 
     def end_session(self, user_id: str, session_id: str, actor: Actor) -> None:
         """End one of the user's sessions; raise `SessionNotFoundError` if the user has no such session."""
@@ -112,7 +118,8 @@ class Authenticator:
         self._runtime.sessions.create(Session(
             token_hash=hash_secret(token), session_id=new_session_id(), user_id=user.id, created_at=now,
             last_used_at=now, expires_at=now + self._lifetime,
-            user_agent=user_agent[:MAX_USER_AGENT_LENGTH] if user_agent else None, remote_addr=remote_addr))
+            user_agent=user_agent[:MAX_USER_AGENT_LENGTH] if user_agent else None, remote_addr=remote_addr,
+            credential_version=user.credential_version))
         return token
 
     def _purge_now_and_then(self, now: datetime) -> None:
@@ -125,14 +132,13 @@ class Authenticator:
             self._next_purge = now + PURGE_INTERVAL
             self._runtime.sessions.purge_expired(now)
 
-    def _upgrade_hash(self, user: User, password: str) -> User:
-        """Replace a legacy MD5 or a cheaper bcrypt hash, now that the password is known to be right."""
-        if not self._runtime.hasher.needs_rehash(user.password_hash):
-            return user
-        upgraded = self._runtime.users.set_password_hash(user.id, self._runtime.hasher.hash(password))
-        return upgraded or user
+    def _upgrade_hash(self, user: User, password: str) -> None:
+        """Replace a legacy MD5 or a cheaper bcrypt hash, now that the password is known to be right.
 
+        Only if the stored hash is still the one verified: a reset that wrote meanwhile must win, or the
+        old password would work again and the new one not.
+        """
+        if self._runtime.hasher.needs_rehash(user.password_hash):
+            new_hash = self._runtime.hasher.hash(password)
+            self._runtime.users.upgrade_password_hash(user.id, user.password_hash, new_hash)
 
-def seconds_until(moment: datetime, now: datetime) -> int:
-    """Whole seconds from `now` to `moment`, rounded up, at least 1: a `Retry-After` value."""
-    return max(1, math.ceil((moment - now).total_seconds()))

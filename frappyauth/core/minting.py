@@ -25,3 +25,8 @@ def hash_secret(secret: str) -> str:
 def new_session_id() -> str:
     """A public name for a session, random and unrelated to its token (96 bits: unguessable, short)."""
     return secrets.token_urlsafe(12)
+
+
+def new_credential_version() -> str:
+    """A fresh credential version for a user whose password changes (random: nothing to race on)."""
+    return secrets.token_urlsafe(12)

@@ -1,4 +1,4 @@
-"""The records the core and the stores exchange (users, sessions, failed-login counters), and who asks."""
+"""The records the core and the stores exchange (users, sessions, throttle counters), and who asks."""
 from __future__ import annotations
 
 import unicodedata
@@ -22,6 +22,9 @@ class User:
 
     `password_hash` is a bcrypt hash, or an unsalted MD5 hex digest left by frappymongouser until the
     user's next login replaces it. `api_key_hash` is the SHA-256 hex of the user's API key, if any.
+    `credential_version` changes with every password change or reset (in the same write as the hash):
+    a session made under another version is refused, so no login that verified an old password survives
+    the change. Users stored before versions existed have `""`.
     """
 
     id: str
@@ -31,6 +34,7 @@ class User:
     profile: dict[str, Any] = field(default_factory=dict)
     email: str | None = None
     api_key_hash: str | None = None
+    credential_version: str = ""
 
     @property
     def username_key(self) -> str:
@@ -44,7 +48,8 @@ class User:
 @dataclass(frozen=True)
 class Session:
     """A login session. Only the SHA-256 of its token is stored; `session_id` is a separate random public
-    name for it, safe to show and to use in URLs, from which the token cannot be derived."""
+    name for it, safe to show and to use in URLs, from which the token cannot be derived. It is valid only
+    while its `credential_version` is its user's."""
 
     token_hash: str
     session_id: str
@@ -54,14 +59,14 @@ class Session:
     expires_at: datetime
     user_agent: str | None = None
     remote_addr: str | None = None
+    credential_version: str = ""  # the user's credential version when the login verified the password
 
 
 @dataclass(frozen=True)
-class FailedLogins:
-    """Consecutive failed logins for one username key, forgotten at `expires_at`."""
+class AttemptCounter:
+    """Attempts counted under one throttle key in a fixed window that ends at `expires_at`."""
 
     count: int
-    last_failure_at: datetime
     expires_at: datetime
 
 

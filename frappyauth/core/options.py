@@ -22,7 +22,9 @@ class Options:
     password_min_length: int = 12  # OWASP ASVS 2.1.1
     password_max_length: int = 1024
     bcrypt_cost: int = 12
-    max_failed_logins: int = 10
+    max_failed_logins: int = 10  # password checks per (username, address) and window
+    max_failed_logins_per_username: int | None = None  # across addresses; None: 10 x max_failed_logins
+    max_failed_logins_per_address: int = 100  # across usernames
     lockout_seconds: int = 15 * 60
     cookie_secure: bool | None = None  # None: Secure exactly when the request came over HTTPS
     allowed_origins: tuple[str, ...] = ()  # cross-origin callers allowed to use the cookie
@@ -46,6 +48,8 @@ _RULES: dict[str, tuple[tuple[type, ...], Any, str]] = {
     "password_max_length": ((int,), lambda v: 128 <= v <= 4096, "must be between 128 and 4096"),
     "bcrypt_cost": ((int,), lambda v: 4 <= v <= 31, "must be between 4 and 31"),
     "max_failed_logins": ((int,), lambda v: v >= 1, "must be at least 1"),
+    "max_failed_logins_per_username": ((int, type(None)), lambda v: v is None or v >= 1, "must be at least 1"),
+    "max_failed_logins_per_address": ((int,), lambda v: v >= 1, "must be at least 1"),
     "lockout_seconds": ((int,), lambda v: v >= 1, "must be at least 1"),
     "cookie_secure": ((bool, type(None)), None, ""),
     "allowed_origins": ((list, tuple), lambda v: all(isinstance(o, str) for o in v), "must be a list of strings"),

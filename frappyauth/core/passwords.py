@@ -62,9 +62,18 @@ class PasswordHasher:
         return bcrypt.hashpw(_bcrypt_input(password), bcrypt.gensalt(self.cost)).decode("ascii")
 
     def verify(self, password: str, stored_hash: str | None) -> bool:
-        """Check `password` against a stored hash; with `None` (no such user) spend the same time, return False."""
-        if stored_hash is not None and _BCRYPT.fullmatch(stored_hash):
-            return bcrypt.checkpw(_bcrypt_input(password), stored_hash.encode("ascii"))
+        """Check `password` against a stored hash; with `None` (no such user) spend the same time, return False.
+
+        Every answer costs at least one check at the configured cost: a hash stored at a lower cost (before
+        `bcrypt_cost` was raised) is checked and then padded with the dummy check, so known names cannot be
+        told from unknown ones by a faster answer.
+        """
+        match = _BCRYPT.fullmatch(stored_hash) if stored_hash is not None else None
+        if match is not None:
+            is_right = bcrypt.checkpw(_bcrypt_input(password), stored_hash.encode("ascii"))  # type: ignore[union-attr]
+            if int(match.group(1)) < self.cost:
+                bcrypt.checkpw(_bcrypt_input(password), _dummy_hash(self.cost))
+            return is_right
         bcrypt.checkpw(_bcrypt_input(password), _dummy_hash(self.cost))
         if stored_hash is not None and _MD5_HEX.fullmatch(stored_hash):
             # frappymongouser hashed the raw string, without normalisation.

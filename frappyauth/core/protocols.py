@@ -16,11 +16,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from frappyauth.core.models import FailedLogins, Session, User
+from frappyauth.core.models import AttemptCounter, Session, User
 
 
 class UserStore(Protocol):
-    """Persists user accounts and the per-username failed-login counters."""
+    """Persists user accounts, and the throttle's attempt counters (so every worker sees them)."""
 
     def get(self, user_id: str) -> User | None:
         """Return the user with this id, or `None` if there is none or the id is malformed."""
@@ -54,8 +54,13 @@ class UserStore(Protocol):
     def set_profile(self, user_id: str, profile: dict[str, Any]) -> User | None:
         """Replace the user's profile; return the updated user, or `None` if there is no such user."""
 
-    def set_password_hash(self, user_id: str, password_hash: str) -> User | None:
-        """Replace the user's password hash; return the updated user, or `None` if there is no such user."""
+    def set_password_hash(self, user_id: str, password_hash: str, credential_version: str) -> User | None:
+        """Replace the user's password hash and credential version in one atomic write; return the updated
+        user, or `None` if there is no such user. No reader ever sees the new hash with the old version."""
+
+    def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
+        """Replace the hash only if the stored one is still `expected_hash` (compare-and-set, one atomic
+        write); the credential version is left alone. Return whether it was replaced, `False` for no user."""
 
     def set_api_key_hash(self, user_id: str, api_key_hash: str | None) -> User | None:
         """Replace (or with `None`, remove) the user's API-key hash; return the updated user, or `None`.
@@ -67,19 +72,26 @@ class UserStore(Protocol):
     def delete(self, user_id: str) -> bool:
         """Delete the user; return whether a user was deleted. Lookups by any key then return `None`."""
 
-    def record_failed_login(self, username_key: str, now: datetime, expires_at: datetime) -> FailedLogins:
-        """Count one failed login for this username key, atomically, and return the new counter.
+    def count_attempt(self, key: str, subject: str | None, now: datetime, expires_at: datetime) -> AttemptCounter:
+        """Count one attempt under `key`, atomically, and return the counter after it.
 
-        The count starts at 1 when there is no counter or the stored one expired (`expires_at <= now`);
-        `last_failure_at` becomes `now` and `expires_at` the given expiry. Concurrent calls never lose a
-        count. The key need not belong to a user, so unknown usernames are counted like known ones.
+        A new window starts at count 1 when there is no counter or it expired (`expires_at <= now`): it
+        takes the given `expires_at` and `subject`; later counts in the window keep both. Concurrent calls
+        never lose a count, so of N concurrent calls on a fresh key the results are exactly 1..N. `subject`
+        (a username key, or `None`) groups counters for `clear_attempts_of`.
         """
 
-    def get_failed_logins(self, username_key: str, now: datetime) -> FailedLogins | None:
-        """Return the counter for this username key, or `None` if there is none or it expired by `now`."""
+    def uncount_attempt(self, key: str, now: datetime) -> None:
+        """Take back one count under `key`, atomically, if it has a live counter above 0; else do nothing."""
 
-    def clear_failed_logins(self, username_key: str) -> None:
-        """Forget the counter for this username key (after a successful login)."""
+    def get_attempts(self, key: str, now: datetime) -> AttemptCounter | None:
+        """Return the counter under `key`, or `None` if there is none or it expired by `now`."""
+
+    def clear_attempts(self, key: str) -> None:
+        """Forget the counter under `key`."""
+
+    def clear_attempts_of(self, subject: str) -> None:
+        """Forget every counter counted with this `subject`."""
 
 
 class SessionStore(Protocol):
@@ -115,3 +127,7 @@ class SessionStore(Protocol):
 
     def touch(self, token_hash: str, last_used_at: datetime) -> bool:
         """Set the session's `last_used_at`; return whether there was such a session."""
+
+    def set_credential_version(self, token_hash: str, credential_version: str) -> bool:
+        """Set the session's `credential_version` (the caller's own session, kept across their password
+        change); return whether there was such a session."""

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from frappyauth.core.errors import FrappyAuthError
-from frappyauth.core.models import Actor, username_key
+from frappyauth.core.models import Actor
 from frappyauth.web.state import current_state
 
 CLI_ACTOR = Actor("cli")
@@ -63,11 +63,20 @@ def init_admin(username: str, password: str) -> None:
 def set_password(username: str, password: str) -> None:
     """Set a user's password and end all of their sessions."""
     def action() -> str:
-        user = current_state().runtime.users.get_by_username(username_key(username))
-        if user is None:
-            raise click.ClickException(f"There is no user {username!r}.")
+        user = current_state().accounts.get_by_username(username)
         current_state().accounts.reset_password(user.id, password, actor=CLI_ACTOR)
         return f"Password of {user.username!r} set; their sessions ended."
+    _run(action)
+
+
+@cli.command("unlock")
+@click.argument("username")
+def unlock(username: str) -> None:
+    """Clear the login throttle for a user's account, from every address."""
+    def action() -> str:
+        user = current_state().accounts.get_by_username(username)
+        current_state().accounts.unlock(user.id, actor=CLI_ACTOR)
+        return f"Unlocked {user.username!r}: failed logins from every address are forgotten."
     _run(action)
 
 

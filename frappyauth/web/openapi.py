@@ -41,7 +41,7 @@ SECURITY_SCHEMES = {
 
 ERROR_DESCRIPTIONS = {400: "Malformed input", 401: "No valid credentials", 403: "Not allowed",
                       404: "No such user or session", 409: "Conflict", 413: "Body too large",
-                      415: "Body not JSON", 429: "Too many failed logins", 503: "Store unavailable"}
+                      415: "Body not JSON", 429: "Too many failed password checks", 503: "Store unavailable"}
 
 
 def _object(required: list[str], **properties: Any) -> dict[str, Any]:
@@ -105,6 +105,10 @@ def _user_management_operations() -> dict[str, dict[str, Any]]:
                                          deleted={"type": "integer", "minimum": 0}),
                                  (401, 403, 404), parameters=[USER_ID])},
         "/users": {"post": _operation("Create a user", user, (400, 401, 403, 409, 413, 415), body=new_user)},
+        "/users/{userId}/unlock": {"post": _operation(
+            "Clear the login throttle for a user's account, from every address",
+            _object(["userId", "unlocked"], userId={"type": "string"}, unlocked={"const": True}),
+            (401, 403, 404), parameters=[USER_ID])},
     }
 
 
@@ -123,7 +127,8 @@ def _core_operations() -> dict[str, dict[str, Any]]:
             ["users", "total"], users={"type": "array", "items": _ref("User")}, total={"type": "integer"}),
             (400, 401, 403), parameters=[page])},
         "/password": {"post": _operation(
-            "Change one's own password; ends one's other sessions", _ref("User"), (400, 401, 403, 404, 413, 415),
+            "Change one's own password; ends one's other sessions", _ref("User"),
+            (400, 401, 403, 404, 413, 415, 429),
             body=_object(["oldPassword", "newPassword"], oldPassword=STRING, newPassword=STRING))},
     }
 

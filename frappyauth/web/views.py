@@ -86,6 +86,12 @@ def reset_password(user_id: str) -> Response:
     return jsonify(user_json(user))
 
 
+def unlock_user(user_id: str) -> Response:
+    admin = _admin()
+    user = current_state().accounts.unlock(user_id, request_actor(admin))
+    return jsonify({"userId": user.id, "unlocked": True})
+
+
 def delete_user(user_id: str) -> Response:
     admin = _admin()
     current_state().accounts.delete(user_id, request_actor(admin))
@@ -113,7 +119,7 @@ def revoke_api_key() -> Response:
 
 def own_sessions() -> Response:
     identity = request_identity(allow_api_key=False)
-    sessions = current_state().authenticator.sessions_of(identity.user.id)
+    sessions = current_state().authenticator.sessions_of(identity.user)
     return jsonify({"sessions": [session_json(session, identity.session) for session in sessions]})
 
 
@@ -142,7 +148,7 @@ def end_own_sessions() -> Response:
 
 def user_sessions(user_id: str) -> Response:
     _admin()
-    sessions = current_state().authenticator.sessions_of(current_state().accounts.get(user_id).id)
+    sessions = current_state().authenticator.sessions_of(current_state().accounts.get(user_id))
     return jsonify({"sessions": [session_json(session, None) for session in sessions]})
 
 
@@ -170,6 +176,7 @@ def build_blueprint(options: Options) -> Blueprint:
                    ("/users/<user_id>/profile", set_profile, "POST"),
                    ("/users/<user_id>/password", reset_password, "POST"),
                    ("/users/<user_id>", delete_user, "DELETE"),
+                   ("/users/<user_id>/unlock", unlock_user, "POST"),
                    ("/users/<user_id>/sessions", user_sessions, "GET"),
                    ("/users/<user_id>/sessions", end_user_sessions, "DELETE")]
     if options.api_keys:

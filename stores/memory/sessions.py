@@ -55,10 +55,16 @@ class MemorySessionStore:
             return session is not None and session.user_id == user_id and self._remove(session.token_hash)
 
     def touch(self, token_hash: str, last_used_at: datetime) -> bool:
+        return self._replace(token_hash, last_used_at=last_used_at)
+
+    def set_credential_version(self, token_hash: str, credential_version: str) -> bool:
+        return self._replace(token_hash, credential_version=credential_version)
+
+    def _replace(self, token_hash: str, **changes: object) -> bool:
         with self._lock:
-            session = self._sessions.get(token_hash)
+            session = self._sessions.get(token_hash) if isinstance(token_hash, str) else None
             if session is not None:
-                self._sessions[token_hash] = dataclasses.replace(session, last_used_at=last_used_at)
+                self._sessions[token_hash] = dataclasses.replace(session, **changes)  # type: ignore[arg-type]
             return session is not None
 
     def _remove(self, token_hash: str) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from sortedcontainers import SortedDict
 
 from frappyauth.core.errors import DuplicateUsernameError
-from frappyauth.core.models import FailedLogins, User
+from frappyauth.core.models import AttemptCounter, User
 
 
 class MemoryUserStore:
@@ -32,7 +32,10 @@ class MemoryUserStore:
         self._id_by_username: dict[str, str] = {}
         self._id_by_api_key: dict[str, str] = {}
         self._holders: Counter[str] = Counter()  # permission -> number of users holding it
-        self._failures: OrderedDict[str, FailedLogins] = OrderedDict()
+        # Throttle counters in the order their windows started: with the core's fixed window length that is
+        # the order they expire in, so expired ones are dropped from the front.
+        self._attempts: OrderedDict[str, tuple[AttemptCounter, str | None]] = OrderedDict()
+        self._attempt_keys_of: dict[str, set[str]] = {}  # subject -> its counters' keys
         self._sequence = itertools.count()
 
     def get(self, user_id: str) -> User | None:
@@ -73,8 +76,16 @@ class MemoryUserStore:
     def set_profile(self, user_id: str, profile: dict[str, Any]) -> User | None:
         return self._replace(user_id, profile=copy.deepcopy(profile))
 
-    def set_password_hash(self, user_id: str, password_hash: str) -> User | None:
-        return self._replace(user_id, password_hash=password_hash)
+    def set_password_hash(self, user_id: str, password_hash: str, credential_version: str) -> User | None:
+        return self._replace(user_id, password_hash=password_hash, credential_version=credential_version)
+
+    def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
+        with self._lock:
+            user = self.get(user_id)
+            if user is None or user.password_hash != expected_hash:
+                return False
+            self._replace_locked(user_id, password_hash=password_hash)
+            return True
 
     def set_api_key_hash(self, user_id: str, api_key_hash: str | None) -> User | None:
         with self._lock:
@@ -93,23 +104,40 @@ class MemoryUserStore:
             del self._creation_order[self._sequence_of.pop(user_id)]
             return True
 
-    def record_failed_login(self, username_key: str, now: datetime, expires_at: datetime) -> FailedLogins:
+    def count_attempt(self, key: str, subject: str | None, now: datetime, expires_at: datetime) -> AttemptCounter:
         with self._lock:
-            self._forget_expired_failures(now)
-            previous = self._failures.pop(username_key, None)
-            count = previous.count + 1 if previous and previous.expires_at > now else 1
-            counter = FailedLogins(count=count, last_failure_at=now, expires_at=expires_at)
-            self._failures[username_key] = counter  # re-inserted last: the dict stays ordered by expiry
+            self._forget_expired_attempts(now)
+            live = self._live_attempts(key, now)
+            if live is None:
+                self._drop_attempts(key)
+                counter = AttemptCounter(count=1, expires_at=expires_at)
+                self._attempts[key] = (counter, subject)
+                if subject is not None:
+                    self._attempt_keys_of.setdefault(subject, set()).add(key)
+                return counter
+            counter = dataclasses.replace(live[0], count=live[0].count + 1)
+            self._attempts[key] = (counter, live[1])  # an existing key keeps its place in the order
             return counter
 
-    def get_failed_logins(self, username_key: str, now: datetime) -> FailedLogins | None:
-        with self._lock:  # record_failed_login moves the counter: unlocked, it could seem to be gone
-            counter = self._failures.get(username_key)
-        return counter if counter is not None and counter.expires_at > now else None
-
-    def clear_failed_logins(self, username_key: str) -> None:
+    def uncount_attempt(self, key: str, now: datetime) -> None:
         with self._lock:
-            self._failures.pop(username_key, None)
+            live = self._live_attempts(key, now)
+            if live is not None and live[0].count > 0:
+                self._attempts[key] = (dataclasses.replace(live[0], count=live[0].count - 1), live[1])
+
+    def get_attempts(self, key: str, now: datetime) -> AttemptCounter | None:
+        with self._lock:
+            live = self._live_attempts(key, now)
+        return None if live is None else live[0]
+
+    def clear_attempts(self, key: str) -> None:
+        with self._lock:
+            self._drop_attempts(key)
+
+    def clear_attempts_of(self, subject: str) -> None:
+        with self._lock:
+            for key in list(self._attempt_keys_of.get(subject, ())):
+                self._drop_attempts(key)
 
     def _lookup(self, index: dict[str, str], key: str) -> User | None:
         user_id = index.get(key) if isinstance(key, str) else None
@@ -147,10 +175,22 @@ class MemoryUserStore:
             pass
         return user_id
 
-    def _forget_expired_failures(self, now: datetime) -> None:
+    def _live_attempts(self, key: str, now: datetime) -> tuple[AttemptCounter, str | None] | None:
+        entry = self._attempts.get(key) if isinstance(key, str) else None
+        return entry if entry is not None and entry[0].expires_at > now else None
+
+    def _drop_attempts(self, key: str) -> None:
+        entry = self._attempts.pop(key, None)
+        if entry is not None and entry[1] is not None:
+            keys = self._attempt_keys_of[entry[1]]
+            keys.discard(key)
+            if not keys:
+                del self._attempt_keys_of[entry[1]]
+
+    def _forget_expired_attempts(self, now: datetime) -> None:
         """Drop expired counters from the front, so guessing many usernames cannot grow memory forever."""
-        while self._failures:
-            key, oldest = next(iter(self._failures.items()))
+        while self._attempts:
+            key, (oldest, _) = next(iter(self._attempts.items()))
             if oldest.expires_at > now:
                 return
-            del self._failures[key]
+            self._drop_attempts(key)

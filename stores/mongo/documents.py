@@ -11,7 +11,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from frappyauth.core.models import FailedLogins, Session, User, username_key
+from frappyauth.core.models import AttemptCounter, Session, User, username_key
 from frappyauth.core.minting import hash_secret
 
 DATA_MODEL_VERSION = 1
@@ -44,6 +44,7 @@ def user_from_document(document: dict[str, Any]) -> User:
         profile=profile if isinstance(profile, dict) else {},
         email=document.get("email"),
         api_key_hash=api_key_hash,
+        credential_version=document.get("credentialVersion", ""),
     )
 
 
@@ -60,6 +61,8 @@ def user_to_document(user: User) -> dict[str, Any]:
         document["email"] = user.email
     if user.api_key_hash is not None:
         document["apiKeyHash"] = user.api_key_hash
+    if user.credential_version:
+        document["credentialVersion"] = user.credential_version
     return document
 
 
@@ -74,6 +77,7 @@ def session_from_document(document: dict[str, Any]) -> Session:
         expires_at=from_mongo_time(document["expires"]),
         user_agent=document.get("userAgent"),
         remote_addr=document.get("remoteAddr"),
+        credential_version=document.get("credentialVersion", ""),
     )
 
 
@@ -87,12 +91,9 @@ def session_to_document(session: Session) -> dict[str, Any]:
         "expires": to_mongo_time(session.expires_at),
         "userAgent": session.user_agent,
         "remoteAddr": session.remote_addr,
+        "credentialVersion": session.credential_version,
     }
 
 
-def failed_logins_from_document(document: dict[str, Any]) -> FailedLogins:
-    return FailedLogins(
-        count=document["count"],
-        last_failure_at=from_mongo_time(document["lastFailure"]),
-        expires_at=from_mongo_time(document["expires"]),
-    )
+def attempt_counter_from_document(document: dict[str, Any]) -> AttemptCounter:
+    return AttemptCounter(count=document["count"], expires_at=from_mongo_time(document["expires"]))

@@ -70,7 +70,14 @@ class MongoSessionStore:
             return False
         return self._tokens.delete_one({"sessionId": session_id, "userId": user_id}).deleted_count == 1
 
-    @translate_connection_errors
     def touch(self, token_hash: str, last_used_at: datetime) -> bool:
-        result = self._tokens.update_one({"tokenHash": token_hash}, {"$set": {"lastUsed": to_mongo_time(last_used_at)}})
-        return result.matched_count == 1
+        return self._set(token_hash, {"lastUsed": to_mongo_time(last_used_at)})
+
+    def set_credential_version(self, token_hash: str, credential_version: str) -> bool:
+        return self._set(token_hash, {"credentialVersion": credential_version})
+
+    @translate_connection_errors
+    def _set(self, token_hash: str, fields: dict) -> bool:
+        if not isinstance(token_hash, str):
+            return False
+        return self._tokens.update_one({"tokenHash": token_hash}, {"$set": fields}).matched_count == 1

@@ -9,15 +9,15 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.errors import DuplicateUsernameError
-from frappyauth.core.models import FailedLogins, User
+from frappyauth.core.models import AttemptCounter, User
 from frappyauth.stores.mongo.connection import translate_connection_errors
-from frappyauth.stores.mongo.documents import (failed_logins_from_document, object_id, to_mongo_time,
+from frappyauth.stores.mongo.documents import (attempt_counter_from_document, object_id, to_mongo_time,
                                                user_from_document, user_to_document)
 from frappyauth.stores.mongo.migration import add_username_keys, hash_plaintext_field
 
 
 class MongoUserStore:
-    """Users in a MongoDB collection, failed-login counters in a second one.
+    """Users in a MongoDB collection, the throttle's attempt counters in a second one.
 
     Building the store upgrades legacy documents (see `migration`) and creates its indexes; both are
     idempotent, so every worker may build it at start-up.
@@ -34,6 +34,7 @@ class MongoUserStore:
         self._users.create_index("apiKeyHash", unique=True, sparse=True)
         self._users.create_index("permissions")
         self._failures.create_index("key", unique=True)
+        self._failures.create_index("subject", sparse=True)
         # Garbage collection only: reads filter on `expires` themselves.
         self._failures.create_index("expires", expireAfterSeconds=0)
 
@@ -77,8 +78,17 @@ class MongoUserStore:
     def set_profile(self, user_id: str, profile: dict[str, Any]) -> User | None:
         return self._set(user_id, {"$set": {"profile": profile}})
 
-    def set_password_hash(self, user_id: str, password_hash: str) -> User | None:
-        return self._set(user_id, {"$set": {"password": password_hash}})
+    def set_password_hash(self, user_id: str, password_hash: str, credential_version: str) -> User | None:
+        return self._set(user_id, {"$set": {"password": password_hash, "credentialVersion": credential_version}})
+
+    @translate_connection_errors
+    def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
+        oid = object_id(user_id)
+        if oid is None:
+            return False
+        # The filter names the hash that was verified: a reset that wrote since makes this match nothing.
+        result = self._users.update_one({"_id": oid, "password": expected_hash}, {"$set": {"password": password_hash}})
+        return result.matched_count == 1
 
     def set_api_key_hash(self, user_id: str, api_key_hash: str | None) -> User | None:
         if api_key_hash is None:
@@ -91,25 +101,34 @@ class MongoUserStore:
         return oid is not None and self._users.delete_one({"_id": oid}).deleted_count == 1
 
     @translate_connection_errors
-    def record_failed_login(self, username_key: str, now: datetime, expires_at: datetime) -> FailedLogins:
-        # An expired counter the TTL monitor has not removed yet must not be continued.
-        self._failures.delete_one({"key": username_key, "expires": {"$lte": to_mongo_time(now)}})
-        update = {"$inc": {"count": 1},
-                  "$set": {"lastFailure": to_mongo_time(now), "expires": to_mongo_time(expires_at)}}
+    def count_attempt(self, key: str, subject: str | None, now: datetime, expires_at: datetime) -> AttemptCounter:
+        # An expired window the TTL monitor has not removed yet must not be continued.
+        self._failures.delete_one({"key": key, "expires": {"$lte": to_mongo_time(now)}})
+        update = {"$inc": {"count": 1}, "$setOnInsert": {"expires": to_mongo_time(expires_at), "subject": subject}}
         try:
-            document = self._increment(username_key, update)
-        except DuplicateKeyError:  # two first failures raced to insert; the loser now finds the document
-            document = self._increment(username_key, update)
-        return failed_logins_from_document(document)
+            document = self._increment(key, update)
+        except DuplicateKeyError:  # two first attempts raced to insert; the loser now finds the document
+            document = self._increment(key, update)
+        return attempt_counter_from_document(document)
 
     @translate_connection_errors
-    def get_failed_logins(self, username_key: str, now: datetime) -> FailedLogins | None:
-        document = self._failures.find_one({"key": username_key, "expires": {"$gt": to_mongo_time(now)}})
-        return None if document is None else failed_logins_from_document(document)
+    def uncount_attempt(self, key: str, now: datetime) -> None:
+        self._failures.update_one({"key": key, "expires": {"$gt": to_mongo_time(now)}, "count": {"$gt": 0}},
+                                  {"$inc": {"count": -1}})
 
     @translate_connection_errors
-    def clear_failed_logins(self, username_key: str) -> None:
-        self._failures.delete_one({"key": username_key})
+    def get_attempts(self, key: str, now: datetime) -> AttemptCounter | None:
+        document = self._failures.find_one({"key": key, "expires": {"$gt": to_mongo_time(now)}})
+        return None if document is None else attempt_counter_from_document(document)
+
+    @translate_connection_errors
+    def clear_attempts(self, key: str) -> None:
+        self._failures.delete_one({"key": key})
+
+    @translate_connection_errors
+    def clear_attempts_of(self, subject: str) -> None:
+        if isinstance(subject, str):
+            self._failures.delete_many({"subject": subject})
 
     def _find_one(self, query: dict[str, Any]) -> User | None:
         document = self._users.find_one(query)
@@ -126,7 +145,7 @@ class MongoUserStore:
             raise ValueError("That API-key hash belongs to another user.") from None
         return None if document is None else user_from_document(document)
 
-    def _increment(self, username_key: str, update: dict[str, Any]) -> dict[str, Any]:
-        document = self._failures.find_one_and_update({"key": username_key}, update, upsert=True,
+    def _increment(self, key: str, update: dict[str, Any]) -> dict[str, Any]:
+        document = self._failures.find_one_and_update({"key": key}, update, upsert=True,
                                                       return_document=ReturnDocument.AFTER)
         return cast(dict[str, Any], document)  # an upsert returning the document after it never gives None
