@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from typing import Any
 
 import pymongo
@@ -58,11 +57,6 @@ def test_new_users_are_written_in_the_legacy_layout(db: Any) -> None:
         "username": "Neo", "password": "$2b$04$x", "permissions": ["a"], "profile": {}, "dataModelVersion": 1}
 
 
-def test_a_legacy_string_in_permissions_grants_nothing(db: Any) -> None:
-    inserted = db["users"].insert_one(frappymongouser_document(permissions="admin")).inserted_id
-    assert MongoUserStore(db).get(str(inserted)).permissions == ()
-
-
 def test_usernames_differing_only_in_case_refuse_start_up_and_name_them(db: Any) -> None:
     db["users"].insert_many([frappymongouser_document("Bob", apiKey="k1"), frappymongouser_document("bob", apiKey="k2"),
                              frappymongouser_document("alice", apiKey="k3")])
@@ -88,16 +82,6 @@ def test_collection_names_can_be_chosen(db: Any) -> None:
         Session(token_hash="t", session_id="s", user_id="u", created_at=NOW, last_used_at=NOW, expires_at=LATER))
     assert db["people"].count_documents({}) == 1 and db["sessions"].count_documents({}) == 1
     assert db["users"].count_documents({}) == 0
-
-
-def test_a_frappyflaskauth_session_survives_with_its_token_hashed(db: Any) -> None:
-    db["userTokens"].insert_one({"userId": "u1", "token": "legacy-token", "expires": datetime(2100, 1, 2),
-                                 "created": datetime(2099, 12, 31), "lastUpdate": datetime(2099, 12, 31)})
-    store = MongoSessionStore(db)
-    session = store.get(hash_secret("legacy-token"), NOW)
-    assert session.user_id == "u1" and session.last_used_at == session.created_at
-    assert db["userTokens"].count_documents({"token": {"$exists": True}}) == 0
-    assert store.delete_by_id("u1", session.session_id)  # it got a public id of its own
 
 
 class UnreachableCollection:

@@ -1,6 +1,7 @@
 """MongoDB stores, reading and writing frappymongouser's document layout."""
 from frappyauth.stores.mongo.migration import LegacyUsernameConflictError
+from frappyauth.stores.mongo.schema import SCHEMA_VERSION, MigrationReport
 from frappyauth.stores.mongo.sessions import MongoSessionStore
 from frappyauth.stores.mongo.users import MongoUserStore
 
-__all__ = ["LegacyUsernameConflictError", "MongoSessionStore", "MongoUserStore"]
+__all__ = ["SCHEMA_VERSION", "LegacyUsernameConflictError", "MigrationReport", "MongoSessionStore", "MongoUserStore"]

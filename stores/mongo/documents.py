@@ -3,6 +3,12 @@
 User documents keep frappymongouser 1.5's fields (`_id`, `username`, `password`, `permissions`,
 `profile`, `email`, `uid`, `apiKey`, `dataModelVersion`); frappyauth only adds `usernameKey` and
 `apiKeyHash`. Fields it does not know (such as `uid`) are left as they are.
+
+Reading is lenient with the shapes frappymongouser allowed, because an old worker may still write them
+during a rolling upgrade: a user without a `username` reads with the name `""` (it is listed, and cannot log
+in: it has no `usernameKey`); a string in `permissions` reads as that one permission (the old check honoured
+it); a plaintext `apiKey` reads as its hash, and wins over a stored `apiKeyHash` (an old worker that rotates
+a key leaves the previous hash behind).
 """
 from __future__ import annotations
 
@@ -31,21 +37,41 @@ def from_mongo_time(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
+def to_legacy_time(moment: datetime) -> datetime:
+    """`moment` as frappymongouser wrote its datetimes: naive, in the server's local time.
+
+    frappyauth's own documents hold naive UTC (see `to_mongo_time`); legacy ones are compared with this.
+    """
+    return moment.astimezone().replace(tzinfo=None)
+
+
+def read_permissions(permissions: Any) -> tuple[str, ...]:
+    """A list keeps its strings; a legacy single string is that one permission; anything else is none.
+
+    Never a string as such: `in` on it would be a substring test.
+    """
+    if isinstance(permissions, str):
+        return (permissions,)
+    return tuple(p for p in permissions if isinstance(p, str)) if isinstance(permissions, list) else ()
+
+
+def user_fields(document: dict[str, Any]) -> dict[str, Any]:
+    """The `User` fields of a user document (for `User(**...)` or a subclass with more fields)."""
+    profile, username, legacy_key = document.get("profile"), document.get("username"), document.get("apiKey")
+    return {
+        "id": str(document["_id"]),
+        "username": username if isinstance(username, str) else "",
+        "password_hash": document.get("password") or "",
+        "permissions": read_permissions(document.get("permissions")),
+        "profile": profile if isinstance(profile, dict) else {},
+        "email": document.get("email"),
+        "api_key_hash": hash_secret(legacy_key) if isinstance(legacy_key, str) else document.get("apiKeyHash"),
+        "credential_version": document.get("credentialVersion", ""),
+    }
+
+
 def user_from_document(document: dict[str, Any]) -> User:
-    permissions, profile = document.get("permissions"), document.get("profile")
-    legacy_key = document.get("apiKey")
-    api_key_hash = document.get("apiKeyHash") or (hash_secret(legacy_key) if isinstance(legacy_key, str) else None)
-    return User(
-        id=str(document["_id"]),
-        username=document["username"],
-        password_hash=document.get("password") or "",
-        # A legacy string here would turn `in` into a substring test: only a list of strings counts.
-        permissions=tuple(p for p in permissions if isinstance(p, str)) if isinstance(permissions, list) else (),
-        profile=profile if isinstance(profile, dict) else {},
-        email=document.get("email"),
-        api_key_hash=api_key_hash,
-        credential_version=document.get("credentialVersion", ""),
-    )
+    return User(**user_fields(document))
 
 
 def user_to_document(user: User) -> dict[str, Any]:

@@ -1,12 +1,28 @@
-"""One-time, idempotent upgrades of documents written by frappymongouser and frappyflaskauth."""
+"""The upgrades of documents written by frappymongouser and frappyflaskauth, one function per change.
+
+Each step finds what it would change, reports the count through `step`, and writes only when `write` is
+true. Writes are batched (see `set_by_value`); every step is idempotent.
+"""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from pymongo.collection import Collection
 
-from frappyauth.core.models import username_key
 from frappyauth.core.minting import hash_secret, new_session_id
+from frappyauth.core.models import username_key
+from frappyauth.stores.mongo.documents import to_legacy_time
+
+BATCH_SIZE = 500
+Progress = Callable[[str], None]
+
+NAMELESS = {"username": {"$not": {"$type": "string"}}}
+# `$type` alone also matches an array holding a string: only a bare string is legacy.
+STRING_PERMISSIONS = {"permissions": {"$type": "string", "$not": {"$type": "array"}}}
+LEGACY_SESSION = {"tokenHash": {"$exists": False}}
 
 
 class LegacyUsernameConflictError(RuntimeError):
@@ -21,35 +37,87 @@ class LegacyUsernameConflictError(RuntimeError):
         self.groups = groups
 
 
-def add_username_keys(users: Collection) -> None:
-    """Give every user without a `usernameKey` one, refusing to start if two users would share a key."""
-    legacy = list(users.find({"usernameKey": {"$exists": False}, "username": {"$type": "string"}},
-                             {"username": 1}))
-    if not legacy:
-        return
-    key_of = {document["_id"]: username_key(document["username"]) for document in legacy}
+def set_by_value(collection: Collection, query: dict[str, Any], source: str, target: str,
+                 mapping: dict[Any, Any], progress: Progress, drop_source: bool = False) -> int:
+    """Set `target` to `mapping[source value]` on the documents matching `query`; return how many changed.
+
+    One `update_many` per batch of values: a pipeline whose `$switch` picks the new value by the old one.
+    `bulk_write` of `UpdateOne`s would be the usual form, but mongomock 4.3 (the suite's MongoDB) cannot read
+    pymongo >= 4.9's `UpdateOne`, and `$set: {f: ["$f"]}` is not evaluated by it. Matching on the value also
+    makes each write conditional: a document an old worker changed meanwhile is left for the lazy paths.
+    `$literal` keeps values that start with `$` from being read as field paths.
+    """
+    values, changed = list(mapping), 0
+    for start in range(0, len(values), BATCH_SIZE):
+        batch = values[start:start + BATCH_SIZE]
+        branches = [{"case": {"$eq": [f"${source}", {"$literal": value}]}, "then": {"$literal": mapping[value]}}
+                    for value in batch]
+        pipeline: list[dict[str, Any]] = [{"$set": {target: {"$switch": {"branches": branches}}}}]
+        if drop_source:
+            pipeline.append({"$project": {source: 0}})
+        changed += collection.update_many({"$and": [query, {source: {"$in": batch}}]}, pipeline).modified_count
+        progress(f"{collection.name}: {target} {start + len(batch)}/{len(values)}")
+    return changed
+
+
+def add_username_keys(users: Collection, write: bool, progress: Progress) -> int:
+    """Give every named user without a `usernameKey` one; raise if two users would share a key."""
+    names = [document["username"] for document in users.find(
+        {"usernameKey": {"$exists": False}, "username": {"$type": "string"}}, {"username": 1})
+        if isinstance(document["username"], str)]  # `$type` also matches an array holding a string
+    key_of = {name: username_key(name) for name in names}
     names_by_key: defaultdict[str, list[str]] = defaultdict(list)
-    for document in legacy:
-        names_by_key[key_of[document["_id"]]].append(document["username"])
+    for name in names:
+        names_by_key[key_of[name]].append(name)
     for document in users.find({"usernameKey": {"$in": list(names_by_key)}}, {"username": 1, "usernameKey": 1}):
         names_by_key[document["usernameKey"]].append(document["username"])
     conflicts = [names for names in names_by_key.values() if len(names) > 1]
     if conflicts:
         raise LegacyUsernameConflictError(conflicts)
-    # One update per document rather than bulk_write: this runs once, and mongomock's bulk_write cannot
-    # read pymongo 4.9+'s UpdateOne.
-    for document in legacy:
-        users.update_one({"_id": document["_id"]}, {"$set": {"usernameKey": key_of[document["_id"]]}})
+    return set_by_value(users, {"usernameKey": {"$exists": False}}, "username", "usernameKey", key_of,
+                        progress) if write else len(key_of)
 
 
-def hash_plaintext_field(collection: Collection, plaintext_field: str, hash_field: str) -> None:
-    """Replace every plaintext secret in `plaintext_field` by its SHA-256 in `hash_field`."""
-    for document in list(collection.find({plaintext_field: {"$type": "string"}}, {plaintext_field: 1})):
-        collection.update_one({"_id": document["_id"]}, {"$set": {hash_field: hash_secret(document[plaintext_field])},
-                                                         "$unset": {plaintext_field: ""}})
+def hash_api_keys(users: Collection, write: bool, progress: Progress) -> int:
+    """Replace every plaintext `apiKey` by its SHA-256 in `apiKeyHash`."""
+    keys = {document["apiKey"]: hash_secret(document["apiKey"])
+            for document in users.find({"apiKey": {"$type": "string"}}, {"apiKey": 1})}
+    return set_by_value(users, {}, "apiKey", "apiKeyHash", keys, progress, drop_source=True) if write else len(keys)
 
 
-def add_session_ids(tokens: Collection) -> None:
+def list_string_permissions(users: Collection, write: bool, progress: Progress) -> int:
+    """Turn a legacy `permissions` string (`"view"`) into the list it meant (`["view"]`)."""
+    if not write:
+        return users.count_documents(STRING_PERMISSIONS)
+    lists = {value: [value] for value in users.distinct("permissions", STRING_PERMISSIONS) if isinstance(value, str)}
+    return set_by_value(users, STRING_PERMISSIONS, "permissions", "permissions", lists, progress)
+
+
+def count_nameless_users(users: Collection) -> int:
+    """Users frappymongouser stored by email or uid only: listed, but unable to log in."""
+    return users.count_documents(NAMELESS)
+
+
+def remove_legacy_sessions(tokens: Collection, write: bool, now: datetime | None) -> tuple[int, int | None]:
+    """Delete frappyflaskauth's plaintext session documents; return (how many, how many had not expired).
+
+    They are never converted: frappyflaskauth 1.6 did not delete them at logout, so a logged-out token would
+    come back to life. Their naive `expires` is the old server's local time. Without `now`, the second
+    count is `None`.
+    """
+    unexpired = None
+    if now is not None:
+        unexpired = tokens.count_documents({**LEGACY_SESSION, "expires": {"$gt": to_legacy_time(now)}})
+    if write:
+        return tokens.delete_many(LEGACY_SESSION).deleted_count, unexpired
+    return tokens.count_documents(LEGACY_SESSION), unexpired
+
+
+def add_session_ids(tokens: Collection, write: bool, progress: Progress) -> int:
     """Give sessions stored before session ids existed a public id of their own."""
-    for document in list(tokens.find({"sessionId": {"$exists": False}}, {"_id": 1})):
-        tokens.update_one({"_id": document["_id"]}, {"$set": {"sessionId": new_session_id()}})
+    hashes = [document["tokenHash"] for document in tokens.find(
+        {"sessionId": {"$exists": False}, "tokenHash": {"$type": "string"}}, {"tokenHash": 1})]
+    if not write:
+        return len(hashes)
+    ids = {token_hash: new_session_id() for token_hash in hashes}
+    return set_by_value(tokens, {"sessionId": {"$exists": False}}, "tokenHash", "sessionId", ids, progress)

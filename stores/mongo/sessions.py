@@ -1,6 +1,7 @@
 """The MongoDB token store."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from pymongo import DESCENDING
@@ -10,25 +11,41 @@ from pymongo.errors import DuplicateKeyError
 from frappyauth.core.models import Session
 from frappyauth.stores.mongo.connection import translate_connection_errors
 from frappyauth.stores.mongo.documents import session_from_document, session_to_document, to_mongo_time
-from frappyauth.stores.mongo.migration import add_session_ids, hash_plaintext_field
+from frappyauth.stores.mongo.migration import Progress
+from frappyauth.stores.mongo.schema import MigrationReport, migrate_on_start_default, migrate_sessions, read_marker
+
+log = logging.getLogger("frappyauth")
+
+
+def _quiet(line: str) -> None:
+    """Progress lines go to a terminal (`flask frappyauth migrate`), not to the start-up log."""
 
 
 class MongoSessionStore:
     """Sessions in a MongoDB collection; a TTL index on `expires` lets the server delete expired ones.
 
-    Sessions frappyflaskauth stored with a plaintext `token` are upgraded to a `tokenHash` on start-up,
-    so their holders stay logged in.
+    At start the store reads its schema marker (one read); an unmarked database is migrated then (see
+    `schema`): frappyflaskauth's plaintext session documents are deleted, never converted, because 1.6 did
+    not delete them at logout. Those an old worker writes later are never returned by any method here.
     """
 
     @translate_connection_errors
-    def __init__(self, db: Database, tokens_collection: str = "userTokens") -> None:
+    def __init__(self, db: Database, tokens_collection: str = "userTokens", *,
+                 migrate_on_start: bool | None = None) -> None:
+        self._db = db
         self._tokens = db[tokens_collection]
-        hash_plaintext_field(self._tokens, "token", "tokenHash")
-        add_session_ids(self._tokens)
-        self._tokens.create_index("tokenHash", unique=True, sparse=True)
-        self._tokens.create_index("sessionId", unique=True, sparse=True)
-        self._tokens.create_index("userId")
-        self._tokens.create_index("expires", expireAfterSeconds=0)
+        if migrate_on_start if migrate_on_start is not None else migrate_on_start_default():
+            if read_marker(db, tokens_collection) is None:
+                log.info(self.migrate().summary())
+
+    @translate_connection_errors
+    def migrate(self, dry_run: bool = False, progress: Progress | None = None,
+                now: datetime | None = None) -> MigrationReport:
+        """Delete legacy session documents and create the indexes (or, in a dry run, count them).
+
+        With `now`, the report also says how many legacy sessions had not expired yet.
+        """
+        return migrate_sessions(self._db, self._tokens, dry_run, progress or _quiet, now)
 
     @translate_connection_errors
     def create(self, session: Session) -> None:
@@ -61,7 +78,9 @@ class MongoSessionStore:
 
     @translate_connection_errors
     def list_for_user(self, user_id: str, now: datetime) -> list[Session]:
-        cursor = self._tokens.find({"userId": user_id, "expires": {"$gt": to_mongo_time(now)}})
+        # A legacy document (no `tokenHash`) an old worker wrote is not a session of ours.
+        cursor = self._tokens.find({"userId": user_id, "tokenHash": {"$exists": True},
+                                    "expires": {"$gt": to_mongo_time(now)}})
         return [session_from_document(document) for document in cursor.sort("created", DESCENDING)]
 
     @translate_connection_errors

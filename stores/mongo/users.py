@@ -1,6 +1,7 @@
 """The MongoDB user store."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any, cast
 
@@ -13,30 +14,53 @@ from frappyauth.core.models import AttemptCounter, User
 from frappyauth.stores.mongo.connection import translate_connection_errors
 from frappyauth.stores.mongo.documents import (attempt_counter_from_document, object_id, to_mongo_time,
                                                user_from_document, user_to_document)
-from frappyauth.stores.mongo.migration import add_username_keys, hash_plaintext_field
+from frappyauth.stores.mongo.legacy import adopt_legacy_username, adopt_plaintext_api_key
+from frappyauth.stores.mongo.migration import Progress
+from frappyauth.stores.mongo.schema import (MigrationReport, migrate_on_start_default, migrate_users, nameless_note,
+                                            read_marker)
+
+log = logging.getLogger("frappyauth")
+
+
+def _quiet(line: str) -> None:
+    """Progress lines go to a terminal (`flask frappyauth migrate`), not to the start-up log."""
 
 
 class MongoUserStore:
     """Users in a MongoDB collection, the throttle's attempt counters in a second one.
 
-    Building the store upgrades legacy documents (see `migration`) and creates its indexes; both are
-    idempotent, so every worker may build it at start-up.
+    At start the store reads its schema marker (one read). An unmarked database (frappymongouser's, or one
+    from before the marker) is migrated then, with one log line saying what changed; `migrate_on_start=False`
+    (or `FRAPPYAUTH_MIGRATE_ON_START=0`) leaves that to `flask frappyauth migrate`. `legacy_lookups` finds
+    users an old worker wrote during a rolling upgrade (see `legacy`); turn it off once none is left.
     """
 
     @translate_connection_errors
     def __init__(self, db: Database, users_collection: str = "users",
-                 failed_logins_collection: str = "userLoginFailures") -> None:
+                 failed_logins_collection: str = "userLoginFailures", *, migrate_on_start: bool | None = None,
+                 legacy_lookups: bool = True) -> None:
+        self._db = db
         self._users = db[users_collection]
         self._failures = db[failed_logins_collection]
-        add_username_keys(self._users)
-        hash_plaintext_field(self._users, "apiKey", "apiKeyHash")
-        self._users.create_index("usernameKey", unique=True, sparse=True)
-        self._users.create_index("apiKeyHash", unique=True, sparse=True)
-        self._users.create_index("permissions")
-        self._failures.create_index("key", unique=True)
-        self._failures.create_index("subject", sparse=True)
-        # Garbage collection only: reads filter on `expires` themselves.
-        self._failures.create_index("expires", expireAfterSeconds=0)
+        self._legacy_lookups = legacy_lookups
+        if migrate_on_start if migrate_on_start is not None else migrate_on_start_default():
+            self._start()
+
+    def _start(self) -> None:
+        marker = read_marker(self._db, self._users.name)
+        if marker is None:
+            log.info(self.migrate().summary())
+        elif marker.get("usersWithoutUsername"):
+            log.warning("frappyauth: %s (at the last migration)", nameless_note(marker["usersWithoutUsername"]))
+
+    @translate_connection_errors
+    def migrate(self, dry_run: bool = False, progress: Progress | None = None,
+                now: datetime | None = None) -> MigrationReport:
+        """Upgrade every legacy document and create the indexes (or, in a dry run, count what would change).
+
+        Raises `LegacyUsernameConflictError` (writing nothing) when two users' names differ only in case.
+        """
+        return migrate_users(self._db, self._users, self._failures, dry_run, progress or _quiet)
 
     @translate_connection_errors
     def get(self, user_id: str) -> User | None:
@@ -45,11 +69,22 @@ class MongoUserStore:
 
     @translate_connection_errors
     def get_by_username(self, username_key: str) -> User | None:
-        return self._find_one({"usernameKey": username_key}) if isinstance(username_key, str) else None
+        if not isinstance(username_key, str):
+            return None
+        document = self._users.find_one({"usernameKey": username_key})
+        if document is None and self._legacy_lookups:
+            document = adopt_legacy_username(self._users, username_key)
+        return None if document is None else self._to_user(document)
 
     @translate_connection_errors
     def get_by_api_key_hash(self, api_key_hash: str) -> User | None:
-        return self._find_one({"apiKeyHash": api_key_hash}) if isinstance(api_key_hash, str) else None
+        if not isinstance(api_key_hash, str):
+            return None
+        # A plaintext `apiKey` beside the hash was written later, by an old worker: the hash is stale.
+        document = self._users.find_one({"apiKeyHash": api_key_hash, "apiKey": {"$exists": False}})
+        if document is None and self._legacy_lookups:
+            document = adopt_plaintext_api_key(self._users, api_key_hash)
+        return None if document is None else self._to_user(document)
 
     @translate_connection_errors
     def create(self, user: User) -> User:
@@ -58,7 +93,7 @@ class MongoUserStore:
             inserted = self._users.insert_one(document)
         except DuplicateKeyError as duplicate:
             raise DuplicateUsernameError() from duplicate
-        return user_from_document({**document, "_id": inserted.inserted_id})
+        return self._to_user({**document, "_id": inserted.inserted_id})
 
     @translate_connection_errors
     def list_page(self, offset: int, limit: int) -> tuple[list[User], int]:
@@ -66,7 +101,7 @@ class MongoUserStore:
         if offset < 0 or limit <= 0:
             return [], total
         cursor = self._users.find({}).sort("_id", ASCENDING).skip(offset).limit(limit)
-        return [user_from_document(document) for document in cursor], total
+        return [self._to_user(document) for document in cursor], total
 
     @translate_connection_errors
     def count(self, permission: str | None = None) -> int:
@@ -132,7 +167,11 @@ class MongoUserStore:
 
     def _find_one(self, query: dict[str, Any]) -> User | None:
         document = self._users.find_one(query)
-        return None if document is None else user_from_document(document)
+        return None if document is None else self._to_user(document)
+
+    def _to_user(self, document: dict[str, Any]) -> User:
+        """The record for a document; `frappyauth.compat` returns a `User` with the old attributes."""
+        return user_from_document(document)
 
     @translate_connection_errors
     def _set(self, user_id: str, update: dict[str, Any]) -> User | None:
@@ -143,7 +182,7 @@ class MongoUserStore:
             document = self._users.find_one_and_update({"_id": oid}, update, return_document=ReturnDocument.AFTER)
         except DuplicateKeyError:  # an API-key hash collision: 256-bit keys make this a broken caller
             raise ValueError("That API-key hash belongs to another user.") from None
-        return None if document is None else user_from_document(document)
+        return None if document is None else self._to_user(document)
 
     def _increment(self, key: str, update: dict[str, Any]) -> dict[str, Any]:
         document = self._failures.find_one_and_update({"key": key}, update, upsert=True,

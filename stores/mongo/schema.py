@@ -1,0 +1,121 @@
+"""Schema versions: a marker document per collection, so a migrated database costs one read at start.
+
+`migrate_users` and `migrate_sessions` run every step of `migration` and create the indexes, then record
+`SCHEMA_VERSION` in the marker collection. A store finding its marker current skips both. Documents an old
+worker writes after that are handled by the read paths (`legacy`) until `flask frappyauth migrate` (which
+always runs every step) converts them. A new index or conversion needs a new `SCHEMA_VERSION`, or marked
+databases would never get it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pymongo.collection import Collection
+from pymongo.database import Database
+
+from frappyauth.stores.mongo import migration
+from frappyauth.stores.mongo.migration import LegacyUsernameConflictError, Progress
+
+SCHEMA_VERSION = 2  # 1: frappymongouser's layout (its `dataModelVersion`); 2: this one
+MARKER_COLLECTION = "frappyauthSchema"
+MIGRATE_ON_START_VARIABLE = "FRAPPYAUTH_MIGRATE_ON_START"
+
+
+def migrate_on_start_default() -> bool:
+    """True unless `FRAPPYAUTH_MIGRATE_ON_START=0`: how an operator runs `migrate --dry-run` on an app
+    whose stores would otherwise migrate while the app is being loaded."""
+    return os.environ.get(MIGRATE_ON_START_VARIABLE, "1").strip().lower() not in ("0", "false", "no")
+
+
+@dataclass
+class MigrationReport:
+    """What a migration of one collection changed (or, in a dry run, would change)."""
+
+    collection: str
+    dry_run: bool
+    changes: list[tuple[int, str, str]] = field(default_factory=list)  # (count, what, done to it)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for the log or the terminal."""
+        tense = "to be " if self.dry_run else ""
+        done = ", ".join(f"{count} {what} {tense}{verb}" for count, what, verb in self.changes if count)
+        head = "dry run, nothing written: " if self.dry_run else ""
+        line = f"frappyauth: {head}collection {self.collection!r} at schema {SCHEMA_VERSION}: {done or 'no changes'}"
+        return "; ".join([line, *self.notes])
+
+
+def read_marker(db: Database, collection: str) -> dict[str, Any] | None:
+    """The collection's marker if it records the current schema version (or a newer one), else `None`."""
+    marker = db[MARKER_COLLECTION].find_one({"_id": collection})
+    return marker if marker is not None and marker.get("schemaVersion", 0) >= SCHEMA_VERSION else None
+
+
+def write_marker(db: Database, collection: str, facts: dict[str, Any]) -> None:
+    db[MARKER_COLLECTION].update_one({"_id": collection}, {"$set": {"schemaVersion": SCHEMA_VERSION, **facts}},
+                                     upsert=True)
+
+
+def migrate_users(db: Database, users: Collection, failures: Collection, dry_run: bool,
+                  progress: Progress) -> MigrationReport:
+    report, write = MigrationReport(users.name, dry_run), not dry_run
+    try:
+        keys = migration.add_username_keys(users, write, progress)
+    except LegacyUsernameConflictError as conflict:
+        if write:
+            raise
+        keys = 0
+        report.notes.append(f"would stop: {conflict}")
+    report.changes += [(keys, "username keys", "added"),
+                       (migration.hash_api_keys(users, write, progress), "plaintext API keys", "hashed"),
+                       (migration.list_string_permissions(users, write, progress), "permissions strings",
+                        "made lists")]
+    nameless = migration.count_nameless_users(users)
+    if nameless:
+        report.notes.append(nameless_note(nameless))
+    if write:
+        create_user_indexes(users, failures)
+        write_marker(db, users.name, {"usersWithoutUsername": nameless})
+    return report
+
+
+def nameless_note(count: int) -> str:
+    return f"{count} users have no username and cannot log in until they are given one"
+
+
+def migrate_sessions(db: Database, tokens: Collection, dry_run: bool, progress: Progress,
+                     now: datetime | None = None) -> MigrationReport:
+    report, write = MigrationReport(tokens.name, dry_run), not dry_run
+    removed, unexpired = migration.remove_legacy_sessions(tokens, write, now)
+    report.changes += [(removed, "legacy frappyflaskauth session documents", "removed"),
+                       (migration.add_session_ids(tokens, write, progress), "sessions", "given a public id")]
+    if removed:
+        still = "" if unexpired is None else f" ({unexpired} unexpired by the server's local time)"
+        report.notes.append(f"their users log in again{still}: legacy sessions are never converted")
+    if write:
+        create_session_indexes(tokens)
+        write_marker(db, tokens.name, {})
+    return report
+
+
+def create_user_indexes(users: Collection, failures: Collection) -> None:
+    users.create_index("usernameKey", unique=True, sparse=True)
+    users.create_index("apiKeyHash", unique=True, sparse=True)
+    users.create_index("permissions")
+    # For the rolling-upgrade lookups in `legacy`: old workers write no `usernameKey`, and plaintext keys.
+    users.create_index("username")
+    users.create_index("apiKey", sparse=True)
+    failures.create_index("key", unique=True)
+    failures.create_index("subject", sparse=True)
+    # Garbage collection only: reads filter on `expires` themselves.
+    failures.create_index("expires", expireAfterSeconds=0)
+
+
+def create_session_indexes(tokens: Collection) -> None:
+    tokens.create_index("tokenHash", unique=True, sparse=True)
+    tokens.create_index("sessionId", unique=True, sparse=True)
+    tokens.create_index("userId")
+    tokens.create_index("expires", expireAfterSeconds=0)
