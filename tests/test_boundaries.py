@@ -35,9 +35,10 @@ def is_within(name: str, forbidden: str) -> bool:
 
 
 @pytest.mark.parametrize("package, forbidden", [
-    ("frappyauth/core", {"flask", "werkzeug", "click", "frappyauth.web", "frappyauth.stores", "pymongo", "bson",
-                         "mongomock"}),
-    ("frappyauth/web", {"pymongo", "bson", "mongomock", "frappyauth.stores.mongo"}),
+    ("frappyauth/core", {"flask", "werkzeug", "click", "frappyauth.web", "frappyauth.stores", "frappyauth.compat",
+                         "pymongo", "bson", "mongomock"}),
+    ("frappyauth/web", {"pymongo", "bson", "mongomock", "frappyauth.stores.mongo", "frappyauth.compat"}),
+    ("frappyauth/compat", {"pymongo", "bson", "mongomock"}),
     ("stores", {"flask", "werkzeug", "click", "frappyauth.web", "mongomock"}),
     ("stores/memory", {"pymongo", "bson"}),
 ])

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from backends import BACKENDS, MONGO_BACKEND_PARAMS
-from conftest import LATER, NOW
+from conftest import NOW
 from frappyauth.core.minting import hash_secret
 from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
 from http_support import ADMIN_PASSWORD, Clock, SecretLedger, auth, build_app, login

@@ -92,3 +92,24 @@ def list_users(page: int) -> None:
 
 def _created(user: Any) -> str:
     return f"Created {user.username!r} ({user.id}) with permissions {list(user.permissions)}."
+
+
+@cli.command("migrate")
+@click.option("--dry-run", is_flag=True, help="Count what would change; write nothing.")
+def migrate(dry_run: bool) -> None:
+    """Upgrade documents frappymongouser, frappyflaskauth or an old worker wrote, and record the schema.
+
+    Runs every step even on a database already marked as migrated, to convert what old workers wrote
+    since. Stores without documents (the memory stores) have nothing to migrate.
+    """
+    runtime = current_state().runtime
+    # Not a protocol method: only stores that keep documents (the Mongo stores) have one.
+    migrations = [getattr(store, "migrate") for store in (runtime.users, runtime.sessions) if hasattr(store, "migrate")]
+    if not migrations:
+        click.echo("These stores keep no documents: nothing to migrate.")
+    for migrate_store in migrations:
+        try:
+            report = migrate_store(dry_run=dry_run, progress=click.echo, now=runtime.clock())
+        except RuntimeError as refused:  # two usernames differing only in case: the operator must choose
+            raise click.ClickException(str(refused)) from None
+        click.echo(report.summary())

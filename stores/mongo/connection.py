@@ -5,6 +5,8 @@ import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
+import pymongo
+from pymongo.database import Database
 from pymongo.errors import ConnectionFailure
 
 from frappyauth.core.errors import StoreUnavailableError
@@ -28,3 +30,11 @@ def translate_connection_errors(method: Callable[P, R]) -> Callable[P, R]:
             raise StoreUnavailableError(retry_after=5) from failure
 
     return wrapper
+
+
+def connect(mongo_url: str, mongo_db: str | None) -> Database:
+    """A database from a URL and a name, as frappymongouser's stores took them (for `frappyauth.compat` only:
+    the stores themselves take a `Database`, so that the application owns its client)."""
+    if not mongo_db:
+        raise ValueError("Parameter 'mongo_db' cannot be None")
+    return pymongo.MongoClient(mongo_url)[mongo_db]

@@ -62,6 +62,7 @@ def write_marker(db: Database, collection: str, facts: dict[str, Any]) -> None:
 def migrate_users(db: Database, users: Collection, failures: Collection, dry_run: bool,
                   progress: Progress) -> MigrationReport:
     report, write = MigrationReport(users.name, dry_run), not dry_run
+    progress(f"{users.name}: {'checking' if dry_run else 'migrating'} {users.estimated_document_count()} users")
     try:
         keys = migration.add_username_keys(users, write, progress)
     except LegacyUsernameConflictError as conflict:
@@ -89,6 +90,7 @@ def nameless_note(count: int) -> str:
 def migrate_sessions(db: Database, tokens: Collection, dry_run: bool, progress: Progress,
                      now: datetime | None = None) -> MigrationReport:
     report, write = MigrationReport(tokens.name, dry_run), not dry_run
+    progress(f"{tokens.name}: {'checking' if dry_run else 'migrating'} {tokens.estimated_document_count()} sessions")
     removed, unexpired = migration.remove_legacy_sessions(tokens, write, now)
     report.changes += [(removed, "legacy frappyflaskauth session documents", "removed"),
                        (migration.add_session_ids(tokens, write, progress), "sessions", "given a public id")]
