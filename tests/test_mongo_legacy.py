@@ -52,6 +52,15 @@ def test_a_permissions_string_becomes_the_list_it_meant(db: Any) -> None:
     assert store.get_by_username("a").permissions == ("view",)
 
 
+def test_values_starting_with_a_dollar_are_migrated_as_they_are(db: Any) -> None:
+    """The batched migration builds aggregation expressions, where `$x` would name a field."""
+    inserted = db["users"].insert_one(old_user("$Ops", apiKey="$key", permissions="$view")).inserted_id
+    MongoUserStore(db)
+    document = db["users"].find_one({"_id": inserted})
+    assert (document["usernameKey"], document["apiKeyHash"], document["permissions"]) == (
+        "$ops", hash_secret("$key"), ["$view"])
+
+
 def test_a_permissions_string_an_old_worker_writes_later_is_that_one_permission(db: Any) -> None:
     store = MongoUserStore(db)
     inserted = db["users"].insert_one(old_user(permissions="admin")).inserted_id
