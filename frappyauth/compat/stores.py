@@ -32,7 +32,8 @@ class UserStore(MongoUserStore):
     """`frappymongouser.UserStore(mongo_url, mongo_db, collection_name)`, or with `db=` a pymongo `Database`.
 
     `options_override` configures the account service used outside an app context (bcrypt cost, minimum
-    password length...); inside one, the app's options apply.
+    password length...); inside one, the app's options apply. Every record it makes is a `compat.User`
+    (see `_to_user`), which the `cast`s state for the type checker.
     """
 
     def __init__(self, mongo_url: str = "mongodb://localhost:27017", mongo_db: str | None = None,
@@ -63,7 +64,7 @@ class UserStore(MongoUserStore):
             return None
         permissions = tuple(initial_permissions or (runtime.options.user_admin_permission,))
         try:
-            return self._old(accounts.create(initial_username, initial_password, permissions, actor=COMPAT_ACTOR))
+            return cast(User, accounts.create(initial_username, initial_password, permissions, actor=COMPAT_ACTOR))
         except DuplicateUsernameError:  # another worker seeded it first
             return None
 
@@ -74,7 +75,7 @@ class UserStore(MongoUserStore):
                                                  actor=COMPAT_ACTOR)
         except DuplicateUsernameError:
             raise ValueError("Username already in use") from None
-        return self._old(created)
+        return cast(User, created)
 
     def login_with_password(self, username: str, password: str) -> User | None:
         """The user if the password is right. Unlike `POST /login` it is not throttled and starts no session."""
@@ -85,16 +86,18 @@ class UserStore(MongoUserStore):
 
     def change_password(self, user_id: str, new_password: str) -> User | None:
         deprecated("UserStore.change_password()", "POST /users/<id>/password (Accounts.reset_password)")
-        return self._old(self._found(lambda: self._services()[1].reset_password(user_id, new_password, COMPAT_ACTOR)))
+        accounts = self._services()[1]
+        return cast(User | None, self._found(lambda: accounts.reset_password(user_id, new_password, COMPAT_ACTOR)))
 
     def update_permissions(self, user_id: str, permissions: list[str] | str) -> User | None:
         deprecated("UserStore.update_permissions()", "POST /users/<id>/permissions (Accounts.set_permissions)")
         listed = tuple(_permission_list(permissions))
-        return self._old(self._found(lambda: self._services()[1].set_permissions(user_id, listed, COMPAT_ACTOR)))
+        accounts = self._services()[1]
+        return cast(User | None, self._found(lambda: accounts.set_permissions(user_id, listed, COMPAT_ACTOR)))
 
     def update_profile(self, user_id: str, new_profile: dict[str, Any]) -> User | None:
         deprecated("UserStore.update_profile()", "POST /users/<id>/profile (UserStore.set_profile)")
-        return self._old(self.set_profile(user_id, new_profile))
+        return cast(User | None, self.set_profile(user_id, new_profile))
 
     def create_api_key(self, user_id: str) -> str:
         """A new key, returned this once; only its hash is stored."""
@@ -145,11 +148,6 @@ class UserStore(MongoUserStore):
             return change()
         except UserNotFoundError:
             return None
-
-    @staticmethod
-    def _old(user: Any) -> Any:
-        """The record as the `compat.User` it is: every record this store makes is one (see `_to_user`)."""
-        return user
 
 
 class UserTokenStore(MongoSessionStore):

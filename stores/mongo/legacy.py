@@ -27,6 +27,8 @@ def adopt_legacy_username(users: Collection, key: str) -> dict[str, Any] | None:
     The case-insensitive regex narrows the candidates on the `username` index (it cannot express NFKC);
     the key decides. Two candidates for one key are ambiguous: neither is returned, as at start-up.
     """
+    if not key:  # frappyflaskauth refused empty names; a nameless user cannot log in
+        return None
     query = {"usernameKey": {"$exists": False},
              "username": {"$regex": f"^{re.escape(key)}$", "$options": "i"}}
     candidates = [document for document in users.find(query, {"username": 1})

@@ -19,6 +19,10 @@ from frappyauth.stores.mongo.documents import to_legacy_time
 BATCH_SIZE = 500
 Progress = Callable[[str], None]
 
+
+def quiet(line: str) -> None:
+    """Progress lines are for a terminal (`flask frappyauth migrate`), not for the start-up log."""
+
 NAMELESS = {"username": {"$not": {"$type": "string"}}}
 # `$type` alone also matches an array holding a string: only a bare string is legacy.
 STRING_PERMISSIONS = {"permissions": {"$type": "string", "$not": {"$type": "array"}}}

@@ -11,14 +11,10 @@ from pymongo.errors import DuplicateKeyError
 from frappyauth.core.models import Session
 from frappyauth.stores.mongo.connection import translate_connection_errors
 from frappyauth.stores.mongo.documents import session_from_document, session_to_document, to_mongo_time
-from frappyauth.stores.mongo.migration import Progress
+from frappyauth.stores.mongo.migration import Progress, quiet
 from frappyauth.stores.mongo.schema import MigrationReport, migrate_on_start_default, migrate_sessions, read_marker
 
 log = logging.getLogger("frappyauth")
-
-
-def _quiet(line: str) -> None:
-    """Progress lines go to a terminal (`flask frappyauth migrate`), not to the start-up log."""
 
 
 class MongoSessionStore:
@@ -45,7 +41,7 @@ class MongoSessionStore:
 
         With `now`, the report also says how many legacy sessions had not expired yet.
         """
-        return migrate_sessions(self._db, self._tokens, dry_run, progress or _quiet, now)
+        return migrate_sessions(self._db, self._tokens, dry_run, progress or quiet, now)
 
     @translate_connection_errors
     def create(self, session: Session) -> None:

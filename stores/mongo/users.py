@@ -15,15 +15,11 @@ from frappyauth.stores.mongo.connection import translate_connection_errors
 from frappyauth.stores.mongo.documents import (attempt_counter_from_document, object_id, to_mongo_time,
                                                user_from_document, user_to_document)
 from frappyauth.stores.mongo.legacy import adopt_legacy_username, adopt_plaintext_api_key
-from frappyauth.stores.mongo.migration import Progress
+from frappyauth.stores.mongo.migration import Progress, quiet
 from frappyauth.stores.mongo.schema import (MigrationReport, migrate_on_start_default, migrate_users, nameless_note,
                                             read_marker)
 
 log = logging.getLogger("frappyauth")
-
-
-def _quiet(line: str) -> None:
-    """Progress lines go to a terminal (`flask frappyauth migrate`), not to the start-up log."""
 
 
 class MongoUserStore:
@@ -59,8 +55,9 @@ class MongoUserStore:
         """Upgrade every legacy document and create the indexes (or, in a dry run, count what would change).
 
         Raises `LegacyUsernameConflictError` (writing nothing) when two users' names differ only in case.
+        `progress` receives a line per batch; `now` is not needed here (the session store's `migrate` uses it).
         """
-        return migrate_users(self._db, self._users, self._failures, dry_run, progress or _quiet)
+        return migrate_users(self._db, self._users, self._failures, dry_run, progress or quiet)
 
     @translate_connection_errors
     def get(self, user_id: str) -> User | None:
