@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 
 import ported_app
+from frappyauth import register_endpoints
 from frappyauth.compat import User, UserStore, UserTokenStore
 from frappyauth.core.minting import hash_secret
 from http_support import SecretLedger, auth, login, recording_client
@@ -109,6 +110,19 @@ def test_to_json_is_the_old_shape_without_any_secret() -> None:
                     "email": "o@example.org", "uid": "u-1", "profile": {"p": 1}}
     for secret in (hashlib.md5(b"pw").hexdigest(), "plain-key", hash_secret("plain-key")):
         assert secret not in str(body)
+
+
+def test_a_password_changed_outside_a_request_still_ends_the_users_sessions() -> None:
+    db = mongomock.MongoClient()["x"]
+    store = UserStore(db=db, options_override={"bcrypt_cost": 4})
+    app = Flask("portal")
+    register_endpoints(app, store, UserTokenStore(db=db), {"bcrypt_cost": 4})
+    with pytest.warns(DeprecationWarning):
+        erin = store.create_local_user("erin", "erin password 1")
+        token = login(app.test_client(), "erin", "erin password 1")
+        store.change_password(erin.id, "erin new password")  # no app context: the store's own service
+    assert app.test_client().get("/api/user", headers=auth(token)).status_code == 401
+    assert login(app.test_client(), "erin", "erin new password")
 
 
 def test_old_store_calls_outside_an_app_use_the_given_options() -> None:

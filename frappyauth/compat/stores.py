@@ -2,7 +2,8 @@
 
 The old methods delegate to the account service: inside an app context of an app that registered this store,
 the app's own (its options, its session store, its signals); elsewhere (a start-up script) a service with
-the options given here and sessions in memory, so a password changed there ends no stored session.
+the options given here and no session store: a password changed there still voids the user's sessions (by
+their credential version), but their documents stay until they expire.
 """
 from __future__ import annotations
 
