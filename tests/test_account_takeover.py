@@ -242,3 +242,49 @@ def test_a_huge_username_is_refused_before_it_is_counted(make_app, user_store, c
     assert user_store.get_attempts("addr:127.0.0.1", clock()) is None  # nothing counted, so nothing stored
     assert attempt(client, "\ufdfa" * 9, "wrong password!").status_code == 400  # 9 raw, 162 normalised
     assert attempt(client, "a" * 150, "wrong password!").status_code == 401
+
+
+def test_an_admin_reset_wins_over_an_own_change_in_flight(app, client, admin_token, bob) -> None:
+    """The attacker knows the old password and holds a session; the admin recovers the account meanwhile."""
+    attacker = login(client, "bob", USER_PASSWORD)
+    answers: dict[str, Any] = {}
+    with paused_after_the_password_check(app) as (reached, release):  # after the old password's check
+        change = threading.Thread(target=lambda: answers.update(change=app.test_client().post(
+            "/api/user/password", headers=auth(attacker),
+            json={"oldPassword": USER_PASSWORD, "newPassword": "the attacker's password"})))
+        change.start()
+        assert reached.wait(10)
+        reset = client.post(f"/api/user/users/{bob}/password", json={"password": NEW_PASSWORD},
+                            headers=auth(admin_token))
+        release.set()
+        change.join(10)
+    assert reset.status_code == 200
+    assert answers["change"].status_code == 409 and body(answers["change"])["error"] == "password_changed"
+    assert attempt(client, "bob", "the attacker's password").status_code == 401
+    assert login(client, "bob", NEW_PASSWORD)
+
+
+def test_one_address_cannot_fill_the_store_with_counters(make_app, user_store, clock) -> None:
+    """The address ceiling is counted first: past it, no pair or username counter is created."""
+    client = make_app(max_failed_logins_per_address=3).test_client()
+    for i in range(10):
+        attempt(client, f"name{i}", "wrong password!")
+    created = [i for i in range(10) if user_store.get_attempts(f"pair:name{i}|127.0.0.1", clock()) is not None]
+    assert created == [0, 1, 2]
+
+
+def test_unlocking_an_account_keeps_the_sprayers_address_counter(make_app, admin_token, user_store, clock) -> None:
+    client = make_app(max_failed_logins_per_address=3).test_client()
+    for name in ["admin", "x1", "x2"]:
+        attempt(client, name, "wrong password!", address="203.0.113.9")
+    admin_id = body(client.get("/api/user", headers=auth(admin_token)))["id"]
+    assert client.post(f"/api/user/users/{admin_id}/unlock", headers=auth(admin_token)).status_code == 200
+    assert attempt(client, "x3", "wrong password!", address="203.0.113.9").status_code == 429
+
+
+def test_an_ipv6_client_counts_by_its_64_network(make_app) -> None:
+    client = make_app(max_failed_logins=3).test_client()
+    for i in range(3):
+        attempt(client, "admin", "wrong password!", address=f"2001:db8:1:2::{i + 1}")
+    assert attempt(client, "admin", ADMIN_PASSWORD, address="2001:db8:1:2::99").status_code == 429
+    assert attempt(client, "admin", ADMIN_PASSWORD, address="2001:db8:1:3::1").status_code == 200

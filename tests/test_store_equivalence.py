@@ -105,9 +105,10 @@ class StoreEquivalence(RuleBasedStateMachine):
     def set_profile(self, ref, profile):
         self.same(lambda name, users, _: users.set_profile(ref[name], profile))
 
-    @rule(ref=users | st.just(MISSING), password_hash=HASHES, version=st.sampled_from(["", "v1", "v2"]))
-    def set_password_hash(self, ref, password_hash, version):
-        self.same(lambda name, users, _: users.set_password_hash(ref[name], password_hash, version))
+    @rule(ref=users | st.just(MISSING), password_hash=HASHES, version=st.sampled_from(["", "v1", "v2"]),
+          expected=st.none() | HASHES)
+    def set_password_hash(self, ref, password_hash, version, expected):
+        self.same(lambda name, users, _: users.set_password_hash(ref[name], password_hash, version, expected))
 
     @rule(ref=users | st.just(MISSING), expected=HASHES, password_hash=HASHES)
     def upgrade_password_hash(self, ref, expected, password_hash):

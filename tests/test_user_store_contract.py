@@ -218,6 +218,15 @@ def test_set_password_hash_writes_the_hash_and_the_version_together(user_store: 
     assert user_store.get(created.id) == updated
 
 
+def test_set_password_hash_with_an_expected_hash_writes_only_over_that_hash(user_store: UserStore) -> None:
+    created = user_store.create(new_user(password_hash="$2b$04$old"))
+    user_store.set_password_hash(created.id, "$2b$04$reset", "v2")  # someone else's change wrote first
+    assert user_store.set_password_hash(created.id, "$2b$04$mine", "v3", expected_hash="$2b$04$old") is None
+    assert user_store.get(created.id).password_hash == "$2b$04$reset"
+    updated = user_store.set_password_hash(created.id, "$2b$04$mine", "v3", expected_hash="$2b$04$reset")
+    assert (updated.password_hash, updated.credential_version) == ("$2b$04$mine", "v3")
+
+
 @pytest.mark.parametrize("missing_id", MISSING_IDS)
 def test_set_password_hash_on_a_missing_user_returns_none(user_store: UserStore, missing_id: str) -> None:
     user_store.create(new_user())

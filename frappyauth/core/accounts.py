@@ -11,8 +11,8 @@ from typing import Any
 from frappyauth.core import signals
 from frappyauth.core.authentication import check_username_length
 from frappyauth.core.authorization import is_admin
-from frappyauth.core.errors import (BadRequestError, DuplicateUsernameError, LastAdminError, PermissionDeniedError,
-                                   UserNotFoundError)
+from frappyauth.core.errors import (BadRequestError, DuplicateUsernameError, LastAdminError,
+                                   PasswordChangedMeanwhileError, PermissionDeniedError, UserNotFoundError)
 from frappyauth.core.events import announce
 from frappyauth.core.minting import hash_secret, new_credential_version, new_secret
 from frappyauth.core.models import Actor, Identity, User, username_key
@@ -114,7 +114,7 @@ class Accounts:
         if not self._runtime.hasher.verify(old_password, user.password_hash):
             raise PermissionDeniedError("The old password is wrong.")
         self._throttle.succeeded(admission)
-        updated = self._write_password(user, new_password)
+        updated = self._write_password(user, new_password, expected_hash=user.password_hash)
         keep = identity.session.token_hash if identity.session else None
         if keep is not None:  # the caller's own session follows the new version; every other one is void
             self._runtime.sessions.set_credential_version(keep, updated.credential_version)
@@ -174,10 +174,17 @@ class Accounts:
             raise LastAdminError()
         return updated
 
-    def _write_password(self, user: User, password: str) -> User:
-        """Hash first (the slow part changes nothing), then the hash and a new version in one write."""
+    def _write_password(self, user: User, password: str, expected_hash: str | None = None) -> User:
+        """Hash first (the slow part changes nothing), then the hash and a new version in one write.
+
+        With `expected_hash` (a change by someone who proved the old password) the write happens only if no
+        other change wrote since: an admin's reset during an attacker's own change must win.
+        """
         password_hash = self._runtime.hasher.hash(password)
-        return self._found(self._runtime.users.set_password_hash(user.id, password_hash, new_credential_version()))
+        updated = self._runtime.users.set_password_hash(user.id, password_hash, new_credential_version(), expected_hash)
+        if updated is None and expected_hash is not None and self._runtime.users.get(user.id) is not None:
+            raise PasswordChangedMeanwhileError()
+        return self._found(updated)
 
     def _check_password(self, password: str) -> None:
         options = self._runtime.options

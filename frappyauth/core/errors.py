@@ -65,6 +65,10 @@ class InvalidPasswordError(BadRequestError):
     code = "invalid_password"
 
 
+class PasswordChangedMeanwhileError(ConflictError):
+    code, message = "password_changed", "The password was changed while this request ran; nothing was changed."
+
+
 class RetryLaterError(FrappyAuthError):
     """An error whose answer carries `Retry-After`."""
 

@@ -54,9 +54,14 @@ class UserStore(Protocol):
     def set_profile(self, user_id: str, profile: dict[str, Any]) -> User | None:
         """Replace the user's profile; return the updated user, or `None` if there is no such user."""
 
-    def set_password_hash(self, user_id: str, password_hash: str, credential_version: str) -> User | None:
+    def set_password_hash(self, user_id: str, password_hash: str, credential_version: str,
+                          expected_hash: str | None = None) -> User | None:
         """Replace the user's password hash and credential version in one atomic write; return the updated
-        user, or `None` if there is no such user. No reader ever sees the new hash with the old version."""
+        user, or `None` if there is no such user. No reader ever sees the new hash with the old version.
+
+        With `expected_hash`, write only if the stored hash is still that one (compare-and-set: a change
+        made by someone who verified the old password loses to any change that wrote since); `None` if not.
+        """
 
     def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
         """Replace the hash only if the stored one is still `expected_hash` (compare-and-set, one atomic

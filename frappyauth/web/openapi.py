@@ -128,7 +128,7 @@ def _core_operations() -> dict[str, dict[str, Any]]:
             (400, 401, 403), parameters=[page])},
         "/password": {"post": _operation(
             "Change one's own password; ends one's other sessions", _ref("User"),
-            (400, 401, 403, 404, 413, 415, 429),
+            (400, 401, 403, 404, 409, 413, 415, 429),
             body=_object(["oldPassword", "newPassword"], oldPassword=STRING, newPassword=STRING))},
     }
 

@@ -76,8 +76,13 @@ class MemoryUserStore:
     def set_profile(self, user_id: str, profile: dict[str, Any]) -> User | None:
         return self._replace(user_id, profile=copy.deepcopy(profile))
 
-    def set_password_hash(self, user_id: str, password_hash: str, credential_version: str) -> User | None:
-        return self._replace(user_id, password_hash=password_hash, credential_version=credential_version)
+    def set_password_hash(self, user_id: str, password_hash: str, credential_version: str,
+                          expected_hash: str | None = None) -> User | None:
+        with self._lock:
+            user = self.get(user_id)
+            if user is None or (expected_hash is not None and user.password_hash != expected_hash):
+                return None
+            return self._replace_locked(user_id, password_hash=password_hash, credential_version=credential_version)
 
     def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
         with self._lock:

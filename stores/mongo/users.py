@@ -110,8 +110,11 @@ class MongoUserStore:
     def set_profile(self, user_id: str, profile: dict[str, Any]) -> User | None:
         return self._set(user_id, {"$set": {"profile": profile}})
 
-    def set_password_hash(self, user_id: str, password_hash: str, credential_version: str) -> User | None:
-        return self._set(user_id, {"$set": {"password": password_hash, "credentialVersion": credential_version}})
+    def set_password_hash(self, user_id: str, password_hash: str, credential_version: str,
+                          expected_hash: str | None = None) -> User | None:
+        condition = {} if expected_hash is None else {"password": expected_hash}
+        return self._set(user_id, {"$set": {"password": password_hash, "credentialVersion": credential_version}},
+                         condition)
 
     @translate_connection_errors
     def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
@@ -171,12 +174,13 @@ class MongoUserStore:
         return user_from_document(document)
 
     @translate_connection_errors
-    def _set(self, user_id: str, update: dict[str, Any]) -> User | None:
+    def _set(self, user_id: str, update: dict[str, Any], condition: dict[str, Any] | None = None) -> User | None:
         oid = object_id(user_id)
         if oid is None:
             return None
         try:
-            document = self._users.find_one_and_update({"_id": oid}, update, return_document=ReturnDocument.AFTER)
+            document = self._users.find_one_and_update({**(condition or {}), "_id": oid}, update,
+                                                        return_document=ReturnDocument.AFTER)
         except DuplicateKeyError:  # an API-key hash collision: 256-bit keys make this a broken caller
             raise ValueError("That API-key hash belongs to another user.") from None
         return None if document is None else self._to_user(document)
