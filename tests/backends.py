@@ -12,9 +12,9 @@ import mongomock
 import pymongo
 import pytest
 
-from frappyauth.core.protocols import SessionStore, UserStore
-from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
-from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
+from frappyauth.core.protocols import ApiKeyStore, SessionStore, UserStore
+from frappyauth.stores.memory import MemoryApiKeyStore, MemorySessionStore, MemoryUserStore
+from frappyauth.stores.mongo import MongoApiKeyStore, MongoSessionStore, MongoUserStore
 
 MONGODB_URI = os.environ.get("MONGODB_URI")
 
@@ -42,14 +42,16 @@ class Backend:
     database: Callable[[], AbstractContextManager[Any]]
     user_store: Callable[[Any], UserStore]
     token_store: Callable[[Any], SessionStore]
+    api_key_store: Callable[[Any], ApiKeyStore]
     thread_safe: bool = True  # mongomock is not: SPEC keeps concurrency tests off it
     marks: tuple[Any, ...] = ()
 
 
 BACKENDS: dict[str, Backend] = {
-    "memory": Backend(nullcontext, lambda _db: MemoryUserStore(), lambda _db: MemorySessionStore()),
-    "mongomock": Backend(mongomock_database, MongoUserStore, MongoSessionStore, thread_safe=False),
-    "mongodb": Backend(mongodb_database, MongoUserStore, MongoSessionStore,
+    "memory": Backend(nullcontext, lambda _db: MemoryUserStore(), lambda _db: MemorySessionStore(),
+                      lambda _db: MemoryApiKeyStore()),
+    "mongomock": Backend(mongomock_database, MongoUserStore, MongoSessionStore, MongoApiKeyStore, thread_safe=False),
+    "mongodb": Backend(mongodb_database, MongoUserStore, MongoSessionStore, MongoApiKeyStore,
                        marks=(pytest.mark.skipif(not MONGODB_URI,
                                                  reason="MONGODB_URI is not set: no real MongoDB to test"),)),
 }

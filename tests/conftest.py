@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backends import BACKEND_PARAMS, BACKENDS, Backend
-from frappyauth.core.protocols import SessionStore, UserStore
+from frappyauth.core.protocols import ApiKeyStore, SessionStore, UserStore
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, auth, build_app, login
 
 # Instants in the future: mongomock runs TTL deletion on the real clock and would drop past-dated documents.
@@ -42,6 +42,11 @@ def token_store(backend: Backend, database: Any) -> SessionStore:
 
 
 @pytest.fixture
+def api_key_store(backend: Backend, database: Any) -> ApiKeyStore:
+    return backend.api_key_store(database)
+
+
+@pytest.fixture
 def clock() -> Clock:
     return Clock(NOW)
 
@@ -58,9 +63,10 @@ def ledger(user_store: UserStore, caplog: pytest.LogCaptureFixture) -> Iterator[
 
 
 @pytest.fixture
-def make_app(user_store: UserStore, token_store: SessionStore, clock: Clock, ledger: SecretLedger) -> Any:
+def make_app(user_store: UserStore, token_store: SessionStore, api_key_store: ApiKeyStore, clock: Clock,
+             ledger: SecretLedger) -> Any:
     """Apps sharing this test's stores; each call builds another app instance on them."""
-    return lambda **options: build_app(user_store, token_store, clock, ledger, **options)
+    return lambda **options: build_app(user_store, token_store, clock, ledger, api_key_store=api_key_store, **options)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from frappyauth import check_login_state, current_user, initial_user_check, login_required, register_endpoints
 from frappyauth.core.errors import StoreUnavailableError
-from frappyauth.core.protocols import SessionStore, UserStore
+from frappyauth.core.protocols import ApiKeyStore, SessionStore, UserStore
 from frappyauth.core.minting import hash_secret
 
 ADMIN_PASSWORD = "admin password 1234"
@@ -71,11 +71,12 @@ def recording_client(ledger: SecretLedger) -> type[FlaskClient]:
 
 
 def build_app(user_store: UserStore, token_store: SessionStore | None, clock: Clock, ledger: SecretLedger,
-              **options: Any) -> Flask:
+              api_key_store: ApiKeyStore | None = None, **options: Any) -> Flask:
     """A test app with the endpoints, a seeded admin and two protected routes of its own."""
     app = Flask("frappyauth_test")
     app.test_client_class = recording_client(ledger)
-    register_endpoints(app, user_store, token_store, {"bcrypt_cost": 4, **options}, clock=clock)
+    register_endpoints(app, user_store, token_store, {"bcrypt_cost": 4, **options}, api_key_store=api_key_store,
+                       clock=clock)
 
     @app.route("/api/things")
     def things() -> Any:

@@ -31,7 +31,7 @@ def test_the_document_and_the_routes_name_the_same_paths_and_methods(options) ->
     assert response.status_code == 200
     user_path = "{userId}"
     paths = documented(response.get_json())
-    assert {(p.replace("{user_id}", user_path).replace("{session_id}", "{sessionId}"), m)
+    assert {(p.replace("{user_id}", user_path).replace("{session_id}", "{sessionId}").replace("{key_id}", "{keyId}"), m)
             for p, m in registered(app, prefix)} == paths
     assert (f"{prefix}/key", "post") in paths if options.get("api_keys") else (f"{prefix}/key", "post") not in paths
 

@@ -1,4 +1,4 @@
-"""Managing accounts: creating, listing, changing and deleting users, and their API keys.
+"""Managing accounts: creating, listing, changing and deleting users.
 
 Where two writes are needed and a store may fail between them, the one that takes access away comes
 first, so a failure half-way never widens access. A password change takes access away in its one write:
@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from frappyauth.core import signals
+from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.authentication import check_username_length
 from frappyauth.core.authorization import is_admin
 from frappyauth.core.errors import (BadRequestError, DuplicateUsernameError, LastAdminError,
                                    PasswordChangedMeanwhileError, PermissionDeniedError, UserNotFoundError)
 from frappyauth.core.events import announce
-from frappyauth.core.minting import hash_secret, new_credential_version, new_secret
+from frappyauth.core.minting import new_credential_version
 from frappyauth.core.models import Actor, Identity, User, username_key
 from frappyauth.core.passwords import check_new_password
 from frappyauth.core.runtime import Runtime
@@ -93,10 +94,11 @@ class Accounts:
         return updated
 
     def reset_password(self, user_id: str, password: str, actor: Actor) -> User:
-        """Set another user's password (admin: account recovery): every session of the user ends, and the
-        login throttle's counters for the account are cleared."""
+        """Set another user's password (admin: account recovery): every session and API key of the user ends,
+        and the login throttle's counters for the account are cleared."""
         self._check_password(password)
         user = self.get(user_id)
+        self._revoke_all_keys(user.id, actor)
         updated = self._write_password(user, password)
         self._runtime.sessions.delete_for_user(user.id)  # tidying: the new credential version voided them
         self._throttle.unlock(user.username_key)
@@ -130,7 +132,7 @@ class Accounts:
         return user
 
     def delete(self, user_id: str, actor: Actor) -> None:
-        """Delete a user with its API key, then end its sessions (a session without a user is refused).
+        """Delete a user with its legacy API key, then end its sessions and keys (refused without a user anyway).
 
         An administrator is first demoted, with the last-admin guard, so that two admins deleting each other
         at once cannot both succeed. Should the store fail between the two writes, the user stays, demoted:
@@ -143,19 +145,12 @@ class Accounts:
         if not self._runtime.users.delete(user_id):
             raise UserNotFoundError()
         self._runtime.sessions.delete_for_user(user_id)
+        self._runtime.api_keys.delete_for_user(user_id, self._runtime.clock())
         announce(self._runtime.sender, signals.user_deleted, user_id=user_id, actor=actor)
 
-    def create_api_key(self, user: User, actor: Actor) -> tuple[User, str]:
-        """Give the user a new API key, replacing any old one; the key itself is never stored."""
-        api_key = new_secret()
-        updated = self._found(self._runtime.users.set_api_key_hash(user.id, hash_secret(api_key)))
-        announce(self._runtime.sender, signals.api_key_created, user_id=user.id, actor=actor)
-        return updated, api_key
-
-    def revoke_api_key(self, user: User, actor: Actor) -> User:
-        updated = self._found(self._runtime.users.set_api_key_hash(user.id, None))
-        announce(self._runtime.sender, signals.api_key_revoked, user_id=user.id, actor=actor)
-        return updated
+    def _revoke_all_keys(self, user_id: str, actor: Actor) -> int:
+        """Revoke every API key of the user (recovery: a thief's keys must not outlive the reset)."""
+        return ApiKeys(self._runtime).revoke_all(user_id, actor)
 
     def _set_permissions_keeping_an_admin(self, user: User, permissions: tuple[str, ...]) -> User:
         """Set the permissions, refusing with `LastAdminError` to leave no administrator.

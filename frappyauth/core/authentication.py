@@ -5,6 +5,7 @@ import logging
 from datetime import datetime, timedelta
 
 from frappyauth.core import signals
+from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.errors import AuthenticationError, BadRequestError, InvalidCredentialsError, SessionNotFoundError
 from frappyauth.core.events import announce
 from frappyauth.core.models import Actor, Identity, Session, User, username_key
@@ -85,11 +86,9 @@ class Authenticator:
         return Identity(user=user, session=session)
 
     def identify_api_key(self, api_key: str) -> Identity:
-        """Return whose API key this is; raise `AuthenticationError` if it belongs to nobody."""
-        user = self._runtime.users.get_by_api_key_hash(hash_secret(api_key)) if self._runtime.options.api_keys else None
-        if user is None:
-            raise AuthenticationError("The API key is invalid.")
-        return Identity(user=user, session=None)
+        """Return whose API key this is, with the key's effective rights; raise `AuthenticationError` if it
+        belongs to nobody, expired or was revoked (see `ApiKeys.identify`)."""
+        return ApiKeys(self._runtime).identify(api_key)
 
     def logout(self, identity: Identity, actor: Actor) -> None:
         if identity.session is not None:

@@ -19,8 +19,20 @@ def check_api_key_allowed(via_api_key: bool, allow_api_key: bool) -> None:
 
 
 def check_permissions(identity: Identity, required: Sequence[str]) -> None:
-    """Raise `PermissionDeniedError` naming what is missing unless the identity holds all of `required`."""
+    """Raise `PermissionDeniedError` naming what is missing unless the identity holds all of `required`.
+
+    For an API key, `identity.user.permissions` are the key's effective rights already; the message says
+    whether the key's scopes or the owner's permissions lack what is missing.
+    """
     missing = [permission for permission in required if permission not in identity.user.permissions]
-    if missing:
-        raise PermissionDeniedError(f"This needs the permission{'s' if len(missing) > 1 else ''} "
-                                    f"{', '.join(repr(p) for p in missing)}.")
+    if not missing:
+        return
+    scopes = identity.api_key.scopes if identity.api_key is not None else None
+    unscoped = [p for p in missing if scopes is not None and p not in scopes]
+    if unscoped:
+        raise PermissionDeniedError(f"This API key's scopes do not include {_names(unscoped)}.")
+    raise PermissionDeniedError(f"This needs the permission{'s' if len(missing) > 1 else ''} {_names(missing)}.")
+
+
+def _names(permissions: Sequence[str]) -> str:
+    return ", ".join(repr(p) for p in permissions)

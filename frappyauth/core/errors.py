@@ -47,6 +47,10 @@ class SessionNotFoundError(NotFoundError):
     code, message = "session_not_found", "No such session."
 
 
+class ApiKeyNotFoundError(NotFoundError):
+    code, message = "api_key_not_found", "No such API key."
+
+
 class ConflictError(FrappyAuthError):
     status, code, message = 409, "conflict", "The request conflicts with the current state."
 
@@ -59,6 +63,16 @@ class DuplicateUsernameError(ConflictError):
 
 class LastAdminError(ConflictError):
     code, message = "last_admin", "The last administrator cannot be removed or demoted."
+
+
+class ApiKeyNameTakenError(ConflictError):
+    """Raised by an API-key store's `create` when the user has a key of that name."""
+
+    code, message = "api_key_name_taken", "You already have an API key of that name."
+
+
+class TooManyApiKeysError(ConflictError):
+    code, message = "too_many_api_keys", "You have as many API keys as allowed; revoke one first."
 
 
 class InvalidPasswordError(BadRequestError):

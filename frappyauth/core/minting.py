@@ -30,3 +30,16 @@ def new_session_id() -> str:
 def new_credential_version() -> str:
     """A fresh credential version for a user whose password changes (random: nothing to race on)."""
     return secrets.token_urlsafe(12)
+
+
+API_KEY_PREFIX = "fak_"  # "frappyauth key": lets secret scanners recognise a leaked key
+
+
+def new_api_key() -> tuple[str, str]:
+    """Return a new API key's public id and the key itself, `fak_<id>_<secret>`.
+
+    The id (64 bits, hex, so without `_`) names the key in listings and logs; the secret carries the
+    strength. Only the SHA-256 of the whole key is stored.
+    """
+    key_id = secrets.token_hex(8)
+    return key_id, f"{API_KEY_PREFIX}{key_id}_{new_secret()}"

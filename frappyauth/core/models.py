@@ -1,4 +1,4 @@
-"""The records the core and the stores exchange (users, sessions, throttle counters), and who asks."""
+"""The records the core and the stores exchange (users, sessions, API keys, throttle counters), and who asks."""
 from __future__ import annotations
 
 import unicodedata
@@ -63,6 +63,28 @@ class Session:
 
 
 @dataclass(frozen=True)
+class ApiKey:
+    """A named API key of a user. Only the SHA-256 of the key is stored; `key_id` is its public name, part
+    of the key itself (`fak_<key_id>_<secret>`) so that a leaked key can be traced and revoked.
+
+    `scopes` limits what the key may do to these permissions (still only those its owner holds at the time
+    of the request); `None` means the owner's permissions. `expires_at` `None` means it never expires.
+    """
+
+    key_id: str
+    user_id: str
+    name: str
+    key_hash: str
+    created_at: datetime
+    scopes: tuple[str, ...] | None = None
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
+
+@dataclass(frozen=True)
 class AttemptCounter:
     """Attempts counted under one throttle key in a fixed window that ends at `expires_at`."""
 
@@ -72,10 +94,15 @@ class AttemptCounter:
 
 @dataclass(slots=True)  # not frozen: built on every request, and frozen dataclasses build 3x slower
 class Identity:
-    """Who a request is: the user, and the session it used (`None` for an API key)."""
+    """Who a request is: the user, and the session it used (`None` for an API key).
+
+    For a key of the key store, `api_key` is that key and `user.permissions` are already narrowed to the
+    key's effective rights (its scopes that the owner holds); a legacy key has no `api_key` record.
+    """
 
     user: User
     session: Session | None
+    api_key: ApiKey | None = None
 
     @property
     def via_api_key(self) -> bool:

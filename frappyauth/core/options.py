@@ -5,6 +5,9 @@ from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
 
+MAX_KEY_LIFETIME = 100 * 365 * 24 * 60 * 60  # seconds; later expiries would overflow dates and mean "never"
+
+
 @dataclass(frozen=True)
 class Options:
     """Validated options; see the README for what each one does."""
@@ -30,7 +33,9 @@ class Options:
     allowed_origins: tuple[str, ...] = ()  # cross-origin callers allowed to use the cookie
     max_body_bytes: int = 64 * 1024
     idle_timeout: int | None = None  # seconds without use after which a session ends; None: never
-    last_used_interval: int = 5 * 60  # a session's "last used" is written at most this often
+    last_used_interval: int = 5 * 60  # a session's or API key's "last used" is written at most this often
+    api_keys_per_user: int = 20
+    api_key_max_lifetime: int | None = None  # seconds; None: keys may live forever
 
 
 # For each option: the accepted types, and a check of the value with the reason it failed.
@@ -56,6 +61,9 @@ _RULES: dict[str, tuple[tuple[type, ...], Any, str]] = {
     "max_body_bytes": ((int,), lambda v: v >= 1024, "must be at least 1024"),
     "idle_timeout": ((int, type(None)), lambda v: v is None or v >= 1, "must be a positive number of seconds"),
     "last_used_interval": ((int,), lambda v: v >= 1, "must be a positive number of seconds"),
+    "api_keys_per_user": ((int,), lambda v: 1 <= v <= 1000, "must be between 1 and 1000"),
+    "api_key_max_lifetime": ((int, type(None)), lambda v: v is None or 1 <= v <= MAX_KEY_LIFETIME,
+                             "must be a positive number of seconds, at most 100 years"),
 }
 
 

@@ -1,4 +1,4 @@
-"""The store protocols: what the core needs from a user store and a token store.
+"""The store protocols: what the core needs from a user store, a session store and an API-key store.
 
 Stores only persist and look up; every decision (hashing, expiry, throttling, permissions) is the core's.
 Each method's docstring is its contract, and `tests/test_*_store_contract.py` tests every sentence of it
@@ -13,10 +13,11 @@ against every store. Common to all methods:
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from frappyauth.core.models import AttemptCounter, Session, User
+from frappyauth.core.models import ApiKey, AttemptCounter, Session, User
 
 
 class UserStore(Protocol):
@@ -136,3 +137,50 @@ class SessionStore(Protocol):
     def set_credential_version(self, token_hash: str, credential_version: str) -> bool:
         """Set the session's `credential_version` (the caller's own session, kept across their password
         change); return whether there was such a session."""
+
+
+class ApiKeyStore(Protocol):
+    """Persists API keys, keyed by the SHA-256 of the key; `key_id` is the key's public name.
+
+    A key expires when `expires_at` is set and `expires_at <= now`; an expired key is never returned or
+    counted, even if it has not been removed yet.
+    """
+
+    def create(self, key: ApiKey, limit: int, now: datetime) -> bool:
+        """Store a new key unless its user already holds `limit` keys that have not expired by `now`; return
+        whether it was stored.
+
+        Of concurrent creates for one user, at most `limit` minus the keys already held succeed, on every
+        worker. The user's keys that expired by `now` are removed first and neither count nor keep a name.
+        Raises `ApiKeyNameTakenError` if the user holds a live key with the same `name`, and `ValueError` if
+        a key with the same `key_hash` or `key_id` exists (256-bit random keys: that means a broken caller).
+        """
+
+    def replace(self, key: ApiKey, now: datetime) -> ApiKey | None:
+        """Put `key` in the place of the user's key of the same name that has not expired by `now`, in one
+        atomic step, and return the key it replaced; return `None`, storing nothing, if there is none.
+
+        Afterwards only the new key's hash finds it. Raises `ValueError` if a key with the same `key_hash` or
+        `key_id` exists.
+        """
+
+    def get_by_hash(self, key_hash: str, now: datetime) -> ApiKey | None:
+        """Return the key with this hash, or `None` if there is none or it expired by `now`."""
+
+    def list_for_user(self, user_id: str, now: datetime) -> list[ApiKey]:
+        """Return the user's keys that have not expired by `now`, newest `created_at` first."""
+
+    def holders(self, name: str, user_ids: Sequence[str], now: datetime) -> set[str]:
+        """Return those of `user_ids` that hold a key named `name` that has not expired by `now`."""
+
+    def delete(self, user_id: str, key_id: str, now: datetime) -> bool:
+        """Delete the user's key with this id; return whether a key that had not expired by `now` was deleted.
+
+        A key of another user is left alone (and `False` returned), so a user can only revoke their own.
+        """
+
+    def delete_for_user(self, user_id: str, now: datetime) -> int:
+        """Delete every key of the user; return how many of them had not expired by `now`."""
+
+    def touch(self, key_id: str, last_used_at: datetime) -> bool:
+        """Set the key's `last_used_at`; return whether there was such a key."""

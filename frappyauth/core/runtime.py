@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from frappyauth.core.options import Options
 from frappyauth.core.passwords import PasswordHasher
-from frappyauth.core.protocols import SessionStore, UserStore
+from frappyauth.core.protocols import ApiKeyStore, SessionStore, UserStore
 
 
 def utc_now() -> datetime:
@@ -21,6 +21,7 @@ class Runtime:
 
     users: UserStore
     sessions: SessionStore
+    api_keys: ApiKeyStore
     options: Options
     hasher: PasswordHasher
     clock: Callable[[], datetime] = utc_now

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from typing import Any, NoReturn
 
 from flask import request
@@ -56,6 +57,28 @@ def string_list(body: dict[str, Any], name: str, required: bool = True) -> tuple
     if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
         _bad_field(name, "a list of non-empty strings")
     return tuple(dict.fromkeys(value))  # without repeats, in the given order
+
+
+def optional_int(body: dict[str, Any], name: str) -> int | None:
+    value = body.get(name)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        _bad_field(name, "a whole number")
+    return value
+
+
+def optional_datetime(body: dict[str, Any], name: str) -> datetime | None:
+    """An ISO 8601 date and time with its UTC offset (`2030-01-01T00:00:00Z`), in UTC; a bare one is ambiguous."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+            if moment.tzinfo is not None:
+                return moment.astimezone(timezone.utc)
+        except (ValueError, OverflowError):  # not a date; or an offset that leaves the years 1 to 9999
+            pass
+    _bad_field(name, "an ISO 8601 date and time with a UTC offset")
 
 
 def optional_object(body: dict[str, Any], name: str) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from frappyauth.core.errors import FrappyAuthError
-from frappyauth.core.models import Actor
+from frappyauth.core.models import Actor, User, username_key
 from frappyauth.web.state import current_state
 
 CLI_ACTOR = Actor("cli")
@@ -88,6 +88,63 @@ def list_users(page: int) -> None:
     for user in users:
         click.echo(f"{user.id}  {user.username}  {','.join(user.permissions)}")
     click.echo(f"{len(users)} shown, {total} in all")
+
+
+def _user_named(username: str) -> User:
+    user = current_state().runtime.users.get_by_username(username_key(username))
+    if user is None:
+        raise click.ClickException(f"There is no user {username!r}.")
+    return user
+
+
+@cli.command("create-key")
+@click.argument("username")
+@click.option("--name", required=True, help="What the key is for, e.g. ci; unique per user.")
+@click.option("--scope", "scopes", multiple=True, help="A permission the key may use; repeat for more. "
+                                                       "Without any, the key has all of the user's permissions.")
+@click.option("--expires-in", type=click.IntRange(min=1), default=None, help="Seconds until the key expires.")
+def create_key(username: str, name: str, scopes: tuple[str, ...], expires_in: int | None) -> None:
+    """Create an API key for a user and print it, this once."""
+    def action() -> str:
+        key, api_key = current_state().api_keys.create(_user_named(username), name, scopes=scopes or None,
+                                                       expires_in=expires_in, actor=CLI_ACTOR)
+        expiry = key.expires_at.isoformat(timespec="seconds") if key.expires_at else "never"
+        return f"API key {key.key_id} ({key.name!r}, expires {expiry}); it is shown this once:\n{api_key}"
+    _run(action)
+
+
+@cli.command("list-keys")
+@click.argument("username")
+def list_keys(username: str) -> None:
+    """List a user's API keys (never the keys themselves)."""
+    def action() -> str:
+        keys = current_state().api_keys.list(_user_named(username).id)
+        lines = [f"{key.key_id}  {key.name}  scopes {'all' if key.scopes is None else ','.join(key.scopes) or '-'}  "
+                 f"expires {key.expires_at.isoformat(timespec='seconds') if key.expires_at else 'never'}"
+                 for key in keys]
+        return "\n".join([*lines, f"{len(keys)} API keys"])
+    _run(action)
+
+
+@cli.command("revoke-key")
+@click.argument("username")
+@click.argument("key_id")
+def revoke_key(username: str, key_id: str) -> None:
+    """Revoke one API key of a user."""
+    def action() -> str:
+        current_state().api_keys.revoke(_user_named(username).id, key_id, CLI_ACTOR)
+        return f"API key {key_id} revoked."
+    _run(action)
+
+
+@cli.command("revoke-keys")
+@click.argument("username")
+def revoke_keys(username: str) -> None:
+    """Revoke every API key of a user, a legacy one included."""
+    def action() -> str:
+        user = _user_named(username)
+        return f"{current_state().api_keys.revoke_all(user.id, CLI_ACTOR)} API keys of {user.username!r} revoked."
+    _run(action)
 
 
 def _created(user: Any) -> str:

@@ -8,8 +8,10 @@ from frappyauth.core.options import Options
 STRING = {"type": "string", "minLength": 1}
 NULLABLE_STRING = {"type": ["string", "null"]}
 DATE_TIME = {"type": "string", "format": "date-time"}
+NULLABLE_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
 SESSION_SECURITY: list[dict[str, list[str]]] = [{"token": []}, {"bearer": []}, {"cookie": []}]
 USER_ID = {"name": "userId", "in": "path", "required": True, "schema": {"type": "string"}}
+KEY_ID = {"name": "keyId", "in": "path", "required": True, "schema": {"type": "string"}}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error", "message"], "additionalProperties": False,
@@ -27,7 +29,17 @@ SCHEMAS: dict[str, Any] = {
                                "current": {"type": "boolean"}}},
     "Sessions": {"type": "object", "required": ["sessions"], "additionalProperties": False,
                  "properties": {"sessions": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}}}},
+    "ApiKey": {"type": "object", "additionalProperties": False,
+               "required": ["id", "name", "scopes", "createdAt", "lastUsedAt", "expiresAt"],
+               "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                              "scopes": {"type": ["array", "null"], "items": {"type": "string"}},
+                              "createdAt": DATE_TIME, "lastUsedAt": NULLABLE_DATE_TIME,
+                              "expiresAt": NULLABLE_DATE_TIME}},
+    "ApiKeys": {"type": "object", "required": ["keys"], "additionalProperties": False,
+                "properties": {"keys": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}}}},
 }
+SCHEMAS["NewApiKey"] = {**SCHEMAS["ApiKey"], "required": [*SCHEMAS["ApiKey"]["required"], "apiKey"],
+                        "properties": {**SCHEMAS["ApiKey"]["properties"], "apiKey": STRING}}
 
 SECURITY_SCHEMES = {
     "token": {"type": "apiKey", "in": "header", "name": "Authorization",
@@ -36,11 +48,11 @@ SECURITY_SCHEMES = {
     "cookie": {"type": "apiKey", "in": "cookie", "name": "Authorization",
                "description": "The HttpOnly cookie POST /login sets; writes must come from an allowed origin."},
     "apiKey": {"type": "apiKey", "in": "header", "name": "Authorization",
-               "description": "`Token <key>` with a key from POST /key, where an endpoint allows API keys."},
+               "description": "`Token <key>` with a key from POST /keys or /key, where an endpoint allows API keys."},
 }
 
 ERROR_DESCRIPTIONS = {400: "Malformed input", 401: "No valid credentials", 403: "Not allowed",
-                      404: "No such user or session", 409: "Conflict", 413: "Body too large",
+                      404: "No such user, session or API key", 409: "Conflict", 413: "Body too large",
                       415: "Body not JSON", 429: "Too many failed password checks", 503: "Store unavailable"}
 
 
@@ -92,8 +104,8 @@ def _user_management_operations() -> dict[str, dict[str, Any]]:
             body=_object(["permissions"], permissions={"type": "array", "items": STRING}))},
         "/users/{userId}/profile": {"post": _operation("Replace a user's profile", user, body_errors,
                                                        parameters=[USER_ID], body={"type": "object"})},
-        "/users/{userId}/password": {"post": _operation("Set a user's password; ends their sessions", user,
-                                                        body_errors, parameters=[USER_ID],
+        "/users/{userId}/password": {"post": _operation("Set a user's password; ends their sessions and API keys",
+                                                        user, body_errors, parameters=[USER_ID],
                                                         body=_object(["password"], password=STRING))},
         "/users/{userId}": {"delete": _operation(
             "Delete a user", _object(["userId", "deleted"], userId={"type": "string"}, deleted={"const": True}),
@@ -134,9 +146,37 @@ def _core_operations() -> dict[str, dict[str, Any]]:
 
 
 def _api_key_operations() -> dict[str, dict[str, Any]]:
-    return {"/key": {
-        "post": _operation("Create an API key, shown this once", _object(["apiKey"], apiKey=STRING), (401, 403)),
-        "delete": _operation("Revoke the API key", _object(["apiKey"], apiKey={"type": "null"}), (401, 403))}}
+    new_key = _object(["name"], name={**STRING, "maxLength": 100},
+                      scopes={"type": ["array", "null"], "items": STRING},
+                      expiresIn={"type": ["integer", "null"], "minimum": 1}, expiresAt=NULLABLE_DATE_TIME)
+    return {
+        "/key": {"post": _operation("Replace the key named `default`; the key is shown this once",
+                                    _object(["apiKey"], apiKey=STRING), (401, 403, 409)),
+                 "delete": _operation("Revoke the key named `default`", _object(["apiKey"], apiKey={"type": "null"}),
+                                      (401, 403))},
+        "/keys": {"get": _operation("The caller's API keys", _ref("ApiKeys"), (401, 403)),
+                  "post": _operation("Create an API key; the key is shown this once", _ref("NewApiKey"),
+                                     (400, 401, 403, 409, 413, 415), body=new_key)},
+        "/keys/{keyId}": {"delete": _operation(
+            "Revoke one of the caller's API keys", _object(["id", "revoked"], id={"type": "string"},
+                                                           revoked={"const": True}), (401, 403, 404),
+            parameters=[KEY_ID])},
+    }
+
+
+def _user_api_key_operations() -> dict[str, dict[str, Any]]:
+    return {
+        "/users/{userId}/keys": {
+            "get": _operation("A user's API keys", _ref("ApiKeys"), (401, 403, 404), parameters=[USER_ID]),
+            "delete": _operation("Revoke all of a user's API keys, a legacy one included",
+                                 _object(["userId", "revoked"], userId={"type": "string"},
+                                         revoked={"type": "integer", "minimum": 0}),
+                                 (401, 403, 404), parameters=[USER_ID])},
+        "/users/{userId}/keys/{keyId}": {"delete": _operation(
+            "Revoke one of a user's API keys", _object(["userId", "id", "revoked"], userId={"type": "string"},
+                                                       id={"type": "string"}, revoked={"const": True}),
+            (401, 403, 404), parameters=[USER_ID, KEY_ID])},
+    }
 
 
 def openapi_document(options: Options) -> dict[str, Any]:
@@ -146,6 +186,8 @@ def openapi_document(options: Options) -> dict[str, Any]:
         groups.append(_user_management_operations())
     if options.api_keys:
         groups.append(_api_key_operations())
+    if options.api_keys and not options.no_user_management:
+        groups.append(_user_api_key_operations())
     paths: dict[str, dict[str, Any]] = {}
     for group in groups:
         for path, operations in group.items():

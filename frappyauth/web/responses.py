@@ -10,17 +10,18 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from frappyauth.web.credentials import COOKIE_NAME
 from frappyauth.core.errors import FrappyAuthError, RetryLaterError
-from frappyauth.core.models import Session, User
+from frappyauth.core.models import ApiKey, Session, User
 from frappyauth.core.options import Options
 
 log = logging.getLogger("frappyauth")
 
 
-def user_json(user: User) -> dict[str, Any]:
-    """The user as clients see it: never a password, hash or key, only whether a key exists."""
+def user_json(user: User, has_api_key: bool | None = None) -> dict[str, Any]:
+    """The user as clients see it: never a password, hash or key, only whether `POST /key` made a key
+    (`has_api_key`; by default, whether the user record holds a legacy key)."""
     body: dict[str, Any] = {"_id": user.id, "id": user.id, "username": user.username,
                             "permissions": list(user.permissions), "profile": user.profile,
-                            "hasApiKey": user.api_key_hash is not None}
+                            "hasApiKey": user.api_key_hash is not None if has_api_key is None else has_api_key}
     if user.email is not None:
         body["email"] = user.email
     return body
@@ -32,6 +33,14 @@ def session_json(session: Session, current: Session | None) -> dict[str, Any]:
             "lastUsedAt": _iso(session.last_used_at), "expiresAt": _iso(session.expires_at),
             "userAgent": session.user_agent, "remoteAddr": session.remote_addr,
             "current": current is not None and current.session_id == session.session_id}
+
+
+def api_key_json(key: ApiKey) -> dict[str, Any]:
+    """An API key as its owner and admins see it: its public id and metadata, never the key or its hash."""
+    return {"id": key.key_id, "name": key.name, "scopes": None if key.scopes is None else list(key.scopes),
+            "createdAt": _iso(key.created_at),
+            "lastUsedAt": None if key.last_used_at is None else _iso(key.last_used_at),
+            "expiresAt": None if key.expires_at is None else _iso(key.expires_at)}
 
 
 def _iso(moment: datetime) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import current_app, has_app_context
 
 from frappyauth.core.accounts import Accounts
+from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.authentication import Authenticator
 from frappyauth.core.runtime import Runtime
 
@@ -17,6 +18,7 @@ class AuthState:
     runtime: Runtime
     authenticator: Authenticator
     accounts: Accounts
+    api_keys: ApiKeys
 
 
 def current_state() -> AuthState:

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
 from frappyauth.web import bodies
 from frappyauth.core.errors import BadRequestError
-from frappyauth.core.models import Identity
+from frappyauth.core.models import Identity, User
 from frappyauth.web.openapi import openapi_document
 from frappyauth.core.options import Options
-from frappyauth.web.responses import (clear_session_cookie, no_store, render_any, session_json, set_session_cookie,
-                                  user_json)
+from frappyauth.web.responses import (api_key_json, clear_session_cookie, no_store, render_any, session_json,
+                                      set_session_cookie, user_json)
 from frappyauth.web.guard import authorize, request_actor, request_identity
 from frappyauth.web.state import current_state
 
@@ -27,12 +28,21 @@ def _admin() -> Identity:
     return authorize([current_state().runtime.options.user_admin_permission], allow_api_key=False)
 
 
+def _user_json(user: User) -> dict[str, Any]:
+    return _users_json([user])[0]
+
+
+def _users_json(users: list[User]) -> list[dict[str, Any]]:
+    holders = current_state().api_keys.default_key_holders(users)
+    return [user_json(user, user.id in holders) for user in users]
+
+
 def login() -> Response:
     body, options = _body(), current_state().runtime.options
     username, password = bodies.string(body, "username"), bodies.string(body, "password")
     user, token = current_state().authenticator.login(username, password, request.user_agent.string or None,
                                                       request.remote_addr)
-    response = jsonify({"user": user_json(user), "token": token})
+    response = jsonify({"user": _user_json(user), "token": token})
     set_session_cookie(response, token, options)
     return response
 
@@ -46,7 +56,7 @@ def logout() -> Response:
 
 
 def own_user() -> Response:
-    return jsonify(user_json(request_identity(allow_api_key=False).user))
+    return jsonify(_user_json(request_identity(allow_api_key=False).user))
 
 
 def list_users() -> Response:
@@ -55,7 +65,7 @@ def list_users() -> Response:
     if not _PAGE.fullmatch(page):
         raise BadRequestError("The page must be a whole number from 0.")
     users, total = current_state().accounts.page(int(page))
-    return jsonify({"users": [user_json(user) for user in users], "total": total})
+    return jsonify({"users": _users_json(users), "total": total})
 
 
 def create_user() -> Response:
@@ -65,25 +75,25 @@ def create_user() -> Response:
         permissions=bodies.string_list(body, "permissions", required=False),
         email=bodies.optional_string(body, "email"), profile=bodies.optional_object(body, "profile"),
         actor=request_actor(admin))
-    return jsonify(user_json(user))
+    return jsonify(_user_json(user))
 
 
 def set_permissions(user_id: str) -> Response:
     admin, body = _admin(), _body()
     permissions = bodies.string_list(body, "permissions") or ()
-    return jsonify(user_json(current_state().accounts.set_permissions(user_id, permissions, request_actor(admin))))
+    return jsonify(_user_json(current_state().accounts.set_permissions(user_id, permissions, request_actor(admin))))
 
 
 def set_profile(user_id: str) -> Response:
     editor, profile = request_identity(allow_api_key=False), _body()
-    return jsonify(user_json(current_state().accounts.set_profile(user_id, profile, editor, request_actor(editor))))
+    return jsonify(_user_json(current_state().accounts.set_profile(user_id, profile, editor, request_actor(editor))))
 
 
 def reset_password(user_id: str) -> Response:
     admin, body = _admin(), _body()
     user = current_state().accounts.reset_password(user_id, bodies.string(body, "password"),
                                                  request_actor(admin))
-    return jsonify(user_json(user))
+    return jsonify(_user_json(user))
 
 
 def unlock_user(user_id: str) -> Response:
@@ -102,19 +112,58 @@ def change_own_password() -> Response:
     identity, body = request_identity(allow_api_key=False), _body()
     user = current_state().accounts.change_own_password(identity, bodies.string(body, "oldPassword"),
                                                         bodies.string(body, "newPassword"), request_actor(identity))
-    return jsonify(user_json(user))
+    return jsonify(_user_json(user))
 
 
-def create_api_key() -> Response:
+def rotate_default_key() -> Response:
+    """The seed's `POST /key`: a new key named `default`, replacing only that one."""
     identity = request_identity(allow_api_key=False)
-    _, api_key = current_state().accounts.create_api_key(identity.user, request_actor(identity))
-    return jsonify({"apiKey": api_key})
+    return jsonify({"apiKey": current_state().api_keys.rotate_default(identity.user, request_actor(identity))})
 
 
-def revoke_api_key() -> Response:
+def revoke_default_key() -> Response:
     identity = request_identity(allow_api_key=False)
-    current_state().accounts.revoke_api_key(identity.user, request_actor(identity))
+    current_state().api_keys.revoke_default(identity.user, request_actor(identity))
     return jsonify({"apiKey": None})
+
+
+def own_keys() -> Response:
+    identity = request_identity(allow_api_key=False)
+    return jsonify({"keys": [api_key_json(key) for key in current_state().api_keys.list(identity.user.id)]})
+
+
+def create_key() -> Response:
+    identity, body = request_identity(allow_api_key=False), _body()
+    key, api_key = current_state().api_keys.create(
+        identity.user, bodies.string(body, "name"), scopes=bodies.string_list(body, "scopes", required=False),
+        expires_in=bodies.optional_int(body, "expiresIn"), expires_at=bodies.optional_datetime(body, "expiresAt"),
+        actor=request_actor(identity))
+    return jsonify({**api_key_json(key), "apiKey": api_key})
+
+
+def revoke_own_key(key_id: str) -> Response:
+    identity = request_identity(allow_api_key=False)
+    current_state().api_keys.revoke(identity.user.id, key_id, request_actor(identity))
+    return jsonify({"id": key_id, "revoked": True})
+
+
+def user_keys(user_id: str) -> Response:
+    _admin()
+    keys = current_state().api_keys.list(current_state().accounts.get(user_id).id)
+    return jsonify({"keys": [api_key_json(key) for key in keys]})
+
+
+def revoke_user_key(user_id: str, key_id: str) -> Response:
+    admin = _admin()
+    user = current_state().accounts.get(user_id)
+    current_state().api_keys.revoke(user.id, key_id, request_actor(admin))
+    return jsonify({"userId": user.id, "id": key_id, "revoked": True})
+
+
+def revoke_user_keys(user_id: str) -> Response:
+    admin = _admin()
+    count = current_state().api_keys.revoke_all(user_id, request_actor(admin))
+    return jsonify({"userId": user_id, "revoked": count})
 
 
 def own_sessions() -> Response:
@@ -180,7 +229,13 @@ def build_blueprint(options: Options) -> Blueprint:
                    ("/users/<user_id>/sessions", user_sessions, "GET"),
                    ("/users/<user_id>/sessions", end_user_sessions, "DELETE")]
     if options.api_keys:
-        routes += [("/key", create_api_key, "POST"), ("/key", revoke_api_key, "DELETE")]
+        routes += [("/key", rotate_default_key, "POST"), ("/key", revoke_default_key, "DELETE"),
+                   ("/keys", own_keys, "GET"), ("/keys", create_key, "POST"),
+                   ("/keys/<key_id>", revoke_own_key, "DELETE")]
+    if options.api_keys and not options.no_user_management:
+        routes += [("/users/<user_id>/keys", user_keys, "GET"),
+                   ("/users/<user_id>/keys", revoke_user_keys, "DELETE"),
+                   ("/users/<user_id>/keys/<key_id>", revoke_user_key, "DELETE")]
     for rule, view, method in routes:
         blueprint.add_url_rule(rule, endpoint=f"{view.__name__}_{method.lower()}", view_func=view, methods=[method])
     blueprint.after_request(no_store)

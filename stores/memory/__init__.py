@@ -1,5 +1,6 @@
 """In-process stores: fast, thread-safe, and gone when the process ends."""
+from frappyauth.stores.memory.api_keys import MemoryApiKeyStore
 from frappyauth.stores.memory.sessions import MemorySessionStore
 from frappyauth.stores.memory.users import MemoryUserStore
 
-__all__ = ["MemorySessionStore", "MemoryUserStore"]
+__all__ = ["MemoryApiKeyStore", "MemorySessionStore", "MemoryUserStore"]

@@ -11,6 +11,7 @@ from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.errors import DuplicateUsernameError
 from frappyauth.core.models import AttemptCounter, User
+from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
 from frappyauth.stores.mongo.connection import translate_connection_errors
 from frappyauth.stores.mongo.documents import (attempt_counter_from_document, object_id, to_mongo_time,
                                                user_from_document, user_to_document)
@@ -58,6 +59,10 @@ class MongoUserStore:
         `progress` receives a line per batch; `now` is not needed here (the session store's `migrate` uses it).
         """
         return migrate_users(self._db, self._users, self._failures, dry_run, progress or quiet)
+
+    def api_key_store(self, api_keys_collection: str = "userApiKeys") -> MongoApiKeyStore:
+        """The API-key store on this store's database: `register_endpoints`' default for this user store."""
+        return MongoApiKeyStore(self._db, api_keys_collection)
 
     @translate_connection_errors
     def get(self, user_id: str) -> User | None:

@@ -1,0 +1,191 @@
+"""API keys: named, scoped, expiring credentials apart from logins, and recognising them in requests.
+
+A key reads `fak_<id>_<secret>` (see `minting.new_api_key`). Its effective rights are its scopes that its
+owner holds at the time of the request, so taking a permission from a user takes it from all their keys.
+Keys made by frappyflaskauth 1.6 and earlier frappyauth versions (one hash on the user record) keep
+working, as the key named `default` that `POST /key` manages.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from frappyauth.core import signals
+from frappyauth.core.errors import (ApiKeyNameTakenError, ApiKeyNotFoundError, AuthenticationError, BadRequestError,
+                                    TooManyApiKeysError, UserNotFoundError)
+from frappyauth.core.events import announce
+from frappyauth.core.minting import API_KEY_PREFIX, hash_secret, new_api_key
+from frappyauth.core.models import ApiKey, Actor, Identity, User
+from frappyauth.core.options import MAX_KEY_LIFETIME
+from frappyauth.core.runtime import Runtime
+
+DEFAULT_KEY_NAME = "default"  # the key of the seed's `POST /key` and `DELETE /key`
+MAX_KEY_NAME_LENGTH = 100
+ROTATION_ATTEMPTS = 5  # each retry means another rotation created the key just then; the next replaces it
+
+
+def check_key_name(name: str) -> None:
+    if not name or name != name.strip() or not name.isprintable():
+        raise BadRequestError("The key name must be printable text without leading or trailing spaces.")
+    if len(name) > MAX_KEY_NAME_LENGTH:
+        raise BadRequestError(f"The key name must have at most {MAX_KEY_NAME_LENGTH} characters.")
+
+
+def effective_user(user: User, key: ApiKey) -> User:
+    """The owner as the key may act: only the permissions both the owner and the key's scopes hold."""
+    if key.scopes is None:
+        return user
+    return dataclasses.replace(user, permissions=tuple(p for p in user.permissions if p in key.scopes))
+
+
+class ApiKeys:
+    """API keys for one app: every decision here, persistence in the API-key store."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._touch_after = timedelta(seconds=runtime.options.last_used_interval)
+
+    def identify(self, api_key: str) -> Identity:
+        """Return who holds this key, with the key's effective rights; raise `AuthenticationError` otherwise.
+
+        At most two point reads (the key, its owner), and no write but "last used", at most once per
+        `last_used_interval`. A key without our prefix is also looked up on the user records (legacy keys).
+        """
+        runtime = self._runtime
+        if not runtime.options.api_keys:
+            raise AuthenticationError("The API key is invalid.")
+        now, key_hash = runtime.clock(), hash_secret(api_key)
+        key = runtime.api_keys.get_by_hash(key_hash, now)
+        if key is None:
+            legacy = None if api_key.startswith(API_KEY_PREFIX) else runtime.users.get_by_api_key_hash(key_hash)
+            if legacy is None:
+                raise AuthenticationError("The API key is invalid.")
+            return Identity(user=legacy, session=None)
+        user = runtime.users.get(key.user_id)
+        if user is None:
+            raise AuthenticationError("The API key is invalid.")
+        if key.last_used_at is None or now - key.last_used_at >= self._touch_after:
+            runtime.api_keys.touch(key.key_id, now)
+        return Identity(user=effective_user(user, key), session=None, api_key=key)
+
+    def create(self, user: User, name: str, scopes: tuple[str, ...] | None = None, expires_in: int | None = None,
+               expires_at: datetime | None = None, actor: Actor | None = None) -> tuple[ApiKey, str]:
+        """Give the user a new key; return it and the key itself, which is never stored nor shown again.
+
+        Raises `BadRequestError` for a bad name, a scope the user does not hold, or an expiry in the past or
+        beyond `api_key_max_lifetime`; `ApiKeyNameTakenError`; `TooManyApiKeysError` past `api_keys_per_user`.
+        """
+        key, api_key = self._new_key(user, name, scopes, expires_in, expires_at)
+        self._store(key)
+        announce(self._runtime.sender, signals.api_key_created, user_id=user.id, actor=actor, key_id=key.key_id)
+        return key, api_key
+
+    def list(self, user_id: str) -> list[ApiKey]:
+        """The user's live keys, newest first."""
+        return self._runtime.api_keys.list_for_user(user_id, self._runtime.clock())
+
+    def revoke(self, user_id: str, key_id: str, actor: Actor) -> None:
+        """Revoke one of the user's keys; raise `ApiKeyNotFoundError` if the user has no such key."""
+        if not self._runtime.api_keys.delete(user_id, key_id, self._runtime.clock()):
+            raise ApiKeyNotFoundError()
+        announce(self._runtime.sender, signals.api_key_revoked, user_id=user_id, actor=actor, key_id=key_id, count=1)
+
+    def revoke_all(self, user_id: str, actor: Actor) -> int:
+        """Revoke every key of the user, a legacy one included; return how many. `UserNotFoundError` if none."""
+        user = self._runtime.users.get(user_id)
+        if user is None:
+            raise UserNotFoundError()
+        count = self._runtime.api_keys.delete_for_user(user_id, self._runtime.clock())
+        if user.api_key_hash is not None and self._runtime.users.set_api_key_hash(user_id, None) is not None:
+            count += 1
+        if count:  # one event for all of them (`key_id` None): the store deletes them in one step
+            announce(self._runtime.sender, signals.api_key_revoked, user_id=user_id, actor=actor, key_id=None,
+                     count=count)
+        return count
+
+    def rotate_default(self, user: User, actor: Actor) -> str:
+        """Replace the user's `default` key (and a legacy key) by a new one in one step, leaving other keys alone.
+
+        Concurrent rotations each replace whichever `default` key is there, so exactly one remains.
+        """
+        key, api_key = self._new_key(user, DEFAULT_KEY_NAME, None, None, None)
+        self._revoke_legacy(user, actor)
+        for _ in range(ROTATION_ATTEMPTS):
+            replaced = self._runtime.api_keys.replace(key, self._runtime.clock())
+            if replaced is not None:
+                announce(self._runtime.sender, signals.api_key_revoked, user_id=user.id, actor=actor,
+                         key_id=replaced.key_id, count=1)
+                break
+            try:
+                self._store(key)
+                break
+            except ApiKeyNameTakenError:  # a concurrent rotation created one in between: replace that
+                continue
+        else:
+            raise ApiKeyNameTakenError()
+        announce(self._runtime.sender, signals.api_key_created, user_id=user.id, actor=actor, key_id=key.key_id)
+        return api_key
+
+    def revoke_default(self, user: User, actor: Actor) -> None:
+        """Revoke the user's `default` key and a legacy key, as the seed's `DELETE /key` did."""
+        now = self._runtime.clock()
+        default = next((key for key in self._runtime.api_keys.list_for_user(user.id, now)
+                        if key.name == DEFAULT_KEY_NAME), None)
+        revoked = self._revoke_legacy(user, actor)
+        if default is not None and self._runtime.api_keys.delete(user.id, default.key_id, now):
+            announce(self._runtime.sender, signals.api_key_revoked, user_id=user.id, actor=actor,
+                     key_id=default.key_id, count=1)
+        elif not revoked:  # nothing to revoke: still one event, as before
+            announce(self._runtime.sender, signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None,
+                     count=0)
+
+    def default_key_holders(self, users: Sequence[User]) -> set[str]:
+        """Ids of those users who have a key for `POST /key`'s `hasApiKey`: a legacy or a `default` one."""
+        holders = {user.id for user in users if user.api_key_hash is not None}
+        if not self._runtime.options.api_keys:
+            return holders
+        others = [user.id for user in users if user.id not in holders]
+        return holders | (self._runtime.api_keys.holders(DEFAULT_KEY_NAME, others, self._runtime.clock())
+                          if others else set())
+
+    def _new_key(self, user: User, name: str, scopes: tuple[str, ...] | None, expires_in: int | None,
+                 expires_at: datetime | None) -> tuple[ApiKey, str]:
+        check_key_name(name)
+        unheld = [scope for scope in scopes or () if scope not in user.permissions]
+        if unheld:
+            raise BadRequestError(f"The scope {unheld[0]!r} is not a permission the key's owner holds.")
+        now = self._runtime.clock()
+        key_id, api_key = new_api_key()
+        return ApiKey(key_id=key_id, user_id=user.id, name=name, key_hash=hash_secret(api_key), created_at=now,
+                      scopes=scopes, expires_at=self._expiry(now, expires_in, expires_at)), api_key
+
+    def _store(self, key: ApiKey) -> None:
+        limit = self._runtime.options.api_keys_per_user
+        if not self._runtime.api_keys.create(key, limit, self._runtime.clock()):
+            raise TooManyApiKeysError(f"A user may have at most {limit} API keys; revoke one first.")
+
+    def _revoke_legacy(self, user: User, actor: Actor) -> bool:
+        """Remove the key kept on the user record by frappyflaskauth and earlier versions, if there is one."""
+        if user.api_key_hash is None or self._runtime.users.set_api_key_hash(user.id, None) is None:
+            return False
+        announce(self._runtime.sender, signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None, count=1)
+        return True
+
+    def _expiry(self, now: datetime, expires_in: int | None, expires_at: datetime | None) -> datetime | None:
+        """When a new key expires: as asked (`expiresIn` seconds or `expiresAt`), capped by the option."""
+        if expires_in is not None and expires_at is not None:
+            raise BadRequestError("Give expiresIn or expiresAt, not both.")
+        if expires_in is not None:
+            if not 1 <= expires_in <= MAX_KEY_LIFETIME:
+                raise BadRequestError(f"expiresIn must be from 1 to {MAX_KEY_LIFETIME} seconds.")
+            expires_at = now + timedelta(seconds=expires_in)
+        if expires_at is not None and expires_at <= now:
+            raise BadRequestError("The expiry must be in the future.")
+        cap = self._runtime.options.api_key_max_lifetime
+        if cap is not None:
+            latest = now + timedelta(seconds=cap)
+            if expires_at is not None and expires_at > latest:
+                raise BadRequestError(f"An API key may live at most {cap} seconds.")
+            expires_at = expires_at or latest  # a key without expiry would outlive the cap
+        return expires_at
