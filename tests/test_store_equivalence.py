@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, multiple, rule
 
 from conftest import NOW
-from frappyauth.core.models import Session, User, username_key
-from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
-from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
+from frappyauth.core.models import ApiKey, Session, User, username_key
+from frappyauth.stores.memory import MemoryApiKeyStore, MemorySessionStore, MemoryUserStore
+from frappyauth.stores.mongo import MongoApiKeyStore, MongoSessionStore, MongoUserStore
 
 USERNAMES = st.sampled_from(["alice", "Alice", "ALICE", "bob", "ｂｏｂ", "carol", "dave"])
 PERMISSIONS = st.lists(st.sampled_from(["admin", "view", "edit"]), unique=True, max_size=3).map(tuple)
@@ -28,6 +28,8 @@ THROTTLE_KEYS = st.sampled_from(["pair:alice|1", "pair:alice|2", "user:alice", "
 HASHES = st.sampled_from(["h", "$2b$04$x", "5f4dcc3b"])
 ADVANCE = st.integers(0, 30)  # minutes the shared clock moves on: it never runs backwards
 SESSION_OWNERS = st.sampled_from(["u1", "u2", "u3"])
+KEY_NAMES = st.sampled_from(["default", "ci", "deploy"])
+KEY_SCOPES = st.none() | PERMISSIONS
 MISSING = {"memory": "0123456789abcdef01234567", "mongomock": "0123456789abcdef01234567"}
 EXAMPLES = int(os.environ.get("EQUIVALENCE_EXAMPLES", "500"))  # 200 found a planted bug half the time
 
@@ -35,12 +37,15 @@ EXAMPLES = int(os.environ.get("EQUIVALENCE_EXAMPLES", "500"))  # 200 found a pla
 class StoreEquivalence(RuleBasedStateMachine):
     users = Bundle("users")
     sessions = Bundle("sessions")
+    keys = Bundle("keys")
 
     def __init__(self) -> None:
         super().__init__()
         db = mongomock.MongoClient()["equivalence"]
         self.stores = {"memory": (MemoryUserStore(), MemorySessionStore()),
                        "mongomock": (MongoUserStore(db), MongoSessionStore(db))}
+        self.key_stores = {"memory": MemoryApiKeyStore(), "mongomock": MongoApiKeyStore(db)}
+        self.keys_made = 0
         self.labels: dict[str, str] = {}  # each store's user id -> one label for both
         self.sessions_made = 0
         self.now = NOW
@@ -61,6 +66,10 @@ class StoreEquivalence(RuleBasedStateMachine):
                 outcomes[name] = type(error).__name__
         assert outcomes["memory"] == outcomes["mongomock"]
         return outcomes["memory"]
+
+    def same_keys(self, call: Callable[[Any], Any]) -> Any:
+        """Run `call(api-key store)` on both key stores; assert equal outcomes."""
+        return self.same(lambda name, _users, _tokens: call(self.key_stores[name]))
 
     def canonical(self, value: Any) -> Any:
         if isinstance(value, User):
@@ -205,6 +214,66 @@ class StoreEquivalence(RuleBasedStateMachine):
     def touch(self, session, advance):
         now = self.tick(advance)
         self.same(lambda _, __, tokens: tokens.touch(session.token_hash, now))
+
+
+    # API keys
+
+    def new_key(self, owner: str, name: str, lifetime: int | None, scopes: Any) -> ApiKey:
+        self.keys_made += 1
+        self.now += timedelta(seconds=1)  # every key its own creation instant
+        return ApiKey(key_id=f"k{self.keys_made}", user_id=owner, name=name, key_hash=f"h{self.keys_made}",
+                      created_at=self.now, scopes=scopes,
+                      expires_at=None if lifetime is None else self.now + timedelta(minutes=lifetime))
+
+    @rule(target=keys, owner=SESSION_OWNERS, name=KEY_NAMES, lifetime=st.none() | st.integers(1, 120),
+          scopes=KEY_SCOPES, limit=st.integers(1, 3))
+    def create_key(self, owner, name, lifetime, scopes, limit):
+        key, now = self.new_key(owner, name, lifetime, scopes), self.now
+        self.same_keys(lambda store: store.create(key, limit, now))
+        return key
+
+    @rule(existing=keys, owner=SESSION_OWNERS, name=KEY_NAMES)
+    def create_key_with_a_taken_hash(self, existing, owner, name):
+        key = dataclasses.replace(self.new_key(owner, name, None, None), key_hash=existing.key_hash)
+        now = self.now
+        self.same_keys(lambda store: store.create(key, 3, now))
+
+    @rule(target=keys, owner=SESSION_OWNERS, name=KEY_NAMES, lifetime=st.none() | st.integers(1, 120),
+          scopes=KEY_SCOPES)
+    def replace_key(self, owner, name, lifetime, scopes):
+        key, now = self.new_key(owner, name, lifetime, scopes), self.now
+        self.same_keys(lambda store: store.replace(key, now))
+        return key
+
+    @rule(key=keys, advance=ADVANCE)
+    def get_key_by_hash(self, key, advance):
+        now = self.tick(advance)
+        self.same_keys(lambda store: store.get_by_hash(key.key_hash, now))
+
+    @rule(owner=SESSION_OWNERS, advance=ADVANCE)
+    def list_keys(self, owner, advance):
+        now = self.tick(advance)
+        self.same_keys(lambda store: store.list_for_user(owner, now))
+
+    @rule(name=KEY_NAMES, owners=st.lists(SESSION_OWNERS, unique=True), advance=ADVANCE)
+    def key_holders(self, name, owners, advance):
+        now = self.tick(advance)
+        self.same_keys(lambda store: store.holders(name, owners, now))
+
+    @rule(owner=SESSION_OWNERS, key=keys, advance=ADVANCE)
+    def delete_key(self, owner, key, advance):
+        now = self.tick(advance)
+        self.same_keys(lambda store: store.delete(owner, key.key_id, now))
+
+    @rule(owner=SESSION_OWNERS, advance=ADVANCE)
+    def delete_keys_for_user(self, owner, advance):
+        now = self.tick(advance)
+        self.same_keys(lambda store: store.delete_for_user(owner, now))
+
+    @rule(key=keys, advance=ADVANCE)
+    def touch_key(self, key, advance):
+        now = self.tick(advance)
+        self.same_keys(lambda store: store.touch(key.key_id, now))
 
 
 StoreEquivalence.TestCase.settings = settings(max_examples=EXAMPLES, stateful_step_count=50, deadline=None,
