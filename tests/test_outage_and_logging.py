@@ -28,7 +28,10 @@ ENDPOINTS = [("POST", "/api/user/login", {"username": "admin", "password": ADMIN
                                                              {"password": USER_PASSWORD}),
              ("DELETE", "/api/user/users/{bob}", None),
              ("POST", "/api/user/password", {"oldPassword": ADMIN_PASSWORD, "newPassword": USER_PASSWORD}),
-             ("POST", "/api/user/key", None), ("DELETE", "/api/user/key", None), ("GET", "/api/things", None)]
+             ("POST", "/api/user/key", None), ("DELETE", "/api/user/key", None), ("GET", "/api/things", None),
+             ("GET", "/api/user/keys", None), ("POST", "/api/user/keys", {"name": "ci"}),
+             ("DELETE", "/api/user/keys/x", None), ("GET", "/api/user/users/{bob}/keys", None),
+             ("DELETE", "/api/user/users/{bob}/keys", None), ("DELETE", "/api/user/users/{bob}/keys/x", None)]
 
 
 @pytest.mark.parametrize("method, path, payload", ENDPOINTS)
