@@ -39,6 +39,31 @@ def _frappyauth(user_store: Any, token_store: Any) -> tuple[Flask, dict[str, str
     return app, {"Authorization": token}
 
 
+def frappyauth_api_key() -> tuple[Flask, dict[str, str]]:
+    """A scoped API key (`fak_...`) on the memory stores: the key read, the owner read, no write."""
+    from frappyauth import check_login_state, initial_user_check, register_endpoints
+    from frappyauth.stores.memory import MemoryUserStore
+
+    app = Flask("frappyauth-key")
+    register_endpoints(app, MemoryUserStore(), options_override={"bcrypt_cost": 4, "api_keys": True})
+
+    @app.route("/api/thing")
+    def thing() -> Any:
+        check_login_state("bench", allow_api_key=True)
+        return jsonify(PAYLOAD)
+
+    with app.app_context():
+        initial_user_check(app, "bench", PASSWORD)
+    client = app.test_client()
+    token = client.post("/api/user/login", json={"username": "bench", "password": PASSWORD}).json["token"]
+    user_id = client.get("/api/user", headers={"Authorization": token}).json["id"]
+    client.post(f"/api/user/users/{user_id}/permissions", json={"permissions": ["admin", "bench"]},
+                headers={"Authorization": token})
+    key = client.post("/api/user/keys", json={"name": "bench", "scopes": ["bench"]},
+                      headers={"Authorization": token}).json["apiKey"]
+    return app, {"Authorization": f"Token {key}"}
+
+
 def frappyauth_memory() -> tuple[Flask, dict[str, str]]:
     from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
     return _frappyauth(MemoryUserStore(), MemorySessionStore())
@@ -114,7 +139,7 @@ def flask_jwt_extended() -> tuple[Flask, dict[str, str]]:
 
 
 CONTENDERS: dict[str, Callable[[], tuple[Flask, dict[str, str]]]] = {
-    "bare flask": bare, "frappyauth (memory)": frappyauth_memory,
+    "bare flask": bare, "frappyauth (memory)": frappyauth_memory, "frappyauth API key (memory)": frappyauth_api_key,
     "frappyauth (mongo on mongomock)": frappyauth_mongomock, "frappyflaskauth 1.6.3": frappyflaskauth,
     "flask-login 0.6": flask_login, "flask-jwt-extended 4.7": flask_jwt_extended,
 }

@@ -8,7 +8,7 @@ from pathlib import Path
 from benchmarks import contenders, overhead
 
 ROOT = Path(__file__).resolve().parent.parent
-OURS = ["bare flask", "frappyauth (memory)", "frappyauth (mongo on mongomock)"]
+OURS = ["bare flask", "frappyauth (memory)", "frappyauth API key (memory)", "frappyauth (mongo on mongomock)"]
 
 
 def test_overhead_measures_our_contenders() -> None:
