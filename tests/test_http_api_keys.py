@@ -212,3 +212,39 @@ def test_a_prefixed_key_is_never_looked_up_on_the_user_records(keyed, user_store
     forged = "fak_0123456789abcdef_" + "x" * 43
     user_store.set_api_key_hash(bob_id, hash_secret(forged))
     assert client.get("/api/things", headers=key_auth(forged)).status_code == 401
+
+
+def test_every_refused_key_gets_the_same_answer(keyed, clock) -> None:
+    """Unknown, malformed, revoked, expired, deleted owner: one status and body, nothing to enumerate."""
+    _, client, admin, bob, bob_id = keyed()
+    revoked = body(new_key(client, bob, name="revoked"))
+    client.delete(f"/api/user/keys/{revoked['id']}", headers=auth(bob))
+    expired = body(new_key(client, bob, name="expired", expiresIn=1))
+    orphan = body(new_key(client, bob, name="orphan"))["apiKey"]
+    clock.advance(seconds=1)
+    client.delete(f"/api/user/users/{bob_id}", headers=auth(admin))
+    answers = {(response.status_code, response.get_data(as_text=True))
+               for api_key in ["fak_0123456789abcdef_" + "x" * 43, "nonsense", revoked["apiKey"], expired["apiKey"],
+                               orphan, revoked["apiKey"][:-1]]
+               for response in [client.get("/api/things", headers=key_auth(api_key))]}
+    assert answers == {(401, '{"error":"unauthenticated","message":"The API key is invalid."}\n')}
+
+
+def test_a_key_is_not_a_session_token_nor_the_other_way_round(keyed) -> None:
+    _, client, _, bob, _ = keyed()
+    api_key = body(new_key(client, bob))["apiKey"]
+    for headers in [{"Authorization": api_key}, {"Authorization": f"Bearer {api_key}"}]:
+        assert client.get("/api/things", headers=headers).status_code == 401
+    assert client.get("/api/things", headers=key_auth(bob)).status_code == 401
+
+
+def test_the_stores_never_hold_the_key_itself(keyed, database, api_key_store, user_store) -> None:
+    _, client, _, bob, _ = keyed()
+    api_key = body(new_key(client, bob))["apiKey"]
+    secret = api_key.rsplit("_", 1)[1]
+    if database is None:  # memory: everything the stores hold
+        documents = [repr(vars(api_key_store)), repr(vars(user_store))]
+    else:  # Mongo: every document of every collection
+        documents = [repr(d) for name in database.list_collection_names() for d in database[name].find()]
+    assert not [d for d in documents if secret in d or api_key in d]
+    assert any(hash_secret(api_key) in d for d in documents)
