@@ -206,3 +206,11 @@ def test_an_unreachable_key_store_answers_503_and_changes_nothing(spied, api_key
         response = client.open(path, method=method, json={"name": "more"}, headers=headers)
         assert response.status_code == 503 and response.headers["Retry-After"] == "7", (method, path)
     assert [key.name for key in api_key_store.list_for_user(users.get_by_username("bob").id, NOW)] == ["ci"]
+
+
+def test_cli_set_password_is_recovery_too(app, scene) -> None:
+    result = app.test_cli_runner().invoke(args=["frappyauth", "set-password", "bob"],
+                                          input="a recovered password\na recovered password\n")
+    assert result.exit_code == 0
+    assert [works(scene["client"], k["apiKey"]) for k in scene["keys"]] + [works(scene["client"], LEGACY_KEY)] == \
+        [False] * 3
