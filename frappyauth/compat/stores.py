@@ -14,6 +14,7 @@ from flask import current_app, has_app_context
 
 from frappyauth.compat.users import User, deprecated
 from frappyauth.core.accounts import Accounts
+from frappyauth.core.api_keys import DEFAULT_KEY_NAME, ApiKeys
 from frappyauth.core.errors import DuplicateUsernameError, UserNotFoundError
 from frappyauth.core.models import Actor, username_key
 from frappyauth.core.options import build_options
@@ -101,18 +102,21 @@ class UserStore(MongoUserStore):
         return cast(User | None, self.set_profile(user_id, new_profile))
 
     def create_api_key(self, user_id: str) -> str:
-        """A new key, returned this once; only its hash is stored."""
-        deprecated("UserStore.create_api_key()", "POST /key (Accounts.create_api_key)")
-        return self._services()[1].create_api_key(self._existing(user_id), COMPAT_ACTOR)[1]
+        """A new key, returned this once, in place of the user's key named `default`; only its hash is stored."""
+        deprecated("UserStore.create_api_key()", "POST /key or POST /keys (ApiKeys.rotate_default, ApiKeys.create)")
+        return ApiKeys(self._services()[0]).rotate_default(self._existing(user_id), COMPAT_ACTOR)
 
     def revoke_api_key(self, user_id: str) -> None:
-        deprecated("UserStore.revoke_api_key()", "DELETE /key (Accounts.revoke_api_key)")
-        self._services()[1].revoke_api_key(self._existing(user_id), COMPAT_ACTOR)
+        deprecated("UserStore.revoke_api_key()", "DELETE /key or DELETE /keys/<id> (ApiKeys.revoke_default)")
+        ApiKeys(self._services()[0]).revoke_default(self._existing(user_id), COMPAT_ACTOR)
 
     def get_users_with_api_key(self) -> list[User]:
+        """Users with a legacy key on their record or a key named `default` (what `hasApiKey` says)."""
         deprecated("UserStore.get_users_with_api_key()", "`hasApiKey` in the user JSON of GET /users")
-        cursor = self._users.find({"$or": [{"apiKeyHash": {"$exists": True}}, {"apiKey": {"$exists": True}}]})
-        return [self._to_user(document) for document in cursor]
+        runtime = self._services()[0]
+        users = [self._to_user(document) for document in self._users.find({})]
+        holders = runtime.api_keys.holders(DEFAULT_KEY_NAME, [user.id for user in users], runtime.clock())
+        return [user for user in users if user.api_key_hash is not None or user.id in holders]
 
     def get_all(self, page_size: int | None = 25, page: int | None = 0) -> tuple[list[User], int]:
         """A page of users and the total; `page_size` 0 or `None` gives every user."""
@@ -123,7 +127,11 @@ class UserStore(MongoUserStore):
 
     def _to_user(self, document: dict[str, Any]) -> User:
         return User(**user_fields(document), uid=document.get("uid"),
-                    data_model_version=document.get("dataModelVersion"))
+                    data_model_version=document.get("dataModelVersion"), holds_default_key=self._holds_default_key)
+
+    def _holds_default_key(self, user_id: str) -> bool:
+        runtime = self._services()[0]
+        return bool(runtime.api_keys.holders(DEFAULT_KEY_NAME, [user_id], runtime.clock()))
 
     def _services(self) -> tuple[Runtime, Accounts]:
         """The registering app's runtime and account service, or this store's own outside such an app."""
@@ -133,8 +141,8 @@ class UserStore(MongoUserStore):
                 return state.runtime, state.accounts
         if self._standalone is None:
             options = build_options(self._options_override)
-            self._standalone = Runtime(users=self, sessions=MemorySessionStore(), options=options,
-                                       hasher=PasswordHasher(options.bcrypt_cost))
+            self._standalone = Runtime(users=self, sessions=MemorySessionStore(), api_keys=self.api_key_store(),
+                                       options=options, hasher=PasswordHasher(options.bcrypt_cost))
         return self._standalone, Accounts(self._standalone)
 
     def _existing(self, user_id: str) -> User:

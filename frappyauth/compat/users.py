@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from frappyauth.core import models
@@ -25,6 +26,9 @@ class User(models.User):
 
     uid: str | None = None
     data_model_version: int | None = None
+    # Asked only when `api_key` is read: whether the user holds the key `POST /key` manages, which lives in
+    # the API-key store, not on this record.
+    holds_default_key: Callable[[str], bool] | None = field(default=None, compare=False, repr=False)
 
     @property
     def user_id(self) -> str | None:
@@ -36,7 +40,9 @@ class User(models.User):
     def api_key(self) -> str | None:
         """`None` without a key; with one, a placeholder: the key cannot be read back (it is hashed)."""
         deprecated("User.api_key", "User.api_key_hash is not None (`hasApiKey` in the user JSON)")
-        return None if self.api_key_hash is None else HIDDEN_API_KEY
+        has_key = self.api_key_hash is not None or (self.holds_default_key is not None
+                                                    and self.holds_default_key(self.id))
+        return HIDDEN_API_KEY if has_key else None
 
     def to_json(self) -> dict[str, Any]:
         """frappymongouser's shape without its secrets: no `password`, no `apiKey`."""
