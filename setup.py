@@ -15,7 +15,7 @@ setup(
     package_dir={"frappyauth.stores": "stores"},
     package_data={"frappyauth": ["py.typed"]},
     install_requires=[
-        "flask>=2.3",
+        "flask>=3.1",  # a per-request max_content_length caps request bodies
         "bcrypt>=4.0",
         "blinker>=1.6",  # security-event signals; Flask's own signal library
         "sortedcontainers>=2.4",  # the memory store's O(log n) paging

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import Any, NoReturn
 
 from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from frappyauth.core.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 
@@ -16,11 +17,7 @@ def json_object(max_bytes: int) -> dict[str, Any]:
     """Return the request's JSON object body, refusing anything else with a 4xx error."""
     if not request.is_json:
         raise UnsupportedMediaTypeError()
-    if request.content_length is not None and request.content_length > max_bytes:
-        raise PayloadTooLargeError()
-    raw = request.stream.read(max_bytes + 1)  # a chunked body has no Content-Length to trust
-    if len(raw) > max_bytes:
-        raise PayloadTooLargeError()
+    raw = _body_bytes(max_bytes)
     try:
         value = json.loads(raw, object_pairs_hook=_refuse_duplicate_keys, parse_constant=_refuse_constant,
                            parse_int=_int64)
@@ -32,6 +29,23 @@ def json_object(max_bytes: int) -> dict[str, Any]:
         raise BadRequestError("The body must be a JSON object.")
     _check_structure(value)
     return value
+
+
+def _body_bytes(max_bytes: int) -> bytes:
+    """The body, read once and cached, so that an app hook that read it first (`request.get_json()` in a
+    `before_request`) and frappyauth see the same bytes. Werkzeug enforces the cap as it reads, chunked
+    bodies included; the app's own `MAX_CONTENT_LENGTH` applies when it is lower."""
+    app_cap = request.max_content_length
+    cap = max_bytes if app_cap is None else min(app_cap, max_bytes)
+    # Werkzeug stops a chunked body at the limit without an error: one byte more tells a longer body apart.
+    request.max_content_length = cap + 1
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise PayloadTooLargeError() from None
+    if len(raw) > cap:
+        raise PayloadTooLargeError()
+    return raw
 
 
 def string(body: dict[str, Any], name: str) -> str:

@@ -1,65 +1,130 @@
-"""The public entry points: `register_endpoints`, `check_login_state`, `login_required`, seeding."""
+"""The public entry points: `FrappyAuth`/`register_endpoints`, `check_login_state`, `login_required`,
+`current_user`, seeding."""
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask
+from flask.typing import ResponseReturnValue
 
 from frappyauth.core.accounts import Accounts
 from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.authentication import Authenticator
-from frappyauth.core.errors import FrappyAuthError
+from frappyauth.core.errors import AuthenticationError, FrappyAuthError, PermissionDeniedError
 from frappyauth.core.models import User
-from frappyauth.core.options import Options, build_options
+from frappyauth.core.options import build_options
 from frappyauth.core.passwords import PasswordHasher
 from frappyauth.core.protocols import ApiKeyStore, SessionStore, UserStore
 from frappyauth.core.runtime import Runtime, utc_now
-from frappyauth.stores.memory.api_keys import MemoryApiKeyStore
-from frappyauth.stores.memory.sessions import MemorySessionStore
+from frappyauth.stores.memory import MemoryApiKeyStore, MemorySessionStore, MemoryUserStore
 from frappyauth.web.cli import cli
-from frappyauth.web.guard import authorize, cached_identity
-from frappyauth.web.responses import render_error, render_http_error
+from frappyauth.web.guard import authorize
+from frappyauth.web.responses import render_error
+from frappyauth.web.routing import routing_error_hook
 from frappyauth.web.state import EXTENSION_KEY, AuthState, current_state
+from frappyauth.web.user_proxy import current_user
 from frappyauth.web.views import build_blueprint
 
 F = TypeVar("F", bound=Callable[..., Any])
+UnauthorizedHandler = Callable[[FrappyAuthError], ResponseReturnValue]
+
+__all__ = ["FrappyAuth", "check_login_state", "current_user", "initial_user_check", "login_required",
+           "register_endpoints"]
+
+
+class FrappyAuth:
+    """frappyauth for one or more apps: `FrappyAuth(app, user_store)`, or `FrappyAuth(user_store=...)` and
+    `init_app(app)` later (application factories).
+
+    The stores and options are checked here, once. Every app this extension is set up on shares its
+    stores; without a token store they share one in-process session store (sessions end with the process).
+    Without an API-key store, a user store that offers `api_key_store()` (the Mongo one: collection
+    `userApiKeys` on its database) gives one; otherwise keys live in this process.
+    Raises `ValueError` for an unknown or badly typed option, `TypeError` for something that is not a store.
+    """
+
+    def __init__(self, app: Flask | None = None, user_store: UserStore | None = None,
+                 token_store: SessionStore | None = None, options_override: Mapping[str, Any] | None = None, *,
+                 api_key_store: ApiKeyStore | None = None, clock: Callable[[], datetime] = utc_now) -> None:
+        if user_store is None:
+            raise TypeError("FrappyAuth needs a user store: FrappyAuth(app, MemoryUserStore()), or "
+                            "FrappyAuth(user_store=...) and init_app(app) later.")
+        _check_store("user store", user_store, UserStore, "the user store (first store argument)")
+        if token_store is not None:
+            _check_store("token store", token_store, SessionStore, "the session store (token_store)")
+        if api_key_store is not None:
+            _check_store("API-key store", api_key_store, ApiKeyStore, "the API-key store (api_key_store)")
+        elif not isinstance(user_store, MemoryUserStore):
+            warnings.warn(f"frappyauth: the user store is a {type(user_store).__name__}, but no token store was "
+                          "given, so sessions live in this process only: a login made through one worker or "
+                          "instance is unknown to the others. Pass a shared one, e.g. MongoSessionStore(db).",
+                          RuntimeWarning, stacklevel=3)
+        self.options = build_options(options_override)
+        self.user_store = user_store
+        self.token_store: SessionStore = token_store if token_store is not None else MemorySessionStore()
+        self.api_key_store = api_key_store if api_key_store is not None else _default_api_key_store(user_store)
+        self.clock = clock
+        self._unauthorized: UnauthorizedHandler | None = None
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Register every endpoint under `api_prefix` on `app`, and keep its state in `app.extensions`.
+
+        Raises `RuntimeError` when frappyauth is already set up on this app. Only request hooks, the
+        blueprint's own error handlers and a handler for frappyauth's own errors are added: the app's
+        error handlers (for 404, `HTTPException`, ...) keep working whether registered before or after.
+        """
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError("frappyauth is already set up on this app (register_endpoints, FrappyAuth(app) "
+                               "or init_app was called before).")
+        runtime = Runtime(users=self.user_store, sessions=self.token_store, api_keys=self.api_key_store,
+                          options=self.options, hasher=PasswordHasher(self.options.bcrypt_cost), clock=self.clock,
+                          sender=app)
+        app.extensions[EXTENSION_KEY] = AuthState(runtime, Authenticator(runtime), Accounts(runtime),
+                                                  api_keys=ApiKeys(runtime))
+        app.register_blueprint(build_blueprint(self.options))
+        app.before_request(routing_error_hook(self.options))
+        app.register_error_handler(FrappyAuthError, self._render_app_route_error)
+        app.cli.add_command(cli)
+
+    def unauthorized_handler(self, handler: UnauthorizedHandler) -> UnauthorizedHandler:
+        """Decorator: shape the 401 and 403 answers of the app's own routes (`check_login_state`,
+        `login_required`); frappyauth's endpoints keep their JSON answers.
+
+        `handler(error)` gets the `AuthenticationError` (401) or `PermissionDeniedError` (403), with
+        `status`, `code` and `message`, and returns any Flask response value (a redirect to a login page...).
+        """
+        self._unauthorized = handler
+        return handler
+
+    def _render_app_route_error(self, error: FrappyAuthError) -> ResponseReturnValue:
+        # The blueprint's own handler answers errors of frappyauth's endpoints first; this sees the app's routes.
+        if self._unauthorized is not None and isinstance(error, (AuthenticationError, PermissionDeniedError)):
+            return self._unauthorized(error)
+        return render_error(error)
 
 
 def register_endpoints(app: Flask, user_store: UserStore, token_store: SessionStore | None = None,
                        options_override: Mapping[str, Any] | None = None, *, api_key_store: ApiKeyStore | None = None,
-                       clock: Callable[[], datetime] = utc_now) -> None:
-    """Register every endpoint under `api_prefix` and keep this app's state in `app.extensions`.
+                       clock: Callable[[], datetime] = utc_now) -> FrappyAuth:
+    """frappyflaskauth's one call: `FrappyAuth(app, user_store, token_store, options_override)`.
 
-    Without a token store, sessions live in this process (and end with it). Without an API-key store, a
-    user store that offers `api_key_store()` (the Mongo one: collection `userApiKeys` on its database)
-    gives one; otherwise keys live in this process. Raises `ValueError` for an unknown or badly typed
-    option, `RuntimeError` when called twice on one app. `clock` is for tests.
+    Without a token store, sessions live in this process (and end with it); for the API-key store see
+    `FrappyAuth`. Raises `ValueError` for an unknown or badly typed option, `RuntimeError` when called twice
+    on one app. `clock` is for tests. Returns the extension, on which `unauthorized_handler` can be set.
     """
-    if EXTENSION_KEY in app.extensions:
-        raise RuntimeError("frappyauth.register_endpoints was already called on this app.")
-    options = build_options(options_override)
-    if token_store is None:
-        token_store = MemorySessionStore()
-    if api_key_store is None:
-        api_key_store = _default_api_key_store(user_store)
-    runtime = Runtime(users=user_store, sessions=token_store, api_keys=api_key_store, options=options,
-                      hasher=PasswordHasher(options.bcrypt_cost), clock=clock, sender=app)
-    app.extensions[EXTENSION_KEY] = AuthState(runtime, Authenticator(runtime), Accounts(runtime),
-                                              api_keys=ApiKeys(runtime))
-    app.register_blueprint(build_blueprint(options))
-    app.register_error_handler(FrappyAuthError, render_error)
-    app.register_error_handler(HTTPException, _json_under_prefix(options))
-    app.cli.add_command(cli)
+    return FrappyAuth(app, user_store, token_store, options_override, api_key_store=api_key_store, clock=clock)
 
 
 def check_login_state(permission: str | list[str] | None = None, allow_api_key: bool = False) -> User:
     """Return the user of the current request, or raise: 401 without valid credentials, 403 without
     every permission in `permission` (a string or a list of strings), or for an API key where
-    `allow_api_key` is False. Raises `RuntimeError` outside an app that called `register_endpoints`.
+    `allow_api_key` is False. Raises `RuntimeError` outside a request of an app with frappyauth.
 
     For an API key, the permissions checked (and those of the returned user) are the key's effective
     rights: its scopes that its owner holds now."""
@@ -68,7 +133,7 @@ def check_login_state(permission: str | list[str] | None = None, allow_api_key: 
 
 
 def login_required(permission: str | list[str] | None = None, allow_api_key: bool = False) -> Callable[[F], F]:
-    """Decorator form of `check_login_state`; the view finds the user with `current_user()`."""
+    """Decorator form of `check_login_state`; the view finds the user in `current_user`."""
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -76,14 +141,6 @@ def login_required(permission: str | list[str] | None = None, allow_api_key: boo
             return view(*args, **kwargs)
         return wrapper  # type: ignore[return-value]
     return decorate
-
-
-def current_user() -> User:
-    """The user a `check_login_state` or `login_required` check accepted earlier in this request."""
-    identity = cached_identity()
-    if identity is None:
-        raise RuntimeError("current_user() needs a successful check_login_state() earlier in the request.")
-    return identity.user
 
 
 def initial_user_check(app: Flask, username: str, password: str) -> User | None:
@@ -99,11 +156,15 @@ def _default_api_key_store(user_store: UserStore) -> ApiKeyStore:
     return companion() if callable(companion) else MemoryApiKeyStore()
 
 
-def _json_under_prefix(options: Options) -> Callable[[HTTPException], Response | HTTPException]:
-    """Flask's own errors as JSON under `api_prefix`; the rest of the app keeps its own error pages."""
-    def handle(error: HTTPException) -> Response | HTTPException:
-        path = request.path
-        if path == options.api_prefix or path.startswith(options.api_prefix + "/"):
-            return render_http_error(error)
-        return error
-    return handle
+def _check_store(role: str, store: object, protocol: type, expected: str) -> None:
+    """Refuse at registration what would fail at the first login (a user store passed as the token store)."""
+    missing = [name for name in _protocol_methods(protocol) if not callable(getattr(store, name, None))]
+    if missing:
+        raise TypeError(f"frappyauth: {expected} must be a {protocol.__name__}, but the {type(store).__name__} "
+                        f"given as the {role} lacks {', '.join(missing)}. Were the user store and the session "
+                        "store swapped or passed twice?")
+
+
+@functools.cache
+def _protocol_methods(protocol: type) -> tuple[str, ...]:
+    return tuple(name for name, value in vars(protocol).items() if callable(value) and not name.startswith("_"))
