@@ -1,6 +1,7 @@
 """The options of `register_endpoints`: frappyflaskauth's eight, each honoured, plus safe new ones."""
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
@@ -70,14 +71,21 @@ _RULES: dict[str, tuple[tuple[type, ...], Any, str]] = {
 def build_options(override: Mapping[str, Any] | None) -> Options:
     """Return the defaults with `override` applied; raise `ValueError` naming the first bad option."""
     override = dict(override or {})
-    unknown = sorted(set(override) - {f.name for f in fields(Options)})
+    known = [f.name for f in fields(Options)]
+    unknown = sorted(set(override) - set(known))
     if unknown:
-        raise ValueError(f"Unknown frappyauth option {unknown[0]!r}.")
+        closest = difflib.get_close_matches(str(unknown[0]), known, n=1)
+        hint = f" Did you mean {closest[0]!r}?" if closest else f" Known options: {', '.join(known)}."
+        raise ValueError(f"Unknown frappyauth option {unknown[0]!r}.{hint}")
     for name, value in override.items():
         _check(name, value)
         if isinstance(value, list):
             override[name] = tuple(value)
     options = Options(**override)
+    if options.no_user_management and options.allow_own_profile_edit:
+        # Own-profile edits are one of the user-management endpoints that no_user_management leaves out.
+        raise ValueError("frappyauth options 'no_user_management' and 'allow_own_profile_edit' cannot both be "
+                         "on: no_user_management removes the profile endpoint that allow_own_profile_edit opens.")
     if options.idle_timeout is not None and options.idle_timeout <= options.last_used_interval:
         # "Last used" is only as precise as the interval: a shorter idle timeout would end busy sessions.
         raise ValueError("frappyauth option 'idle_timeout' must be longer than 'last_used_interval'.")

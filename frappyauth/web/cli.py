@@ -1,6 +1,7 @@
 """`flask frappyauth ...`: user administration from the shell, on any app that called `register_endpoints`."""
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +10,7 @@ from flask.cli import AppGroup
 
 from frappyauth.core.errors import FrappyAuthError
 from frappyauth.core.models import Actor, User, username_key
+from frappyauth.stores.memory import MemoryUserStore
 from frappyauth.web.state import current_state
 
 CLI_ACTOR = Actor("cli")
@@ -16,9 +18,22 @@ cli = AppGroup("frappyauth", help="Manage frappyauth users.")
 
 
 def _password_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Read the password at a hidden prompt (or from standard input), never from the command line."""
-    return click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+    """Read the password at a hidden prompt, typed twice, or as one line of standard input when that is not
+    a terminal (`echo ... | flask frappyauth create-user bob`); never from the command line."""
+    return click.option("--password", callback=_ask_password,
                         help="Asked for when not given; prefer the prompt, arguments show in `ps`.")(command)
+
+
+def _ask_password(context: click.Context, parameter: click.Parameter, value: str | None) -> str:
+    if value is not None:
+        return value
+    stdin = sys.stdin  # replaced by click's test runner like any redirection
+    if stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    line = stdin.readline().rstrip("\r\n")
+    if not line:
+        raise click.UsageError("No password: type it at the prompt, or give it as one line of standard input.")
+    return line
 
 
 def _run(action: Callable[[], str]) -> None:
@@ -26,6 +41,9 @@ def _run(action: Callable[[], str]) -> None:
         click.echo(action())
     except FrappyAuthError as error:
         raise click.ClickException(error.message) from None
+    if isinstance(current_state().runtime.users, MemoryUserStore):
+        click.echo("Note: this app keeps its users in memory (MemoryUserStore): the change lives only in this "
+                   "process and is gone when the command ends. Give the app a MongoDB store to keep it.", err=True)
 
 
 @cli.command("create-user")
