@@ -43,7 +43,7 @@ class Backend:
     user_store: Callable[[Any], UserStore]
     token_store: Callable[[Any], SessionStore]
     api_key_store: Callable[[Any], ApiKeyStore]
-    thread_safe: bool = True  # mongomock is not: SPEC keeps concurrency tests off it
+    thread_safe: bool = True  # mongomock is not (nor is its $inc atomic): concurrency tests skip it
     marks: tuple[Any, ...] = ()
 
 

@@ -1,4 +1,6 @@
-"""Each option honoured, bad options refused, and the per-app state rules of SPEC §2."""
+"""Each option honoured, bad options refused, and the per-app state rules: the state lives in
+`app.extensions`, two apps in one process are independent, and setting frappyauth up twice on one app is
+an error."""
 from __future__ import annotations
 
 import pytest

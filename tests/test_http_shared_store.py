@@ -1,4 +1,5 @@
-"""Nothing process-local is authoritative: two app instances on shared stores act as one (SPEC §6)."""
+"""Nothing process-local is authoritative: two app instances on shared stores act as one, as several
+workers or servers behind a load balancer must."""
 from __future__ import annotations
 
 import pytest

@@ -96,6 +96,24 @@ def test_stored_profile_does_not_alias_the_callers_dict(user_store: UserStore) -
     assert user_store.get(created.id).profile == {"nested": {"a": 1}}
 
 
+@pytest.mark.parametrize("hand_out", [
+    lambda store, user: store.create(new_user("Bob", profile={"nested": {"a": 1}})),
+    lambda store, user: store.get(user.id), lambda store, user: store.get_by_username(username_key("Alice")),
+    lambda store, user: store.get_by_api_key_hash("a" * 64), lambda store, user: store.list_page(0, 10)[0][0],
+    lambda store, user: store.set_profile(user.id, {"nested": {"a": 1}}),
+    lambda store, user: store.set_permissions(user.id, ("view",)),
+    lambda store, user: store.set_password_hash(user.id, "$2b$04$other"),
+    lambda store, user: store.set_api_key_hash(user.id, "a" * 64),
+], ids=["create", "get", "get_by_username", "get_by_api_key_hash", "list_page", "set_profile", "set_permissions",
+        "set_password_hash", "set_api_key_hash"])
+def test_a_handed_out_profile_does_not_alias_the_stored_one(user_store: UserStore, hand_out) -> None:
+    user = user_store.create(new_user(profile={"nested": {"a": 1}}, api_key_hash="a" * 64))
+    handed_out = hand_out(user_store, user)
+    handed_out.profile["added"] = True
+    handed_out.profile["nested"]["a"] = 2
+    assert user_store.get(handed_out.id).profile == {"nested": {"a": 1}}
+
+
 # list_page
 
 

@@ -8,6 +8,8 @@ against every store. Common to all methods:
 - Stores never read the clock: the core passes `now`, from one clock that does not run backwards. A store
   may forget what expired before the latest `now` it was given (garbage collection, like a TTL index).
 - An unknown or malformed id is "not found" (`None`, `False` or `0`), never an exception.
+- A returned record is the caller's: changing it (a user's `profile` dict) never changes what is stored, and
+  neither does changing a dict the caller passed in after the call.
 - A store that cannot reach its database raises `StoreUnavailableError` and has written nothing.
 - Every method is safe to call from several threads at once.
 """

@@ -20,8 +20,9 @@ class MemoryUserStore:
     """Users in dictionaries behind one lock.
 
     Lookups by id, username key and API-key hash are O(1); a page costs O(log n + page size) because the
-    creation order is kept in a sorted map from a sequence number to the id. Users are immutable values:
-    profiles are copied on the way in, so a caller's dict never aliases the stored one.
+    creation order is kept in a sorted map from a sequence number to the id. Users are immutable values, but
+    their profile is a dict: it is copied on the way in and on the way out, so neither a caller's dict nor one
+    handed out ever aliases the stored one (the Mongo store gets the same from its round trip).
     """
 
     def __init__(self) -> None:
@@ -40,7 +41,8 @@ class MemoryUserStore:
 
     def get(self, user_id: str) -> User | None:
         # Lock-free: a user record is only ever replaced by one dict assignment, never removed and re-added.
-        return self._users.get(user_id) if isinstance(user_id, str) else None
+        user = self._users.get(user_id) if isinstance(user_id, str) else None
+        return None if user is None else _copy_out(user)
 
     def get_by_username(self, username_key: str) -> User | None:
         with self._lock:
@@ -59,12 +61,12 @@ class MemoryUserStore:
             sequence = next(self._sequence)
             self._sequence_of[stored.id] = sequence
             self._creation_order[sequence] = stored.id
-            return stored
+            return _copy_out(stored)
 
     def list_page(self, offset: int, limit: int) -> tuple[list[User], int]:
         with self._lock:
             ids = self._creation_order.values()[offset:offset + limit] if offset >= 0 and limit > 0 else []
-            return [self._users[user_id] for user_id in ids], len(self._users)
+            return [_copy_out(self._users[user_id]) for user_id in ids], len(self._users)
 
     def count(self, permission: str | None = None) -> int:
         with self._lock:
@@ -86,7 +88,7 @@ class MemoryUserStore:
 
     def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
         with self._lock:
-            user = self.get(user_id)
+            user = self._users.get(user_id) if isinstance(user_id, str) else None
             if user is None or user.password_hash != expected_hash:
                 return False
             self._replace_locked(user_id, password_hash=password_hash)
@@ -95,13 +97,13 @@ class MemoryUserStore:
     def set_api_key_hash(self, user_id: str, api_key_hash: str | None) -> User | None:
         with self._lock:
             holder = self._id_by_api_key.get(api_key_hash) if api_key_hash is not None else None
-            if holder is not None and holder != user_id and self.get(user_id) is not None:
+            if holder is not None and holder != user_id and user_id in self._users:
                 raise ValueError("That API-key hash belongs to another user.")
             return self._replace_locked(user_id, api_key_hash=api_key_hash)
 
     def delete(self, user_id: str) -> bool:
         with self._lock:
-            user = self.get(user_id)
+            user = self._users.get(user_id) if isinstance(user_id, str) else None
             if user is None:
                 return False
             self._unindex(user)
@@ -146,20 +148,20 @@ class MemoryUserStore:
 
     def _lookup(self, index: dict[str, str], key: str) -> User | None:
         user_id = index.get(key) if isinstance(key, str) else None
-        return None if user_id is None else self._users[user_id]
+        return None if user_id is None else _copy_out(self._users[user_id])
 
     def _replace(self, user_id: str, **changes: Any) -> User | None:
         with self._lock:
             return self._replace_locked(user_id, **changes)
 
     def _replace_locked(self, user_id: str, **changes: Any) -> User | None:
-        user = self.get(user_id)
+        user = self._users.get(user_id) if isinstance(user_id, str) else None
         if user is None:
             return None
         self._unindex(user)
         updated = dataclasses.replace(user, **changes)
         self._index(updated)
-        return updated
+        return _copy_out(updated)
 
     def _index(self, user: User) -> None:
         self._users[user.id] = user
@@ -199,3 +201,8 @@ class MemoryUserStore:
             if oldest.expires_at > now:
                 return
             self._drop_attempts(key)
+
+
+def _copy_out(user: User) -> User:
+    """The user with a profile of its own: changing it must not change the stored user."""
+    return dataclasses.replace(user, profile=copy.deepcopy(user.profile))
