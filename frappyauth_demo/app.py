@@ -65,7 +65,7 @@ def _stores(environ: Mapping[str, str]) -> tuple[UserStore, SessionStore]:
 
     from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
     # The URI's own serverSelectionTimeoutMS wins; otherwise give up after 5 s rather than pymongo's 30 s.
-    timeout = {} if re.search(r"[?&]serverSelectionTimeoutMS=", uri, re.IGNORECASE) else {
+    timeout: dict[str, Any] = {} if re.search(r"[?&]serverSelectionTimeoutMS=", uri, re.IGNORECASE) else {
         "serverSelectionTimeoutMS": 5000}
     try:
         client: MongoClient = MongoClient(uri, **timeout)

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks import contenders, overhead
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +27,7 @@ def test_every_contender_of_ours_serves_its_protected_endpoint() -> None:
         assert client.get("/api/thing", headers=others).status_code == 200
 
 
+@pytest.mark.slow
 def test_login_cost_and_scale_scripts_run() -> None:
     for args in (["benchmarks.login_cost", "--cost", "4", "--samples", "2", "--logins", "2"],
                  ["benchmarks.scale", "--users", "300"]):

@@ -16,6 +16,8 @@ from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, aut
 from frappyauth.stores.memory import MemoryApiKeyStore, MemorySessionStore, MemoryUserStore
 from threads import run_in_threads
 
+pytestmark = pytest.mark.slow
+
 THREADS, OPERATIONS = 8, 1000
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from mypy import api
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,7 @@ def installed_layout(target: Path) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_stores_type_check_against_the_protocols(tmp_path: Path) -> None:
     source = installed_layout(tmp_path)
     stdout, stderr, status = api.run(["--config-file", str(ROOT / "mypy.ini"), "--no-incremental",

@@ -87,6 +87,7 @@ def demo():
         server.kill()
 
 
+@pytest.mark.slow
 def test_the_demo_serves_the_whole_flow_over_http(demo) -> None:
     server = demo(FRAPPYAUTH_ADMIN_USER="root", FRAPPYAUTH_ADMIN_PASSWORD=ADMIN_PASSWORD)
     server.wait_until_listening()
@@ -104,6 +105,7 @@ def test_the_demo_serves_the_whole_flow_over_http(demo) -> None:
     assert "POST /api/user/login" in server.process.stderr.read()  # requests are logged
 
 
+@pytest.mark.slow
 def test_the_demo_generates_and_prints_an_admin_password_once(demo) -> None:
     server = demo()
     printed = server.stdout_line()
@@ -116,6 +118,7 @@ def test_the_demo_generates_and_prints_an_admin_password_once(demo) -> None:
     assert match.group(1) not in server.process.stderr.read()  # printed once, never logged
 
 
+@pytest.mark.slow
 def test_the_demo_refuses_a_weak_admin_password_with_one_clear_line(demo) -> None:
     server = demo(FRAPPYAUTH_ADMIN_PASSWORD="short")
     assert server.process.wait(timeout=30) == 1

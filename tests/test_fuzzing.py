@@ -25,6 +25,8 @@ from frappyauth.web.openapi import openapi_document
 from frappyauth.core.options import build_options
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, login
 
+pytestmark = pytest.mark.slow
+
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 FUZZ_OPTIONS = {"api_keys": True, "allow_own_profile_edit": True,
                 "max_failed_logins": 1_000_000}  # generated logins must not lock out the identities used

@@ -89,7 +89,7 @@ def test_api_keys_are_off_unless_the_option_is_on(make_app, user_store) -> None:
     client = app.test_client()
     bob = login(client, "admin", "admin password 1234")
     response = client.post("/api/user/key", headers=auth(bob))
-    assert response.status_code == 404 and body(response)["error"] == "not_found"
+    assert response.status_code == 404 and body(response)["error"] == "feature_disabled"
     admin = user_store.get_by_username("admin")
     user_store.set_api_key_hash(admin.id, "f" * 64)  # even a key already stored is not accepted
     assert client.get("/api/things", headers={"Authorization": "Token anything"}).status_code == 401

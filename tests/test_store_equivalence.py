@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any, Callable
 
 import mongomock
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, multiple, rule
@@ -17,6 +18,8 @@ from conftest import NOW
 from frappyauth.core.models import ApiKey, Session, User, username_key
 from frappyauth.stores.memory import MemoryApiKeyStore, MemorySessionStore, MemoryUserStore
 from frappyauth.stores.mongo import MongoApiKeyStore, MongoSessionStore, MongoUserStore
+
+pytestmark = pytest.mark.slow  # a long property run; `pytest -m "not slow"` leaves it out
 
 USERNAMES = st.sampled_from(["alice", "Alice", "ALICE", "bob", "ｂｏｂ", "carol", "dave"])
 PERMISSIONS = st.lists(st.sampled_from(["admin", "view", "edit"]), unique=True, max_size=3).map(tuple)
