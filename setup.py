@@ -23,6 +23,7 @@ setup(
     extras_require={
         "mongo": ["pymongo>=4.0"],
         "serve": ["gunicorn>=22"],  # the production server in the Docker image
+        "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5"],  # the documentation site in docs/
         "test": ["pytest>=8", "mongomock>=4.1", "hypothesis>=6.100", "mypy==2.4.1", "ruff==0.17.6",
                  "schemathesis>=4.0", "openapi-spec-validator>=0.7", "build>=1.2", "twine>=5",
                  "gunicorn>=22"],  # the demo's refusal of several workers on memory stores is tested under it

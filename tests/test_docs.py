@@ -1,0 +1,66 @@
+"""The documentation cannot drift from the code: the endpoint page lists exactly the (method, path) pairs of
+the served OpenAPI document, and the options table (which the docs include from the README) every option.
+
+Adding an endpoint: add its row to docs/endpoints.md; the failure below prints the row to add. An endpoint
+behind an option is found by switching each off-by-default boolean option on; an option that needs others to
+be valid gets them in `COMPANIONS`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from frappyauth import register_endpoints
+from frappyauth.core.options import Options
+from frappyauth.stores.memory import MemoryUserStore
+
+ROOT = Path(__file__).resolve().parent.parent
+ROW = re.compile(r"^\|\s*`(GET|POST|PUT|PATCH|DELETE)`\s*\|\s*`(/[^`]*)`", re.MULTILINE)
+COMPANIONS: dict[str, dict[str, Any]] = {}  # option -> the other options it needs, e.g. {"x": {"x_sender": ...}}
+
+
+def option_sets() -> list[dict[str, Any]]:
+    """The defaults, and each boolean option that is off by default switched on (with its companions)."""
+    switches = [f.name for f in fields(Options) if f.default is False]
+    return [{}] + [{name: True, **COMPANIONS.get(name, {})} for name in switches]
+
+
+def served_operations() -> set[tuple[str, str]]:
+    operations: set[tuple[str, str]] = set()
+    for options in option_sets():
+        app = Flask("docs")
+        register_endpoints(app, MemoryUserStore(), options_override=options)
+        document = app.test_client().get("/api/user/openapi.json").get_json()
+        operations |= {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+    return operations
+
+
+def documented_operations() -> set[tuple[str, str]]:
+    page = (ROOT / "docs" / "endpoints.md").read_text(encoding="utf-8")
+    return set(ROW.findall(page))
+
+
+def test_the_endpoint_page_lists_exactly_the_served_endpoints() -> None:
+    served, documented = served_operations(), documented_operations()
+    missing = [f"| `{method}` | `{path}` | who | body | answer |" for method, path in sorted(served - documented)]
+    extra = sorted(documented - served)
+    assert not missing and not extra, ("docs/endpoints.md lacks these rows:\n" + "\n".join(missing)
+                                       + f"\nand lists endpoints that are not served: {extra}")
+
+
+def test_the_check_reads_the_page_and_the_document() -> None:
+    """Guards the test above against passing because both sides are empty."""
+    assert ("POST", "/api/user/login") in documented_operations() & served_operations()
+    assert ("POST", "/api/user/key") in served_operations()  # found behind its option
+
+
+def test_the_options_table_names_every_option() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("[start:options]", 1)[1].split("[end:options]", 1)[0]
+    named = set(re.findall(r"^\|\s*`(\w+)`", table, re.MULTILINE))
+    assert named == {f.name for f in fields(Options)}
+    assert '--8<-- "README.md:options"' in (ROOT / "docs" / "options.md").read_text(encoding="utf-8")
