@@ -93,6 +93,17 @@ def test_current_user_counts_an_api_key_only_where_a_check_allowed_it() -> None:
     assert body(client.get("/who-with-key", headers=auth(f"Token {key}"))) == {"proxy": "admin", "called": "admin"}
 
 
+def test_current_user_is_none_for_a_cookie_riding_on_a_cross_site_write_or_an_ended_session() -> None:
+    app = who_app()
+    app.add_url_rule("/who", "who_post", app.view_functions["who"], methods=["POST"])
+    browser = app.test_client()
+    token = login(browser, "admin", ADMIN_PASSWORD)  # the browser now holds the session cookie
+    assert body(browser.post("/who", headers={"Origin": "https://evil.example"})) == {"proxy": None, "called": None}
+    assert body(browser.post("/who", headers={"Origin": "http://localhost"}))["proxy"] == "admin"
+    browser.delete("/api/user/login", headers=auth(token))
+    assert body(app.test_client().get("/who", headers=auth(token))) == {"proxy": None, "called": None}
+
+
 def test_current_user_outside_a_request_says_so() -> None:
     app, _ = app_with_admin()
     with app.app_context():

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import pty
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -67,17 +69,49 @@ def test_own_profile_edits_without_user_management_name_both_options() -> None:
 # the command line
 
 
+MYAPP = (  # an app on memory stores, as `flask --app myapp` finds it
+    "from flask import Flask\nfrom frappyauth import register_endpoints\n"
+    "from frappyauth.stores.memory import MemoryUserStore\n"
+    "app = Flask(__name__)\nregister_endpoints(app, MemoryUserStore(), options_override={'bcrypt_cost': 4})\n")
+
+
 def test_cli_reads_one_password_from_standard_input_and_says_memory_stores_forget(tmp_path: Path) -> None:
-    (tmp_path / "myapp.py").write_text(
-        "from flask import Flask\nfrom frappyauth import register_endpoints\n"
-        "from frappyauth.stores.memory import MemoryUserStore\n"
-        "app = Flask(__name__)\nregister_endpoints(app, MemoryUserStore(), options_override={'bcrypt_cost': 4})\n")
+    (tmp_path / "myapp.py").write_text(MYAPP)
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "myapp", "frappyauth", "create-user", "bob"],
                             input=f"{USER_PASSWORD}\n", capture_output=True, text=True, cwd=tmp_path,
                             env=clean_environment(), timeout=60)
     assert result.returncode == 0, result.stderr
     assert "Created 'bob'" in result.stdout and "Aborted" not in result.stderr
     assert "lives only in this process" in result.stderr and USER_PASSWORD not in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_cli_at_a_terminal_asks_for_the_password_twice_without_echoing_it(tmp_path: Path) -> None:
+    (tmp_path / "myapp.py").write_text(MYAPP)
+    terminal, child_end = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "myapp", "frappyauth", "create-user", "bob"],
+                               stdin=child_end, stdout=child_end, stderr=child_end, cwd=tmp_path,
+                               env=clean_environment())
+    os.close(child_end)
+    screen = ""
+
+    def read_until(text: str) -> None:
+        nonlocal screen
+        while text not in screen:
+            ready, _, _ = select.select([terminal], [], [], 30)
+            assert ready, f"waited for {text!r}; the terminal shows {screen!r}"
+            screen += os.read(terminal, 1024).decode()
+
+    try:
+        read_until("Password: ")
+        os.write(terminal, f"{USER_PASSWORD}\n".encode())
+        read_until("Repeat for confirmation: ")
+        os.write(terminal, f"{USER_PASSWORD}\n".encode())
+        read_until("Created 'bob'")
+        assert process.wait(timeout=30) == 0 and USER_PASSWORD not in screen
+    finally:
+        process.kill()
+        os.close(terminal)
 
 
 def test_cli_says_nothing_about_memory_on_a_shared_store(backend, make_app) -> None:
