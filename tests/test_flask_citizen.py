@@ -223,6 +223,7 @@ def test_a_shared_user_store_with_sessions_in_the_process_warns() -> None:
     ({}, "DELETE", "/api/user/key", "'api_keys' is off"),
     ({"no_user_management": True}, "POST", "/api/user/users", "'no_user_management' is on"),
     ({"no_user_management": True}, "DELETE", "/api/user/users/abc", "User management is disabled"),
+    ({"no_user_management": True}, "POST", "/api/user/users/abc/unlock", "User management is disabled"),
 ])
 def test_an_endpoint_an_option_removed_says_which_option(options, method, path, message) -> None:
     app, _ = app_with_admin(**options)

@@ -102,7 +102,7 @@ def test_stored_profile_does_not_alias_the_callers_dict(user_store: UserStore) -
     lambda store, user: store.get_by_api_key_hash("a" * 64), lambda store, user: store.list_page(0, 10)[0][0],
     lambda store, user: store.set_profile(user.id, {"nested": {"a": 1}}),
     lambda store, user: store.set_permissions(user.id, ("view",)),
-    lambda store, user: store.set_password_hash(user.id, "$2b$04$other"),
+    lambda store, user: store.set_password_hash(user.id, "$2b$04$other", "version-2"),
     lambda store, user: store.set_api_key_hash(user.id, "a" * 64),
 ], ids=["create", "get", "get_by_username", "get_by_api_key_hash", "list_page", "set_profile", "set_permissions",
         "set_password_hash", "set_api_key_hash"])

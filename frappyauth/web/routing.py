@@ -26,6 +26,7 @@ OPTIONAL_ENDPOINTS: list[tuple[str, object, str, list[tuple[str, tuple[str, ...]
                                  "'no_user_management' is on).",
      [("/users", ("POST",)), ("/users/<user_id>", ("DELETE",)), ("/users/<user_id>/permissions", ("POST",)),
       ("/users/<user_id>/profile", ("POST",)), ("/users/<user_id>/password", ("POST",)),
+      ("/users/<user_id>/unlock", ("POST",)),
       ("/users/<user_id>/sessions", ("GET", "DELETE"))]),
 ]
 
