@@ -64,3 +64,14 @@ def test_the_options_table_names_every_option() -> None:
     named = set(re.findall(r"^\|\s*`(\w+)`", table, re.MULTILINE))
     assert named == {f.name for f in fields(Options)}
     assert '--8<-- "README.md:options"' in (ROOT / "docs" / "options.md").read_text(encoding="utf-8")
+
+
+def test_every_readme_section_the_docs_include_is_marked_in_the_readme() -> None:
+    """The docs include parts of the README (one text, two places); a heading edit must not drop a marker."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    included = {name for page in (ROOT / "docs").glob("*.md")
+                for name in re.findall(r'--8<-- "README\.md:(\w+)"', page.read_text(encoding="utf-8"))}
+    assert included >= {"options", "migration", "guessing"}
+    unmarked = [name for name in sorted(included)
+                if f"--8<-- [start:{name}]" not in readme or f"--8<-- [end:{name}]" not in readme]
+    assert unmarked == []
