@@ -204,5 +204,22 @@ class MemoryUserStore:
 
 
 def _copy_out(user: User) -> User:
-    """The user with a profile of its own: changing it must not change the stored user."""
-    return dataclasses.replace(user, profile=copy.deepcopy(user.profile))
+    """The user with a profile of its own: changing it must not change the stored user.
+
+    This runs on every authenticated request, so it skips `dataclasses.replace` and `copy.deepcopy` (together
+    about 10 µs): the fields are copied as they are (all immutable but the profile) and the profile as JSON.
+    """
+    clone = object.__new__(User)
+    clone.__dict__.update(user.__dict__)
+    clone.__dict__["profile"] = _copy_json(user.profile)
+    return clone
+
+
+def _copy_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(item) for item in value]
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    return copy.deepcopy(value)  # not JSON (a store used from Python): still never shared
