@@ -4,16 +4,15 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import shlex
-import sys
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any
 
 from flask import Flask
 
 from frappyauth import FrappyAuthError, StoreUnavailableError, check_login_state, initial_user_check, register_endpoints
 from frappyauth.core.protocols import SessionStore, UserStore
 from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
+from frappyauth_demo.startup import gunicorn_settings, mongodb_hosts, refuse
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
@@ -47,7 +46,7 @@ def seed_admin(app: Flask, environ: Mapping[str, str]) -> None:
     try:
         created = initial_user_check(app, username, password)
     except FrappyAuthError as error:  # e.g. a FRAPPYAUTH_ADMIN_PASSWORD below the minimum length
-        refuse(f"frappyauth demo: cannot create the admin: {error.message}")
+        refuse(f"frappyauth demo: cannot create the admin: {error.message}", environ)
     if created is not None and not given:
         print(f"frappyauth demo: created admin {username!r} with password {password}", flush=True)
 
@@ -55,10 +54,10 @@ def seed_admin(app: Flask, environ: Mapping[str, str]) -> None:
 def _stores(environ: Mapping[str, str]) -> tuple[UserStore, SessionStore]:
     uri = environ.get("MONGODB_URI")
     if not uri:
-        workers = gunicorn_workers(environ)
+        workers = gunicorn_settings(environ)["workers"]
         if workers > 1:
             refuse(f"frappyauth demo: {workers} gunicorn workers would each keep their own users and sessions in "
-                   "memory; set MONGODB_URI to share them through MongoDB, or run one worker.")
+                   "memory; set MONGODB_URI to share them through MongoDB, or run one worker.", environ)
         return MemoryUserStore(), MemorySessionStore()
     from pymongo import MongoClient  # only with MONGODB_URI: the memory demo needs no pymongo
     from pymongo.errors import ConfigurationError, PyMongoError
@@ -71,41 +70,10 @@ def _stores(environ: Mapping[str, str]) -> tuple[UserStore, SessionStore]:
         client: MongoClient = MongoClient(uri, **timeout)
         db = client.get_default_database(environ.get("FRAPPYAUTH_DB", "frappyauth"))
     except ConfigurationError as error:  # pymongo's message quotes nothing of the URI's credentials
-        refuse(f"frappyauth demo: MONGODB_URI is not a usable MongoDB URI: {error}")
+        refuse(f"frappyauth demo: MONGODB_URI is not a usable MongoDB URI: {error}", environ)
     try:
         return MongoUserStore(db), MongoSessionStore(db)  # building them ensures the indexes
     except (StoreUnavailableError, PyMongoError):
         refuse(f"frappyauth demo: cannot reach MongoDB at {mongodb_hosts(uri)} within "
                f"{client.options.server_selection_timeout:g} s (from MONGODB_URI): is it running, and is "
-               "MONGODB_URI right?")
-
-
-def mongodb_hosts(uri: str) -> str:
-    """The hosts of a MongoDB URI, without the user name and password it may hold."""
-    authority = uri.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
-    return authority.rsplit("@", 1)[-1]
-
-
-def gunicorn_workers(environ: Mapping[str, str]) -> int:
-    """How many workers the gunicorn running this process starts (its command line, `GUNICORN_CMD_ARGS` and
-    `WEB_CONCURRENCY`); 1 outside gunicorn."""
-    if "gunicorn.arbiter" not in sys.modules:
-        return 1
-    from gunicorn.config import Config
-
-    parser = Config().parser()
-    workers = int(environ.get("WEB_CONCURRENCY") or 1)
-    for args in (shlex.split(environ.get("GUNICORN_CMD_ARGS", "")), sys.argv[1:]):  # the command line wins
-        given = parser.parse_known_args(args)[0].workers
-        workers = given if given is not None else workers
-    return workers
-
-
-def refuse(line: str) -> NoReturn:
-    """Stop start-up with one line. Under gunicorn, a worker whose app fails to load this way stops the whole
-    server (any other exception would make gunicorn start the worker again, forever)."""
-    if "gunicorn.arbiter" in sys.modules:
-        from gunicorn.errors import AppImportError
-
-        raise AppImportError(line)
-    raise SystemExit(line)
+               "MONGODB_URI right?", environ)

@@ -136,12 +136,13 @@ def run_demo(*command: str, **env: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_the_demo_refuses_several_gunicorn_workers_on_memory_stores() -> None:
+@pytest.mark.parametrize("loading", [(), ("--preload",)], ids=["in each worker", "preloaded in the master"])
+def test_the_demo_refuses_several_gunicorn_workers_on_memory_stores(loading) -> None:
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
     assert gunicorn, "gunicorn is in the test extra"
     from test_demo_and_cli import free_port
 
-    result = run_demo(gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{free_port()}",
+    result = run_demo(gunicorn, *loading, "--workers", "2", "--bind", f"127.0.0.1:{free_port()}",
                       "frappyauth_demo:create_app()", FRAPPYAUTH_ADMIN_PASSWORD=ADMIN_PASSWORD)
     assert result.returncode != 0
     assert ("frappyauth demo: 2 gunicorn workers would each keep their own users and sessions in memory; "
