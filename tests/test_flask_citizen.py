@@ -221,6 +221,8 @@ def test_a_shared_user_store_with_sessions_in_the_process_warns() -> None:
 @pytest.mark.parametrize("options, method, path, message", [
     ({}, "POST", "/api/user/key", "API keys are disabled"),
     ({}, "DELETE", "/api/user/key", "'api_keys' is off"),
+    ({}, "POST", "/api/user/keys", "API keys are disabled"),
+    ({"api_keys": True, "no_user_management": True}, "GET", "/api/user/users/abc/keys", "User management is disabled"),
     ({"no_user_management": True}, "POST", "/api/user/users", "'no_user_management' is on"),
     ({"no_user_management": True}, "DELETE", "/api/user/users/abc", "User management is disabled"),
     ({"no_user_management": True}, "POST", "/api/user/users/abc/unlock", "User management is disabled"),
@@ -244,3 +246,22 @@ def test_json_answers_keep_their_shape_for_the_apps_errors() -> None:
 
     response = app.test_client().get("/boom")
     assert response.status_code == 401 and body(response)["error"] == "unauthenticated"
+
+
+def served(options: dict) -> tuple[Flask, set[tuple[str, str]]]:
+    app = Flask("served")
+    register_endpoints(app, MemoryUserStore(), options_override=options)
+    document = app.test_client().get("/api/user/openapi.json").get_json()
+    return app, {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+
+
+@pytest.mark.parametrize("option", ["api_keys", "no_user_management"])
+def test_every_endpoint_an_option_removes_is_answered_feature_disabled(option) -> None:
+    """Keeps `routing.OPTIONAL_ENDPOINTS` complete as endpoints behind options are added."""
+    on_app, with_option = served({option: True})
+    off_app, without = served({})
+    assert with_option ^ without, "the option changes no endpoint: the test reads nothing"
+    for app, removed in [(off_app, with_option - without), (on_app, without - with_option)]:
+        for method, path in sorted(removed):
+            response = app.test_client().open(path.replace("{", "x").replace("}", ""), method=method, json={})
+            assert body(response)["error"] == "feature_disabled", f"{method} {path}: add it to OPTIONAL_ENDPOINTS"

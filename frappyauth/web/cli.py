@@ -36,14 +36,16 @@ def _ask_password(context: click.Context, parameter: click.Parameter, value: str
     return line
 
 
-def _run(action: Callable[[], str]) -> None:
+def _run(action: Callable[[], str], changes: bool = True) -> None:
     try:
-        click.echo(action())
+        result = action()
     except FrappyAuthError as error:
         raise click.ClickException(error.message) from None
-    if isinstance(current_state().runtime.users, MemoryUserStore):
+    if changes and isinstance(current_state().runtime.users, MemoryUserStore):
+        # Before the result, whose last line scripts may read (a new API key).
         click.echo("Note: this app keeps its users in memory (MemoryUserStore): the change lives only in this "
                    "process and is gone when the command ends. Give the app a MongoDB store to keep it.", err=True)
+    click.echo(result)
 
 
 @cli.command("create-user")
@@ -141,7 +143,7 @@ def list_keys(username: str) -> None:
                  f"expires {key.expires_at.isoformat(timespec='seconds') if key.expires_at else 'never'}"
                  for key in keys]
         return "\n".join([*lines, f"{len(keys)} API keys"])
-    _run(action)
+    _run(action, changes=False)
 
 
 @cli.command("revoke-key")

@@ -54,10 +54,10 @@ class FrappyAuth:
             raise TypeError("FrappyAuth needs a user store: FrappyAuth(app, MemoryUserStore()), or "
                             "FrappyAuth(user_store=...) and init_app(app) later.")
         _check_store("user store", user_store, UserStore, "the user store (first store argument)")
-        if token_store is not None:
-            _check_store("token store", token_store, SessionStore, "the session store (token_store)")
         if api_key_store is not None:
             _check_store("API-key store", api_key_store, ApiKeyStore, "the API-key store (api_key_store)")
+        if token_store is not None:
+            _check_store("token store", token_store, SessionStore, "the session store (token_store)")
         elif not isinstance(user_store, MemoryUserStore):
             warnings.warn(f"frappyauth: the user store is a {type(user_store).__name__}, but no token store was "
                           "given, so sessions live in this process only: a login made through one worker or "

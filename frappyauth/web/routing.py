@@ -21,12 +21,14 @@ from frappyauth.web.responses import error_response, render_http_error
 # set, is told which option removed it instead of getting a bare 404. An optional endpoint adds a line here.
 OPTIONAL_ENDPOINTS: list[tuple[str, object, str, list[tuple[str, tuple[str, ...]]]]] = [
     ("api_keys", False, "API keys are disabled on this server (the frappyauth option 'api_keys' is off).",
-     [("/key", ("POST", "DELETE"))]),
+     [("/key", ("POST", "DELETE")), ("/keys", ("GET", "POST")), ("/keys/<key_id>", ("DELETE",)),
+      ("/users/<user_id>/keys", ("GET", "DELETE")), ("/users/<user_id>/keys/<key_id>", ("DELETE",))]),
     ("no_user_management", True, "User management is disabled on this server (the frappyauth option "
                                  "'no_user_management' is on).",
      [("/users", ("POST",)), ("/users/<user_id>", ("DELETE",)), ("/users/<user_id>/permissions", ("POST",)),
       ("/users/<user_id>/profile", ("POST",)), ("/users/<user_id>/password", ("POST",)),
-      ("/users/<user_id>/unlock", ("POST",)),
+      ("/users/<user_id>/unlock", ("POST",)), ("/users/<user_id>/keys", ("GET", "DELETE")),
+      ("/users/<user_id>/keys/<key_id>", ("DELETE",)),
       ("/users/<user_id>/sessions", ("GET", "DELETE"))]),
 ]
 
