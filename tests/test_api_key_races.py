@@ -1,5 +1,6 @@
-"""24 threads at once against the key limits, on the memory store (SPEC: concurrency is tested there; the
-Mongo store's bound is proved by the form of its writes in test_mongo_api_keys.py)."""
+"""24 threads at once against the key limits, on the memory store (mongomock is not thread-safe, so
+concurrency is tested there; the Mongo store's bound is proved by the form of its writes in
+test_mongo_api_keys.py)."""
 from __future__ import annotations
 
 import threading

@@ -75,3 +75,10 @@ def test_every_readme_section_the_docs_include_is_marked_in_the_readme() -> None
     unmarked = [name for name in sorted(included)
                 if f"--8<-- [start:{name}]" not in readme or f"--8<-- [end:{name}]" not in readme]
     assert unmarked == []
+
+
+def test_tests_stand_alone_without_citing_a_specification_outside_the_repository() -> None:
+    cited = re.compile(r"\b" + "S" + "PEC" + r"\b")  # spelled in parts, so that this file does not cite it
+    citing = [str(path.relative_to(ROOT)) for path in sorted((ROOT / "tests").glob("*.py"))
+              if cited.search(path.read_text(encoding="utf-8"))]
+    assert citing == []
