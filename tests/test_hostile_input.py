@@ -1,6 +1,8 @@
 """Hostile and cross-site requests: each a 4xx JSON answer, nothing written."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, body, login
@@ -22,7 +24,8 @@ def test_malformed_json_is_400_and_creates_nobody(client, admin_token, user_stor
 
 @pytest.mark.parametrize("raw, message", [('{"x": 18446744073709551616}', "64 bits"),
                                           ('{"x": -9223372036854775809}', "64 bits"),
-                                          ('{"x": 1, "x": 2}', "twice"), ('{"x": NaN}', "NaN")])
+                                          ('{"x": 1, "x": 2}', "twice"), ('{"x": NaN}', "NaN"),
+                                          ('{"x": 1e999}', "finite"), ('{"x": [{"y": -1E+400}]}', "finite")])
 def test_profile_values_a_store_cannot_hold_are_400(client, admin_token, user_store, raw, message) -> None:
     admin = user_store.get_by_username("admin")
     response = client.post(f"/api/user/users/{admin.id}/profile", data=raw, content_type="application/json",
@@ -42,6 +45,18 @@ def test_lone_surrogates_are_400_not_500(client, admin_token, user_store, path, 
     response = client.post(path, data=raw, content_type="application/json", headers=auth(admin_token))
     assert response.status_code == 400 and "Unicode" in body(response)["message"]
     assert user_store.count() == 1
+
+
+def test_an_infinite_number_in_an_own_profile_cannot_break_the_admins_user_list(make_app, user_store) -> None:
+    client = make_app(allow_own_profile_edit=True).test_client()
+    admin = login(client, "admin", ADMIN_PASSWORD)
+    client.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD}, headers=auth(admin))
+    bob = user_store.get_by_username("bob")
+    response = client.post(f"/api/user/users/{bob.id}/profile", data='{"a": 1e999}', content_type="application/json",
+                           headers=auth(login(client, "bob", USER_PASSWORD)))
+    assert response.status_code == 400 and user_store.get(bob.id).profile == {}
+    listing = client.get("/api/user/users", headers=auth(admin)).get_data(as_text=True)
+    assert json.loads(listing, parse_constant=lambda name: pytest.fail(f"{name} in the user list"))["total"] == 2
 
 
 def test_the_largest_64_bit_integers_are_kept(client, admin_token, user_store) -> None:
