@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from flask import Flask
+
+from frappyauth import register_endpoints
+from frappyauth.stores.memory import MemoryUserStore
 
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, body, login
 
@@ -156,6 +161,35 @@ def test_allowed_origins_admits_another_origin(make_app) -> None:
     client = make_app(allowed_origins=["https://admin.example"]).test_client()
     login(client, "admin", ADMIN_PASSWORD)
     assert client.post("/api/user/users", json=NEW_USER, headers={"Origin": "https://admin.example"}).status_code == 200
+
+
+@pytest.mark.parametrize("entry", ["null", "*", "https://admin.example/", "https://admin.example/app",
+                                   "admin.example", "ftp://admin.example", "https://user@admin.example",
+                                   "https://admin.example:99999", "https://*.example", ""])
+def test_allowed_origins_refuses_what_is_not_an_origin_naming_the_entry(entry) -> None:
+    with pytest.raises(ValueError, match=re.escape(repr(entry))):
+        register_endpoints(Flask("x"), MemoryUserStore(),
+                           options_override={"allowed_origins": ["https://ok.example", entry]})
+
+
+@pytest.mark.parametrize("allowed, sent", [("HTTPS://Admin.Example:443", "https://admin.example"),
+                                           ("https://admin.example", "https://ADMIN.example:443"),
+                                           ("http://admin.example:8080", "http://Admin.example:8080")])
+def test_allowed_origins_match_whatever_the_case_and_default_port(make_app, allowed, sent) -> None:
+    client = make_app(allowed_origins=[allowed]).test_client()
+    login(client, "admin", ADMIN_PASSWORD)
+    assert client.post("/api/user/users", json=NEW_USER, headers={"Origin": sent}).status_code == 200
+
+
+def test_this_hosts_own_origin_matches_with_its_default_port_spelled_out(browser) -> None:
+    assert browser.post("/api/user/users", json=NEW_USER, headers={"Origin": "HTTP://LOCALHOST:80"}).status_code == 200
+
+
+def test_another_port_is_another_origin(make_app) -> None:
+    client = make_app(allowed_origins=["https://admin.example"]).test_client()
+    login(client, "admin", ADMIN_PASSWORD)
+    response = client.post("/api/user/users", json=NEW_USER, headers={"Origin": "https://admin.example:8443"})
+    assert response.status_code == 403
 
 
 def test_requests_with_the_authorization_header_are_unaffected(app, admin_token) -> None:
