@@ -104,8 +104,8 @@ def unlock_user(user_id: str) -> Response:
 
 def delete_user(user_id: str) -> Response:
     admin = _admin()
-    current_state().accounts.delete(user_id, request_actor(admin))
-    return jsonify({"userId": user_id, "deleted": True})
+    deleted = current_state().accounts.delete(user_id, request_actor(admin))
+    return jsonify({"userId": deleted.id, "deleted": True})
 
 
 def change_own_password() -> Response:
