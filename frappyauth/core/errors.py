@@ -101,6 +101,13 @@ class StoreUnavailableError(RetryLaterError):
     status, code, message = 503, "store_unavailable", "The user store is unavailable; try again later."
 
 
+class StoreFailedError(FrappyAuthError):
+    """Raised by a store whose database refused or failed an operation for a reason other than an outage
+    (a timeout or an unreachable server is `StoreUnavailableError`). The store logged the cause."""
+
+    status, code, message = 500, "store_failed", "The user store could not complete the request."
+
+
 class CrossSiteRequestError(PermissionDeniedError):
     code, message = "cross_site_request", "This request did not come from an allowed origin."
 

@@ -8,7 +8,9 @@ against every store. Common to all methods:
 - Stores never read the clock: the core passes `now`, from one clock that does not run backwards. A store
   may forget what expired before the latest `now` it was given (garbage collection, like a TTL index).
 - An unknown or malformed id is "not found" (`None`, `False` or `0`), never an exception.
-- A store that cannot reach its database raises `StoreUnavailableError` and has written nothing.
+- A store that cannot reach its database raises `StoreUnavailableError` and has written nothing; one whose
+  database times out or fails transiently raises it too (a write may then have happened, as with any timeout).
+  Any other failure of its database raises `StoreFailedError`. No backend exception crosses the contract.
 - Every method is safe to call from several threads at once.
 """
 from __future__ import annotations
