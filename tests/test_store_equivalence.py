@@ -18,7 +18,9 @@ from frappyauth.core.models import ApiKey, Session, User, username_key
 from frappyauth.stores.memory import MemoryApiKeyStore, MemorySessionStore, MemoryUserStore
 from frappyauth.stores.mongo import MongoApiKeyStore, MongoSessionStore, MongoUserStore
 
-USERNAMES = st.sampled_from(["alice", "Alice", "ALICE", "bob", "ｂｏｂ", "carol", "dave"])
+# Case and width variants share a key; Cyrillic а and о, and "aIice" (capital I), only look alike.
+USERNAMES = st.sampled_from(["alice", "Alice", "ALICE", "bob", "ｂｏｂ", "carol", "dave", "\u0430lice", "aIice",
+                             "b\u043eb"])
 PERMISSIONS = st.lists(st.sampled_from(["admin", "view", "edit"]), unique=True, max_size=3).map(tuple)
 PROFILES = st.dictionaries(st.sampled_from(["a", "b", "c"]),
                            st.one_of(st.integers(-5, 5), st.text(max_size=3), st.none(), st.lists(st.booleans())),

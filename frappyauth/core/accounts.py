@@ -18,6 +18,7 @@ from frappyauth.core.authorization import is_admin
 from frappyauth.core.errors import (BadRequestError, DuplicateUsernameError, LastAdminError,
                                    PasswordChangedMeanwhileError, PermissionDeniedError, UserNotFoundError)
 from frappyauth.core.events import announce
+from frappyauth.core.lookalikes import has_default_ignorable
 from frappyauth.core.minting import new_credential_version
 from frappyauth.core.models import Actor, Identity, User, username_key
 from frappyauth.core.passwords import check_new_password
@@ -26,10 +27,13 @@ from frappyauth.core.throttle import Throttle
 
 
 def check_username(username: str) -> None:
-    """Printable, without surrounding spaces, at most 150 characters: a name people can read and type."""
+    """Printable, without surrounding spaces or invisible code points, at most 150 characters: a name people
+    can read and type. Applies when a name is created; existing names stay valid."""
     if not username or username != username.strip() or not username.isprintable():
         raise BadRequestError("The username must be printable text without leading or trailing spaces.")
     check_username_length(username)
+    if has_default_ignorable(username):  # "admin\ufe0f" shows as "admin"
+        raise BadRequestError("The username must not contain invisible characters.")
 
 
 class Accounts:
@@ -41,7 +45,8 @@ class Accounts:
 
     def create(self, username: str, password: str, permissions: tuple[str, ...] | None = None,
                email: str | None = None, profile: dict[str, Any] | None = None, actor: Actor | None = None) -> User:
-        """Create a user; raise `DuplicateUsernameError` if the username (ignoring case) is taken."""
+        """Create a user; raise `DuplicateUsernameError` if the username (ignoring case) is taken, or looks
+        like one that is (see `lookalikes.lookalike_keys`)."""
         options = self._runtime.options
         check_username(username)
         self._check_password(password)
@@ -93,9 +98,10 @@ class Accounts:
         else:
             if not self._runtime.options.allow_own_profile_edit:
                 raise PermissionDeniedError("Profiles can only be edited by an administrator.")
-            user = self._runtime.users.get(user_id)  # the same answer for a missing user: no enumeration
-            if user is None or user.id != editor.user.id:
+            found = self._runtime.users.get(user_id)  # the same answer for a missing user: no enumeration
+            if found is None or found.id != editor.user.id:
                 raise PermissionDeniedError("You may only edit your own profile.")
+            user = found
         updated = self._found(self._runtime.users.set_profile(user.id, profile))
         announce(self._runtime.sender, signals.profile_changed, user_id=user.id, actor=actor)
         return updated

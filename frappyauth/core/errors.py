@@ -56,9 +56,9 @@ class ConflictError(FrappyAuthError):
 
 
 class DuplicateUsernameError(ConflictError):
-    """Raised by a store's `create` when the username's key is taken."""
+    """Raised by a store's `create` when the username's key, or one of its lookalike keys, is taken."""
 
-    code, message = "username_taken", "That username is already taken."
+    code, message = "username_taken", "That username is already taken, or looks like one that is."
 
 
 class LastAdminError(ConflictError):

@@ -37,8 +37,11 @@ class UserStore(Protocol):
     def create(self, user: User) -> User:
         """Store a new user and return it with the id the store assigned (`user.id` is ignored).
 
-        Raises `DuplicateUsernameError` if a user with the same `username_key` exists; of concurrent
-        creates with one key exactly one succeeds.
+        Raises `DuplicateUsernameError` if a user with the same `username_key` exists, or one with the same
+        first or the same second of its `lookalike_keys(username)` (see `lookalikes`); of concurrent creates
+        with one key exactly one succeeds. The store keeps all three keys from the username alone, frees them
+        when the user is deleted, and enforces them race-free (unique indexes, or checks under one lock).
+        Users stored before lookalike keys existed keep their names; each gets the keys no earlier user holds.
         """
 
     def list_page(self, offset: int, limit: int) -> tuple[list[User], int]:
