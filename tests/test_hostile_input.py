@@ -1,15 +1,16 @@
 """Hostile and cross-site requests: each a 4xx JSON answer, nothing written."""
 from __future__ import annotations
 
+import io
 import json
 import re
+from typing import Any
 
 import pytest
 from flask import Flask
 
 from frappyauth import register_endpoints
 from frappyauth.stores.memory import MemoryUserStore
-
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, body, login
 
 
@@ -86,6 +87,27 @@ def test_a_body_over_the_cap_is_413(make_app, user_store) -> None:
     response = client.post("/api/user/users", json=big, headers=auth(token))
     assert response.status_code == 413 and body(response)["error"] == "payload_too_large"
     assert user_store.count() == 1
+
+
+def post_chunked(client: Any, token: str, blob_size: int) -> Any:
+    """A chunked body has no Content-Length to check first; the server marks its end (`wsgi.input_terminated`)."""
+    raw = json.dumps({"username": "big", "password": USER_PASSWORD, "profile": {"blob": "x" * blob_size}}).encode()
+    return client.post("/api/user/users", input_stream=io.BytesIO(raw), content_type="application/json",
+                       headers={**auth(token), "Transfer-Encoding": "chunked"},
+                       environ_overrides={"wsgi.input_terminated": True})
+
+
+def test_a_chunked_body_over_the_cap_is_413(make_app, user_store) -> None:
+    client = make_app(max_body_bytes=2048).test_client()
+    response = post_chunked(client, login(client, "admin", ADMIN_PASSWORD), 3000)
+    assert response.status_code == 413 and body(response)["error"] == "payload_too_large"
+    assert user_store.count() == 1
+
+
+def test_a_chunked_body_under_the_cap_is_read(make_app, user_store) -> None:
+    client = make_app(max_body_bytes=2048).test_client()
+    assert post_chunked(client, login(client, "admin", ADMIN_PASSWORD), 1000).status_code == 200
+    assert user_store.count() == 2
 
 
 @pytest.mark.parametrize("username", ["bad\x00name", "tab\tname", "new\nline", " padded", "padded ", "x" * 151,
