@@ -34,6 +34,12 @@ def bob_profile_set(s: dict[str, Any]) -> None:
     assert s["user_store"].get(s["bob"]).profile == {"x": 1}
 
 
+def bob_unlocked(s: dict[str, Any]) -> None:
+    response = s["client"].post("/api/user/login", json={"username": "bob", "password": USER_PASSWORD},
+                                environ_base=ELSEWHERE)
+    assert response.status_code == 200
+
+
 def bob_session_listed(s: dict[str, Any]) -> None:
     assert len(body(s["response"])["sessions"]) == 1
 
@@ -46,17 +52,22 @@ ROUTES: dict[tuple[str, str], tuple[Any, Callable[[dict[str, Any]], None]]] = {
     ("DELETE", ""): (None, bob_deleted),
     ("GET", "/sessions"): (None, bob_session_listed),
     ("DELETE", "/sessions"): (None, bob_logged_out),
+    ("POST", "/unlock"): (None, bob_unlocked),
 }
+ELSEWHERE = {"REMOTE_ADDR": "10.0.0.9"}
 
 
 @pytest.fixture
 def scene(make_app, database, user_store, caplog) -> dict[str, Any]:
-    client = make_app(api_keys=True).test_client()
+    client = make_app(api_keys=True, max_failed_logins=2).test_client()
     admin_token = login(client, "admin", ADMIN_PASSWORD)
     client.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD, "permissions": ["view"]},
                 headers=auth(admin_token))
     bob = user_store.get_by_username("bob").id
     assert bob != bob.upper()
+    answers = [client.post("/api/user/login", json={"username": "bob", "password": "wrong password"},
+                           environ_base=ELSEWHERE).status_code for _ in range(3)]
+    assert answers[-1] == 429  # bob is locked out at another address, for the unlock route
     return {"client": client, "admin_token": admin_token, "bob": bob, "bob_token": login(client, "bob", USER_PASSWORD),
             "database": database, "user_store": user_store}
 
