@@ -54,13 +54,13 @@ class MemoryUserStore:
             return self._lookup(self._id_by_api_key, api_key_hash)
 
     def create(self, user: User) -> User:
+        lookalikes = list(enumerate(lookalike_keys(user.username)))  # outside the lock: it only reads the name
         with self._lock:
-            if user.username_key in self._id_by_username or any(
-                    key in self._id_by_lookalike for key in enumerate(lookalike_keys(user.username))):
+            if user.username_key in self._id_by_username or any(key in self._id_by_lookalike for key in lookalikes):
                 raise DuplicateUsernameError()
             stored = dataclasses.replace(user, id=self._new_id(), profile=copy.deepcopy(user.profile))
             self._index(stored)
-            self._id_by_lookalike.update((key, stored.id) for key in enumerate(lookalike_keys(user.username)))
+            self._id_by_lookalike.update((key, stored.id) for key in lookalikes)
             sequence = next(self._sequence)
             self._sequence_of[stored.id] = sequence
             self._creation_order[sequence] = stored.id
