@@ -40,6 +40,15 @@ def bob_unlocked(s: dict[str, Any]) -> None:
     assert response.status_code == 200
 
 
+def bob_key_listed(s: dict[str, Any]) -> None:
+    assert [key["id"] for key in body(s["response"])["keys"]] == [s["bob_key_id"]]
+
+
+def bob_keys_revoked(s: dict[str, Any]) -> None:
+    assert s["client"].get("/api/things", headers={"Authorization": f"Token {s['bob_key']}"}).status_code == 401
+    assert s["database"]["userApiKeys"].count_documents({"userId": s["bob"]}) == 0
+
+
 def bob_session_listed(s: dict[str, Any]) -> None:
     assert len(body(s["response"])["sessions"]) == 1
 
@@ -53,6 +62,9 @@ ROUTES: dict[tuple[str, str], tuple[Any, Callable[[dict[str, Any]], None]]] = {
     ("GET", "/sessions"): (None, bob_session_listed),
     ("DELETE", "/sessions"): (None, bob_logged_out),
     ("POST", "/unlock"): (None, bob_unlocked),
+    ("GET", "/keys"): (None, bob_key_listed),
+    ("DELETE", "/keys"): (None, bob_keys_revoked),
+    ("DELETE", "/keys/<key_id>"): (None, bob_keys_revoked),
 }
 ELSEWHERE = {"REMOTE_ADDR": "10.0.0.9"}
 
@@ -68,8 +80,10 @@ def scene(make_app, database, user_store, caplog) -> dict[str, Any]:
     answers = [client.post("/api/user/login", json={"username": "bob", "password": "wrong password"},
                            environ_base=ELSEWHERE).status_code for _ in range(3)]
     assert answers[-1] == 429  # bob is locked out at another address, for the unlock route
-    return {"client": client, "admin_token": admin_token, "bob": bob, "bob_token": login(client, "bob", USER_PASSWORD),
-            "database": database, "user_store": user_store}
+    bob_token = login(client, "bob", USER_PASSWORD)
+    key = body(client.post("/api/user/keys", json={"name": "ci"}, headers=auth(bob_token)))
+    return {"client": client, "admin_token": admin_token, "bob": bob, "bob_token": bob_token, "database": database,
+            "user_store": user_store, "bob_key": key["apiKey"], "bob_key_id": key["id"]}
 
 
 def test_the_table_names_every_route_with_a_user_id(scene) -> None:
@@ -84,11 +98,13 @@ def test_every_user_route_with_the_upper_case_id_acts_on_the_stored_user(scene, 
     method, suffix = route
     payload, holds = ROUTES[route]
     upper = scene["bob"].upper()
-    response = scene["client"].open(f"/api/user/users/{upper}{suffix}", method=method, json=payload,
+    path = f"/api/user/users/{upper}{suffix}".replace("<key_id>", scene["bob_key_id"])
+    response = scene["client"].open(path, method=method, json=payload,
                                     headers=auth(scene["admin_token"]))
     assert response.status_code == 200, body(response)
     answer = body(response)
-    assert {answer[key] for key in ("id", "userId") if key in answer} <= {scene["bob"]}
+    user_ids = {answer.get("userId"), answer["id"] if "username" in answer else None} - {None}
+    assert user_ids <= {scene["bob"]}
     assert upper not in response.get_data(as_text=True) and upper not in caplog.text
     holds({**scene, "response": response})
 
