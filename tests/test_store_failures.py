@@ -12,7 +12,7 @@ from pymongo.errors import (ExecutionTimeout, NetworkTimeout, OperationFailure, 
 
 from backends import MONGO_BACKEND_PARAMS
 from frappyauth.core.errors import StoreFailedError, StoreUnavailableError
-from http_support import ADMIN_PASSWORD, auth, body, login
+from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, body, login
 
 pytestmark = pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 
@@ -66,3 +66,18 @@ def test_the_store_raises_only_the_cores_errors(user_store, monkeypatch, failure
     with pytest.raises(StoreUnavailableError if status == 503 else StoreFailedError) as raised:
         user_store.set_permissions("0123456789abcdef01234567", ("view",))
     assert isinstance(raised.value.__cause__, (PyMongoError, InvalidDocument))
+
+
+def test_a_failing_api_key_lookup_on_an_app_route_is_json(make_app, api_key_store, monkeypatch, caplog) -> None:
+    client = make_app(api_keys=True).test_client()
+    admin = login(client, "admin", ADMIN_PASSWORD)
+    client.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD, "permissions": ["view"]},
+                headers=auth(admin))
+    key = body(client.post("/api/user/keys", json={"name": "ci"}, headers=auth(login(client, "bob", USER_PASSWORD))))
+
+    def fail(*args, **kwargs):
+        raise OperationFailure(LEAK, 13, {"codeName": "Unauthorized"})
+    monkeypatch.setattr(api_key_store._keys, "find_one", fail)
+    response = client.get("/api/things", headers={"Authorization": f"Token {key['apiKey']}"})
+    assert response.status_code == 500 and body(response)["error"] == "store_failed"
+    assert "MongoApiKeyStore.get_by_hash raised OperationFailure" in caplog.text
