@@ -89,3 +89,13 @@ def test_a_key_taken_during_the_migration_is_skipped_not_duplicated(backend, dat
     holders = database["users"].count_documents({"usernameKeySkeleton": lookalike_keys("bob")[1]})
     assert holders == 1 and database["users"].find_one({"username": "admin"})["usernameKeySkeleton"] == "adrnin"
     assert "lookalike-username" in caplog.text
+
+
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
+def test_a_database_migrated_before_lookalike_keys_gets_them_at_start(backend, database) -> None:
+    database["users"].insert_one({**legacy_user("admin"), "usernameKey": "admin"})
+    database["frappyauthSchema"].insert_one({"_id": "users", "schemaVersion": 2})  # frappyauth before this rule
+    users = backend.user_store(database)
+    assert database["users"].find_one({"username": "admin"})["usernameKeySkeleton"] == lookalike_keys("admin")[1]
+    with pytest.raises(DuplicateUsernameError):
+        users.create(User(id="", username="\u0430dmin", password_hash="h"))
