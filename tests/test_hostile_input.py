@@ -1,8 +1,16 @@
 """Hostile and cross-site requests: each a 4xx JSON answer, nothing written."""
 from __future__ import annotations
 
-import pytest
+import io
+import json
+import re
+from typing import Any
 
+import pytest
+from flask import Flask
+
+from frappyauth import register_endpoints
+from frappyauth.stores.memory import MemoryUserStore
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, body, login
 
 
@@ -22,7 +30,8 @@ def test_malformed_json_is_400_and_creates_nobody(client, admin_token, user_stor
 
 @pytest.mark.parametrize("raw, message", [('{"x": 18446744073709551616}', "64 bits"),
                                           ('{"x": -9223372036854775809}', "64 bits"),
-                                          ('{"x": 1, "x": 2}', "twice"), ('{"x": NaN}', "NaN")])
+                                          ('{"x": 1, "x": 2}', "twice"), ('{"x": NaN}', "NaN"),
+                                          ('{"x": 1e999}', "finite"), ('{"x": [{"y": -1E+400}]}', "finite")])
 def test_profile_values_a_store_cannot_hold_are_400(client, admin_token, user_store, raw, message) -> None:
     admin = user_store.get_by_username("admin")
     response = client.post(f"/api/user/users/{admin.id}/profile", data=raw, content_type="application/json",
@@ -42,6 +51,18 @@ def test_lone_surrogates_are_400_not_500(client, admin_token, user_store, path, 
     response = client.post(path, data=raw, content_type="application/json", headers=auth(admin_token))
     assert response.status_code == 400 and "Unicode" in body(response)["message"]
     assert user_store.count() == 1
+
+
+def test_an_infinite_number_in_an_own_profile_cannot_break_the_admins_user_list(make_app, user_store) -> None:
+    client = make_app(allow_own_profile_edit=True).test_client()
+    admin = login(client, "admin", ADMIN_PASSWORD)
+    client.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD}, headers=auth(admin))
+    bob = user_store.get_by_username("bob")
+    response = client.post(f"/api/user/users/{bob.id}/profile", data='{"a": 1e999}', content_type="application/json",
+                           headers=auth(login(client, "bob", USER_PASSWORD)))
+    assert response.status_code == 400 and user_store.get(bob.id).profile == {}
+    listing = client.get("/api/user/users", headers=auth(admin)).get_data(as_text=True)
+    assert json.loads(listing, parse_constant=lambda name: pytest.fail(f"{name} in the user list"))["total"] == 2
 
 
 def test_the_largest_64_bit_integers_are_kept(client, admin_token, user_store) -> None:
@@ -66,6 +87,27 @@ def test_a_body_over_the_cap_is_413(make_app, user_store) -> None:
     response = client.post("/api/user/users", json=big, headers=auth(token))
     assert response.status_code == 413 and body(response)["error"] == "payload_too_large"
     assert user_store.count() == 1
+
+
+def post_chunked(client: Any, token: str, blob_size: int) -> Any:
+    """A chunked body has no Content-Length to check first; the server marks its end (`wsgi.input_terminated`)."""
+    raw = json.dumps({"username": "big", "password": USER_PASSWORD, "profile": {"blob": "x" * blob_size}}).encode()
+    return client.post("/api/user/users", input_stream=io.BytesIO(raw), content_type="application/json",
+                       headers={**auth(token), "Transfer-Encoding": "chunked"},
+                       environ_overrides={"wsgi.input_terminated": True})
+
+
+def test_a_chunked_body_over_the_cap_is_413(make_app, user_store) -> None:
+    client = make_app(max_body_bytes=2048).test_client()
+    response = post_chunked(client, login(client, "admin", ADMIN_PASSWORD), 3000)
+    assert response.status_code == 413 and body(response)["error"] == "payload_too_large"
+    assert user_store.count() == 1
+
+
+def test_a_chunked_body_under_the_cap_is_read(make_app, user_store) -> None:
+    client = make_app(max_body_bytes=2048).test_client()
+    assert post_chunked(client, login(client, "admin", ADMIN_PASSWORD), 1000).status_code == 200
+    assert user_store.count() == 2
 
 
 @pytest.mark.parametrize("username", ["bad\x00name", "tab\tname", "new\nline", " padded", "padded ", "x" * 151,
@@ -141,6 +183,35 @@ def test_allowed_origins_admits_another_origin(make_app) -> None:
     client = make_app(allowed_origins=["https://admin.example"]).test_client()
     login(client, "admin", ADMIN_PASSWORD)
     assert client.post("/api/user/users", json=NEW_USER, headers={"Origin": "https://admin.example"}).status_code == 200
+
+
+@pytest.mark.parametrize("entry", ["null", "*", "https://admin.example/", "https://admin.example/app",
+                                   "admin.example", "ftp://admin.example", "https://user@admin.example",
+                                   "https://admin.example:99999", "https://*.example", ""])
+def test_allowed_origins_refuses_what_is_not_an_origin_naming_the_entry(entry) -> None:
+    with pytest.raises(ValueError, match=re.escape(repr(entry))):
+        register_endpoints(Flask("x"), MemoryUserStore(),
+                           options_override={"allowed_origins": ["https://ok.example", entry]})
+
+
+@pytest.mark.parametrize("allowed, sent", [("HTTPS://Admin.Example:443", "https://admin.example"),
+                                           ("https://admin.example", "https://ADMIN.example:443"),
+                                           ("http://admin.example:8080", "http://Admin.example:8080")])
+def test_allowed_origins_match_whatever_the_case_and_default_port(make_app, allowed, sent) -> None:
+    client = make_app(allowed_origins=[allowed]).test_client()
+    login(client, "admin", ADMIN_PASSWORD)
+    assert client.post("/api/user/users", json=NEW_USER, headers={"Origin": sent}).status_code == 200
+
+
+def test_this_hosts_own_origin_matches_with_its_default_port_spelled_out(browser) -> None:
+    assert browser.post("/api/user/users", json=NEW_USER, headers={"Origin": "HTTP://LOCALHOST:80"}).status_code == 200
+
+
+def test_another_port_is_another_origin(make_app) -> None:
+    client = make_app(allowed_origins=["https://admin.example"]).test_client()
+    login(client, "admin", ADMIN_PASSWORD)
+    response = client.post("/api/user/users", json=NEW_USER, headers={"Origin": "https://admin.example:8443"})
+    assert response.status_code == 403
 
 
 def test_requests_with_the_authorization_header_are_unaffected(app, admin_token) -> None:

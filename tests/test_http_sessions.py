@@ -149,4 +149,18 @@ def test_login_required_needs_every_listed_permission(app, client, admin_token, 
 
 
 def test_a_users_password_login_is_unaffected_by_other_users(app, client, admin_token, user_token) -> None:
-    assert login(app.test_client(), "bob", USER_PASSWORD)
+    """Another user locked out by failed logins, another user's password reset and the admin's own password
+    change leave bob's session and bob's next login alone."""
+    client.post("/api/user/users", json={"username": "carol", "password": USER_PASSWORD}, headers=auth(admin_token))
+    carol = body(client.get("/api/user/users", headers=auth(admin_token)))["users"][2]["id"]
+    elsewhere = {"REMOTE_ADDR": "10.0.0.9"}  # not bob's address: only the per-name limit is at stake
+    answers = [client.post("/api/user/login", json={"username": "carol", "password": "not carols password"},
+                           environ_base=elsewhere).status_code for _ in range(11)]
+    assert answers[-1] == 429
+    client.post(f"/api/user/users/{carol}/password", json={"password": "carols new password"},
+                headers=auth(admin_token))
+    client.post("/api/user/password", json={"oldPassword": ADMIN_PASSWORD, "newPassword": "admins new password"},
+                headers=auth(admin_token))
+    assert body(client.get("/api/user", headers=auth(user_token)))["username"] == "bob"
+    fresh = login(app.test_client(), "bob", USER_PASSWORD)
+    assert fresh != user_token and body(client.get("/api/user", headers=auth(fresh)))["username"] == "bob"

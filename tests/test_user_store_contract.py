@@ -70,6 +70,33 @@ def test_create_raises_duplicate_username_for_a_taken_key(user_store: UserStore,
     assert user_store.count() == 1
 
 
+@pytest.mark.parametrize("existing, lookalike", [("admin", "\u0430dmin"), ("admin", "adm\u0131n"),
+                                                ("admin", "adm\u0456n"), ("admin", "\u0410DMIN"),
+                                                ("alice", "aIice"), ("user0", "userO")])
+def test_create_raises_duplicate_username_for_a_lookalike(user_store: UserStore, existing: str,
+                                                          lookalike: str) -> None:
+    user_store.create(new_user(existing))
+    with pytest.raises(DuplicateUsernameError):
+        user_store.create(new_user(lookalike))
+    assert user_store.count() == 1 and user_store.get_by_username(username_key(lookalike)) is None
+
+
+def test_names_that_do_not_look_alike_are_distinct(user_store: UserStore) -> None:
+    for name in ("admin", "admins", "adm", "Zo\u00eb", "zoe"):
+        user_store.create(new_user(name))
+    assert user_store.count() == 5
+
+
+def test_lookalike_keys_are_kept_through_updates_and_freed_by_delete(user_store: UserStore) -> None:
+    user = user_store.create(new_user("admin"))
+    user_store.set_permissions(user.id, ("admin",))
+    user_store.set_api_key_hash(user.id, "k1")
+    with pytest.raises(DuplicateUsernameError):
+        user_store.create(new_user("\u0430dmin"))
+    user_store.delete(user.id)
+    assert user_store.create(new_user("\u0430dmin")).username == "\u0430dmin"
+
+
 def test_concurrent_creates_with_one_key_let_exactly_one_succeed(backend, user_store: UserStore) -> None:
     if not backend.thread_safe:
         pytest.skip("mongomock is not thread-safe: concurrency is tested on the memory store and real MongoDB")
@@ -87,6 +114,24 @@ def test_concurrent_creates_with_one_key_let_exactly_one_succeed(backend, user_s
         assert sum(isinstance(outcome, User) for outcome in outcomes) == 1
         assert sum(isinstance(outcome, DuplicateUsernameError) for outcome in outcomes) == 7
     assert user_store.count() == 100
+
+
+def test_concurrent_creates_of_lookalikes_let_exactly_one_succeed(backend, user_store: UserStore) -> None:
+    if not backend.thread_safe:
+        pytest.skip("mongomock is not thread-safe: concurrency is tested on the memory store and real MongoDB")
+    for round_number in range(50):
+        outcomes: list[object] = []
+
+        def create(name: str) -> None:
+            try:
+                outcomes.append(user_store.create(new_user(name)))
+            except DuplicateUsernameError as error:
+                outcomes.append(error)
+
+        names = [f"{a}dm{i}n{round_number}" for a in ("a", "\u0430") for i in ("i", "\u0131", "\u0456")]
+        run_in_threads(create, [(name,) for name in names * 4])
+        assert sum(isinstance(outcome, User) for outcome in outcomes) == 1
+    assert user_store.count() == 50
 
 
 def test_stored_profile_does_not_alias_the_callers_dict(user_store: UserStore) -> None:

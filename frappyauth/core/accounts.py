@@ -1,5 +1,8 @@
 """Managing accounts: creating, listing, changing and deleting users.
 
+A user id from a request is only used to look the user up: a store may accept it in another form (MongoDB
+takes upper-case hex), so every write, session deletion and signal after the lookup uses the stored id.
+
 Where two writes are needed and a store may fail between them, the one that takes access away comes
 first, so a failure half-way never widens access. A password change takes access away in its one write:
 the new hash and a new credential version together, which voids every session made under the old one.
@@ -15,6 +18,7 @@ from frappyauth.core.authorization import is_admin
 from frappyauth.core.errors import (BadRequestError, DuplicateUsernameError, LastAdminError,
                                    PasswordChangedMeanwhileError, PermissionDeniedError, UserNotFoundError)
 from frappyauth.core.events import announce
+from frappyauth.core.lookalikes import has_default_ignorable
 from frappyauth.core.minting import new_credential_version
 from frappyauth.core.models import Actor, Identity, User, username_key
 from frappyauth.core.passwords import check_new_password
@@ -23,10 +27,13 @@ from frappyauth.core.throttle import Throttle
 
 
 def check_username(username: str) -> None:
-    """Printable, without surrounding spaces, at most 150 characters: a name people can read and type."""
+    """Printable, without surrounding spaces or invisible code points, at most 150 characters: a name people
+    can read and type. Applies when a name is created; existing names stay valid."""
     if not username or username != username.strip() or not username.isprintable():
         raise BadRequestError("The username must be printable text without leading or trailing spaces.")
     check_username_length(username)
+    if has_default_ignorable(username):  # "admin\ufe0f" shows as "admin"
+        raise BadRequestError("The username must not contain invisible characters.")
 
 
 class Accounts:
@@ -38,7 +45,8 @@ class Accounts:
 
     def create(self, username: str, password: str, permissions: tuple[str, ...] | None = None,
                email: str | None = None, profile: dict[str, Any] | None = None, actor: Actor | None = None) -> User:
-        """Create a user; raise `DuplicateUsernameError` if the username (ignoring case) is taken."""
+        """Create a user; raise `DuplicateUsernameError` if the username (ignoring case) is taken, or looks
+        like one that is (see `lookalikes.lookalike_keys`)."""
         options = self._runtime.options
         check_username(username)
         self._check_password(password)
@@ -77,20 +85,25 @@ class Accounts:
         return user
 
     def set_permissions(self, user_id: str, permissions: tuple[str, ...], actor: Actor) -> User:
-        updated = self._set_permissions_keeping_an_admin(self.get(user_id), permissions)
-        announce(self._runtime.sender, signals.permissions_changed, user_id=user_id, actor=actor,
+        user = self.get(user_id)
+        updated = self._set_permissions_keeping_an_admin(user, permissions)
+        announce(self._runtime.sender, signals.permissions_changed, user_id=user.id, actor=actor,
                  permissions=list(permissions))
         return updated
 
     def set_profile(self, user_id: str, profile: dict[str, Any], editor: Identity, actor: Actor) -> User:
         """Replace a profile: an administrator's edit, or the user's own with `allow_own_profile_edit`."""
-        if not is_admin(editor.user, self._runtime.options):
+        if is_admin(editor.user, self._runtime.options):
+            user = self.get(user_id)
+        else:
             if not self._runtime.options.allow_own_profile_edit:
                 raise PermissionDeniedError("Profiles can only be edited by an administrator.")
-            if editor.user.id != user_id:
+            found = self._runtime.users.get(user_id)  # the same answer for a missing user: no enumeration
+            if found is None or found.id != editor.user.id:
                 raise PermissionDeniedError("You may only edit your own profile.")
-        updated = self._found(self._runtime.users.set_profile(user_id, profile))
-        announce(self._runtime.sender, signals.profile_changed, user_id=user_id, actor=actor)
+            user = found
+        updated = self._found(self._runtime.users.set_profile(user.id, profile))
+        announce(self._runtime.sender, signals.profile_changed, user_id=user.id, actor=actor)
         return updated
 
     def reset_password(self, user_id: str, password: str, actor: Actor) -> User:
@@ -131,22 +144,23 @@ class Accounts:
         announce(self._runtime.sender, signals.user_unlocked, user_id=user.id, actor=actor)
         return user
 
-    def delete(self, user_id: str, actor: Actor) -> None:
+    def delete(self, user_id: str, actor: Actor) -> User:
         """Delete a user with its legacy API key, then end its sessions and keys (refused without a user anyway).
 
         An administrator is first demoted, with the last-admin guard, so that two admins deleting each other
         at once cannot both succeed. Should the store fail between the two writes, the user stays, demoted:
-        less access, never more.
+        less access, never more. Returns the deleted user.
         """
         user = self.get(user_id)
         admin = self._runtime.options.user_admin_permission
         if admin in user.permissions:
             self._set_permissions_keeping_an_admin(user, tuple(p for p in user.permissions if p != admin))
-        if not self._runtime.users.delete(user_id):
+        if not self._runtime.users.delete(user.id):
             raise UserNotFoundError()
-        self._runtime.sessions.delete_for_user(user_id)
-        self._runtime.api_keys.delete_for_user(user_id, self._runtime.clock())
-        announce(self._runtime.sender, signals.user_deleted, user_id=user_id, actor=actor)
+        self._runtime.sessions.delete_for_user(user.id)
+        self._runtime.api_keys.delete_for_user(user.id, self._runtime.clock())
+        announce(self._runtime.sender, signals.user_deleted, user_id=user.id, actor=actor)
+        return user
 
     def _revoke_all_keys(self, user_id: str, actor: Actor) -> int:
         """Revoke every API key of the user (recovery: a thief's keys must not outlive the reset)."""

@@ -96,11 +96,12 @@ class ApiKeys:
         user = self._runtime.users.get(user_id)
         if user is None:
             raise UserNotFoundError()
-        count = self._runtime.api_keys.delete_for_user(user_id, self._runtime.clock())
-        if user.api_key_hash is not None and self._runtime.users.set_api_key_hash(user_id, None) is not None:
+        # The stored id from here on: a store may have found the user by another form of the id.
+        count = self._runtime.api_keys.delete_for_user(user.id, self._runtime.clock())
+        if user.api_key_hash is not None and self._runtime.users.set_api_key_hash(user.id, None) is not None:
             count += 1
         if count:  # one event for all of them (`key_id` None): the store deletes them in one step
-            announce(self._runtime.sender, signals.api_key_revoked, user_id=user_id, actor=actor, key_id=None,
+            announce(self._runtime.sender, signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None,
                      count=count)
         return count
 

@@ -56,9 +56,9 @@ class ConflictError(FrappyAuthError):
 
 
 class DuplicateUsernameError(ConflictError):
-    """Raised by a store's `create` when the username's key is taken."""
+    """Raised by a store's `create` when the username's key, or one of its lookalike keys, is taken."""
 
-    code, message = "username_taken", "That username is already taken."
+    code, message = "username_taken", "That username is already taken, or looks like one that is."
 
 
 class LastAdminError(ConflictError):
@@ -99,6 +99,13 @@ class StoreUnavailableError(RetryLaterError):
     """Raised by a store that cannot reach its database; nothing was written."""
 
     status, code, message = 503, "store_unavailable", "The user store is unavailable; try again later."
+
+
+class StoreFailedError(FrappyAuthError):
+    """Raised by a store whose database refused or failed an operation for a reason other than an outage
+    (a timeout or an unreachable server is `StoreUnavailableError`). The store logged the cause."""
+
+    status, code, message = 500, "store_failed", "The user store could not complete the request."
 
 
 class CrossSiteRequestError(PermissionDeniedError):

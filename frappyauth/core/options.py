@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, fields
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 
 MAX_KEY_LIFETIME = 100 * 365 * 24 * 60 * 60  # seconds; later expiries would overflow dates and mean "never"
@@ -81,6 +83,8 @@ def build_options(override: Mapping[str, Any] | None) -> Options:
         _check(name, value)
         if isinstance(value, list):
             override[name] = tuple(value)
+    if "allowed_origins" in override:
+        override["allowed_origins"] = tuple(_allowed_origin(entry) for entry in override["allowed_origins"])
     options = Options(**override)
     if options.no_user_management and options.allow_own_profile_edit:
         # Own-profile edits are one of the user-management endpoints that no_user_management leaves out.
@@ -100,3 +104,31 @@ def _check(name: str, value: Any) -> None:
         raise ValueError(f"frappyauth option {name!r} must be of type {expected}, not {type(value).__name__}.")
     if is_valid is not None and not is_valid(value):
         raise ValueError(f"frappyauth option {name!r} {reason}.")
+
+
+DEFAULT_PORTS = {"http": "80", "https": "443"}
+_HOST = re.compile(r"[a-z0-9_.-]+|\[[0-9a-f:.]+\]")
+
+
+def normal_origin(text: str) -> str | None:
+    """`scheme://host[:port]` in the form browsers send it (lower case, no default port), or `None` when
+    `text` is not such an origin (`null`, `*`, a path, a query, a user name, another scheme)."""
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        return None
+    scheme, netloc = parts.scheme.lower(), parts.netloc.lower()
+    host = netloc.rsplit(":", 1)[0] if port is not None else netloc
+    if (scheme not in DEFAULT_PORTS or not _HOST.fullmatch(host) or port == 0
+            or text.lower() != f"{scheme}://{netloc}"):
+        return None
+    return f"{scheme}://{host}" if port is None or str(port) == DEFAULT_PORTS[scheme] else f"{scheme}://{host}:{port}"
+
+
+def _allowed_origin(entry: str) -> str:
+    origin = normal_origin(entry)
+    if origin is None:
+        raise ValueError(f"frappyauth option 'allowed_origins' has {entry!r}, which is not an origin "
+                         "'http(s)://host[:port]' (no path, no trailing '/', not 'null' or '*').")
+    return origin

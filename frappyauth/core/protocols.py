@@ -10,7 +10,9 @@ against every store. Common to all methods:
 - An unknown or malformed id is "not found" (`None`, `False` or `0`), never an exception.
 - A returned record is the caller's: changing it (a user's `profile` dict) never changes what is stored, and
   neither does changing a dict the caller passed in after the call.
-- A store that cannot reach its database raises `StoreUnavailableError` and has written nothing.
+- A store that cannot reach its database raises `StoreUnavailableError` and has written nothing; one whose
+  database times out or fails transiently raises it too (a write may then have happened, as with any timeout).
+  Any other failure of its database raises `StoreFailedError`. No backend exception crosses the contract.
 - Every method is safe to call from several threads at once.
 """
 from __future__ import annotations
@@ -37,8 +39,11 @@ class UserStore(Protocol):
     def create(self, user: User) -> User:
         """Store a new user and return it with the id the store assigned (`user.id` is ignored).
 
-        Raises `DuplicateUsernameError` if a user with the same `username_key` exists; of concurrent
-        creates with one key exactly one succeeds.
+        Raises `DuplicateUsernameError` if a user with the same `username_key` exists, or one with the same
+        first or the same second of its `lookalike_keys(username)` (see `lookalikes`); of concurrent creates
+        with one key exactly one succeeds. The store keeps all three keys from the username alone, frees them
+        when the user is deleted, and enforces them race-free (unique indexes, or checks under one lock).
+        Users stored before lookalike keys existed keep their names; each gets the keys no earlier user holds.
         """
 
     def list_page(self, offset: int, limit: int) -> tuple[list[User], int]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timezone
 from typing import Any, NoReturn
 
@@ -20,7 +21,7 @@ def json_object(max_bytes: int) -> dict[str, Any]:
     raw = _body_bytes(max_bytes)
     try:
         value = json.loads(raw, object_pairs_hook=_refuse_duplicate_keys, parse_constant=_refuse_constant,
-                           parse_int=_int64)
+                           parse_int=_int64, parse_float=_finite_float)
     except RefusedJSONError as refused:
         raise BadRequestError(str(refused)) from None
     except (ValueError, RecursionError):
@@ -126,6 +127,14 @@ def _int64(digits: str) -> int:
     value = int(digits)
     if not -2**63 <= value < 2**63:
         raise RefusedJSONError("Integers must fit in 64 bits.")
+    return value
+
+
+def _finite_float(digits: str) -> float:
+    """`1e999` is valid JSON that parses to infinity, which no later JSON answer could carry."""
+    value = float(digits)
+    if not math.isfinite(value):
+        raise RefusedJSONError("Numbers must be finite.")
     return value
 
 

@@ -12,17 +12,22 @@ from urllib.parse import urlsplit
 from flask import request
 
 from frappyauth.core.errors import CrossSiteRequestError
+from frappyauth.core.options import normal_origin
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def check_same_origin(allowed_origins: tuple[str, ...]) -> None:
-    """Raise `CrossSiteRequestError` for a state-changing request from a foreign or unknown origin."""
+    """Raise `CrossSiteRequestError` for a state-changing request from a foreign or unknown origin.
+
+    `allowed_origins` are normalised (see `options.normal_origin`); so is what the request says, so that
+    case and default ports do not matter. `Origin: null` (sandboxed frames, some redirects) never matches.
+    """
     if request.method in SAFE_METHODS:
         return
     origin = request.headers.get("Origin") or _origin_of(request.headers.get("Referer"))
-    own = f"{request.scheme}://{request.host}"
-    if origin is None or origin.rstrip("/") not in (own, *allowed_origins):
+    origin = normal_origin(origin) if origin is not None else None
+    if origin is None or origin not in (normal_origin(f"{request.scheme}://{request.host}"), *allowed_origins):
         raise CrossSiteRequestError()
 
 

@@ -104,8 +104,8 @@ def unlock_user(user_id: str) -> Response:
 
 def delete_user(user_id: str) -> Response:
     admin = _admin()
-    current_state().accounts.delete(user_id, request_actor(admin))
-    return jsonify({"userId": user_id, "deleted": True})
+    deleted = current_state().accounts.delete(user_id, request_actor(admin))
+    return jsonify({"userId": deleted.id, "deleted": True})
 
 
 def change_own_password() -> Response:
@@ -162,8 +162,9 @@ def revoke_user_key(user_id: str, key_id: str) -> Response:
 
 def revoke_user_keys(user_id: str) -> Response:
     admin = _admin()
-    count = current_state().api_keys.revoke_all(user_id, request_actor(admin))
-    return jsonify({"userId": user_id, "revoked": count})
+    user = current_state().accounts.get(user_id)
+    count = current_state().api_keys.revoke_all(user.id, request_actor(admin))
+    return jsonify({"userId": user.id, "revoked": count})
 
 
 def own_sessions() -> Response:

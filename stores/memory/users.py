@@ -13,6 +13,7 @@ from typing import Any
 from sortedcontainers import SortedDict
 
 from frappyauth.core.errors import DuplicateUsernameError
+from frappyauth.core.lookalikes import lookalike_keys
 from frappyauth.core.models import AttemptCounter, User
 
 
@@ -31,6 +32,8 @@ class MemoryUserStore:
         self._sequence_of: dict[str, int] = {}
         self._creation_order: SortedDict = SortedDict()  # sequence number -> user id
         self._id_by_username: dict[str, str] = {}
+        # (which lookalike key, key) -> id; usernames never change, so only create and delete touch it.
+        self._id_by_lookalike: dict[tuple[int, str], str] = {}
         self._id_by_api_key: dict[str, str] = {}
         self._holders: Counter[str] = Counter()  # permission -> number of users holding it
         # Throttle counters in the order their windows started: with the core's fixed window length that is
@@ -53,11 +56,13 @@ class MemoryUserStore:
             return self._lookup(self._id_by_api_key, api_key_hash)
 
     def create(self, user: User) -> User:
+        lookalikes = list(enumerate(lookalike_keys(user.username)))  # outside the lock: it only reads the name
         with self._lock:
-            if user.username_key in self._id_by_username:
+            if user.username_key in self._id_by_username or any(key in self._id_by_lookalike for key in lookalikes):
                 raise DuplicateUsernameError()
             stored = dataclasses.replace(user, id=self._new_id(), profile=copy.deepcopy(user.profile))
             self._index(stored)
+            self._id_by_lookalike.update((key, stored.id) for key in lookalikes)
             sequence = next(self._sequence)
             self._sequence_of[stored.id] = sequence
             self._creation_order[sequence] = stored.id
@@ -107,6 +112,8 @@ class MemoryUserStore:
             if user is None:
                 return False
             self._unindex(user)
+            for key in enumerate(lookalike_keys(user.username)):
+                del self._id_by_lookalike[key]
             del self._users[user_id]
             del self._creation_order[self._sequence_of.pop(user_id)]
             return True

@@ -1,35 +1,60 @@
-"""Translation of pymongo's connection failures into the core's `StoreUnavailableError`."""
+"""Translation of pymongo's failures into the core's errors, so that none crosses the store contract.
+
+Timeouts and transient failures (the server unreachable, an election, a write concern not met in time) become
+`StoreUnavailableError`: 503 with `Retry-After`. Any other failure (an operation the server refused, a
+document it could not store) becomes `StoreFailedError`: 500. Both are logged here with their cause; the
+answer says nothing about it, as pymongo's messages may name hosts or quote stored values.
+"""
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 import pymongo
+from bson.errors import BSONError
 from pymongo.database import Database
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, PyMongoError
 
-from frappyauth.core.errors import StoreUnavailableError
+from frappyauth.core.errors import FrappyAuthError, StoreFailedError, StoreUnavailableError
 
 P = ParamSpec("P")
 R = TypeVar("R")
+log = logging.getLogger("frappyauth")
+
+# Labels the server puts on errors that a later retry may well not meet.
+TRANSIENT_LABELS = ("RetryableWriteError", "TransientTransactionError", "SystemOverloadedError")
+RETRY_AFTER_SECONDS = 5
 
 
 def translate_connection_errors(method: Callable[P, R]) -> Callable[P, R]:
-    """Raise `StoreUnavailableError` where pymongo cannot reach the server.
-
-    `ConnectionFailure` covers server selection timeouts, `AutoReconnect` and network timeouts. pymongo's
-    own message may name hosts, so it is kept as the cause, not in the error's message.
-    """
+    """Raise `StoreUnavailableError` or `StoreFailedError` where pymongo (or BSON encoding) fails."""
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(*args, **kwargs)
-        except ConnectionFailure as failure:
-            raise StoreUnavailableError(retry_after=5) from failure
+        except (PyMongoError, BSONError) as failure:
+            raise translated(failure, method.__qualname__) from failure
 
     return wrapper
+
+
+def translated(failure: PyMongoError | BSONError, where: str) -> FrappyAuthError:
+    """The core's error for `failure`, logged with its cause: class, server code and labels, never the
+    message (a duplicate-key or validation message quotes the document's values, hashes included)."""
+    transient = isinstance(failure, PyMongoError) and (
+        isinstance(failure, ConnectionFailure) or failure.timeout
+        or any(failure.has_error_label(label) for label in TRANSIENT_LABELS))
+    details = getattr(failure, "details", None)
+    code_name = details.get("codeName") if isinstance(details, dict) else None
+    cause = f"{type(failure).__name__} (code {getattr(failure, 'code', None)}, {code_name or 'no code name'})"
+    if transient:
+        log.warning("store-unavailable: %s raised %s; answering 503", where, cause)
+        return StoreUnavailableError(retry_after=RETRY_AFTER_SECONDS)
+    log.error("store-failed: %s raised %s; answering 500", where, cause)
+    return StoreFailedError()
 
 
 def connect(mongo_url: str, mongo_db: str | None) -> Database:

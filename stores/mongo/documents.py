@@ -1,8 +1,9 @@
 """Mapping between the core's records and MongoDB documents.
 
 User documents keep frappymongouser 1.5's fields (`_id`, `username`, `password`, `permissions`,
-`profile`, `email`, `uid`, `apiKey`, `dataModelVersion`); frappyauth only adds `usernameKey` and
-`apiKeyHash`. Fields it does not know (such as `uid`) are left as they are.
+`profile`, `email`, `uid`, `apiKey`, `dataModelVersion`); frappyauth only adds `usernameKey`,
+`usernameSkeleton`, `usernameKeySkeleton` (the lookalike keys), `apiKeyHash` and `credentialVersion`. Fields
+it does not know (such as `uid`) are left as they are.
 
 Reading is lenient with the shapes frappymongouser allowed, because an old worker may still write them
 during a rolling upgrade: a user without a `username` reads with the name `""` (it is listed, and cannot log
@@ -17,6 +18,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from frappyauth.core.lookalikes import lookalike_keys
 from frappyauth.core.models import AttemptCounter, Session, User, username_key
 from frappyauth.core.minting import hash_secret
 
@@ -74,10 +76,14 @@ def user_from_document(document: dict[str, Any]) -> User:
     return User(**user_fields(document))
 
 
+LOOKALIKE_FIELDS = ("usernameSkeleton", "usernameKeySkeleton")  # `lookalike_keys`, in its order
+
+
 def user_to_document(user: User) -> dict[str, Any]:
     document: dict[str, Any] = {
         "username": user.username,
         "usernameKey": username_key(user.username),
+        **dict(zip(LOOKALIKE_FIELDS, lookalike_keys(user.username))),
         "password": user.password_hash,
         "permissions": list(user.permissions),
         "profile": user.profile,

@@ -5,16 +5,19 @@ true. Writes are batched (see `set_by_value`); every step is idempotent.
 """
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
 
+from frappyauth.core.lookalikes import lookalike_keys
 from frappyauth.core.minting import hash_secret, new_session_id
 from frappyauth.core.models import username_key
-from frappyauth.stores.mongo.documents import to_legacy_time
+from frappyauth.stores.mongo.documents import LOOKALIKE_FIELDS, to_legacy_time
 
 BATCH_SIZE = 500
 Progress = Callable[[str], None]
@@ -27,6 +30,8 @@ NAMELESS = {"username": {"$not": {"$type": "string"}}}
 # `$type` alone also matches an array holding a string: only a bare string is legacy.
 STRING_PERMISSIONS = {"permissions": {"$type": "string", "$not": {"$type": "array"}}}
 LEGACY_SESSION = {"tokenHash": {"$exists": False}}
+
+log = logging.getLogger("frappyauth")
 
 
 class LegacyUsernameConflictError(RuntimeError):
@@ -80,6 +85,48 @@ def add_username_keys(users: Collection, write: bool, progress: Progress) -> int
         raise LegacyUsernameConflictError(conflicts)
     return set_by_value(users, {"usernameKey": {"$exists": False}}, "username", "usernameKey", key_of,
                         progress) if write else len(key_of)
+
+
+def add_lookalike_keys(users: Collection, write: bool, progress: Progress) -> int:
+    """Give each named user the lookalike keys (see `lookalikes`) that no older user holds.
+
+    Existing names stay valid: of two users that look alike the older one holds the key and the younger keeps
+    its name without it; a new name like either is refused. The unique indexes exist before anything is
+    written, so a key that a concurrent create (or another worker's migration) took meanwhile is refused by
+    MongoDB, never stored twice: a batch that meets one is redone a document at a time.
+    """
+    changed = 0
+    for which, field in enumerate(LOOKALIKE_FIELDS):
+        names = [document["username"] for document in users.find(
+            {field: {"$exists": False}, "username": {"$type": "string"}}, {"username": 1}).sort("_id", 1)
+            if isinstance(document["username"], str)]
+        wanted = {name: lookalike_keys(name)[which] for name in names}
+        held = {document[field] for document in users.find({field: {"$in": list(set(wanted.values()))}}, {field: 1})}
+        key_of: dict[str, str] = {}
+        for name in names:  # oldest first: the older of two lookalikes gets the key
+            if wanted[name] not in held:
+                held.add(wanted[name])
+                key_of[name] = wanted[name]
+        if not write:
+            changed += len(key_of)
+            continue
+        users.create_index(field, unique=True, sparse=True)
+        try:
+            changed += set_by_value(users, {field: {"$exists": False}}, "username", field, key_of, progress)
+        except DuplicateKeyError:
+            changed += _set_one_by_one(users, field, key_of)
+    return changed
+
+
+def _set_one_by_one(users: Collection, field: str, key_of: dict[str, str]) -> int:
+    changed = 0
+    for name, key in key_of.items():
+        try:
+            changed += users.update_one({field: {"$exists": False}, "username": name},
+                                        {"$set": {field: key}}).modified_count
+        except DuplicateKeyError:  # taken since we looked: this user keeps its name without the key
+            log.warning("lookalike-username: a user created meanwhile holds a lookalike key of an older user")
+    return changed
 
 
 def hash_api_keys(users: Collection, write: bool, progress: Progress) -> int:

@@ -17,9 +17,10 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from frappyauth.stores.mongo import migration
+from frappyauth.stores.mongo.documents import LOOKALIKE_FIELDS
 from frappyauth.stores.mongo.migration import LegacyUsernameConflictError, Progress
 
-SCHEMA_VERSION = 2  # 1: frappymongouser's layout (its `dataModelVersion`); 2: this one
+SCHEMA_VERSION = 3  # 1: frappymongouser's layout (its `dataModelVersion`); 2: frappyauth's; 3: lookalike keys
 MARKER_COLLECTION = "frappyauthSchema"
 MIGRATE_ON_START_VARIABLE = "FRAPPYAUTH_MIGRATE_ON_START"
 
@@ -73,7 +74,8 @@ def migrate_users(db: Database, users: Collection, failures: Collection, dry_run
     report.changes += [(keys, "username keys", "added"),
                        (migration.hash_api_keys(users, write, progress), "plaintext API keys", "hashed"),
                        (migration.list_string_permissions(users, write, progress), "permissions strings",
-                        "made lists")]
+                        "made lists"),
+                       (migration.add_lookalike_keys(users, write, progress), "lookalike keys", "added")]
     nameless = migration.count_nameless_users(users)
     if nameless:
         report.notes.append(nameless_note(nameless))
@@ -105,6 +107,8 @@ def migrate_sessions(db: Database, tokens: Collection, dry_run: bool, progress: 
 
 def create_user_indexes(users: Collection, failures: Collection) -> None:
     users.create_index("usernameKey", unique=True, sparse=True)
+    for lookalike in LOOKALIKE_FIELDS:  # sparse: the younger of two legacy lookalikes has none
+        users.create_index(lookalike, unique=True, sparse=True)
     users.create_index("apiKeyHash", unique=True, sparse=True)
     users.create_index("permissions")
     # For the rolling-upgrade lookups in `legacy`: old workers write no `usernameKey`, and plaintext keys.
