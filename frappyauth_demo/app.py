@@ -72,6 +72,7 @@ def _stores(environ: Mapping[str, str]) -> tuple[UserStore, SessionStore]:
     except ConfigurationError as error:  # pymongo's message quotes nothing of the URI's credentials
         refuse(f"frappyauth demo: MONGODB_URI is not a usable MongoDB URI: {error}", environ)
     try:
+        client.admin.command("ping")  # first, so an unreachable server is this one line, before any store logs
         return MongoUserStore(db), MongoSessionStore(db)  # building them ensures the indexes
     except (StoreUnavailableError, PyMongoError):
         refuse(f"frappyauth demo: cannot reach MongoDB at {mongodb_hosts(uri)} within "
