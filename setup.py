@@ -13,7 +13,7 @@ setup(
     packages=["frappyauth", "frappyauth.core", "frappyauth.web", "frappyauth.stores", "frappyauth.stores.memory",
               "frappyauth.stores.mongo", "frappyauth_demo"],
     package_dir={"frappyauth.stores": "stores"},
-    package_data={"frappyauth": ["py.typed"]},
+    package_data={"frappyauth": ["py.typed", "templates/frappyauth/mail/*"]},
     install_requires=[
         "flask>=3.1",  # a per-request max_content_length caps request bodies
         "bcrypt>=4.0",
@@ -23,11 +23,13 @@ setup(
     ],
     extras_require={
         "mongo": ["pymongo>=4.0"],
+        "mail": ["email-validator>=2.0"],  # normalising addresses for the mail flows (registration, reset, ...)
         "serve": ["gunicorn>=22"],  # the production server in the Docker image
         "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5"],  # the documentation site in docs/
         "test": ["pytest>=8", "mongomock>=4.1", "hypothesis>=6.100", "mypy==2.4.1", "ruff==0.17.6",
                  "schemathesis>=4.0", "openapi-spec-validator>=0.7", "build>=1.2", "twine>=5",
-                 "gunicorn>=22"],  # the demo's refusal of several workers on memory stores is tested under it
+                 "gunicorn>=22",  # the demo's refusal of several workers on memory stores is tested under it
+                 "email-validator>=2.0", "aiosmtpd>=1.4"],  # aiosmtpd: a real SMTP server for the mail tests
     },
     entry_points={"console_scripts": ["frappyauth-demo = frappyauth_demo.__main__:main"]},
     classifiers=[

@@ -44,15 +44,17 @@ class Accounts:
         self._throttle = Throttle(runtime)
 
     def create(self, username: str, password: str, permissions: tuple[str, ...] | None = None,
-               email: str | None = None, profile: dict[str, Any] | None = None, actor: Actor | None = None) -> User:
+               email: str | None = None, profile: dict[str, Any] | None = None, actor: Actor | None = None,
+               email_key: str | None = None) -> User:
         """Create a user; raise `DuplicateUsernameError` if the username (ignoring case) is taken, or looks
-        like one that is (see `lookalikes.lookalike_keys`)."""
+        like one that is (see `lookalikes.lookalike_keys`), and `DuplicateEmailError` if `email_key` (given by
+        the mail flows) is."""
         options = self._runtime.options
         check_username(username)
         self._check_password(password)
         user = User(id="", username=username, password_hash=self._runtime.hasher.hash(password),
                     permissions=options.default_permissions if permissions is None else permissions,
-                    profile=profile or {}, email=email)
+                    profile=profile or {}, email=email, email_key=email_key)
         created = self._runtime.users.create(user)
         announce(self._runtime.sender, signals.user_created, user_id=created.id, actor=actor)
         return created

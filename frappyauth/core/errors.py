@@ -61,6 +61,12 @@ class DuplicateUsernameError(ConflictError):
     code, message = "username_taken", "That username is already taken, or looks like one that is."
 
 
+class DuplicateEmailError(ConflictError):
+    """Raised by a store when another user holds the address's `email_key`."""
+
+    code, message = "email_taken", "That email address is already in use."
+
+
 class LastAdminError(ConflictError):
     code, message = "last_admin", "The last administrator cannot be removed or demoted."
 
@@ -83,6 +89,20 @@ class PasswordChangedMeanwhileError(ConflictError):
     code, message = "password_changed", "The password was changed while this request ran; nothing was changed."
 
 
+class InvalidEmailError(BadRequestError):
+    code, message = "invalid_email", "That is not a valid email address."
+
+
+class InvalidTokenError(BadRequestError):
+    """A mailed token that is unknown, used, expired, of another purpose or void: all answered alike."""
+
+    code, message = "invalid_token", "The link is invalid or has expired."
+
+
+class EmailNotVerifiedError(PermissionDeniedError):
+    code, message = "email_not_verified", "Confirm your email address first: follow the link we sent you."
+
+
 class RetryLaterError(FrappyAuthError):
     """An error whose answer carries `Retry-After`."""
 
@@ -93,6 +113,10 @@ class RetryLaterError(FrappyAuthError):
 
 class TooManyAttemptsError(RetryLaterError):
     status, code, message = 429, "too_many_attempts", "Too many failed logins; try again later."
+
+
+class TooManyRequestsError(RetryLaterError):
+    status, code, message = 429, "too_many_requests", "Too many requests; try again later."
 
 
 class StoreUnavailableError(RetryLaterError):

@@ -35,6 +35,10 @@ class User:
     email: str | None = None
     api_key_hash: str | None = None
     credential_version: str = ""
+    # Set only through the mail flows (see `core.addresses`): the key that makes addresses unique, and whether
+    # the user proved they receive mail there. With no mail option on, both stay at their defaults.
+    email_key: str | None = None
+    email_verified: bool = False
 
     @property
     def username_key(self) -> str:
@@ -118,3 +122,21 @@ class Actor:
 
     id: str | None
     remote_addr: str | None = None
+
+
+@dataclass(frozen=True)
+class MailToken:
+    """A single-use token sent by mail: only its SHA-256 is stored.
+
+    `purpose` is what it may be used for (`"password_reset"`, `"email_verification"`, `"email_change"`),
+    `email` the address it was sent to, `binding` a fingerprint of the user's password hash and address when
+    it was issued: a token whose binding no longer matches the user is void.
+    """
+
+    token_hash: str
+    purpose: str
+    user_id: str
+    email: str
+    binding: str
+    created_at: datetime
+    expires_at: datetime

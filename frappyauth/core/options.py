@@ -39,6 +39,21 @@ class Options:
     last_used_interval: int = 5 * 60  # a session's or API key's "last used" is written at most this often
     api_keys_per_user: int = 20
     api_key_max_lifetime: int | None = None  # seconds; None: keys may live forever
+    # The mail flows (issue 19), each off by default; any of them needs `frontend_url` and a mailer.
+    registration: bool = False
+    email_verification: str | None = None  # "required", "optional", or None (off)
+    password_reset: bool = False
+    email_change: bool = False
+    frontend_url: str | None = None  # e.g. "https://app.example/account/{action}?token={token}"
+    reset_token_lifetime: int = 60 * 60
+    verification_token_lifetime: int = 24 * 60 * 60
+    email_change_token_lifetime: int = 24 * 60 * 60
+    mail_rate_limit: int = 5  # mail-flow requests per client address and per account per `lockout_seconds`
+
+    @property
+    def mail_flows(self) -> bool:
+        """Whether any mail flow is on (and so addresses are normalised and unique)."""
+        return self.registration or self.email_verification is not None or self.password_reset or self.email_change
 
 
 # For each option: the accepted types, and a check of the value with the reason it failed.
@@ -67,6 +82,18 @@ _RULES: dict[str, tuple[tuple[type, ...], Any, str]] = {
     "api_keys_per_user": ((int,), lambda v: 1 <= v <= 1000, "must be between 1 and 1000"),
     "api_key_max_lifetime": ((int, type(None)), lambda v: v is None or 1 <= v <= MAX_KEY_LIFETIME,
                              "must be a positive number of seconds, at most 100 years"),
+    "registration": ((bool,), None, ""),
+    "email_verification": ((str, type(None)), lambda v: v in (None, "required", "optional"),
+                           "must be 'required', 'optional' or None"),
+    "password_reset": ((bool,), None, ""),
+    "email_change": ((bool,), None, ""),
+    "frontend_url": ((str, type(None)), lambda v: v is None or (v.startswith(("https://", "http://")) and
+                                                                 "{token}" in v),
+                     "must be an absolute http(s) URL containing '{token}'"),
+    "reset_token_lifetime": ((int,), lambda v: 60 <= v <= 24 * 3600, "must be between 60 and 86400 seconds"),
+    "verification_token_lifetime": ((int,), lambda v: v >= 60, "must be at least 60 seconds"),
+    "email_change_token_lifetime": ((int,), lambda v: v >= 60, "must be at least 60 seconds"),
+    "mail_rate_limit": ((int,), lambda v: v >= 1, "must be at least 1"),
 }
 
 
@@ -93,6 +120,10 @@ def build_options(override: Mapping[str, Any] | None) -> Options:
     if options.idle_timeout is not None and options.idle_timeout <= options.last_used_interval:
         # "Last used" is only as precise as the interval: a shorter idle timeout would end busy sessions.
         raise ValueError("frappyauth option 'idle_timeout' must be longer than 'last_used_interval'.")
+    if options.mail_flows and options.frontend_url is None:
+        # Links built from the request's Host header could be pointed at an attacker's site (reset poisoning).
+        raise ValueError("frappyauth option 'frontend_url' is needed by the mail flows (registration, "
+                         "email_verification, password_reset, email_change).")
     return options
 
 

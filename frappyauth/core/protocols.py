@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from frappyauth.core.models import ApiKey, AttemptCounter, Session, User
+from frappyauth.core.models import ApiKey, AttemptCounter, MailToken, Session, User
 
 
 class UserStore(Protocol):
@@ -36,12 +36,16 @@ class UserStore(Protocol):
     def get_by_api_key_hash(self, api_key_hash: str) -> User | None:
         """Return the user whose `api_key_hash` equals this hash, or `None`."""
 
+    def get_by_email(self, email_key: str) -> User | None:
+        """Return the user whose `email_key` equals this key (see `addresses.email_key`), or `None`."""
+
     def create(self, user: User) -> User:
         """Store a new user and return it with the id the store assigned (`user.id` is ignored).
 
         Raises `DuplicateUsernameError` if a user with the same `username_key` exists, or one with the same
-        first or the same second of its `lookalike_keys(username)` (see `lookalikes`); of concurrent creates
-        with one key exactly one succeeds. The store keeps all three keys from the username alone, frees them
+        first or the same second of its `lookalike_keys(username)` (see `lookalikes`), else
+        `DuplicateEmailError` if `user.email_key` is not `None` and another user holds it; of concurrent
+        creates with one key exactly one succeeds. The store keeps all three keys from the username alone, frees them
         when the user is deleted, and enforces them race-free (unique indexes, or checks under one lock).
         Users stored before lookalike keys existed keep their names; each gets the keys no earlier user holds.
         """
@@ -80,6 +84,14 @@ class UserStore(Protocol):
 
         Afterwards `get_by_api_key_hash` finds the user by the new hash only. Raises `ValueError` if another
         user holds the hash (the core's keys are random 256-bit values: that means a broken caller).
+        """
+
+    def set_email(self, user_id: str, email: str | None, email_key: str | None, verified: bool) -> User | None:
+        """Replace the user's address, its key and whether it is verified; return the updated user, or `None`.
+
+        Raises `DuplicateEmailError` (and changes nothing) if `email_key` is not `None` and another user holds
+        it; of concurrent calls for one key exactly one succeeds. Afterwards `get_by_email` finds the user by
+        the new key only.
         """
 
     def delete(self, user_id: str) -> bool:
@@ -191,3 +203,23 @@ class ApiKeyStore(Protocol):
 
     def touch(self, key_id: str, last_used_at: datetime) -> bool:
         """Set the key's `last_used_at`; return whether there was such a key."""
+
+
+class MailTokenStore(Protocol):
+    """Persists the single-use tokens the mail flows send, keyed by the SHA-256 of the token."""
+
+    def create(self, token: MailToken) -> None:
+        """Store a new token. Raises `ValueError` if a token with its hash exists."""
+
+    def take(self, token_hash: str, purpose: str, now: datetime) -> MailToken | None:
+        """Remove the token with this hash and purpose and return it, or return `None`.
+
+        `None` when there is no such token, it has another purpose (it is then left alone), or it expired by
+        `now` (`expires_at <= now`). Taking is atomic: of concurrent takes of one token exactly one gets it.
+        """
+
+    def delete_for_user(self, user_id: str, purpose: str | None = None) -> int:
+        """Delete the user's tokens (only those of `purpose`, when it is given); return how many."""
+
+    def purge_expired(self, now: datetime) -> int:
+        """Delete every token that expired by `now`; return how many."""

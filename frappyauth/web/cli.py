@@ -167,6 +167,22 @@ def revoke_keys(username: str) -> None:
     _run(action)
 
 
+@cli.command("send-test-email")
+@click.argument("address")
+def send_test_email(address: str) -> None:
+    """Send a test message through the app's mailer now, to check the mail settings."""
+    state = current_state()
+    if state.mail is None:
+        raise click.ClickException("No mail flow is on: turn one on and pass register_endpoints a mailer.")
+    try:
+        state.mail.send_test(address)
+    except FrappyAuthError as error:
+        raise click.ClickException(error.message) from None
+    except Exception as error:  # noqa: BLE001 -- the mailer's own failure is the answer this command gives
+        raise click.ClickException(f"Not sent: {type(error).__name__}: {error}") from None
+    click.echo(f"Test message sent to {address}.")
+
+
 def _created(user: Any) -> str:
     return f"Created {user.username!r} ({user.id}) with permissions {list(user.permissions)}."
 

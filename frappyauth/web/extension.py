@@ -6,7 +6,7 @@ import functools
 import warnings
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask
 from flask.typing import ResponseReturnValue
@@ -15,19 +15,24 @@ from frappyauth.core.accounts import Accounts
 from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.authentication import Authenticator
 from frappyauth.core.errors import AuthenticationError, FrappyAuthError, PermissionDeniedError
+from frappyauth.core.mailer import Mailer
 from frappyauth.core.models import User
 from frappyauth.core.options import build_options
 from frappyauth.core.passwords import PasswordHasher
-from frappyauth.core.protocols import ApiKeyStore, SessionStore, UserStore
+from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, SessionStore, UserStore
 from frappyauth.core.runtime import Runtime, utc_now
-from frappyauth.stores.memory import MemoryApiKeyStore, MemorySessionStore, MemoryUserStore
+from frappyauth.stores.memory import MemoryApiKeyStore, MemoryMailTokenStore, MemorySessionStore, MemoryUserStore
 from frappyauth.web.cli import cli
 from frappyauth.web.guard import authorize
+from frappyauth.web.mail_templates import TemplateComposer
 from frappyauth.web.responses import render_error
 from frappyauth.web.routing import routing_error_hook
 from frappyauth.web.state import EXTENSION_KEY, AuthState, current_state
 from frappyauth.web.user_proxy import current_user
 from frappyauth.web.views import build_blueprint
+
+if TYPE_CHECKING:  # imported only with a mail flow on: it needs the `[mail]` extra
+    from frappyauth.core.mail_flows import MailFlows
 
 F = TypeVar("F", bound=Callable[..., Any])
 UnauthorizedHandler = Callable[[FrappyAuthError], ResponseReturnValue]
@@ -43,13 +48,16 @@ class FrappyAuth:
     The stores and options are checked here, once. Every app this extension is set up on shares its
     stores; without a token store they share one in-process session store (sessions end with the process).
     Without an API-key store, a user store that offers `api_key_store()` (the Mongo one: collection
-    `userApiKeys` on its database) gives one; otherwise keys live in this process.
+    `userApiKeys` on its database) gives one; otherwise keys live in this process. The mail flows (options
+    `registration`, `email_verification`, `password_reset`, `email_change`) need a `mailer`; their tokens
+    live in `mail_token_store`, or without one in this process.
     Raises `ValueError` for an unknown or badly typed option, `TypeError` for something that is not a store.
     """
 
     def __init__(self, app: Flask | None = None, user_store: UserStore | None = None,
                  token_store: SessionStore | None = None, options_override: Mapping[str, Any] | None = None, *,
-                 api_key_store: ApiKeyStore | None = None, clock: Callable[[], datetime] = utc_now) -> None:
+                 api_key_store: ApiKeyStore | None = None, clock: Callable[[], datetime] = utc_now,
+                 mailer: Mailer | None = None, mail_token_store: MailTokenStore | None = None) -> None:
         if user_store is None:
             raise TypeError("FrappyAuth needs a user store: FrappyAuth(app, MemoryUserStore()), or "
                             "FrappyAuth(user_store=...) and init_app(app) later.")
@@ -68,6 +76,10 @@ class FrappyAuth:
         self.token_store: SessionStore = token_store if token_store is not None else MemorySessionStore()
         self.api_key_store = api_key_store if api_key_store is not None else _default_api_key_store(user_store)
         self.clock = clock
+        if self.options.mail_flows and mailer is None:
+            raise ValueError("frappyauth's mail flows need a mailer: register_endpoints(..., mailer=SmtpMailer(...)).")
+        self.mailer = mailer
+        self.mail_token_store = mail_token_store if mail_token_store is not None else MemoryMailTokenStore()
         self._unauthorized: UnauthorizedHandler | None = None
         if app is not None:
             self.init_app(app)
@@ -85,12 +97,24 @@ class FrappyAuth:
         runtime = Runtime(users=self.user_store, sessions=self.token_store, api_keys=self.api_key_store,
                           options=self.options, hasher=PasswordHasher(self.options.bcrypt_cost), clock=self.clock,
                           sender=app)
-        app.extensions[EXTENSION_KEY] = AuthState(runtime, Authenticator(runtime), Accounts(runtime),
-                                                  api_keys=ApiKeys(runtime))
+        accounts = Accounts(runtime)
+        app.extensions[EXTENSION_KEY] = AuthState(runtime, Authenticator(runtime), accounts,
+                                                  api_keys=ApiKeys(runtime), mail=self._mail_flows(app, runtime, accounts))
         app.register_blueprint(build_blueprint(self.options))
         app.before_request(routing_error_hook(self.options))
         app.register_error_handler(FrappyAuthError, self._render_app_route_error)
         app.cli.add_command(cli)
+
+    def _mail_flows(self, app: Flask, runtime: Runtime, accounts: Accounts) -> MailFlows | None:
+        """The mail flows when an option asks for one, else `None` (and no `email-validator` needed)."""
+        if not self.options.mail_flows or self.mailer is None:
+            return None
+        try:
+            from frappyauth.core.mail_flows import build_mail_flows
+        except ImportError as missing:
+            raise RuntimeError("frappyauth's mail flows need the [mail] extra: pip install 'frappyauth[mail]'.") \
+                from missing
+        return build_mail_flows(runtime, accounts, self.mail_token_store, self.mailer, TemplateComposer(app))
 
     def unauthorized_handler(self, handler: UnauthorizedHandler) -> UnauthorizedHandler:
         """Decorator: shape the 401 and 403 answers of the app's own routes (`check_login_state`,
@@ -111,14 +135,17 @@ class FrappyAuth:
 
 def register_endpoints(app: Flask, user_store: UserStore, token_store: SessionStore | None = None,
                        options_override: Mapping[str, Any] | None = None, *, api_key_store: ApiKeyStore | None = None,
-                       clock: Callable[[], datetime] = utc_now) -> FrappyAuth:
+                       clock: Callable[[], datetime] = utc_now, mailer: Mailer | None = None,
+                       mail_token_store: MailTokenStore | None = None) -> FrappyAuth:
     """frappyflaskauth's one call: `FrappyAuth(app, user_store, token_store, options_override)`.
 
     Without a token store, sessions live in this process (and end with it); for the API-key store see
     `FrappyAuth`. Raises `ValueError` for an unknown or badly typed option, `RuntimeError` when called twice
-    on one app. `clock` is for tests. Returns the extension, on which `unauthorized_handler` can be set.
+    on one app. `clock` is for tests; `mailer` and `mail_token_store` serve the mail flows (see `FrappyAuth`).
+    Returns the extension, on which `unauthorized_handler` can be set.
     """
-    return FrappyAuth(app, user_store, token_store, options_override, api_key_store=api_key_store, clock=clock)
+    return FrappyAuth(app, user_store, token_store, options_override, api_key_store=api_key_store, clock=clock,
+                      mailer=mailer, mail_token_store=mail_token_store)
 
 
 def check_login_state(permission: str | list[str] | None = None, allow_api_key: bool = False) -> User:

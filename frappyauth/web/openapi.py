@@ -21,7 +21,7 @@ SCHEMAS: dict[str, Any] = {
              "properties": {"_id": {"type": "string"}, "id": {"type": "string"}, "username": {"type": "string"},
                             "permissions": {"type": "array", "items": {"type": "string"}},
                             "profile": {"type": "object"}, "email": {"type": "string"},
-                            "hasApiKey": {"type": "boolean"}}},
+                            "hasApiKey": {"type": "boolean"}, "emailVerified": {"type": "boolean"}}},
     "Session": {"type": "object", "additionalProperties": False,
                 "required": ["id", "createdAt", "lastUsedAt", "expiresAt", "userAgent", "remoteAddr", "current"],
                 "properties": {"id": {"type": "string"}, "createdAt": DATE_TIME, "lastUsedAt": DATE_TIME,
@@ -53,7 +53,7 @@ SECURITY_SCHEMES = {
 
 ERROR_DESCRIPTIONS = {400: "Malformed input", 401: "No valid credentials", 403: "Not allowed",
                       404: "No such user, session or API key", 409: "Conflict", 413: "Body too large",
-                      415: "Body not JSON", 429: "Too many failed password checks", 503: "Store unavailable"}
+                      415: "Body not JSON", 429: "Too many attempts or requests", 503: "Store unavailable"}
 
 
 def _object(required: list[str], **properties: Any) -> dict[str, Any]:
@@ -66,9 +66,10 @@ def _ref(name: str) -> dict[str, str]:
 
 def _operation(summary: str, ok: dict[str, Any], errors: tuple[int, ...], body: dict[str, Any] | None = None,
                security: list[dict[str, list[str]]] | None = SESSION_SECURITY,
-               parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """One operation: JSON in (if `body`), `ok` out with 200, and the error statuses it can answer."""
-    responses: dict[str, Any] = {"200": {"description": "OK", "content": {"application/json": {"schema": ok}}}}
+               parameters: list[dict[str, Any]] | None = None, ok_status: int = 200) -> dict[str, Any]:
+    """One operation: JSON in (if `body`), `ok` out with `ok_status`, and the error statuses it can answer."""
+    responses: dict[str, Any] = {str(ok_status): {"description": "OK" if ok_status == 200 else "Accepted",
+                                                  "content": {"application/json": {"schema": ok}}}}
     for status in sorted({*errors, 503}):
         responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status],
                                   "content": {"application/json": {"schema": _ref("Error")}}}
@@ -179,6 +180,41 @@ def _user_api_key_operations() -> dict[str, dict[str, Any]]:
     }
 
 
+def _mail_operations(options: Options) -> dict[str, dict[str, Any]]:
+    """The mail flows' endpoints the options turn on: anyone may call them, except where a session is named."""
+    def status(value: str) -> dict[str, Any]:
+        return _object(["status"], status={"const": value})
+    token, user, errors = _object(["token"], token=STRING), _ref("User"), (400, 413, 415, 429)
+    verifies = options.email_verification is not None
+    operations: dict[str, dict[str, Any]] = {}
+    if options.registration:
+        operations["/register"] = {"post": _operation(
+            "Sign up", status("verification_sent") if verifies else user, (*errors, 409), security=[],
+            ok_status=202 if verifies else 200,
+            body=_object(["username", "password", "email"], username=STRING, password=STRING, email=STRING,
+                         profile={"type": ["object", "null"]}))}
+    if verifies:
+        operations["/verify-email"] = {"post": _operation("Verify an address", user, errors, security=[], body=token)}
+        operations["/verify-email/resend"] = {"post": _operation(
+            "Send a new verification link: to the caller, or (without a session) to the account with `email`",
+            status("verification_sent"), (*errors, 401, 403), security=[{}, *SESSION_SECURITY], ok_status=202,
+            body=_object([], email=STRING))}
+    if options.password_reset:
+        operations["/password-reset"] = {"post": _operation(
+            "Ask for a password-reset link, by `email` or `username`; the same answer for any account or none",
+            status("reset_requested"), errors, security=[], body=_object([], email=STRING, username=STRING))}
+        operations["/password-reset/confirm"] = {"post": _operation(
+            "Set a new password with a reset token; ends every session and API key", user, (*errors, 404),
+            security=[], body=_object(["token", "password"], token=STRING, password=STRING))}
+    if options.email_change:
+        operations["/email"] = {"post": _operation(
+            "Ask to change one's address; a link goes to the new one", status("confirmation_sent"),
+            (*errors, 401, 403), ok_status=202, body=_object(["password", "email"], password=STRING, email=STRING))}
+        operations["/email/confirm"] = {"post": _operation("Confirm an address change", user, (*errors, 409),
+                                                           security=[], body=token)}
+    return operations
+
+
 def openapi_document(options: Options) -> dict[str, Any]:
     """The document for these options: exactly the operations they register, under their prefix."""
     groups = [_core_operations(), _sessions_operations()]
@@ -188,6 +224,7 @@ def openapi_document(options: Options) -> dict[str, Any]:
         groups.append(_api_key_operations())
     if options.api_keys and not options.no_user_management:
         groups.append(_user_api_key_operations())
+    groups.append(_mail_operations(options))
     paths: dict[str, dict[str, Any]] = {}
     for group in groups:
         for path, operations in group.items():

@@ -12,6 +12,7 @@ from frappyauth.web.credentials import COOKIE_NAME
 from frappyauth.core.errors import FrappyAuthError, RetryLaterError
 from frappyauth.core.models import ApiKey, Session, User
 from frappyauth.core.options import Options
+from frappyauth.web.state import current_state
 
 log = logging.getLogger("frappyauth")
 
@@ -24,6 +25,8 @@ def user_json(user: User, has_api_key: bool | None = None) -> dict[str, Any]:
                             "hasApiKey": user.api_key_hash is not None if has_api_key is None else has_api_key}
     if user.email is not None:
         body["email"] = user.email
+    if current_state().runtime.options.mail_flows:
+        body["emailVerified"] = user.email_verified
     return body
 
 

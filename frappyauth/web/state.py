@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
 
@@ -9,6 +10,9 @@ from frappyauth.core.accounts import Accounts
 from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.authentication import Authenticator
 from frappyauth.core.runtime import Runtime
+
+if TYPE_CHECKING:  # imported only with a mail flow on: it needs the `[mail]` extra
+    from frappyauth.core.mail_flows import MailFlows
 
 EXTENSION_KEY = "frappyauth"
 
@@ -19,6 +23,7 @@ class AuthState:
     authenticator: Authenticator
     accounts: Accounts
     api_keys: ApiKeys
+    mail: MailFlows | None = None  # with any mail flow on
 
 
 def current_state() -> AuthState:

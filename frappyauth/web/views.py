@@ -15,6 +15,7 @@ from frappyauth.core.options import Options
 from frappyauth.web.responses import (api_key_json, clear_session_cookie, no_store, render_any, session_json,
                                       set_session_cookie, user_json)
 from frappyauth.web.guard import authorize, request_actor, request_identity
+from frappyauth.web.mail_views import admin_email, mail_routes, refuse_unverified
 from frappyauth.web.state import current_state
 
 _PAGE = re.compile(r"\d{1,9}")
@@ -42,6 +43,7 @@ def login() -> Response:
     username, password = bodies.string(body, "username"), bodies.string(body, "password")
     user, token = current_state().authenticator.login(username, password, request.user_agent.string or None,
                                                       request.remote_addr)
+    refuse_unverified(user, token)
     response = jsonify({"user": _user_json(user), "token": token})
     set_session_cookie(response, token, options)
     return response
@@ -70,11 +72,12 @@ def list_users() -> Response:
 
 def create_user() -> Response:
     admin, body = _admin(), _body()
+    email, email_key = admin_email(bodies.optional_string(body, "email"))
     user = current_state().accounts.create(
         username=bodies.string(body, "username"), password=bodies.string(body, "password"),
         permissions=bodies.string_list(body, "permissions", required=False),
-        email=bodies.optional_string(body, "email"), profile=bodies.optional_object(body, "profile"),
-        actor=request_actor(admin))
+        email=email, profile=bodies.optional_object(body, "profile"), actor=request_actor(admin),
+        email_key=email_key)
     return jsonify(_user_json(user))
 
 
@@ -237,6 +240,7 @@ def build_blueprint(options: Options) -> Blueprint:
         routes += [("/users/<user_id>/keys", user_keys, "GET"),
                    ("/users/<user_id>/keys", revoke_user_keys, "DELETE"),
                    ("/users/<user_id>/keys/<key_id>", revoke_user_key, "DELETE")]
+    routes += mail_routes(options)
     for rule, view, method in routes:
         blueprint.add_url_rule(rule, endpoint=f"{view.__name__}_{method.lower()}", view_func=view, methods=[method])
     blueprint.after_request(no_store)

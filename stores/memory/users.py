@@ -12,7 +12,7 @@ from typing import Any
 
 from sortedcontainers import SortedDict
 
-from frappyauth.core.errors import DuplicateUsernameError
+from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.lookalikes import lookalike_keys
 from frappyauth.core.models import AttemptCounter, User
 
@@ -35,6 +35,7 @@ class MemoryUserStore:
         # (which lookalike key, key) -> id; usernames never change, so only create and delete touch it.
         self._id_by_lookalike: dict[tuple[int, str], str] = {}
         self._id_by_api_key: dict[str, str] = {}
+        self._id_by_email: dict[str, str] = {}
         self._holders: Counter[str] = Counter()  # permission -> number of users holding it
         # Throttle counters in the order their windows started: with the core's fixed window length that is
         # the order they expire in, so expired ones are dropped from the front.
@@ -55,11 +56,17 @@ class MemoryUserStore:
         with self._lock:
             return self._lookup(self._id_by_api_key, api_key_hash)
 
+    def get_by_email(self, email_key: str) -> User | None:
+        with self._lock:
+            return self._lookup(self._id_by_email, email_key)
+
     def create(self, user: User) -> User:
         lookalikes = list(enumerate(lookalike_keys(user.username)))  # outside the lock: it only reads the name
         with self._lock:
             if user.username_key in self._id_by_username or any(key in self._id_by_lookalike for key in lookalikes):
                 raise DuplicateUsernameError()
+            if user.email_key is not None and user.email_key in self._id_by_email:
+                raise DuplicateEmailError()
             stored = dataclasses.replace(user, id=self._new_id(), profile=copy.deepcopy(user.profile))
             self._index(stored)
             self._id_by_lookalike.update((key, stored.id) for key in lookalikes)
@@ -105,6 +112,13 @@ class MemoryUserStore:
             if holder is not None and holder != user_id and user_id in self._users:
                 raise ValueError("That API-key hash belongs to another user.")
             return self._replace_locked(user_id, api_key_hash=api_key_hash)
+
+    def set_email(self, user_id: str, email: str | None, email_key: str | None, verified: bool) -> User | None:
+        with self._lock:
+            holder = self._id_by_email.get(email_key) if email_key is not None else None
+            if holder is not None and holder != user_id and self.get(user_id) is not None:
+                raise DuplicateEmailError()
+            return self._replace_locked(user_id, email=email, email_key=email_key, email_verified=verified)
 
     def delete(self, user_id: str) -> bool:
         with self._lock:
@@ -175,6 +189,8 @@ class MemoryUserStore:
         self._id_by_username[user.username_key] = user.id
         if user.api_key_hash is not None:
             self._id_by_api_key[user.api_key_hash] = user.id
+        if user.email_key is not None:
+            self._id_by_email[user.email_key] = user.id
         self._holders.update(set(user.permissions))
 
     def _unindex(self, user: User) -> None:
@@ -182,6 +198,8 @@ class MemoryUserStore:
         del self._id_by_username[user.username_key]
         if user.api_key_hash is not None:
             del self._id_by_api_key[user.api_key_hash]
+        if user.email_key is not None:
+            del self._id_by_email[user.email_key]
         self._holders.subtract(set(user.permissions))
 
     def _new_id(self) -> str:

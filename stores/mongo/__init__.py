@@ -1,9 +1,10 @@
 """MongoDB stores, reading and writing frappymongouser's document layout."""
 from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
 from frappyauth.stores.mongo.migration import LegacyUsernameConflictError
+from frappyauth.stores.mongo.mail_tokens import MongoMailTokenStore
 from frappyauth.stores.mongo.schema import SCHEMA_VERSION, MigrationReport
 from frappyauth.stores.mongo.sessions import MongoSessionStore
 from frappyauth.stores.mongo.users import MongoUserStore
 
-__all__ = ["SCHEMA_VERSION", "LegacyUsernameConflictError", "MigrationReport", "MongoApiKeyStore", "MongoSessionStore",
-           "MongoUserStore"]
+__all__ = ["SCHEMA_VERSION", "LegacyUsernameConflictError", "MigrationReport", "MongoApiKeyStore",
+           "MongoMailTokenStore", "MongoSessionStore", "MongoUserStore"]

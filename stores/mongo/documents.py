@@ -2,8 +2,8 @@
 
 User documents keep frappymongouser 1.5's fields (`_id`, `username`, `password`, `permissions`,
 `profile`, `email`, `uid`, `apiKey`, `dataModelVersion`); frappyauth only adds `usernameKey`,
-`usernameSkeleton`, `usernameKeySkeleton` (the lookalike keys), `apiKeyHash` and `credentialVersion`. Fields
-it does not know (such as `uid`) are left as they are.
+`usernameSkeleton`, `usernameKeySkeleton` (the lookalike keys), `apiKeyHash`, `credentialVersion`, and with
+the mail flows `emailKey` and `emailVerified`. Fields it does not know (such as `uid`) are left as they are.
 
 Reading is lenient with the shapes frappymongouser allowed, because an old worker may still write them
 during a rolling upgrade: a user without a `username` reads with the name `""` (it is listed, and cannot log
@@ -19,7 +19,7 @@ from typing import Any
 from bson import ObjectId
 
 from frappyauth.core.lookalikes import lookalike_keys
-from frappyauth.core.models import AttemptCounter, Session, User, username_key
+from frappyauth.core.models import AttemptCounter, MailToken, Session, User, username_key
 from frappyauth.core.minting import hash_secret
 
 DATA_MODEL_VERSION = 1
@@ -69,6 +69,8 @@ def user_fields(document: dict[str, Any]) -> dict[str, Any]:
         "email": document.get("email"),
         "api_key_hash": hash_secret(legacy_key) if isinstance(legacy_key, str) else document.get("apiKeyHash"),
         "credential_version": document.get("credentialVersion", ""),
+        "email_key": document.get("emailKey"),
+        "email_verified": document.get("emailVerified") is True,
     }
 
 
@@ -95,7 +97,15 @@ def user_to_document(user: User) -> dict[str, Any]:
         document["apiKeyHash"] = user.api_key_hash
     if user.credential_version:
         document["credentialVersion"] = user.credential_version
+    document.update(email_fields(user.email, user.email_key, user.email_verified)["$set"])
     return document
+
+
+def email_fields(email: str | None, email_key: str | None, verified: bool) -> dict[str, dict[str, Any]]:
+    """The update that stores an address; absent fields are unset, so the sparse unique index skips them."""
+    values = {"email": email, "emailKey": email_key, "emailVerified": verified or None}
+    return {"$set": {name: value for name, value in values.items() if value is not None},
+            "$unset": {name: "" for name, value in values.items() if value is None}}
 
 
 def session_from_document(document: dict[str, Any]) -> Session:

@@ -20,7 +20,8 @@ from frappyauth.stores.mongo import migration
 from frappyauth.stores.mongo.documents import LOOKALIKE_FIELDS
 from frappyauth.stores.mongo.migration import LegacyUsernameConflictError, Progress
 
-SCHEMA_VERSION = 3  # 1: frappymongouser's layout (its `dataModelVersion`); 2: frappyauth's; 3: lookalike keys
+SCHEMA_VERSION = 4  # 1: frappymongouser's layout (its `dataModelVersion`); 2: frappyauth's; 3: lookalike keys;
+# 4: the unique `emailKey` index of the mail flows
 MARKER_COLLECTION = "frappyauthSchema"
 MIGRATE_ON_START_VARIABLE = "FRAPPYAUTH_MIGRATE_ON_START"
 
@@ -110,6 +111,7 @@ def create_user_indexes(users: Collection, failures: Collection) -> None:
     for lookalike in LOOKALIKE_FIELDS:  # sparse: the younger of two legacy lookalikes has none
         users.create_index(lookalike, unique=True, sparse=True)
     users.create_index("apiKeyHash", unique=True, sparse=True)
+    users.create_index("emailKey", unique=True, sparse=True)  # only addresses set through the mail flows
     users.create_index("permissions")
     # For the rolling-upgrade lookups in `legacy`: old workers write no `usernameKey`, and plaintext keys.
     users.create_index("username")

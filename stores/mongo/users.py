@@ -9,12 +9,12 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from frappyauth.core.errors import DuplicateUsernameError
+from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.models import AttemptCounter, User
 from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
 from frappyauth.stores.mongo.connection import translate_connection_errors
-from frappyauth.stores.mongo.documents import (attempt_counter_from_document, object_id, to_mongo_time,
-                                               user_from_document, user_to_document)
+from frappyauth.stores.mongo.documents import (LOOKALIKE_FIELDS, attempt_counter_from_document, email_fields,
+                                               object_id, to_mongo_time, user_from_document, user_to_document)
 from frappyauth.stores.mongo.legacy import adopt_legacy_username, adopt_plaintext_api_key
 from frappyauth.stores.mongo.migration import Progress, quiet
 from frappyauth.stores.mongo.schema import (MigrationReport, migrate_on_start_default, migrate_users, nameless_note,
@@ -89,12 +89,20 @@ class MongoUserStore:
         return None if document is None else self._to_user(document)
 
     @translate_connection_errors
+    def get_by_email(self, email_key: str) -> User | None:
+        return self._find_one({"emailKey": email_key}) if isinstance(email_key, str) else None
+
+    @translate_connection_errors
     def create(self, user: User) -> User:
         document = user_to_document(user)
         try:
             inserted = self._users.insert_one(document)
         except DuplicateKeyError as duplicate:
-            raise DuplicateUsernameError() from duplicate
+            # Which unique index refused it: the username's (or a lookalike's) decides first, as in memory.
+            names = [{name: document[name]} for name in ("usernameKey", *LOOKALIKE_FIELDS) if document.get(name)]
+            if "emailKey" not in document or self._users.find_one({"$or": names}, {"_id": 1}) is not None:
+                raise DuplicateUsernameError() from duplicate
+            raise DuplicateEmailError() from duplicate
         return self._to_user({**document, "_id": inserted.inserted_id})
 
     @translate_connection_errors
@@ -134,6 +142,11 @@ class MongoUserStore:
         if api_key_hash is None:
             return self._set(user_id, {"$unset": {"apiKeyHash": "", "apiKey": ""}})
         return self._set(user_id, {"$set": {"apiKeyHash": api_key_hash}, "$unset": {"apiKey": ""}})
+
+    def set_email(self, user_id: str, email: str | None, email_key: str | None, verified: bool) -> User | None:
+        update = email_fields(email, email_key, verified)
+        return self._set(user_id, {name: fields for name, fields in update.items() if fields},
+                         duplicate=DuplicateEmailError())
 
     @translate_connection_errors
     def delete(self, user_id: str) -> bool:
@@ -179,15 +192,17 @@ class MongoUserStore:
         return user_from_document(document)
 
     @translate_connection_errors
-    def _set(self, user_id: str, update: dict[str, Any], condition: dict[str, Any] | None = None) -> User | None:
+    def _set(self, user_id: str, update: dict[str, Any], condition: dict[str, Any] | None = None,
+             duplicate: Exception | None = None) -> User | None:
         oid = object_id(user_id)
         if oid is None:
             return None
         try:
             document = self._users.find_one_and_update({**(condition or {}), "_id": oid}, update,
                                                         return_document=ReturnDocument.AFTER)
-        except DuplicateKeyError:  # an API-key hash collision: 256-bit keys make this a broken caller
-            raise ValueError("That API-key hash belongs to another user.") from None
+        except DuplicateKeyError:
+            # Only set_email may hit a taken key; for an API-key hash it means a broken caller (256-bit keys).
+            raise duplicate or ValueError("That API-key hash belongs to another user.") from None
         return None if document is None else self._to_user(document)
 
     def _increment(self, key: str, update: dict[str, Any]) -> dict[str, Any]:

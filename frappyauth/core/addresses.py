@@ -1,0 +1,30 @@
+"""Email addresses: validated and normalised with `email-validator` (the `[mail]` extra), unique ignoring case.
+
+Only the mail flows import this module, so an app without them needs no `email-validator`.
+"""
+from __future__ import annotations
+
+import email_validator
+
+from frappyauth.core.errors import InvalidEmailError
+
+MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path
+
+
+def normalise_email(address: str) -> str:
+    """Return the address in its normalised form (Unicode NFC, lower-case domain); `InvalidEmailError` if bad.
+
+    Deliverability (DNS) is not checked: no network lookups in a request, and a mail that cannot be delivered
+    simply never gets its link used.
+    """
+    if not isinstance(address, str) or len(address) > MAX_EMAIL_LENGTH:
+        raise InvalidEmailError()
+    try:
+        return email_validator.validate_email(address, check_deliverability=False).normalized
+    except email_validator.EmailNotValidError:
+        raise InvalidEmailError() from None
+
+
+def email_key(normalised: str) -> str:
+    """The key that makes addresses unique: the normalised address, case-folded (`Bob@x.org` = `bob@x.org`)."""
+    return normalised.casefold()

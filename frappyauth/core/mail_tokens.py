@@ -1,0 +1,89 @@
+"""The tokens the mail flows send, the links that carry them, and the throttle on every mail-flow endpoint.
+
+A token is 256 random bits; only its SHA-256 is stored, with its purpose, its user and a binding: a
+fingerprint of the user's password hash and address when it was issued. Taking it from the store is atomic
+(single use), and a token whose binding no longer matches is void, so changing the password or the address
+voids every token issued before, without a write to the token store.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from frappyauth.core.errors import InvalidTokenError, TooManyRequestsError
+from frappyauth.core.mailer import Outbox
+from frappyauth.core.minting import hash_secret, new_secret
+from frappyauth.core.models import MailToken, User
+from frappyauth.core.protocols import MailTokenStore
+from frappyauth.core.runtime import Runtime
+
+PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE = "password_reset", "email_verification", "email_change"
+# What `{action}` in `frontend_url` becomes, per purpose: the page of the front end that takes the token.
+ACTIONS = {PASSWORD_RESET: "reset-password", EMAIL_VERIFICATION: "verify-email", EMAIL_CHANGE: "confirm-email"}
+# Throttle counters share the login throttle's store; this prefix (not printable, so no username has it)
+# keeps them apart from the failed-login counters of usernames.
+THROTTLE_PREFIX = "\x1fmail:"
+
+
+def binding_of(user: User) -> str:
+    """A fingerprint of what a token was issued for: it changes when the password or the address changes."""
+    return hash_secret(f"{user.password_hash}\x00{user.email_key or ''}")
+
+
+@dataclass(frozen=True)
+class MailTokens:
+    """Issues, redeems and links mailed tokens; throttles the endpoints; queues the mail."""
+
+    runtime: Runtime
+    store: MailTokenStore
+    outbox: Outbox
+
+    def issue(self, user: User, purpose: str, email: str) -> str:
+        """Store a new token for `user` and `purpose`, sent to `email`; return the token (for the link only)."""
+        now, token = self.runtime.clock(), new_secret()
+        self.store.create(MailToken(token_hash=hash_secret(token), purpose=purpose, user_id=user.id, email=email,
+                                    binding=binding_of(user), created_at=now, expires_at=now + self.lifetime(purpose)))
+        return token
+
+    def redeem(self, token: str, purpose: str) -> tuple[MailToken, User]:
+        """Use up the token; return it with its user. `InvalidTokenError` for a token that is unknown, used,
+        expired, of another purpose, of a deleted user, or void since the password or address changed."""
+        taken = self.store.take(hash_secret(token), purpose, self.runtime.clock())
+        user = None if taken is None else self.runtime.users.get(taken.user_id)
+        if taken is None or user is None or binding_of(user) != taken.binding:
+            raise InvalidTokenError()
+        return taken, user
+
+    def link(self, token: str, purpose: str) -> str:
+        template = self.runtime.options.frontend_url or ""
+        return template.replace("{action}", ACTIONS[purpose]).replace("{token}", token)
+
+    def lifetime(self, purpose: str) -> timedelta:
+        options = self.runtime.options
+        seconds = {PASSWORD_RESET: options.reset_token_lifetime,
+                   EMAIL_VERIFICATION: options.verification_token_lifetime,
+                   EMAIL_CHANGE: options.email_change_token_lifetime}[purpose]
+        return timedelta(seconds=seconds)
+
+    def send(self, kind: str, to: str, user: User | None, **context: Any) -> None:
+        """Queue a message; the templates get `username`, `email` and the given context."""
+        self.outbox.submit(kind, to, {"username": user.username if user else None, "email": to, **context})
+
+    def send_link(self, kind: str, user: User, purpose: str, email: str) -> None:
+        """Issue a token and queue the message that carries its link."""
+        token = self.issue(user, purpose, email)
+        hours = self.lifetime(purpose).total_seconds() / 3600
+        self.send(kind, email, user, link=self.link(token, purpose), expires_in_hours=round(hours, 1))
+
+    def throttle(self, *keys: str) -> None:
+        """Count one request against each key (`"ip:..."`, `"account:..."`); over `mail_rate_limit` in a
+        `lockout_seconds` window, raise `TooManyRequestsError`. The count is the gate: counted before acting,
+        atomically, so parallel requests cannot pass the limit."""
+        options, now = self.runtime.options, self.runtime.clock()
+        window = timedelta(seconds=options.lockout_seconds)
+        for key in keys:
+            counter = self.runtime.users.record_failed_login(THROTTLE_PREFIX + key, now, now + window)
+            if counter.count > options.mail_rate_limit:
+                raise TooManyRequestsError(retry_after=math.ceil((counter.expires_at - now).total_seconds()))

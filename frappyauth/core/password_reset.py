@@ -1,0 +1,67 @@
+"""A forgotten password, reset by a link sent by mail (option `password_reset`).
+
+Asking answers alike whether an account matched or not: the same answer, no mail-server time on the request
+path (the outbox sends), and throttle counters keyed by what was asked for, not by what was found.
+Confirming is account recovery, with an administrator's reset semantics: every session and API key of the
+user ended, the login throttle cleared; and it proves the address, so it counts as verification.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from frappyauth.core import signals
+from frappyauth.core.accounts import Accounts
+from frappyauth.core.addresses import email_key, normalise_email
+from frappyauth.core.errors import BadRequestError
+from frappyauth.core.events import announce
+from frappyauth.core.mail_tokens import PASSWORD_RESET, MailTokens
+from frappyauth.core.models import Actor, User, username_key
+from frappyauth.core.passwords import check_new_password
+
+
+@dataclass(frozen=True)
+class PasswordReset:
+    tokens: MailTokens
+    accounts: Accounts
+
+    def request(self, email: str | None, username: str | None, actor: Actor) -> None:
+        """Send a reset link to the account with this address (or username), if there is one with an address.
+
+        Raises only for malformed input or the throttle, never for a missing account.
+        """
+        users = self.tokens.runtime.users
+        if (email is None) == (username is None):
+            raise BadRequestError("Give either an email address or a username.")
+        if email is not None:
+            key = email_key(normalise_email(email))
+            self.tokens.throttle(f"ip:{actor.remote_addr}", f"account:{key}")
+            user = users.get_by_email(key)
+        else:
+            key = username_key(username or "")
+            self.tokens.throttle(f"ip:{actor.remote_addr}", f"account:{key}")
+            user = users.get_by_username(key)
+        if user is not None and user.email_key is not None and user.email is not None:
+            self.tokens.send_link("password_reset", user, PASSWORD_RESET, user.email)
+        announce(self.tokens.runtime.sender, signals.password_reset_requested,
+                 user_id=user.id if user is not None else None, actor=actor)
+
+    def confirm(self, token: str, password: str, actor: Actor) -> User:
+        """Set the password of the token's user with recovery semantics; `InvalidTokenError` for a bad token.
+
+        The password is checked first, so a too-short one does not use the token up.
+        """
+        options = self.tokens.runtime.options
+        check_new_password(password, options.password_min_length, options.password_max_length)
+        self.tokens.throttle(f"ip:{actor.remote_addr}")
+        taken, user = self.tokens.redeem(token, PASSWORD_RESET)
+        # Accounts' admin reset ends every session; the API key and the throttle are ended here until that
+        # path does all of recovery itself (SPEC 6: an admin reset revokes keys and clears the counters).
+        updated = self.accounts.reset_password(user.id, password, actor)
+        if updated.api_key_hash is not None:
+            updated = self.accounts.revoke_api_key(updated, actor)
+        self.tokens.runtime.users.clear_failed_logins(updated.username_key)
+        if not updated.email_verified and updated.email_key == email_key(taken.email):
+            updated = self.tokens.runtime.users.set_email(updated.id, updated.email, updated.email_key, True) or updated
+        self.tokens.store.delete_for_user(updated.id, PASSWORD_RESET)
+        announce(self.tokens.runtime.sender, signals.password_reset, user_id=updated.id, actor=actor)
+        return updated

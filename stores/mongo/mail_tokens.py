@@ -1,0 +1,47 @@
+"""The MongoDB store of mailed tokens."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from frappyauth.core.models import MailToken
+from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.documents import mail_token_from_document, mail_token_to_document, to_mongo_time
+
+
+class MongoMailTokenStore:
+    """Mailed tokens in a MongoDB collection; a TTL index on `expires` lets the server delete expired ones."""
+
+    @translate_connection_errors
+    def __init__(self, db: Database, mail_tokens_collection: str = "userMailTokens") -> None:
+        self._tokens = db[mail_tokens_collection]
+        self._tokens.create_index("tokenHash", unique=True)
+        self._tokens.create_index("userId")
+        self._tokens.create_index("expires", expireAfterSeconds=0)
+
+    @translate_connection_errors
+    def create(self, token: MailToken) -> None:
+        try:
+            self._tokens.insert_one(mail_token_to_document(token))
+        except DuplicateKeyError:
+            raise ValueError("A mail token with that hash exists.") from None
+
+    @translate_connection_errors
+    def take(self, token_hash: str, purpose: str, now: datetime) -> MailToken | None:
+        if not isinstance(token_hash, str):
+            return None
+        # One find_one_and_delete: of concurrent takes, the server gives the document to exactly one.
+        document = self._tokens.find_one_and_delete(
+            {"tokenHash": token_hash, "purpose": purpose, "expires": {"$gt": to_mongo_time(now)}})
+        return None if document is None else mail_token_from_document(document)
+
+    @translate_connection_errors
+    def delete_for_user(self, user_id: str, purpose: str | None = None) -> int:
+        query = {"userId": user_id} if purpose is None else {"userId": user_id, "purpose": purpose}
+        return self._tokens.delete_many(query).deleted_count
+
+    @translate_connection_errors
+    def purge_expired(self, now: datetime) -> int:
+        return self._tokens.delete_many({"expires": {"$lte": to_mongo_time(now)}}).deleted_count
