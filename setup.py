@@ -29,7 +29,8 @@ setup(
         "test": ["pytest>=8", "mongomock>=4.1", "hypothesis>=6.100", "mypy==2.4.1", "ruff==0.17.6",
                  "schemathesis>=4.0", "openapi-spec-validator>=0.7", "build>=1.2", "twine>=5",
                  "gunicorn>=22",  # the demo's refusal of several workers on memory stores is tested under it
-                 "email-validator>=2.0", "aiosmtpd>=1.4"],  # aiosmtpd: a real SMTP server for the mail tests
+                 # aiosmtpd: a real SMTP server for the mail tests; cryptography: its TLS certificate
+                 "email-validator>=2.0", "aiosmtpd>=1.4", "cryptography>=42"],
     },
     entry_points={"console_scripts": ["frappyauth-demo = frappyauth_demo.__main__:main"]},
     classifiers=[

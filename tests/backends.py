@@ -12,9 +12,9 @@ import mongomock
 import pymongo
 import pytest
 
-from frappyauth.core.protocols import ApiKeyStore, SessionStore, UserStore
-from frappyauth.stores.memory import MemoryApiKeyStore, MemorySessionStore, MemoryUserStore
-from frappyauth.stores.mongo import MongoApiKeyStore, MongoSessionStore, MongoUserStore
+from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, SessionStore, UserStore
+from frappyauth.stores.memory import MemoryApiKeyStore, MemoryMailTokenStore, MemorySessionStore, MemoryUserStore
+from frappyauth.stores.mongo import MongoApiKeyStore, MongoMailTokenStore, MongoSessionStore, MongoUserStore
 
 MONGODB_URI = os.environ.get("MONGODB_URI")
 
@@ -43,15 +43,17 @@ class Backend:
     user_store: Callable[[Any], UserStore]
     token_store: Callable[[Any], SessionStore]
     api_key_store: Callable[[Any], ApiKeyStore]
+    mail_token_store: Callable[[Any], MailTokenStore]
     thread_safe: bool = True  # mongomock is not (nor is its $inc atomic): concurrency tests skip it
     marks: tuple[Any, ...] = ()
 
 
 BACKENDS: dict[str, Backend] = {
     "memory": Backend(nullcontext, lambda _db: MemoryUserStore(), lambda _db: MemorySessionStore(),
-                      lambda _db: MemoryApiKeyStore()),
-    "mongomock": Backend(mongomock_database, MongoUserStore, MongoSessionStore, MongoApiKeyStore, thread_safe=False),
-    "mongodb": Backend(mongodb_database, MongoUserStore, MongoSessionStore, MongoApiKeyStore,
+                      lambda _db: MemoryApiKeyStore(), lambda _db: MemoryMailTokenStore()),
+    "mongomock": Backend(mongomock_database, MongoUserStore, MongoSessionStore, MongoApiKeyStore, MongoMailTokenStore,
+                         thread_safe=False),
+    "mongodb": Backend(mongodb_database, MongoUserStore, MongoSessionStore, MongoApiKeyStore, MongoMailTokenStore,
                        marks=(pytest.mark.skipif(not MONGODB_URI,
                                                  reason="MONGODB_URI is not set: no real MongoDB to test"),)),
 }

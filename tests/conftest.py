@@ -12,8 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backends import BACKEND_PARAMS, BACKENDS, Backend
-from frappyauth.core.protocols import ApiKeyStore, SessionStore, UserStore
+from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, SessionStore, UserStore
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, auth, build_app, login
+from smtp_support import SmtpServer
 
 # Instants in the future: mongomock runs TTL deletion on the real clock and would drop past-dated documents.
 NOW = datetime(2100, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -44,6 +45,20 @@ def token_store(backend: Backend, database: Any) -> SessionStore:
 @pytest.fixture
 def api_key_store(backend: Backend, database: Any) -> ApiKeyStore:
     return backend.api_key_store(database)
+
+
+@pytest.fixture
+def mail_token_store(backend: Backend, database: Any) -> MailTokenStore:
+    return backend.mail_token_store(database)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a loopback port, plain text, no login."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

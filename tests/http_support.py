@@ -71,12 +71,13 @@ def recording_client(ledger: SecretLedger) -> type[FlaskClient]:
 
 
 def build_app(user_store: UserStore, token_store: SessionStore | None, clock: Clock, ledger: SecretLedger,
-              api_key_store: ApiKeyStore | None = None, **options: Any) -> Flask:
+              api_key_store: ApiKeyStore | None = None, mailer: Any = None, mail_token_store: Any = None,
+              template_folder: str | None = None, **options: Any) -> Flask:
     """A test app with the endpoints, a seeded admin and two protected routes of its own."""
-    app = Flask("frappyauth_test")
+    app = Flask("frappyauth_test", template_folder=template_folder)
     app.test_client_class = recording_client(ledger)
     register_endpoints(app, user_store, token_store, {"bcrypt_cost": 4, **options}, api_key_store=api_key_store,
-                       clock=clock)
+                       clock=clock, mailer=mailer, mail_token_store=mail_token_store)
 
     @app.route("/api/things")
     def things() -> Any:

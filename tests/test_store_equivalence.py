@@ -16,9 +16,9 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, multipl
 
 from conftest import NOW
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateUsernameError
-from frappyauth.core.models import ApiKey, Session, User, username_key
-from frappyauth.stores.memory import MemoryApiKeyStore, MemorySessionStore, MemoryUserStore
-from frappyauth.stores.mongo import MongoApiKeyStore, MongoSessionStore, MongoUserStore
+from frappyauth.core.models import ApiKey, MailToken, Session, User, username_key
+from frappyauth.stores.memory import MemoryApiKeyStore, MemoryMailTokenStore, MemorySessionStore, MemoryUserStore
+from frappyauth.stores.mongo import MongoApiKeyStore, MongoMailTokenStore, MongoSessionStore, MongoUserStore
 
 pytestmark = pytest.mark.slow  # a long property run; `pytest -m "not slow"` leaves it out
 
@@ -36,6 +36,9 @@ ADVANCE = st.integers(0, 30)  # minutes the shared clock moves on: it never runs
 SESSION_OWNERS = st.sampled_from(["u1", "u2", "u3"])
 KEY_NAMES = st.sampled_from(["default", "ci", "deploy"])
 KEY_SCOPES = st.none() | PERMISSIONS
+EMAIL_KEYS = st.sampled_from(["ann@example.org", "bob@example.org"])
+MAIL_TOKEN_HASHES = st.sampled_from(["m1", "m2", "m3", "m4"])
+PURPOSES = st.sampled_from(["password_reset", "email_verification", "email_change"])
 MISSING = {"memory": "0123456789abcdef01234567", "mongomock": "0123456789abcdef01234567"}
 EXAMPLES = int(os.environ.get("EQUIVALENCE_EXAMPLES", "500"))  # 200 found a planted bug half the time
 
@@ -52,6 +55,7 @@ class StoreEquivalence(RuleBasedStateMachine):
                        "mongomock": (MongoUserStore(db), MongoSessionStore(db))}
         self.key_stores = {"memory": MemoryApiKeyStore(), "mongomock": MongoApiKeyStore(db)}
         self.keys_made = 0
+        self.mail_tokens = {"memory": MemoryMailTokenStore(), "mongomock": MongoMailTokenStore(db)}
         self.labels: dict[str, str] = {}  # each store's user id -> one label for both
         self.sessions_made = 0
         self.now = NOW
@@ -85,13 +89,14 @@ class StoreEquivalence(RuleBasedStateMachine):
 
     # users
 
-    @rule(target=users, username=USERNAMES, permissions=PERMISSIONS, profile=PROFILES, email=st.none() | st.just("e@x"))
-    def create(self, username, permissions, profile, email):
+    @rule(target=users, username=USERNAMES, permissions=PERMISSIONS, profile=PROFILES, email=st.none() | st.just("e@x"),
+          email_key=st.none() | EMAIL_KEYS, verified=st.booleans())
+    def create(self, username, permissions, profile, email, email_key, verified):
         created = {name: None for name in self.stores}
 
         def create(name, users, _tokens):
             user = users.create(User(id="", username=username, password_hash="h", permissions=permissions,
-                                     profile=profile, email=email))
+                                     profile=profile, email=email, email_key=email_key, email_verified=verified))
             created[name] = user.id
             self.labels[user.id] = f"user-{len(self.labels) // 2}"
             return dataclasses.replace(user, id="new")
@@ -131,6 +136,15 @@ class StoreEquivalence(RuleBasedStateMachine):
     @rule(ref=users | st.just(MISSING), key_hash=st.none() | KEY_HASHES)
     def set_api_key_hash(self, ref, key_hash):
         self.same(lambda name, users, _: users.set_api_key_hash(ref[name], key_hash))
+
+    @rule(email_key=EMAIL_KEYS)
+    def get_by_email(self, email_key):
+        self.same(lambda _, users, __: users.get_by_email(email_key))
+
+    @rule(ref=users | st.just(MISSING), email_key=st.none() | EMAIL_KEYS, verified=st.booleans())
+    def set_email(self, ref, email_key, verified):
+        email = None if email_key is None else email_key.upper()
+        self.same(lambda name, users, _: users.set_email(ref[name], email, email_key, verified))
 
     @rule(ref=consumes(users) | st.just(MISSING))
     def delete(self, ref):
@@ -219,6 +233,28 @@ class StoreEquivalence(RuleBasedStateMachine):
     def touch(self, session, advance):
         now = self.tick(advance)
         self.same(lambda _, __, tokens: tokens.touch(session.token_hash, now))
+
+    # mailed tokens
+
+    @rule(token_hash=MAIL_TOKEN_HASHES, purpose=PURPOSES, owner=SESSION_OWNERS, lifetime=st.integers(1, 120))
+    def create_mail_token(self, token_hash, purpose, owner, lifetime):
+        token = MailToken(token_hash=token_hash, purpose=purpose, user_id=owner, email="a@example.org",
+                          binding="b", created_at=self.now, expires_at=self.now + timedelta(minutes=lifetime))
+        self.same(lambda name, _, __: self.mail_tokens[name].create(token))
+
+    @rule(token_hash=MAIL_TOKEN_HASHES, purpose=PURPOSES, advance=ADVANCE)
+    def take_mail_token(self, token_hash, purpose, advance):
+        now = self.tick(advance)
+        self.same(lambda name, _, __: self.mail_tokens[name].take(token_hash, purpose, now))
+
+    @rule(owner=SESSION_OWNERS, purpose=st.none() | PURPOSES)
+    def delete_mail_tokens_for_user(self, owner, purpose):
+        self.same(lambda name, _, __: self.mail_tokens[name].delete_for_user(owner, purpose))
+
+    @rule(advance=ADVANCE)
+    def purge_expired_mail_tokens(self, advance):
+        now = self.tick(advance)
+        self.same(lambda name, _, __: self.mail_tokens[name].purge_expired(now))
 
 
     # API keys

@@ -1,0 +1,56 @@
+"""What only the MongoDB stores do for the mail flows: the token collection, and addresses in user documents."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from backends import BACKENDS, MONGO_BACKEND_PARAMS
+from conftest import LATER, NOW
+from frappyauth.core.models import MailToken, User
+from frappyauth.stores.mongo import MongoMailTokenStore, MongoUserStore
+
+
+@pytest.fixture(params=MONGO_BACKEND_PARAMS)
+def db(request: pytest.FixtureRequest) -> Any:
+    with BACKENDS[request.param].database() as database:
+        yield database
+
+
+def test_take_is_one_find_one_and_delete(db: Any) -> None:
+    """Single use rests on the server: the match and the removal are one atomic command."""
+    store = MongoMailTokenStore(db)
+    store.create(MailToken("t" * 64, "password_reset", "u1", "a@example.org", "b", NOW, LATER))
+    calls: list[str] = []
+    collection = store._tokens  # noqa: SLF001 -- the point is the form of the call on the collection
+
+    class Spy:
+        def __getattr__(self, name: str) -> Any:
+            calls.append(name)
+            return getattr(collection, name)
+    store._tokens = Spy()  # type: ignore[assignment]
+    assert store.take("t" * 64, "password_reset", NOW) is not None
+    assert calls == ["find_one_and_delete"]
+
+
+def test_the_token_collection_has_a_ttl_index_and_no_plaintext(db: Any) -> None:
+    MongoMailTokenStore(db).create(MailToken("t" * 64, "password_reset", "u1", "a@example.org", "b", NOW, LATER))
+    indexes = db["userMailTokens"].index_information()
+    assert any(info.get("expireAfterSeconds") == 0 and info["key"] == [("expires", 1)] for info in indexes.values())
+    document = db["userMailTokens"].find_one({})
+    assert set(document) == {"_id", "tokenHash", "purpose", "userId", "email", "binding", "created", "expires"}
+
+
+def test_legacy_users_sharing_an_address_still_start_up_and_load(db: Any) -> None:
+    db["users"].insert_many([{"username": "a", "password": "x", "email": "same@example.org"},
+                             {"username": "b", "password": "x", "email": "same@example.org"}])
+    store = MongoUserStore(db)
+    assert store.count() == 2 and store.get_by_email("same@example.org") is None
+
+
+def test_a_user_without_mail_flows_is_written_without_address_fields(db: Any) -> None:
+    """With every mail option off, documents keep the seed's layout."""
+    created = MongoUserStore(db).create(User(id="", username="ann", password_hash="h", email="Ann@example.org"))
+    document = db["users"].find_one({"username": "ann"})
+    assert "emailKey" not in document and "emailVerified" not in document
+    assert created.email == "Ann@example.org" and created.email_key is None
