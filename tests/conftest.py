@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from backends import BACKEND_PARAMS, BACKENDS, Backend
 from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, SessionStore, UserStore
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, auth, build_app, login
-from smtp_support import SmtpServer
+from smtp_support import FRONTEND_URL, HOST, SmtpServer
+from frappyauth.core.mailer import SmtpMailer
 
 # Instants in the future: mongomock runs TTL deletion on the real clock and would drop past-dated documents.
 NOW = datetime(2100, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -59,6 +60,15 @@ def smtp_server() -> Iterator[SmtpServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def make_mail_app(make_app: Any, smtp_server: SmtpServer, mail_token_store: MailTokenStore) -> Any:
+    """Apps with mail flows, sending through the SMTP mailer to `smtp_server`, tokens in this backend's store."""
+    def build(**options: Any) -> Flask:
+        mailer = SmtpMailer(HOST, smtp_server.port, from_address="auth@example.org", timeout=5)
+        return make_app(mailer=mailer, mail_token_store=mail_token_store, frontend_url=FRONTEND_URL, **options)
+    return build
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 HOST = "127.0.0.1"
+FRONTEND_URL = "https://app.example/account/{action}?token={token}"
 SMTP_USER, SMTP_PASSWORD = "mailer", "smtp password 1234"
 TOKEN_IN_LINK = re.compile(r"token=([A-Za-z0-9_\-]+)")
 
@@ -80,6 +81,11 @@ class SmtpServer:
 
     def to(self, address: str) -> list[EmailMessage]:
         return [message for message in self.inbox.messages if message["To"] == address]
+
+
+def delivered(app: Any) -> None:
+    """Wait until the app's outbox handed every queued message to the mailer (sent, or failed and logged)."""
+    app.extensions["frappyauth"].mail.outbox.wait_until_sent()
 
 
 def parts(message: EmailMessage) -> tuple[str, str]:
