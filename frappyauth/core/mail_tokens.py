@@ -77,13 +77,14 @@ class MailTokens:
         hours = self.lifetime(purpose).total_seconds() / 3600
         self.send(kind, email, user, link=self.link(token, purpose), expires_in_hours=round(hours, 1))
 
-    def throttle(self, *keys: str) -> None:
-        """Count one request against each key (`"ip:..."`, `"account:..."`); over `mail_rate_limit` in a
-        `lockout_seconds` window, raise `TooManyRequestsError`. The count is the gate: counted before acting,
-        atomically, so parallel requests cannot pass the limit."""
+    def throttle(self, endpoint: str, *keys: str) -> None:
+        """Count one request to `endpoint` against each key (`"ip:..."`, `"account:..."`); over
+        `mail_rate_limit` in a `lockout_seconds` window, raise `TooManyRequestsError`. The count is the gate:
+        counted before acting, atomically, so parallel requests cannot pass the limit. Each endpoint counts
+        apart, so one sign-up, a resend and a verification do not add up against a user."""
         options, now = self.runtime.options, self.runtime.clock()
         window = timedelta(seconds=options.lockout_seconds)
         for key in keys:
-            counter = self.runtime.users.record_failed_login(THROTTLE_PREFIX + key, now, now + window)
+            counter = self.runtime.users.record_failed_login(f"{THROTTLE_PREFIX}{endpoint}:{key}", now, now + window)
             if counter.count > options.mail_rate_limit:
                 raise TooManyRequestsError(retry_after=math.ceil((counter.expires_at - now).total_seconds()))
