@@ -10,6 +10,7 @@ pytest 9 ('Function' object has no attribute '_nodeid').
 """
 from __future__ import annotations
 
+import io
 import os
 
 import pytest
@@ -21,6 +22,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import (content_type_conformance, not_a_server_error, response_headers_conformance,
                                  response_schema_conformance, status_code_conformance)
 
+from frappyauth.core.mailer import LoggingMailer
 from frappyauth.web.openapi import openapi_document
 from frappyauth.core.options import build_options
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, login
@@ -29,7 +31,9 @@ pytestmark = pytest.mark.slow
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 FUZZ_OPTIONS = {"api_keys": True, "allow_own_profile_edit": True,
-                "max_failed_logins": 1_000_000}  # generated logins must not lock out the identities used
+                "max_failed_logins": 1_000_000,  # generated logins must not lock out the identities used
+                "registration": True, "email_verification": "optional", "password_reset": True, "email_change": True,
+                "frontend_url": "https://app.example/{action}?token={token}", "mail_rate_limit": 1_000_000}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance]
 IDENTITIES = [("admin", ADMIN_PASSWORD), ("bob", USER_PASSWORD)]
@@ -48,7 +52,7 @@ def at_least_a_thousand_requests():
 
 @pytest.fixture
 def fuzz_app(make_app) -> Flask:
-    app = make_app(**FUZZ_OPTIONS)
+    app = make_app(mailer=LoggingMailer(io.StringIO()), **FUZZ_OPTIONS)
     client = app.test_client()
     client.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD, "permissions": ["view"]},
                 headers=auth(login(client, "admin", ADMIN_PASSWORD)))

@@ -129,8 +129,9 @@ def test_a_void_token_is_an_invalid_token(app: Flask, client: FlaskClient, smtp_
                     headers=admin)
         client.post(RESET, json={"email": "bob@example.org"})
         delivered(app)
-        ledger.minted.add(token_in(smtp_server.last()))
-        assert client.post(CONFIRM, json={"token": token_in(smtp_server.last()), "password": NEW_PASSWORD}).status_code == 200
+        bobs = token_in(smtp_server.last())
+        ledger.minted.add(bobs)
+        assert client.post(CONFIRM, json={"token": bobs, "password": NEW_PASSWORD}).status_code == 200
         login(client, "bob", NEW_PASSWORD)
         assert client.post("/api/user/login", json={"username": "ann", "password": NEW_PASSWORD}).status_code == 401
         return

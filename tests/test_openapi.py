@@ -7,7 +7,11 @@ import pytest
 from flask import Flask
 
 from frappyauth import register_endpoints
+from frappyauth.core.mailer import LoggingMailer
 from frappyauth.stores.memory import MemoryUserStore
+
+MAIL = {"registration": True, "email_verification": "required", "password_reset": True, "email_change": True,
+        "frontend_url": "https://app.example/{action}?token={token}"}
 
 
 def registered(app: Flask, prefix: str) -> set[tuple[str, str]]:
@@ -22,10 +26,12 @@ def documented(document: dict) -> set[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("options", [{}, {"api_keys": True}, {"no_user_management": True},
-                                     {"api_prefix": "/auth", "api_keys": True, "no_user_management": True}])
+                                     {"api_prefix": "/auth", "api_keys": True, "no_user_management": True}, MAIL,
+                                     {"password_reset": True, "frontend_url": MAIL["frontend_url"]},
+                                     {"registration": True, "frontend_url": MAIL["frontend_url"]}])
 def test_the_document_and_the_routes_name_the_same_paths_and_methods(options) -> None:
     app = Flask("x")
-    register_endpoints(app, MemoryUserStore(), options_override=options)
+    register_endpoints(app, MemoryUserStore(), options_override=options, mailer=LoggingMailer())
     prefix = options.get("api_prefix", "/api/user")
     response = app.test_client().get(f"{prefix}/openapi.json")
     assert response.status_code == 200
@@ -40,5 +46,5 @@ def test_the_document_is_valid_openapi_3_1() -> None:
     from openapi_spec_validator import validate
 
     app = Flask("x")
-    register_endpoints(app, MemoryUserStore(), options_override={"api_keys": True})
+    register_endpoints(app, MemoryUserStore(), options_override={"api_keys": True, **MAIL}, mailer=LoggingMailer())
     validate(app.test_client().get("/api/user/openapi.json").get_json())
