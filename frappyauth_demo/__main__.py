@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from frappyauth_demo.app import create_app
@@ -14,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    os.environ.setdefault("FRAPPYAUTH_PUBLIC_URL", f"http://{args.host}:{args.port}")  # for the mailed links
     app = create_app()
     try:
         app.run(host=args.host, port=args.port)  # werkzeug logs every request

@@ -10,8 +10,10 @@ from typing import Any
 from flask import Flask
 
 from frappyauth import FrappyAuthError, StoreUnavailableError, check_login_state, initial_user_check, register_endpoints
-from frappyauth.core.protocols import SessionStore, UserStore
-from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
+from frappyauth.core.mailer import LoggingMailer
+from frappyauth.core.protocols import MailTokenStore, SessionStore, UserStore
+from frappyauth.stores.memory import MemoryMailTokenStore, MemorySessionStore, MemoryUserStore
+from frappyauth_demo.pages import pages
 from frappyauth_demo.startup import gunicorn_settings, mongodb_hosts, refuse
 
 
@@ -19,8 +21,14 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     """Build the demo app and seed its first admin (see `seed_admin`)."""
     environ = os.environ if environ is None else environ
     app = Flask("frappyauth_demo")
-    users, tokens = _stores(environ)
-    register_endpoints(app, users, tokens, options_override={"api_keys": True})
+    users, tokens, mail_tokens = _stores(environ)
+    # Forgotten passwords by mail: the logging mailer prints each mail (and its link) to standard error, and
+    # the links lead to the demo's own minimal pages. `FRAPPYAUTH_PUBLIC_URL` is where browsers reach it.
+    public_url = environ.get("FRAPPYAUTH_PUBLIC_URL", "http://localhost:5000").rstrip("/")
+    register_endpoints(app, users, tokens, options_override={
+        "api_keys": True, "password_reset": True, "frontend_url": f"{public_url}/account/{{action}}?token={{token}}"},
+        mailer=LoggingMailer(), mail_token_store=mail_tokens)
+    app.register_blueprint(pages("/api/user"))
 
     @app.route("/api/things")
     def things() -> Any:
@@ -51,18 +59,18 @@ def seed_admin(app: Flask, environ: Mapping[str, str]) -> None:
         print(f"frappyauth demo: created admin {username!r} with password {password}", flush=True)
 
 
-def _stores(environ: Mapping[str, str]) -> tuple[UserStore, SessionStore]:
+def _stores(environ: Mapping[str, str]) -> tuple[UserStore, SessionStore, MailTokenStore]:
     uri = environ.get("MONGODB_URI")
     if not uri:
         workers = gunicorn_settings(environ)["workers"]
         if workers > 1:
             refuse(f"frappyauth demo: {workers} gunicorn workers would each keep their own users and sessions in "
                    "memory; set MONGODB_URI to share them through MongoDB, or run one worker.", environ)
-        return MemoryUserStore(), MemorySessionStore()
+        return MemoryUserStore(), MemorySessionStore(), MemoryMailTokenStore()
     from pymongo import MongoClient  # only with MONGODB_URI: the memory demo needs no pymongo
     from pymongo.errors import ConfigurationError, PyMongoError
 
-    from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
+    from frappyauth.stores.mongo import MongoMailTokenStore, MongoSessionStore, MongoUserStore
     # The URI's own serverSelectionTimeoutMS wins; otherwise give up after 5 s rather than pymongo's 30 s.
     timeout: dict[str, Any] = {} if re.search(r"[?&]serverSelectionTimeoutMS=", uri, re.IGNORECASE) else {
         "serverSelectionTimeoutMS": 5000}
@@ -73,7 +81,7 @@ def _stores(environ: Mapping[str, str]) -> tuple[UserStore, SessionStore]:
         refuse(f"frappyauth demo: MONGODB_URI is not a usable MongoDB URI: {error}", environ)
     try:
         client.admin.command("ping")  # first, so an unreachable server is this one line, before any store logs
-        return MongoUserStore(db), MongoSessionStore(db)  # building them ensures the indexes
+        return MongoUserStore(db), MongoSessionStore(db), MongoMailTokenStore(db)  # building them makes the indexes
     except (StoreUnavailableError, PyMongoError):
         refuse(f"frappyauth demo: cannot reach MongoDB at {mongodb_hosts(uri)} within "
                f"{client.options.server_selection_timeout:g} s (from MONGODB_URI): is it running, and is "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import select
 import shutil
@@ -10,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -103,6 +105,31 @@ def test_the_demo_serves_the_whole_flow_over_http(demo) -> None:
     assert call(server.base, "GET", "/api/things", token=f"Token {api_key}")[0] == 200
     assert server.interrupt() == 0
     assert "POST /api/user/login" in server.process.stderr.read()  # requests are logged
+
+
+def test_the_demo_shows_the_reset_flow_with_the_logging_mailer(demo) -> None:
+    server = demo(FRAPPYAUTH_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    server.wait_until_listening()
+    admin = call(server.base, "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]["token"]
+    call(server.base, "POST", "/api/user/users", {"username": "carol", "password": USER_PASSWORD,
+                                                  "email": "carol@example.org"}, admin)
+    assert call(server.base, "POST", "/api/user/password-reset", {"email": "carol@example.org"}) == (
+        200, {"status": "reset_requested"})
+    lines: queue.Queue[str] = queue.Queue()  # select() cannot see lines already in the pipe's read buffer
+    threading.Thread(target=lambda: [lines.put(line) for line in server.process.stderr], daemon=True).start()
+    link = None
+    while link is None:  # the logging mailer prints the mail to standard error, between request log lines
+        link = re.search(r"(http://\S+/account/reset-password\?token=(\S+))", lines.get(timeout=30))
+    url, token = link.groups()
+    assert url.startswith(server.base)  # the demo's own page, on the address it was started on
+    with urllib.request.urlopen(url, timeout=10) as page:
+        assert page.status == 200 and page.headers["Referrer-Policy"] == "no-referrer"
+        assert token not in page.read().decode()  # the page reads the token from its URL
+    new_password = "carol's new password"
+    status, user = call(server.base, "POST", "/api/user/password-reset/confirm", {"token": token,
+                                                                                "password": new_password})
+    assert status == 200 and user["username"] == "carol"
+    assert call(server.base, "POST", "/api/user/login", {"username": "carol", "password": new_password})[0] == 200
 
 
 @pytest.mark.slow
