@@ -72,6 +72,10 @@ def test_reset_ends_every_session_and_api_key_clears_the_throttle_and_verifies(
     assert user_store.get_failed_logins(username_key("ann"), NOW) is None
     assert client.post("/api/user/login", json={"username": "ann", "password": ANN_PASSWORD}).status_code == 401
     login(client, "ann", NEW_PASSWORD)
+    delivered(app)
+    notice = smtp_server.last()
+    assert (notice["To"], notice["Subject"]) == ("Ann@example.org", "Your password was reset")
+    assert "token=" not in parts(notice)[0] + parts(notice)[1]
 
 
 def test_a_token_works_once(app: Flask, client: FlaskClient, smtp_server: SmtpServer, ledger: SecretLedger) -> None:

@@ -112,7 +112,7 @@ def test_every_built_in_kind_has_both_parts_and_a_subject() -> None:
     context = {"username": "ann", "email": "ann@example.org", "link": "https://a/?token=t", "expires_in_hours": 1,
                "new_email": "new@example.org"}
     for kind in ("password_reset", "verify_email", "already_registered", "confirm_email_change",
-                 "email_change_requested", "email_in_use", "test"):
+                 "email_change_requested", "email_in_use", "password_was_reset", "test"):
         message = composer.compose(kind, "ann@example.org", context)
         assert message.subject and message.text.strip() and message.html.strip(), kind
 

@@ -63,5 +63,6 @@ class PasswordReset:
         if not updated.email_verified and updated.email_key == email_key(taken.email):
             updated = self.tokens.runtime.users.set_email(updated.id, updated.email, updated.email_key, True) or updated
         self.tokens.store.delete_for_user(updated.id, PASSWORD_RESET)
+        self.tokens.send("password_was_reset", taken.email, updated)  # ASVS 2.5.5: tell the owner
         announce(self.tokens.runtime.sender, signals.password_reset, user_id=updated.id, actor=actor)
         return updated
