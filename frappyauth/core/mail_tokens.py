@@ -72,10 +72,15 @@ class MailTokens:
         self.outbox.submit(kind, to, {"username": user.username if user else None, "email": to, **context})
 
     def send_link(self, kind: str, user: User, purpose: str, email: str) -> None:
-        """Issue a token and queue the message that carries its link."""
-        token = self.issue(user, purpose, email)
-        hours = self.lifetime(purpose).total_seconds() / 3600
-        self.send(kind, email, user, link=self.link(token, purpose), expires_in_hours=round(hours, 1))
+        """Queue the message that carries a link; its token is issued on the outbox's thread, so storing it
+        costs the request no time (asking for an account that exists takes as long as for one that does not).
+        The token is bound to `user` as it was now: a password change before it is issued voids it."""
+        hours = round(self.lifetime(purpose).total_seconds() / 3600, 1)
+
+        def context() -> dict[str, Any]:
+            link = self.link(self.issue(user, purpose, email), purpose)
+            return {"username": user.username, "email": email, "link": link, "expires_in_hours": hours}
+        self.outbox.submit(kind, email, context)
 
     def throttle(self, endpoint: str, *keys: str) -> None:
         """Count one request to `endpoint` against each key (`"ip:..."`, `"account:..."`); over

@@ -15,7 +15,8 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Any, Protocol, TextIO
+from collections.abc import Callable
+from typing import Any, Protocol, TextIO, Union
 
 log = logging.getLogger("frappyauth")
 
@@ -102,21 +103,25 @@ class MessageComposer(Protocol):
         """Return the message; raise if a template is missing or fails."""
 
 
+# A message's template context, or a function that makes it on the outbox's thread (minting its token there).
+Context = Union[dict[str, Any], Callable[[], dict[str, Any]]]
+
+
 class Outbox:
     """A queue of messages to compose and send, and one daemon thread that does it, in order.
 
-    Composing happens on that thread too: a request that queues a message costs the same as one that
-    queues none.
+    Making the context (which may store a token), composing and sending all happen on that thread: a request
+    that queues a message costs the same as one that queues none, whatever the store or the mail server.
     """
 
     def __init__(self, mailer: Mailer, composer: MessageComposer) -> None:
         self.mailer = mailer
         self.composer = composer
-        self._queue: queue.Queue[tuple[str, str, dict[str, Any]]] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, str, Context]] = queue.Queue()
         self._start_lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def submit(self, kind: str, to: str, context: dict[str, Any]) -> None:
+    def submit(self, kind: str, to: str, context: Context) -> None:
         """Queue a message of `kind` for `to` and return at once."""
         self._queue.put((kind, to, context))
         with self._start_lock:
@@ -136,7 +141,7 @@ class Outbox:
         while True:
             kind, to, context = self._queue.get()
             try:
-                self.send_now(kind, to, context)
+                self.send_now(kind, to, context() if callable(context) else context)
                 log.info("mail %s sent", kind)
             except Exception as error:  # noqa: BLE001 -- whatever the mailer raises, the outbox goes on
                 log.warning("mail %s not sent: %s: %s", kind, type(error).__name__, error)
