@@ -233,6 +233,18 @@ def test_requests_are_throttled_per_account_and_per_client_address(app: Flask, c
     assert len(smtp_server.inbox.messages) == 5
 
 
+def test_parallel_requests_cannot_pass_the_limit(backend: Any, app: Flask, client: FlaskClient,
+                                                 smtp_server: SmtpServer) -> None:
+    if not backend.thread_safe:
+        pytest.skip("mongomock is not thread-safe: concurrency is tested on the memory store")
+    statuses: list[int] = []
+    run_in_threads(lambda: statuses.append(app.test_client().post(RESET, json={"email": "ann@example.org"})
+                                           .status_code), [()] * 24)
+    assert sorted(statuses) == [200] * 5 + [429] * 19
+    delivered(app)
+    assert len(smtp_server.inbox.messages) == 5
+
+
 def test_parallel_confirms_of_one_token_let_exactly_one_through(backend: Any, app: Flask, client: FlaskClient,
                                                                 smtp_server: SmtpServer, ledger: SecretLedger) -> None:
     if not backend.thread_safe:

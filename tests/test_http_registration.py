@@ -11,13 +11,16 @@ from flask.testing import FlaskClient
 
 from http_support import ADMIN_PASSWORD, SecretLedger, auth, login
 from smtp_support import SmtpServer, delivered, parts, token_in
+from threads import run_in_threads
 
 REGISTER, VERIFY, RESEND = "/api/user/register", "/api/user/verify-email", "/api/user/verify-email/resend"
 PASSWORD = "carol's own password"
 
 
-def sign_up(client: FlaskClient, username: str = "carol", email: str = "Carol@Example.org", **extra: Any) -> Any:
-    return client.post(REGISTER, json={"username": username, "password": PASSWORD, "email": email, **extra})
+def sign_up(client: FlaskClient, username: str = "carol", email: str = "Carol@Example.org",
+            environ_base: dict | None = None, **extra: Any) -> Any:
+    return client.post(REGISTER, json={"username": username, "password": PASSWORD, "email": email, **extra},
+                       environ_base=environ_base)
 
 
 def mailed_token(app: Flask, server: SmtpServer, ledger: SecretLedger, to: str) -> str:
@@ -205,3 +208,20 @@ def test_admin_created_addresses_are_normalised_and_unique(client: FlaskClient, 
     assert (second.status_code, second.get_json()["error"]) == (409, "email_taken")
     bad = client.post("/api/user/users", json={"username": "gina", "password": PASSWORD, "email": "x"}, headers=admin)
     assert (bad.status_code, bad.get_json()["error"]) == (400, "invalid_email")
+
+
+def test_parallel_sign_ups_with_one_address_make_one_account(backend: Any, make_mail_app: Any,
+                                                            smtp_server: SmtpServer) -> None:
+    if not backend.thread_safe:
+        pytest.skip("mongomock is not thread-safe: concurrency is tested on the memory store")
+    app = make_mail_app(registration=True, email_verification="required", mail_rate_limit=100)
+    answers: list[int] = []
+    run_in_threads(lambda n: answers.append(sign_up(app.test_client(), username=f"racer{n:02d}",
+                                                    environ_base={"REMOTE_ADDR": f"10.2.0.{n}"}).status_code),
+                   [(n,) for n in range(24)])
+    assert answers == [202] * 24
+    users = app.extensions["frappyauth"].runtime.users
+    assert users.count() == 2 and users.get_by_email("carol@example.org") is not None
+    delivered(app)
+    subjects = sorted(message["Subject"] for message in smtp_server.inbox.messages)
+    assert subjects == ["Confirm your email address"] + ["You already have an account"] * 23

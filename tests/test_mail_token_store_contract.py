@@ -159,6 +159,22 @@ def test_set_email_refuses_a_key_another_user_holds_and_changes_nothing(user_sto
     assert user_store.set_email(ann.id, "Ann@example.org", "ann@example.org", True) is not None  # its own key
 
 
+def test_concurrent_set_emails_to_one_key_let_exactly_one_succeed(backend: Backend, user_store: UserStore) -> None:
+    if not backend.thread_safe:
+        pytest.skip("mongomock is not thread-safe: concurrency is tested on the memory store and real MongoDB")
+    ids = [user_store.create(user(f"user{n}", email=None, email_key=None)).id for n in range(24)]
+    outcomes: list[str] = []
+
+    def move(user_id: str) -> None:
+        try:
+            user_store.set_email(user_id, "x@example.org", "x@example.org", True)
+            outcomes.append("moved")
+        except DuplicateEmailError:
+            outcomes.append("taken")
+    run_in_threads(move, [(user_id,) for user_id in ids])
+    assert sorted(outcomes) == ["moved"] + ["taken"] * 23
+
+
 @pytest.mark.parametrize("missing_id", ["0123456789abcdef01234567", "not-an-id", ""])
 def test_set_email_of_a_missing_user_returns_none(user_store: UserStore, missing_id: str) -> None:
     assert user_store.set_email(missing_id, "x@example.org", "x@example.org", True) is None
