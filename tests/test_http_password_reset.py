@@ -70,7 +70,7 @@ def test_reset_ends_every_session_and_api_key_clears_the_throttle_and_verifies(
     assert response.get_json()["hasApiKey"] is False and response.get_json()["emailVerified"] is True
     assert client.get("/api/user", headers=auth(session)).status_code == 401
     assert client.get("/api/things", headers={"Authorization": f"Token {api_key}"}).status_code == 401
-    assert user_store.get_failed_logins(username_key("ann"), NOW) is None
+    assert user_store.get_attempts(f"pair:{username_key('ann')}|127.0.0.1", NOW) is None  # the failure above
     assert client.post("/api/user/login", json={"username": "ann", "password": ANN_PASSWORD}).status_code == 401
     login(client, "ann", NEW_PASSWORD)
     delivered(app)
@@ -136,7 +136,7 @@ def test_asking_for_an_existing_or_a_missing_account_does_the_same_work(user_sto
         users.calls.clear()
         client.post(RESET, json={"email": address}, environ_base={"REMOTE_ADDR": "10.7.7.7"})
         calls[address] = list(users.calls)
-    assert calls["ann@example.org"] == calls["nobody@example.org"] == ["record_failed_login", "record_failed_login",
+    assert calls["ann@example.org"] == calls["nobody@example.org"] == ["count_attempt", "count_attempt",
                                                                         "get_by_email"]
     delivered(app)
     assert token_threads == ["frappyauth-outbox"]

@@ -20,7 +20,7 @@ PASSWORD = "carol's own password"
 def sign_up(client: FlaskClient, username: str = "carol", email: str = "Carol@Example.org",
             environ_base: dict | None = None, **extra: Any) -> Any:
     return client.post(REGISTER, json={"username": username, "password": PASSWORD, "email": email, **extra},
-                       environ_base=environ_base)
+                       environ_base=environ_base or {})
 
 
 def mailed_token(app: Flask, server: SmtpServer, ledger: SecretLedger, to: str) -> str:

@@ -1,7 +1,7 @@
 """The tokens the mail flows send, the links that carry them, and the throttle on every mail-flow endpoint.
 
 A token is 256 random bits; only its SHA-256 is stored, with its purpose, its user and a binding: a
-fingerprint of the user's password hash and address when it was issued. Taking it from the store is atomic
+fingerprint of the user's credential and address when it was issued. Taking it from the store is atomic
 (single use), and a token whose binding no longer matches is void, so changing the password or the address
 voids every token issued before, without a write to the token store.
 """
@@ -22,14 +22,18 @@ from frappyauth.core.runtime import Runtime
 PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE = "password_reset", "email_verification", "email_change"
 # What `{action}` in `frontend_url` becomes, per purpose: the page of the front end that takes the token.
 ACTIONS = {PASSWORD_RESET: "reset-password", EMAIL_VERIFICATION: "verify-email", EMAIL_CHANGE: "confirm-email"}
-# Throttle counters share the login throttle's store; this prefix (not printable, so no username has it)
-# keeps them apart from the failed-login counters of usernames.
-THROTTLE_PREFIX = "\x1fmail:"
+# Throttle counters share the login throttle's store (`count_attempt`); this prefix keeps them apart from
+# its `pair:`, `user:` and `addr:` keys.
+THROTTLE_PREFIX = "mail:"
 
 
 def binding_of(user: User) -> str:
-    """A fingerprint of what a token was issued for: it changes when the password or the address changes."""
-    return hash_secret(f"{user.password_hash}\x00{user.email_key or ''}")
+    """A fingerprint of what a token was issued for: it changes when the password or the address changes.
+
+    The credential version changes with every password change or reset (and not with a hash upgrade at
+    login); a user stored before versions existed has none, and is bound by the password hash instead."""
+    credential = user.credential_version or f"hash:{user.password_hash}"
+    return hash_secret(f"{credential}\x00{user.email_key or ''}")
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ class MailTokens:
         options, now = self.runtime.options, self.runtime.clock()
         window = timedelta(seconds=options.lockout_seconds)
         for key in keys:
-            counter = self.runtime.users.record_failed_login(f"{THROTTLE_PREFIX}{endpoint}:{key}", now, now + window)
+            key = f"{THROTTLE_PREFIX}{endpoint}:{key}"
+            counter = self.runtime.users.count_attempt(key, None, now, now + window)
             if counter.count > options.mail_rate_limit:
                 raise TooManyRequestsError(retry_after=math.ceil((counter.expires_at - now).total_seconds()))

@@ -139,3 +139,15 @@ def session_to_document(session: Session) -> dict[str, Any]:
 
 def attempt_counter_from_document(document: dict[str, Any]) -> AttemptCounter:
     return AttemptCounter(count=document["count"], expires_at=from_mongo_time(document["expires"]))
+
+
+def mail_token_from_document(document: dict[str, Any]) -> MailToken:
+    return MailToken(token_hash=document["tokenHash"], purpose=document["purpose"], user_id=document["userId"],
+                     email=document["email"], binding=document["binding"],
+                     created_at=from_mongo_time(document["created"]), expires_at=from_mongo_time(document["expires"]))
+
+
+def mail_token_to_document(token: MailToken) -> dict[str, Any]:
+    return {"tokenHash": token.token_hash, "purpose": token.purpose, "userId": token.user_id, "email": token.email,
+            "binding": token.binding, "created": to_mongo_time(token.created_at),
+            "expires": to_mongo_time(token.expires_at)}
