@@ -54,11 +54,8 @@ class PasswordReset:
         check_new_password(password, options.password_min_length, options.password_max_length)
         self.tokens.throttle("password_reset_confirm", f"ip:{actor.remote_addr}")
         taken, user = self.tokens.redeem(token, PASSWORD_RESET)
-        # Accounts' admin reset ends every session and clears the login throttle; the API key is revoked here
-        # until that path revokes keys itself (SPEC 6), which the API-key rework is bringing.
+        # The administrator's reset is account recovery: every session and API key ends, the throttle clears.
         updated = self.accounts.reset_password(user.id, password, actor)
-        if updated.api_key_hash is not None:
-            updated = self.accounts.revoke_api_key(updated, actor)
         if not updated.email_verified and updated.email_key == email_key(taken.email):
             updated = self.tokens.runtime.users.set_email(updated.id, updated.email, updated.email_key, True) or updated
         self.tokens.store.delete_for_user(updated.id, PASSWORD_RESET)

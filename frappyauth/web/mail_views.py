@@ -31,6 +31,11 @@ def _body() -> dict:
     return bodies.json_object(current_state().runtime.options.max_body_bytes)
 
 
+def _user(user: User) -> Response:
+    """The user JSON, `hasApiKey` included, as the other endpoints answer it."""
+    return jsonify(user_json(user, user.id in current_state().api_keys.default_key_holders([user])))
+
+
 def _status(status: str, code: int) -> Response:
     response = jsonify({"status": status})
     response.status_code = code
@@ -42,12 +47,12 @@ def register() -> Response:
     user = _mail().registration.register(
         bodies.string(body, "username"), bodies.string(body, "password"), bodies.string(body, "email"),
         bodies.optional_object(body, "profile"), request_actor(None))
-    return _status("verification_sent", 202) if user is None else jsonify(user_json(user))
+    return _status("verification_sent", 202) if user is None else _user(user)
 
 
 def verify_email() -> Response:
     token = bodies.string(_body(), "token")
-    return jsonify(user_json(_mail().registration.verify(token, request_actor(None))))
+    return _user(_mail().registration.verify(token, request_actor(None)))
 
 
 def resend_verification() -> Response:
@@ -70,7 +75,7 @@ def confirm_password_reset() -> Response:
     body = _body()
     user = _mail().password_reset.confirm(bodies.string(body, "token"), bodies.string(body, "password"),
                                           request_actor(None))
-    return jsonify(user_json(user))
+    return _user(user)
 
 
 def request_email_change() -> Response:
@@ -82,7 +87,7 @@ def request_email_change() -> Response:
 
 def confirm_email_change() -> Response:
     token = bodies.string(_body(), "token")
-    return jsonify(user_json(_mail().email_change.confirm(token, request_actor(None))))
+    return _user(_mail().email_change.confirm(token, request_actor(None)))
 
 
 def refuse_unverified(user: User, token: str) -> None:
