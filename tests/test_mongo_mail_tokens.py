@@ -7,6 +7,7 @@ import pytest
 
 from backends import BACKENDS, MONGO_BACKEND_PARAMS
 from conftest import LATER, NOW
+from frappyauth.core.errors import DuplicateEmailError
 from frappyauth.core.models import MailToken, User
 from frappyauth.stores.mongo import MongoMailTokenStore, MongoUserStore
 
@@ -54,3 +55,15 @@ def test_a_user_without_mail_flows_is_written_without_address_fields(db: Any) ->
     document = db["users"].find_one({"username": "ann"})
     assert "emailKey" not in document and "emailVerified" not in document
     assert created.email == "Ann@example.org" and created.email_key is None
+
+
+def test_a_database_marked_before_the_mail_flows_gets_the_unique_address_index(db: Any) -> None:
+    """Schema 3 adds the `emailKey` index: a database at schema 2 migrates again at start and gets it."""
+    MongoUserStore(db)
+    db["users"].drop_index("emailKey_1")
+    db["frappyauthSchema"].update_one({"_id": "users"}, {"$set": {"schemaVersion": 2}})
+    store = MongoUserStore(db)
+    assert db["users"].index_information()["emailKey_1"]["unique"] is True
+    store.create(User(id="", username="ann", password_hash="h", email="a@example.org", email_key="a@example.org"))
+    with pytest.raises(DuplicateEmailError):
+        store.create(User(id="", username="bob", password_hash="h", email="a@example.org", email_key="a@example.org"))

@@ -76,8 +76,8 @@ def test_an_unmarked_database_is_migrated_in_batches_and_marked(db: Any, caplog,
     assert db["users"].count_documents({"permissions": ["view"], "usernameKey": {"$exists": True}}) == 250
     assert db["frappyauthSchema"].find_one({"_id": "users"})["schemaVersion"] == SCHEMA_VERSION
     assert [r.getMessage() for r in caplog.records] == [
-        "frappyauth: collection 'users' at schema 3: 250 username keys added, 250 plaintext API keys hashed, "
-        "250 permissions strings made lists, 500 lookalike keys added"]
+        f"frappyauth: collection 'users' at schema {SCHEMA_VERSION}: 250 username keys added, "
+        "250 plaintext API keys hashed, 250 permissions strings made lists, 500 lookalike keys added"]
 
 
 def test_migrate_on_start_can_be_left_to_the_operator(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -96,12 +96,13 @@ def test_a_dry_run_counts_and_writes_nothing(db: Any) -> None:
     sessions = MongoSessionStore(db, migrate_on_start=False).migrate(dry_run=True, now=NOW)
     assert (list(db["users"].find()), list(db["userTokens"].find())) == before
     assert "frappyauthSchema" not in db.list_collection_names()
-    assert users.summary().startswith("frappyauth: dry run, nothing written: collection 'users' at schema 3: "
-                                      "2 plaintext API keys to be hashed, 2 permissions strings to be made lists, "
-                                      "5 lookalike keys to be added; would stop: These usernames collide once case "
-                                      "is ignored: User0, user0.")
+    assert users.summary().startswith(f"frappyauth: dry run, nothing written: collection 'users' at schema "
+                                      f"{SCHEMA_VERSION}: 2 plaintext API keys to be hashed, 2 permissions strings "
+                                      "to be made lists, 5 lookalike keys to be added; would stop: These usernames "
+                                      "collide once case is ignored: User0, user0.")
     assert sessions.summary() == (
-        "frappyauth: dry run, nothing written: collection 'userTokens' at schema 3: 1 legacy frappyflaskauth "
+        f"frappyauth: dry run, nothing written: collection 'userTokens' at schema {SCHEMA_VERSION}: "
+        "1 legacy frappyflaskauth "
         "session documents to be removed; their users log in again (1 unexpired by the server's local time): "
         "legacy sessions are never converted")
 
