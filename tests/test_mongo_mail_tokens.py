@@ -9,7 +9,7 @@ from backends import BACKENDS, MONGO_BACKEND_PARAMS
 from conftest import LATER, NOW
 from frappyauth.core.errors import DuplicateEmailError
 from frappyauth.core.models import MailToken, User
-from frappyauth.stores.mongo import MongoMailTokenStore, MongoUserStore
+from frappyauth.stores.mongo import SCHEMA_VERSION, MongoMailTokenStore, MongoUserStore
 
 
 @pytest.fixture(params=MONGO_BACKEND_PARAMS)
@@ -58,10 +58,10 @@ def test_a_user_without_mail_flows_is_written_without_address_fields(db: Any) ->
 
 
 def test_a_database_marked_before_the_mail_flows_gets_the_unique_address_index(db: Any) -> None:
-    """Schema 3 adds the `emailKey` index: a database at schema 2 migrates again at start and gets it."""
+    """Schema 4 adds the `emailKey` index: a database at an earlier schema migrates again at start and gets it."""
     MongoUserStore(db)
     db["users"].drop_index("emailKey_1")
-    db["frappyauthSchema"].update_one({"_id": "users"}, {"$set": {"schemaVersion": 2}})
+    db["frappyauthSchema"].update_one({"_id": "users"}, {"$set": {"schemaVersion": SCHEMA_VERSION - 1}})
     store = MongoUserStore(db)
     assert db["users"].index_information()["emailKey_1"]["unique"] is True
     store.create(User(id="", username="ann", password_hash="h", email="a@example.org", email_key="a@example.org"))
