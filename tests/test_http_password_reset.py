@@ -229,6 +229,12 @@ def test_requests_are_throttled_per_account_and_per_client_address(app: Flask, c
                            environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 200
     assert client.post(RESET, json={"email": "x@example.org"},
                        environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 429
+    for number in range(5):  # an IPv6 client counts by its /64 network, as in the login throttle
+        status = client.post(RESET, json={"email": f"v6{number}@example.org"},
+                             environ_base={"REMOTE_ADDR": f"2001:db8:1:2::{number + 1}"}).status_code
+        assert status == 200
+    assert client.post(RESET, json={"email": "v6x@example.org"},
+                       environ_base={"REMOTE_ADDR": "2001:db8:1:2:ffff::9"}).status_code == 429
     delivered(app)
     assert len(smtp_server.inbox.messages) == 5
 

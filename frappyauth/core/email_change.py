@@ -24,7 +24,7 @@ class EmailChange:
         """Send a confirmation link to the new address and a notice to the old one, after the password."""
         runtime = self.tokens.runtime
         address = normalise_email(email)
-        self.tokens.throttle("email_change", f"ip:{actor.remote_addr}", f"account:{user.id}")
+        self.tokens.throttle("email_change", actor.remote_addr, f"account:{user.id}")
         current = runtime.users.get(user.id) or user
         if not runtime.hasher.verify(password, current.password_hash):
             raise PermissionDeniedError("The password is wrong.")
@@ -40,7 +40,7 @@ class EmailChange:
         """Move the token's user to the address it was sent to, verified; `DuplicateEmailError` if another
         user took that address meanwhile, `InvalidTokenError` for a bad token."""
         runtime = self.tokens.runtime
-        self.tokens.throttle("email_change_confirm", f"ip:{actor.remote_addr}")
+        self.tokens.throttle("email_change_confirm", actor.remote_addr)
         taken, user = self.tokens.redeem(token, EMAIL_CHANGE)
         updated = runtime.users.set_email(user.id, taken.email, email_key(taken.email), True) or user
         self.tokens.store.delete_for_user(user.id)  # their bindings name the old address: void anyway

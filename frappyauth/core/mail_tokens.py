@@ -18,6 +18,7 @@ from frappyauth.core.minting import hash_secret, new_secret
 from frappyauth.core.models import MailToken, User
 from frappyauth.core.protocols import MailTokenStore
 from frappyauth.core.runtime import Runtime
+from frappyauth.core.throttle import client_network
 
 PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE = "password_reset", "email_verification", "email_change"
 # What `{action}` in `frontend_url` becomes, per purpose: the page of the front end that takes the token.
@@ -86,14 +87,15 @@ class MailTokens:
             return {"username": user.username, "email": email, "link": link, "expires_in_hours": hours}
         self.outbox.submit(kind, email, context)
 
-    def throttle(self, endpoint: str, *keys: str) -> None:
-        """Count one request to `endpoint` against each key (`"ip:..."`, `"account:..."`); over
-        `mail_rate_limit` in a `lockout_seconds` window, raise `TooManyRequestsError`. The count is the gate:
-        counted before acting, atomically, so parallel requests cannot pass the limit. Each endpoint counts
-        apart, so one sign-up, a resend and a verification do not add up against a user."""
+    def throttle(self, endpoint: str, remote_addr: str | None, *accounts: str) -> None:
+        """Count one request to `endpoint` against the client (its IPv4 address or IPv6 /64, as the login
+        throttle counts it) and against each of `accounts` (`"account:..."`); over `mail_rate_limit` in a
+        `lockout_seconds` window, raise `TooManyRequestsError`. The count is the gate: counted before acting,
+        atomically, so parallel requests cannot pass the limit. Each endpoint counts apart, so one sign-up,
+        a resend and a verification do not add up against a user."""
         options, now = self.runtime.options, self.runtime.clock()
         window = timedelta(seconds=options.lockout_seconds)
-        for key in keys:
+        for key in (f"addr:{client_network(remote_addr)}", *accounts):
             key = f"{THROTTLE_PREFIX}{endpoint}:{key}"
             counter = self.runtime.users.count_attempt(key, None, now, now + window)
             if counter.count > options.mail_rate_limit:

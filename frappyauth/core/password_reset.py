@@ -34,11 +34,11 @@ class PasswordReset:
             raise BadRequestError("Give either an email address or a username.")
         if email is not None:
             key = email_key(normalise_email(email))
-            self.tokens.throttle("password_reset", f"ip:{actor.remote_addr}", f"account:{key}")
+            self.tokens.throttle("password_reset", actor.remote_addr, f"account:{key}")
             user = users.get_by_email(key)
         else:
             key = username_key(username or "")
-            self.tokens.throttle("password_reset", f"ip:{actor.remote_addr}", f"account:{key}")
+            self.tokens.throttle("password_reset", actor.remote_addr, f"account:{key}")
             user = users.get_by_username(key)
         if user is not None and user.email_key is not None and user.email is not None:
             self.tokens.send_link("password_reset", user, PASSWORD_RESET, user.email)
@@ -52,7 +52,7 @@ class PasswordReset:
         """
         options = self.tokens.runtime.options
         check_new_password(password, options.password_min_length, options.password_max_length)
-        self.tokens.throttle("password_reset_confirm", f"ip:{actor.remote_addr}")
+        self.tokens.throttle("password_reset_confirm", actor.remote_addr)
         taken, user = self.tokens.redeem(token, PASSWORD_RESET)
         # The administrator's reset is account recovery: every session and API key ends, the throttle clears.
         updated = self.accounts.reset_password(user.id, password, actor)

@@ -38,7 +38,7 @@ class Registration:
         check_new_password(password, runtime.options.password_min_length, runtime.options.password_max_length)
         address = normalise_email(email)
         key = email_key(address)
-        self.tokens.throttle("register", f"ip:{actor.remote_addr}", f"account:{key}")
+        self.tokens.throttle("register", actor.remote_addr, f"account:{key}")
         if self.verifies and runtime.users.get_by_username(username_key(username)) is not None:
             raise DuplicateUsernameError()
         try:
@@ -59,7 +59,7 @@ class Registration:
     def verify(self, token: str, actor: Actor) -> User:
         """Mark the address the token was sent to as verified; `InvalidTokenError` for a bad token."""
         runtime = self.tokens.runtime
-        self.tokens.throttle("verify_email", f"ip:{actor.remote_addr}")
+        self.tokens.throttle("verify_email", actor.remote_addr)
         _, user = self.tokens.redeem(token, EMAIL_VERIFICATION)
         verified = runtime.users.set_email(user.id, user.email, user.email_key, True) or user
         self.tokens.store.delete_for_user(user.id, EMAIL_VERIFICATION)
@@ -71,7 +71,7 @@ class Registration:
         address is not verified yet; answer alike otherwise. Earlier links stay valid until one is used."""
         runtime = self.tokens.runtime
         key = user.email_key if user is not None else email_key(normalise_email(email or ""))
-        self.tokens.throttle("resend_verification", f"ip:{actor.remote_addr}", f"account:{key}")
+        self.tokens.throttle("resend_verification", actor.remote_addr, f"account:{key}")
         if user is None and key is not None:
             user = runtime.users.get_by_email(key)
         if user is not None and user.email is not None and user.email_key is not None and not user.email_verified:
