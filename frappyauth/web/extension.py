@@ -98,8 +98,9 @@ class FrappyAuth:
                           options=self.options, hasher=PasswordHasher(self.options.bcrypt_cost), clock=self.clock,
                           sender=app)
         accounts = Accounts(runtime)
-        app.extensions[EXTENSION_KEY] = AuthState(runtime, Authenticator(runtime), accounts,
-                                                  api_keys=ApiKeys(runtime), mail=self._mail_flows(app, runtime, accounts))
+        mail = self._mail_flows(app, runtime, accounts)
+        app.extensions[EXTENSION_KEY] = AuthState(runtime, Authenticator(runtime), accounts, api_keys=ApiKeys(runtime),
+                                                  mail=mail)
         app.register_blueprint(build_blueprint(self.options))
         app.before_request(routing_error_hook(self.options))
         app.register_error_handler(FrappyAuthError, self._render_app_route_error)
