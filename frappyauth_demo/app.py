@@ -1,6 +1,7 @@
 """The demo app factory: frappyauth on memory stores, or on MongoDB when `MONGODB_URI` is set."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import secrets
@@ -22,12 +23,8 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     environ = os.environ if environ is None else environ
     app = Flask("frappyauth_demo")
     users, tokens, mail_tokens = _stores(environ)
-    # Forgotten passwords by mail: the logging mailer prints each mail (and its link) to standard error, and
-    # the links lead to the demo's own minimal pages. `FRAPPYAUTH_PUBLIC_URL` is where browsers reach it.
-    public_url = environ.get("FRAPPYAUTH_PUBLIC_URL", "http://localhost:5000").rstrip("/")
-    register_endpoints(app, users, tokens, options_override={
-        "api_keys": True, "password_reset": True, "frontend_url": f"{public_url}/account/{{action}}?token={{token}}"},
-        mailer=LoggingMailer(), mail_token_store=mail_tokens)
+    register_endpoints(app, users, tokens, options_override={"api_keys": True, **_mail_options(environ)},
+                       mailer=LoggingMailer(), mail_token_store=mail_tokens)
     app.register_blueprint(pages("/api/user"))
 
     @app.route("/api/things")
@@ -43,6 +40,16 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
 
     seed_admin(app, environ)
     return app
+
+
+def _mail_options(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Forgotten passwords by mail, when the `[mail]` extra is installed: the logging mailer prints each mail
+    (and its link) to standard error, and the links lead to the demo's own minimal pages.
+    `FRAPPYAUTH_PUBLIC_URL` is where browsers reach the demo."""
+    if importlib.util.find_spec("email_validator") is None:
+        return {}
+    public_url = environ.get("FRAPPYAUTH_PUBLIC_URL", "http://localhost:5000").rstrip("/")
+    return {"password_reset": True, "frontend_url": f"{public_url}/account/{{action}}?token={{token}}"}
 
 
 def seed_admin(app: Flask, environ: Mapping[str, str]) -> None:

@@ -15,12 +15,16 @@ from typing import Any
 from flask import Flask
 
 from frappyauth import register_endpoints
+from frappyauth.core.mailer import LoggingMailer
 from frappyauth.core.options import Options
 from frappyauth.stores.memory import MemoryUserStore
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW = re.compile(r"^\|\s*`(GET|POST|PUT|PATCH|DELETE)`\s*\|\s*`(/[^`]*)`", re.MULTILINE)
-COMPANIONS: dict[str, dict[str, Any]] = {}  # option -> the other options it needs, e.g. {"x": {"x_sender": ...}}
+MAIL = {"frontend_url": "https://app.example/{action}?token={token}"}
+# option -> the other options it needs, e.g. {"x": {"x_sender": ...}}; sign-up brings verification (not boolean)
+COMPANIONS: dict[str, dict[str, Any]] = {"registration": {**MAIL, "email_verification": "required"},
+                                         "password_reset": MAIL, "email_change": MAIL}
 
 
 def option_sets() -> list[dict[str, Any]]:
@@ -33,7 +37,7 @@ def served_operations() -> set[tuple[str, str]]:
     operations: set[tuple[str, str]] = set()
     for options in option_sets():
         app = Flask("docs")
-        register_endpoints(app, MemoryUserStore(), options_override=options)
+        register_endpoints(app, MemoryUserStore(), options_override=options, mailer=LoggingMailer())
         document = app.test_client().get("/api/user/openapi.json").get_json()
         operations |= {(method.upper(), path) for path, item in document["paths"].items() for method in item}
     return operations

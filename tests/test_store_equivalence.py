@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, multiple, rule
 
 from conftest import NOW
-from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateUsernameError
+from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.models import ApiKey, MailToken, Session, User, username_key
 from frappyauth.stores.memory import MemoryApiKeyStore, MemoryMailTokenStore, MemorySessionStore, MemoryUserStore
 from frappyauth.stores.mongo import MongoApiKeyStore, MongoMailTokenStore, MongoSessionStore, MongoUserStore
@@ -70,7 +70,8 @@ class StoreEquivalence(RuleBasedStateMachine):
         for name, (users, tokens) in self.stores.items():
             try:
                 outcomes[name] = self.canonical(call(name, users, tokens))
-            except (DuplicateUsernameError, ApiKeyNameTakenError, ValueError) as error:  # the contract's errors
+            except (DuplicateUsernameError, DuplicateEmailError, ApiKeyNameTakenError,
+                    ValueError) as error:  # the contract's errors
                 outcomes[name] = type(error).__name__
             # Anything else propagates: two stores crashing alike is a bug in both, not an agreement.
         assert outcomes["memory"] == outcomes["mongomock"]

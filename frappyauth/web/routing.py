@@ -30,6 +30,17 @@ OPTIONAL_ENDPOINTS: list[tuple[str, object, str, list[tuple[str, tuple[str, ...]
       ("/users/<user_id>/unlock", ("POST",)), ("/users/<user_id>/keys", ("GET", "DELETE")),
       ("/users/<user_id>/keys/<key_id>", ("DELETE",)),
       ("/users/<user_id>/sessions", ("GET", "DELETE"))]),
+    ("registration", False, "Self sign-up is disabled on this server (the frappyauth option 'registration' is off).",
+     [("/register", ("POST",))]),
+    ("email_verification", None, "Address verification is disabled on this server (the frappyauth option "
+                                 "'email_verification' is off).",
+     [("/verify-email", ("POST",)), ("/verify-email/resend", ("POST",))]),
+    ("password_reset", False, "Password reset by mail is disabled on this server (the frappyauth option "
+                              "'password_reset' is off).",
+     [("/password-reset", ("POST",)), ("/password-reset/confirm", ("POST",))]),
+    ("email_change", False, "Address change is disabled on this server (the frappyauth option 'email_change' "
+                            "is off).",
+     [("/email", ("POST",)), ("/email/confirm", ("POST",))]),
 ]
 
 
