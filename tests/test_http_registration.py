@@ -40,6 +40,21 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+def test_an_unverified_login_is_refused_before_any_session_exists(app: Flask, client: FlaskClient, token_store,
+                                                                   user_store) -> None:
+    from frappyauth.core import signals
+    succeeded: list[Any] = []
+    signals.login_succeeded.connect(succeeded.append, sender=app)
+    try:
+        assert sign_up(client).status_code == 202
+        refused = client.post("/api/user/login", json={"username": "carol", "password": PASSWORD})
+    finally:
+        signals.login_succeeded.disconnect(succeeded.append, sender=app)
+    assert refused.status_code == 403 and "Set-Cookie" not in refused.headers
+    carol = user_store.get_by_username("carol")
+    assert token_store.list_for_user(carol.id, app.extensions["frappyauth"].runtime.clock()) == [] and succeeded == []
+
+
 def test_sign_up_verify_then_log_in(app: Flask, client: FlaskClient, smtp_server: SmtpServer,
                                     ledger: SecretLedger) -> None:
     response = sign_up(client, profile={"name": "Carol"})

@@ -5,6 +5,7 @@ import logging
 from datetime import datetime, timedelta
 
 from frappyauth.core import signals
+from frappyauth.core.authorization import check_email_verified
 from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.errors import AuthenticationError, BadRequestError, InvalidCredentialsError, SessionNotFoundError
 from frappyauth.core.events import announce
@@ -61,6 +62,7 @@ class Authenticator:
                      actor=Actor(None, remote_addr), level=logging.WARNING)
             raise InvalidCredentialsError()
         self._throttle.succeeded(admission)
+        check_email_verified(user, runtime.options)  # before any session exists
         self._upgrade_hash(user, password)
         token = self._start_session(user, admission.when, user_agent, remote_addr)
         self._purge_now_and_then(admission.when)

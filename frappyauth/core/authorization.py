@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from frappyauth.core.errors import PermissionDeniedError
+from frappyauth.core.errors import EmailNotVerifiedError, PermissionDeniedError
 from frappyauth.core.models import Identity, User
 from frappyauth.core.options import Options
 
@@ -36,3 +36,10 @@ def check_permissions(identity: Identity, required: Sequence[str]) -> None:
 
 def _names(permissions: Sequence[str]) -> str:
     return ", ".join(repr(p) for p in permissions)
+
+
+def check_email_verified(user: User, options: Options) -> None:
+    """With `email_verification="required"`, refuse a user whose address (set by the mail flows) is not
+    verified yet. Checked only after the password was found right, so it tells a guesser nothing."""
+    if options.email_verification == "required" and user.email_key is not None and not user.email_verified:
+        raise EmailNotVerifiedError()

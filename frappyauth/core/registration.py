@@ -13,7 +13,7 @@ from typing import Any
 from frappyauth.core import signals
 from frappyauth.core.accounts import Accounts, check_username
 from frappyauth.core.addresses import email_key, normalise_email
-from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError, EmailNotVerifiedError
+from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.events import announce
 from frappyauth.core.mail_tokens import EMAIL_VERIFICATION, MailTokens
 from frappyauth.core.models import Actor, User, username_key
@@ -76,10 +76,3 @@ class Registration:
             user = runtime.users.get_by_email(key)
         if user is not None and user.email is not None and user.email_key is not None and not user.email_verified:
             self.tokens.send_link("verify_email", user, EMAIL_VERIFICATION, user.email)
-
-    def check_login(self, user: User) -> None:
-        """With `email_verification="required"`, refuse a user whose address (set by the mail flows) is not
-        verified; call it only after the password was found right, so it tells nothing to a guesser."""
-        required = self.tokens.runtime.options.email_verification == "required"
-        if required and user.email_key is not None and not user.email_verified:
-            raise EmailNotVerifiedError()

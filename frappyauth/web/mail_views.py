@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING
 
 from flask import Response, jsonify
 
-from frappyauth.core.errors import EmailNotVerifiedError
-from frappyauth.core.minting import hash_secret
 from frappyauth.core.models import User
 from frappyauth.core.options import Options
 from frappyauth.web import bodies
@@ -88,19 +86,6 @@ def request_email_change() -> Response:
 def confirm_email_change() -> Response:
     token = bodies.string(_body(), "token")
     return _user(_mail().email_change.confirm(token, request_actor(None)))
-
-
-def refuse_unverified(user: User, token: str) -> None:
-    """After a right password: with `email_verification="required"`, end the new session of a user whose
-    address is unverified and refuse the login (403 `email_not_verified`)."""
-    mail = current_state().mail
-    if mail is None:
-        return
-    try:
-        mail.registration.check_login(user)
-    except EmailNotVerifiedError:
-        current_state().runtime.sessions.delete(hash_secret(token))
-        raise
 
 
 def admin_email(email: str | None) -> tuple[str | None, str | None]:

@@ -15,7 +15,7 @@ from frappyauth.core.options import Options
 from frappyauth.web.responses import (api_key_json, clear_session_cookie, no_store, render_any, session_json,
                                       set_session_cookie, user_json)
 from frappyauth.web.guard import authorize, request_actor, request_identity
-from frappyauth.web.mail_views import admin_email, mail_routes, refuse_unverified
+from frappyauth.web.mail_views import admin_email, mail_routes
 from frappyauth.web.state import current_state
 
 _PAGE = re.compile(r"\d{1,9}")
@@ -43,7 +43,6 @@ def login() -> Response:
     username, password = bodies.string(body, "username"), bodies.string(body, "password")
     user, token = current_state().authenticator.login(username, password, request.user_agent.string or None,
                                                       request.remote_addr)
-    refuse_unverified(user, token)
     response = jsonify({"user": _user_json(user), "token": token})
     set_session_cookie(response, token, options)
     return response
