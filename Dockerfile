@@ -9,7 +9,7 @@ COPY setup.py pyproject.toml README.md LICENSE ./
 COPY frappyauth ./frappyauth
 COPY stores ./stores
 COPY frappyauth_demo ./frappyauth_demo
-RUN pip install --no-cache-dir '.[mongo,serve,mail]' \
+RUN pip install --no-cache-dir '.[mongo,serve,mail,mfa]' \
     && useradd --system --uid 10001 --no-create-home frappyauth
 USER frappyauth
 

@@ -22,8 +22,9 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     """Build the demo app and seed its first admin (see `seed_admin`)."""
     environ = os.environ if environ is None else environ
     app = Flask("frappyauth_demo")
+    totp = _totp_options(environ)
     users, tokens, mail_tokens = _stores(environ)
-    register_endpoints(app, users, tokens, options_override={"api_keys": True, **_mail_options(environ)},
+    register_endpoints(app, users, tokens, options_override={"api_keys": True, **_mail_options(environ), **totp},
                        mailer=LoggingMailer(), mail_token_store=mail_tokens)
     app.register_blueprint(pages("/api/user"))
 
@@ -39,6 +40,10 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         return {"report": "all is well"}
 
     seed_admin(app, environ)
+    if totp:
+        print("frappyauth demo: TOTP is on: with a session, POST /api/user/mfa/totp {password}, add the secret to "
+              "an authenticator app, POST /api/user/mfa/totp/confirm {code}; logins then take POST /api/user/login "
+              "and POST /api/user/login/mfa {mfaToken, code}", flush=True)
     return app
 
 
@@ -50,6 +55,18 @@ def _mail_options(environ: Mapping[str, str]) -> dict[str, Any]:
         return {}
     public_url = environ.get("FRAPPYAUTH_PUBLIC_URL", "http://localhost:5000").rstrip("/")
     return {"password_reset": True, "frontend_url": f"{public_url}/account/{{action}}?token={{token}}"}
+
+
+def _totp_options(environ: Mapping[str, str]) -> dict[str, Any]:
+    """`FRAPPYAUTH_TOTP=1` turns TOTP on, its secrets sealed with `FRAPPYAUTH_MFA_KEY` (32+ characters) or,
+    without one, a key made for this process (enrolments then do not survive a restart)."""
+    if environ.get("FRAPPYAUTH_TOTP", "").strip().lower() not in ("1", "true", "yes"):
+        return {}
+    key = environ.get("FRAPPYAUTH_MFA_KEY")
+    if not key and environ.get("MONGODB_URI"):  # workers and restarts must share the key that seals the secrets
+        refuse("frappyauth demo: FRAPPYAUTH_TOTP with MONGODB_URI needs FRAPPYAUTH_MFA_KEY (32+ random characters): "
+               "every worker must open the TOTP secrets the others sealed.", environ)
+    return {"totp": True, "mfa_encryption_key": key or secrets.token_urlsafe(32)}
 
 
 def seed_admin(app: Flask, environ: Mapping[str, str]) -> None:

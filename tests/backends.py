@@ -12,9 +12,11 @@ import mongomock
 import pymongo
 import pytest
 
-from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, SessionStore, UserStore
-from frappyauth.stores.memory import MemoryApiKeyStore, MemoryMailTokenStore, MemorySessionStore, MemoryUserStore
-from frappyauth.stores.mongo import MongoApiKeyStore, MongoMailTokenStore, MongoSessionStore, MongoUserStore
+from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, MfaStore, SessionStore, UserStore
+from frappyauth.stores.memory import (MemoryApiKeyStore, MemoryMailTokenStore, MemoryMfaStore, MemorySessionStore,
+                                      MemoryUserStore)
+from frappyauth.stores.mongo import (MongoApiKeyStore, MongoMailTokenStore, MongoMfaStore, MongoSessionStore,
+                                     MongoUserStore)
 
 MONGODB_URI = os.environ.get("MONGODB_URI")
 
@@ -44,16 +46,19 @@ class Backend:
     token_store: Callable[[Any], SessionStore]
     api_key_store: Callable[[Any], ApiKeyStore]
     mail_token_store: Callable[[Any], MailTokenStore]
+    mfa_store: Callable[[Any], MfaStore]
     thread_safe: bool = True  # mongomock is not (nor is its $inc atomic): concurrency tests skip it
     marks: tuple[Any, ...] = ()
 
 
 BACKENDS: dict[str, Backend] = {
     "memory": Backend(nullcontext, lambda _db: MemoryUserStore(), lambda _db: MemorySessionStore(),
-                      lambda _db: MemoryApiKeyStore(), lambda _db: MemoryMailTokenStore()),
+                      lambda _db: MemoryApiKeyStore(), lambda _db: MemoryMailTokenStore(),
+                      lambda _db: MemoryMfaStore()),
     "mongomock": Backend(mongomock_database, MongoUserStore, MongoSessionStore, MongoApiKeyStore, MongoMailTokenStore,
-                         thread_safe=False),
+                         MongoMfaStore, thread_safe=False),
     "mongodb": Backend(mongodb_database, MongoUserStore, MongoSessionStore, MongoApiKeyStore, MongoMailTokenStore,
+                       MongoMfaStore,
                        marks=(pytest.mark.skipif(not MONGODB_URI,
                                                  reason="MONGODB_URI is not set: no real MongoDB to test"),)),
 }

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backends import BACKEND_PARAMS, BACKENDS, Backend
-from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, SessionStore, UserStore
+from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, MfaStore, SessionStore, UserStore
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, auth, build_app, login
 from smtp_support import FRONTEND_URL, HOST, SmtpServer
 from frappyauth.core.mailer import SmtpMailer
@@ -72,6 +72,11 @@ def make_mail_app(make_app: Any, smtp_server: SmtpServer, mail_token_store: Mail
 
 
 @pytest.fixture
+def mfa_store(backend: Backend, database: Any) -> MfaStore:
+    return backend.mfa_store(database)
+
+
+@pytest.fixture
 def clock() -> Clock:
     return Clock(NOW)
 
@@ -88,10 +93,11 @@ def ledger(user_store: UserStore, caplog: pytest.LogCaptureFixture) -> Iterator[
 
 
 @pytest.fixture
-def make_app(user_store: UserStore, token_store: SessionStore, api_key_store: ApiKeyStore, clock: Clock,
-             ledger: SecretLedger) -> Any:
+def make_app(user_store: UserStore, token_store: SessionStore, api_key_store: ApiKeyStore, mfa_store: MfaStore,
+             clock: Clock, ledger: SecretLedger) -> Any:
     """Apps sharing this test's stores; each call builds another app instance on them."""
-    return lambda **options: build_app(user_store, token_store, clock, ledger, api_key_store=api_key_store, **options)
+    return lambda **options: build_app(user_store, token_store, clock, ledger, api_key_store=api_key_store,
+                                       mfa_store=mfa_store, **options)
 
 
 @pytest.fixture

@@ -11,12 +11,14 @@ from flask.testing import FlaskClient
 
 from frappyauth import check_login_state, current_user, initial_user_check, login_required, register_endpoints
 from frappyauth.core.errors import StoreUnavailableError
-from frappyauth.core.protocols import ApiKeyStore, SessionStore, UserStore
+from frappyauth.core.protocols import ApiKeyStore, MfaStore, SessionStore, UserStore
 from frappyauth.core.minting import hash_secret
 
 ADMIN_PASSWORD = "admin password 1234"
 USER_PASSWORD = "plain user password"
 PASSWORD_FIELDS = ("password", "oldPassword", "newPassword")
+MFA_KEY = "a test key that seals TOTP secrets, 32+ characters"
+SHOWN_ONCE = ("token", "apiKey", "mfaToken", "secret", "recoveryCodes")  # secrets an answer may show: its own
 
 
 class Clock:
@@ -38,23 +40,26 @@ class SecretLedger:
 
     passwords: set[str] = field(default_factory=set)
     minted: set[str] = field(default_factory=set)  # tokens and API keys handed out
-    responses: list[tuple[str, str, str]] = field(default_factory=list)  # (request, body, secret it may show)
+    # (request, body, the secrets it may show: those it created)
+    responses: list[tuple[str, str, str | frozenset[str]]] = field(default_factory=list)
 
     def record(self, description: str, request_json: Any, body: str, response_json: Any) -> None:
         if isinstance(request_json, dict):
             self.passwords.update(v for k, v in request_json.items() if k in PASSWORD_FIELDS and isinstance(v, str))
-        allowed = ""
+        allowed: set[str] = set()
         if isinstance(response_json, dict):
-            allowed = response_json.get("token") or response_json.get("apiKey") or ""
-            if allowed:
-                self.minted.add(allowed)
-        self.responses.append((description, body, allowed))
+            for name in SHOWN_ONCE:
+                value = response_json.get(name)
+                allowed.update(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str) and v)
+            self.minted.update(allowed)
+        self.responses.append((description, body, frozenset(allowed)))
 
     def leaks(self, user_store: UserStore) -> list[str]:
         hashes = {user.password_hash for user in user_store.list_page(0, 10_000)[0]}
         secrets = self.passwords | self.minted | {hash_secret(s) for s in self.minted} | hashes
         return [f"{description} shows a secret" for description, body, allowed in self.responses
-                for secret in secrets - {allowed} if secret and secret in body]
+                for secret in secrets - (allowed if isinstance(allowed, frozenset) else {allowed})
+                if secret and secret in body]
 
 
 def recording_client(ledger: SecretLedger) -> type[FlaskClient]:
@@ -72,12 +77,15 @@ def recording_client(ledger: SecretLedger) -> type[FlaskClient]:
 
 def build_app(user_store: UserStore, token_store: SessionStore | None, clock: Clock, ledger: SecretLedger,
               api_key_store: ApiKeyStore | None = None, mailer: Any = None, mail_token_store: Any = None,
-              template_folder: str | None = None, **options: Any) -> Flask:
-    """A test app with the endpoints, a seeded admin and two protected routes of its own."""
+              template_folder: str | None = None, mfa_store: MfaStore | None = None, **options: Any) -> Flask:
+    """A test app with the endpoints, a seeded admin and two protected routes of its own. With `totp` on,
+    TOTP secrets are sealed with `MFA_KEY` unless the options say otherwise."""
     app = Flask("frappyauth_test", template_folder=template_folder)
     app.test_client_class = recording_client(ledger)
+    if options.get("totp"):
+        options = {"mfa_encryption_key": MFA_KEY, **options}
     register_endpoints(app, user_store, token_store, {"bcrypt_cost": 4, **options}, api_key_store=api_key_store,
-                       clock=clock, mailer=mailer, mail_token_store=mail_token_store)
+                       clock=clock, mailer=mailer, mail_token_store=mail_token_store, mfa_store=mfa_store)
 
     @app.route("/api/things")
     def things() -> Any:

@@ -146,6 +146,33 @@ def test_the_demo_generates_and_prints_an_admin_password_once(demo) -> None:
 
 
 @pytest.mark.slow
+def test_the_demo_turns_totp_on_says_how_and_logs_in_with_two_factors(demo) -> None:
+    import pyotp
+
+    server = demo(FRAPPYAUTH_ADMIN_PASSWORD=ADMIN_PASSWORD, FRAPPYAUTH_TOTP="1")
+    printed = server.stdout_line()  # the admin's password was given: this is the first line
+    assert printed.startswith("frappyauth demo: TOTP is on: ") and "/api/user/mfa/totp/confirm {code}" in printed
+    server.wait_until_listening()
+    token = call(server.base, "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]["token"]
+    secret = call(server.base, "POST", "/api/user/mfa/totp", {"password": ADMIN_PASSWORD}, token)[1]["secret"]
+    status, answer = call(server.base, "POST", "/api/user/mfa/totp/confirm", {"code": pyotp.TOTP(secret).now()}, token)
+    assert status == 200
+    pending = call(server.base, "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]
+    assert pending["mfaRequired"] is True and "token" not in pending
+    status, done = call(server.base, "POST", "/api/user/login/mfa",
+                        {"mfaToken": pending["mfaToken"], "recoveryCode": answer["recoveryCodes"][0]})
+    assert status == 200 and done["user"]["mfa"] == {"totp": True, "passkeys": 0}
+    assert server.interrupt() == 0
+
+
+def test_the_demo_refuses_totp_on_mongodb_without_a_shared_key() -> None:
+    from frappyauth_demo.app import create_app
+
+    with pytest.raises(SystemExit, match="FRAPPYAUTH_TOTP with MONGODB_URI needs FRAPPYAUTH_MFA_KEY"):
+        create_app({"FRAPPYAUTH_TOTP": "1", "MONGODB_URI": "mongodb://127.0.0.1:9/x"})
+
+
+@pytest.mark.slow
 def test_the_demo_refuses_a_weak_admin_password_with_one_clear_line(demo) -> None:
     server = demo(FRAPPYAUTH_ADMIN_PASSWORD="short")
     assert server.process.wait(timeout=30) == 1

@@ -255,10 +255,11 @@ def served(options: dict) -> tuple[Flask, set[tuple[str, str]]]:
     return app, {(method.upper(), path) for path, item in document["paths"].items() for method in item}
 
 
-@pytest.mark.parametrize("option", ["api_keys", "no_user_management"])
+@pytest.mark.parametrize("option", ["api_keys", "no_user_management", "totp"])
 def test_every_endpoint_an_option_removes_is_answered_feature_disabled(option) -> None:
     """Keeps `routing.OPTIONAL_ENDPOINTS` complete as endpoints behind options are added."""
-    on_app, with_option = served({option: True})
+    companions = {"totp": {"mfa_encryption_key": "k" * 32}}.get(option, {})
+    on_app, with_option = served({option: True, **companions})
     off_app, without = served({})
     assert with_option ^ without, "the option changes no endpoint: the test reads nothing"
     for app, removed in [(off_app, with_option - without), (on_app, without - with_option)]:

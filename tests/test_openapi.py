@@ -28,7 +28,10 @@ def documented(document: dict) -> set[tuple[str, str]]:
 @pytest.mark.parametrize("options", [{}, {"api_keys": True}, {"no_user_management": True},
                                      {"api_prefix": "/auth", "api_keys": True, "no_user_management": True}, MAIL,
                                      {"password_reset": True, "frontend_url": MAIL["frontend_url"]},
-                                     {"registration": True, "frontend_url": MAIL["frontend_url"]}])
+                                     {"registration": True, "frontend_url": MAIL["frontend_url"]},
+                                     {"totp": True, "mfa_encryption_key": "k" * 32},
+                                     {"totp": True, "mfa_encryption_key": "k" * 32, "no_user_management": True}])
+
 def test_the_document_and_the_routes_name_the_same_paths_and_methods(options) -> None:
     app = Flask("x")
     register_endpoints(app, MemoryUserStore(), options_override=options, mailer=LoggingMailer())
@@ -46,5 +49,6 @@ def test_the_document_is_valid_openapi_3_1() -> None:
     from openapi_spec_validator import validate
 
     app = Flask("x")
-    register_endpoints(app, MemoryUserStore(), options_override={"api_keys": True, **MAIL}, mailer=LoggingMailer())
+    register_endpoints(app, MemoryUserStore(), mailer=LoggingMailer(),
+                       options_override={"api_keys": True, "totp": True, "mfa_encryption_key": "k" * 32, **MAIL})
     validate(app.test_client().get("/api/user/openapi.json").get_json())

@@ -16,9 +16,12 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, multipl
 
 from conftest import NOW
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
+from frappyauth.core.mfa_models import MfaChallenge, TotpEnrolment
 from frappyauth.core.models import ApiKey, MailToken, Session, User, username_key
-from frappyauth.stores.memory import MemoryApiKeyStore, MemoryMailTokenStore, MemorySessionStore, MemoryUserStore
-from frappyauth.stores.mongo import MongoApiKeyStore, MongoMailTokenStore, MongoSessionStore, MongoUserStore
+from frappyauth.stores.memory import (MemoryApiKeyStore, MemoryMailTokenStore, MemoryMfaStore, MemorySessionStore,
+                                      MemoryUserStore)
+from frappyauth.stores.mongo import (MongoApiKeyStore, MongoMailTokenStore, MongoMfaStore, MongoSessionStore,
+                                     MongoUserStore)
 
 pytestmark = pytest.mark.slow  # a long property run; `pytest -m "not slow"` leaves it out
 
@@ -39,6 +42,9 @@ KEY_SCOPES = st.none() | PERMISSIONS
 EMAIL_KEYS = st.sampled_from(["ann@example.org", "bob@example.org"])
 MAIL_TOKEN_HASHES = st.sampled_from(["m1", "m2", "m3", "m4"])
 PURPOSES = st.sampled_from(["password_reset", "email_verification", "email_change"])
+SEALED_SECRETS = st.sampled_from(["sealed-1", "sealed-2"])
+RECOVERY_HASHES = st.lists(st.sampled_from(["c1", "c2", "c3"]), unique=True, max_size=3).map(tuple)
+STEPS = st.integers(0, 6)
 MISSING = {"memory": "0123456789abcdef01234567", "mongomock": "0123456789abcdef01234567"}
 EXAMPLES = int(os.environ.get("EQUIVALENCE_EXAMPLES", "500"))  # 200 found a planted bug half the time
 
@@ -47,6 +53,7 @@ class StoreEquivalence(RuleBasedStateMachine):
     users = Bundle("users")
     sessions = Bundle("sessions")
     keys = Bundle("keys")
+    challenges = Bundle("challenges")
 
     def __init__(self) -> None:
         super().__init__()
@@ -56,6 +63,8 @@ class StoreEquivalence(RuleBasedStateMachine):
         self.key_stores = {"memory": MemoryApiKeyStore(), "mongomock": MongoApiKeyStore(db)}
         self.keys_made = 0
         self.mail_tokens = {"memory": MemoryMailTokenStore(), "mongomock": MongoMailTokenStore(db)}
+        self.mfa_stores = {"memory": MemoryMfaStore(), "mongomock": MongoMfaStore(db)}
+        self.challenges_made = 0
         self.labels: dict[str, str] = {}  # each store's user id -> one label for both
         self.sessions_made = 0
         self.now = NOW
@@ -316,6 +325,65 @@ class StoreEquivalence(RuleBasedStateMachine):
     def touch_key(self, key, advance):
         now = self.tick(advance)
         self.same_keys(lambda store: store.touch(key.key_id, now))
+
+
+    # second factors
+
+    def same_mfa(self, call: Callable[[Any], Any]) -> Any:
+        """Run `call(MFA store)` on both MFA stores; assert equal outcomes."""
+        return self.same(lambda name, _users, _tokens: call(self.mfa_stores[name]))
+
+    @rule(owner=SESSION_OWNERS, secret=SEALED_SECRETS, confirmed=st.booleans(), step=STEPS, codes=RECOVERY_HASHES)
+    def start_totp(self, owner, secret, confirmed, step, codes):
+        enrolment = TotpEnrolment(user_id=owner, secret=secret, created_at=self.now, confirmed=confirmed,
+                                  last_step=step, recovery_code_hashes=codes)
+        self.same_mfa(lambda store: store.start_totp(enrolment))
+
+    @rule(owner=SESSION_OWNERS)
+    def get_totp(self, owner):
+        self.same_mfa(lambda store: store.get_totp(owner))
+
+    @rule(owner=SESSION_OWNERS, secret=SEALED_SECRETS, step=STEPS, codes=RECOVERY_HASHES)
+    def confirm_totp(self, owner, secret, step, codes):
+        self.same_mfa(lambda store: store.confirm_totp(owner, secret, step, codes))
+
+    @rule(owner=SESSION_OWNERS, step=STEPS)
+    def use_totp_step(self, owner, step):
+        self.same_mfa(lambda store: store.use_totp_step(owner, step))
+
+    @rule(owner=SESSION_OWNERS, code=st.sampled_from(["c1", "c2", "c3"]))
+    def use_recovery_code(self, owner, code):
+        self.same_mfa(lambda store: store.use_recovery_code(owner, code))
+
+    @rule(owner=SESSION_OWNERS, codes=RECOVERY_HASHES)
+    def set_recovery_codes(self, owner, codes):
+        self.same_mfa(lambda store: store.set_recovery_codes(owner, codes))
+
+    @rule(owner=SESSION_OWNERS)
+    def delete_totp(self, owner):
+        self.same_mfa(lambda store: store.delete_totp(owner))
+
+    @rule(owners=st.lists(SESSION_OWNERS, unique=True))
+    def totp_users(self, owners):
+        self.same_mfa(lambda store: store.totp_users(owners))
+
+    @rule(target=challenges, owner=SESSION_OWNERS, lifetime=st.integers(1, 60))
+    def create_challenge(self, owner, lifetime):
+        self.challenges_made += 1  # fresh hashes: a store may or may not still hold an expired duplicate
+        challenge = MfaChallenge(token_hash=f"m{self.challenges_made}", user_id=owner, credential_version="v1",
+                                 expires_at=self.now + timedelta(minutes=lifetime))
+        self.same_mfa(lambda store: store.create_challenge(challenge))
+        return challenge
+
+    @rule(challenge=challenges, advance=ADVANCE)
+    def get_challenge(self, challenge, advance):
+        now = self.tick(advance)
+        self.same_mfa(lambda store: store.get_challenge(challenge.token_hash, now))
+
+    @rule(challenge=challenges, advance=ADVANCE)
+    def delete_challenge(self, challenge, advance):
+        now = self.tick(advance)
+        self.same_mfa(lambda store: store.delete_challenge(challenge.token_hash, now))
 
 
 StoreEquivalence.TestCase.settings = settings(max_examples=EXAMPLES, stateful_step_count=50, deadline=None,

@@ -161,6 +161,8 @@ class Accounts:
             raise UserNotFoundError()
         self._runtime.sessions.delete_for_user(user.id)
         self._runtime.api_keys.delete_for_user(user.id, self._runtime.clock())
+        if self._runtime.mfa is not None:
+            self._runtime.mfa.delete_totp(user.id)
         announce(self._runtime.sender, signals.user_deleted, user_id=user.id, actor=actor)
         return user
 

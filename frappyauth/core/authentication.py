@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from frappyauth.core import signals
 from frappyauth.core.authorization import check_email_verified
@@ -14,6 +15,9 @@ from frappyauth.core.passwords import check_length_cap
 from frappyauth.core.minting import hash_secret, new_secret, new_session_id
 from frappyauth.core.runtime import Runtime
 from frappyauth.core.throttle import Throttle
+
+if TYPE_CHECKING:  # the second factor's module needs the `mfa` extra; it is passed in only when enabled
+    from frappyauth.core.mfa import Mfa
 
 MAX_USER_AGENT_LENGTH = 256
 PURGE_INTERVAL = timedelta(minutes=10)  # expired sessions are removed at most this often (TTL does it in MongoDB)
@@ -30,8 +34,9 @@ def check_username_length(username: str) -> None:
 class Authenticator:
     """Sessions for one app: every decision here, persistence in the stores."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, second_factor: Mfa | None = None) -> None:
         self._runtime = runtime
+        self._second_factor = second_factor
         options = runtime.options
         # Computed once: identify_token runs on every authenticated request.
         self._lifetime = timedelta(seconds=options.token_expiration)
@@ -64,9 +69,21 @@ class Authenticator:
         self._throttle.succeeded(admission)
         check_email_verified(user, runtime.options)  # before any session exists
         self._upgrade_hash(user, password)
+        if self._second_factor is not None:
+            self._second_factor.demand(user)  # raises MfaRequiredError (no session) for a user with TOTP on
         token = self._start_session(user, admission.when, user_agent, remote_addr)
         self._purge_now_and_then(admission.when)
         announce(runtime.sender, signals.login_succeeded, user_id=user.id, actor=Actor(user.id, remote_addr))
+        return user, token
+
+    def complete_login(self, mfa_token: str, code: str | None, recovery_code: str | None,
+                       user_agent: str | None = None, remote_addr: str | None = None) -> tuple[User, str]:
+        """The second step of a login with a second factor (see `Mfa.complete`): the user and a new token."""
+        if self._second_factor is None:
+            raise InvalidCredentialsError()
+        user = self._second_factor.complete(mfa_token, code, recovery_code, remote_addr)
+        token = self._start_session(user, self._runtime.clock(), user_agent, remote_addr)
+        announce(self._runtime.sender, signals.login_succeeded, user_id=user.id, actor=Actor(user.id, remote_addr))
         return user, token
 
     def identify_token(self, token: str) -> Identity:

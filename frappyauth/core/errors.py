@@ -142,3 +142,50 @@ class PayloadTooLargeError(FrappyAuthError):
 
 class UnsupportedMediaTypeError(FrappyAuthError):
     status, code, message = 415, "unsupported_media_type", "The request body must be application/json."
+
+
+class MfaRequiredError(AuthenticationError):
+    """The password was right and the user has a second factor: the login goes on at `POST /login/mfa`.
+
+    The login endpoint answers it with 200 and `{"mfaRequired": true, "mfaToken", "methods"}`; anything else
+    that calls `Authenticator.login` and does not handle it answers 401, never a session.
+    """
+
+    code, message = "mfa_required", "This account needs a second factor to log in."
+
+    def __init__(self, mfa_token: str, methods: list[str]) -> None:
+        super().__init__()
+        self.mfa_token = mfa_token
+        self.methods = methods
+
+
+class InvalidMfaTokenError(AuthenticationError):
+    code, message = "invalid_mfa_token", "The mfaToken is invalid or has expired; log in again."
+
+
+class InvalidMfaCodeError(AuthenticationError):
+    """A wrong code or recovery code at login (401: the login failed)."""
+
+    code, message = "invalid_mfa_code", "The code is wrong."
+
+
+class WrongMfaCodeError(PermissionDeniedError):
+    """A wrong code from a logged-in user (403, like a wrong old password: the session stays valid)."""
+
+    code, message = "invalid_mfa_code", "The code is wrong."
+
+
+class MfaCodeUsedError(BadRequestError):
+    code, message = "mfa_code_used", "This code was already used; wait for the next one."
+
+
+class MfaEnrolmentRequiredError(PermissionDeniedError):
+    code, message = "mfa_enrolment_required", "Your permissions require a second factor: set up TOTP first."
+
+
+class MfaAlreadyEnabledError(ConflictError):
+    code, message = "mfa_already_enabled", "TOTP is already on; turn it off first."
+
+
+class MfaNotEnabledError(ConflictError):
+    code, message = "mfa_not_enabled", "TOTP is not on (or its enrolment was not started) for this account."

@@ -54,6 +54,10 @@ class Options:
     def mail_flows(self) -> bool:
         """Whether any mail flow is on (and so addresses are normalised and unique)."""
         return self.registration or self.email_verification is not None or self.password_reset or self.email_change
+    totp: bool = False  # TOTP second factor with recovery codes (needs the `mfa` extra)
+    totp_issuer: str = "frappyauth"  # the name authenticator apps show next to the username
+    mfa_encryption_key: str | None = None  # seals TOTP secrets at rest; None: derived from app.secret_key
+    require_mfa_for: tuple[str, ...] = ()  # holders of any of these permissions must enrol before anything else
 
 
 # For each option: the accepted types, and a check of the value with the reason it failed.
@@ -94,6 +98,12 @@ _RULES: dict[str, tuple[tuple[type, ...], Any, str]] = {
     "verification_token_lifetime": ((int,), lambda v: v >= 60, "must be at least 60 seconds"),
     "email_change_token_lifetime": ((int,), lambda v: v >= 60, "must be at least 60 seconds"),
     "mail_rate_limit": ((int,), lambda v: v >= 1, "must be at least 1"),
+    "totp": ((bool,), None, ""),
+    "totp_issuer": ((str,), lambda v: bool(v) and ":" not in v and v.isprintable(),
+                    "must be non-empty printable text without ':'"),
+    "mfa_encryption_key": ((str, type(None)), lambda v: v is None or len(v) >= 32, "must have at least 32 characters"),
+    "require_mfa_for": ((list, tuple), lambda v: all(isinstance(p, str) and p for p in v),
+                        "must be a list of non-empty strings"),
 }
 
 
@@ -124,6 +134,8 @@ def build_options(override: Mapping[str, Any] | None) -> Options:
         # Links built from the request's Host header could be pointed at an attacker's site (reset poisoning).
         raise ValueError("frappyauth option 'frontend_url' is needed by the mail flows (registration, "
                          "email_verification, password_reset, email_change).")
+    if options.require_mfa_for and not options.totp:
+        raise ValueError("frappyauth option 'require_mfa_for' needs option 'totp' on: there is nothing to enrol in.")
     return options
 
 

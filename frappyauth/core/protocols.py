@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from frappyauth.core.mfa_models import MfaChallenge, TotpEnrolment
 from frappyauth.core.models import ApiKey, AttemptCounter, MailToken, Session, User
 
 
@@ -223,3 +224,52 @@ class MailTokenStore(Protocol):
 
     def purge_expired(self, now: datetime) -> int:
         """Delete every token that expired by `now`; return how many."""
+
+
+class MfaStore(Protocol):
+    """Persists second factors: one TOTP enrolment per user, and the challenges of half-done logins.
+
+    A challenge expires when `expires_at <= now`; an expired one is never returned.
+    """
+
+    def start_totp(self, enrolment: TotpEnrolment) -> bool:
+        """Store this unconfirmed enrolment as the user's, replacing an unconfirmed one; return `True`.
+
+        Return `False`, storing nothing, if the user has a confirmed enrolment (of a concurrent start and
+        confirmation, a confirmed enrolment is never replaced).
+        """
+
+    def get_totp(self, user_id: str) -> TotpEnrolment | None:
+        """Return the user's enrolment, confirmed or not, or `None`."""
+
+    def confirm_totp(self, user_id: str, secret: str, last_step: int, recovery_code_hashes: tuple[str, ...]) -> bool:
+        """Confirm the user's unconfirmed enrolment if its `secret` is this one, setting `last_step` and the
+        recovery codes, in one atomic write; return whether it was confirmed (`False` if there is none, it is
+        confirmed already, or another enrolment with another secret replaced it)."""
+
+    def use_totp_step(self, user_id: str, step: int) -> bool:
+        """Set the confirmed enrolment's `last_step` to `step` if it is below `step` (one atomic
+        compare-and-set); return whether it was set. Of concurrent calls with one step exactly one succeeds."""
+
+    def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
+        """Remove this hash from the confirmed enrolment's recovery codes (atomically); return whether it was
+        there. Of concurrent calls with one hash exactly one succeeds."""
+
+    def set_recovery_codes(self, user_id: str, code_hashes: tuple[str, ...]) -> bool:
+        """Replace the confirmed enrolment's recovery codes; return whether there is a confirmed enrolment."""
+
+    def delete_totp(self, user_id: str) -> bool:
+        """Delete the user's enrolment, confirmed or not; return whether there was one."""
+
+    def totp_users(self, user_ids: Sequence[str]) -> set[str]:
+        """Return those of `user_ids` that have a confirmed enrolment."""
+
+    def create_challenge(self, challenge: MfaChallenge) -> None:
+        """Store a new challenge. Raises `ValueError` if one with its token hash exists."""
+
+    def get_challenge(self, token_hash: str, now: datetime) -> MfaChallenge | None:
+        """Return the challenge with this token hash, or `None` if there is none or it expired by `now`."""
+
+    def delete_challenge(self, token_hash: str, now: datetime) -> bool:
+        """Delete the challenge; return whether one that had not expired by `now` was deleted. Of concurrent
+        calls exactly one gets `True`."""

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from frappyauth.core.options import Options
 from frappyauth.core.passwords import PasswordHasher
-from frappyauth.core.protocols import ApiKeyStore, SessionStore, UserStore
+from frappyauth.core.protocols import ApiKeyStore, MfaStore, SessionStore, UserStore
 
 
 def utc_now() -> datetime:
@@ -26,3 +26,4 @@ class Runtime:
     hasher: PasswordHasher
     clock: Callable[[], datetime] = utc_now
     sender: object = None
+    mfa: MfaStore | None = None  # second factors; `None` when no second factor is enabled

@@ -100,6 +100,19 @@ def unlock(username: str) -> None:
     _run(action)
 
 
+@cli.command("reset-mfa")
+@click.argument("username")
+def reset_mfa(username: str) -> None:
+    """Remove a user's second factors (a lost phone; the way back in for the last admin)."""
+    def action() -> str:
+        mfa = current_state().mfa
+        if mfa is None:
+            raise click.ClickException("Second factors are off on this app (the frappyauth option 'totp').")
+        user = mfa.reset(current_state().accounts.get_by_username(username).id, actor=CLI_ACTOR)
+        return f"Removed the second factors of {user.username!r}: their next login takes the password only."
+    _run(action)
+
+
 @cli.command("list-users")
 @click.option("--page", default=0, type=click.IntRange(min=0), help="Page number, from 0.")
 def list_users(page: int) -> None:

@@ -19,12 +19,13 @@ from frappyauth.core.mailer import Mailer
 from frappyauth.core.models import User
 from frappyauth.core.options import build_options
 from frappyauth.core.passwords import PasswordHasher
-from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, SessionStore, UserStore
+from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, MfaStore, SessionStore, UserStore
 from frappyauth.core.runtime import Runtime, utc_now
 from frappyauth.stores.memory import MemoryApiKeyStore, MemoryMailTokenStore, MemorySessionStore, MemoryUserStore
 from frappyauth.web.cli import cli
 from frappyauth.web.guard import authorize
 from frappyauth.web.mail_templates import TemplateComposer
+from frappyauth.web.mfa_setup import build_mfa, mfa_store_for
 from frappyauth.web.responses import render_error
 from frappyauth.web.routing import routing_error_hook
 from frappyauth.web.state import EXTENSION_KEY, AuthState, current_state
@@ -51,19 +52,24 @@ class FrappyAuth:
     `userApiKeys` on its database) gives one; otherwise keys live in this process. The mail flows (options
     `registration`, `email_verification`, `password_reset`, `email_change`) need a `mailer`; their tokens
     live in `mail_token_store`, or without one in this process.
+    Second factors (option `totp`) live in `mfa_store`, or the user store's `mfa_store()` (the Mongo one),
+    or in this process.
     Raises `ValueError` for an unknown or badly typed option, `TypeError` for something that is not a store.
     """
 
     def __init__(self, app: Flask | None = None, user_store: UserStore | None = None,
                  token_store: SessionStore | None = None, options_override: Mapping[str, Any] | None = None, *,
                  api_key_store: ApiKeyStore | None = None, clock: Callable[[], datetime] = utc_now,
-                 mailer: Mailer | None = None, mail_token_store: MailTokenStore | None = None) -> None:
+                 mailer: Mailer | None = None, mail_token_store: MailTokenStore | None = None,
+                 mfa_store: MfaStore | None = None) -> None:
         if user_store is None:
             raise TypeError("FrappyAuth needs a user store: FrappyAuth(app, MemoryUserStore()), or "
                             "FrappyAuth(user_store=...) and init_app(app) later.")
         _check_store("user store", user_store, UserStore, "the user store (first store argument)")
         if api_key_store is not None:
             _check_store("API-key store", api_key_store, ApiKeyStore, "the API-key store (api_key_store)")
+        if mfa_store is not None:
+            _check_store("MFA store", mfa_store, MfaStore, "the MFA store (mfa_store)")
         if token_store is not None:
             _check_store("token store", token_store, SessionStore, "the session store (token_store)")
         elif not isinstance(user_store, MemoryUserStore):
@@ -75,6 +81,7 @@ class FrappyAuth:
         self.user_store = user_store
         self.token_store: SessionStore = token_store if token_store is not None else MemorySessionStore()
         self.api_key_store = api_key_store if api_key_store is not None else _default_api_key_store(user_store)
+        self.mfa_store = mfa_store_for(self.options, user_store, mfa_store)  # None unless a second factor is on
         self.clock = clock
         if self.options.mail_flows and mailer is None:
             raise ValueError("frappyauth's mail flows need a mailer: register_endpoints(..., mailer=SmtpMailer(...)).")
@@ -96,11 +103,12 @@ class FrappyAuth:
                                "or init_app was called before).")
         runtime = Runtime(users=self.user_store, sessions=self.token_store, api_keys=self.api_key_store,
                           options=self.options, hasher=PasswordHasher(self.options.bcrypt_cost), clock=self.clock,
-                          sender=app)
+                          sender=app, mfa=self.mfa_store)
         accounts = Accounts(runtime)
         mail = self._mail_flows(app, runtime, accounts)
-        app.extensions[EXTENSION_KEY] = AuthState(runtime, Authenticator(runtime), accounts, api_keys=ApiKeys(runtime),
-                                                  mail=mail)
+        mfa = build_mfa(runtime, app.secret_key)  # ValueError without a key to seal TOTP secrets with
+        app.extensions[EXTENSION_KEY] = AuthState(runtime, Authenticator(runtime, mfa), accounts,
+                                                  api_keys=ApiKeys(runtime), mail=mail, mfa=mfa)
         app.register_blueprint(build_blueprint(self.options))
         app.before_request(routing_error_hook(self.options))
         app.register_error_handler(FrappyAuthError, self._render_app_route_error)
@@ -137,7 +145,7 @@ class FrappyAuth:
 def register_endpoints(app: Flask, user_store: UserStore, token_store: SessionStore | None = None,
                        options_override: Mapping[str, Any] | None = None, *, api_key_store: ApiKeyStore | None = None,
                        clock: Callable[[], datetime] = utc_now, mailer: Mailer | None = None,
-                       mail_token_store: MailTokenStore | None = None) -> FrappyAuth:
+                       mail_token_store: MailTokenStore | None = None, mfa_store: MfaStore | None = None) -> FrappyAuth:
     """frappyflaskauth's one call: `FrappyAuth(app, user_store, token_store, options_override)`.
 
     Without a token store, sessions live in this process (and end with it); for the API-key store see
@@ -146,7 +154,7 @@ def register_endpoints(app: Flask, user_store: UserStore, token_store: SessionSt
     Returns the extension, on which `unauthorized_handler` can be set.
     """
     return FrappyAuth(app, user_store, token_store, options_override, api_key_store=api_key_store, clock=clock,
-                      mailer=mailer, mail_token_store=mail_token_store)
+                      mailer=mailer, mail_token_store=mail_token_store, mfa_store=mfa_store)
 
 
 def check_login_state(permission: str | list[str] | None = None, allow_api_key: bool = False) -> User:

@@ -13,8 +13,11 @@ from frappyauth.web.state import current_state
 IDENTITY_KEY = "_frappyauth_identity"  # the attribute of `g` holding the current request's identity
 
 
-def request_identity(allow_api_key: bool) -> Identity:
+def request_identity(allow_api_key: bool, enrolling: bool = False) -> Identity:
     """Who the current request is, looked up once per request; raise 401 or 403 errors otherwise.
+
+    A user who must enrol in a second factor (option `require_mfa_for`) and has not yet gets 403
+    `mfa_enrolment_required` everywhere but where `enrolling` says the endpoint serves enrolment.
 
     Raises `RuntimeError` outside a request of an app that called `register_endpoints`. This is every
     authenticated request's path: each context-local lookup here costs about a microsecond.
@@ -33,6 +36,8 @@ def request_identity(allow_api_key: bool) -> Identity:
                     else authenticator.identify_token(credential.secret))
         setattr(g, IDENTITY_KEY, identity)
     check_api_key_allowed(identity.via_api_key, allow_api_key)  # an earlier check may have allowed a key
+    if state.mfa is not None and not enrolling:
+        state.mfa.check_enrolled(identity.user)
     return identity
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from frappyauth.core.options import Options
+from frappyauth.web.mfa_openapi import MFA_REQUIRED, MFA_STATUS, mfa_operations
 
 STRING = {"type": "string", "minLength": 1}
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -21,7 +22,8 @@ SCHEMAS: dict[str, Any] = {
              "properties": {"_id": {"type": "string"}, "id": {"type": "string"}, "username": {"type": "string"},
                             "permissions": {"type": "array", "items": {"type": "string"}},
                             "profile": {"type": "object"}, "email": {"type": "string"},
-                            "hasApiKey": {"type": "boolean"}, "emailVerified": {"type": "boolean"}}},
+                            "hasApiKey": {"type": "boolean"}, "emailVerified": {"type": "boolean"},
+                            "mfa": MFA_STATUS}},
     "Session": {"type": "object", "additionalProperties": False,
                 "required": ["id", "createdAt", "lastUsedAt", "expiresAt", "userAgent", "remoteAddr", "current"],
                 "properties": {"id": {"type": "string"}, "createdAt": DATE_TIME, "lastUsedAt": DATE_TIME,
@@ -225,6 +227,8 @@ def openapi_document(options: Options) -> dict[str, Any]:
     if options.api_keys and not options.no_user_management:
         groups.append(_user_api_key_operations())
     groups.append(_mail_operations(options))
+    if options.totp:
+        groups.append(mfa_operations(options, _operation, _ref))
     paths: dict[str, dict[str, Any]] = {}
     for group in groups:
         for path, operations in group.items():
@@ -232,6 +236,9 @@ def openapi_document(options: Options) -> dict[str, Any]:
     paths[options.api_prefix + "/openapi.json"] = {"get": {
         "summary": "This document", "security": [],
         "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
+    if options.totp:  # a right password of a user with a second factor: no session yet
+        login = paths[options.api_prefix + "/login"]["post"]["responses"]["200"]["content"]["application/json"]
+        login["schema"] = {"oneOf": [login["schema"], MFA_REQUIRED]}
     return {"openapi": "3.1.0",
             "info": {"title": "frappyauth", "version": "1", "description": "User management and authentication."},
             "paths": paths, "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES}}

@@ -17,9 +17,10 @@ from frappyauth.web.state import current_state
 log = logging.getLogger("frappyauth")
 
 
-def user_json(user: User, has_api_key: bool | None = None) -> dict[str, Any]:
+def user_json(user: User, has_api_key: bool | None = None, mfa: dict[str, Any] | None = None) -> dict[str, Any]:
     """The user as clients see it: never a password, hash or key, only whether `POST /key` made a key
-    (`has_api_key`; by default, whether the user record holds a legacy key)."""
+    (`has_api_key`; by default, whether the user record holds a legacy key), and with second factors on,
+    which ones the user has (`mfa`)."""
     body: dict[str, Any] = {"_id": user.id, "id": user.id, "username": user.username,
                             "permissions": list(user.permissions), "profile": user.profile,
                             "hasApiKey": user.api_key_hash is not None if has_api_key is None else has_api_key}
@@ -27,6 +28,8 @@ def user_json(user: User, has_api_key: bool | None = None) -> dict[str, Any]:
         body["email"] = user.email
     if current_state().runtime.options.mail_flows:
         body["emailVerified"] = user.email_verified
+    if mfa is not None:
+        body["mfa"] = mfa
     return body
 
 

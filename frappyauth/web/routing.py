@@ -29,7 +29,7 @@ OPTIONAL_ENDPOINTS: list[tuple[str, object, str, list[tuple[str, tuple[str, ...]
       ("/users/<user_id>/profile", ("POST",)), ("/users/<user_id>/password", ("POST",)),
       ("/users/<user_id>/unlock", ("POST",)), ("/users/<user_id>/keys", ("GET", "DELETE")),
       ("/users/<user_id>/keys/<key_id>", ("DELETE",)),
-      ("/users/<user_id>/sessions", ("GET", "DELETE"))]),
+      ("/users/<user_id>/sessions", ("GET", "DELETE")), ("/users/<user_id>/mfa", ("DELETE",))]),
     ("registration", False, "Self sign-up is disabled on this server (the frappyauth option 'registration' is off).",
      [("/register", ("POST",))]),
     ("email_verification", None, "Address verification is disabled on this server (the frappyauth option "
@@ -41,6 +41,9 @@ OPTIONAL_ENDPOINTS: list[tuple[str, object, str, list[tuple[str, tuple[str, ...]
     ("email_change", False, "Address change is disabled on this server (the frappyauth option 'email_change' "
                             "is off).",
      [("/email", ("POST",)), ("/email/confirm", ("POST",))]),
+    ("totp", False, "TOTP is disabled on this server (the frappyauth option 'totp' is off).",
+     [("/mfa/totp", ("POST", "DELETE")), ("/mfa/totp/confirm", ("POST",)), ("/mfa/recovery-codes", ("POST",)),
+      ("/login/mfa", ("POST",)), ("/users/<user_id>/mfa", ("DELETE",))]),
 ]
 
 

@@ -13,6 +13,7 @@ from frappyauth.core.runtime import Runtime
 
 if TYPE_CHECKING:  # imported only with a mail flow on: it needs the `[mail]` extra
     from frappyauth.core.mail_flows import MailFlows
+    from frappyauth.core.mfa import Mfa  # needs the `mfa` extra; present only with a second factor on
 
 EXTENSION_KEY = "frappyauth"
 
@@ -24,6 +25,7 @@ class AuthState:
     accounts: Accounts
     api_keys: ApiKeys
     mail: MailFlows | None = None  # with any mail flow on
+    mfa: Mfa | None = None
 
 
 def current_state() -> AuthState:

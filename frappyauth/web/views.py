@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from frappyauth.web import bodies
-from frappyauth.core.errors import BadRequestError
+from frappyauth.core.errors import BadRequestError, MfaRequiredError
 from frappyauth.core.models import Identity, User
 from frappyauth.web.openapi import openapi_document
 from frappyauth.core.options import Options
@@ -35,21 +35,26 @@ def _user_json(user: User) -> dict[str, Any]:
 
 def _users_json(users: list[User]) -> list[dict[str, Any]]:
     holders = current_state().api_keys.default_key_holders(users)
-    return [user_json(user, user.id in holders) for user in users]
+    mfa = current_state().mfa
+    status = mfa.status(users) if mfa is not None else {}
+    return [user_json(user, user.id in holders, status.get(user.id)) for user in users]
 
 
 def login() -> Response:
     body, options = _body(), current_state().runtime.options
     username, password = bodies.string(body, "username"), bodies.string(body, "password")
-    user, token = current_state().authenticator.login(username, password, request.user_agent.string or None,
-                                                      request.remote_addr)
+    try:
+        user, token = current_state().authenticator.login(username, password, request.user_agent.string or None,
+                                                          request.remote_addr)
+    except MfaRequiredError as pending:  # the password was right: no session before the second factor
+        return jsonify({"mfaRequired": True, "mfaToken": pending.mfa_token, "methods": pending.methods})
     response = jsonify({"user": _user_json(user), "token": token})
     set_session_cookie(response, token, options)
     return response
 
 
 def logout() -> Response:
-    identity = request_identity(allow_api_key=False)
+    identity = request_identity(allow_api_key=False, enrolling=True)
     current_state().authenticator.logout(identity, request_actor(identity))
     response = jsonify({"status": True})
     clear_session_cookie(response, current_state().runtime.options)
@@ -57,7 +62,7 @@ def logout() -> Response:
 
 
 def own_user() -> Response:
-    return jsonify(_user_json(request_identity(allow_api_key=False).user))
+    return jsonify(_user_json(request_identity(allow_api_key=False, enrolling=True).user))
 
 
 def list_users() -> Response:
@@ -240,6 +245,9 @@ def build_blueprint(options: Options) -> Blueprint:
                    ("/users/<user_id>/keys", revoke_user_keys, "DELETE"),
                    ("/users/<user_id>/keys/<key_id>", revoke_user_key, "DELETE")]
     routes += mail_routes(options)
+    if options.totp:  # its module needs the `mfa` extra, which registration checked
+        from frappyauth.web.mfa_views import mfa_routes
+        routes += mfa_routes(options)
     for rule, view, method in routes:
         blueprint.add_url_rule(rule, endpoint=f"{view.__name__}_{method.lower()}", view_func=view, methods=[method])
     blueprint.after_request(no_store)

@@ -1,5 +1,6 @@
 """MongoDB stores, reading and writing frappymongouser's document layout."""
 from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
+from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.migration import LegacyUsernameConflictError
 from frappyauth.stores.mongo.mail_tokens import MongoMailTokenStore
 from frappyauth.stores.mongo.schema import SCHEMA_VERSION, MigrationReport
@@ -7,4 +8,4 @@ from frappyauth.stores.mongo.sessions import MongoSessionStore
 from frappyauth.stores.mongo.users import MongoUserStore
 
 __all__ = ["SCHEMA_VERSION", "LegacyUsernameConflictError", "MigrationReport", "MongoApiKeyStore",
-           "MongoMailTokenStore", "MongoSessionStore", "MongoUserStore"]
+           "MongoMailTokenStore", "MongoMfaStore", "MongoSessionStore", "MongoUserStore"]

@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.models import AttemptCounter, User
 from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
+from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.connection import translate_connection_errors
 from frappyauth.stores.mongo.documents import (LOOKALIKE_FIELDS, attempt_counter_from_document, email_fields,
                                                object_id, to_mongo_time, user_from_document, user_to_document)
@@ -63,6 +64,10 @@ class MongoUserStore:
     def api_key_store(self, api_keys_collection: str = "userApiKeys") -> MongoApiKeyStore:
         """The API-key store on this store's database: `register_endpoints`' default for this user store."""
         return MongoApiKeyStore(self._db, api_keys_collection)
+
+    def mfa_store(self) -> MongoMfaStore:
+        """The MFA store on this store's database: `register_endpoints`' default for this user store."""
+        return MongoMfaStore(self._db)
 
     @translate_connection_errors
     def get(self, user_id: str) -> User | None:

@@ -1,0 +1,35 @@
+"""The records of second factors the core and the stores exchange: TOTP enrolments and half-done logins."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class TotpEnrolment:
+    """A user's TOTP second factor (RFC 6238), one per user.
+
+    `secret` is the secret sealed with the app's key (a Fernet token): the store never sees the plain secret.
+    It is on only once `confirmed`, which the first right code does. `last_step` is the time step (30 s) of
+    the last code accepted, so each code is accepted once. `recovery_code_hashes` are the SHA-256 of the
+    recovery codes not yet used.
+    """
+
+    user_id: str
+    secret: str
+    created_at: datetime
+    confirmed: bool = False
+    last_step: int = -1
+    recovery_code_hashes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MfaChallenge:
+    """A login whose password was right and whose second factor is awaited, named by the SHA-256 of its
+    `mfaToken`. It is valid only before `expires_at` and while its user's credential version is still
+    `credential_version` (a password change or reset voids it)."""
+
+    token_hash: str
+    user_id: str
+    credential_version: str
+    expires_at: datetime

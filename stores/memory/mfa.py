@@ -1,0 +1,96 @@
+"""The in-process MFA store: `register_endpoints`' default for a user store that brings none."""
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+
+from frappyauth.core.mfa_models import MfaChallenge, TotpEnrolment
+
+
+class MemoryMfaStore:
+    """TOTP enrolments by user id and challenges by token hash, behind one lock: each compare-and-set is
+    one step under it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._totp: dict[str, TotpEnrolment] = {}
+        self._challenges: dict[str, MfaChallenge] = {}
+        self._latest_now: datetime | None = None
+
+    def start_totp(self, enrolment: TotpEnrolment) -> bool:
+        with self._lock:
+            current = self._totp.get(enrolment.user_id)
+            if current is not None and current.confirmed:
+                return False
+            self._totp[enrolment.user_id] = dataclasses.replace(enrolment, confirmed=False)
+            return True
+
+    def get_totp(self, user_id: str) -> TotpEnrolment | None:
+        with self._lock:
+            return self._totp.get(user_id) if isinstance(user_id, str) else None
+
+    def confirm_totp(self, user_id: str, secret: str, last_step: int, recovery_code_hashes: tuple[str, ...]) -> bool:
+        with self._lock:
+            current = self._totp.get(user_id)
+            if current is None or current.confirmed or current.secret != secret:
+                return False
+            self._totp[user_id] = dataclasses.replace(current, confirmed=True, last_step=last_step,
+                                                      recovery_code_hashes=tuple(recovery_code_hashes))
+            return True
+
+    def use_totp_step(self, user_id: str, step: int) -> bool:
+        with self._lock:
+            current = self._totp.get(user_id)
+            if current is None or not current.confirmed or current.last_step >= step:
+                return False
+            self._totp[user_id] = dataclasses.replace(current, last_step=step)
+            return True
+
+    def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
+        with self._lock:
+            current = self._totp.get(user_id)
+            if current is None or not current.confirmed or code_hash not in current.recovery_code_hashes:
+                return False
+            left = tuple(h for h in current.recovery_code_hashes if h != code_hash)
+            self._totp[user_id] = dataclasses.replace(current, recovery_code_hashes=left)
+            return True
+
+    def set_recovery_codes(self, user_id: str, code_hashes: tuple[str, ...]) -> bool:
+        with self._lock:
+            current = self._totp.get(user_id)
+            if current is None or not current.confirmed:
+                return False
+            self._totp[user_id] = dataclasses.replace(current, recovery_code_hashes=tuple(code_hashes))
+            return True
+
+    def delete_totp(self, user_id: str) -> bool:
+        with self._lock:
+            return self._totp.pop(user_id, None) is not None if isinstance(user_id, str) else False
+
+    def totp_users(self, user_ids: Sequence[str]) -> set[str]:
+        with self._lock:
+            return {user_id for user_id in user_ids
+                    if (enrolment := self._totp.get(user_id)) is not None and enrolment.confirmed}
+
+    def create_challenge(self, challenge: MfaChallenge) -> None:
+        with self._lock:
+            # Garbage collection: challenges live minutes; those expired by the latest `now` seen are dropped.
+            if self._latest_now is not None:
+                for token_hash in [h for h, c in self._challenges.items() if c.expires_at <= self._latest_now]:
+                    del self._challenges[token_hash]
+            if challenge.token_hash in self._challenges:
+                raise ValueError("A challenge with that token hash exists.")
+            self._challenges[challenge.token_hash] = challenge
+
+    def get_challenge(self, token_hash: str, now: datetime) -> MfaChallenge | None:
+        with self._lock:
+            self._latest_now = now if self._latest_now is None else max(now, self._latest_now)
+            challenge = self._challenges.get(token_hash) if isinstance(token_hash, str) else None
+        return challenge if challenge is not None and now < challenge.expires_at else None
+
+    def delete_challenge(self, token_hash: str, now: datetime) -> bool:
+        with self._lock:
+            challenge = self._challenges.pop(token_hash, None) if isinstance(token_hash, str) else None
+        return challenge is not None and now < challenge.expires_at

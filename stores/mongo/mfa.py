@@ -1,0 +1,125 @@
+"""The MongoDB MFA store: TOTP enrolments and login challenges, each in its own collection.
+
+Every compare-and-set of the contract is one conditional `update_one` (or `delete_one`), atomic on the
+server: no read-then-write.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from frappyauth.core.mfa_models import MfaChallenge, TotpEnrolment
+from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.documents import from_mongo_time, to_mongo_time
+
+
+class MongoMfaStore:
+    """A unique index on the user id keeps one enrolment per user; a TTL index on `expires` lets the server
+    delete expired challenges (garbage collection: reads filter on `expires` themselves)."""
+
+    @translate_connection_errors
+    def __init__(self, db: Database, totp_collection: str = "userTotp",
+                 challenges_collection: str = "userMfaTokens") -> None:
+        self._totp = db[totp_collection]
+        self._challenges = db[challenges_collection]
+        self._totp.create_index("userId", unique=True)
+        self._challenges.create_index("tokenHash", unique=True)
+        self._challenges.create_index("expires", expireAfterSeconds=0)
+
+    @translate_connection_errors
+    def start_totp(self, enrolment: TotpEnrolment) -> bool:
+        document = {**_totp_document(enrolment), "confirmed": False}
+        try:  # matches an unconfirmed enrolment or none; a confirmed one makes the upsert a duplicate key
+            self._totp.update_one({"userId": enrolment.user_id, "confirmed": False}, {"$set": document}, upsert=True)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    @translate_connection_errors
+    def get_totp(self, user_id: str) -> TotpEnrolment | None:
+        if not isinstance(user_id, str):
+            return None
+        document = self._totp.find_one({"userId": user_id})
+        return None if document is None else _totp_from_document(document)
+
+    @translate_connection_errors
+    def confirm_totp(self, user_id: str, secret: str, last_step: int, recovery_code_hashes: tuple[str, ...]) -> bool:
+        result = self._totp.update_one(
+            {"userId": user_id, "confirmed": False, "secret": secret},
+            {"$set": {"confirmed": True, "lastStep": last_step, "recoveryCodes": list(recovery_code_hashes)}})
+        return result.matched_count == 1
+
+    @translate_connection_errors
+    def use_totp_step(self, user_id: str, step: int) -> bool:
+        result = self._totp.update_one({"userId": user_id, "confirmed": True, "lastStep": {"$lt": step}},
+                                       {"$set": {"lastStep": step}})
+        return result.modified_count == 1
+
+    @translate_connection_errors
+    def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
+        if not isinstance(code_hash, str):
+            return False
+        result = self._totp.update_one({"userId": user_id, "confirmed": True, "recoveryCodes": code_hash},
+                                       {"$pull": {"recoveryCodes": code_hash}})
+        return result.modified_count == 1
+
+    @translate_connection_errors
+    def set_recovery_codes(self, user_id: str, code_hashes: tuple[str, ...]) -> bool:
+        result = self._totp.update_one({"userId": user_id, "confirmed": True},
+                                       {"$set": {"recoveryCodes": list(code_hashes)}})
+        return result.matched_count == 1
+
+    @translate_connection_errors
+    def delete_totp(self, user_id: str) -> bool:
+        if not isinstance(user_id, str):
+            return False
+        return self._totp.delete_one({"userId": user_id}).deleted_count == 1
+
+    @translate_connection_errors
+    def totp_users(self, user_ids: Sequence[str]) -> set[str]:
+        query = {"userId": {"$in": list(user_ids)}, "confirmed": True}
+        return {document["userId"] for document in self._totp.find(query, {"userId": 1})}
+
+    @translate_connection_errors
+    def create_challenge(self, challenge: MfaChallenge) -> None:
+        try:
+            self._challenges.insert_one({
+                "tokenHash": challenge.token_hash, "userId": challenge.user_id,
+                "credentialVersion": challenge.credential_version, "expires": to_mongo_time(challenge.expires_at)})
+        except DuplicateKeyError:
+            raise ValueError("A challenge with that token hash exists.") from None
+
+    @translate_connection_errors
+    def get_challenge(self, token_hash: str, now: datetime) -> MfaChallenge | None:
+        if not isinstance(token_hash, str):
+            return None
+        document = self._challenges.find_one({"tokenHash": token_hash, "expires": {"$gt": to_mongo_time(now)}})
+        if document is None:
+            return None
+        return MfaChallenge(token_hash=document["tokenHash"], user_id=document["userId"],
+                            credential_version=document["credentialVersion"],
+                            expires_at=from_mongo_time(document["expires"]))
+
+    @translate_connection_errors
+    def delete_challenge(self, token_hash: str, now: datetime) -> bool:
+        if not isinstance(token_hash, str):
+            return False
+        document = self._challenges.find_one_and_delete({"tokenHash": token_hash})
+        return document is not None and from_mongo_time(document["expires"]) > now
+
+
+def _totp_document(enrolment: TotpEnrolment) -> dict[str, Any]:
+    return {"userId": enrolment.user_id, "secret": enrolment.secret, "created": to_mongo_time(enrolment.created_at),
+            "confirmed": enrolment.confirmed, "lastStep": enrolment.last_step,
+            "recoveryCodes": list(enrolment.recovery_code_hashes)}
+
+
+def _totp_from_document(document: dict[str, Any]) -> TotpEnrolment:
+    return TotpEnrolment(user_id=document["userId"], secret=document["secret"],
+                         created_at=from_mongo_time(document["created"]), confirmed=bool(document["confirmed"]),
+                         last_step=int(document["lastStep"]),
+                         recovery_code_hashes=tuple(document.get("recoveryCodes") or ()))
