@@ -27,7 +27,7 @@ setup(
         "serve": ["gunicorn>=22"],  # the production server in the Docker image
         "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5"],  # the documentation site in docs/
         # second factors: TOTP codes, QR codes as SVG, TOTP secrets encrypted at rest
-        "mfa": ["pyotp>=2.9", "segno>=1.6", "cryptography>=42"],
+        "mfa": ["pyotp>=2.9", "segno>=1.6", "cryptography>=42", "webauthn>=2.0"],  # passkeys: py_webauthn
         "test": ["pytest>=8", "mongomock>=4.1", "hypothesis>=6.100", "mypy==2.4.1", "ruff==0.17.6",
                  "schemathesis>=4.0", "openapi-spec-validator>=0.7", "build>=1.2", "twine>=5",
                  "gunicorn>=22",  # the demo's refusal of several workers on memory stores is tested under it

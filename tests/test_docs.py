@@ -25,7 +25,8 @@ MAIL = {"frontend_url": "https://app.example/{action}?token={token}"}
 # option -> the other options it needs, e.g. {"x": {"x_sender": ...}}; sign-up brings verification (not boolean)
 COMPANIONS: dict[str, dict[str, Any]] = {"registration": {**MAIL, "email_verification": "required"},
                                          "password_reset": MAIL, "email_change": MAIL,
-                                         "totp": {"mfa_encryption_key": "a key of 32 characters or more...."}}
+                                         "totp": {"mfa_encryption_key": "a key of 32 characters or more...."},
+                                         "passwordless": {"passkeys": True}}
 
 
 def option_sets() -> list[dict[str, Any]]:

@@ -255,7 +255,7 @@ def served(options: dict) -> tuple[Flask, set[tuple[str, str]]]:
     return app, {(method.upper(), path) for path, item in document["paths"].items() for method in item}
 
 
-@pytest.mark.parametrize("option", ["api_keys", "no_user_management", "totp"])
+@pytest.mark.parametrize("option", ["api_keys", "no_user_management", "totp", "passkeys"])
 def test_every_endpoint_an_option_removes_is_answered_feature_disabled(option) -> None:
     """Keeps `routing.OPTIONAL_ENDPOINTS` complete as endpoints behind options are added."""
     companions = {"totp": {"mfa_encryption_key": "k" * 32}}.get(option, {})

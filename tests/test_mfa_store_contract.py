@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from conftest import LATER, NOW
-from frappyauth.core.mfa_models import MfaChallenge, TotpEnrolment
+from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.protocols import MfaStore
 from frappyauth.stores.memory import MemoryMfaStore
 
@@ -162,12 +162,17 @@ def test_delete_challenge_says_whether_a_live_one_was_deleted(mfa_store: MfaStor
 # concurrency (the memory store; Mongo's are single conditional updates)
 
 
-@pytest.mark.parametrize("operation", ["step", "recovery code", "challenge"])
+@pytest.mark.parametrize("operation", ["step", "recovery code", "challenge", "sign count",
+                                       "passkey challenge"])
 def test_of_24_concurrent_spends_exactly_one_succeeds(operation: str) -> None:
     store = MemoryMfaStore()
     confirmed(store, codes=("c1",))
     store.create_challenge(challenge())
-    spend = {"step": lambda: store.use_totp_step("u1", 101),
+    store.create_passkey(passkey())
+    store.create_passkey_challenge(PasskeyChallenge("c1", "login", None, LATER))
+    spend = {"sign count": lambda: store.use_passkey("p1", 0, 1, NOW),
+             "passkey challenge": lambda: store.take_passkey_challenge("c1", NOW) is not None,
+             "step": lambda: store.use_totp_step("u1", 101),
              "recovery code": lambda: store.use_recovery_code("u1", "c1"),
              "challenge": lambda: store.delete_challenge("t1", NOW)}[operation]
     start, results = threading.Barrier(24), []
@@ -182,3 +187,69 @@ def test_of_24_concurrent_spends_exactly_one_succeeds(operation: str) -> None:
     for thread in threads:
         thread.join()
     assert sorted(results) == [False] * 23 + [True]
+
+
+# passkeys
+
+
+def passkey(credential_id: str = "p1", user_id: str = "u1", created_at=NOW, sign_count: int = 0) -> Passkey:
+    return Passkey(credential_id=credential_id, user_id=user_id, name=f"name-{credential_id}",
+                   public_key=b"\xa5\x01\x02cose", sign_count=sign_count, created_at=created_at)
+
+
+def test_get_passkey_returns_the_created_one_with_every_field(mfa_store: MfaStore) -> None:
+    mfa_store.create_passkey(passkey())
+    assert mfa_store.get_passkey("p1") == passkey()
+    assert mfa_store.get_passkey("p2") is None
+    with pytest.raises(ValueError):
+        mfa_store.create_passkey(passkey(user_id="u2"))
+    assert mfa_store.get_passkey("p1").user_id == "u1"
+
+
+def test_list_and_count_passkeys_per_user(mfa_store: MfaStore) -> None:
+    mfa_store.create_passkey(passkey("p2", created_at=LATER))
+    mfa_store.create_passkey(passkey("p1"))
+    mfa_store.create_passkey(passkey("p3", user_id="u2"))
+    assert [p.credential_id for p in mfa_store.list_passkeys("u1")] == ["p1", "p2"]  # oldest first
+    assert mfa_store.passkey_counts(["u1", "u2", "u3"]) == {"u1": 2, "u2": 1}
+    assert mfa_store.list_passkeys("u3") == []
+
+
+def test_rename_and_delete_only_the_users_own_passkey(mfa_store: MfaStore) -> None:
+    mfa_store.create_passkey(passkey())
+    assert mfa_store.rename_passkey("u2", "p1", "x") is None
+    assert mfa_store.rename_passkey("u1", "p1", "phone") == dataclasses.replace(passkey(), name="phone")
+    assert mfa_store.rename_passkey("u1", "p9", "x") is None
+    assert mfa_store.delete_passkey("u2", "p1") is False
+    assert mfa_store.delete_passkey("u1", "p1") is True
+    assert mfa_store.delete_passkey("u1", "p1") is False
+    assert mfa_store.get_passkey("p1") is None
+
+
+def test_delete_passkeys_removes_all_of_a_user(mfa_store: MfaStore) -> None:
+    mfa_store.create_passkey(passkey("p1"))
+    mfa_store.create_passkey(passkey("p2"))
+    mfa_store.create_passkey(passkey("p3", user_id="u2"))
+    assert mfa_store.delete_passkeys("u1") == 2
+    assert mfa_store.delete_passkeys("u1") == 0
+    assert mfa_store.passkey_counts(["u1", "u2"]) == {"u2": 1}
+
+
+def test_use_passkey_is_a_compare_and_set_on_the_sign_count(mfa_store: MfaStore) -> None:
+    mfa_store.create_passkey(passkey(sign_count=3))
+    assert mfa_store.use_passkey("p1", 2, 9, LATER) is False
+    assert mfa_store.use_passkey("p1", 3, 4, LATER) is True
+    assert mfa_store.use_passkey("p1", 3, 5, LATER) is False
+    assert mfa_store.get_passkey("p1") == dataclasses.replace(passkey(), sign_count=4, last_used_at=LATER)
+    assert mfa_store.use_passkey("p9", 0, 1, LATER) is False
+
+
+def test_a_passkey_challenge_is_taken_once_and_only_while_live(mfa_store: MfaStore) -> None:
+    mfa_store.create_passkey_challenge(PasskeyChallenge("c1", "login", None, LATER))
+    mfa_store.create_passkey_challenge(PasskeyChallenge("c2", "register", "u1", LATER))
+    with pytest.raises(ValueError):
+        mfa_store.create_passkey_challenge(PasskeyChallenge("c1", "register", "u2", LATER))
+    assert mfa_store.take_passkey_challenge("c1", NOW) == PasskeyChallenge("c1", "login", None, LATER)
+    assert mfa_store.take_passkey_challenge("c1", NOW) is None
+    assert mfa_store.take_passkey_challenge("c2", LATER) is None  # expired: taken, but not returned
+    assert mfa_store.take_passkey_challenge("c2", NOW) is None

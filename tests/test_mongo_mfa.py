@@ -69,3 +69,16 @@ def test_spending_a_step_a_recovery_code_or_a_challenge_is_one_conditional_write
     assert totp.calls == [("update_one", {"userId": "u1", "confirmed": True, "lastStep": {"$lt": 101}}),
                           ("update_one", {"userId": "u1", "confirmed": True, "recoveryCodes": "c1"})]
     assert challenges.calls == [("find_one_and_delete", {"tokenHash": "t"})]
+
+
+def test_a_sign_count_and_a_passkey_challenge_are_spent_by_one_conditional_write(db) -> None:
+    from frappyauth.core.mfa_models import Passkey, PasskeyChallenge
+
+    store = MongoMfaStore(db)
+    store.create_passkey(Passkey("p1", "u1", "n", b"k", 3, NOW))
+    store.create_passkey_challenge(PasskeyChallenge("c1", "login", None, LATER))
+    passkeys, challenges = Recorder(store._passkeys), Recorder(store._passkey_challenges)
+    store._passkeys, store._passkey_challenges = passkeys, challenges
+    assert store.use_passkey("p1", 3, 4, NOW) and store.take_passkey_challenge("c1", NOW) is not None
+    assert passkeys.calls == [("update_one", {"credentialId": "p1", "signCount": 3})]
+    assert challenges.calls == [("find_one_and_delete", {"challengeHash": "c1"})]

@@ -30,8 +30,9 @@ def documented(document: dict) -> set[tuple[str, str]]:
                                      {"password_reset": True, "frontend_url": MAIL["frontend_url"]},
                                      {"registration": True, "frontend_url": MAIL["frontend_url"]},
                                      {"totp": True, "mfa_encryption_key": "k" * 32},
-                                     {"totp": True, "mfa_encryption_key": "k" * 32, "no_user_management": True}])
-
+                                     {"totp": True, "mfa_encryption_key": "k" * 32, "no_user_management": True},
+                                     {"passkeys": True}, {"passkeys": True, "passwordless": True, "totp": True,
+                                                          "mfa_encryption_key": "k" * 32}])
 def test_the_document_and_the_routes_name_the_same_paths_and_methods(options) -> None:
     app = Flask("x")
     register_endpoints(app, MemoryUserStore(), options_override=options, mailer=LoggingMailer())
@@ -40,7 +41,8 @@ def test_the_document_and_the_routes_name_the_same_paths_and_methods(options) ->
     assert response.status_code == 200
     user_path = "{userId}"
     paths = documented(response.get_json())
-    assert {(p.replace("{user_id}", user_path).replace("{session_id}", "{sessionId}").replace("{key_id}", "{keyId}"), m)
+    assert {(p.replace("{user_id}", user_path).replace("{session_id}", "{sessionId}").replace("{key_id}", "{keyId}")
+             .replace("{passkey_id}", "{passkeyId}"), m)
             for p, m in registered(app, prefix)} == paths
     assert (f"{prefix}/key", "post") in paths if options.get("api_keys") else (f"{prefix}/key", "post") not in paths
 
@@ -50,5 +52,6 @@ def test_the_document_is_valid_openapi_3_1() -> None:
 
     app = Flask("x")
     register_endpoints(app, MemoryUserStore(), mailer=LoggingMailer(),
-                       options_override={"api_keys": True, "totp": True, "mfa_encryption_key": "k" * 32, **MAIL})
+                       options_override={"api_keys": True, "totp": True, "passkeys": True,
+                                         "mfa_encryption_key": "k" * 32, **MAIL})
     validate(app.test_client().get("/api/user/openapi.json").get_json())

@@ -16,7 +16,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, multipl
 
 from conftest import NOW
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
-from frappyauth.core.mfa_models import MfaChallenge, TotpEnrolment
+from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.models import ApiKey, MailToken, Session, User, username_key
 from frappyauth.stores.memory import (MemoryApiKeyStore, MemoryMailTokenStore, MemoryMfaStore, MemorySessionStore,
                                       MemoryUserStore)
@@ -379,6 +379,54 @@ class StoreEquivalence(RuleBasedStateMachine):
     def get_challenge(self, challenge, advance):
         now = self.tick(advance)
         self.same_mfa(lambda store: store.get_challenge(challenge.token_hash, now))
+
+    @rule(owner=SESSION_OWNERS, credential=st.sampled_from(["p1", "p2", "p3"]), count=st.integers(0, 3))
+    def create_passkey(self, owner, credential, count):
+        self.now += timedelta(seconds=1)  # every passkey its own creation instant
+        made = Passkey(credential_id=credential, user_id=owner, name="n", public_key=b"k", sign_count=count,
+                       created_at=self.now)
+        self.same_mfa(lambda store: store.create_passkey(made))
+
+    @rule(credential=st.sampled_from(["p1", "p2", "p3"]))
+    def get_passkey(self, credential):
+        self.same_mfa(lambda store: store.get_passkey(credential))
+
+    @rule(owner=SESSION_OWNERS)
+    def list_passkeys(self, owner):
+        self.same_mfa(lambda store: store.list_passkeys(owner))
+
+    @rule(owners=st.lists(SESSION_OWNERS, unique=True))
+    def passkey_counts(self, owners):
+        self.same_mfa(lambda store: store.passkey_counts(owners))
+
+    @rule(owner=SESSION_OWNERS, credential=st.sampled_from(["p1", "p2", "p3"]), name=st.sampled_from(["a", "b"]))
+    def rename_passkey(self, owner, credential, name):
+        self.same_mfa(lambda store: store.rename_passkey(owner, credential, name))
+
+    @rule(owner=SESSION_OWNERS, credential=st.sampled_from(["p1", "p2", "p3"]))
+    def delete_passkey(self, owner, credential):
+        self.same_mfa(lambda store: store.delete_passkey(owner, credential))
+
+    @rule(owner=SESSION_OWNERS)
+    def delete_passkeys(self, owner):
+        self.same_mfa(lambda store: store.delete_passkeys(owner))
+
+    @rule(credential=st.sampled_from(["p1", "p2", "p3"]), expected=st.integers(0, 3), count=st.integers(0, 5))
+    def use_passkey(self, credential, expected, count):
+        now = self.now
+        self.same_mfa(lambda store: store.use_passkey(credential, expected, count, now))
+
+    @rule(ceremony=st.sampled_from(["register", "login"]), owner=st.none() | SESSION_OWNERS,
+          lifetime=st.integers(1, 60))
+    def create_passkey_challenge(self, ceremony, owner, lifetime):
+        self.challenges_made += 1  # fresh hashes, as for login challenges
+        made = PasskeyChallenge(f"w{self.challenges_made}", ceremony, owner, self.now + timedelta(minutes=lifetime))
+        self.same_mfa(lambda store: store.create_passkey_challenge(made))
+
+    @rule(number=st.integers(1, 8), advance=ADVANCE)
+    def take_passkey_challenge(self, number, advance):
+        now = self.tick(advance)
+        self.same_mfa(lambda store: store.take_passkey_challenge(f"w{number}", now))
 
     @rule(challenge=challenges, advance=ADVANCE)
     def delete_challenge(self, challenge, advance):

@@ -163,6 +163,7 @@ class Accounts:
         self._runtime.api_keys.delete_for_user(user.id, self._runtime.clock())
         if self._runtime.mfa is not None:
             self._runtime.mfa.delete_totp(user.id)
+            self._runtime.mfa.delete_passkeys(user.id)
         announce(self._runtime.sender, signals.user_deleted, user_id=user.id, actor=actor)
         return user
 

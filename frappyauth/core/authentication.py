@@ -82,9 +82,13 @@ class Authenticator:
         if self._second_factor is None:
             raise InvalidCredentialsError()
         user = self._second_factor.complete(mfa_token, code, recovery_code, remote_addr)
+        return user, self.open_session(user, user_agent, remote_addr)
+
+    def open_session(self, user: User, user_agent: str | None = None, remote_addr: str | None = None) -> str:
+        """A new session for a user whom a passkey (or a completed second step) proved; return its token."""
         token = self._start_session(user, self._runtime.clock(), user_agent, remote_addr)
         announce(self._runtime.sender, signals.login_succeeded, user_id=user.id, actor=Actor(user.id, remote_addr))
-        return user, token
+        return token
 
     def identify_token(self, token: str) -> Identity:
         """Return who holds this session token; raise `AuthenticationError` if it is unknown, expired, idle,

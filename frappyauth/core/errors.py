@@ -189,3 +189,33 @@ class MfaAlreadyEnabledError(ConflictError):
 
 class MfaNotEnabledError(ConflictError):
     code, message = "mfa_not_enabled", "TOTP is not on (or its enrolment was not started) for this account."
+
+
+class PasskeyRefusedError(BadRequestError):
+    """A WebAuthn response that is not accepted; each subclass says why."""
+
+    code, message = "passkey_invalid", "The passkey response could not be verified."
+
+
+class PasskeyChallengeError(PasskeyRefusedError):
+    code, message = "passkey_challenge_invalid", "The challenge is unknown, used already or expired; start again."
+
+
+class PasskeyOriginError(PasskeyRefusedError):
+    code, message = "passkey_wrong_origin", "The passkey was used on an origin this server does not accept."
+
+
+class PasskeyRelyingPartyError(PasskeyRefusedError):
+    code, message = "passkey_wrong_rp", "The passkey belongs to another relying party."
+
+
+class PasskeySignatureError(PasskeyRefusedError):
+    code, message = "passkey_bad_signature", "The passkey's signature is wrong."
+
+
+class PasskeyClonedError(PasskeyRefusedError):
+    code, message = "passkey_cloned", "The authenticator's counter went backwards: it may have been cloned."
+
+
+class PasskeyNotFoundError(NotFoundError):
+    code, message = "passkey_not_found", "No such passkey."

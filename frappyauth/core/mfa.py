@@ -27,12 +27,13 @@ MFA_TOKEN_LIFETIME = timedelta(minutes=5)
 MAX_MFA_TOKEN_LENGTH = 128
 TOTP_METHOD = "totp"
 RECOVERY_METHOD = "recoveryCode"
+PASSKEY_METHOD = "passkey"
 
 
 class Mfa:
     """Second factors for one app: every decision here, persistence in the MFA store."""
 
-    def __init__(self, runtime: Runtime, codec: TotpCodec) -> None:
+    def __init__(self, runtime: Runtime, codec: TotpCodec | None) -> None:
         if runtime.mfa is None:
             raise ValueError("Second factors need an MFA store.")
         self._runtime, self._store, self._codec = runtime, runtime.mfa, codec
@@ -45,13 +46,15 @@ class Mfa:
 
     def status(self, users: list[User]) -> dict[str, dict[str, object]]:
         """What the user JSON says of each user's second factors: `{"totp": bool, "passkeys": n}`."""
-        enabled = self._store.totp_users([user.id for user in users]) if users else set()
-        return {user.id: {"totp": user.id in enabled, "passkeys": 0} for user in users}
+        ids = [user.id for user in users]
+        enabled = self._store.totp_users(ids) if users and self._codec else set()
+        passkeys = self._store.passkey_counts(ids) if users and self._runtime.options.passkeys else {}
+        return {user.id: {"totp": user.id in enabled, "passkeys": passkeys.get(user.id, 0)} for user in users}
 
     def check_enrolled(self, user: User) -> None:
         """Raise `MfaEnrolmentRequiredError` if the user holds a permission of `require_mfa_for` and has no
         second factor yet. Costs a store read only for such holders."""
-        if self._required.intersection(user.permissions) and not self._enabled(user.id):
+        if self._required.intersection(user.permissions) and not self._methods(user.id):
             raise MfaEnrolmentRequiredError()
 
     # enrolment
@@ -61,15 +64,15 @@ class Mfa:
 
         Raises `MfaAlreadyEnabledError` if TOTP is on: turning it off first needs a code.
         """
-        user = self._fresh(identity)
+        user, codec = self._fresh(identity), self._totp_codec()
         admission = self._throttle.admit(user.username_key, actor.remote_addr)
         self._check_password(user, password)
         self._throttle.succeeded(admission)
-        secret = self._codec.new_secret()
-        enrolment = TotpEnrolment(user_id=user.id, secret=self._codec.seal(secret), created_at=admission.when)
+        secret = codec.new_secret()
+        enrolment = TotpEnrolment(user_id=user.id, secret=codec.seal(secret), created_at=admission.when)
         if not self._store.start_totp(enrolment):
             raise MfaAlreadyEnabledError()
-        return secret, self._codec.uri(secret, user.username)
+        return secret, codec.uri(secret, user.username)
 
     def confirm_totp(self, identity: Identity, code: str, actor: Actor) -> list[str]:
         """Turn TOTP on with the first right code; return the ten recovery codes, shown this once."""
@@ -79,7 +82,8 @@ class Mfa:
         if enrolment is None or enrolment.confirmed:
             raise MfaNotEnabledError("There is no TOTP enrolment waiting for its first code: POST /mfa/totp first.")
         admission = self._throttle.admit(user.username_key, actor.remote_addr)
-        step = self._codec.matching_step(self._codec.open(enrolment.secret), code, admission.when)
+        codec = self._totp_codec()
+        step = codec.matching_step(codec.open(enrolment.secret), code, admission.when)
         if step is None:
             self._failed(user, actor, WrongMfaCodeError())
         codes = new_recovery_codes()
@@ -113,7 +117,7 @@ class Mfa:
         user = self._runtime.users.get(user_id)
         if user is None:
             raise UserNotFoundError()
-        removed = self._store.delete_totp(user.id)
+        removed = self._store.delete_totp(user.id) | bool(self._store.delete_passkeys(user.id))
         announce(self._runtime.sender, signals.mfa_disabled, user_id=user.id, actor=actor, method="all",
                  removed=removed)
         return user
@@ -121,14 +125,26 @@ class Mfa:
     # login
 
     def demand(self, user: User) -> None:
-        """After a right password: raise `MfaRequiredError` with a new mfaToken if the user has TOTP on."""
-        if not self._enabled(user.id):
+        """After a right password: raise `MfaRequiredError` with a new mfaToken if the user has a second factor."""
+        methods = self._methods(user.id)
+        if not methods:
             return
         mfa_token = new_secret()
         self._store.create_challenge(MfaChallenge(
             token_hash=hash_secret(mfa_token), user_id=user.id, credential_version=user.credential_version,
             expires_at=self._runtime.clock() + MFA_TOKEN_LIFETIME))
-        raise MfaRequiredError(mfa_token, [TOTP_METHOD, RECOVERY_METHOD])
+        raise MfaRequiredError(mfa_token, methods)
+
+    def pending_user(self, mfa_token: str) -> tuple[MfaChallenge, User]:
+        """The pending login of this mfaToken and its user; `InvalidMfaTokenError` if it is unknown, expired,
+        or its user's credential version changed since."""
+        if len(mfa_token) > MAX_MFA_TOKEN_LENGTH:  # ours are 43 characters; nothing longer is hashed
+            raise InvalidMfaTokenError()
+        challenge = self._store.get_challenge(hash_secret(mfa_token), self._runtime.clock())
+        user = None if challenge is None else self._runtime.users.get(challenge.user_id)
+        if challenge is None or user is None or user.credential_version != challenge.credential_version:
+            raise InvalidMfaTokenError()
+        return challenge, user
 
     def complete(self, mfa_token: str, code: str | None, recovery_code: str | None,
                  remote_addr: str | None) -> User:
@@ -138,12 +154,7 @@ class Mfa:
         Raises `InvalidMfaTokenError`, `InvalidMfaCodeError`, `MfaCodeUsedError` or `TooManyAttemptsError`.
         """
         _check_one_factor(code, recovery_code)
-        if len(mfa_token) > MAX_MFA_TOKEN_LENGTH:  # ours are 43 characters; nothing longer is hashed
-            raise InvalidMfaTokenError()
-        challenge = self._store.get_challenge(hash_secret(mfa_token), self._runtime.clock())
-        user = None if challenge is None else self._runtime.users.get(challenge.user_id)
-        if challenge is None or user is None or user.credential_version != challenge.credential_version:
-            raise InvalidMfaTokenError()
+        challenge, user = self.pending_user(mfa_token)
         actor = Actor(None, remote_addr)
         admission = self._throttle.admit(user.username_key, remote_addr)
         if not self._second_factor_is_right(user, code, recovery_code, admission.when, actor):
@@ -159,7 +170,7 @@ class Mfa:
                     actor: Actor) -> None:
         """The password and a second factor, under one throttle admission."""
         _check_one_factor(code, recovery_code)
-        if not self._enabled(user.id):
+        if not self._totp_on(user.id):
             raise MfaNotEnabledError()
         admission = self._throttle.admit(user.username_key, actor.remote_addr)
         self._check_password(user, password)
@@ -170,13 +181,14 @@ class Mfa:
     def _second_factor_is_right(self, user: User, code: str | None, recovery_code: str | None, now: datetime,
                                 actor: Actor) -> bool:
         """Check and spend a code or a recovery code; `MfaCodeUsedError` for a right code used already."""
-        enrolment = self._store.get_totp(user.id)
+        enrolment = self._store.get_totp(user.id) if self._codec is not None else None
         if enrolment is None or not enrolment.confirmed:
             return False
         if recovery_code is not None:
             return self._store.use_recovery_code(user.id, recovery_code_hash(recovery_code))
         assert code is not None  # _check_one_factor
-        step = self._codec.matching_step(self._codec.open(enrolment.secret), code, now)
+        codec = self._totp_codec()
+        step = codec.matching_step(codec.open(enrolment.secret), code, now)
         if step is None:
             return False
         if not self._store.use_totp_step(user.id, step):
@@ -194,9 +206,21 @@ class Mfa:
                  level=logging.WARNING, reason="wrong code")
         raise error
 
-    def _enabled(self, user_id: str) -> bool:
-        enrolment = self._store.get_totp(user_id)
+    def _totp_on(self, user_id: str) -> bool:
+        enrolment = self._store.get_totp(user_id) if self._codec is not None else None
         return enrolment is not None and enrolment.confirmed
+
+    def _methods(self, user_id: str) -> list[str]:
+        """The second factors the user can log in with, as `POST /login` names them; empty: none."""
+        methods = [TOTP_METHOD, RECOVERY_METHOD] if self._totp_on(user_id) else []
+        if self._runtime.options.passkeys and self._store.list_passkeys(user_id):
+            methods.append(PASSKEY_METHOD)
+        return methods
+
+    def _totp_codec(self) -> TotpCodec:
+        if self._codec is None:  # the TOTP endpoints exist only with the option on
+            raise MfaNotEnabledError("TOTP is off on this server.")
+        return self._codec
 
     def _fresh(self, identity: Identity) -> User:
         user = self._runtime.users.get(identity.user.id)

@@ -33,3 +33,29 @@ class MfaChallenge:
     user_id: str
     credential_version: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Passkey:
+    """A WebAuthn credential of a user. `credential_id` is its id in base64url (public: authenticators and
+    browsers show it); `public_key` is the COSE public key, never a secret. `sign_count` is the authenticator's
+    counter as last seen: a count that does not grow means a cloned authenticator."""
+
+    credential_id: str
+    user_id: str
+    name: str
+    public_key: bytes
+    sign_count: int
+    created_at: datetime
+    last_used_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PasskeyChallenge:
+    """A WebAuthn challenge, named by its SHA-256, for one `ceremony` (`register` or `login`) and, except for a
+    passwordless login, one user; spent by its first use, valid only before `expires_at`."""
+
+    challenge_hash: str
+    ceremony: str
+    user_id: str | None
+    expires_at: datetime

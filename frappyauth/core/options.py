@@ -58,6 +58,12 @@ class Options:
     totp_issuer: str = "frappyauth"  # the name authenticator apps show next to the username
     mfa_encryption_key: str | None = None  # seals TOTP secrets at rest; None: derived from app.secret_key
     require_mfa_for: tuple[str, ...] = ()  # holders of any of these permissions must enrol before anything else
+    passkeys: bool = False  # WebAuthn passkeys as a second factor (needs the `mfa` extra)
+    passwordless: bool = False  # passkeys as the only factor too (discoverable credentials)
+    webauthn_rp_id: str | None = None  # None: the host name of the request
+    webauthn_rp_name: str = "frappyauth"
+    webauthn_origins: tuple[str, ...] = ()  # empty: the origin of the request itself
+    webauthn_user_verification: str = "preferred"
 
 
 # For each option: the accepted types, and a check of the value with the reason it failed.
@@ -104,6 +110,15 @@ _RULES: dict[str, tuple[tuple[type, ...], Any, str]] = {
     "mfa_encryption_key": ((str, type(None)), lambda v: v is None or len(v) >= 32, "must have at least 32 characters"),
     "require_mfa_for": ((list, tuple), lambda v: all(isinstance(p, str) and p for p in v),
                         "must be a list of non-empty strings"),
+    "passkeys": ((bool,), None, ""),
+    "passwordless": ((bool,), None, ""),
+    "webauthn_rp_id": ((str, type(None)), lambda v: v is None or (bool(v) and "/" not in v and ":" not in v),
+                       "must be a host name, without scheme or port"),
+    "webauthn_rp_name": ((str,), lambda v: bool(v) and v.isprintable(), "must be non-empty printable text"),
+    "webauthn_origins": ((list, tuple), lambda v: all(isinstance(o, str) and o.startswith(("https://", "http://"))
+                                                      for o in v), "must be a list of origins like https://host"),
+    "webauthn_user_verification": ((str,), lambda v: v in ("required", "preferred", "discouraged"),
+                                   "must be 'required', 'preferred' or 'discouraged'"),
 }
 
 
@@ -134,8 +149,11 @@ def build_options(override: Mapping[str, Any] | None) -> Options:
         # Links built from the request's Host header could be pointed at an attacker's site (reset poisoning).
         raise ValueError("frappyauth option 'frontend_url' is needed by the mail flows (registration, "
                          "email_verification, password_reset, email_change).")
-    if options.require_mfa_for and not options.totp:
-        raise ValueError("frappyauth option 'require_mfa_for' needs option 'totp' on: there is nothing to enrol in.")
+    if options.require_mfa_for and not (options.totp or options.passkeys):
+        raise ValueError("frappyauth option 'require_mfa_for' needs option 'totp' or 'passkeys' on: there is "
+                         "nothing to enrol in.")
+    if options.passwordless and not options.passkeys:
+        raise ValueError("frappyauth option 'passwordless' needs option 'passkeys' on.")
     return options
 
 

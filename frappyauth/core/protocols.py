@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from frappyauth.core.mfa_models import MfaChallenge, TotpEnrolment
+from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.models import ApiKey, AttemptCounter, MailToken, Session, User
 
 
@@ -273,3 +273,35 @@ class MfaStore(Protocol):
     def delete_challenge(self, token_hash: str, now: datetime) -> bool:
         """Delete the challenge; return whether one that had not expired by `now` was deleted. Of concurrent
         calls exactly one gets `True`."""
+
+    def create_passkey(self, passkey: Passkey) -> None:
+        """Store a new passkey. Raises `ValueError` if a passkey with its `credential_id` exists."""
+
+    def get_passkey(self, credential_id: str) -> Passkey | None:
+        """Return the passkey with this credential id, or `None`."""
+
+    def list_passkeys(self, user_id: str) -> list[Passkey]:
+        """Return the user's passkeys, oldest `created_at` first."""
+
+    def passkey_counts(self, user_ids: Sequence[str]) -> dict[str, int]:
+        """Return how many passkeys each of `user_ids` has, leaving out those with none."""
+
+    def rename_passkey(self, user_id: str, credential_id: str, name: str) -> Passkey | None:
+        """Rename the user's passkey; return it renamed, or `None` if the user has no such passkey."""
+
+    def delete_passkey(self, user_id: str, credential_id: str) -> bool:
+        """Delete the user's passkey; return whether one was deleted (a passkey of another user is left alone)."""
+
+    def delete_passkeys(self, user_id: str) -> int:
+        """Delete every passkey of the user; return how many."""
+
+    def use_passkey(self, credential_id: str, expected_sign_count: int, sign_count: int, used_at: datetime) -> bool:
+        """Set the passkey's `sign_count` and `last_used_at` if its count is still `expected_sign_count` (one
+        atomic compare-and-set); return whether it was set. Of concurrent calls exactly one succeeds."""
+
+    def create_passkey_challenge(self, challenge: PasskeyChallenge) -> None:
+        """Store a new WebAuthn challenge. Raises `ValueError` if one with its hash exists."""
+
+    def take_passkey_challenge(self, challenge_hash: str, now: datetime) -> PasskeyChallenge | None:
+        """Delete the challenge with this hash and return it if it had not expired by `now`; else `None`.
+        Of concurrent calls at most one gets it."""

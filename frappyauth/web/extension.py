@@ -106,9 +106,9 @@ class FrappyAuth:
                           sender=app, mfa=self.mfa_store)
         accounts = Accounts(runtime)
         mail = self._mail_flows(app, runtime, accounts)
-        mfa = build_mfa(runtime, app.secret_key)  # ValueError without a key to seal TOTP secrets with
+        mfa, passkeys = build_mfa(runtime, app.secret_key)  # ValueError without a key to seal TOTP secrets with
         app.extensions[EXTENSION_KEY] = AuthState(runtime, Authenticator(runtime, mfa), accounts,
-                                                  api_keys=ApiKeys(runtime), mail=mail, mfa=mfa)
+                                                  api_keys=ApiKeys(runtime), mail=mail, mfa=mfa, passkeys=passkeys)
         app.register_blueprint(build_blueprint(self.options))
         app.before_request(routing_error_hook(self.options))
         app.register_error_handler(FrappyAuthError, self._render_app_route_error)

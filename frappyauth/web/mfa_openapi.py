@@ -27,7 +27,7 @@ def _factor(*required: str, **properties: Any) -> dict[str, Any]:
 def mfa_operations(options: Options, operation: Any, ref: Any) -> dict[str, dict[str, Any]]:
     """The paths and operations; `operation` and `ref` are `openapi`'s builders (so errors look alike)."""
     user, body_errors = ref("User"), (400, 401, 403, 409, 413, 415, 429)
-    paths: dict[str, dict[str, Any]] = {
+    paths: dict[str, dict[str, Any]] = {} if not options.totp else {
         "/mfa/totp": {
             "post": operation("Start TOTP enrolment (password re-entered): the secret, its otpauth URI, a QR code",
                               {"type": "object", "required": ["secret", "otpauthUri", "qrSvg"],

@@ -1,6 +1,7 @@
 """The endpoints of the TOTP second factor: enrolment, recovery codes, turning it off, the login's second step.
 
-Registered only with the option `totp` (this module needs the `mfa` extra: `segno` draws the QR codes).
+Registered with the option `totp` (or, for the admin's reset, `passkeys`); this module needs the `mfa` extra:
+`segno` draws the QR codes.
 """
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def disable_totp() -> Response:
     identity, body = request_identity(allow_api_key=False), _body()
     _mfa().disable_totp(identity, bodies.string(body, "password"), bodies.optional_string(body, "code"),
                         bodies.optional_string(body, "recoveryCode"), request_actor(identity))
-    return jsonify(_user_json(identity.user.id))
+    return jsonify(user_json_of(identity.user.id))
 
 
 def reset_user_mfa(user_id: str) -> Response:
@@ -75,12 +76,12 @@ def login_mfa() -> Response:
     user, token = state.authenticator.complete_login(
         bodies.string(body, "mfaToken"), bodies.optional_string(body, "code"),
         bodies.optional_string(body, "recoveryCode"), request.user_agent.string or None, request.remote_addr)
-    response = jsonify({"user": _user_json(user.id), "token": token})
+    response = jsonify({"user": user_json_of(user.id), "token": token})
     set_session_cookie(response, token, state.runtime.options)
     return response
 
 
-def _user_json(user_id: str) -> dict[str, Any]:
+def user_json_of(user_id: str) -> dict[str, Any]:
     state = current_state()
     user = state.accounts.get(user_id)
     return user_json(user, user.id in state.api_keys.default_key_holders([user]), _mfa().status([user])[user.id])
@@ -88,10 +89,11 @@ def _user_json(user_id: str) -> dict[str, Any]:
 
 def mfa_routes(options: Options) -> list[tuple[str, Callable[..., Response], str]]:
     """The routes of the second factor, for the route table of `views.build_blueprint`."""
-    routes: list[tuple[str, Callable[..., Response], str]] = [
-        ("/mfa/totp", begin_totp, "POST"), ("/mfa/totp/confirm", confirm_totp, "POST"),
-        ("/mfa/totp", disable_totp, "DELETE"), ("/mfa/recovery-codes", regenerate_recovery_codes, "POST"),
-        ("/login/mfa", login_mfa, "POST")]
+    routes: list[tuple[str, Callable[..., Response], str]] = []
+    if options.totp:
+        routes += [("/mfa/totp", begin_totp, "POST"), ("/mfa/totp/confirm", confirm_totp, "POST"),
+                   ("/mfa/totp", disable_totp, "DELETE"), ("/mfa/recovery-codes", regenerate_recovery_codes, "POST"),
+                   ("/login/mfa", login_mfa, "POST")]
     if not options.no_user_management:
         routes.append(("/users/<user_id>/mfa", reset_user_mfa, "DELETE"))
     return routes

@@ -5,6 +5,7 @@ from typing import Any
 
 from frappyauth.core.options import Options
 from frappyauth.web.mfa_openapi import MFA_REQUIRED, MFA_STATUS, mfa_operations
+from frappyauth.web.passkey_openapi import passkey_operations
 
 STRING = {"type": "string", "minLength": 1}
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -227,8 +228,10 @@ def openapi_document(options: Options) -> dict[str, Any]:
     if options.api_keys and not options.no_user_management:
         groups.append(_user_api_key_operations())
     groups.append(_mail_operations(options))
-    if options.totp:
+    if options.totp or options.passkeys:
         groups.append(mfa_operations(options, _operation, _ref))
+    if options.passkeys:
+        groups.append(passkey_operations(_operation, _ref))
     paths: dict[str, dict[str, Any]] = {}
     for group in groups:
         for path, operations in group.items():
@@ -236,7 +239,7 @@ def openapi_document(options: Options) -> dict[str, Any]:
     paths[options.api_prefix + "/openapi.json"] = {"get": {
         "summary": "This document", "security": [],
         "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
-    if options.totp:  # a right password of a user with a second factor: no session yet
+    if options.totp or options.passkeys:  # a right password of a user with a second factor: no session yet
         login = paths[options.api_prefix + "/login"]["post"]["responses"]["200"]["content"]["application/json"]
         login["schema"] = {"oneOf": [login["schema"], MFA_REQUIRED]}
     return {"openapi": "3.1.0",

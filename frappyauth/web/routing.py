@@ -44,6 +44,10 @@ OPTIONAL_ENDPOINTS: list[tuple[str, object, str, list[tuple[str, tuple[str, ...]
     ("totp", False, "TOTP is disabled on this server (the frappyauth option 'totp' is off).",
      [("/mfa/totp", ("POST", "DELETE")), ("/mfa/totp/confirm", ("POST",)), ("/mfa/recovery-codes", ("POST",)),
       ("/login/mfa", ("POST",)), ("/users/<user_id>/mfa", ("DELETE",))]),
+    ("passkeys", False, "Passkeys are disabled on this server (the frappyauth option 'passkeys' is off).",
+     [("/passkeys/register/options", ("POST",)), ("/passkeys/register", ("POST",)), ("/passkeys", ("GET",)),
+      ("/passkeys/<passkey_id>", ("POST", "DELETE")), ("/passkeys/login/options", ("POST",)),
+      ("/passkeys/login", ("POST",)), ("/users/<user_id>/mfa", ("DELETE",))]),
 ]
 
 

@@ -14,6 +14,7 @@ from frappyauth.core.runtime import Runtime
 if TYPE_CHECKING:  # imported only with a mail flow on: it needs the `[mail]` extra
     from frappyauth.core.mail_flows import MailFlows
     from frappyauth.core.mfa import Mfa  # needs the `mfa` extra; present only with a second factor on
+    from frappyauth.core.passkeys import Passkeys
 
 EXTENSION_KEY = "frappyauth"
 
@@ -26,6 +27,7 @@ class AuthState:
     api_keys: ApiKeys
     mail: MailFlows | None = None  # with any mail flow on
     mfa: Mfa | None = None
+    passkeys: Passkeys | None = None
 
 
 def current_state() -> AuthState:

@@ -245,9 +245,12 @@ def build_blueprint(options: Options) -> Blueprint:
                    ("/users/<user_id>/keys", revoke_user_keys, "DELETE"),
                    ("/users/<user_id>/keys/<key_id>", revoke_user_key, "DELETE")]
     routes += mail_routes(options)
-    if options.totp:  # its module needs the `mfa` extra, which registration checked
+    if options.totp or options.passkeys:  # these modules need the `mfa` extra, which registration checked
         from frappyauth.web.mfa_views import mfa_routes
         routes += mfa_routes(options)
+    if options.passkeys:
+        from frappyauth.web.passkey_views import passkey_routes
+        routes += passkey_routes()
     for rule, view, method in routes:
         blueprint.add_url_rule(rule, endpoint=f"{view.__name__}_{method.lower()}", view_func=view, methods=[method])
     blueprint.after_request(no_store)

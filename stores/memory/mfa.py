@@ -6,7 +6,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
-from frappyauth.core.mfa_models import MfaChallenge, TotpEnrolment
+from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 
 
 class MemoryMfaStore:
@@ -18,6 +18,8 @@ class MemoryMfaStore:
         self._totp: dict[str, TotpEnrolment] = {}
         self._challenges: dict[str, MfaChallenge] = {}
         self._latest_now: datetime | None = None
+        self._passkeys: dict[str, Passkey] = {}
+        self._passkey_challenges: dict[str, PasskeyChallenge] = {}
 
     def start_totp(self, enrolment: TotpEnrolment) -> bool:
         with self._lock:
@@ -94,3 +96,72 @@ class MemoryMfaStore:
         with self._lock:
             challenge = self._challenges.pop(token_hash, None) if isinstance(token_hash, str) else None
         return challenge is not None and now < challenge.expires_at
+
+    def create_passkey(self, passkey: Passkey) -> None:
+        with self._lock:
+            if passkey.credential_id in self._passkeys:
+                raise ValueError("A passkey with that credential id exists.")
+            self._passkeys[passkey.credential_id] = passkey
+
+    def get_passkey(self, credential_id: str) -> Passkey | None:
+        with self._lock:
+            return self._passkeys.get(credential_id) if isinstance(credential_id, str) else None
+
+    def list_passkeys(self, user_id: str) -> list[Passkey]:
+        with self._lock:
+            passkeys = [p for p in self._passkeys.values() if p.user_id == user_id]
+        return sorted(passkeys, key=lambda p: p.created_at)
+
+    def passkey_counts(self, user_ids: Sequence[str]) -> dict[str, int]:
+        wanted, counts = set(user_ids), dict[str, int]()
+        with self._lock:
+            for passkey in self._passkeys.values():
+                if passkey.user_id in wanted:
+                    counts[passkey.user_id] = counts.get(passkey.user_id, 0) + 1
+        return counts
+
+    def rename_passkey(self, user_id: str, credential_id: str, name: str) -> Passkey | None:
+        with self._lock:
+            passkey = self._passkeys.get(credential_id) if isinstance(credential_id, str) else None
+            if passkey is None or passkey.user_id != user_id:
+                return None
+            self._passkeys[credential_id] = renamed = dataclasses.replace(passkey, name=name)
+            return renamed
+
+    def delete_passkey(self, user_id: str, credential_id: str) -> bool:
+        with self._lock:
+            passkey = self._passkeys.get(credential_id) if isinstance(credential_id, str) else None
+            if passkey is None or passkey.user_id != user_id:
+                return False
+            del self._passkeys[credential_id]
+            return True
+
+    def delete_passkeys(self, user_id: str) -> int:
+        with self._lock:
+            doomed = [key for key, passkey in self._passkeys.items() if passkey.user_id == user_id]
+            for key in doomed:
+                del self._passkeys[key]
+            return len(doomed)
+
+    def use_passkey(self, credential_id: str, expected_sign_count: int, sign_count: int, used_at: datetime) -> bool:
+        with self._lock:
+            passkey = self._passkeys.get(credential_id)
+            if passkey is None or passkey.sign_count != expected_sign_count:
+                return False
+            self._passkeys[credential_id] = dataclasses.replace(passkey, sign_count=sign_count, last_used_at=used_at)
+            return True
+
+    def create_passkey_challenge(self, challenge: PasskeyChallenge) -> None:
+        with self._lock:
+            if self._latest_now is not None:  # garbage collection, as for login challenges
+                for key in [k for k, c in self._passkey_challenges.items() if c.expires_at <= self._latest_now]:
+                    del self._passkey_challenges[key]
+            if challenge.challenge_hash in self._passkey_challenges:
+                raise ValueError("A challenge with that hash exists.")
+            self._passkey_challenges[challenge.challenge_hash] = challenge
+
+    def take_passkey_challenge(self, challenge_hash: str, now: datetime) -> PasskeyChallenge | None:
+        with self._lock:
+            self._latest_now = now if self._latest_now is None else max(now, self._latest_now)
+            challenge = self._passkey_challenges.pop(challenge_hash, None) if isinstance(challenge_hash, str) else None
+        return challenge if challenge is not None and now < challenge.expires_at else None

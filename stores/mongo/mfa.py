@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from frappyauth.core.mfa_models import MfaChallenge, TotpEnrolment
+from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.stores.mongo.connection import translate_connection_errors
 from frappyauth.stores.mongo.documents import from_mongo_time, to_mongo_time
 
@@ -23,9 +24,16 @@ class MongoMfaStore:
 
     @translate_connection_errors
     def __init__(self, db: Database, totp_collection: str = "userTotp",
-                 challenges_collection: str = "userMfaTokens") -> None:
+                 challenges_collection: str = "userMfaTokens", passkeys_collection: str = "userPasskeys",
+                 passkey_challenges_collection: str = "userPasskeyChallenges") -> None:
         self._totp = db[totp_collection]
         self._challenges = db[challenges_collection]
+        self._passkeys = db[passkeys_collection]
+        self._passkey_challenges = db[passkey_challenges_collection]
+        self._passkeys.create_index("credentialId", unique=True)
+        self._passkeys.create_index("userId")
+        self._passkey_challenges.create_index("challengeHash", unique=True)
+        self._passkey_challenges.create_index("expires", expireAfterSeconds=0)
         self._totp.create_index("userId", unique=True)
         self._challenges.create_index("tokenHash", unique=True)
         self._challenges.create_index("expires", expireAfterSeconds=0)
@@ -110,6 +118,90 @@ class MongoMfaStore:
             return False
         document = self._challenges.find_one_and_delete({"tokenHash": token_hash})
         return document is not None and from_mongo_time(document["expires"]) > now
+
+    @translate_connection_errors
+    def create_passkey(self, passkey: Passkey) -> None:
+        try:
+            self._passkeys.insert_one(_passkey_document(passkey))
+        except DuplicateKeyError:
+            raise ValueError("A passkey with that credential id exists.") from None
+
+    @translate_connection_errors
+    def get_passkey(self, credential_id: str) -> Passkey | None:
+        if not isinstance(credential_id, str):
+            return None
+        document = self._passkeys.find_one({"credentialId": credential_id})
+        return None if document is None else _passkey_from_document(document)
+
+    @translate_connection_errors
+    def list_passkeys(self, user_id: str) -> list[Passkey]:
+        cursor = self._passkeys.find({"userId": user_id}).sort("created", ASCENDING)
+        return [_passkey_from_document(document) for document in cursor]
+
+    @translate_connection_errors
+    def passkey_counts(self, user_ids: Sequence[str]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for document in self._passkeys.find({"userId": {"$in": list(user_ids)}}, {"userId": 1}):
+            counts[document["userId"]] = counts.get(document["userId"], 0) + 1
+        return counts
+
+    @translate_connection_errors
+    def rename_passkey(self, user_id: str, credential_id: str, name: str) -> Passkey | None:
+        if not isinstance(credential_id, str):
+            return None
+        document = self._passkeys.find_one_and_update({"credentialId": credential_id, "userId": user_id},
+                                                      {"$set": {"name": name}}, return_document=ReturnDocument.AFTER)
+        return None if document is None else _passkey_from_document(document)
+
+    @translate_connection_errors
+    def delete_passkey(self, user_id: str, credential_id: str) -> bool:
+        if not isinstance(credential_id, str):
+            return False
+        return self._passkeys.delete_one({"credentialId": credential_id, "userId": user_id}).deleted_count == 1
+
+    @translate_connection_errors
+    def delete_passkeys(self, user_id: str) -> int:
+        return self._passkeys.delete_many({"userId": user_id}).deleted_count
+
+    @translate_connection_errors
+    def use_passkey(self, credential_id: str, expected_sign_count: int, sign_count: int, used_at: datetime) -> bool:
+        result = self._passkeys.update_one({"credentialId": credential_id, "signCount": expected_sign_count},
+                                           {"$set": {"signCount": sign_count, "lastUsed": to_mongo_time(used_at)}})
+        return result.matched_count == 1
+
+    @translate_connection_errors
+    def create_passkey_challenge(self, challenge: PasskeyChallenge) -> None:
+        try:
+            self._passkey_challenges.insert_one({
+                "challengeHash": challenge.challenge_hash, "ceremony": challenge.ceremony,
+                "userId": challenge.user_id, "expires": to_mongo_time(challenge.expires_at)})
+        except DuplicateKeyError:
+            raise ValueError("A challenge with that hash exists.") from None
+
+    @translate_connection_errors
+    def take_passkey_challenge(self, challenge_hash: str, now: datetime) -> PasskeyChallenge | None:
+        if not isinstance(challenge_hash, str):
+            return None
+        document = self._passkey_challenges.find_one_and_delete({"challengeHash": challenge_hash})
+        if document is None or from_mongo_time(document["expires"]) <= now:
+            return None
+        return PasskeyChallenge(challenge_hash=document["challengeHash"], ceremony=document["ceremony"],
+                                user_id=document["userId"], expires_at=from_mongo_time(document["expires"]))
+
+
+def _passkey_document(passkey: Passkey) -> dict[str, Any]:
+    return {"credentialId": passkey.credential_id, "userId": passkey.user_id, "name": passkey.name,
+            "publicKey": passkey.public_key, "signCount": passkey.sign_count,
+            "created": to_mongo_time(passkey.created_at),
+            "lastUsed": None if passkey.last_used_at is None else to_mongo_time(passkey.last_used_at)}
+
+
+def _passkey_from_document(document: dict[str, Any]) -> Passkey:
+    last_used = document.get("lastUsed")
+    return Passkey(credential_id=document["credentialId"], user_id=document["userId"], name=document["name"],
+                   public_key=bytes(document["publicKey"]), sign_count=int(document["signCount"]),
+                   created_at=from_mongo_time(document["created"]),
+                   last_used_at=from_mongo_time(last_used) if isinstance(last_used, datetime) else None)
 
 
 def _totp_document(enrolment: TotpEnrolment) -> dict[str, Any]:
