@@ -106,3 +106,32 @@ def test_the_cli_resets_a_lost_second_factor_the_last_admins_way_back(make_app, 
     assert login(client, "admin", ADMIN_PASSWORD)  # one step again
     off = make_app(api_keys=True).test_cli_runner().invoke(args=["frappyauth", "reset-mfa", "admin"])
     assert off.exit_code == 1 and "option 'totp'" in off.output
+
+
+def test_a_second_factor_is_no_way_around_address_verification(make_app, make_mail_app, user_store, clock) -> None:
+    from frappyauth.core.models import User
+    from soft_authenticator import SoftAuthenticator
+
+    carol = user_store.create(User(id="", username="carol", password_hash=make_app().extensions[
+        "frappyauth"].runtime.hasher.hash(USER_PASSWORD), email="c@example.org", email_key="c@example.org"))
+    before = make_app(totp=True, passkeys=True)  # verification not yet required: carol enrols both factors
+    client = before.test_client()
+    session = login(client, "carol", USER_PASSWORD)
+    secret, _ = enrol(client, session, USER_PASSWORD, clock.now)
+    authenticator = SoftAuthenticator()
+    options = body(client.post(f"{PREFIX}/passkeys/register/options", json={}, headers=auth(session)))
+    client.post(f"{PREFIX}/passkeys/register", json={"name": "key", "credential": authenticator.create(options)},
+                headers=auth(session))
+    clock.advance(seconds=30)
+    pending_code = first_step(client, "carol", USER_PASSWORD)
+    pending_passkey = first_step(client, "carol", USER_PASSWORD)
+    after = make_mail_app(totp=True, passkeys=True, email_verification="required").test_client()  # now required
+    refused = after.post(f"{PREFIX}/login", json={"username": "carol", "password": USER_PASSWORD})
+    assert (refused.status_code, body(refused)["error"]) == (403, "email_not_verified")  # before any mfaToken
+    by_code = second_step(after, pending_code, code=code(secret, clock.now))  # logins begun before the change
+    assert (by_code.status_code, body(by_code)["error"]) == (403, "email_not_verified")
+    options = body(after.post(f"{PREFIX}/passkeys/login/options", json={"mfaToken": pending_passkey}))
+    by_passkey = after.post(f"{PREFIX}/passkeys/login", json={"mfaToken": pending_passkey,
+                                                              "credential": authenticator.get(options)})
+    assert (by_passkey.status_code, body(by_passkey)["error"]) == (403, "email_not_verified")
+    assert user_store.get(carol.id) is not None

@@ -85,7 +85,9 @@ class Authenticator:
         return user, self.open_session(user, user_agent, remote_addr)
 
     def open_session(self, user: User, user_agent: str | None = None, remote_addr: str | None = None) -> str:
-        """A new session for a user whom a passkey (or a completed second step) proved; return its token."""
+        """A new session for a user whom a passkey (or a completed second step) proved; return its token.
+        Address verification holds here as after a password: a second factor is no way around it."""
+        check_email_verified(user, self._runtime.options)
         token = self._start_session(user, self._runtime.clock(), user_agent, remote_addr)
         announce(self._runtime.sender, signals.login_succeeded, user_id=user.id, actor=Actor(user.id, remote_addr))
         return token
