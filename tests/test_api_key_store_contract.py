@@ -8,8 +8,8 @@ import pytest
 
 from conftest import LATER, NOW
 from frappyauth.core.errors import ApiKeyNameTakenError
-from frappyauth.core.models import ApiKey
-from frappyauth.core.protocols import ApiKeyStore
+from frappyauth.core.models import ApiKey, User
+from frappyauth.core.protocols import ApiKeyStore, UserStore
 
 LIMIT = 20
 
@@ -169,3 +169,45 @@ def test_touch_sets_last_used(api_key_store: ApiKeyStore) -> None:
     assert api_key_store.touch("a", LATER) is True
     assert api_key_store.get_by_hash("hash-a", NOW).last_used_at == LATER
     assert api_key_store.touch("missing", LATER) is False
+
+
+# get_by_hash_with_user: the per-request read
+
+
+def owner(user_store: UserStore) -> User:
+    return user_store.create(User(id="", username="owner", password_hash="h", permissions=("view",)))
+
+
+def test_get_by_hash_with_user_returns_the_key_and_its_owner(api_key_store: ApiKeyStore,
+                                                             user_store: UserStore) -> None:
+    user = owner(user_store)
+    created = key(user_id=user.id, scopes=("view",), expires_at=LATER)
+    api_key_store.create(created, LIMIT, NOW)
+    assert api_key_store.get_by_hash_with_user("hash-k1", NOW, user_store) == (created, user)
+
+
+def test_get_by_hash_with_user_returns_none_when_get_by_hash_does(api_key_store: ApiKeyStore,
+                                                                  user_store: UserStore) -> None:
+    user = owner(user_store)
+    api_key_store.create(key(user_id=user.id, expires_at=LATER), LIMIT, NOW)
+    assert api_key_store.get_by_hash_with_user("hash-k2", NOW, user_store) is None
+    assert api_key_store.get_by_hash_with_user("hash-k1", LATER, user_store) is None
+
+
+def test_get_by_hash_with_user_gives_no_owner_for_a_deleted_one(api_key_store: ApiKeyStore,
+                                                               user_store: UserStore) -> None:
+    user = owner(user_store)
+    api_key_store.create(key(user_id=user.id), LIMIT, NOW)
+    api_key_store.create(key("k2", user_id="0123456789abcdef01234567"), LIMIT, NOW)
+    user_store.delete(user.id)
+    assert api_key_store.get_by_hash_with_user("hash-k1", NOW, user_store) == (key(user_id=user.id), None)
+    assert api_key_store.get_by_hash_with_user("hash-k2", NOW, user_store)[1] is None
+
+
+def test_get_by_hash_with_user_reads_the_owner_as_it_is_now(api_key_store: ApiKeyStore,
+                                                            user_store: UserStore) -> None:
+    user = owner(user_store)
+    api_key_store.create(key(user_id=user.id), LIMIT, NOW)
+    api_key_store.get_by_hash_with_user("hash-k1", NOW, user_store)
+    changed = user_store.set_permissions(user.id, ())
+    assert api_key_store.get_by_hash_with_user("hash-k1", NOW, user_store) == (key(user_id=user.id), changed)

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from conftest import LATER, NOW
-from frappyauth.core.models import Session
-from frappyauth.core.protocols import SessionStore
+from frappyauth.core.models import Session, User
+from frappyauth.core.protocols import SessionStore, UserStore
 
 
 def session(token_hash: str = "t" * 64, user_id: str = "u1", expires_at=LATER, created_at=NOW) -> Session:
@@ -118,3 +118,42 @@ def test_set_credential_version_rebinds_one_session_and_says_whether_there_was_o
     assert token_store.get("a", NOW).credential_version == "v2"
     assert token_store.get("b", NOW).credential_version == "v1"
     assert token_store.set_credential_version("missing", "v2") is False
+
+
+# get_with_user: the per-request read
+
+
+def owner(user_store: UserStore, name: str = "owner") -> User:
+    return user_store.create(User(id="", username=name, password_hash="h", permissions=("view",),
+                                  credential_version="v1"))
+
+
+def test_get_with_user_returns_the_session_and_its_user(token_store: SessionStore, user_store: UserStore) -> None:
+    user = owner(user_store)
+    token_store.create(session(user_id=user.id))
+    assert token_store.get_with_user("t" * 64, NOW, user_store) == (session(user_id=user.id), user)
+
+
+def test_get_with_user_returns_none_when_get_does(token_store: SessionStore, user_store: UserStore) -> None:
+    user = owner(user_store)
+    token_store.create(session(user_id=user.id))
+    assert token_store.get_with_user("u" * 64, NOW, user_store) is None
+    assert token_store.get_with_user("t" * 64, LATER, user_store) is None
+
+
+def test_get_with_user_gives_no_user_for_a_deleted_or_unknown_one(token_store: SessionStore,
+                                                                   user_store: UserStore) -> None:
+    user = owner(user_store)
+    token_store.create(session(user_id=user.id))
+    token_store.create(session(token_hash="n" * 64, user_id="0123456789abcdef01234567"))
+    user_store.delete(user.id)
+    assert token_store.get_with_user("t" * 64, NOW, user_store) == (session(user_id=user.id), None)
+    assert token_store.get_with_user("n" * 64, NOW, user_store)[1] is None
+
+
+def test_get_with_user_reads_the_user_as_it_is_now(token_store: SessionStore, user_store: UserStore) -> None:
+    user = owner(user_store)
+    token_store.create(session(user_id=user.id))
+    token_store.get_with_user("t" * 64, NOW, user_store)
+    changed = user_store.set_password_hash(user.id, "h2", "v2")
+    assert token_store.get_with_user("t" * 64, NOW, user_store) == (session(user_id=user.id), changed)

@@ -93,6 +93,8 @@ class StoreEquivalence(RuleBasedStateMachine):
     def canonical(self, value: Any) -> Any:
         if isinstance(value, User):
             return dataclasses.replace(value, id=self.labels.get(value.id, "unlabelled"))
+        if isinstance(value, (Session, ApiKey)):  # owned by a store's user: ids differ, labels do not
+            return dataclasses.replace(value, user_id=self.labels.get(value.user_id, value.user_id))
         if isinstance(value, (list, tuple)):
             return type(value)(self.canonical(item) for item in value)
         return value
@@ -204,6 +206,23 @@ class StoreEquivalence(RuleBasedStateMachine):
         self.same(lambda _, __, tokens: tokens.create(session))
         return session
 
+    @rule(target=sessions, ref=users, lifetime=st.integers(1, 120))
+    def create_session_of_a_user(self, ref, lifetime):
+        """A session of a stored user (ids differ between the stores), for `get_with_user`."""
+        self.sessions_made += 1
+        self.now += timedelta(seconds=1)
+        created = self.now
+        made = {name: Session(token_hash=f"t{self.sessions_made}", session_id=f"s{self.sessions_made}",
+                              user_id=ref[name], created_at=created, last_used_at=created,
+                              expires_at=created + timedelta(minutes=lifetime)) for name in self.stores}
+        self.same(lambda name, _, tokens: tokens.create(made[name]))
+        return made["memory"]
+
+    @rule(session=sessions, advance=ADVANCE)
+    def get_session_with_user(self, session, advance):
+        now = self.tick(advance)
+        self.same(lambda _, users, tokens: tokens.get_with_user(session.token_hash, now, users))
+
     @rule(session=sessions)
     def create_duplicate_session(self, session):
         self.same(lambda _, __, tokens: tokens.create(session))
@@ -282,6 +301,19 @@ class StoreEquivalence(RuleBasedStateMachine):
         key, now = self.new_key(owner, name, lifetime, scopes), self.now
         self.same_keys(lambda store: store.create(key, limit, now))
         return key
+
+    @rule(target=keys, ref=users, name=KEY_NAMES, lifetime=st.none() | st.integers(1, 120))
+    def create_key_of_a_user(self, ref, name, lifetime):
+        """A key of a stored user (ids differ between the stores), for `get_by_hash_with_user`."""
+        key, now = self.new_key("", name, lifetime, None), self.now
+        self.same(lambda store, _, __: self.key_stores[store].create(dataclasses.replace(key, user_id=ref[store]), 3,
+                                                                    now))
+        return dataclasses.replace(key, user_id=ref["memory"])
+
+    @rule(key=keys, advance=ADVANCE)
+    def get_key_with_user(self, key, advance):
+        now = self.tick(advance)
+        self.same(lambda name, users, _: self.key_stores[name].get_by_hash_with_user(key.key_hash, now, users))
 
     @rule(existing=keys, owner=SESSION_OWNERS, name=KEY_NAMES)
     def create_key_with_a_taken_hash(self, existing, owner, name):

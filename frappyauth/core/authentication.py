@@ -96,18 +96,22 @@ class Authenticator:
         """Return who holds this session token; raise `AuthenticationError` if it is unknown, expired, idle,
         or made under a credential version its user no longer has (a password changed since).
 
-        "Last used" is written only when it is older than `last_used_interval`, so most requests write nothing.
+        One store read (the session with its user: one round trip on MongoDB). "Last used" is written only
+        when it is older than `last_used_interval`, so most requests write nothing.
         """
-        now = self._runtime.clock()
-        session = self._runtime.sessions.get(hash_secret(token), now)
-        if session is not None and self._idle_timeout is not None and now - session.last_used_at >= self._idle_timeout:
-            self._runtime.sessions.delete(session.token_hash)
-            session = None
-        user = None if session is None else self._runtime.users.get(session.user_id)
-        if session is None or user is None or session.credential_version != user.credential_version:
+        runtime = self._runtime
+        now = runtime.clock()
+        found = runtime.sessions.get_with_user(hash_secret(token), now, runtime.users)
+        if found is None:
+            raise AuthenticationError("The session is invalid or has expired.")
+        session, user = found
+        if self._idle_timeout is not None and now - session.last_used_at >= self._idle_timeout:
+            runtime.sessions.delete(session.token_hash)
+            raise AuthenticationError("The session is invalid or has expired.")
+        if user is None or session.credential_version != user.credential_version:
             raise AuthenticationError("The session is invalid or has expired.")
         if now - session.last_used_at >= self._touch_after:
-            self._runtime.sessions.touch(session.token_hash, now)
+            runtime.sessions.touch(session.token_hash, now)
         return Identity(user=user, session=session)
 
     def identify_api_key(self, api_key: str) -> Identity:

@@ -133,6 +133,15 @@ class SessionStore(Protocol):
         not been purged yet.
         """
 
+    def get_with_user(self, token_hash: str, now: datetime, users: UserStore) -> tuple[Session, User | None] | None:
+        """Return the session `get` returns, with its user as `users.get(session.user_id)` returns it then
+        (`None` if there is no such user); `None` if there is no session.
+
+        Both are read as they are at the time of the call, never from a cache, so a logout, a deletion or a
+        password change elsewhere counts at once. A store that shares a database with `users` reads both in
+        one command (the per-request path: one round trip).
+        """
+
     def delete(self, token_hash: str) -> bool:
         """Delete the session; return whether there was one."""
 
@@ -186,6 +195,15 @@ class ApiKeyStore(Protocol):
 
     def get_by_hash(self, key_hash: str, now: datetime) -> ApiKey | None:
         """Return the key with this hash, or `None` if there is none or it expired by `now`."""
+
+    def get_by_hash_with_user(self, key_hash: str, now: datetime,
+                              users: UserStore) -> tuple[ApiKey, User | None] | None:
+        """Return the key `get_by_hash` returns, with its owner as `users.get(key.user_id)` returns it then
+        (`None` if there is no such user); `None` if there is no live key.
+
+        Both are read as they are at the time of the call, never from a cache. A store that shares a
+        database with `users` reads both in one command (the per-request path: one round trip).
+        """
 
     def list_for_user(self, user_id: str, now: datetime) -> list[ApiKey]:
         """Return the user's keys that have not expired by `now`, newest `created_at` first."""

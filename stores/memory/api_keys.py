@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from frappyauth.core.errors import ApiKeyNameTakenError
-from frappyauth.core.models import ApiKey
+from frappyauth.core.models import ApiKey, User
+from frappyauth.core.protocols import UserStore
 
 
 class MemoryApiKeyStore:
@@ -54,6 +55,11 @@ class MemoryApiKeyStore:
             key_id = self._id_by_hash.get(key_hash) if isinstance(key_hash, str) else None
             key = self._keys.get(key_id) if key_id is not None else None
         return key if key is not None and not key.expired(now) else None
+
+    def get_by_hash_with_user(self, key_hash: str, now: datetime,
+                              users: UserStore) -> tuple[ApiKey, User | None] | None:
+        key = self.get_by_hash(key_hash, now)
+        return None if key is None else (key, users.get(key.user_id))
 
     def list_for_user(self, user_id: str, now: datetime) -> list[ApiKey]:
         with self._lock:

@@ -5,7 +5,8 @@ import dataclasses
 import threading
 from datetime import datetime
 
-from frappyauth.core.models import Session
+from frappyauth.core.models import Session, User
+from frappyauth.core.protocols import UserStore
 
 
 class MemorySessionStore:
@@ -28,6 +29,10 @@ class MemorySessionStore:
     def get(self, token_hash: str, now: datetime) -> Session | None:
         session = self._sessions.get(token_hash) if isinstance(token_hash, str) else None
         return session if session is not None and session.expires_at > now else None
+
+    def get_with_user(self, token_hash: str, now: datetime, users: UserStore) -> tuple[Session, User | None] | None:
+        session = self.get(token_hash, now)  # two dictionary reads, neither under a lock
+        return None if session is None else (session, users.get(session.user_id))
 
     def delete(self, token_hash: str) -> bool:
         with self._lock:

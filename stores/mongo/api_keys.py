@@ -16,9 +16,11 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.errors import ApiKeyNameTakenError
-from frappyauth.core.models import ApiKey
+from frappyauth.core.models import ApiKey, User
 from frappyauth.stores.mongo.connection import translate_connection_errors
-from frappyauth.stores.mongo.documents import from_mongo_time, to_mongo_time
+from frappyauth.core.protocols import UserStore
+from frappyauth.stores.mongo.documents import from_mongo_time, to_mongo_time, user_ref
+from frappyauth.stores.mongo.joins import find_with_user
 
 
 class MongoApiKeyStore:
@@ -74,6 +76,14 @@ class MongoApiKeyStore:
         return None if document is None else api_key_from_document(document)
 
     @translate_connection_errors
+    def get_by_hash_with_user(self, key_hash: str, now: datetime,
+                              users: UserStore) -> tuple[ApiKey, User | None] | None:
+        if not isinstance(key_hash, str):
+            return None
+        found = find_with_user(self._keys, {"keyHash": key_hash, **_live(now)}, users)
+        return None if found is None else (api_key_from_document(found[0]), found[1])
+
+    @translate_connection_errors
     def list_for_user(self, user_id: str, now: datetime) -> list[ApiKey]:
         cursor = self._keys.find({"userId": user_id, **_live(now)}).sort("created", DESCENDING)
         return [api_key_from_document(document) for document in cursor]
@@ -117,7 +127,7 @@ def _live(now: datetime) -> dict[str, Any]:
 
 def api_key_to_document(key: ApiKey) -> dict[str, Any]:
     document: dict[str, Any] = {
-        "keyId": key.key_id, "userId": key.user_id, "name": key.name, "keyHash": key.key_hash,
+        "keyId": key.key_id, "userId": key.user_id, **user_ref(key.user_id), "name": key.name, "keyHash": key.key_hash,
         "scopes": None if key.scopes is None else list(key.scopes), "created": to_mongo_time(key.created_at),
         "lastUsed": None if key.last_used_at is None else to_mongo_time(key.last_used_at)}
     if key.expires_at is not None:  # absent, not null: the TTL index then leaves the key alone

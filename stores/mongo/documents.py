@@ -123,11 +123,19 @@ def session_from_document(document: dict[str, Any]) -> Session:
     )
 
 
+def user_ref(user_id: str) -> dict[str, ObjectId]:
+    """`userRef`, the owner's `_id` as an ObjectId beside the string `userId`, for one-command reads (see
+    `joins`); none for an id that is not an ObjectId's hex."""
+    oid = object_id(user_id)
+    return {} if oid is None else {"userRef": oid}
+
+
 def session_to_document(session: Session) -> dict[str, Any]:
     return {
         "tokenHash": session.token_hash,
         "sessionId": session.session_id,
         "userId": session.user_id,
+        **user_ref(session.user_id),
         "created": to_mongo_time(session.created_at),
         "lastUsed": to_mongo_time(session.last_used_at),
         "expires": to_mongo_time(session.expires_at),

@@ -8,9 +8,11 @@ from pymongo import DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from frappyauth.core.models import Session
+from frappyauth.core.models import Session, User
+from frappyauth.core.protocols import UserStore
 from frappyauth.stores.mongo.connection import translate_connection_errors
 from frappyauth.stores.mongo.documents import session_from_document, session_to_document, to_mongo_time
+from frappyauth.stores.mongo.joins import find_with_user
 from frappyauth.stores.mongo.migration import Progress, quiet
 from frappyauth.stores.mongo.schema import MigrationReport, migrate_on_start_default, migrate_sessions, read_marker
 
@@ -56,6 +58,13 @@ class MongoSessionStore:
             return None
         document = self._tokens.find_one({"tokenHash": token_hash, "expires": {"$gt": to_mongo_time(now)}})
         return None if document is None else session_from_document(document)
+
+    @translate_connection_errors
+    def get_with_user(self, token_hash: str, now: datetime, users: UserStore) -> tuple[Session, User | None] | None:
+        if not isinstance(token_hash, str):
+            return None
+        found = find_with_user(self._tokens, {"tokenHash": token_hash, "expires": {"$gt": to_mongo_time(now)}}, users)
+        return None if found is None else (session_from_document(found[0]), found[1])
 
     @translate_connection_errors
     def delete(self, token_hash: str) -> bool:

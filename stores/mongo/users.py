@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
@@ -11,7 +11,6 @@ from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.models import AttemptCounter, User
-from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
 from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.connection import translate_connection_errors
 from frappyauth.stores.mongo.documents import (LOOKALIKE_FIELDS, attempt_counter_from_document, email_fields,
@@ -20,6 +19,9 @@ from frappyauth.stores.mongo.legacy import adopt_legacy_username, adopt_plaintex
 from frappyauth.stores.mongo.migration import Progress, quiet
 from frappyauth.stores.mongo.schema import (MigrationReport, migrate_on_start_default, migrate_users, nameless_note,
                                             read_marker)
+
+if TYPE_CHECKING:  # the key store reads users (`joins`), so it imports this module
+    from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
 
 log = logging.getLogger("frappyauth")
 
@@ -63,11 +65,24 @@ class MongoUserStore:
 
     def api_key_store(self, api_keys_collection: str = "userApiKeys") -> MongoApiKeyStore:
         """The API-key store on this store's database: `register_endpoints`' default for this user store."""
+        from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
         return MongoApiKeyStore(self._db, api_keys_collection)
 
     def mfa_store(self) -> MongoMfaStore:
         """The MFA store on this store's database: `register_endpoints`' default for this user store."""
         return MongoMfaStore(self._db)
+
+    @property
+    def database(self) -> Database:
+        return self._db
+
+    @property
+    def collection_name(self) -> str:
+        return self._users.name
+
+    def user_from_document(self, document: dict[str, Any]) -> User:
+        """The record for a user document another store read with its own (see `joins`)."""
+        return self._to_user(document)
 
     @translate_connection_errors
     def get(self, user_id: str) -> User | None:

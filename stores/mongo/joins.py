@@ -1,0 +1,46 @@
+"""Reading a session or an API key together with its user in one command: the per-request read.
+
+An authenticated request needs the credential's record and its user. Read one after the other they cost two
+round trips; an aggregation on the credential's collection with a `$lookup` of the user by its `_id` costs
+one. Sessions and keys keep the user's id as the string `userId` (frappymongouser's layout), and `$lookup`
+matches only values of one type, so they also store it as an ObjectId, `userRef`: converting in the pipeline
+(`$toObjectId`, `$convert`, or a `let` sub-pipeline) would do the same on a real server, but mongomock, on
+which the tests run, implements none of them. Documents without `userRef` (written before it existed, or by
+an old worker during a rolling upgrade) still work: their user is read by a second command.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.collection import Collection
+
+from frappyauth.core.models import User
+from frappyauth.core.protocols import UserStore
+from frappyauth.stores.mongo.users import MongoUserStore
+
+USER_REF = "userRef"  # the owner's `_id` as an ObjectId, beside the string `userId` (`documents.user_ref`)
+JOINED = "joinedUser"  # the field the `$lookup` fills with a list of at most one user document
+
+
+def find_with_user(collection: Collection, query: dict[str, Any],
+                   users: UserStore) -> tuple[dict[str, Any], User | None] | None:
+    """The first document matching `query` and the user its `userId` names, or `None` if none matches.
+
+    One aggregation when `users` is a Mongo user store on the collection's database; otherwise (another
+    database, another kind of store) or for a document without `userRef`, the user is read by `users.get`.
+    """
+    if isinstance(users, MongoUserStore) and users.database == collection.database:
+        pipeline: list[dict[str, Any]] = [{"$match": query}, {"$limit": 1},
+                    {"$lookup": {"from": users.collection_name, "localField": USER_REF, "foreignField": "_id",
+                                 "as": JOINED}}]
+        document = next(iter(collection.aggregate(pipeline)), None)
+        if document is None:
+            return None
+        joined = document.pop(JOINED)
+        if USER_REF in document:
+            return document, users.user_from_document(joined[0]) if joined else None
+    else:
+        document = collection.find_one(query)
+        if document is None:
+            return None
+    return document, users.get(document["userId"])
