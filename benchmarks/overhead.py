@@ -1,23 +1,29 @@
 """Per-request authentication overhead, in-process with Flask's test client.
 
 Rounds are interleaved (every contender once per round, in a shuffled order) so that drift of the machine
-hits all alike. Per contender: the median time per request over all batches, the spread between the
-fastest and slowest batch, and the overhead over bare Flask.
+hits all alike. Each batch is timed in CPU time of this process (`time.process_time`), not wall time: on a
+machine shared with other work, time spent descheduled is not the contender's. A contender's overhead is the
+median over rounds of its batch minus bare Flask's batch of the same round. Python function calls per
+request (counted once with cProfile) are a second, load-independent measure of the work.
 
     python -m benchmarks.overhead [--requests 20000] [--batch 500] [--only NAME ...]
 """
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import random
 import statistics
 import time
 
 from benchmarks.contenders import CONTENDERS, build, test_client
 
+BARE, SEED = "bare flask", "frappyflaskauth 1.6.3"
+
 
 def measure(requests: int, batch: int, names: list[str]) -> dict[str, list[float]]:
-    """Microseconds per request, one value per batch, for each contender."""
+    """CPU microseconds per request, one value per batch (the same batches in every round), per contender."""
     setups = {name: build(name) for name in names}
     clients = {name: test_client(app, headers) for name, (app, headers) in setups.items()}
     samples: dict[str, list[float]] = {name: [] for name in names}
@@ -26,27 +32,55 @@ def measure(requests: int, batch: int, names: list[str]) -> dict[str, list[float
         random.shuffle(order)
         for name in order:
             client, headers = clients[name]
-            start = time.perf_counter()
+            start = time.process_time()
             for _ in range(batch):
                 client.get("/api/thing", headers=headers)
-            samples[name].append((time.perf_counter() - start) / batch * 1e6)
+            samples[name].append((time.process_time() - start) / batch * 1e6)
     return samples
 
 
-def report(samples: dict[str, list[float]], requests: int) -> str:
-    bare = statistics.median(samples["bare flask"]) if "bare flask" in samples else None
-    legacy = samples.get("frappyflaskauth 1.6.3")
-    legacy_overhead = statistics.median(legacy) - bare if legacy and bare is not None else None
-    lines = [f"{requests} requests per contender, interleaved batches; µs per request", "",
-             "| contender | median µs | spread (fastest–slowest batch) | overhead over bare µs | vs frappyflaskauth |",
-             "|---|---|---|---|---|"]
+def calls_per_request(name: str, requests: int = 200) -> float:
+    """Python function calls (built-ins included) one request of the contender makes, test client included."""
+    app, headers = build(name)
+    client, others = test_client(app, headers)
+    client.get("/api/thing", headers=others)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        client.get("/api/thing", headers=others)
+    profiler.disable()
+    return sum(entry[0] for entry in pstats.Stats(profiler).stats.values()) / requests  # type: ignore[attr-defined]
+
+
+def overheads(samples: dict[str, list[float]]) -> dict[str, float]:
+    """Median over rounds of (contender's batch − bare Flask's batch in the same round), µs per request."""
+    bare = samples[BARE]
+    return {name: statistics.median(v - b for v, b in zip(values, bare)) for name, values in samples.items()}
+
+
+def report(samples: dict[str, list[float]], requests: int, calls: dict[str, float] | None = None) -> str:
+    extra = overheads(samples) if BARE in samples else {}
+    seed = extra.get(SEED)
+    calls = calls or {}
+    seed_calls = calls[SEED] - calls[BARE] if SEED in calls and BARE in calls else None
+    lines = [f"{requests} requests per contender in interleaved batches; CPU µs per request", "",
+             "| contender | median µs | spread (fastest–slowest batch) | overhead over bare µs | vs frappyflaskauth "
+             "| Python calls over bare | vs frappyflaskauth |", "|---|---|---|---|---|---|---|"]
     for name, values in samples.items():
-        median = statistics.median(values)
-        overhead = median - bare if bare is not None else float("nan")
-        ratio = f"{overhead / legacy_overhead:.2f}×" if legacy_overhead and name != "bare flask" else "—"
-        lines.append(f"| {name} | {median:.1f} | {min(values):.1f}–{max(values):.1f} | "
-                     f"{overhead:+.1f} | {ratio} |")
+        overhead = extra.get(name, float("nan"))
+        ratio = f"{overhead / seed:.2f}×" if seed and name != BARE else "—"
+        call_cells = "— | —"
+        if name in calls and BARE in calls:
+            over = calls[name] - calls[BARE]
+            call_cells = f"{over:+.0f} | " + (f"{over / seed_calls:.2f}×" if seed_calls and name != BARE else "—")
+        lines.append(f"| {name} | {statistics.median(values):.1f} | {min(values):.1f}–{max(values):.1f} | "
+                     f"{overhead:+.1f} | {ratio} | {call_cells} |")
     return "\n".join(lines)
+
+
+def run(requests: int, batch: int, names: list[str]) -> str:
+    calls = {name: calls_per_request(name) for name in names}
+    return report(measure(requests, batch, names), requests, calls)
 
 
 def main() -> None:
@@ -55,7 +89,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--only", nargs="*", default=list(CONTENDERS))
     args = parser.parse_args()
-    print(report(measure(args.requests, args.batch, args.only), args.requests))
+    print(run(args.requests, args.batch, args.only))
 
 
 if __name__ == "__main__":

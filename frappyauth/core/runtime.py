@@ -1,6 +1,7 @@
 """What one app's core services run on: its stores, options, password hasher, clock and signal sender."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -10,8 +11,8 @@ from frappyauth.core.passwords import PasswordHasher
 from frappyauth.core.protocols import ApiKeyStore, MfaStore, SessionStore, UserStore
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+# The current instant, aware, in UTC. A partial, not a function: one call fewer on every request.
+utc_now: Callable[[], datetime] = functools.partial(datetime.now, timezone.utc)
 
 
 @dataclass(frozen=True)

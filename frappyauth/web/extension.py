@@ -23,7 +23,7 @@ from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, MfaStore, Ses
 from frappyauth.core.runtime import Runtime, utc_now
 from frappyauth.stores.memory import MemoryApiKeyStore, MemoryMailTokenStore, MemorySessionStore, MemoryUserStore
 from frappyauth.web.cli import cli
-from frappyauth.web.guard import authorize
+from frappyauth.web.guard import authorize, request_identity
 from frappyauth.web.mail_templates import TemplateComposer
 from frappyauth.web.mfa_setup import build_mfa, mfa_store_for
 from frappyauth.web.responses import render_error
@@ -164,7 +164,9 @@ def check_login_state(permission: str | list[str] | None = None, allow_api_key: 
 
     For an API key, the permissions checked (and those of the returned user) are the key's effective
     rights: its scopes that its owner holds now."""
-    required = [permission] if isinstance(permission, str) else list(permission or [])
+    if permission is None:  # the common case, on every request: no list to build, no permission to check
+        return request_identity(allow_api_key).user
+    required = [permission] if isinstance(permission, str) else list(permission)
     return authorize(required, allow_api_key).user
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 
 from frappyauth.core.models import User
 from frappyauth.core.options import Options
@@ -56,7 +56,7 @@ def verify_email() -> Response:
 def resend_verification() -> Response:
     """For the logged-in caller, or (so an unverified user who may not log in can ask) for `{email}`."""
     body = _body()
-    identity = request_identity(allow_api_key=False) if request_credential() is not None else None
+    identity = request_identity(allow_api_key=False) if request_credential(request) is not None else None
     email = None if identity is not None else bodies.string(body, "email")
     _mail().registration.resend(identity.user if identity else None, email, request_actor(identity))
     return _status("verification_sent", 202)

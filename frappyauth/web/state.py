@@ -17,6 +17,10 @@ if TYPE_CHECKING:  # imported only with a mail flow on: it needs the `[mail]` ex
     from frappyauth.core.passkeys import Passkeys
 
 EXTENSION_KEY = "frappyauth"
+OUTSIDE_CONTEXT = ("frappyauth was used outside a request or app context: call check_login_state() and current_user "
+                   "inside a request, or wrap the code in `with app.app_context():`.")
+NOT_SET_UP = ("frappyauth is not set up on this app: call frappyauth.register_endpoints(app, ...) "
+              "(or FrappyAuth(app, ...)) first.")
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,8 @@ class AuthState:
 def current_state() -> AuthState:
     """This app's state; `RuntimeError` outside an app context or on an app without frappyauth."""
     if not has_app_context():
-        raise RuntimeError("frappyauth was used outside a request or app context: call check_login_state() "
-                           "and current_user inside a request, or wrap the code in `with app.app_context():`.")
+        raise RuntimeError(OUTSIDE_CONTEXT)
     state = current_app.extensions.get(EXTENSION_KEY)
     if state is None:
-        raise RuntimeError("frappyauth is not set up on this app: call frappyauth.register_endpoints(app, ...) "
-                           "(or FrappyAuth(app, ...)) first.")
+        raise RuntimeError(NOT_SET_UP)
     return state

@@ -31,8 +31,11 @@ class MemorySessionStore:
         return session if session is not None and session.expires_at > now else None
 
     def get_with_user(self, token_hash: str, now: datetime, users: UserStore) -> tuple[Session, User | None] | None:
-        session = self.get(token_hash, now)  # two dictionary reads, neither under a lock
-        return None if session is None else (session, users.get(session.user_id))
+        # Two dictionary reads, neither under a lock: a record is replaced by one assignment, never changed.
+        session = self._sessions.get(token_hash) if isinstance(token_hash, str) else None
+        if session is None or session.expires_at <= now:
+            return None
+        return session, users.get(session.user_id)
 
     def delete(self, token_hash: str) -> bool:
         with self._lock:
