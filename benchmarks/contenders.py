@@ -39,13 +39,14 @@ def _frappyauth(user_store: Any, token_store: Any) -> tuple[Flask, dict[str, str
     return app, {"Authorization": token}
 
 
-def frappyauth_api_key() -> tuple[Flask, dict[str, str]]:
-    """A scoped API key (`fak_...`) on the memory stores: the key read, the owner read, no write."""
+def frappyauth_api_key(user_store: Any = None) -> tuple[Flask, dict[str, str]]:
+    """A scoped API key (`fak_...`), by default on the memory stores: the key with its owner, no write."""
     from frappyauth import check_login_state, initial_user_check, register_endpoints
     from frappyauth.stores.memory import MemoryUserStore
 
     app = Flask("frappyauth-key")
-    register_endpoints(app, MemoryUserStore(), options_override={"bcrypt_cost": 4, "api_keys": True})
+    register_endpoints(app, user_store if user_store is not None else MemoryUserStore(),
+                       options_override={"bcrypt_cost": 4, "api_keys": True})
 
     @app.route("/api/thing")
     def thing() -> Any:
@@ -139,7 +140,8 @@ def flask_jwt_extended() -> tuple[Flask, dict[str, str]]:
 
 
 CONTENDERS: dict[str, Callable[[], tuple[Flask, dict[str, str]]]] = {
-    "bare flask": bare, "frappyauth (memory)": frappyauth_memory, "frappyauth API key (memory)": frappyauth_api_key,
+    "bare flask": bare, "frappyauth (memory)": frappyauth_memory,
+    "frappyauth API key (memory)": lambda: frappyauth_api_key(),
     "frappyauth (mongo on mongomock)": frappyauth_mongomock, "frappyflaskauth 1.6.3": frappyflaskauth,
     "flask-login 0.6": flask_login, "flask-jwt-extended 4.7": flask_jwt_extended,
 }

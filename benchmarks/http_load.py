@@ -66,6 +66,25 @@ def wrk(port: int, headers: dict[str, str], seconds: int, connections: int) -> t
     return rate, float(value) * {"us": 1, "ms": 1e3, "s": 1e6}[unit]
 
 
+def run(seconds: int, rounds: int, connections: int, names: list[str]) -> str:
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    for _ in range(rounds):
+        for name in names:
+            with serve(name) as (port, headers):
+                results[name].append(wrk(port, headers, seconds, connections))
+    bare_rate = statistics.median(r for r, _ in results["bare flask"]) if "bare flask" in results else None
+    lines = [f"wrk -t1 -c{connections} -d{seconds}s, {rounds} interleaved rounds, gunicorn 1 sync worker", "",
+             "| contender | requests/s (median) | spread | p50 latency µs | µs per request over bare |",
+             "|---|---|---|---|---|"]
+    for name, runs in results.items():
+        rates = [r for r, _ in runs]
+        rate = statistics.median(rates)
+        extra = (1e6 / rate - 1e6 / bare_rate) if bare_rate else float("nan")
+        lines.append(f"| {name} | {rate:.0f} | {min(rates):.0f}–{max(rates):.0f} | "
+                     f"{statistics.median(latency for _, latency in runs):.0f} | {extra:+.1f} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=5)
@@ -73,21 +92,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--only", nargs="*", default=list(CONTENDERS))
     args = parser.parse_args()
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in args.only}
-    for _ in range(args.rounds):
-        for name in args.only:
-            with serve(name) as (port, headers):
-                results[name].append(wrk(port, headers, args.seconds, args.connections))
-    bare_rate = statistics.median(r for r, _ in results["bare flask"]) if "bare flask" in results else None
-    print(f"wrk -t1 -c{args.connections} -d{args.seconds}s, {args.rounds} interleaved rounds, gunicorn 1 sync worker\n")
-    print("| contender | requests/s (median) | spread | p50 latency µs | µs per request over bare |")
-    print("|---|---|---|---|---|")
-    for name, runs in results.items():
-        rates = [r for r, _ in runs]
-        rate = statistics.median(rates)
-        extra = (1e6 / rate - 1e6 / bare_rate) if bare_rate else float("nan")
-        print(f"| {name} | {rate:.0f} | {min(rates):.0f}–{max(rates):.0f} | "
-              f"{statistics.median(latency for _, latency in runs):.0f} | {extra:+.1f} |")
+    print(run(args.seconds, args.rounds, args.connections, args.only))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ def username_key(username: str) -> str:
     return unicodedata.normalize("NFKC", username).casefold()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # not slotted: the memory store copies users out through their `__dict__`
 class User:
     """A user account as stored.
 
@@ -49,7 +49,7 @@ class User:
         return all(permission in self.permissions for permission in required)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: about 60 bytes less for each of a million records
 class Session:
     """A login session. Only the SHA-256 of its token is stored; `session_id` is a separate random public
     name for it, safe to show and to use in URLs, from which the token cannot be derived. It is valid only
@@ -66,7 +66,7 @@ class Session:
     credential_version: str = ""  # the user's credential version when the login verified the password
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: about 60 bytes less for each of a million records
 class ApiKey:
     """A named API key of a user. Only the SHA-256 of the key is stored; `key_id` is its public name, part
     of the key itself (`fak_<key_id>_<secret>`) so that a leaked key can be traced and revoked.
