@@ -44,7 +44,7 @@ def test_a_failing_session_lookup_answers_json_everywhere(make_app, token_store,
 
     def fail(*args, **kwargs):
         raise build()
-    monkeypatch.setattr(token_store._tokens, "find_one", fail)
+    monkeypatch.setattr(token_store._tokens, "aggregate", fail)  # the session with its user, one command
     caplog.set_level(logging.WARNING, logger="frappyauth")
     response = client.get(path, headers=auth(token))
     assert response.status_code == status and response.is_json
@@ -52,7 +52,8 @@ def test_a_failing_session_lookup_answers_json_everywhere(make_app, token_store,
     assert ("Retry-After" in response.headers) == (status == 503)
     assert "internal" not in response.get_data(as_text=True) and "5f1e0c" not in response.get_data(as_text=True)
     logged = [r.getMessage() for r in caplog.records if r.name == "frappyauth" and r.levelno >= logging.WARNING]
-    assert any("MongoSessionStore.get" in line and build().__class__.__name__ in line for line in logged), logged
+    assert any("MongoSessionStore.get_with_user" in line and build().__class__.__name__ in line
+               for line in logged), logged
     assert not any("5f1e0c" in line or "internal" in line for line in logged)
 
 
@@ -77,7 +78,7 @@ def test_a_failing_api_key_lookup_on_an_app_route_is_json(make_app, api_key_stor
 
     def fail(*args, **kwargs):
         raise OperationFailure(LEAK, 13, {"codeName": "Unauthorized"})
-    monkeypatch.setattr(api_key_store._keys, "find_one", fail)
+    monkeypatch.setattr(api_key_store._keys, "aggregate", fail)  # the key with its owner, one command
     response = client.get("/api/things", headers={"Authorization": f"Token {key['apiKey']}"})
     assert response.status_code == 500 and body(response)["error"] == "store_failed"
-    assert "MongoApiKeyStore.get_by_hash raised OperationFailure" in caplog.text
+    assert "MongoApiKeyStore.get_by_hash_with_user raised OperationFailure" in caplog.text
