@@ -39,13 +39,13 @@ def _frappyauth(user_store: Any, token_store: Any) -> tuple[Flask, dict[str, str
     return app, {"Authorization": token}
 
 
-def frappyauth_api_key(user_store: Any = None) -> tuple[Flask, dict[str, str]]:
+def frappyauth_api_key(user_store: Any = None, token_store: Any = None) -> tuple[Flask, dict[str, str]]:
     """A scoped API key (`fak_...`), by default on the memory stores: the key with its owner, no write."""
     from frappyauth import check_login_state, initial_user_check, register_endpoints
     from frappyauth.stores.memory import MemoryUserStore
 
     app = Flask("frappyauth-key")
-    register_endpoints(app, user_store if user_store is not None else MemoryUserStore(),
+    register_endpoints(app, user_store if user_store is not None else MemoryUserStore(), token_store,
                        options_override={"bcrypt_cost": 4, "api_keys": True})
 
     @app.route("/api/thing")

@@ -76,8 +76,8 @@ def frappyauth_mongo(db: DelayedDatabase, joined: bool = True) -> tuple[Flask, d
 
 
 def frappyauth_mongo_api_key(db: DelayedDatabase) -> tuple[Flask, dict[str, str]]:
-    from frappyauth.stores.mongo import MongoUserStore
-    return contenders.frappyauth_api_key(MongoUserStore(db))  # type: ignore[arg-type]
+    from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
+    return contenders.frappyauth_api_key(MongoUserStore(db), MongoSessionStore(db))  # type: ignore[arg-type]
 
 
 def flask_login_mongo(db: DelayedDatabase) -> tuple[Flask, dict[str, str]]:

@@ -10,7 +10,7 @@ from typing import Any
 import mongomock
 import pytest
 
-from http_support import ADMIN_PASSWORD, SecretLedger, auth, body, build_app, login
+from http_support import ADMIN_PASSWORD, USER_PASSWORD, SecretLedger, auth, body, build_app, login
 from frappyauth.core.minting import hash_secret
 from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
 
@@ -105,3 +105,14 @@ def test_a_session_document_without_the_user_ref_still_works_with_a_second_read(
     assert body(client.get("/api/things", headers=auth(token))) == {"things": [], "for": "Admin"}
     assert db.log == ["userTokens.aggregate", "users.find_one"]
     assert db.writes() == []
+
+
+def test_the_user_id_decides_should_the_user_ref_ever_disagree(counted) -> None:
+    """`userRef` only speeds up the read: a session names its user by `userId`, as frappymongouser's did."""
+    client, db = counted
+    client.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD, "permissions": ["view"]},
+                headers=auth(login(client, "admin", ADMIN_PASSWORD)))
+    bob = login(client, "bob", USER_PASSWORD)
+    admin_ref = db["users"].find_one({"username": "Admin"})["_id"]
+    db["userTokens"].update_one({"tokenHash": hash_secret(bob)}, {"$set": {"userRef": admin_ref}})
+    assert body(client.get("/api/things", headers=auth(bob))) == {"things": [], "for": "bob"}

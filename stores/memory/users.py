@@ -32,8 +32,10 @@ class MemoryUserStore:
         self._sequence_of: dict[str, int] = {}
         self._creation_order: SortedDict = SortedDict()  # sequence number -> user id
         self._id_by_username: dict[str, str] = {}
-        # (which lookalike key, key) -> id; usernames never change, so only create and delete touch it.
-        self._id_by_lookalike: dict[tuple[int, str], str] = {}
+        # Each lookalike key (`lookalike_keys`: shown, folded) -> id, one map per kind of key; plain strings,
+        # shared when both keys are equal, since at a million users tuple keys cost 200 bytes a user more.
+        # Usernames never change, so only create and delete touch them.
+        self._ids_by_lookalike: tuple[dict[str, str], dict[str, str]] = ({}, {})
         self._id_by_api_key: dict[str, str] = {}
         self._id_by_email: dict[str, str] = {}
         self._holders: Counter[str] = Counter()  # permission -> number of users holding it
@@ -61,15 +63,17 @@ class MemoryUserStore:
             return self._lookup(self._id_by_email, email_key)
 
     def create(self, user: User) -> User:
-        lookalikes = list(enumerate(lookalike_keys(user.username)))  # outside the lock: it only reads the name
+        lookalikes = _shared(lookalike_keys(user.username))  # outside the lock: it only reads the name
         with self._lock:
-            if user.username_key in self._id_by_username or any(key in self._id_by_lookalike for key in lookalikes):
+            if user.username_key in self._id_by_username or any(
+                    key in index for index, key in zip(self._ids_by_lookalike, lookalikes)):
                 raise DuplicateUsernameError()
             if user.email_key is not None and user.email_key in self._id_by_email:
                 raise DuplicateEmailError()
             stored = dataclasses.replace(user, id=self._new_id(), profile=copy.deepcopy(user.profile))
             self._index(stored)
-            self._id_by_lookalike.update((key, stored.id) for key in lookalikes)
+            for index, key in zip(self._ids_by_lookalike, lookalikes):
+                index[key] = stored.id
             sequence = next(self._sequence)
             self._sequence_of[stored.id] = sequence
             self._creation_order[sequence] = stored.id
@@ -126,8 +130,8 @@ class MemoryUserStore:
             if user is None:
                 return False
             self._unindex(user)
-            for key in enumerate(lookalike_keys(user.username)):
-                del self._id_by_lookalike[key]
+            for index, key in zip(self._ids_by_lookalike, lookalike_keys(user.username)):
+                del index[key]
             del self._users[user_id]
             del self._creation_order[self._sequence_of.pop(user_id)]
             return True
@@ -186,7 +190,8 @@ class MemoryUserStore:
 
     def _index(self, user: User) -> None:
         self._users[user.id] = user
-        self._id_by_username[user.username_key] = user.id
+        key = user.username_key
+        self._id_by_username[user.username if key == user.username else key] = user.id  # one string, not two
         if user.api_key_hash is not None:
             self._id_by_api_key[user.api_key_hash] = user.id
         if user.email_key is not None:
@@ -228,6 +233,11 @@ class MemoryUserStore:
             self._drop_attempts(key)
 
 
+def _shared(keys: tuple[str, str]) -> tuple[str, str]:
+    """The keys, as one string object when they are equal (most names): stored once, not twice."""
+    return (keys[0], keys[0]) if keys[0] == keys[1] else keys
+
+
 def _copy_out(user: User) -> User:
     """The user with a profile of its own: changing it must not change the stored user.
 
@@ -235,8 +245,9 @@ def _copy_out(user: User) -> User:
     about 10 µs): the fields are copied as they are (all immutable but the profile) and the profile as JSON.
     """
     clone = object.__new__(User)
-    clone.__dict__.update(user.__dict__)
-    clone.__dict__["profile"] = _copy_json(user.profile)
+    fields = clone.__dict__
+    fields.update(user.__dict__)
+    fields["profile"] = _copy_json(user.profile) if user.profile else {}  # most profiles are empty
     return clone
 
 

@@ -37,7 +37,8 @@ def find_with_user(collection: Collection, query: dict[str, Any],
         if document is None:
             return None
         joined = document.pop(JOINED)
-        if USER_REF in document:
+        # `userRef` is written with `userId` and never changes; should they ever disagree, `userId` decides.
+        if USER_REF in document and str(document[USER_REF]) == document["userId"]:
             return document, users.user_from_document(joined[0]) if joined else None
     else:
         document = collection.find_one(query)
