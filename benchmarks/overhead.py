@@ -11,8 +11,6 @@ request (counted once with cProfile) are a second, load-independent measure of t
 from __future__ import annotations
 
 import argparse
-import cProfile
-import pstats
 import random
 import statistics
 import time
@@ -20,6 +18,7 @@ import timeit
 from collections.abc import Callable
 
 from benchmarks.contenders import CONTENDERS, build, test_client
+from benchmarks.profile import profile
 
 BARE, SEED = "bare flask", "frappyflaskauth 1.6.3"
 
@@ -43,15 +42,8 @@ def measure(requests: int, batch: int, names: list[str]) -> dict[str, list[float
 
 def calls_per_request(name: str, requests: int = 200) -> float:
     """Python function calls (built-ins included) one request of the contender makes, test client included."""
-    app, headers = build(name)
-    client, others = test_client(app, headers)
-    client.get("/api/thing", headers=others)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(requests):
-        client.get("/api/thing", headers=others)
-    profiler.disable()
-    return sum(entry[0] for entry in pstats.Stats(profiler).stats.values()) / requests  # type: ignore[attr-defined]
+    stats = profile(name, requests)
+    return sum(entry[0] for entry in stats.stats.values()) / requests  # type: ignore[attr-defined]
 
 
 def check_alone(number: int = 20_000) -> dict[str, float]:
