@@ -10,8 +10,14 @@ from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from frappyauth.core.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+from frappyauth.web.state import current_state
 
 MAX_NESTING = 32  # deeper JSON is refused before it reaches a store (MongoDB allows 100 levels)
+
+
+def request_object() -> dict[str, Any]:
+    """The current request's JSON object body, under this app's `max_body_bytes` (see `json_object`)."""
+    return json_object(current_state().runtime.options.max_body_bytes)
 
 
 def json_object(max_bytes: int) -> dict[str, Any]:

@@ -25,9 +25,6 @@ def _mail() -> MailFlows:
     return mail
 
 
-def _body() -> dict:
-    return bodies.json_object(current_state().runtime.options.max_body_bytes)
-
 
 def _user(user: User) -> Response:
     """The user JSON, `hasApiKey` included, as the other endpoints answer it."""
@@ -41,7 +38,7 @@ def _status(status: str, code: int) -> Response:
 
 
 def register() -> Response:
-    body = _body()
+    body = bodies.request_object()
     user = _mail().registration.register(
         bodies.string(body, "username"), bodies.string(body, "password"), bodies.string(body, "email"),
         bodies.optional_object(body, "profile"), request_actor(None))
@@ -49,13 +46,13 @@ def register() -> Response:
 
 
 def verify_email() -> Response:
-    token = bodies.string(_body(), "token")
+    token = bodies.string(bodies.request_object(), "token")
     return _user(_mail().registration.verify(token, request_actor(None)))
 
 
 def resend_verification() -> Response:
     """For the logged-in caller, or (so an unverified user who may not log in can ask) for `{email}`."""
-    body = _body()
+    body = bodies.request_object()
     identity = request_identity(allow_api_key=False) if request_credential(request) is not None else None
     email = None if identity is not None else bodies.string(body, "email")
     _mail().registration.resend(identity.user if identity else None, email, request_actor(identity))
@@ -63,28 +60,28 @@ def resend_verification() -> Response:
 
 
 def request_password_reset() -> Response:
-    body = _body()
+    body = bodies.request_object()
     email, username = bodies.optional_string(body, "email"), bodies.optional_string(body, "username")
     _mail().password_reset.request(email, username, request_actor(None))
     return _status("reset_requested", 200)
 
 
 def confirm_password_reset() -> Response:
-    body = _body()
+    body = bodies.request_object()
     user = _mail().password_reset.confirm(bodies.string(body, "token"), bodies.string(body, "password"),
                                           request_actor(None))
     return _user(user)
 
 
 def request_email_change() -> Response:
-    identity, body = request_identity(allow_api_key=False), _body()
+    identity, body = request_identity(allow_api_key=False), bodies.request_object()
     _mail().email_change.request(identity.user, bodies.string(body, "password"), bodies.string(body, "email"),
                                  request_actor(identity))
     return _status("confirmation_sent", 202)
 
 
 def confirm_email_change() -> Response:
-    token = bodies.string(_body(), "token")
+    token = bodies.string(bodies.request_object(), "token")
     return _user(_mail().email_change.confirm(token, request_actor(None)))
 
 

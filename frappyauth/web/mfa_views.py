@@ -27,9 +27,6 @@ def _mfa() -> Mfa:
     return mfa
 
 
-def _body() -> dict[str, Any]:
-    return bodies.json_object(current_state().runtime.options.max_body_bytes)
-
 
 def qr_svg(uri: str) -> str:
     """The URI as a QR code in SVG, for an `<img src="data:image/svg+xml,...">` or inline."""
@@ -39,19 +36,19 @@ def qr_svg(uri: str) -> str:
 
 
 def begin_totp() -> Response:
-    identity, body = request_identity(allow_api_key=False, enrolling=True), _body()
+    identity, body = request_identity(allow_api_key=False, enrolling=True), bodies.request_object()
     secret, uri = _mfa().begin_totp(identity, bodies.string(body, "password"), request_actor(identity))
     return jsonify({"secret": secret, "otpauthUri": uri, "qrSvg": qr_svg(uri)})
 
 
 def confirm_totp() -> Response:
-    identity, body = request_identity(allow_api_key=False, enrolling=True), _body()
+    identity, body = request_identity(allow_api_key=False, enrolling=True), bodies.request_object()
     codes = _mfa().confirm_totp(identity, bodies.string(body, "code"), request_actor(identity))
     return jsonify({"recoveryCodes": codes})
 
 
 def regenerate_recovery_codes() -> Response:
-    identity, body = request_identity(allow_api_key=False), _body()
+    identity, body = request_identity(allow_api_key=False), bodies.request_object()
     codes = _mfa().regenerate_recovery_codes(identity, bodies.string(body, "password"),
                                              bodies.optional_string(body, "code"),
                                              bodies.optional_string(body, "recoveryCode"), request_actor(identity))
@@ -59,7 +56,7 @@ def regenerate_recovery_codes() -> Response:
 
 
 def disable_totp() -> Response:
-    identity, body = request_identity(allow_api_key=False), _body()
+    identity, body = request_identity(allow_api_key=False), bodies.request_object()
     _mfa().disable_totp(identity, bodies.string(body, "password"), bodies.optional_string(body, "code"),
                         bodies.optional_string(body, "recoveryCode"), request_actor(identity))
     return jsonify(user_json_of(identity.user.id))
@@ -72,7 +69,7 @@ def reset_user_mfa(user_id: str) -> Response:
 
 
 def login_mfa() -> Response:
-    body, state = _body(), current_state()
+    body, state = bodies.request_object(), current_state()
     user, token = state.authenticator.complete_login(
         bodies.string(body, "mfaToken"), bodies.optional_string(body, "code"),
         bodies.optional_string(body, "recoveryCode"), request.user_agent.string or None, request.remote_addr)

@@ -29,9 +29,6 @@ def _passkeys() -> Passkeys:
     return passkeys
 
 
-def _body() -> dict[str, Any]:
-    return bodies.json_object(current_state().runtime.options.max_body_bytes)
-
 
 def _relying_party() -> RelyingParty:
     options = current_state().runtime.options
@@ -52,12 +49,12 @@ def passkey_json(passkey: Passkey) -> dict[str, Any]:
 
 def passkey_register_options() -> Response:
     identity = request_identity(allow_api_key=False, enrolling=True)
-    _body()
+    bodies.request_object()
     return jsonify(_passkeys().registration_options(identity, _relying_party()))
 
 
 def passkey_register() -> Response:
-    identity, body = request_identity(allow_api_key=False, enrolling=True), _body()
+    identity, body = request_identity(allow_api_key=False, enrolling=True), bodies.request_object()
     passkey = _passkeys().register(identity, _relying_party(), bodies.string(body, "name"),
                                    _credential(body), request_actor(identity))
     return jsonify(passkey_json(passkey))
@@ -69,7 +66,7 @@ def own_passkeys() -> Response:
 
 
 def rename_passkey(passkey_id: str) -> Response:
-    identity, body = request_identity(allow_api_key=False), _body()
+    identity, body = request_identity(allow_api_key=False), bodies.request_object()
     return jsonify(passkey_json(_passkeys().rename(identity.user.id, passkey_id, bodies.string(body, "name"))))
 
 
@@ -80,12 +77,12 @@ def delete_passkey(passkey_id: str) -> Response:
 
 
 def passkey_login_options() -> Response:
-    body = _body()
+    body = bodies.request_object()
     return jsonify(_passkeys().login_options(_relying_party(), bodies.optional_string(body, "mfaToken")))
 
 
 def passkey_login() -> Response:
-    body, state = _body(), current_state()
+    body, state = bodies.request_object(), current_state()
     user = _passkeys().login(_relying_party(), bodies.optional_string(body, "mfaToken"), _credential(body),
                              request.remote_addr)
     token = state.authenticator.open_session(user, request.user_agent.string or None, request.remote_addr)

@@ -21,9 +21,6 @@ from frappyauth.web.state import current_state
 _PAGE = re.compile(r"\d{1,9}")
 
 
-def _body() -> dict:
-    return bodies.json_object(current_state().runtime.options.max_body_bytes)
-
 
 def _admin() -> Identity:
     return authorize([current_state().runtime.options.user_admin_permission], allow_api_key=False)
@@ -41,7 +38,7 @@ def _users_json(users: list[User]) -> list[dict[str, Any]]:
 
 
 def login() -> Response:
-    body, options = _body(), current_state().runtime.options
+    body, options = bodies.request_object(), current_state().runtime.options
     username, password = bodies.string(body, "username"), bodies.string(body, "password")
     try:
         user, token = current_state().authenticator.login(username, password, request.user_agent.string or None,
@@ -75,7 +72,7 @@ def list_users() -> Response:
 
 
 def create_user() -> Response:
-    admin, body = _admin(), _body()
+    admin, body = _admin(), bodies.request_object()
     email, email_key = admin_email(bodies.optional_string(body, "email"))
     user = current_state().accounts.create(
         username=bodies.string(body, "username"), password=bodies.string(body, "password"),
@@ -86,18 +83,18 @@ def create_user() -> Response:
 
 
 def set_permissions(user_id: str) -> Response:
-    admin, body = _admin(), _body()
+    admin, body = _admin(), bodies.request_object()
     permissions = bodies.string_list(body, "permissions") or ()
     return jsonify(_user_json(current_state().accounts.set_permissions(user_id, permissions, request_actor(admin))))
 
 
 def set_profile(user_id: str) -> Response:
-    editor, profile = request_identity(allow_api_key=False), _body()
+    editor, profile = request_identity(allow_api_key=False), bodies.request_object()
     return jsonify(_user_json(current_state().accounts.set_profile(user_id, profile, editor, request_actor(editor))))
 
 
 def reset_password(user_id: str) -> Response:
-    admin, body = _admin(), _body()
+    admin, body = _admin(), bodies.request_object()
     user = current_state().accounts.reset_password(user_id, bodies.string(body, "password"),
                                                  request_actor(admin))
     return jsonify(_user_json(user))
@@ -116,7 +113,7 @@ def delete_user(user_id: str) -> Response:
 
 
 def change_own_password() -> Response:
-    identity, body = request_identity(allow_api_key=False), _body()
+    identity, body = request_identity(allow_api_key=False), bodies.request_object()
     user = current_state().accounts.change_own_password(identity, bodies.string(body, "oldPassword"),
                                                         bodies.string(body, "newPassword"), request_actor(identity))
     return jsonify(_user_json(user))
@@ -140,7 +137,7 @@ def own_keys() -> Response:
 
 
 def create_key() -> Response:
-    identity, body = request_identity(allow_api_key=False), _body()
+    identity, body = request_identity(allow_api_key=False), bodies.request_object()
     key, api_key = current_state().api_keys.create(
         identity.user, bodies.string(body, "name"), scopes=bodies.string_list(body, "scopes", required=False),
         expires_in=bodies.optional_int(body, "expiresIn"), expires_at=bodies.optional_datetime(body, "expiresAt"),
