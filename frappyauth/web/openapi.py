@@ -238,6 +238,10 @@ def openapi_document(options: Options) -> dict[str, Any]:
     for group in groups:
         for path, operations in group.items():
             paths.setdefault(options.api_prefix + path, {}).update(operations)
+    if options.console:
+        paths[options.api_prefix + "/console/"] = {"get": {"summary": "The browser console's page", "security": [],
+                                                          "responses": {"200": {"description": "OK", "content": {
+                                                              "text/html": {"schema": {"type": "string"}}}}}}}
     paths[options.api_prefix + "/openapi.json"] = {"get": {
         "summary": "This document", "security": [],
         "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
