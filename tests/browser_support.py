@@ -152,7 +152,8 @@ class Browser:
     def click_text(self, label: str) -> None:
         """Click the button whose accessible name (aria-label, else its text) is `label`."""
         from selenium.webdriver.common.by import By
-        path = f"//button[@aria-label={json.dumps(label)} or (not(@aria-label) and normalize-space()={json.dumps(label)})]"
+        quoted = json.dumps(label, ensure_ascii=False)  # an XPath string literal, for labels without '"'
+        path = f"//button[@aria-label={quoted} or (not(@aria-label) and normalize-space()={quoted})]"
         self.wait(lambda: any(b.is_displayed() and b.is_enabled() for b in self.driver.find_elements(By.XPATH, path)),
                   f"a button {label!r}")
         next(b for b in self.driver.find_elements(By.XPATH, path) if b.is_displayed()).click()

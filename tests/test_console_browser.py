@@ -86,3 +86,129 @@ def test_admin_creates_a_user_who_makes_a_key_and_is_signed_out_by_the_admin(ser
     carol.click_text("My account")
     carol.message("Your session has ended: please sign in again.")
     assert carol.visible("view-sign-in") and not carol.visible("nav")
+
+
+@pytest.fixture
+def strict_server() -> Iterator[ConsoleServer]:
+    running = ConsoleServer(max_failed_logins=2, lockout_seconds=900)
+    yield running
+    running.stop()
+
+
+def test_sign_in_shows_busy_then_explains_401_429_and_503(strict_server, browser) -> None:
+    window = browser()
+    window.driver.get(strict_server.console)
+    window.wait(lambda: window.visible("view-sign-in"), "the sign-in form")
+    window.fill("sign-in-username", "admin")
+    window.fill("sign-in-password", "not the password")
+    strict_server.gate.closed = True
+    window.click_text("Sign in")
+    assert strict_server.gate.reached.wait(15), "the login never reached the store"
+    assert window.visible("busy") and window.find("busy").text == "Working…"
+    assert window.driver.execute_script("return document.body.getAttribute('aria-busy')") == "true"
+    assert not window.find("sign-in-form").find_element("css selector", "button").is_enabled()
+    strict_server.gate.closed = False
+    strict_server.gate.opened.set()
+    window.message("Wrong username or password.")
+    assert not window.visible("busy")
+
+    window.click_text("Sign in")
+    window.message("Wrong username or password.")
+    window.click_text("Sign in")
+    window.message("Too many failed attempts. Try again in 15 minutes.")
+
+    strict_server.users.failing.add("*")
+    window.fill("sign-in-username", "someone")
+    window.click_text("Sign in")
+    window.message("The user store is unavailable. Try again in 7 seconds.")
+    assert window.visible("view-sign-in")
+
+
+@pytest.fixture
+def small_pages() -> Iterator[ConsoleServer]:
+    running = ConsoleServer(page_size=2, max_failed_logins=1)
+    yield running
+    running.stop()
+
+
+def test_admin_pages_resets_unlocks_revokes_keys_and_deletes_with_confirmation(small_pages, browser) -> None:
+    server = small_pages
+    admin_token = server.call("POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]["token"]
+    for name in ["bea", "dan", "eve"]:
+        server.call("POST", "/api/user/users", {"username": name, "password": USER_PASSWORD}, admin_token)
+    dan = server.call("POST", "/api/user/login", {"username": "dan", "password": USER_PASSWORD})[1]["token"]
+    server.call("POST", "/api/user/keys", {"name": "deploy"}, dan)
+    assert server.call("POST", "/api/user/login", {"username": "dan", "password": "wrong"})[0] == 401
+    assert server.call("POST", "/api/user/login", {"username": "dan", "password": USER_PASSWORD})[0] == 429
+
+    admin = browser()
+    admin.sign_in(server.console, "admin", ADMIN_PASSWORD)
+    admin.see("page-label", "Page 1 of 2")
+    admin.click_text("Next page")
+    admin.see("page-label", "Page 2 of 2")
+    admin.see("user-table", "eve")
+    admin.click_text("Manage dan")
+    admin.see("detail-keys", "deploy")
+    admin.click_text("Unlock sign-in")
+    admin.message("Unlocked")
+    assert server.call("POST", "/api/user/login", {"username": "dan", "password": USER_PASSWORD})[0] == 200
+    admin.click_text("Revoke all API keys")
+    admin.message("1 API key revoked.")
+    admin.fill("detail-password", NEW_PASSWORD)
+    admin.click_text("Reset password")
+    admin.message("Password reset")
+    assert server.call("GET", "/api/user", token=dan)[0] == 401
+    assert server.call("POST", "/api/user/login", {"username": "dan", "password": NEW_PASSWORD})[0] == 200
+
+    admin.click_text("Delete user…")
+    admin.see("delete-question", "Delete dan for good?")
+    admin.click_text("Cancel")
+    assert not admin.visible("delete-confirm")
+    admin.click_text("Delete user…")
+    admin.click_text("Yes, delete")
+    admin.message("dan deleted.")
+    admin.see("user-count", "3 users in all")
+
+    admin.click_text("Previous page")
+    admin.click_text("Manage admin")
+    admin.fill("detail-permissions", "view")
+    admin.click_text("Save permissions")
+    admin.message("This is the last administrator: give another user the admin permission first")
+
+
+def test_account_view_by_keyboard_at_phone_width_ends_sessions(server, browser) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    admin_token = server.call("POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]["token"]
+    server.call("POST", "/api/user/users", {"username": "fay", "password": USER_PASSWORD}, admin_token)
+
+    def other_session() -> str:
+        return server.call("POST", "/api/user/login", {"username": "fay", "password": USER_PASSWORD})[1]["token"]
+
+    phone = browser(width=390, height=844)
+    phone.driver.get(server.console)
+    phone.wait(lambda: phone.visible("view-sign-in"), "the sign-in form")
+    assert phone.driver.switch_to.active_element.get_attribute("id") == "sign-in-username"
+    ActionChains(phone.driver).send_keys("fay", Keys.TAB, USER_PASSWORD, Keys.ENTER).perform()
+    phone.see("who", "Signed in as fay")
+    unlabelled = "return [...document.querySelectorAll('input, select')].filter(f => !f.labels.length).map(f => f.id)"
+    assert phone.driver.execute_script(unlabelled) == []
+    assert phone.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+    elsewhere = other_session()
+    phone.fill("old-password", USER_PASSWORD)
+    phone.fill("new-password", NEW_PASSWORD)
+    phone.click_text("Change password")
+    phone.message("Password changed. Your other sessions have ended.")
+    assert server.call("GET", "/api/user", token=elsewhere)[0] == 401
+    phone.see("session-list", "This session")
+
+    elsewhere = server.call("POST", "/api/user/login", {"username": "fay", "password": NEW_PASSWORD})[1]["token"]
+    phone.click_text("Log out other sessions")
+    phone.message("1 other session ended.")
+    assert server.call("GET", "/api/user", token=elsewhere)[0] == 401
+    phone.click_text("Log out everywhere")
+    phone.message("You are signed out everywhere.")
+    phone.driver.refresh()
+    phone.wait(lambda: phone.visible("view-sign-in"), "the sign-in form after a reload")
