@@ -46,9 +46,14 @@ def browser(request: pytest.FixtureRequest, tmp_path) -> Iterator[Callable[..., 
 
 
 def test_admin_creates_a_user_who_makes_a_key_and_is_signed_out_by_the_admin(server, browser) -> None:
+    hostile = '<img src=x onerror="alert(1)">'
+    token = server.call("POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]["token"]
+    server.call("POST", "/api/user/users", {"username": hostile, "password": USER_PASSWORD}, token)
     admin = browser()
     admin.sign_in(server.console, "admin", ADMIN_PASSWORD)
-    admin.see("user-count", "1 user in all")
+    admin.see("user-count", "2 users in all")
+    admin.see("user-table", hostile)  # shown as text, never parsed as HTML
+    assert admin.driver.find_elements("css selector", "#user-table img") == []
     admin.fill("create-username", "carol")
     admin.fill("create-password", USER_PASSWORD)
     admin.click_text("Create user")
