@@ -145,10 +145,6 @@ class Browser:
         field.clear()
         field.send_keys(text)
 
-    def click(self, element_id: str) -> None:
-        self.wait(lambda: self.find(element_id).is_enabled(), f"#{element_id} to be enabled")
-        self.find(element_id).click()
-
     def click_text(self, label: str) -> None:
         """Click the button whose accessible name (aria-label, else its text) is `label`."""
         from selenium.webdriver.common.by import By

@@ -181,7 +181,15 @@ def test_admin_pages_resets_unlocks_revokes_keys_and_deletes_with_confirmation(s
     admin.message("This is the last administrator: give another user the admin permission first")
 
 
-def test_account_view_by_keyboard_at_phone_width_ends_sessions(server, browser) -> None:
+@pytest.fixture
+def keyless_server() -> Iterator[ConsoleServer]:
+    running = ConsoleServer(api_keys=False)
+    yield running
+    running.stop()
+
+
+def test_account_view_by_keyboard_at_phone_width_ends_sessions(keyless_server, browser) -> None:
+    server = keyless_server
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
@@ -200,6 +208,7 @@ def test_account_view_by_keyboard_at_phone_width_ends_sessions(server, browser) 
     unlabelled = "return [...document.querySelectorAll('input, select')].filter(f => !f.labels.length).map(f => f.id)"
     assert phone.driver.execute_script(unlabelled) == []
     assert phone.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    assert not phone.visible("keys-card")  # API keys are off on this server
 
     elsewhere = other_session()
     phone.fill("old-password", USER_PASSWORD)

@@ -54,11 +54,14 @@ async function loadDetail() {
   const sessions = (await call("GET", `/users/${id}/sessions`)).sessions;
   $("detail-sessions").textContent = `${sessions.length} active session${sessions.length === 1 ? "" : "s"}.`;
   let keys = [];
+  let keysOn = true;
   try {
     keys = (await call("GET", `/users/${id}/keys`)).keys;
   } catch (error) {
-    if (error.status !== 404 || error.code === "user_not_found") throw error;  // 404: API keys are off
+    if (error.status !== 404 || error.code === "user_not_found") throw error;
+    keysOn = false;  // the route is not there: API keys are off on this server
   }
+  $("detail-revoke-keys").hidden = !keysOn;
   $("detail-keys").replaceChildren(...keys.map((key) => {
     const item = element("li", `${key.name} (expires ${when(key.expiresAt)}) `);
     const revoke = () => act(async () => {
