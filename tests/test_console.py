@@ -20,7 +20,9 @@ FILES = sorted(path.name for path in STATIC_FOLDER.iterdir())
 
 def test_the_console_is_off_by_default(client) -> None:
     response = client.get("/api/user/console/")
-    assert response.status_code == 404 and body(response)["error"] == "not_found"
+    assert response.status_code == 404 and body(response)["error"] == "feature_disabled"
+    assert "'console'" in body(response)["message"]
+    assert client.get("/api/user/console/app.js").status_code == 404
     assert "/api/user/console/" not in openapi_document(build_options({}))["paths"]
 
 
@@ -83,6 +85,7 @@ def test_a_console_write_passes_the_origin_check_that_any_cookie_write_does(make
     assert client.post("/api/user/users", json=new_user, headers={"Origin": "http://localhost"}).status_code == 200
 
 
+@pytest.mark.slow
 def test_the_demo_turns_the_console_on_and_prints_its_address() -> None:
     server = DemoServer(FRAPPYAUTH_ADMIN_PASSWORD=ADMIN_PASSWORD)
     try:

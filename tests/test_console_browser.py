@@ -13,6 +13,7 @@ import pytest
 from browser_support import Browser, ConsoleServer, chromium_or_skip
 from http_support import ADMIN_PASSWORD, USER_PASSWORD
 
+pytestmark = pytest.mark.slow  # a browser and a server per test
 NEW_PASSWORD = "a brand new password"
 
 
