@@ -65,6 +65,9 @@ def test_the_page_has_no_inline_script_or_style_and_loads_nothing_from_elsewhere
     page = (STATIC_FOLDER / "index.html").read_text(encoding="utf-8")
     assert not re.search(r"<script(?![^>]*\bsrc=)", page) and "<style" not in page
     assert not re.search(r"\sstyle=|\son[a-z]+=", page)  # no inline style attributes or event handlers
+    # A form sent before the script took it over must not put a password in a URL (and in access logs).
+    forms = re.findall(r"<form[^>]*>", page)
+    assert forms and all('method="post"' in form for form in forms)
 
 
 def test_setup_packages_every_console_file() -> None:
