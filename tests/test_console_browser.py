@@ -147,8 +147,9 @@ def test_admin_pages_resets_unlocks_revokes_keys_and_deletes_with_confirmation(s
     assert server.call("POST", "/api/user/login", {"username": "dan", "password": "wrong"})[0] == 401
     assert server.call("POST", "/api/user/login", {"username": "dan", "password": USER_PASSWORD})[0] == 429
 
-    admin = browser()
+    admin = browser(width=390, height=844)  # a phone
     admin.sign_in(server.console, "admin", ADMIN_PASSWORD)
+    assert admin.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     admin.see("page-label", "Page 1 of 2")
     admin.click_text("Next page")
     admin.see("page-label", "Page 2 of 2")
