@@ -85,6 +85,9 @@ def test_admin_creates_a_user_who_makes_a_key_and_is_signed_out_by_the_admin(ser
     carol.message("Key ci revoked.")
     assert server.call("GET", "/api/things", token=f"Token {api_key}")[0] == 401
 
+    carol.fill("key-name", "left on screen")
+    carol.click_text("Create key")
+    carol.message("copy it now")
     admin.click_text("Manage carol")
     admin.see("detail-sessions", "1 active session.")
     admin.click_text("End all sessions")
@@ -92,6 +95,7 @@ def test_admin_creates_a_user_who_makes_a_key_and_is_signed_out_by_the_admin(ser
     carol.click_text("My account")
     carol.message("Your session has ended: please sign in again.")
     assert carol.visible("view-sign-in") and not carol.visible("nav")
+    assert carol.find("new-key-value").get_attribute("value") == "" and not carol.visible("new-key")
 
 
 @pytest.fixture
@@ -181,6 +185,7 @@ def test_admin_pages_resets_unlocks_revokes_keys_and_deletes_with_confirmation(s
     admin.fill("detail-permissions", "view")
     admin.click_text("Save permissions")
     admin.message("This is the last administrator: give another user the admin permission first")
+    assert admin.find("detail-permissions").get_attribute("value") == "admin"  # what the user still holds
 
 
 @pytest.fixture

@@ -27,6 +27,9 @@ export async function open(view) {
 export function signedOut(text) {
   state.user = null;
   state.admin = false;
+  for (const form of document.forms) form.reset();  // nothing typed stays for the next person at this screen
+  $("new-key-value").value = "";
+  $("new-key").hidden = true;
   $("who").textContent = "";
   show("sign-in");
   say(text || "", "info");

@@ -83,8 +83,14 @@ function setUpDetail() {
   $("permissions-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const permissions = list($("detail-permissions").value);
-    act(async () => refreshSelected(await call("POST", `/users/${view.selected.id}/permissions`, {permissions})),
-      "Permissions saved.");
+    act(async () => {
+      try {
+        await refreshSelected(await call("POST", `/users/${view.selected.id}/permissions`, {permissions}));
+      } catch (error) {
+        $("detail-permissions").value = view.selected.permissions.join(", ");  // what the user still holds
+        throw error;
+      }
+    }, "Permissions saved.");
   });
   $("reset-form").addEventListener("submit", (event) => {
     event.preventDefault();
