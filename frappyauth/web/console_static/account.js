@@ -1,7 +1,8 @@
 // The account view: one's own password, sessions and API keys.
 
 import {call} from "./api.js";
-import {fail, signedOut} from "./app.js";
+import {fail, refreshAccount, signedOut} from "./app.js";
+import {setUpMfa, showTotp} from "./mfa.js";
 import {$, button, element, list, say, when} from "./dom.js";
 
 async function act(work, done) {
@@ -13,7 +14,8 @@ async function act(work, done) {
   }
 }
 
-export async function loadAccount() {
+export async function loadAccount(user) {
+  showTotp(user);
   await loadSessions();
   await loadKeys();
 }
@@ -110,6 +112,7 @@ export function setUpAccount() {
     signedOut("You are signed out everywhere.");
   }));
   $("key-form").addEventListener("submit", createKey);
+  setUpMfa(refreshAccount, act);
   $("new-key-copy").addEventListener("click", copyKey);
   $("new-key-done").addEventListener("click", forgetKey);
 }

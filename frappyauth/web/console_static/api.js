@@ -57,6 +57,8 @@ export function explain(error, context) {
   if (!(error instanceof ApiError)) return String(error);
   switch (error.status) {
     case 401:
+      if (error.code === "invalid_mfa_code") return "The code is wrong.";
+      if (error.code === "invalid_mfa_token") return "This sign-in took too long: enter your password again.";
       return context === "sign-in" ? "Wrong username or password." : "Your session has ended: please sign in again.";
     case 403:
       return `Not allowed: ${error.message}`;

@@ -3,6 +3,7 @@
 import {call, explain} from "./api.js";
 import {$, say} from "./dom.js";
 import {loadAccount, setUpAccount} from "./account.js";
+import {askSecondFactor, completeSignIn, forgetSecondFactor} from "./mfa.js";
 import {loadUsers, setUpUsers} from "./users.js";
 
 const views = ["sign-in", "users", "account"];
@@ -30,6 +31,9 @@ export function signedOut(text) {
   for (const form of document.forms) form.reset();  // nothing typed stays for the next person at this screen
   $("new-key-value").value = "";
   $("new-key").hidden = true;
+  forgetSecondFactor();
+  $("recovery-list").replaceChildren();
+  $("recovery").hidden = true;
   $("who").textContent = "";
   show("sign-in");
   say(text || "", "info");
@@ -38,7 +42,7 @@ export function signedOut(text) {
 
 // Every view's failures come here: a 401 means the session is gone, whatever the view was doing.
 export function fail(error, context) {
-  if (error.status === 401 && context !== "sign-in") signedOut(explain(error, context));
+  if (error.status === 401 && context !== "sign-in" && context !== "mfa") signedOut(explain(error, context));
   else say(explain(error, context));
 }
 
@@ -61,6 +65,14 @@ async function signedIn(user) {
   await open(state.admin ? "users" : "account");
 }
 
+// After a change to one's own second factor: the user, and whether the admin view is open to them now.
+export async function refreshAccount() {
+  state.user = await call("GET", "");
+  state.admin = await holdsAdmin();
+  show("account");
+  await loadAccount(state.user);
+}
+
 async function signIn(event) {
   event.preventDefault();
   const username = $("sign-in-username").value;
@@ -68,13 +80,20 @@ async function signIn(event) {
   try {
     const answer = await call("POST", "/login", {username, password});
     $("sign-in-password").value = "";
-    if (answer.mfaRequired) {
-      say("This account needs a second factor, which this console does not offer yet.");
-      return;
-    }
-    await signedIn(answer.user);
+    say("");
+    if (answer.mfaRequired) askSecondFactor(answer);
+    else await signedIn(answer.user);
   } catch (error) {
     fail(error, "sign-in");
+  }
+}
+
+async function secondStep(event) {
+  event.preventDefault();
+  try {
+    await signedIn(await completeSignIn());
+  } catch (error) {
+    fail(error, "mfa");
   }
 }
 
@@ -89,6 +108,12 @@ async function signOut() {
 
 async function start() {
   $("sign-in-form").addEventListener("submit", signIn);
+  $("mfa-form").addEventListener("submit", secondStep);
+  $("mfa-cancel").addEventListener("click", () => {
+    forgetSecondFactor();
+    say("");
+    $("sign-in-username").focus();
+  });
   $("sign-out").addEventListener("click", signOut);
   for (const name of ["users", "account"]) {
     $(`nav-${name}`).addEventListener("click", () => open(name).catch((error) => fail(error, name)));

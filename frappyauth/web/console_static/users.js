@@ -45,6 +45,7 @@ async function select(user) {
   $("detail-title").textContent = user.username;
   $("detail-permissions").value = user.permissions.join(", ");
   $("detail-password").value = "";
+  $("detail-reset-mfa").hidden = !(user.mfa && (user.mfa.totp || user.mfa.passkeys));
   await loadDetail();
   $("detail-permissions").focus();
 }
@@ -101,6 +102,11 @@ function setUpDetail() {
       await loadDetail();
     }, "Password reset: their sessions ended and their API keys were revoked.");
   });
+  $("detail-reset-mfa").addEventListener("click", () => act(async () => {
+    await call("DELETE", `/users/${view.selected.id}/mfa`);
+    $("detail-reset-mfa").hidden = true;
+    await loadUsers();
+  }, "Second factor reset: they sign in with their password, and can set it up again."));
   $("detail-unlock").addEventListener("click", () =>
     act(() => call("POST", `/users/${view.selected.id}/unlock`), "Unlocked: failed sign-ins are forgotten."));
   $("detail-end-sessions").addEventListener("click", () => act(async () => {
