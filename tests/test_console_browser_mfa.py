@@ -1,5 +1,6 @@
 """The console's second factor in a real Chromium: TOTP enrolment from the QR code's key, the login's second
-step with a code and with a recovery code, turning it off, and an administrator's reset."""
+step with a code and with a recovery code, turning it off, an administrator's reset; a passkey added and used
+with Chromium's virtual authenticator (the DevTools WebAuthn domain)."""
 from __future__ import annotations
 
 import time
@@ -83,3 +84,42 @@ def test_an_admin_resets_a_users_second_factor(server, browser) -> None:  # noqa
     admin.click_text("Reset second factor")
     admin.message("Second factor reset")
     assert "token" in server.call("POST", "/api/user/login", {"username": "hal", "password": USER_PASSWORD})[1]
+
+
+@pytest.fixture
+def passkey_server() -> Iterator[ConsoleServer]:
+    running = ConsoleServer(passkeys=True, mfa_encryption_key="k" * 32)
+    yield running
+    running.stop()
+
+
+def test_a_passkey_is_added_then_used_at_sign_in_with_chromiums_virtual_authenticator(passkey_server,
+                                                                                        browser) -> None:  # noqa: F811
+    # WebAuthn needs a domain for its relying party: localhost is one (127.0.0.1 is not), and a secure context.
+    console = passkey_server.console.replace("127.0.0.1", "localhost")
+    window = browser()
+    window.driver.execute_cdp_cmd("WebAuthn.enable", {})
+    window.driver.execute_cdp_cmd("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+        "isUserVerified": True, "automaticPresenceSimulation": True}})
+    window.sign_in(console, "admin", ADMIN_PASSWORD)
+    window.click_text("My account")
+    window.fill("passkey-name", "laptop")
+    window.click_text("Add a passkey")
+    window.message("Passkey laptop added.")
+    window.see("passkey-list", "laptop: added")
+    window.click_text("Sign out")
+
+    window.fill("sign-in-username", "admin")
+    window.fill("sign-in-password", ADMIN_PASSWORD)
+    window.click_text("Sign in")
+    window.wait(lambda: window.visible("mfa-passkey"), "the passkey button of the second step")
+    assert not window.visible("mfa-code-part")  # no TOTP on this account: only the passkey is offered
+    window.click_text("Use a passkey")
+    window.see("who", "Signed in as admin")
+    window.click_text("My account")
+    window.see("passkey-list", "last used")
+    window.click_text("Remove passkey laptop")
+    window.message("Passkey laptop removed.")
+    answer = passkey_server.call("POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]
+    assert "token" in answer and "mfaRequired" not in answer  # no second factor is left

@@ -3,6 +3,7 @@
 import {call} from "./api.js";
 import {fail, refreshAccount, signedOut} from "./app.js";
 import {setUpMfa, showTotp} from "./mfa.js";
+import {loadPasskeys, setUpPasskeys} from "./passkeys.js";
 import {$, button, element, list, say, when} from "./dom.js";
 
 async function act(work, done) {
@@ -16,6 +17,7 @@ async function act(work, done) {
 
 export async function loadAccount(user) {
   showTotp(user);
+  await loadPasskeys(act);
   await loadSessions();
   await loadKeys();
 }
@@ -113,6 +115,7 @@ export function setUpAccount() {
   }));
   $("key-form").addEventListener("submit", createKey);
   setUpMfa(refreshAccount, act);
+  setUpPasskeys(refreshAccount, act);
   $("new-key-copy").addEventListener("click", copyKey);
   $("new-key-done").addEventListener("click", forgetKey);
 }

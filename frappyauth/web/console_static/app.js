@@ -3,7 +3,7 @@
 import {call, explain} from "./api.js";
 import {$, say} from "./dom.js";
 import {loadAccount, setUpAccount} from "./account.js";
-import {askSecondFactor, completeSignIn, forgetSecondFactor} from "./mfa.js";
+import {askSecondFactor, completeSignIn, completeWithPasskey, forgetSecondFactor} from "./mfa.js";
 import {loadUsers, setUpUsers} from "./users.js";
 
 const views = ["sign-in", "users", "account"];
@@ -88,10 +88,10 @@ async function signIn(event) {
   }
 }
 
-async function secondStep(event) {
+async function secondStep(event, complete = completeSignIn) {
   event.preventDefault();
   try {
-    await signedIn(await completeSignIn());
+    await signedIn(await complete());
   } catch (error) {
     fail(error, "mfa");
   }
@@ -109,6 +109,7 @@ async function signOut() {
 async function start() {
   $("sign-in-form").addEventListener("submit", signIn);
   $("mfa-form").addEventListener("submit", secondStep);
+  $("mfa-passkey").addEventListener("click", (event) => secondStep(event, completeWithPasskey));
   $("mfa-cancel").addEventListener("click", () => {
     forgetSecondFactor();
     say("");

@@ -3,6 +3,7 @@
 
 import {call} from "./api.js";
 import {$, element, say} from "./dom.js";
+import {signInWithPasskey, supported} from "./passkeys.js";
 
 const pending = {mfaToken: null};
 
@@ -14,10 +15,14 @@ export function factor(typed) {
 
 export function askSecondFactor(answer) {
   pending.mfaToken = answer.mfaToken;
+  const byCode = answer.methods.includes("totp");
   $("sign-in-form").hidden = true;
   $("mfa-form").hidden = false;
+  $("mfa-code-part").hidden = !byCode;
+  $("mfa-code").required = byCode;
+  $("mfa-passkey").hidden = !(answer.methods.includes("passkey") && supported());
   $("mfa-code").value = "";
-  $("mfa-code").focus();
+  (byCode ? $("mfa-code") : $("mfa-passkey")).focus();
 }
 
 export function forgetSecondFactor() {
@@ -32,6 +37,17 @@ export async function completeSignIn() {
     const answer = await call("POST", "/login/mfa", {mfaToken: pending.mfaToken, ...factor($("mfa-code").value)});
     forgetSecondFactor();
     return answer.user;
+  } catch (error) {
+    if (error.code === "invalid_mfa_token") forgetSecondFactor();
+    throw error;
+  }
+}
+
+export async function completeWithPasskey() {
+  try {
+    const user = await signInWithPasskey(pending.mfaToken);
+    forgetSecondFactor();
+    return user;
   } catch (error) {
     if (error.code === "invalid_mfa_token") forgetSecondFactor();
     throw error;
