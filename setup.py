@@ -13,7 +13,8 @@ setup(
     packages=["frappyauth", "frappyauth.core", "frappyauth.web", "frappyauth.stores", "frappyauth.stores.memory",
               "frappyauth.stores.mongo", "frappyauth_demo"],
     package_dir={"frappyauth.stores": "stores"},
-    package_data={"frappyauth": ["py.typed", "templates/frappyauth/mail/*"]},
+    package_data={"frappyauth": ["py.typed", "templates/frappyauth/mail/*"],
+                  "frappyauth.web": ["console_static/*.html", "console_static/*.css", "console_static/*.js"]},
     install_requires=[
         "flask>=3.1",  # a per-request max_content_length caps request bodies
         "bcrypt>=4.0",
@@ -32,7 +33,8 @@ setup(
                  "schemathesis>=4.0", "openapi-spec-validator>=0.7", "build>=1.2", "twine>=5",
                  "gunicorn>=22",  # the demo's refusal of several workers on memory stores is tested under it
                  # aiosmtpd: a real SMTP server for the mail tests; cryptography: its TLS certificate
-                 "email-validator>=2.0", "aiosmtpd>=1.4", "cryptography>=42"],
+                 "email-validator>=2.0", "aiosmtpd>=1.4", "cryptography>=42",
+                 "selenium>=4.11"],  # drives Debian's chromium + chromium-driver in the console's browser tests
     },
     entry_points={"console_scripts": ["frappyauth-demo = frappyauth_demo.__main__:main"]},
     classifiers=[

@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     os.environ.setdefault("FRAPPYAUTH_PUBLIC_URL", f"http://{args.host}:{args.port}")  # for the mailed links
     app = create_app()
+    shown_host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"frappyauth demo: the console is at http://{shown_host}:{args.port}/api/user/console/", flush=True)
     try:
         app.run(host=args.host, port=args.port)  # werkzeug logs every request
     except KeyboardInterrupt:

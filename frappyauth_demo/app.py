@@ -24,7 +24,8 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app = Flask("frappyauth_demo")
     totp = _totp_options(environ)
     users, tokens, mail_tokens = _stores(environ)
-    register_endpoints(app, users, tokens, options_override={"api_keys": True, **_mail_options(environ), **totp},
+    register_endpoints(app, users, tokens,
+                       options_override={"api_keys": True, "console": True, **_mail_options(environ), **totp},
                        mailer=LoggingMailer(), mail_token_store=mail_tokens)
     app.register_blueprint(pages("/api/user"))
 

@@ -136,3 +136,11 @@ def bcrypt_checks(monkeypatch) -> list[int]:
 
     monkeypatch.setattr(bcrypt, "checkpw", counting)
     return calls
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    """Keep each phase's report on the test, so fixtures can tell at teardown whether it failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 FUZZ_OPTIONS = {"api_keys": True, "allow_own_profile_edit": True, "totp": True, "passkeys": True,
-                "passwordless": True,
+                "passwordless": True, "console": True,
                 "max_failed_logins": 1_000_000,  # generated logins must not lock out the identities used
                 "registration": True, "email_verification": "optional", "password_reset": True, "email_change": True,
                 "frontend_url": "https://app.example/{action}?token={token}", "mail_rate_limit": 1_000_000}

@@ -96,7 +96,8 @@ class UnreachableCollection:
 @pytest.mark.parametrize("call", [
     lambda s: s.get("0123456789abcdef01234567"), lambda s: s.get_by_username("a"),
     lambda s: s.get_by_api_key_hash("h"), lambda s: s.create(User(id="", username="a", password_hash="h")),
-    lambda s: s.list_page(0, 10), lambda s: s.count(), lambda s: s.set_permissions("0123456789abcdef01234567", ()),
+    lambda s: s.list_page(0, 10), lambda s: s.list_by_username_prefix("a", 0, 10), lambda s: s.count(),
+    lambda s: s.set_permissions("0123456789abcdef01234567", ()),
     lambda s: s.delete("0123456789abcdef01234567"), lambda s: s.count_attempt("a", "a", NOW, LATER),
     lambda s: s.uncount_attempt("a", NOW), lambda s: s.get_attempts("a", NOW), lambda s: s.clear_attempts("a"),
     lambda s: s.clear_attempts_of("a"), lambda s: s.set_password_hash("0123456789abcdef01234567", "h", "v"),

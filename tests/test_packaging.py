@@ -27,6 +27,8 @@ assert "site-packages" in frappyauth.__file__, frappyauth.__file__
 app = create_app({{"FRAPPYAUTH_ADMIN_USER": "root", "FRAPPYAUTH_ADMIN_PASSWORD": {ADMIN_PASSWORD!r}}})
 response = app.test_client().post("/api/user/login", json={{"username": "root", "password": {ADMIN_PASSWORD!r}}})
 assert response.status_code == 200, response.get_json()
+for name in ["", "app.js", "console.css"]:  # the console's files came with the wheel
+    assert app.test_client().get("/api/user/console/" + name).status_code == 200, name
 print("login", response.get_json()["user"]["username"], stores.MARK)
 """
 

@@ -166,6 +166,11 @@ class StoreEquivalence(RuleBasedStateMachine):
     def list_page(self, offset, limit):
         self.same(lambda _, users, __: users.list_page(offset, limit))
 
+    @rule(prefix=st.sampled_from(["", "a", "al", "alice", "alicex", "A", "b", "ｂ", "c", "z"]),
+          offset=st.integers(0, 4), limit=st.integers(0, 3))
+    def list_by_username_prefix(self, prefix, offset, limit):
+        self.same(lambda _, users, __: users.list_by_username_prefix(prefix, offset, limit))
+
     @rule(permission=st.none() | st.sampled_from(["admin", "view", "edit", "other"]))
     def count(self, permission):
         self.same(lambda _, users, __: users.count(permission))

@@ -188,6 +188,58 @@ def test_list_page_past_the_end_is_empty(user_store: UserStore) -> None:
     assert user_store.list_page(5, 3) == ([], 1)
 
 
+# list_by_username_prefix
+
+
+def names(page: tuple[list[User], int]) -> tuple[list[str], int]:
+    return [user.username for user in page[0]], page[1]
+
+
+def test_prefix_search_finds_the_keys_starting_with_it_in_key_order(user_store: UserStore) -> None:
+    for name in ["alvin", "Bob", "ALICE", "al", "amy", "Alfred", "a"]:
+        user_store.create(new_user(name))
+    assert names(user_store.list_by_username_prefix("al", 0, 10)) == (["al", "Alfred", "ALICE", "alvin"], 4)
+    assert names(user_store.list_by_username_prefix("alv", 0, 10)) == (["alvin"], 1)
+    assert names(user_store.list_by_username_prefix("alvinx", 0, 10)) == ([], 0)
+
+
+def test_prefix_search_compares_the_prefix_as_given(user_store: UserStore) -> None:
+    user_store.create(new_user("Alice"))
+    assert user_store.list_by_username_prefix("A", 0, 10) == ([], 0)  # keys are case-folded; "A" is not one
+
+
+def test_prefix_search_pages_with_the_total_of_matches(user_store: UserStore) -> None:
+    for i in range(7):
+        user_store.create(new_user(f"user{i}"))
+    user_store.create(new_user("other"))
+    pages = [names(user_store.list_by_username_prefix("user", offset, 3)) for offset in (0, 3, 6, 9)]
+    assert pages == [(["user0", "user1", "user2"], 7), (["user3", "user4", "user5"], 7), (["user6"], 7), ([], 7)]
+
+
+def test_an_empty_prefix_matches_every_user(user_store: UserStore) -> None:
+    for name in ["b", "c", "a"]:
+        user_store.create(new_user(name))
+    assert names(user_store.list_by_username_prefix("", 0, 10)) == (["a", "b", "c"], 3)
+
+
+@pytest.mark.parametrize("prefix, inside, outside", [
+    ("a\U0010ffff", "a\U0010ffff\U0010ffffz", "b"),  # the range's end steps past the last code point
+    ("a\ud7ff", "a\ud7ffz", "a\ue000"),  # and over the surrogates, which no stored string can hold
+    ("é", "éa", "ê"),
+])
+def test_prefix_search_bounds_at_the_edges_of_unicode(user_store: UserStore, prefix, inside, outside) -> None:
+    for name in [inside, outside, prefix]:
+        user_store.create(new_user(name))
+    assert names(user_store.list_by_username_prefix(prefix, 0, 10)) == ([prefix, inside], 2)
+
+
+def test_prefix_search_forgets_deleted_users(user_store: UserStore) -> None:
+    doomed = user_store.create(new_user("alice"))
+    user_store.create(new_user("alina"))
+    user_store.delete(doomed.id)
+    assert names(user_store.list_by_username_prefix("ali", 0, 10)) == (["alina"], 1)
+
+
 # count
 
 

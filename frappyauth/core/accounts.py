@@ -73,6 +73,14 @@ class Accounts:
         size = self._runtime.options.page_size
         return self._runtime.users.list_page(page * size, size)
 
+    def search(self, prefix: str, page: int) -> tuple[list[User], int]:
+        """A page of the users whose name starts with `prefix` in any case or Unicode form, ordered by name,
+        and how many match; 400 for a prefix longer than any username."""
+        if len(prefix) > 150:
+            raise BadRequestError("The search prefix must be at most 150 characters.")
+        size = self._runtime.options.page_size
+        return self._runtime.users.list_by_username_prefix(username_key(prefix), page * size, size)
+
     def get(self, user_id: str) -> User:
         user = self._runtime.users.get(user_id)
         if user is None:

@@ -16,6 +16,21 @@ def username_key(username: str) -> str:
     return unicodedata.normalize("NFKC", username).casefold()
 
 
+def prefix_end(prefix: str) -> str | None:
+    """Return the least string above every string that starts with `prefix`, or `None` if there is none.
+
+    `[prefix, prefix_end(prefix))` is then the range of a prefix search in code-point order, which is also
+    MongoDB's binary order of UTF-8 strings. The result is never a lone surrogate (BSON cannot hold one).
+    """
+    stripped = prefix.rstrip(chr(0x10FFFF))
+    if not stripped:
+        return None
+    following = ord(stripped[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:
+        following = 0xE000
+    return stripped[:-1] + chr(following)
+
+
 @dataclass(frozen=True)  # not slotted: the memory store copies users out through their `__dict__`
 class User:
     """A user account as stored.

@@ -39,6 +39,7 @@ class Options:
     last_used_interval: int = 5 * 60  # a session's or API key's "last used" is written at most this often
     api_keys_per_user: int = 20
     api_key_max_lifetime: int | None = None  # seconds; None: keys may live forever
+    console: bool = False  # the browser console at {api_prefix}/console/
     # The mail flows (issue 19), each off by default; any of them needs `frontend_url` and a mailer.
     registration: bool = False
     email_verification: str | None = None  # "required", "optional", or None (off)
@@ -119,6 +120,7 @@ _RULES: dict[str, tuple[tuple[type, ...], Any, str]] = {
                                                       for o in v), "must be a list of origins like https://host"),
     "webauthn_user_verification": ((str,), lambda v: v in ("required", "preferred", "discouraged"),
                                    "must be 'required', 'preferred' or 'discouraged'"),
+    "console": ((bool,), None, ""),
 }
 
 

@@ -58,6 +58,15 @@ class UserStore(Protocol):
         forward by one. An offset past the end gives an empty list.
         """
 
+    def list_by_username_prefix(self, prefix_key: str, offset: int, limit: int) -> tuple[list[User], int]:
+        """Return up to `limit` of the users whose `username_key` starts with `prefix_key`, from `offset`, and
+        how many users match in all.
+
+        The order is by `username_key` in code-point order (an index on the key serves it: no scan of other
+        users). `prefix_key` is compared as given (the core normalises it); an empty one matches every user.
+        An offset past the end gives an empty list.
+        """
+
     def count(self, permission: str | None = None) -> int:
         """Return the number of users, or of users holding `permission` when it is given."""
 

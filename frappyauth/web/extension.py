@@ -23,6 +23,7 @@ from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, MfaStore, Ses
 from frappyauth.core.runtime import Runtime, utc_now
 from frappyauth.stores.memory import MemoryApiKeyStore, MemoryMailTokenStore, MemorySessionStore, MemoryUserStore
 from frappyauth.web.cli import cli
+from frappyauth.web.console import build_console_blueprint
 from frappyauth.web.guard import authorize, request_identity
 from frappyauth.web.mail_templates import TemplateComposer
 from frappyauth.web.mfa_setup import build_mfa, mfa_store_for
@@ -110,6 +111,8 @@ class FrappyAuth:
         app.extensions[EXTENSION_KEY] = AuthState(runtime, Authenticator(runtime, mfa), accounts,
                                                   api_keys=ApiKeys(runtime), mail=mail, mfa=mfa, passkeys=passkeys)
         app.register_blueprint(build_blueprint(self.options))
+        if self.options.console:
+            app.register_blueprint(build_console_blueprint(self.options))
         app.before_request(routing_error_hook(self.options))
         app.register_error_handler(FrappyAuthError, self._render_app_route_error)
         app.cli.add_command(cli)

@@ -132,6 +132,8 @@ def _core_operations() -> dict[str, dict[str, Any]]:
     status = _object(["status"], status={"const": True})
     logout = _operation("Log out: end this session and clear the cookie", status, (401, 403))
     page = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 999_999_999}}
+    prefix = {"name": "q", "in": "query", "description": "only users whose name starts with this, in any case; "
+              "ordered by name", "schema": {"type": "string", "maxLength": 150}}
     return {
         "/login": {"post": _operation("Log in", _object(["user", "token"], user=_ref("User"), token=STRING),
                                       (400, 401, 413, 415, 429), security=[],
@@ -141,7 +143,7 @@ def _core_operations() -> dict[str, dict[str, Any]]:
         "": {"get": _operation("The logged-in user", _ref("User"), (401, 403))},
         "/users": {"get": _operation("A page of users", _object(
             ["users", "total"], users={"type": "array", "items": _ref("User")}, total={"type": "integer"}),
-            (400, 401, 403), parameters=[page])},
+            (400, 401, 403), parameters=[page, prefix])},
         "/password": {"post": _operation(
             "Change one's own password; ends one's other sessions", _ref("User"),
             (400, 401, 403, 404, 409, 413, 415, 429),
@@ -236,6 +238,10 @@ def openapi_document(options: Options) -> dict[str, Any]:
     for group in groups:
         for path, operations in group.items():
             paths.setdefault(options.api_prefix + path, {}).update(operations)
+    if options.console:
+        paths[options.api_prefix + "/console/"] = {"get": {"summary": "The browser console's page", "security": [],
+                                                          "responses": {"200": {"description": "OK", "content": {
+                                                              "text/html": {"schema": {"type": "string"}}}}}}}
     paths[options.api_prefix + "/openapi.json"] = {"get": {
         "summary": "This document", "security": [],
         "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}}}

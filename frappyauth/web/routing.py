@@ -48,6 +48,8 @@ OPTIONAL_ENDPOINTS: list[tuple[str, object, str, list[tuple[str, tuple[str, ...]
      [("/passkeys/register/options", ("POST",)), ("/passkeys/register", ("POST",)), ("/passkeys", ("GET",)),
       ("/passkeys/<passkey_id>", ("POST", "DELETE")), ("/passkeys/login/options", ("POST",)),
       ("/passkeys/login", ("POST",)), ("/users/<user_id>/mfa", ("DELETE",))]),
+    ("console", False, "The console is disabled on this server (the frappyauth option 'console' is off).",
+     [("/console/", ("GET",)), ("/console/<path:name>", ("GET",))]),
 ]
 
 

@@ -67,7 +67,8 @@ def list_users() -> Response:
     page = request.args.get("page", "0")
     if not _PAGE.fullmatch(page):
         raise BadRequestError("The page must be a whole number from 0.")
-    users, total = current_state().accounts.page(int(page))
+    prefix, accounts = request.args.get("q", ""), current_state().accounts
+    users, total = accounts.search(prefix, int(page)) if prefix else accounts.page(int(page))
     return jsonify({"users": _users_json(users), "total": total})
 
 

@@ -14,14 +14,15 @@ from sortedcontainers import SortedDict
 
 from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.lookalikes import lookalike_keys
-from frappyauth.core.models import AttemptCounter, User
+from frappyauth.core.models import AttemptCounter, User, prefix_end
 
 
 class MemoryUserStore:
     """Users in dictionaries behind one lock.
 
     Lookups by id, username key and API-key hash are O(1); a page costs O(log n + page size) because the
-    creation order is kept in a sorted map from a sequence number to the id. Users are immutable values, but
+    creation order is kept in a sorted map from a sequence number to the id, and so does a page of a
+    username-prefix search, as the username keys are kept sorted too. Users are immutable values, but
     their profile is a dict: it is copied on the way in and on the way out, so neither a caller's dict nor one
     handed out ever aliases the stored one (the Mongo store gets the same from its round trip).
     """
@@ -31,7 +32,7 @@ class MemoryUserStore:
         self._users: dict[str, User] = {}
         self._sequence_of: dict[str, int] = {}
         self._creation_order: SortedDict = SortedDict()  # sequence number -> user id
-        self._id_by_username: dict[str, str] = {}
+        self._id_by_username: SortedDict = SortedDict()  # username key -> id, sorted for prefix searches
         # Each lookalike key (`lookalike_keys`: shown, folded) -> id, one map per kind of key; plain strings,
         # shared when both keys are equal, since at a million users tuple keys cost 200 bytes a user more.
         # Usernames never change, so only create and delete touch them.
@@ -83,6 +84,17 @@ class MemoryUserStore:
         with self._lock:
             ids = self._creation_order.values()[offset:offset + limit] if offset >= 0 and limit > 0 else []
             return [_copy_out(self._users[user_id]) for user_id in ids], len(self._users)
+
+    def list_by_username_prefix(self, prefix_key: str, offset: int, limit: int) -> tuple[list[User], int]:
+        with self._lock:
+            keys = self._id_by_username
+            start = keys.bisect_left(prefix_key)
+            end = prefix_end(prefix_key)
+            stop = len(keys) if end is None else keys.bisect_left(end)
+            if offset < 0 or limit <= 0:
+                return [], stop - start
+            ids = keys.values()[start + offset:min(stop, start + offset + limit)]
+            return [_copy_out(self._users[user_id]) for user_id in ids], stop - start
 
     def count(self, permission: str | None = None) -> int:
         with self._lock:

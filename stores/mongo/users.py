@@ -10,7 +10,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
-from frappyauth.core.models import AttemptCounter, User
+from frappyauth.core.models import AttemptCounter, User, prefix_end
 from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.connection import translate_connection_errors
 from frappyauth.stores.mongo.documents import (LOOKALIKE_FIELDS, attempt_counter_from_document, email_fields,
@@ -131,6 +131,21 @@ class MongoUserStore:
         if offset < 0 or limit <= 0:
             return [], total
         cursor = self._users.find({}).sort("_id", ASCENDING).skip(offset).limit(limit)
+        return [self._to_user(document) for document in cursor], total
+
+    @translate_connection_errors
+    def list_by_username_prefix(self, prefix_key: str, offset: int, limit: int) -> tuple[list[User], int]:
+        # A range on the unique `usernameKey` index (not a regex, not a collation): an index scan of the
+        # matches only, in the index's order, which is the code-point order the contract asks for.
+        key_range: dict[str, str] = {"$gte": prefix_key}
+        end = prefix_end(prefix_key)
+        if end is not None:
+            key_range["$lt"] = end
+        query = {"usernameKey": key_range}
+        total = self._users.count_documents(query)
+        if offset < 0 or limit <= 0:
+            return [], total
+        cursor = self._users.find(query).sort("usernameKey", ASCENDING).skip(offset).limit(limit)
         return [self._to_user(document) for document in cursor], total
 
     @translate_connection_errors

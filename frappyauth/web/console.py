@@ -1,0 +1,49 @@
+"""The browser console (option `console`): static files served at `{api_prefix}/console/`.
+
+The page is plain HTML, CSS and JavaScript shipped in `console_static/`: nothing is built at install and
+nothing is fetched from elsewhere. It talks only to this library's JSON endpoints, with the HttpOnly session
+cookie (the script never sees a token), so its writes pass the same origin check as any cookie write.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, send_from_directory
+
+from frappyauth.core.options import Options
+
+STATIC_FOLDER = Path(__file__).with_name("console_static")
+
+# No inline script or style anywhere in the console, so the policy can forbid both; data: images are for
+# the QR code of a second-factor enrolment. Nothing may frame the console (clickjacking its buttons).
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+CONSOLE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+    "Cache-Control": "no-cache",  # revalidate, so an upgraded library serves its own script at once
+}
+
+
+def index() -> Response:
+    return send_from_directory(STATIC_FOLDER, "index.html")
+
+
+def static_file(name: str) -> Response:
+    return send_from_directory(STATIC_FOLDER, name)  # refuses paths outside the folder with 404
+
+
+def secure_headers(response: Response) -> Response:
+    response.headers.update(CONSOLE_HEADERS)
+    return response
+
+
+def build_console_blueprint(options: Options) -> Blueprint:
+    """The console's page and files under `{api_prefix}/console/`."""
+    blueprint = Blueprint("frappyauth_console", __name__, url_prefix=options.api_prefix + "/console")
+    blueprint.add_url_rule("/", endpoint="index", view_func=index, methods=["GET"])
+    blueprint.add_url_rule("/<path:name>", endpoint="static_file", view_func=static_file, methods=["GET"])
+    blueprint.after_request(secure_headers)
+    return blueprint

@@ -1,0 +1,78 @@
+// Calls to frappyauth's JSON endpoints, with the session cookie. The token in a login answer is never
+// kept: the HttpOnly cookie carries the session, so no script (ours or an injected one) can read it.
+
+const base = location.pathname.replace(/\/console\/.*$/, "");
+const busy = document.getElementById("busy");
+let pending = 0;
+
+export class ApiError extends Error {
+  constructor(status, code, message, retryAfter) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+function showBusy(delta) {
+  pending += delta;
+  busy.hidden = pending === 0;
+  document.body.setAttribute("aria-busy", String(pending > 0));
+  for (const button of document.querySelectorAll("button")) button.disabled = pending > 0;
+}
+
+export async function call(method, path, body) {
+  const init = {method, credentials: "same-origin", headers: {Accept: "application/json"}};
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  showBusy(1);
+  try {
+    let response;
+    try {
+      response = await fetch(base + path, init);
+    } catch (error) {
+      throw new ApiError(0, "network", "The server cannot be reached. Check the connection and try again.");
+    }
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const wait = Number(response.headers.get("Retry-After")) || null;
+      throw new ApiError(response.status, answer.error || "error", answer.message || response.statusText, wait);
+    }
+    return answer;
+  } finally {
+    showBusy(-1);
+  }
+}
+
+export function waitText(seconds) {
+  if (!seconds) return "a moment";
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? "" : "s"}`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}
+
+// What to tell a person for each kind of refusal; `context` says what they were doing.
+export function explain(error, context) {
+  if (!(error instanceof ApiError)) return String(error);
+  switch (error.status) {
+    case 401:
+      if (error.code === "invalid_mfa_code") return "The code is wrong.";
+      if (error.code === "invalid_mfa_token") return "This sign-in took too long: enter your password again.";
+      return context === "sign-in" ? "Wrong username or password." : "Your session has ended: please sign in again.";
+    case 403:
+      return `Not allowed: ${error.message}`;
+    case 429:
+      return `Too many failed attempts. Try again in ${waitText(error.retryAfter)}.`;
+    case 503:
+      return `The user store is unavailable. Try again in ${waitText(error.retryAfter)}.`;
+    case 409:
+      if (error.code === "last_admin") {
+        return "This is the last administrator: give another user the admin permission first, " +
+          "so that someone can still manage users.";
+      }
+      return error.message;
+    default:
+      return error.message;
+  }
+}

@@ -1,0 +1,132 @@
+// The console's entry point: which view shows, sign-in and sign-out, and the errors every view shares.
+
+import {call, explain} from "./api.js";
+import {$, say} from "./dom.js";
+import {loadAccount, setUpAccount} from "./account.js";
+import {askSecondFactor, completeSignIn, completeWithPasskey, forgetSecondFactor} from "./mfa.js";
+import {loadUsers, setUpUsers} from "./users.js";
+
+const views = ["sign-in", "users", "account"];
+const state = {user: null, admin: false};
+
+function show(view) {
+  for (const name of views) $(`view-${name}`).hidden = name !== view;
+  $("nav").hidden = view === "sign-in";
+  for (const name of ["users", "account"]) {
+    $(`nav-${name}`).setAttribute("aria-current", String(name === view));
+  }
+  $("nav-users").hidden = !state.admin;
+}
+
+export async function open(view) {
+  if (view === "users" && !state.admin) view = "account";
+  show(view);
+  if (view === "users") await loadUsers();
+  if (view === "account") await loadAccount(state.user);
+}
+
+export function signedOut(text) {
+  state.user = null;
+  state.admin = false;
+  for (const form of document.forms) form.reset();  // nothing typed stays for the next person at this screen
+  $("new-key-value").value = "";
+  $("new-key").hidden = true;
+  forgetSecondFactor();
+  $("recovery-list").replaceChildren();
+  $("recovery").hidden = true;
+  $("who").textContent = "";
+  show("sign-in");
+  say(text || "", "info");
+  $("sign-in-username").focus();
+}
+
+// Every view's failures come here: a 401 means the session is gone, whatever the view was doing.
+export function fail(error, context) {
+  if (error.status === 401 && context !== "sign-in" && context !== "mfa") signedOut(explain(error, context));
+  else say(explain(error, context));
+}
+
+// The admin permission's name is an option of the server: asking for the user list tells whether it is held.
+async function holdsAdmin() {
+  try {
+    await call("GET", "/users?page=0");
+    return true;
+  } catch (error) {
+    if (error.status === 403) return false;
+    throw error;
+  }
+}
+
+async function signedIn(user) {
+  state.user = user;
+  state.admin = await holdsAdmin();
+  $("who").textContent = `Signed in as ${user.username}`;
+  say("");
+  await open(state.admin ? "users" : "account");
+}
+
+// After a change to one's own second factor: the user, and whether the admin view is open to them now.
+export async function refreshAccount() {
+  state.user = await call("GET", "");
+  state.admin = await holdsAdmin();
+  show("account");
+  await loadAccount(state.user);
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const username = $("sign-in-username").value;
+  const password = $("sign-in-password").value;
+  try {
+    const answer = await call("POST", "/login", {username, password});
+    $("sign-in-password").value = "";
+    say("");
+    if (answer.mfaRequired) askSecondFactor(answer);
+    else await signedIn(answer.user);
+  } catch (error) {
+    fail(error, "sign-in");
+  }
+}
+
+async function secondStep(event, complete = completeSignIn) {
+  event.preventDefault();
+  try {
+    await signedIn(await complete());
+  } catch (error) {
+    fail(error, "mfa");
+  }
+}
+
+async function signOut() {
+  try {
+    await call("DELETE", "/logout");
+  } catch (error) {
+    if (error.status !== 401) return fail(error, "sign-out");
+  }
+  signedOut("You are signed out.");
+}
+
+async function start() {
+  $("sign-in-form").addEventListener("submit", signIn);
+  $("mfa-form").addEventListener("submit", secondStep);
+  $("mfa-passkey").addEventListener("click", (event) => secondStep(event, completeWithPasskey));
+  $("mfa-cancel").addEventListener("click", () => {
+    forgetSecondFactor();
+    say("");
+    $("sign-in-username").focus();
+  });
+  $("sign-out").addEventListener("click", signOut);
+  for (const name of ["users", "account"]) {
+    $(`nav-${name}`).addEventListener("click", () => open(name).catch((error) => fail(error, name)));
+  }
+  setUpUsers();
+  setUpAccount();
+  try {
+    await signedIn(await call("GET", ""));
+  } catch (error) {
+    if (error.status === 401) signedOut("");
+    else fail(error, "start");
+  }
+}
+
+start();
