@@ -118,11 +118,15 @@ class Accounts:
 
     def reset_password(self, user_id: str, password: str, actor: Actor) -> User:
         """Set another user's password (admin: account recovery): every session and API key of the user ends,
-        and the login throttle's counters for the account are cleared."""
+        with `passwordless` every passkey too (each logs in alone), and the throttle's counters are cleared."""
         self._check_password(password)
         user = self.get(user_id)
-        self._revoke_all_keys(user.id, actor)
+        self._revoke_all_keys(user.id, actor)  # first, so that a failing write leaves less access, not more
         updated = self._write_password(user, password)
+        # Again: a session the write has just voided could still create keys while the new hash was computed.
+        self._revoke_all_keys(user.id, actor)
+        if self._runtime.options.passwordless and self._runtime.mfa is not None:
+            self._runtime.mfa.delete_passkeys(user.id)  # passkeys alone log in: they are credentials to end too
         self._runtime.sessions.delete_for_user(user.id)  # tidying: the new credential version voided them
         self._throttle.unlock(user.username_key)
         announce(self._runtime.sender, signals.password_changed, user_id=user.id, actor=actor)

@@ -217,5 +217,9 @@ class PasskeyClonedError(PasskeyRefusedError):
     code, message = "passkey_cloned", "The authenticator's counter went backwards: it may have been cloned."
 
 
+class RecentLoginRequiredError(PermissionDeniedError):
+    code, message = "recent_login_required", "Sign in again first: passkeys change only within minutes of a login."
+
+
 class PasskeyNotFoundError(NotFoundError):
     code, message = "passkey_not_found", "No such passkey."

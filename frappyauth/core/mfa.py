@@ -20,7 +20,7 @@ from frappyauth.core.minting import hash_secret, new_secret
 from frappyauth.core.models import Actor, Identity, User
 from frappyauth.core.protocols import MfaStore
 from frappyauth.core.runtime import Runtime
-from frappyauth.core.throttle import Throttle
+from frappyauth.core.throttle import CODES, Throttle
 from frappyauth.core.totp import TotpCodec, is_code, new_recovery_codes, recovery_code_hash
 
 MFA_TOKEN_LIFETIME = timedelta(minutes=5)
@@ -81,7 +81,7 @@ class Mfa:
         enrolment = self._store.get_totp(user.id)
         if enrolment is None or enrolment.confirmed:
             raise MfaNotEnabledError("There is no TOTP enrolment waiting for its first code: POST /mfa/totp first.")
-        admission = self._throttle.admit(user.username_key, actor.remote_addr)
+        admission = self._throttle.admit(user.username_key, actor.remote_addr, CODES)
         codec = self._totp_codec()
         step = codec.matching_step(codec.open(enrolment.secret), code, admission.when)
         if step is None:
@@ -156,7 +156,7 @@ class Mfa:
         _check_one_factor(code, recovery_code)
         challenge, user = self.pending_user(mfa_token)
         actor = Actor(None, remote_addr)
-        admission = self._throttle.admit(user.username_key, remote_addr)
+        admission = self._throttle.admit(user.username_key, remote_addr, CODES)
         if not self._second_factor_is_right(user, code, recovery_code, admission.when, actor):
             self._failed(user, actor, InvalidMfaCodeError())
         if not self._store.delete_challenge(challenge.token_hash, admission.when):  # a concurrent request spent it
@@ -172,7 +172,7 @@ class Mfa:
         _check_one_factor(code, recovery_code)
         if not self._totp_on(user.id):
             raise MfaNotEnabledError()
-        admission = self._throttle.admit(user.username_key, actor.remote_addr)
+        admission = self._throttle.admit(user.username_key, actor.remote_addr, CODES)
         self._check_password(user, password)
         if not self._second_factor_is_right(user, code, recovery_code, admission.when, actor):
             self._failed(user, actor, WrongMfaCodeError())

@@ -27,7 +27,7 @@ from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, PublicKeyC
 from frappyauth.core import signals
 from frappyauth.core.errors import (BadRequestError, ConflictError, InvalidMfaTokenError, PasskeyChallengeError,
                                     PasskeyClonedError, PasskeyNotFoundError, PasskeyOriginError, PasskeyRefusedError,
-                                    PasskeyRelyingPartyError, PasskeySignatureError)
+                                    PasskeyRelyingPartyError, PasskeySignatureError, RecentLoginRequiredError)
 from frappyauth.core.events import announce
 from frappyauth.core.mfa import Mfa
 from frappyauth.core.mfa_models import Passkey, PasskeyChallenge
@@ -37,6 +37,9 @@ from frappyauth.core.runtime import Runtime
 from frappyauth.core.throttle import Throttle
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
+# Adding or removing a passkey needs a session this young: a stolen older session (without the password)
+# cannot plant a credential that outlives the owner's password change.
+RECENT_LOGIN = timedelta(minutes=10)
 REGISTER, LOGIN = "register", "login"
 MAX_NAME_LENGTH = 100
 
@@ -59,8 +62,15 @@ class Passkeys:
 
     # registration
 
+    def check_recent_login(self, identity: Identity) -> None:
+        """Raise `RecentLoginRequiredError` unless the request's session began within `RECENT_LOGIN`."""
+        session = identity.session
+        if session is None or self._runtime.clock() - session.created_at > RECENT_LOGIN:
+            raise RecentLoginRequiredError()
+
     def registration_options(self, identity: Identity, rp: RelyingParty) -> dict[str, Any]:
         """The options for `navigator.credentials.create()`, with a new challenge for this user."""
+        self.check_recent_login(identity)
         user = identity.user
         resident = ResidentKeyRequirement.REQUIRED if self._runtime.options.passwordless else \
             ResidentKeyRequirement.PREFERRED
@@ -76,6 +86,7 @@ class Passkeys:
                  actor: Actor) -> Passkey:
         """Verify the response of `navigator.credentials.create()` and keep the passkey under `name`."""
         _check_name(name)
+        self.check_recent_login(identity)
         client = _client_data(credential, "webauthn.create")
         self._take(client, REGISTER, identity.user.id)
         _check_origin(client, rp)
@@ -108,7 +119,9 @@ class Passkeys:
             raise PasskeyNotFoundError()
         return renamed
 
-    def delete(self, user_id: str, credential_id: str, actor: Actor) -> None:
+    def delete(self, identity: Identity, credential_id: str, actor: Actor) -> None:
+        self.check_recent_login(identity)
+        user_id = identity.user.id
         if not self._store.delete_passkey(user_id, credential_id):
             raise PasskeyNotFoundError()
         announce(self._runtime.sender, signals.passkey_removed, user_id=user_id, actor=actor, passkey_id=credential_id)

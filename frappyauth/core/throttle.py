@@ -29,6 +29,7 @@ from frappyauth.core.events import announce
 from frappyauth.core.models import Actor
 from frappyauth.core.runtime import Runtime
 
+PASSWORDS, CODES = "passwords", "codes"  # the throttle's scopes: what is being guessed
 MAX_ADDRESS_LENGTH = 64  # an IPv6 address with a zone is shorter; anything longer is cut, never stored whole
 
 
@@ -60,10 +61,16 @@ class Throttle:
         self._window = timedelta(seconds=options.lockout_seconds)
         self._username_limit = options.max_failed_logins_per_username or 10 * options.max_failed_logins
 
-    def admit(self, username_key: str, remote_addr: str | None) -> Admission:
-        """Count this attempt; raise `TooManyAttemptsError` (with the wait) if any limit is passed."""
-        address = client_network(remote_addr)
-        admission = Admission(pair=f"pair:{username_key}|{address}", username=f"user:{username_key}",
+    def admit(self, username_key: str, remote_addr: str | None, scope: str = PASSWORDS) -> Admission:
+        """Count this attempt; raise `TooManyAttemptsError` (with the wait) if any limit is passed.
+
+        `scope` keeps the account's counters for passwords and for second-factor codes apart, so that a
+        right password (which clears its own pair) never resets the count of guessed codes. The address
+        counter is one for all scopes.
+        """
+        address, prefix = client_network(remote_addr), "" if scope == PASSWORDS else f"{scope}:"
+        admission = Admission(pair=f"{prefix}pair:{username_key}|{address}",
+                              username=f"{prefix}user:{username_key}",
                               address=f"addr:{address}", when=self._runtime.clock())
         options = self._runtime.options
         self._count(admission.address, None, options.max_failed_logins_per_address, admission.when, remote_addr)

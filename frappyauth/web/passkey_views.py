@@ -72,7 +72,7 @@ def rename_passkey(passkey_id: str) -> Response:
 
 def delete_passkey(passkey_id: str) -> Response:
     identity = request_identity(allow_api_key=False)
-    _passkeys().delete(identity.user.id, passkey_id, request_actor(identity))
+    _passkeys().delete(identity, passkey_id, request_actor(identity))
     return jsonify({"id": passkey_id, "deleted": True})
 
 
