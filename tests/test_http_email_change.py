@@ -95,6 +95,18 @@ def test_a_taken_address_gets_the_same_answer_and_a_notice_not_a_link(
     assert len(to_eve) == 1 and "token=" not in parts(to_eve[0])[0]
 
 
+def test_ones_own_mailbox_does_not_tell_a_taken_address_from_a_free_one(
+        app: Flask, client: FlaskClient, dora: dict[str, str], smtp_server: SmtpServer) -> None:
+    """The old address is told of every request: were it told only of free addresses, its owner (who may
+    be the one probing) would learn which addresses have accounts."""
+    own = "dora@example.org"
+    for address in ("EVE@example.org", "free@example.org"):
+        before = len(smtp_server.to(own))
+        client.post(CHANGE, json={"password": PASSWORD, "email": address}, headers=dora)
+        delivered(app)
+        assert len(smtp_server.to(own)) == before + 1, address
+
+
 def test_an_address_taken_before_confirmation_is_409_and_nothing_changes(
         app: Flask, client: FlaskClient, dora: dict[str, str], smtp_server: SmtpServer, ledger: SecretLedger) -> None:
     client.post(CHANGE, json={"password": PASSWORD, "email": "shared@example.org"}, headers=dora)

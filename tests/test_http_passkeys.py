@@ -195,6 +195,17 @@ def test_malformed_credentials_are_400(client, credential) -> None:
     assert answer.status_code == 400
 
 
+def test_a_passkey_alone_needs_user_verification_whatever_the_preference(make_app) -> None:
+    """Passwordless, the passkey is the whole login: a stolen key without its PIN or biometric must not do."""
+    app = make_app(passkeys=True, passwordless=True)  # webauthn_user_verification: "preferred"
+    client = app.test_client()
+    authenticator = SoftAuthenticator()
+    register(client, login(client, "admin", ADMIN_PASSWORD), authenticator)
+    assert body(client.post(f"{PREFIX}/passkeys/login/options", json={}))["userVerification"] == "required"
+    assert refusal(passkey_login(client, authenticator, verified=False)) == (400, "passkey_invalid")
+    assert passkey_login(client, authenticator).status_code == 200
+
+
 def test_required_user_verification_refuses_an_unverified_assertion(make_app) -> None:
     app = make_app(passkeys=True, passwordless=True, webauthn_user_verification="required")
     client = app.test_client()

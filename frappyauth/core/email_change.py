@@ -28,13 +28,13 @@ class EmailChange:
         current = runtime.users.get(user.id) or user
         if not runtime.hasher.verify(password, current.password_hash):
             raise PermissionDeniedError("The password is wrong.")
+        if current.email is not None:  # whether the new address is free or taken: no tell in one's own mailbox
+            self.tokens.send("email_change_requested", current.email, current, new_email=address)
         holder = runtime.users.get_by_email(email_key(address))
         if holder is not None and holder.id != current.id:
             self.tokens.send("email_in_use", address, None)
             return
         self.tokens.send_link("confirm_email_change", current, EMAIL_CHANGE, address)
-        if current.email is not None:
-            self.tokens.send("email_change_requested", current.email, current, new_email=address)
 
     def confirm(self, token: str, actor: Actor) -> User:
         """Move the token's user to the address it was sent to, verified; `DuplicateEmailError` if another

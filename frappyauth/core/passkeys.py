@@ -136,7 +136,8 @@ class Passkeys:
             raise BadRequestError("Give the mfaToken of POST /login: passkeys are a second factor here.")
         options = generate_authentication_options(
             rp_id=rp.rp_id, challenge=self._new_challenge(LOGIN, user_id),
-            allow_credentials=self._descriptors(user_id) if user_id else [], user_verification=self._verification)
+            allow_credentials=self._descriptors(user_id) if user_id else [],
+            user_verification=self._verification if user_id else UserVerificationRequirement.REQUIRED)
         return json.loads(options_to_json(options))
 
     def login(self, rp: RelyingParty, mfa_token: str | None, credential: dict[str, Any],
@@ -151,7 +152,9 @@ class Passkeys:
         if passkey is None or user is None or (challenge.user_id is not None and challenge.user_id != user.id):
             raise PasskeyRefusedError("This passkey is not one of this login's.")
         admission = self._throttle.admit(user.username_key, remote_addr)
-        self._check_assertion(rp, client, credential, passkey, Actor(None, remote_addr))
+        # Alone (passwordless), a passkey is the whole login: a stolen key without its PIN or biometric is not.
+        self._check_assertion(rp, client, credential, passkey, Actor(None, remote_addr),
+                              require_verification=self._verification_required or pending is None)
         if pending is not None and not self._store.delete_challenge(pending[0].token_hash, admission.when):
             raise InvalidMfaTokenError()
         self._throttle.succeeded(admission)
@@ -162,7 +165,7 @@ class Passkeys:
         return self._verification == UserVerificationRequirement.REQUIRED
 
     def _check_assertion(self, rp: RelyingParty, client: dict[str, Any], credential: dict[str, Any],
-                         passkey: Passkey, actor: Actor) -> None:
+                         passkey: Passkey, actor: Actor, require_verification: bool) -> None:
         _check_origin(client, rp)
         data = _b64(_response_field(credential, "authenticatorData"))
         if len(data) < 37:
@@ -180,7 +183,7 @@ class Passkeys:
                 credential=credential, expected_challenge=_b64(client["challenge"]), expected_rp_id=rp.rp_id,
                 expected_origin=list(rp.origins), credential_public_key=passkey.public_key,
                 credential_current_sign_count=passkey.sign_count,
-                require_user_verification=self._verification_required)
+                require_user_verification=require_verification)
         except (WebAuthnException, ValueError, TypeError, KeyError) as refused:
             announce(self._runtime.sender, signals.mfa_challenge_failed, user_id=passkey.user_id, actor=actor,
                      level=logging.WARNING, reason="passkey refused")
