@@ -145,3 +145,18 @@ def test_an_outage_changes_no_answer(app: Flask, client: FlaskClient, dora: dict
     delivered(app)
     assert any("confirm_email_change not sent" in r.getMessage() for r in caplog.records
                if r.levelno == logging.WARNING)
+
+
+def test_many_accounts_cannot_flood_one_mailbox(make_mail_app: Any, smtp_server: SmtpServer) -> None:
+    app = make_mail_app(email_change=True, mail_rate_limit=3)
+    client = app.test_client()
+    admin = auth(login(client, "admin", ADMIN_PASSWORD))
+    answers = []
+    for name in ("dora", "eve"):
+        client.post("/api/user/users", json={"username": name, "password": PASSWORD, "email": f"{name}@example.org"},
+                    headers=admin)
+        session = auth(login(client, name, PASSWORD))
+        answers += [client.post(CHANGE, json={"password": PASSWORD, "email": "target@example.org"}, headers=session,
+                                environ_base={"REMOTE_ADDR": f"203.0.113.{len(answers)}"}).status_code
+                    for _ in range(2)]
+    assert answers == [202, 202, 202, 429]

@@ -24,7 +24,8 @@ class EmailChange:
         """Send a confirmation link to the new address and a notice to the old one, after the password."""
         runtime = self.tokens.runtime
         address = normalise_email(email)
-        self.tokens.throttle("email_change", actor.remote_addr, f"account:{user.id}")
+        # Per target mailbox too: many accounts must not flood one address with confirmation links.
+        self.tokens.throttle("email_change", actor.remote_addr, f"account:{user.id}", f"mailbox:{email_key(address)}")
         current = runtime.users.get(user.id) or user
         if not runtime.hasher.verify(password, current.password_hash):
             raise PermissionDeniedError("The password is wrong.")
