@@ -95,3 +95,17 @@ def test_a_key_created_while_a_reset_computes_its_hash_is_revoked(make_app) -> N
     finally:
         hasher.hash = compute
     assert planted and client.get("/api/things", headers={"Authorization": f"Token {planted[0]}"}).status_code == 401
+
+
+def test_a_key_scoped_past_the_required_permission_is_refused_too(make_app) -> None:
+    """The enrolment rule concerns the key's owner: an unenrolled admin's key scoped to `view` is refused."""
+    before = make_app(api_keys=True)  # the same stores, before the rule was switched on
+    client = before.test_client()
+    admin = login(client, "admin", ADMIN_PASSWORD)
+    admin_id = body(client.get(PREFIX, headers=auth(admin)))["id"]
+    client.post(f"{PREFIX}/users/{admin_id}/permissions", json={"permissions": ["admin", "view"]},
+                headers=auth(admin))
+    key = body(client.post(f"{PREFIX}/keys", json={"name": "ci", "scopes": ["view"]}, headers=auth(admin)))["apiKey"]
+    ruled = make_app(api_keys=True, totp=True, require_mfa_for=["admin"]).test_client()
+    refused = ruled.get("/api/things", headers={"Authorization": f"Token {key}"})
+    assert refused.status_code == 403 and body(refused)["error"] == "mfa_enrolment_required"

@@ -51,9 +51,18 @@ class Mfa:
         passkeys = self._store.passkey_counts(ids) if users and self._runtime.options.passkeys else {}
         return {user.id: {"totp": user.id in enabled, "passkeys": passkeys.get(user.id, 0)} for user in users}
 
-    def check_enrolled(self, user: User) -> None:
+    def check_enrolled(self, identity: Identity) -> None:
         """Raise `MfaEnrolmentRequiredError` if the user holds a permission of `require_mfa_for` and has no
-        second factor yet. Costs a store read only for such holders."""
+        second factor yet. Costs a store read only for such holders, and for API keys while the rule is on.
+
+        A key's user carries only the key's scopes, and the rule is about its owner: a key scoped to
+        `view` of an unenrolled admin is refused too.
+        """
+        if not self._required:
+            return
+        user = identity.user
+        if identity.api_key is not None:
+            user = self._runtime.users.get(user.id) or user
         if self._required.intersection(user.permissions) and not self._methods(user.id):
             raise MfaEnrolmentRequiredError()
 

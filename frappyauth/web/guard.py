@@ -58,13 +58,13 @@ def request_identity(allow_api_key: bool, enrolling: bool = False) -> Identity:
                 check_same_origin(state.runtime.options.allowed_origins)
             identity = state.authenticator.identify_token(secret)
         if state.mfa is not None and not enrolling:  # before caching: a refused user is nobody to later reads
-            state.mfa.check_enrolled(identity.user)
+            state.mfa.check_enrolled(identity)
         cache[IDENTITY_KEY] = identity
         return identity
     if identity.session is None:  # an earlier check of this request may have allowed a key
         check_api_key_allowed(True, allow_api_key)
     if state.mfa is not None and not enrolling:
-        state.mfa.check_enrolled(identity.user)
+        state.mfa.check_enrolled(identity)
     return identity
 
 
