@@ -97,20 +97,26 @@ def test_lookalike_keys_are_kept_through_updates_and_freed_by_delete(user_store:
     assert user_store.create(new_user("\u0430dmin")).username == "\u0430dmin"
 
 
+def create_at_once(user_store: UserStore, names: list[str]) -> list[object]:
+    """Create a user of each name, each in its own thread at one barrier; the users or the duplicate errors."""
+    outcomes: list[object] = []
+
+    def create(name: str) -> None:
+        try:
+            outcomes.append(user_store.create(new_user(name)))
+        except DuplicateUsernameError as error:
+            outcomes.append(error)
+
+    run_in_threads(create, [(name,) for name in names])
+    return outcomes
+
+
 def test_concurrent_creates_with_one_key_let_exactly_one_succeed(backend, user_store: UserStore) -> None:
     if not backend.thread_safe:
         pytest.skip("mongomock is not thread-safe: concurrency is tested on the memory store and real MongoDB")
     for round_number in range(100):
-        outcomes: list[object] = []
-
-        def create(name: str) -> None:
-            try:
-                outcomes.append(user_store.create(new_user(name)))
-            except DuplicateUsernameError as error:
-                outcomes.append(error)
-
         names = [f"carol{round_number}", f"Carol{round_number}", f"CAROL{round_number}", f"carol{round_number}"]
-        run_in_threads(create, [(name,) for name in names * 2])
+        outcomes = create_at_once(user_store, names * 2)
         assert sum(isinstance(outcome, User) for outcome in outcomes) == 1
         assert sum(isinstance(outcome, DuplicateUsernameError) for outcome in outcomes) == 7
     assert user_store.count() == 100
@@ -120,16 +126,8 @@ def test_concurrent_creates_of_lookalikes_let_exactly_one_succeed(backend, user_
     if not backend.thread_safe:
         pytest.skip("mongomock is not thread-safe: concurrency is tested on the memory store and real MongoDB")
     for round_number in range(50):
-        outcomes: list[object] = []
-
-        def create(name: str) -> None:
-            try:
-                outcomes.append(user_store.create(new_user(name)))
-            except DuplicateUsernameError as error:
-                outcomes.append(error)
-
         names = [f"{a}dm{i}n{round_number}" for a in ("a", "\u0430") for i in ("i", "\u0131", "\u0456")]
-        run_in_threads(create, [(name,) for name in names * 4])
+        outcomes = create_at_once(user_store, names * 4)
         assert sum(isinstance(outcome, User) for outcome in outcomes) == 1
     assert user_store.count() == 50
 
