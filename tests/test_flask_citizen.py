@@ -139,12 +139,13 @@ def test_the_unauthorized_handler_shapes_the_apps_own_401_and_403_only() -> None
 # error handlers that coexist with the app's
 
 
-def the_apps_html_handler(error: HTTPException):
-    return f"<p>app page {error.code}</p>", error.code
+def the_apps_html_handler(error: Exception):
+    code = error.code if isinstance(error, HTTPException) else 500
+    return f"<p>app page {code}</p>", code
 
 
 @pytest.mark.parametrize("order", ["app handler first", "app handler after"])
-@pytest.mark.parametrize("registered_for", [HTTPException, 404])
+@pytest.mark.parametrize("registered_for", [HTTPException, 404, Exception])
 def test_errors_under_the_prefix_are_json_and_the_apps_handler_keeps_the_rest(order, registered_for) -> None:
     app = Flask("x")
     if order == "app handler first":
@@ -159,6 +160,40 @@ def test_errors_under_the_prefix_are_json_and_the_apps_handler_keeps_the_rest(or
     assert missing.status_code == 404 and body(missing)["error"] == "not_found"
     wrong_method = client.put("/api/user/login")
     assert wrong_method.status_code == 405 and body(wrong_method)["error"] == "method_not_allowed"
+
+
+def test_frappyauth_adds_no_hook_that_runs_on_every_request_of_the_app() -> None:
+    app, _ = app_with_admin()
+    assert not app.before_request_funcs and not app.url_value_preprocessors
+    assert set(app.after_request_funcs) <= {"frappyauth"} and not app.teardown_request_funcs
+
+
+def test_unknown_paths_under_the_prefix_are_json_for_any_method_and_the_apps_later_routes_still_win() -> None:
+    app, _ = app_with_admin()
+
+    @app.route("/api/user", methods=["PATCH"])  # registered after frappyauth, at the prefix itself
+    def patch_prefix():
+        return {"app": "patch"}
+
+    @app.route("/api/user/reports/<name>")
+    def report(name: str):
+        return {"app": name}
+
+    @app.route("/api/user/folder/")
+    def folder():
+        return {"app": "folder"}
+
+    client = app.test_client()
+    assert body(client.patch("/api/user")) == {"app": "patch"}
+    assert body(client.get("/api/user/reports/weekly")) == {"app": "weekly"}
+    wrong = client.put("/api/user")
+    assert wrong.status_code == 405 and set(wrong.headers["Allow"].split(", ")) >= {"GET", "PATCH"}
+    custom = client.open("/api/user/login", method="PROPFIND")
+    assert custom.status_code == 405 and body(custom)["error"] == "method_not_allowed"
+    assert "POST" in custom.headers["Allow"] and custom.headers["Cache-Control"] == "no-store"
+    assert body(client.get("/api/user/reports/weekly/extra"))["error"] == "not_found"
+    assert client.get("/api/user/folder").status_code == 308  # Flask's slash redirect, as without frappyauth
+    assert client.get("/api/userx").status_code == 404 and b"<" in client.get("/api/userx").data  # not ours
 
 
 def test_an_apps_hook_that_read_the_body_first_does_not_break_the_endpoints() -> None:
