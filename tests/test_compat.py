@@ -112,6 +112,15 @@ def test_to_json_is_the_old_shape_without_any_secret() -> None:
         assert secret not in str(body)
 
 
+def test_old_code_that_edits_a_profile_in_place_still_works() -> None:
+    store = UserStore(db=mongomock.MongoClient()["x"], options_override={"bcrypt_cost": 4})
+    with pytest.warns(DeprecationWarning):
+        user = store.create_local_user("dora", "dora password 1")
+        user.profile["team"] = "ops"  # frappymongouser's way; the core's users are read-only
+        store.update_profile(user.id, user.profile)
+    assert store.get(user.id).profile == {"team": "ops"}
+
+
 def test_a_password_changed_outside_a_request_still_ends_the_users_sessions() -> None:
     db = mongomock.MongoClient()["x"]
     store = UserStore(db=db, options_override={"bcrypt_cost": 4})

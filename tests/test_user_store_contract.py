@@ -1,6 +1,8 @@
 """The `UserStore` contract, sentence by sentence, against every store in `backends.BACKENDS`."""
 from __future__ import annotations
 
+import copy
+import json
 import threading
 from datetime import timedelta
 
@@ -139,22 +141,42 @@ def test_stored_profile_does_not_alias_the_callers_dict(user_store: UserStore) -
     assert user_store.get(created.id).profile == {"nested": {"a": 1}}
 
 
+NESTED_PROFILE = {"nested": {"a": 1, "list": [{"b": 2}]}}
+
+
 @pytest.mark.parametrize("hand_out", [
-    lambda store, user: store.create(new_user("Bob", profile={"nested": {"a": 1}})),
+    lambda store, user: store.create(new_user("Bob", profile=NESTED_PROFILE)),
     lambda store, user: store.get(user.id), lambda store, user: store.get_by_username(username_key("Alice")),
     lambda store, user: store.get_by_api_key_hash("a" * 64), lambda store, user: store.list_page(0, 10)[0][0],
-    lambda store, user: store.set_profile(user.id, {"nested": {"a": 1}}),
+    lambda store, user: store.set_profile(user.id, NESTED_PROFILE),
     lambda store, user: store.set_permissions(user.id, ("view",)),
     lambda store, user: store.set_password_hash(user.id, "$2b$04$other", "version-2"),
     lambda store, user: store.set_api_key_hash(user.id, "a" * 64),
 ], ids=["create", "get", "get_by_username", "get_by_api_key_hash", "list_page", "set_profile", "set_permissions",
         "set_password_hash", "set_api_key_hash"])
-def test_a_handed_out_profile_does_not_alias_the_stored_one(user_store: UserStore, hand_out) -> None:
-    user = user_store.create(new_user(profile={"nested": {"a": 1}}, api_key_hash="a" * 64))
-    handed_out = hand_out(user_store, user)
-    handed_out.profile["added"] = True
-    handed_out.profile["nested"]["a"] = 2
-    assert user_store.get(handed_out.id).profile == {"nested": {"a": 1}}
+def test_a_handed_out_profile_is_read_only_to_its_depths(user_store: UserStore, hand_out) -> None:
+    user = user_store.create(new_user(profile=NESTED_PROFILE, api_key_hash="a" * 64))
+    profile = hand_out(user_store, user).profile
+    changes = [lambda: profile.__setitem__("added", True), lambda: profile["nested"].__setitem__("a", 2),
+               lambda: profile.update(added=True), lambda: profile.pop("nested"), lambda: profile.clear(),
+               lambda: profile["nested"]["list"].append(3), lambda: profile["nested"]["list"][0].update(b=3),
+               lambda: profile.setdefault("added", 1), lambda: profile["nested"]["list"].__setitem__(0, None)]
+    for change in changes:
+        with pytest.raises(TypeError, match="read-only"):
+            change()
+    assert isinstance(profile, dict) and profile == NESTED_PROFILE
+    assert user_store.get(user.id).profile == NESTED_PROFILE
+
+
+def test_a_profile_copied_to_edit_is_mutable_and_sets_a_new_profile(user_store: UserStore) -> None:
+    user = user_store.create(new_user(profile={"nested": {"a": 1}}))
+    edited = copy.deepcopy(user.profile)
+    edited["nested"]["a"] = 2
+    edited["added"] = [1]
+    assert user_store.set_profile(user.id, edited).profile == {"nested": {"a": 2}, "added": [1]}
+    edited["added"].append(2)  # the caller's dict, not the stored one
+    assert user_store.get(user.id).profile == {"nested": {"a": 2}, "added": [1]}
+    assert json.loads(json.dumps(user_store.get(user.id).profile)) == {"nested": {"a": 2}, "added": [1]}
 
 
 # list_page

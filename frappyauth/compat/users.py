@@ -1,6 +1,7 @@
 """The user record with frappymongouser's attributes (`to_json`, `user_id`, `api_key`), never its secrets."""
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,11 @@ class User(models.User):
     # Asked only when `api_key` is read: whether the user holds the key `POST /key` manages, which lives in
     # the API-key store, not on this record.
     holds_default_key: Callable[[str], bool] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Keep the profile a plain, mutable `dict`, as frappymongouser's was: old code edits it in place and
+        passes it to `update_profile`. Harmless here: this store builds a new `User` from each document read."""
+        object.__setattr__(self, "profile", copy.deepcopy(self.profile))  # a read-only one deep-copies to a dict
 
     @property
     def user_id(self) -> str | None:

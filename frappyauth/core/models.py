@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from frappyauth.core.read_only import read_only
+
 
 def username_key(username: str) -> str:
     """Return the key that makes usernames unique: NFKC-normalised and case-folded.
@@ -31,9 +33,11 @@ def prefix_end(prefix: str) -> str | None:
     return stripped[:-1] + chr(following)
 
 
-@dataclass(frozen=True)  # not slotted: the memory store copies users out through their `__dict__`
+@dataclass(frozen=True)
 class User:
-    """A user account as stored.
+    """A user account as stored: a value, read-only through and through, so a store may hand out its own.
+
+    `profile` is a read-only `dict` (see `core.read_only`): to change it, pass a new one to `set_profile`.
 
     `password_hash` is a bcrypt hash, or an unsalted MD5 hex digest left by frappymongouser until the
     user's next login replaces it. `api_key_hash` is the SHA-256 hex of the user's API key, if any.
@@ -54,6 +58,9 @@ class User:
     # the user proved they receive mail there. With no mail option on, both stay at their defaults.
     email_key: str | None = None
     email_verified: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "profile", read_only(self.profile))  # the dataclass is frozen
 
     @property
     def username_key(self) -> str:
