@@ -72,6 +72,8 @@ def test_a_key_acts_with_its_scopes_that_the_owner_holds(keyed) -> None:
     assert client.get("/api/report", headers=key_auth(full)).status_code == 200
     assert body(client.get("/api/whoami", headers=key_auth(viewer)))["permissions"] == ["view"]
     assert body(client.get("/api/whoami", headers=key_auth(empty)))["permissions"] == []
+    # The narrowed user is the key's alone: the stored owner keeps every permission.
+    assert set(body(client.get("/api/user", headers=auth(bob)))["permissions"]) == {"view", "report"}
     assert client.get("/api/things", headers=key_auth(empty)).status_code == 403
     # Taking a permission from the owner takes it from every key at once.
     client.post(f"/api/user/users/{bob_id}/permissions", json={"permissions": ["report"]}, headers=auth(admin))

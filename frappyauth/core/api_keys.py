@@ -7,7 +7,6 @@ working, as the key named `default` that `POST /key` manages.
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -36,7 +35,7 @@ def effective_user(user: User, key: ApiKey) -> User:
     """The owner as the key may act: only the permissions both the owner and the key's scopes hold."""
     if key.scopes is None:
         return user
-    return dataclasses.replace(user, permissions=tuple(p for p in user.permissions if p in key.scopes))
+    return user.with_permissions(tuple(p for p in user.permissions if p in key.scopes))
 
 
 class ApiKeys:

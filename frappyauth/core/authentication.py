@@ -38,7 +38,10 @@ class Authenticator:
         self._runtime = runtime
         self._second_factor = second_factor
         options = runtime.options
-        # Computed once: identify_token runs on every authenticated request.
+        # Computed once: identify_token runs on every authenticated request, where each attribute lookup and
+        # call counts (the runtime is frozen, so these stay its own).
+        self._clock, self._sessions, self._users = runtime.clock, runtime.sessions, runtime.users
+        self._api_keys = ApiKeys(runtime)
         self._lifetime = timedelta(seconds=options.token_expiration)
         self._throttle = Throttle(runtime)
         self._idle_timeout = None if options.idle_timeout is None else timedelta(seconds=options.idle_timeout)
@@ -99,25 +102,24 @@ class Authenticator:
         One store read (the session with its user: one round trip on MongoDB). "Last used" is written only
         when it is older than `last_used_interval`, so most requests write nothing.
         """
-        runtime = self._runtime
-        now = runtime.clock()
-        found = runtime.sessions.get_with_user(hash_secret(token), now, runtime.users)
+        now = self._clock()
+        found = self._sessions.get_with_user(hash_secret(token), now, self._users)
         if found is None:
             raise AuthenticationError("The session is invalid or has expired.")
         session, user = found
         if self._idle_timeout is not None and now - session.last_used_at >= self._idle_timeout:
-            runtime.sessions.delete(session.token_hash)
+            self._sessions.delete(session.token_hash)
             raise AuthenticationError("The session is invalid or has expired.")
         if user is None or session.credential_version != user.credential_version:
             raise AuthenticationError("The session is invalid or has expired.")
         if now - session.last_used_at >= self._touch_after:
-            runtime.sessions.touch(session.token_hash, now)
-        return Identity(user=user, session=session)
+            self._sessions.touch(session.token_hash, now)
+        return Identity(user, session)
 
     def identify_api_key(self, api_key: str) -> Identity:
         """Return whose API key this is, with the key's effective rights; raise `AuthenticationError` if it
         belongs to nobody, expired or was revoked (see `ApiKeys.identify`)."""
-        return ApiKeys(self._runtime).identify(api_key)
+        return self._api_keys.identify(api_key)
 
     def logout(self, identity: Identity, actor: Actor) -> None:
         if identity.session is not None:

@@ -5,8 +5,8 @@ Stores use `hash_secret` to migrate plaintext secrets left by frappymongouser.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
+from hashlib import sha256
 
 # 32 bytes = 256 bits from the OS CSPRNG, URL-safe so it survives headers and cookies unquoted.
 SECRET_BYTES = 32
@@ -19,7 +19,7 @@ def new_secret() -> str:
 
 def hash_secret(secret: str) -> str:
     """Return the SHA-256 hex digest under which a token or API key is stored and looked up."""
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+    return sha256(secret.encode()).hexdigest()  # UTF-8
 
 
 def new_session_id() -> str:

@@ -66,6 +66,14 @@ class User:
     def username_key(self) -> str:
         return username_key(self.username)
 
+    def with_permissions(self, permissions: tuple[str, ...]) -> User:
+        """This user acting with `permissions` (an API key's narrowed rights). It runs on every key request:
+        a shallow copy of the fields, several times cheaper than `dataclasses.replace`, which rebuilds the
+        record through `__init__` (the profile is already read-only, so nothing else needs making)."""
+        narrowed = object.__new__(type(self))
+        narrowed.__dict__.update(self.__dict__, permissions=tuple(permissions))
+        return narrowed
+
     def has_permissions(self, *required: str) -> bool:
         """True when the user holds every one of `required` (exact string match, never a substring)."""
         return all(permission in self.permissions for permission in required)
