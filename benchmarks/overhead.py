@@ -17,7 +17,7 @@ import time
 import timeit
 from collections.abc import Callable
 
-from benchmarks.contenders import CONTENDERS, build, test_client
+from benchmarks.contenders import CONTENDERS, PAYLOAD, build, test_client
 from benchmarks.profile import profile
 
 BARE, SEED = "bare flask", "frappyflaskauth 1.6.3"
@@ -72,6 +72,47 @@ def check_alone(number: int = 20_000) -> dict[str, float]:
             best = min(timeit.repeat(once, number=number, repeat=5, timer=time.process_time))
         results[name] = best / number * 1e6
     return results
+
+
+def check_in_requests(requests: int = 10_000, rounds: int = 5) -> dict[str, float]:
+    """CPU µs of the library's check inside real requests (the test client's, through all of Flask), timed
+    in the view around the check alone, the timer's own cost subtracted; the best of `rounds` rounds, the
+    contenders interleaved. Unlike `check_alone`, the caches are as cold as a request leaves them, and unlike
+    the end-to-end overhead, the test client's own noise is not in the figure."""
+    from flask import jsonify
+
+    import frappyauth
+    checks: dict[str, Callable[[], object]] = {"frappyauth (memory)": frappyauth.check_login_state}
+    try:
+        import frappyflaskauth
+        checks[SEED] = frappyflaskauth.check_login_state
+    except ImportError:
+        pass
+    checks["(the timer alone)"] = lambda: None
+    spent = {name: [0] for name in checks}
+    clients = {}
+    for name, check in checks.items():
+        app, headers = build(name if name in CONTENDERS else "frappyauth (memory)")
+        app.view_functions["thing"] = _timed_view(check, spent[name], jsonify)
+        clients[name] = test_client(app, headers)
+    best = {name: float("inf") for name in checks}
+    for _ in range(rounds):
+        for name, (client, headers) in clients.items():
+            spent[name][0] = 0
+            for _ in range(requests // rounds):
+                client.get("/api/thing", headers=headers)
+            best[name] = min(best[name], spent[name][0] / (requests // rounds) / 1000)
+    timer = best.pop("(the timer alone)")
+    return {name: micros - timer for name, micros in best.items()}
+
+
+def _timed_view(check: Callable[[], object], spent: list[int], jsonify: Callable[..., object]) -> Callable[[], object]:
+    def thing() -> object:
+        start = time.thread_time_ns()
+        check()
+        spent[0] += time.thread_time_ns() - start
+        return jsonify(PAYLOAD)
+    return thing
 
 
 def overheads(samples: dict[str, list[float]]) -> dict[str, float]:

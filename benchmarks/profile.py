@@ -24,7 +24,8 @@ STEPS: list[tuple[str, str, tuple[str, ...]]] = [
     ("hashing (SHA-256 of the token)", "frappyauth/core/minting", ("hash_secret",)),
     ("clock reads", "", ("utc_now", "<built-in method now>")),
     ("store reads", "stores/", ("get", "get_with_user", "get_by_hash", "get_by_hash_with_user")),
-    ("record copies (dataclasses.replace, deepcopy)", "", ("replace", "deepcopy", "effective_user")),
+    ("record copies (dataclasses.replace, deepcopy, a key's narrowed user)", "",
+     ("replace", "deepcopy", "effective_user", "with_permissions")),
     ("permission check", "frappyauth/core/authorization", ("check_permissions", "check_api_key_allowed")),
     ("identify (core, all of it)", "frappyauth/core/", ("identify_token", "identify", "identify_api_key")),
 ]
