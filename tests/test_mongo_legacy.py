@@ -24,6 +24,13 @@ def db(request: pytest.FixtureRequest) -> Any:
         yield database
 
 
+@pytest.mark.parametrize("secret", ["abc", "", "fak_id_" + "x" * 43, "ünïcödé token", "a" * 1000])
+def test_stored_hashes_stay_the_sha256_hex_earlier_releases_wrote(secret: str) -> None:
+    assert hash_secret(secret) == hashlib.sha256(secret.encode("utf-8")).hexdigest()
+    if secret == "abc":  # the FIPS 180-2 test vector, independent of any implementation here
+        assert hash_secret(secret) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
 def old_user(username: str | None = "legacy", **fields: Any) -> dict[str, Any]:
     """A user as frappymongouser 1.5 writes it (and an old worker still does): MD5 password, no usernameKey."""
     document = {"password": hashlib.md5(OLD_PASSWORD.encode()).hexdigest(), "permissions": ["view"],

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import BaseConverter, Map, RequestRedirect, Rule
+from werkzeug.wrappers import Response as BaseResponse
 
 from frappyauth.core.options import Options
 from frappyauth.web.responses import error_response, render_http_error
@@ -86,11 +87,11 @@ def add_unmatched_route(app: Flask, options: Options) -> None:
     app.view_functions[UNMATCHED_ENDPOINT] = unmatched_view(app, options)
 
 
-def unmatched_view(app: Flask, options: Options) -> Callable[[str], Response]:
+def unmatched_view(app: Flask, options: Options) -> Callable[[str], BaseResponse]:
     disabled = disabled_endpoints(options)
     other_routes: list[Map] = []  # built at the first unmatched request: the app's rules are final by then
 
-    def answer_unmatched(rest: str) -> Response:
+    def answer_unmatched(rest: str) -> BaseResponse:
         if not other_routes:
             other_routes.append(_without_unmatched(app.url_map))
         error = _routing_error(app, other_routes[0])
