@@ -25,7 +25,7 @@ def _own_sha256() -> Callable[[bytes], Any]:
     return hashlib.sha256
 
 
-sha256 = _own_sha256()  # read once, at import
+_sha256 = _own_sha256()  # chosen once, at import
 
 # 32 bytes = 256 bits from the OS CSPRNG, URL-safe so it survives headers and cookies unquoted.
 SECRET_BYTES = 32
@@ -38,7 +38,7 @@ def new_secret() -> str:
 
 def hash_secret(secret: str) -> str:
     """Return the SHA-256 hex digest under which a token or API key is stored and looked up."""
-    return sha256(secret.encode()).hexdigest()  # UTF-8
+    return _sha256(secret.encode()).hexdigest()  # UTF-8
 
 
 def new_session_id() -> str:
