@@ -183,6 +183,10 @@ def test_unknown_paths_under_the_prefix_are_json_for_any_method_and_the_apps_lat
     def folder():
         return {"app": "folder"}
 
+    @app.route("/api/<section>/stats")  # a pattern whose section happens to be frappyauth's prefix
+    def stats(section: str):
+        return {"stats": section}
+
     client = app.test_client()
     assert body(client.patch("/api/user")) == {"app": "patch"}
     assert body(client.get("/api/user/reports/weekly")) == {"app": "weekly"}
@@ -194,6 +198,22 @@ def test_unknown_paths_under_the_prefix_are_json_for_any_method_and_the_apps_lat
     assert body(client.get("/api/user/reports/weekly/extra"))["error"] == "not_found"
     assert client.get("/api/user/folder").status_code == 308  # Flask's slash redirect, as without frappyauth
     assert client.get("/api/userx").status_code == 404 and b"<" in client.get("/api/userx").data  # not ours
+    assert body(client.get("/api/user/stats")) == {"stats": "user"}
+    assert "POST" in client.options("/api/user/login").headers["Allow"]
+    odd = client.get("/api/user/x%0Ay")
+    assert odd.status_code == 404 and body(odd)["error"] == "not_found"
+
+
+def test_an_apps_catch_all_route_keeps_the_paths_frappyauth_does_not_serve() -> None:
+    app, _ = app_with_admin()
+
+    @app.route("/<path:page>")  # a single-page app's fallback
+    def spa(page: str):
+        return {"spa": page}
+
+    client = app.test_client()
+    assert body(client.get("/api/user/nothing")) == {"spa": "api/user/nothing"}
+    assert client.post("/api/user/login", json={"username": "admin", "password": ADMIN_PASSWORD}).status_code == 200
 
 
 def test_an_apps_hook_that_read_the_body_first_does_not_break_the_endpoints() -> None:

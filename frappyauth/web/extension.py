@@ -28,7 +28,7 @@ from frappyauth.web.guard import authorize, request_identity
 from frappyauth.web.mail_templates import TemplateComposer
 from frappyauth.web.mfa_setup import build_mfa, mfa_store_for
 from frappyauth.web.responses import render_error
-from frappyauth.web.routing import add_unmatched_route
+from frappyauth.web.routing import answer_routing_errors
 from frappyauth.web.state import EXTENSION_KEY, AuthState, current_state
 from frappyauth.web.user_proxy import current_user
 from frappyauth.web.views import build_blueprint
@@ -113,7 +113,7 @@ class FrappyAuth:
         app.register_blueprint(build_blueprint(self.options))
         if self.options.console:
             app.register_blueprint(build_console_blueprint(self.options))
-        add_unmatched_route(app, self.options)
+        answer_routing_errors(app, self.options)
         app.register_error_handler(FrappyAuthError, self._render_app_route_error)
         app.cli.add_command(cli)
 

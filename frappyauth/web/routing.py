@@ -1,25 +1,23 @@
 """Requests under `api_prefix` that match no route: a JSON 404/405, naming the option that is switched off.
 
 Flask raises routing errors (404, 405) outside any blueprint, so a blueprint's error handlers never see them
-and an app-wide handler would replace the app's own. Instead, one rule of frappyauth's own matches every path
-under the prefix that no other rule matches, whatever the method: Werkzeug tries it last (it is the only
-rule with a dynamic part right after the prefix that spans the rest of the path). Its view finds what the
-routing error would have been and answers it as JSON. The rest of the app, and its error handlers registered
-before or after frappyauth, are left alone.
+and an app-wide handler would replace the app's own. Flask hands each routing error to the app's
+`raise_routing_exception` first, an override point it documents and calls only when routing failed, so
+frappyauth wraps that: under the prefix it aborts with the JSON answer (a response, which Flask sends as it
+is); elsewhere, and for redirects, the app's own method runs. The rest of the app, its routes under the
+prefix and its error handlers registered before or after frappyauth are left alone.
 
-A request hook could do the same, but it would run on every request of the app: Flask passes each
-`before_request` hook through a coroutine check and each URL value preprocessor two context lookups, about
-2 µs together, a sixth of frappyauth's whole cost per authenticated request. A rule costs nothing until
-it matches.
+Not a `before_request` hook, nor a last-resort URL rule: the hook would run on every request of the app
+(about 2 µs each, a sixth of frappyauth's cost per authenticated request), and a rule under the prefix
+would outrank the app's own `/api/<section>/...` or `/<path:...>` routes in Werkzeug's ordering.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import NoReturn
 
-from flask import Flask, request
-from werkzeug.exceptions import HTTPException, NotFound
-from werkzeug.routing import BaseConverter, Map, RequestRedirect, Rule
-from werkzeug.wrappers import Response as BaseResponse
+from flask import Flask, Request, abort
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, RequestRedirect, Rule
 
 from frappyauth.core.options import Options
 from frappyauth.web.responses import error_response, render_http_error
@@ -69,61 +67,24 @@ def disabled_endpoints(options: Options) -> Map:
     return Map(rules, strict_slashes=False)
 
 
-UNMATCHED_ENDPOINT = "frappyauth.unmatched"  # in the blueprint's name space: its error handler and hooks apply
-_REST_CONVERTER = "frappyauth_rest"
+def under_prefix(prefix: str, path: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
 
 
-class RestOfPath(BaseConverter):
-    """What follows the prefix in a path no other rule matched: nothing, or a slash and anything."""
-
-    regex = r"(?:/.*)?"
-    part_isolating = False  # spans slashes, so Werkzeug tries it after every rule under the prefix
-
-
-def add_unmatched_route(app: Flask, options: Options) -> None:
-    """Answer routing errors under the prefix as JSON, for any method (the rule lists none, so it has all)."""
-    app.url_map.converters[_REST_CONVERTER] = RestOfPath
-    app.url_map.add(Rule(f"{options.api_prefix}<{_REST_CONVERTER}:rest>", endpoint=UNMATCHED_ENDPOINT))
-    app.view_functions[UNMATCHED_ENDPOINT] = unmatched_view(app, options)
-
-
-def unmatched_view(app: Flask, options: Options) -> Callable[[str], BaseResponse]:
+def answer_routing_errors(app: Flask, options: Options) -> None:
+    """Answer routing errors under the prefix as JSON, by wrapping the app's `raise_routing_exception`."""
     disabled = disabled_endpoints(options)
-    other_routes: list[Map] = []  # built at the first unmatched request: the app's rules are final by then
+    raise_as_before = app.raise_routing_exception  # the app's own, or another extension's wrapper of it
 
-    def answer_unmatched(rest: str) -> BaseResponse:
-        if not other_routes:
-            other_routes.append(_without_unmatched(app.url_map))
-        error = _routing_error(app, other_routes[0])
-        if isinstance(error, RequestRedirect):  # a missing trailing slash, or doubled slashes: as Flask does
-            return error.get_response()
-        message = _disabled_message(disabled, request.path, request.method)
-        if message is not None:
-            return error_response(404, "feature_disabled", message)
-        return render_http_error(error)
-    return answer_unmatched
-
-
-def _without_unmatched(routes: Map) -> Map:
-    """The app's URL map without the unmatched rule, with the same settings."""
-    rules = [rule.empty() for rule in routes.iter_rules() if rule.endpoint != UNMATCHED_ENDPOINT]
-    return Map(rules, default_subdomain=routes.default_subdomain, strict_slashes=routes.strict_slashes,
-               merge_slashes=routes.merge_slashes, redirect_defaults=routes.redirect_defaults,
-               converters=routes.converters, sort_parameters=routes.sort_parameters, sort_key=routes.sort_key,
-               host_matching=routes.host_matching)
-
-
-def _routing_error(app: Flask, routes: Map) -> HTTPException:
-    """The error routing the current request would have raised without the unmatched rule."""
-    adapter = app.create_url_adapter(request)
-    if adapter is None:  # only outside a request
-        return NotFound()
-    adapter.map = routes  # Flask's binding (server name, subdomain, script root), matched against `routes`
-    try:
-        adapter.match()
-    except HTTPException as error:
-        return error
-    return NotFound()
+    def raise_routing_exception(request: Request) -> NoReturn:
+        error = request.routing_exception
+        if isinstance(error, HTTPException) and not isinstance(error, RequestRedirect) \
+                and under_prefix(options.api_prefix, request.path):
+            message = _disabled_message(disabled, request.path, request.method)
+            abort(error_response(404, "feature_disabled", message) if message is not None
+                  else render_http_error(error))
+        raise_as_before(request)
+    app.raise_routing_exception = raise_routing_exception  # type: ignore[method-assign]
 
 
 def _disabled_message(disabled: Map, path: str, method: str) -> str | None:
