@@ -31,6 +31,14 @@ def test_stored_hashes_stay_the_sha256_hex_earlier_releases_wrote(secret: str) -
         assert hash_secret(secret) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 
+def test_openssl_in_fips_mode_hashes_with_hashlib(monkeypatch) -> None:
+    from frappyauth.core import minting
+    monkeypatch.setattr(minting, "_openssl_in_fips_mode", lambda: True)
+    assert minting._own_sha256() is hashlib.sha256
+    monkeypatch.setattr(minting, "_openssl_in_fips_mode", lambda: False)
+    assert minting._own_sha256()(b"abc").hexdigest() == hashlib.sha256(b"abc").hexdigest()
+
+
 def old_user(username: str | None = "legacy", **fields: Any) -> dict[str, Any]:
     """A user as frappymongouser 1.5 writes it (and an old worker still does): MD5 password, no usernameKey."""
     document = {"password": hashlib.md5(OLD_PASSWORD.encode()).hexdigest(), "permissions": ["view"],

@@ -16,13 +16,23 @@ def _own_sha256() -> Callable[[bytes], Any]:
     """SHA-256 from CPython's own implementation where there is one (`_sha2` from 3.12, `_sha256` before): the
     same digest as OpenSSL's, but OpenSSL's generic digest layer is a much larger piece of code to run, and on
     every authenticated request (between which Flask and Werkzeug cool the caches) it cost about 1.4 µs more
-    than this, a tenth of frappyauth's whole cost per request. Elsewhere, hashlib's."""
+    than this, a tenth of frappyauth's whole cost per request. hashlib's where OpenSSL runs in FIPS mode (its
+    validated implementation is then the one to use) and where CPython has no implementation of its own."""
+    if _openssl_in_fips_mode():
+        return hashlib.sha256
     for module in ("_sha2", "_sha256"):
         try:
             return cast(Callable[[bytes], Any], importlib.import_module(module).sha256)
         except (ImportError, AttributeError):
             continue
     return hashlib.sha256
+
+
+def _openssl_in_fips_mode() -> bool:
+    try:
+        return bool(importlib.import_module("_hashlib").get_fips_mode())
+    except (ImportError, AttributeError, ValueError):  # no OpenSSL; or it cannot tell
+        return False
 
 
 _sha256 = _own_sha256()  # chosen once, at import

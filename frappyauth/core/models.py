@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -70,7 +71,9 @@ class User:
         """This user acting with `permissions` (an API key's narrowed rights). It runs on every key request:
         a shallow copy of the fields, several times cheaper than `dataclasses.replace`, which rebuilds the
         record through `__init__` (the profile is already read-only, so nothing else needs making)."""
-        narrowed = object.__new__(type(self))
+        if type(self) is not User:  # a subclass may keep fields in slots, which the copy below would miss
+            return dataclasses.replace(self, permissions=tuple(permissions))
+        narrowed = object.__new__(User)
         narrowed.__dict__.update(self.__dict__, permissions=tuple(permissions))
         return narrowed
 

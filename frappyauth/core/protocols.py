@@ -8,8 +8,9 @@ against every store. Common to all methods:
 - Stores never read the clock: the core passes `now`, from one clock that does not run backwards. A store
   may forget what expired before the latest `now` it was given (garbage collection, like a TTL index).
 - An unknown or malformed id is "not found" (`None`, `False` or `0`), never an exception.
-- A returned record is the caller's: changing it (a user's `profile` dict) never changes what is stored, and
-  neither does changing a dict the caller passed in after the call.
+- A returned record cannot change what is stored: records are frozen and a user's `profile` is read-only
+  (changing it raises `TypeError`); changing a dict the caller passed in, after the call, changes nothing
+  stored either.
 - A store that cannot reach its database raises `StoreUnavailableError` and has written nothing; one whose
   database times out or fails transiently raises it too (a write may then have happened, as with any timeout).
   Any other failure of its database raises `StoreFailedError`. No backend exception crosses the contract.

@@ -56,13 +56,22 @@ class ReadOnlyList(list[Any]):
 EMPTY = ReadOnlyDict()  # most profiles are empty: one object for all of them
 
 
+IMMUTABLE_SCALARS = (str, int, float, bytes, type(None))  # JSON's, and most of BSON's (bool is an int)
+
+
 def read_only(value: Any) -> Any:
-    """`value` with its dicts and lists (tuples too) made read-only, deeply; other values are kept as they are
-    (JSON's and BSON's scalars are immutable). A value `read_only` made is returned as it is."""
-    if type(value) in (ReadOnlyDict, ReadOnlyList):
+    """`value` made read-only, deeply: dicts and lists become the read-only kinds, tuples and sets keep their
+    kind (a tuple, a `frozenset`) with read-only items, immutable scalars stay. Anything else (a value no JSON
+    or BSON decoder makes) is deep-copied, so the caller's object is not the stored one; treat it as
+    read-only. A value `read_only` made is returned as it is."""
+    if type(value) in (ReadOnlyDict, ReadOnlyList) or isinstance(value, IMMUTABLE_SCALARS):
         return value
     if isinstance(value, dict):
         return ReadOnlyDict({key: read_only(item) for key, item in value.items()}) if value else EMPTY
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
         return ReadOnlyList(read_only(item) for item in value)
-    return value
+    if isinstance(value, tuple):
+        return tuple(read_only(item) for item in value)
+    if isinstance(value, (set, frozenset)):
+        return frozenset(read_only(item) for item in value)
+    return copy.deepcopy(value)

@@ -21,9 +21,9 @@ class MemoryUserStore:
 
     Lookups by id, username key and API-key hash are O(1); a page costs O(log n + page size) because the
     creation order is kept in a sorted map from a sequence number to the id, and so does a page of a
-    username-prefix search, as the username keys are kept sorted too. Users are immutable values, but
-    their profile is a dict: it is copied on the way in and on the way out, so neither a caller's dict nor one
-    handed out ever aliases the stored one (the Mongo store gets the same from its round trip).
+    username-prefix search, as the username keys are kept sorted too. Users are read-only values, their
+    profile included (`User` makes a read-only deep copy of the dict it is given), so the stored record is
+    handed out as it is: no copy per read, and nothing a caller does reaches the store.
     """
 
     def __init__(self) -> None:
