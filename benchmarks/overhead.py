@@ -17,6 +17,8 @@ import time
 import timeit
 from collections.abc import Callable
 
+from flask import jsonify
+
 from benchmarks.contenders import CONTENDERS, PAYLOAD, build, test_client
 from benchmarks.profile import profile
 
@@ -51,17 +53,10 @@ def check_alone(number: int = 20_000) -> dict[str, float]:
     with its per-request cache emptied each time, and frappyflaskauth's, when it is installed."""
     from flask.globals import app_ctx
 
-    from frappyauth import check_login_state
     from frappyauth.web.guard import IDENTITY_KEY
 
-    checks: dict[str, Callable[[], object]] = {"frappyauth (memory)": check_login_state}
-    try:
-        import frappyflaskauth
-        checks[SEED] = frappyflaskauth.check_login_state
-    except ImportError:
-        pass
     results = {}
-    for name, check in checks.items():
+    for name, check in library_checks().items():
         app, headers = build(name)
         with app.test_request_context("/api/thing", headers=headers):
             cache = app_ctx.g.__dict__
@@ -79,21 +74,12 @@ def check_in_requests(requests: int = 10_000, rounds: int = 5) -> dict[str, floa
     in the view around the check alone, the timer's own cost subtracted; the best of `rounds` rounds, the
     contenders interleaved. Unlike `check_alone`, the caches are as cold as a request leaves them, and unlike
     the end-to-end overhead, the test client's own noise is not in the figure."""
-    from flask import jsonify
-
-    import frappyauth
-    checks: dict[str, Callable[[], object]] = {"frappyauth (memory)": frappyauth.check_login_state}
-    try:
-        import frappyflaskauth
-        checks[SEED] = frappyflaskauth.check_login_state
-    except ImportError:
-        pass
-    checks["(the timer alone)"] = lambda: None
+    checks = {**library_checks(), "(the timer alone)": lambda: None}
     spent = {name: [0] for name in checks}
     clients = {}
     for name, check in checks.items():
         app, headers = build(name if name in CONTENDERS else "frappyauth (memory)")
-        app.view_functions["thing"] = _timed_view(check, spent[name], jsonify)
+        app.view_functions["thing"] = _timed_view(check, spent[name])
         clients[name] = test_client(app, headers)
     best = {name: float("inf") for name in checks}
     for _ in range(rounds):
@@ -106,7 +92,20 @@ def check_in_requests(requests: int = 10_000, rounds: int = 5) -> dict[str, floa
     return {name: micros - timer for name, micros in best.items()}
 
 
-def _timed_view(check: Callable[[], object], spent: list[int], jsonify: Callable[..., object]) -> Callable[[], object]:
+def library_checks() -> dict[str, Callable[[], object]]:
+    """Each library's `check_login_state`: frappyauth's, and frappyflaskauth's when it is installed."""
+    from frappyauth import check_login_state
+
+    checks: dict[str, Callable[[], object]] = {"frappyauth (memory)": check_login_state}
+    try:
+        import frappyflaskauth
+        checks[SEED] = frappyflaskauth.check_login_state
+    except ImportError:
+        pass
+    return checks
+
+
+def _timed_view(check: Callable[[], object], spent: list[int]) -> Callable[[], object]:
     def thing() -> object:
         start = time.thread_time_ns()
         check()
