@@ -18,7 +18,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks import http_load, login_cost, network, overhead, profile, scale
+from benchmarks import calls, http_load, login_cost, network, overhead, profile, scale
 from benchmarks.contenders import CONTENDERS, build
 
 HERE = Path(__file__).resolve().parent
@@ -71,7 +71,7 @@ def load() -> str:
 def sections(tiny: bool, http: bool) -> list[tuple[str, str]]:
     size = {key: values[1 if tiny else 0] for key, values in SIZES.items()}
     names = available(list(CONTENDERS))
-    calls = {name: overhead.calls_per_request(name, 20 if tiny else 200) for name in names}
+    profiled = {name: overhead.calls_per_request(name, 20 if tiny else 200) for name in names}
     samples = overhead.measure(size["overhead_requests"], size["overhead_batch"], names)
     alone_rows = _ratio_rows(overhead.check_alone(size["steps_number"]))
     in_request_rows = _ratio_rows(overhead.check_in_requests(size["in_request_checks"]))
@@ -80,7 +80,12 @@ def sections(tiny: bool, http: bool) -> list[tuple[str, str]]:
     result = [
         ("Per-request authentication overhead, in-process",
          f"`python -m benchmarks.overhead --requests {size['overhead_requests']}`\n\n"
-         + overhead.report(samples, size["overhead_requests"], calls)),
+         + overhead.report(samples, size["overhead_requests"], profiled)),
+        ("Python calls per request over bare Flask",
+         "`python -m benchmarks.calls`: one warmed-up request per contender under "
+         "`sys.setprofile` ('call' and 'c_call' events), counted three times on fresh apps; "
+         "issue 23's targets as a printed verdict.\n\n"
+         + calls.run([name for name in calls.NAMES if name in names])),
         ("The check alone", "CPU µs per `check_login_state()` in a request context that holds the credential, "
          "best of 5 (frappyauth's per-request identity cache emptied before each call).\n\n"
          "| library | µs per check | vs frappyflaskauth |\n|---|---|---|\n" + alone_rows),

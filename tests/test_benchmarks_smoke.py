@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import contenders, network, overhead
+from benchmarks import calls, contenders, network, overhead
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = ["bare flask", "frappyauth (memory)", "frappyauth API key (memory)", "frappyauth (mongo on mongomock)"]
@@ -20,12 +20,31 @@ OURS = ["bare flask", "frappyauth (memory)", "frappyauth API key (memory)", "fra
 def test_overhead_measures_our_contenders_and_counts_their_calls() -> None:
     samples = overhead.measure(requests=40, batch=20, names=OURS)
     assert {name: len(values) for name, values in samples.items()} == {name: 2 for name in OURS}
-    calls = {name: overhead.calls_per_request(name, requests=5) for name in OURS}
-    assert calls["bare flask"] < calls["frappyauth (memory)"] < calls["frappyauth (mongo on mongomock)"]
+    profiled = {name: overhead.calls_per_request(name, requests=5) for name in OURS}
+    assert (profiled["bare flask"] < profiled["frappyauth (memory)"]
+            < profiled["frappyauth (mongo on mongomock)"])
     row = re.search(r"^\| frappyauth \(memory\) \| ([\d.]+) \|.*\| ([+-]\d+) \| — \|$",
-                    overhead.report(samples, 40, calls), re.MULTILINE)
+                    overhead.report(samples, 40, profiled), re.MULTILINE)
     assert row is not None and float(row.group(1)) > 0
-    assert int(row.group(2)) == round(calls["frappyauth (memory)"] - calls["bare flask"])
+    assert int(row.group(2)) == round(profiled["frappyauth (memory)"] - profiled["bare flask"])
+
+
+def test_the_call_count_is_the_same_every_time_and_reported_with_a_secret_key_and_without() -> None:
+    text = calls.run(["bare flask", "frappyauth (memory)"], repeats=2)
+    assert text.count("every count the same in 2 runs") == 2
+    rows = re.findall(r"^\| frappyauth \(memory\) \| (\d+) \| \+(\d+) \| — \| "
+                      r".*: no frappyflaskauth to compare with \| same \|$", text, re.MULTILINE)
+    with_key, without = [int(count) for count, _extra in rows]
+    assert with_key > without  # the cookie session's work, once there is a key
+    assert int(rows[1][1]) == without - calls.count_calls("bare flask", None) > 0
+
+
+def test_the_breakdown_names_the_public_check_once_and_everything_it_calls() -> None:
+    rows, inside = calls.breakdown("frappyauth (memory)")
+    checks = [counts for function, counts in rows.items()
+              if function.endswith(":check_login_state")]
+    assert checks == [[1, inside]] and inside > 1
+    assert all(function.startswith(("frappyauth/", "stores/")) for function in rows)
 
 
 def test_every_contender_of_ours_serves_its_protected_endpoint() -> None:
@@ -77,8 +96,10 @@ def test_one_command_runs_them_all_and_writes_the_results(tmp_path: Path) -> Non
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     text = output.read_text(encoding="utf-8")
-    for section in ("Per-request authentication overhead, in-process", "The check alone", "A simulated network",
-                    "Login cost", "The memory stores at scale", "Where a check's time goes"):
+    for section in ("Per-request authentication overhead, in-process",
+                    "Python calls per request over bare Flask", "The check alone",
+                    "A simulated network", "Login cost", "The memory stores at scale",
+                    "Where a check's time goes"):
         assert f"## {section}" in text
     assert re.search(r"Python \d+\.\d+\.\d+\. Versions: Flask \d", text)
     assert re.search(r"\| frappyauth \(mongo, session \+ user in one command\) \| \d+ \| \d+–\d+ \| 1\.00 \|", text)
