@@ -12,11 +12,12 @@ import mongomock
 import pymongo
 import pytest
 
-from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, MfaStore, SessionStore, UserStore
-from frappyauth.stores.memory import (MemoryApiKeyStore, MemoryMailTokenStore, MemoryMfaStore, MemorySessionStore,
-                                      MemoryUserStore)
-from frappyauth.stores.mongo import (MongoApiKeyStore, MongoMailTokenStore, MongoMfaStore, MongoSessionStore,
-                                     MongoUserStore)
+from frappyauth.core.protocols import (ApiKeyStore, AttemptStore, MailTokenStore, MfaStore, SessionStore,
+                                       UserStore)
+from frappyauth.stores.memory import (MemoryApiKeyStore, MemoryAttemptStore, MemoryMailTokenStore, MemoryMfaStore,
+                                      MemorySessionStore, MemoryUserStore)
+from frappyauth.stores.mongo import (MongoApiKeyStore, MongoAttemptStore, MongoMailTokenStore, MongoMfaStore,
+                                     MongoSessionStore, MongoUserStore)
 
 MONGODB_URI = os.environ.get("MONGODB_URI")
 
@@ -47,6 +48,7 @@ class Backend:
     api_key_store: Callable[[Any], ApiKeyStore]
     mail_token_store: Callable[[Any], MailTokenStore]
     mfa_store: Callable[[Any], MfaStore]
+    attempt_store: Callable[[Any], AttemptStore]
     thread_safe: bool = True  # mongomock is not (nor is its $inc atomic): concurrency tests skip it
     marks: tuple[Any, ...] = ()
 
@@ -54,11 +56,11 @@ class Backend:
 BACKENDS: dict[str, Backend] = {
     "memory": Backend(nullcontext, lambda _db: MemoryUserStore(), lambda _db: MemorySessionStore(),
                       lambda _db: MemoryApiKeyStore(), lambda _db: MemoryMailTokenStore(),
-                      lambda _db: MemoryMfaStore()),
+                      lambda _db: MemoryMfaStore(), lambda _db: MemoryAttemptStore()),
     "mongomock": Backend(mongomock_database, MongoUserStore, MongoSessionStore, MongoApiKeyStore, MongoMailTokenStore,
-                         MongoMfaStore, thread_safe=False),
+                         MongoMfaStore, MongoAttemptStore, thread_safe=False),
     "mongodb": Backend(mongodb_database, MongoUserStore, MongoSessionStore, MongoApiKeyStore, MongoMailTokenStore,
-                       MongoMfaStore,
+                       MongoMfaStore, MongoAttemptStore,
                        marks=(pytest.mark.skipif(not MONGODB_URI,
                                                  reason="MONGODB_URI is not set: no real MongoDB to test"),)),
 }

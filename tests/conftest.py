@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backends import BACKEND_PARAMS, BACKENDS, Backend
-from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, MfaStore, SessionStore, UserStore
+from frappyauth.core.protocols import ApiKeyStore, AttemptStore, MailTokenStore, MfaStore, SessionStore, UserStore
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, auth, build_app, login
 from smtp_support import FRONTEND_URL, HOST, SmtpServer
 from frappyauth.core.mailer import SmtpMailer
@@ -51,6 +51,11 @@ def api_key_store(backend: Backend, database: Any) -> ApiKeyStore:
 @pytest.fixture
 def mail_token_store(backend: Backend, database: Any) -> MailTokenStore:
     return backend.mail_token_store(database)
+
+
+@pytest.fixture
+def attempt_store(backend: Backend, database: Any) -> AttemptStore:
+    return backend.attempt_store(database)
 
 
 @pytest.fixture
@@ -94,10 +99,10 @@ def ledger(user_store: UserStore, caplog: pytest.LogCaptureFixture) -> Iterator[
 
 @pytest.fixture
 def make_app(user_store: UserStore, token_store: SessionStore, api_key_store: ApiKeyStore, mfa_store: MfaStore,
-             clock: Clock, ledger: SecretLedger) -> Any:
+             attempt_store: AttemptStore, clock: Clock, ledger: SecretLedger) -> Any:
     """Apps sharing this test's stores; each call builds another app instance on them."""
     return lambda **options: build_app(user_store, token_store, clock, ledger, api_key_store=api_key_store,
-                                       mfa_store=mfa_store, **options)
+                                       mfa_store=mfa_store, attempt_store=attempt_store, **options)
 
 
 @pytest.fixture

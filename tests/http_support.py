@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from frappyauth import check_login_state, current_user, initial_user_check, login_required, register_endpoints
 from frappyauth.core.errors import StoreUnavailableError
-from frappyauth.core.protocols import ApiKeyStore, MfaStore, SessionStore, UserStore
+from frappyauth.core.protocols import ApiKeyStore, AttemptStore, MfaStore, SessionStore, UserStore
 from frappyauth.core.minting import hash_secret
 
 ADMIN_PASSWORD = "admin password 1234"
@@ -77,7 +77,8 @@ def recording_client(ledger: SecretLedger) -> type[FlaskClient]:
 
 def build_app(user_store: UserStore, token_store: SessionStore | None, clock: Clock, ledger: SecretLedger,
               api_key_store: ApiKeyStore | None = None, mailer: Any = None, mail_token_store: Any = None,
-              template_folder: str | None = None, mfa_store: MfaStore | None = None, **options: Any) -> Flask:
+              template_folder: str | None = None, mfa_store: MfaStore | None = None,
+              attempt_store: AttemptStore | None = None, **options: Any) -> Flask:
     """A test app with the endpoints, a seeded admin and two protected routes of its own. With `totp` on,
     TOTP secrets are sealed with `MFA_KEY` unless the options say otherwise."""
     app = Flask("frappyauth_test", template_folder=template_folder)
@@ -85,7 +86,8 @@ def build_app(user_store: UserStore, token_store: SessionStore | None, clock: Cl
     if options.get("totp"):
         options = {"mfa_encryption_key": MFA_KEY, **options}
     register_endpoints(app, user_store, token_store, {"bcrypt_cost": 4, **options}, api_key_store=api_key_store,
-                       clock=clock, mailer=mailer, mail_token_store=mail_token_store, mfa_store=mfa_store)
+                       clock=clock, mailer=mailer, mail_token_store=mail_token_store, mfa_store=mfa_store,
+                       attempt_store=attempt_store)
 
     @app.route("/api/things")
     def things() -> Any:
@@ -115,8 +117,8 @@ def body(response: Any) -> Any:
 
 
 STORE_WRITES = frozenset({"create", "set_permissions", "set_profile", "set_password_hash", "set_api_key_hash",
-                          "delete", "delete_for_user", "delete_by_id", "count_attempt", "uncount_attempt",
-                          "clear_attempts", "clear_attempts_of", "upgrade_password_hash", "set_credential_version",
+                          "delete", "delete_for_user", "delete_by_id", "increment", "decrement", "delete_for_subject",
+                          "upgrade_password_hash", "set_credential_version",
                           "touch", "purge_expired"})
 
 

@@ -85,7 +85,7 @@ class SmtpServer:
 
 def delivered(app: Any) -> None:
     """Wait until the app's outbox handed every queued message to the mailer (sent, or failed and logged)."""
-    app.extensions["frappyauth"].mail.outbox.wait_until_sent()
+    app.extensions["frappyauth"].services.mail.outbox.wait_until_sent()
 
 
 def parts(message: EmailMessage) -> tuple[str, str]:

@@ -28,7 +28,7 @@ def attempt(client, username: str, password: str, address: str = "127.0.0.1"):
 def paused_after_the_password_check(app) -> Iterator[tuple[threading.Event, threading.Event]]:
     """Hold a login thread right after its password check said yes, until `release` is set; `reached` tells
     the test the login is there. The main thread is never held."""
-    hasher = app.extensions["frappyauth"].runtime.hasher
+    hasher = app.extensions["frappyauth"].services.context.hasher
     check, main = hasher.verify, threading.current_thread()
     reached, release = threading.Event(), threading.Event()
 
@@ -93,7 +93,7 @@ def test_a_hash_upgrade_in_flight_cannot_overwrite_a_reset(make_app, user_store,
     check and its upgrade write: the reset's password must be the one that works."""
     app = make_app(bcrypt_cost=5)  # the admin's and the "bcrypt" user's hashes are at cost 4: both need upgrading
     if legacy_hash == "bcrypt-at-cost-4":
-        legacy_hash = make_app().extensions["frappyauth"].runtime.hasher.hash(USER_PASSWORD)
+        legacy_hash = make_app().extensions["frappyauth"].services.context.hasher.hash(USER_PASSWORD)
     client, admin = app.test_client(), login(app.test_client(), "admin", ADMIN_PASSWORD)
     carol = user_store.create(User(id="", username="carol", password_hash=legacy_hash))
     reset = lambda: client.post(f"/api/user/users/{carol.id}/password", json={"password": NEW_PASSWORD},  # noqa: E731
@@ -109,7 +109,7 @@ def test_the_throttle_counts_before_it_checks(backend, make_app) -> None:
     if not backend.thread_safe:
         pytest.skip("mongomock is not thread-safe: the parallel case runs on the memory store")
     app = make_app(max_failed_logins=10)
-    hasher = app.extensions["frappyauth"].runtime.hasher
+    hasher = app.extensions["frappyauth"].services.context.hasher
     check, state = hasher.verify, threading.Condition()
     seen = {"checking": 0, "refused": 0}
     release = threading.Event()
@@ -234,12 +234,12 @@ def test_the_cli_unlocks_an_account(make_app) -> None:
     assert app.test_cli_runner().invoke(args=["frappyauth", "unlock", "nobody"]).exit_code != 0
 
 
-def test_a_huge_username_is_refused_before_it_is_counted(make_app, user_store, clock) -> None:
+def test_a_huge_username_is_refused_before_it_is_counted(make_app, attempt_store, clock) -> None:
     """U+FDFA expands 18-fold under NFKC: 21,000 of them would make a counter key of 378,000 characters."""
     client = make_app(max_body_bytes=1_000_000).test_client()
     response = attempt(client, "\ufdfa" * 21_000, "wrong password!")
     assert response.status_code == 400 and body(response)["error"] == "bad_request"
-    assert user_store.get_attempts("addr:127.0.0.1", clock()) is None  # nothing counted, so nothing stored
+    assert attempt_store.get("addr:127.0.0.1", clock()) is None  # nothing counted, so nothing stored
     assert attempt(client, "\ufdfa" * 9, "wrong password!").status_code == 400  # 9 raw, 162 normalised
     assert attempt(client, "a" * 150, "wrong password!").status_code == 401
 
@@ -264,12 +264,12 @@ def test_an_admin_reset_wins_over_an_own_change_in_flight(app, client, admin_tok
     assert login(client, "bob", NEW_PASSWORD)
 
 
-def test_one_address_cannot_fill_the_store_with_counters(make_app, user_store, clock) -> None:
+def test_one_address_cannot_fill_the_store_with_counters(make_app, attempt_store, clock) -> None:
     """The address ceiling is counted first: past it, no pair or username counter is created."""
     client = make_app(max_failed_logins_per_address=3).test_client()
     for i in range(10):
         attempt(client, f"name{i}", "wrong password!")
-    created = [i for i in range(10) if user_store.get_attempts(f"pair:name{i}|127.0.0.1", clock()) is not None]
+    created = [i for i in range(10) if attempt_store.get(f"pair:name{i}|127.0.0.1", clock()) is not None]
     assert created == [0, 1, 2]
 
 

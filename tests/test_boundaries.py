@@ -59,4 +59,4 @@ def test_stores_are_imported_by_their_installed_name_only() -> None:
 def test_the_check_reads_real_imports() -> None:
     """Guards the tests above against passing because they read nothing."""
     assert "pymongo" in imported_modules("stores/mongo")["stores/mongo/users.py"]
-    assert "flask" in imported_modules("frappyauth/web")["frappyauth/web/views.py"]
+    assert "flask" in imported_modules("frappyauth/web")["frappyauth/web/session_views.py"]

@@ -23,7 +23,7 @@ def app_with_admin(**options) -> tuple[Flask, FrappyAuth]:
     extension = register_endpoints(app, MemoryUserStore(), options_override={**FAST, **options})
     with app.app_context():
         from frappyauth.web.state import current_state
-        current_state().accounts.create_initial_admin("admin", ADMIN_PASSWORD)
+        current_state().services.accounts.create_initial_admin("admin", ADMIN_PASSWORD)
     return app, extension
 
 

@@ -23,6 +23,7 @@ from schemathesis.checks import (content_type_conformance, not_a_server_error, r
                                  response_schema_conformance, status_code_conformance)
 
 from frappyauth.core.mailer import LoggingMailer
+from frappyauth.web.flows import ALL_ENDPOINTS
 from frappyauth.web.openapi import openapi_document
 from frappyauth.core.options import build_options
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, login
@@ -39,7 +40,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance]
 IDENTITIES = [("admin", ADMIN_PASSWORD), ("bob", USER_PASSWORD)]
 OPERATIONS = [(method.upper(), path)
-              for path, operations in openapi_document(build_options(FUZZ_OPTIONS))["paths"].items()
+              for path, operations in openapi_document(build_options(FUZZ_OPTIONS), ALL_ENDPOINTS)["paths"].items()
               for method in operations]
 requests_sent: list[str] = []
 

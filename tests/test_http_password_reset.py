@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from conftest import NOW
 from frappyauth.core.mailer import LoggingMailer, MailMessage
 from frappyauth.core.models import username_key
-from frappyauth.core.protocols import UserStore
+from frappyauth.core.protocols import AttemptStore, UserStore
 from http_support import ADMIN_PASSWORD, SecretLedger, StoreSpy, auth, build_app, login
 from smtp_support import FRONTEND_URL, SmtpServer, delivered, parts, token_in
 from threads import run_in_threads
@@ -60,7 +60,8 @@ def test_the_mail_has_both_parts_and_a_link_to_the_front_end(app: Flask, client:
 
 
 def test_reset_ends_every_session_and_api_key_clears_the_throttle_and_verifies(
-        app: Flask, client: FlaskClient, smtp_server: SmtpServer, ledger: SecretLedger, user_store: UserStore) -> None:
+        app: Flask, client: FlaskClient, smtp_server: SmtpServer, ledger: SecretLedger,
+        attempt_store: AttemptStore) -> None:
     session = login(client, "ann", ANN_PASSWORD)
     api_key = client.post("/api/user/key", headers=auth(session)).get_json()["apiKey"]
     assert client.post("/api/user/login", json={"username": "ann", "password": "not her password"}).status_code == 401
@@ -70,7 +71,7 @@ def test_reset_ends_every_session_and_api_key_clears_the_throttle_and_verifies(
     assert response.get_json()["hasApiKey"] is False and response.get_json()["emailVerified"] is True
     assert client.get("/api/user", headers=auth(session)).status_code == 401
     assert client.get("/api/things", headers={"Authorization": f"Token {api_key}"}).status_code == 401
-    assert user_store.get_attempts(f"pair:{username_key('ann')}|127.0.0.1", NOW) is None  # the failure above
+    assert attempt_store.get(f"pair:{username_key('ann')}|127.0.0.1", NOW) is None  # the failure above
     assert client.post("/api/user/login", json={"username": "ann", "password": ANN_PASSWORD}).status_code == 401
     login(client, "ann", NEW_PASSWORD)
     delivered(app)
@@ -105,7 +106,7 @@ def test_the_answer_does_not_wait_for_the_mail(make_mail_app: Any, ledger: Secre
         def send(self, message: MailMessage) -> None:
             released.append(release.wait(5))  # False: it was still stuck when the wait gave up
     app = make_mail_app(password_reset=True)
-    app.extensions["frappyauth"].mail.outbox.mailer = StuckMailer()
+    app.extensions["frappyauth"].services.mail.outbox.mailer = StuckMailer()
     client = app.test_client()
     client.post("/api/user/users", json={"username": "ann", "password": ANN_PASSWORD, "email": "ann@example.org"},
                 headers=auth(login(client, "admin", ADMIN_PASSWORD)))
@@ -116,7 +117,8 @@ def test_the_answer_does_not_wait_for_the_mail(make_mail_app: Any, ledger: Secre
 
 
 def test_asking_for_an_existing_or_a_missing_account_does_the_same_work(user_store: UserStore, mail_token_store: Any,
-                                                                       clock: Any, ledger: SecretLedger) -> None:
+                                                                       attempt_store: AttemptStore, clock: Any,
+                                                                       ledger: SecretLedger) -> None:
     """The same store calls on the request path, and the token stored on the outbox's thread: no timing
     difference tells whether an account exists (measured: 376 vs 373 µs median on the memory store)."""
     token_threads: list[str] = []
@@ -125,19 +127,20 @@ def test_asking_for_an_existing_or_a_missing_account_does_the_same_work(user_sto
         def __getattr__(self, name: str) -> Any:
             token_threads.append(threading.current_thread().name)
             return getattr(mail_token_store, name)
-    users = StoreSpy(user_store)
+    users, attempts = StoreSpy(user_store), StoreSpy(attempt_store)
     app = build_app(users, None, clock, ledger, mailer=LoggingMailer(io.StringIO()), mail_token_store=ThreadNoting(),
-                    password_reset=True, frontend_url=FRONTEND_URL)
+                    attempt_store=attempts, password_reset=True, frontend_url=FRONTEND_URL)
+    token_threads.clear()  # registration checks that the store has the protocol's methods
     client = app.test_client()
     client.post("/api/user/users", json={"username": "ann", "password": ANN_PASSWORD, "email": "ann@example.org"},
                 headers=auth(login(client, "admin", ADMIN_PASSWORD)))
     calls = {}
     for address in ("ann@example.org", "nobody@example.org"):
-        users.calls.clear()
+        users.calls.clear(), attempts.calls.clear()
         client.post(RESET, json={"email": address}, environ_base={"REMOTE_ADDR": "10.7.7.7"})
-        calls[address] = list(users.calls)
-    assert calls["ann@example.org"] == calls["nobody@example.org"] == ["count_attempt", "count_attempt",
-                                                                        "get_by_email"]
+        calls[address] = (list(attempts.calls), list(users.calls))
+    assert calls["ann@example.org"] == calls["nobody@example.org"] == (["increment", "increment"],
+                                                                        ["get_by_email"])
     delivered(app)
     assert token_threads == ["frappyauth-outbox"]
 
@@ -153,7 +156,8 @@ def test_a_void_token_is_an_invalid_token(app: Flask, client: FlaskClient, smtp_
     elif breaker == "password_changed":
         client.post(f"/api/user/users/{ann_id}/password", json={"password": "admin set this one"}, headers=admin)
     elif breaker == "address_changed":
-        app.extensions["frappyauth"].runtime.users.set_email(ann_id, "ann@example.com", "ann@example.com", False)
+        users = app.extensions["frappyauth"].services.stores.users
+        users.set_email(ann_id, "ann@example.com", "ann@example.com", False)
     elif breaker == "user_deleted":
         client.delete(f"/api/user/users/{ann_id}", headers=admin)
     else:  # a token is bound to its user: ann's token cannot reset bob's password, nor can bob's reset ann's

@@ -52,7 +52,8 @@ def test_an_unverified_login_is_refused_before_any_session_exists(app: Flask, cl
         signals.login_succeeded.disconnect(succeeded.append, sender=app)
     assert refused.status_code == 403 and "Set-Cookie" not in refused.headers
     carol = user_store.get_by_username("carol")
-    assert token_store.list_for_user(carol.id, app.extensions["frappyauth"].runtime.clock()) == [] and succeeded == []
+    now = app.extensions["frappyauth"].services.context.clock()
+    assert token_store.list_for_user(carol.id, now) == [] and succeeded == []
 
 
 def test_sign_up_verify_then_log_in(app: Flask, client: FlaskClient, smtp_server: SmtpServer,
@@ -81,9 +82,9 @@ def test_a_refused_unverified_login_leaves_no_session(app: Flask, client: FlaskC
                                                       smtp_server: SmtpServer) -> None:
     sign_up(client)
     assert client.post("/api/user/login", json={"username": "carol", "password": PASSWORD}).status_code == 403
-    carol = app.extensions["frappyauth"].runtime.users.get_by_username("carol")
-    assert app.extensions["frappyauth"].runtime.sessions.list_for_user(carol.id, app.extensions[
-        "frappyauth"].runtime.clock()) == []
+    carol = app.extensions["frappyauth"].services.stores.users.get_by_username("carol")
+    assert app.extensions["frappyauth"].services.stores.sessions.list_for_user(carol.id, app.extensions[
+        "frappyauth"].services.context.clock()) == []
 
 
 def test_a_wrong_password_of_an_unverified_user_is_a_plain_401(client: FlaskClient, smtp_server: SmtpServer) -> None:
@@ -103,7 +104,7 @@ def test_a_taken_address_gets_the_same_answer_and_its_owner_a_notice(app: Flask,
     notice = smtp_server.last()
     assert notice["To"] == "CAROL@example.org" and notice["Subject"] == "You already have an account"
     assert "token=" not in parts(notice)[0] and "carol" in parts(notice)[0]
-    assert app.extensions["frappyauth"].runtime.users.get_by_username("mallory") is None
+    assert app.extensions["frappyauth"].services.stores.users.get_by_username("mallory") is None
 
 
 def test_a_taken_username_is_409(client: FlaskClient, smtp_server: SmtpServer) -> None:
@@ -203,7 +204,7 @@ def test_a_mail_server_outage_does_not_change_the_answer(app: Flask, client: Fla
     {"username": "carol", "password": PASSWORD, "email": "a" * 250 + "@example.org"}])
 def test_malformed_sign_ups_are_400_and_create_nothing(app: Flask, client: FlaskClient, body: dict) -> None:
     assert client.post(REGISTER, json=body).status_code == 400
-    assert app.extensions["frappyauth"].runtime.users.count() == 1  # the admin
+    assert app.extensions["frappyauth"].services.stores.users.count() == 1  # the admin
 
 
 def test_sign_ups_are_throttled_per_client_address(client: FlaskClient, smtp_server: SmtpServer) -> None:
@@ -235,7 +236,7 @@ def test_parallel_sign_ups_with_one_address_make_one_account(backend: Any, make_
                                                     environ_base={"REMOTE_ADDR": f"10.2.0.{n}"}).status_code),
                    [(n,) for n in range(24)])
     assert answers == [202] * 24
-    users = app.extensions["frappyauth"].runtime.users
+    users = app.extensions["frappyauth"].services.stores.users
     assert users.count() == 2 and users.get_by_email("carol@example.org") is not None
     delivered(app)
     subjects = sorted(message["Subject"] for message in smtp_server.inbox.messages)

@@ -147,16 +147,16 @@ def test_the_idle_timeout_must_exceed_the_last_used_interval() -> None:
 
 
 @pytest.fixture
-def spied(user_store, token_store, clock, ledger):
-    users, tokens = StoreSpy(user_store), StoreSpy(token_store)
-    app = build_app(users, tokens, clock, ledger, last_used_interval=300)
-    return app.test_client(), users, tokens
+def spied(user_store, token_store, attempt_store, clock, ledger):
+    users, tokens, attempts = StoreSpy(user_store), StoreSpy(token_store), StoreSpy(attempt_store)
+    app = build_app(users, tokens, clock, ledger, attempt_store=attempts, last_used_interval=300)
+    return app.test_client(), users, tokens, attempts
 
 
 def test_an_authenticated_request_makes_one_store_read_and_no_write(spied, clock) -> None:
     """One read of the session with its user (through the user store here: the spy hides the database; the
     one-command read on MongoDB is `test_mongo_round_trips.py`)."""
-    client, users, tokens = spied
+    client, users, tokens, _ = spied
     token = login(client, "admin", ADMIN_PASSWORD)
     users.calls.clear(), tokens.calls.clear()
     clock.advance(seconds=299)
@@ -165,7 +165,7 @@ def test_an_authenticated_request_makes_one_store_read_and_no_write(spied, clock
 
 
 def test_last_used_is_written_once_per_interval(spied, clock) -> None:
-    client, users, tokens = spied
+    client, users, tokens, _ = spied
     token = login(client, "admin", ADMIN_PASSWORD)
     tokens.calls.clear()
     clock.advance(seconds=300)
@@ -177,16 +177,16 @@ def test_last_used_is_written_once_per_interval(spied, clock) -> None:
 
 
 def test_a_successful_login_counts_before_it_checks_and_takes_the_count_back(spied) -> None:
-    client, users, tokens = spied
+    client, users, tokens, attempts = spied
     users.calls.clear(), tokens.calls.clear()
     login(client, "admin", ADMIN_PASSWORD)
-    assert users.calls == ["count_attempt", "count_attempt", "count_attempt", "get_by_username",
-                           "clear_attempts", "uncount_attempt", "uncount_attempt"]
+    assert attempts.calls == ["increment", "increment", "increment", "delete", "decrement", "decrement"]
+    assert users.calls == ["get_by_username"]
     assert tokens.writes() == ["create"]
 
 
 def test_expired_sessions_are_purged_now_and_then(spied, clock, token_store) -> None:
-    client, users, tokens = spied
+    client, users, tokens, _ = spied
     old = login(client, "admin", ADMIN_PASSWORD)  # expires after the default day
     assert tokens.writes() == ["create"]  # no purge at the first logins
     clock.advance(days=2)

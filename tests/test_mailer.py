@@ -160,7 +160,7 @@ def test_with_every_mail_option_off_the_seed_is_unchanged(make_app: Any) -> None
     twin = client.post("/api/user/users", json={"username": "bob", "password": "bob's password!",
                                                 "email": "Not An Address"}, headers=auth(token))
     assert twin.status_code == 200
-    assert app.extensions["frappyauth"].mail is None
+    assert app.extensions["frappyauth"].services.mail is None
 
 
 def test_the_demo_reset_mail_reaches_the_logging_mailer(make_app: Any) -> None:

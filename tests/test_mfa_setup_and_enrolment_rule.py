@@ -9,7 +9,7 @@ from flask import Flask
 
 from conftest import NOW
 from frappyauth import register_endpoints
-from frappyauth.core.totp import TotpCodec
+from frappyauth.core.totp_codec import TotpCodec
 from frappyauth.stores.memory import MemoryApiKeyStore, MemoryMfaStore, MemorySessionStore, MemoryUserStore
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, auth, body, build_app, login
 from mfa_support import PREFIX, code, enrol, first_step, second_step
@@ -42,7 +42,7 @@ def test_bad_mfa_options_are_refused_naming_them(options, name) -> None:
 
 
 def test_totp_without_the_mfa_extra_says_what_to_install(monkeypatch) -> None:
-    for module in ("frappyauth.core.mfa", "frappyauth.core.totp"):
+    for module in ("frappyauth.core.totp", "frappyauth.core.totp_codec"):
         monkeypatch.delitem(sys.modules, module, raising=False)
     monkeypatch.setitem(sys.modules, "pyotp", None)  # as if not installed: importing it raises ImportError
     with pytest.raises(RuntimeError, match=r"frappyauth\[mfa\]"):
@@ -113,7 +113,7 @@ def test_a_second_factor_is_no_way_around_address_verification(make_app, make_ma
     from soft_authenticator import SoftAuthenticator
 
     carol = user_store.create(User(id="", username="carol", password_hash=make_app().extensions[
-        "frappyauth"].runtime.hasher.hash(USER_PASSWORD), email="c@example.org", email_key="c@example.org"))
+        "frappyauth"].services.context.hasher.hash(USER_PASSWORD), email="c@example.org", email_key="c@example.org"))
     before = make_app(totp=True, passkeys=True)  # verification not yet required: carol enrols both factors
     client = before.test_client()
     session = login(client, "carol", USER_PASSWORD)

@@ -14,7 +14,8 @@ from conftest import LATER, NOW
 from frappyauth.core.errors import StoreUnavailableError
 from frappyauth.core.models import Session, User
 from frappyauth.core.minting import hash_secret
-from frappyauth.stores.mongo import LegacyUsernameConflictError, MongoSessionStore, MongoUserStore
+from frappyauth.stores.mongo import (LegacyUsernameConflictError, MongoAttemptStore, MongoSessionStore, MongoUserStore,
+                                     mongo_stores)
 
 
 @pytest.fixture(params=MONGO_BACKEND_PARAMS)
@@ -67,13 +68,23 @@ def test_usernames_differing_only_in_case_refuse_start_up_and_name_them(db: Any)
 
 
 def test_start_up_is_idempotent_and_creates_the_indexes(db: Any) -> None:
-    MongoUserStore(db), MongoSessionStore(db)
+    mongo_stores(db)
     MongoUserStore(db).create(User(id="", username="a", password_hash="h"))
-    MongoUserStore(db), MongoSessionStore(db)
+    mongo_stores(db)
     users, tokens = db["users"].index_information(), db["userTokens"].index_information()
     assert users["usernameKey_1"]["unique"] and users["apiKeyHash_1"]["unique"]
     assert tokens["expires_1"]["expireAfterSeconds"] == 0 and "userId_1" in tokens
     assert db["userLoginFailures"].index_information()["key_1"]["unique"]
+
+
+@pytest.mark.parametrize("call", [
+    lambda s: s.increment("a", "a", NOW, LATER), lambda s: s.decrement("a", NOW), lambda s: s.get("a", NOW),
+    lambda s: s.delete("a"), lambda s: s.delete_for_subject("a")])
+def test_an_unreachable_server_raises_store_unavailable_for_attempts(db: Any, call) -> None:
+    store = MongoAttemptStore(db)
+    store._counters = UnreachableCollection()
+    with pytest.raises(StoreUnavailableError):
+        call(store)
 
 
 def test_collection_names_can_be_chosen(db: Any) -> None:
@@ -98,14 +109,13 @@ class UnreachableCollection:
     lambda s: s.get_by_api_key_hash("h"), lambda s: s.create(User(id="", username="a", password_hash="h")),
     lambda s: s.list_page(0, 10), lambda s: s.list_by_username_prefix("a", 0, 10), lambda s: s.count(),
     lambda s: s.set_permissions("0123456789abcdef01234567", ()),
-    lambda s: s.delete("0123456789abcdef01234567"), lambda s: s.count_attempt("a", "a", NOW, LATER),
-    lambda s: s.uncount_attempt("a", NOW), lambda s: s.get_attempts("a", NOW), lambda s: s.clear_attempts("a"),
-    lambda s: s.clear_attempts_of("a"), lambda s: s.set_password_hash("0123456789abcdef01234567", "h", "v"),
+    lambda s: s.delete("0123456789abcdef01234567"),
+    lambda s: s.set_password_hash("0123456789abcdef01234567", "h", "v"),
     lambda s: s.upgrade_password_hash("0123456789abcdef01234567", "h", "h2"),
 ])
 def test_an_unreachable_server_raises_store_unavailable_for_users(db: Any, call) -> None:
     store = MongoUserStore(db)
-    store._users = store._failures = UnreachableCollection()
+    store._users = UnreachableCollection()
     with pytest.raises(StoreUnavailableError) as raised:
         call(store)
     assert "mongo.internal" not in str(raised.value) and raised.value.retry_after > 0

@@ -9,9 +9,9 @@ from http_support import ADMIN_PASSWORD, USER_PASSWORD, SecretLedger, StoreSpy, 
 
 
 @pytest.fixture
-def outage(user_store, token_store, clock, ledger):
+def outage(user_store, token_store, attempt_store, clock, ledger):
     users, tokens = StoreSpy(user_store), StoreSpy(token_store)
-    app = build_app(users, tokens, clock, ledger, api_keys=True)
+    app = build_app(users, tokens, clock, ledger, attempt_store=attempt_store, api_keys=True)
     client = app.test_client()
     admin = login(client, "admin", ADMIN_PASSWORD)
     bob = body(client.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD,
@@ -43,14 +43,14 @@ def test_every_endpoint_answers_503_with_retry_after_when_the_store_is_down(outa
     assert body(response)["error"] == "store_unavailable"
 
 
-def test_a_login_whose_session_cannot_be_stored_leaves_no_trace(outage, user_store) -> None:
+def test_a_login_whose_session_cannot_be_stored_leaves_no_trace(outage, attempt_store) -> None:
     client, users, tokens, admin, bob = outage
     tokens.failing = {"create"}
     assert client.post("/api/user/login", json={"username": "bob", "password": USER_PASSWORD}).status_code == 503
-    now = client.application.extensions["frappyauth"].runtime.clock()
-    assert user_store.get_attempts("pair:bob|127.0.0.1", now) is None
-    assert user_store.get_attempts("user:bob", now).count == 0
-    assert user_store.get_attempts("addr:127.0.0.1", now).count == 0
+    now = client.application.extensions["frappyauth"].services.context.clock()
+    assert attempt_store.get("pair:bob|127.0.0.1", now) is None
+    assert attempt_store.get("user:bob", now).count == 0
+    assert attempt_store.get("addr:127.0.0.1", now).count == 0
 
 
 def test_a_user_that_cannot_be_stored_is_not_half_created(outage, user_store) -> None:
@@ -99,7 +99,7 @@ def test_security_events_are_logged_with_user_and_address(client, caplog, user_s
     client.delete("/api/user/logout", headers=auth(user_token))
     messages = [record.getMessage() for record in caplog.records if record.name == "frappyauth"]
     bob = user_store.get_by_username("bob").id
-    assert f"login-succeeded: user {bob}, actor {bob}, from 127.0.0.1" in messages
+    assert f"login-succeeded: user {bob}, actor {bob}, from 127.0.0.1, method password" in messages
     assert f"login-failed: user {bob}, actor None, from 127.0.0.1" in messages
     assert f"logged-out: user {bob}, actor {bob}, from 127.0.0.1" in messages
     assert any(m.startswith(f"user-created: user {bob}, actor ") for m in messages)

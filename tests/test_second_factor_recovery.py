@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from frappyauth import current_user
-from frappyauth.core.api_keys import ApiKeys
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, body, login
 from mfa_support import PREFIX, code, enrol, first_step, second_step
 from soft_authenticator import SoftAuthenticator
@@ -68,7 +67,7 @@ def test_with_passwordless_a_reset_ends_every_passkey_and_without_it_keeps_them(
         assert register(client, thief, planted).status_code == 200
         assert client.post(f"{PREFIX}/users/{bob_id}/password", json={"password": "a brand new password"},
                            headers=auth(admin)).status_code == 200
-        assert len(app.extensions["frappyauth"].runtime.mfa.list_passkeys(bob_id)) == kept
+        assert len(app.extensions["frappyauth"].services.stores.mfa.list_passkeys(bob_id)) == kept
         if passwordless:
             assert passkey_login(client, planted).status_code == 400
 
@@ -79,13 +78,13 @@ def test_a_key_created_while_a_reset_computes_its_hash_is_revoked(make_app) -> N
     admin = login(client, "admin", ADMIN_PASSWORD)
     bob_id = body(client.post(f"{PREFIX}/users", json={"username": "bob", "password": USER_PASSWORD},
                               headers=auth(admin)))["id"]
-    runtime = app.extensions["frappyauth"].runtime
-    hasher, compute = runtime.hasher, runtime.hasher.hash
+    services = app.extensions["frappyauth"].services
+    hasher, compute = services.context.hasher, services.context.hasher.hash
     planted: list[str] = []
 
     def hash_while_the_thief_acts(password: str) -> str:  # the stolen session is still valid until the write
         hashed = compute(password)
-        planted.append(ApiKeys(runtime).create(runtime.users.get(bob_id), "planted")[1])
+        planted.append(services.api_keys.create(services.stores.users.get(bob_id), "planted")[1])
         return hashed
 
     hasher.hash = hash_while_the_thief_acts

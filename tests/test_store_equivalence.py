@@ -18,10 +18,10 @@ from conftest import NOW
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.models import ApiKey, MailToken, Session, User, username_key
-from frappyauth.stores.memory import (MemoryApiKeyStore, MemoryMailTokenStore, MemoryMfaStore, MemorySessionStore,
-                                      MemoryUserStore)
-from frappyauth.stores.mongo import (MongoApiKeyStore, MongoMailTokenStore, MongoMfaStore, MongoSessionStore,
-                                     MongoUserStore)
+from frappyauth.stores.memory import (MemoryApiKeyStore, MemoryAttemptStore, MemoryMailTokenStore, MemoryMfaStore,
+                                      MemorySessionStore, MemoryUserStore)
+from frappyauth.stores.mongo import (MongoApiKeyStore, MongoAttemptStore, MongoMailTokenStore, MongoMfaStore,
+                                     MongoSessionStore, MongoUserStore)
 
 pytestmark = pytest.mark.slow  # a long property run; `pytest -m "not slow"` leaves it out
 
@@ -64,6 +64,7 @@ class StoreEquivalence(RuleBasedStateMachine):
         self.keys_made = 0
         self.mail_tokens = {"memory": MemoryMailTokenStore(), "mongomock": MongoMailTokenStore(db)}
         self.mfa_stores = {"memory": MemoryMfaStore(), "mongomock": MongoMfaStore(db)}
+        self.attempt_stores = {"memory": MemoryAttemptStore(), "mongomock": MongoAttemptStore(db)}
         self.challenges_made = 0
         self.labels: dict[str, str] = {}  # each store's user id -> one label for both
         self.sessions_made = 0
@@ -175,28 +176,32 @@ class StoreEquivalence(RuleBasedStateMachine):
     def count(self, permission):
         self.same(lambda _, users, __: users.count(permission))
 
+    def same_attempts(self, call: Callable[[Any], Any]) -> Any:
+        """Run `call(attempt store)` on both attempt stores; assert equal outcomes."""
+        return self.same(lambda name, _users, _tokens: call(self.attempt_stores[name]))
+
     @rule(key=THROTTLE_KEYS, subject=st.none() | USERNAMES, advance=ADVANCE)
-    def count_attempt(self, key, subject, advance):
+    def increment_attempts(self, key, subject, advance):
         now = self.tick(advance)  # one window length, as the core uses: counters expire in the order they start
-        self.same(lambda _, users, __: users.count_attempt(key, subject, now, now + timedelta(minutes=45)))
+        self.same_attempts(lambda store: store.increment(key, subject, now, now + timedelta(minutes=45)))
 
     @rule(key=THROTTLE_KEYS, advance=ADVANCE)
-    def uncount_attempt(self, key, advance):
+    def decrement_attempts(self, key, advance):
         now = self.tick(advance)
-        self.same(lambda _, users, __: users.uncount_attempt(key, now))
+        self.same_attempts(lambda store: store.decrement(key, now))
 
     @rule(key=THROTTLE_KEYS, advance=ADVANCE)
     def get_attempts(self, key, advance):
         now = self.tick(advance)
-        self.same(lambda _, users, __: users.get_attempts(key, now))
+        self.same_attempts(lambda store: store.get(key, now))
 
     @rule(key=THROTTLE_KEYS)
-    def clear_attempts(self, key):
-        self.same(lambda _, users, __: users.clear_attempts(key))
+    def delete_attempts(self, key):
+        self.same_attempts(lambda store: store.delete(key))
 
     @rule(subject=USERNAMES)
-    def clear_attempts_of(self, subject):
-        self.same(lambda _, users, __: users.clear_attempts_of(subject))
+    def delete_attempts_for_subject(self, subject):
+        self.same_attempts(lambda store: store.delete_for_subject(subject))
 
     # sessions
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from datetime import timedelta
 
 import pytest
 
-from conftest import LATER, NOW
 from threads import run_in_threads
 from frappyauth.core.errors import DuplicateUsernameError
 from frappyauth.core.models import User, username_key
@@ -381,100 +379,6 @@ def test_upgrade_password_hash_replaces_only_the_hash_that_was_verified(user_sto
 @pytest.mark.parametrize("missing_id", MISSING_IDS)
 def test_upgrade_password_hash_of_a_missing_user_is_false(user_store: UserStore, missing_id: str) -> None:
     assert user_store.upgrade_password_hash(missing_id, "h", "h2") is False
-
-
-# throttle counters
-
-
-def test_count_attempt_counts_from_one_in_a_fixed_window(user_store: UserStore) -> None:
-    first = user_store.count_attempt("pair:alice|1.2.3.4", "alice", NOW, LATER)
-    second = user_store.count_attempt("pair:alice|1.2.3.4", "alice", NOW + timedelta(seconds=5),
-                                      LATER + timedelta(seconds=5))
-    assert (first.count, second.count) == (1, 2)
-    assert second.expires_at == LATER  # later counts keep the window's end
-
-
-def test_count_attempt_starts_a_new_window_after_the_old_one_expired(user_store: UserStore) -> None:
-    user_store.count_attempt("k", "alice", NOW, LATER)
-    user_store.count_attempt("k", "alice", NOW, LATER)
-    after = user_store.count_attempt("k", "bob", LATER, LATER + timedelta(hours=1))
-    assert (after.count, after.expires_at) == (1, LATER + timedelta(hours=1))
-    user_store.clear_attempts_of("alice")
-    assert user_store.get_attempts("k", LATER) is not None  # the new window took the new subject
-    user_store.clear_attempts_of("bob")
-    assert user_store.get_attempts("k", LATER) is None
-
-
-def test_count_attempt_counts_keys_of_no_user(user_store: UserStore) -> None:
-    assert user_store.count_attempt("addr:1.2.3.4", None, NOW, LATER).count == 1
-    assert user_store.count() == 0
-
-
-def test_get_attempts_returns_the_counter_until_it_expires(user_store: UserStore) -> None:
-    assert user_store.get_attempts("k", NOW) is None
-    user_store.count_attempt("k", None, NOW, LATER)
-    assert user_store.get_attempts("k", NOW).count == 1
-    assert user_store.get_attempts("k", LATER - timedelta(seconds=1)).count == 1
-    assert user_store.get_attempts("k", LATER) is None
-    assert user_store.get_attempts("other", NOW) is None
-
-
-def test_uncount_attempt_takes_back_one_and_never_goes_below_zero(user_store: UserStore) -> None:
-    user_store.count_attempt("k", None, NOW, LATER)
-    user_store.count_attempt("k", None, NOW, LATER)
-    user_store.uncount_attempt("k", NOW)
-    assert user_store.get_attempts("k", NOW).count == 1
-    user_store.uncount_attempt("k", NOW)
-    user_store.uncount_attempt("k", NOW)
-    assert user_store.get_attempts("k", NOW).count == 0
-    user_store.uncount_attempt("missing", NOW)
-    assert user_store.get_attempts("missing", NOW) is None
-
-
-def test_uncount_attempt_leaves_an_expired_counter_alone(user_store: UserStore) -> None:
-    user_store.count_attempt("k", None, NOW, LATER)
-    user_store.uncount_attempt("k", LATER)
-    assert user_store.count_attempt("k", None, LATER, LATER + timedelta(hours=1)).count == 1
-
-
-def test_clear_attempts_forgets_only_that_key(user_store: UserStore) -> None:
-    user_store.count_attempt("a", None, NOW, LATER)
-    user_store.count_attempt("b", None, NOW, LATER)
-    user_store.clear_attempts("a")
-    user_store.clear_attempts("never-counted")
-    assert user_store.get_attempts("a", NOW) is None
-    assert user_store.get_attempts("b", NOW).count == 1
-    assert user_store.count_attempt("a", None, NOW, LATER).count == 1
-
-
-def test_clear_attempts_of_forgets_every_counter_of_the_subject_only(user_store: UserStore) -> None:
-    for key in ("pair:alice|1", "pair:alice|2", "user:alice"):
-        user_store.count_attempt(key, "alice", NOW, LATER)
-    user_store.count_attempt("pair:bob|1", "bob", NOW, LATER)
-    user_store.count_attempt("addr:1", None, NOW, LATER)
-    user_store.clear_attempts_of("alice")
-    assert [user_store.get_attempts(k, NOW) for k in ("pair:alice|1", "pair:alice|2", "user:alice")] == [None] * 3
-    assert user_store.get_attempts("pair:bob|1", NOW).count == 1
-    assert user_store.get_attempts("addr:1", NOW).count == 1
-    user_store.clear_attempts_of("nobody")
-
-
-def test_concurrent_counts_give_each_caller_its_own_number(backend, user_store: UserStore) -> None:
-    """Count before check relies on this: of N parallel attempts exactly one sees each count 1..N."""
-    if not backend.thread_safe:
-        pytest.skip("mongomock's $inc is not thread-atomic: tested on the memory store and real MongoDB")
-    seen: list[int] = []
-    lock = threading.Lock()
-
-    def count() -> None:
-        for _ in range(200):
-            number = user_store.count_attempt("k", "alice", NOW, LATER).count
-            with lock:
-                seen.append(number)
-
-    run_in_threads(count, [()] * 8)
-    assert sorted(seen) == list(range(1, 1601))
-    assert user_store.get_attempts("k", NOW).count == 1600
 
 
 def test_lookups_never_miss_a_user_while_it_is_updated(backend, user_store: UserStore) -> None:

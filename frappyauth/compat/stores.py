@@ -13,14 +13,16 @@ from typing import Any, TypeVar, cast
 from flask import current_app, has_app_context
 
 from frappyauth.compat.users import User, deprecated
-from frappyauth.core.accounts import Accounts
-from frappyauth.core.api_keys import DEFAULT_KEY_NAME, ApiKeys
+from frappyauth.core.api_keys import DEFAULT_KEY_NAME
 from frappyauth.core.errors import DuplicateUsernameError, UserNotFoundError
 from frappyauth.core.models import Actor, username_key
 from frappyauth.core.options import build_options
-from frappyauth.core.passwords import PasswordHasher
-from frappyauth.core.runtime import Runtime, utc_now
+from frappyauth.core.context import utc_now
+from frappyauth.core.protocols import Stores
+from frappyauth.core.services import Services, build_services
 from frappyauth.stores.memory import MemorySessionStore
+from frappyauth.stores.mongo.attempts import MongoAttemptStore
+from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
 from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
 from frappyauth.stores.mongo.connection import connect
 from frappyauth.stores.mongo.documents import user_fields
@@ -43,7 +45,7 @@ class UserStore(MongoUserStore):
                  options_override: dict[str, Any] | None = None, **store_options: Any) -> None:
         super().__init__(db if db is not None else connect(mongo_url, mongo_db), collection_name, **store_options)
         self._options_override = options_override
-        self._standalone: Runtime | None = None
+        self._standalone: Services | None = None
 
     def get_by_username(self, username_key_or_name: str) -> User | None:
         """The user with this name in any case (old callers pass a name, the core passes its key)."""
@@ -61,19 +63,21 @@ class UserStore(MongoUserStore):
                    "frappyauth.initial_user_check(app, username, password) or `flask frappyauth init-admin`")
         if not initial_username or not initial_password:
             raise ValueError("Initial user check failed, because no username or password was provided.")
-        runtime, accounts = self._services()
+        services = self._services()
         if self.count() > 0:
             return None
-        permissions = tuple(initial_permissions or (runtime.options.user_admin_permission,))
+        permissions = tuple(initial_permissions or (services.options.user_admin_permission,))
         try:
-            return cast(User, accounts.create(initial_username, initial_password, permissions, actor=COMPAT_ACTOR))
+            created = services.accounts.create(initial_username, initial_password, permissions,
+                                               actor=COMPAT_ACTOR)
+            return cast(User, created)
         except DuplicateUsernameError:  # another worker seeded it first
             return None
 
     def create_local_user(self, username: str, password: str, permissions: list[str] | None = None) -> User:
         deprecated("UserStore.create_local_user()", "POST /users (Accounts.create)")
         try:
-            created = self._services()[1].create(username, password, tuple(_permission_list(permissions)),
+            created = self._services().accounts.create(username, password, tuple(_permission_list(permissions)),
                                                  actor=COMPAT_ACTOR)
         except DuplicateUsernameError:
             raise ValueError("Username already in use") from None
@@ -83,18 +87,18 @@ class UserStore(MongoUserStore):
         """The user if the password is right. Unlike `POST /login` it is not throttled and starts no session."""
         deprecated("UserStore.login_with_password()", "POST /login (Authenticator.login)")
         user = self.get_by_username(username)
-        verified = self._services()[0].hasher.verify(password, None if user is None else user.password_hash)
+        verified = self._services().context.hasher.verify(password, None if user is None else user.password_hash)
         return user if verified else None
 
     def change_password(self, user_id: str, new_password: str) -> User | None:
         deprecated("UserStore.change_password()", "POST /users/<id>/password (Accounts.reset_password)")
-        accounts = self._services()[1]
+        accounts = self._services().accounts
         return cast(User | None, self._found(lambda: accounts.reset_password(user_id, new_password, COMPAT_ACTOR)))
 
     def update_permissions(self, user_id: str, permissions: list[str] | str) -> User | None:
         deprecated("UserStore.update_permissions()", "POST /users/<id>/permissions (Accounts.set_permissions)")
         listed = tuple(_permission_list(permissions))
-        accounts = self._services()[1]
+        accounts = self._services().accounts
         return cast(User | None, self._found(lambda: accounts.set_permissions(user_id, listed, COMPAT_ACTOR)))
 
     def update_profile(self, user_id: str, new_profile: dict[str, Any]) -> User | None:
@@ -104,18 +108,19 @@ class UserStore(MongoUserStore):
     def create_api_key(self, user_id: str) -> str:
         """A new key, returned this once, in place of the user's key named `default`; only its hash is stored."""
         deprecated("UserStore.create_api_key()", "POST /key or POST /keys (ApiKeys.rotate_default, ApiKeys.create)")
-        return ApiKeys(self._services()[0]).rotate_default(self._existing(user_id), COMPAT_ACTOR)
+        return self._services().api_keys.rotate_default(self._existing(user_id), COMPAT_ACTOR)
 
     def revoke_api_key(self, user_id: str) -> None:
         deprecated("UserStore.revoke_api_key()", "DELETE /key or DELETE /keys/<id> (ApiKeys.revoke_default)")
-        ApiKeys(self._services()[0]).revoke_default(self._existing(user_id), COMPAT_ACTOR)
+        self._services().api_keys.revoke_default(self._existing(user_id), COMPAT_ACTOR)
 
     def get_users_with_api_key(self) -> list[User]:
         """Users with a legacy key on their record or a key named `default` (what `hasApiKey` says)."""
         deprecated("UserStore.get_users_with_api_key()", "`hasApiKey` in the user JSON of GET /users")
-        runtime = self._services()[0]
+        context = self._services().context
         users = [self._to_user(document) for document in self._users.find({})]
-        holders = runtime.api_keys.holders(DEFAULT_KEY_NAME, [user.id for user in users], runtime.clock())
+        holders = context.stores.api_keys.holders(DEFAULT_KEY_NAME, [user.id for user in users],
+                                                  context.clock())
         return [user for user in users if user.api_key_hash is not None or user.id in holders]
 
     def get_all(self, page_size: int | None = 25, page: int | None = 0) -> tuple[list[User], int]:
@@ -130,20 +135,20 @@ class UserStore(MongoUserStore):
                     data_model_version=document.get("dataModelVersion"), holds_default_key=self._holds_default_key)
 
     def _holds_default_key(self, user_id: str) -> bool:
-        runtime = self._services()[0]
-        return bool(runtime.api_keys.holders(DEFAULT_KEY_NAME, [user_id], runtime.clock()))
+        context = self._services().context
+        return bool(context.stores.api_keys.holders(DEFAULT_KEY_NAME, [user_id], context.clock()))
 
-    def _services(self) -> tuple[Runtime, Accounts]:
-        """The registering app's runtime and account service, or this store's own outside such an app."""
+    def _services(self) -> Services:
+        """The registering app's services, or this store's own outside such an app."""
         if has_app_context():
             state = current_app.extensions.get(EXTENSION_KEY)
-            if state is not None and state.runtime.users is self:
-                return state.runtime, state.accounts
+            if state is not None and state.services.stores.users is self:
+                return state.services
         if self._standalone is None:
-            options = build_options(self._options_override)
-            self._standalone = Runtime(users=self, sessions=MemorySessionStore(), api_keys=self.api_key_store(),
-                                       options=options, hasher=PasswordHasher(options.bcrypt_cost))
-        return self._standalone, Accounts(self._standalone)
+            stores = Stores(users=self, sessions=MemorySessionStore(), api_keys=MongoApiKeyStore(self.database),
+                            attempts=MongoAttemptStore(self.database))
+            self._standalone = build_services(build_options(self._options_override), stores)
+        return self._standalone
 
     def _existing(self, user_id: str) -> User:
         user = self.get(user_id)

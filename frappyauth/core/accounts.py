@@ -13,35 +13,22 @@ from typing import Any
 
 from frappyauth.core import signals
 from frappyauth.core.api_keys import ApiKeys
-from frappyauth.core.authentication import check_username_length
 from frappyauth.core.authorization import is_admin
 from frappyauth.core.errors import (BadRequestError, DuplicateUsernameError, LastAdminError,
                                    PasswordChangedMeanwhileError, PermissionDeniedError, UserNotFoundError)
-from frappyauth.core.events import announce
-from frappyauth.core.lookalikes import has_default_ignorable
 from frappyauth.core.minting import new_credential_version
 from frappyauth.core.models import Actor, Identity, User, username_key
+from frappyauth.core.usernames import MAX_USERNAME_LENGTH, check_username
 from frappyauth.core.passwords import check_new_password
-from frappyauth.core.runtime import Runtime
+from frappyauth.core.context import ServiceContext
 from frappyauth.core.throttle import Throttle
-
-
-def check_username(username: str) -> None:
-    """Printable, without surrounding spaces or invisible code points, at most 150 characters: a name people
-    can read and type. Applies when a name is created; existing names stay valid."""
-    if not username or username != username.strip() or not username.isprintable():
-        raise BadRequestError("The username must be printable text without leading or trailing spaces.")
-    check_username_length(username)
-    if has_default_ignorable(username):  # "admin\ufe0f" shows as "admin"
-        raise BadRequestError("The username must not contain invisible characters.")
 
 
 class Accounts:
     """User management for one app; `actor` says who asked, for the log and the signals."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
-        self._throttle = Throttle(runtime)
+    def __init__(self, context: ServiceContext, throttle: Throttle, api_keys: ApiKeys) -> None:
+        self._context, self._throttle, self._api_keys = context, throttle, api_keys
 
     def create(self, username: str, password: str, permissions: tuple[str, ...] | None = None,
                email: str | None = None, profile: dict[str, Any] | None = None, actor: Actor | None = None,
@@ -49,47 +36,47 @@ class Accounts:
         """Create a user; raise `DuplicateUsernameError` if the username (ignoring case) is taken, or looks
         like one that is (see `lookalikes.lookalike_keys`), and `DuplicateEmailError` if `email_key` (given by
         the mail flows) is."""
-        options = self._runtime.options
+        options = self._context.options
         check_username(username)
         self._check_password(password)
-        user = User(id="", username=username, password_hash=self._runtime.hasher.hash(password),
+        user = User(id="", username=username, password_hash=self._context.hasher.hash(password),
                     permissions=options.default_permissions if permissions is None else permissions,
                     profile=profile or {}, email=email, email_key=email_key)
-        created = self._runtime.users.create(user)
-        announce(self._runtime.sender, signals.user_created, user_id=created.id, actor=actor)
+        created = self._context.stores.users.create(user)
+        self._context.events.announce(signals.user_created, user_id=created.id, actor=actor)
         return created
 
     def create_initial_admin(self, username: str, password: str) -> User | None:
         """Create an admin only when there are no users at all; return it, or `None` if users exist."""
-        if self._runtime.users.count() > 0:
+        if self._context.stores.users.count() > 0:
             return None
         try:
-            return self.create(username, password, permissions=(self._runtime.options.user_admin_permission,),
+            return self.create(username, password, permissions=(self._context.options.user_admin_permission,),
                                actor=Actor("(initial admin check)"))
         except DuplicateUsernameError:  # another worker seeded it first
             return None
 
     def page(self, page: int) -> tuple[list[User], int]:
-        size = self._runtime.options.page_size
-        return self._runtime.users.list_page(page * size, size)
+        size = self._context.options.page_size
+        return self._context.stores.users.list_page(page * size, size)
 
     def search(self, prefix: str, page: int) -> tuple[list[User], int]:
         """A page of the users whose name starts with `prefix` in any case or Unicode form, ordered by name,
         and how many match; 400 for a prefix longer than any username."""
-        if len(prefix) > 150:
-            raise BadRequestError("The search prefix must be at most 150 characters.")
-        size = self._runtime.options.page_size
-        return self._runtime.users.list_by_username_prefix(username_key(prefix), page * size, size)
+        if len(prefix) > MAX_USERNAME_LENGTH:
+            raise BadRequestError(f"The search prefix must be at most {MAX_USERNAME_LENGTH} characters.")
+        size = self._context.options.page_size
+        return self._context.stores.users.list_by_username_prefix(username_key(prefix), page * size, size)
 
     def get(self, user_id: str) -> User:
-        user = self._runtime.users.get(user_id)
+        user = self._context.stores.users.get(user_id)
         if user is None:
             raise UserNotFoundError()
         return user
 
     def get_by_username(self, username: str) -> User:
         """The user with this name, in any case or Unicode form; `UserNotFoundError` if there is none."""
-        user = self._runtime.users.get_by_username(username_key(username))
+        user = self._context.stores.users.get_by_username(username_key(username))
         if user is None:
             raise UserNotFoundError(f"There is no user {username!r}.")
         return user
@@ -97,23 +84,23 @@ class Accounts:
     def set_permissions(self, user_id: str, permissions: tuple[str, ...], actor: Actor) -> User:
         user = self.get(user_id)
         updated = self._set_permissions_keeping_an_admin(user, permissions)
-        announce(self._runtime.sender, signals.permissions_changed, user_id=user.id, actor=actor,
+        self._context.events.announce(signals.permissions_changed, user_id=user.id, actor=actor,
                  permissions=list(permissions))
         return updated
 
     def set_profile(self, user_id: str, profile: dict[str, Any], editor: Identity, actor: Actor) -> User:
         """Replace a profile: an administrator's edit, or the user's own with `allow_own_profile_edit`."""
-        if is_admin(editor.user, self._runtime.options):
+        if is_admin(editor.user, self._context.options):
             user = self.get(user_id)
         else:
-            if not self._runtime.options.allow_own_profile_edit:
+            if not self._context.options.allow_own_profile_edit:
                 raise PermissionDeniedError("Profiles can only be edited by an administrator.")
-            found = self._runtime.users.get(user_id)  # the same answer for a missing user: no enumeration
+            found = self._context.stores.users.get(user_id)  # the same answer for a missing user: no enumeration
             if found is None or found.id != editor.user.id:
                 raise PermissionDeniedError("You may only edit your own profile.")
             user = found
-        updated = self._found(self._runtime.users.set_profile(user.id, profile))
-        announce(self._runtime.sender, signals.profile_changed, user_id=user.id, actor=actor)
+        updated = self._found(self._context.stores.users.set_profile(user.id, profile))
+        self._context.events.announce(signals.profile_changed, user_id=user.id, actor=actor)
         return updated
 
     def reset_password(self, user_id: str, password: str, actor: Actor) -> User:
@@ -125,11 +112,11 @@ class Accounts:
         updated = self._write_password(user, password)
         # Again: a session the write has just voided could still create keys while the new hash was computed.
         self._revoke_all_keys(user.id, actor)
-        if self._runtime.options.passwordless and self._runtime.mfa is not None:
-            self._runtime.mfa.delete_passkeys(user.id)  # passkeys alone log in: they are credentials to end too
-        self._runtime.sessions.delete_for_user(user.id)  # tidying: the new credential version voided them
+        if self._context.options.passwordless and self._context.stores.mfa is not None:
+            self._context.stores.mfa.delete_passkeys(user.id)  # passkeys alone log in: they are credentials to end too
+        self._context.stores.sessions.delete_for_user(user.id)  # tidying: the new credential version voided them
         self._throttle.unlock(user.username_key)
-        announce(self._runtime.sender, signals.password_changed, user_id=user.id, actor=actor)
+        self._context.events.announce(signals.password_changed, user_id=user.id, actor=actor)
         return updated
 
     def change_own_password(self, identity: Identity, old_password: str, new_password: str, actor: Actor) -> User:
@@ -140,22 +127,22 @@ class Accounts:
         self._check_password(new_password)
         user = self.get(identity.user.id)
         admission = self._throttle.admit(user.username_key, actor.remote_addr)
-        if not self._runtime.hasher.verify(old_password, user.password_hash):
+        if not self._context.hasher.verify(old_password, user.password_hash):
             raise PermissionDeniedError("The old password is wrong.")
         self._throttle.succeeded(admission)
         updated = self._write_password(user, new_password, expected_hash=user.password_hash)
         keep = identity.session.token_hash if identity.session else None
         if keep is not None:  # the caller's own session follows the new version; every other one is void
-            self._runtime.sessions.set_credential_version(keep, updated.credential_version)
-        self._runtime.sessions.delete_for_user(user.id, keep_token_hash=keep)
-        announce(self._runtime.sender, signals.password_changed, user_id=user.id, actor=actor)
+            self._context.stores.sessions.set_credential_version(keep, updated.credential_version)
+        self._context.stores.sessions.delete_for_user(user.id, keep_token_hash=keep)
+        self._context.events.announce(signals.password_changed, user_id=user.id, actor=actor)
         return updated
 
     def unlock(self, user_id: str, actor: Actor) -> User:
         """Clear the login throttle's counters for the user's account, from every address."""
         user = self.get(user_id)
         self._throttle.unlock(user.username_key)
-        announce(self._runtime.sender, signals.user_unlocked, user_id=user.id, actor=actor)
+        self._context.events.announce(signals.user_unlocked, user_id=user.id, actor=actor)
         return user
 
     def delete(self, user_id: str, actor: Actor) -> User:
@@ -166,22 +153,22 @@ class Accounts:
         less access, never more. Returns the deleted user.
         """
         user = self.get(user_id)
-        admin = self._runtime.options.user_admin_permission
+        admin = self._context.options.user_admin_permission
         if admin in user.permissions:
             self._set_permissions_keeping_an_admin(user, tuple(p for p in user.permissions if p != admin))
-        if not self._runtime.users.delete(user.id):
+        if not self._context.stores.users.delete(user.id):
             raise UserNotFoundError()
-        self._runtime.sessions.delete_for_user(user.id)
-        self._runtime.api_keys.delete_for_user(user.id, self._runtime.clock())
-        if self._runtime.mfa is not None:
-            self._runtime.mfa.delete_totp(user.id)
-            self._runtime.mfa.delete_passkeys(user.id)
-        announce(self._runtime.sender, signals.user_deleted, user_id=user.id, actor=actor)
+        self._context.stores.sessions.delete_for_user(user.id)
+        self._context.stores.api_keys.delete_for_user(user.id, self._context.clock())
+        if self._context.stores.mfa is not None:
+            self._context.stores.mfa.delete_totp(user.id)
+            self._context.stores.mfa.delete_passkeys(user.id)
+        self._context.events.announce(signals.user_deleted, user_id=user.id, actor=actor)
         return user
 
     def _revoke_all_keys(self, user_id: str, actor: Actor) -> int:
         """Revoke every API key of the user (recovery: a thief's keys must not outlive the reset)."""
-        return ApiKeys(self._runtime).revoke_all(user_id, actor)
+        return self._api_keys.revoke_all(user_id, actor)
 
     def _set_permissions_keeping_an_admin(self, user: User, permissions: tuple[str, ...]) -> User:
         """Set the permissions, refusing with `LastAdminError` to leave no administrator.
@@ -190,13 +177,13 @@ class Accounts:
         other admin. So the count is checked again after the write, and the write undone if it left none:
         two admins demoting each other at once end with at least one of them still an admin.
         """
-        admin = self._runtime.options.user_admin_permission
+        admin = self._context.options.user_admin_permission
         demotes = admin in user.permissions and admin not in permissions
-        if demotes and self._runtime.users.count(admin) <= 1:
+        if demotes and self._context.stores.users.count(admin) <= 1:
             raise LastAdminError()
-        updated = self._found(self._runtime.users.set_permissions(user.id, permissions))
-        if demotes and self._runtime.users.count(admin) == 0:
-            self._runtime.users.set_permissions(user.id, user.permissions)
+        updated = self._found(self._context.stores.users.set_permissions(user.id, permissions))
+        if demotes and self._context.stores.users.count(admin) == 0:
+            self._context.stores.users.set_permissions(user.id, user.permissions)
             raise LastAdminError()
         return updated
 
@@ -206,14 +193,15 @@ class Accounts:
         With `expected_hash` (a change by someone who proved the old password) the write happens only if no
         other change wrote since: an admin's reset during an attacker's own change must win.
         """
-        password_hash = self._runtime.hasher.hash(password)
-        updated = self._runtime.users.set_password_hash(user.id, password_hash, new_credential_version(), expected_hash)
-        if updated is None and expected_hash is not None and self._runtime.users.get(user.id) is not None:
+        password_hash = self._context.hasher.hash(password)
+        updated = self._context.stores.users.set_password_hash(user.id, password_hash, new_credential_version(),
+                                                               expected_hash)
+        if updated is None and expected_hash is not None and self._context.stores.users.get(user.id) is not None:
             raise PasswordChangedMeanwhileError()
         return self._found(updated)
 
     def _check_password(self, password: str) -> None:
-        options = self._runtime.options
+        options = self._context.options
         check_new_password(password, options.password_min_length, options.password_max_length)
 
     @staticmethod

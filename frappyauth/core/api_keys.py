@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 from frappyauth.core import signals
 from frappyauth.core.errors import (ApiKeyNameTakenError, ApiKeyNotFoundError, AuthenticationError, BadRequestError,
                                     TooManyApiKeysError, UserNotFoundError)
-from frappyauth.core.events import announce
 from frappyauth.core.minting import API_KEY_PREFIX, hash_secret, new_api_key
 from frappyauth.core.models import ApiKey, Actor, Identity, User
 from frappyauth.core.options import MAX_KEY_LIFETIME
-from frappyauth.core.runtime import Runtime
+from frappyauth.core.context import ServiceContext
 
 DEFAULT_KEY_NAME = "default"  # the key of the seed's `POST /key` and `DELETE /key`
 MAX_KEY_NAME_LENGTH = 100
@@ -35,15 +34,15 @@ def effective_user(user: User, key: ApiKey) -> User:
     """The owner as the key may act: only the permissions both the owner and the key's scopes hold."""
     if key.scopes is None:
         return user
-    return user.with_permissions(tuple(p for p in user.permissions if p in key.scopes))
+    return user.with_permissions(tuple(filter(key.scopes.__contains__, user.permissions)))
 
 
 class ApiKeys:
     """API keys for one app: every decision here, persistence in the API-key store."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
-        self._touch_after = timedelta(seconds=runtime.options.last_used_interval)
+    def __init__(self, context: ServiceContext) -> None:
+        self._context = context
+        self._touch_after = timedelta(seconds=context.options.last_used_interval)
 
     def identify(self, api_key: str) -> Identity:
         """Return who holds this key, with the key's effective rights; raise `AuthenticationError` otherwise.
@@ -52,22 +51,22 @@ class ApiKeys:
         most once per `last_used_interval`. A key without our prefix can only be a legacy key (every key
         the key store holds has it): it is looked up on the user records instead.
         """
-        runtime = self._runtime
-        if not runtime.options.api_keys:
+        context = self._context
+        if not context.options.api_keys:
             raise AuthenticationError("The API key is invalid.")
         key_hash = hash_secret(api_key)
-        if not api_key.startswith(API_KEY_PREFIX):
-            legacy = runtime.users.get_by_api_key_hash(key_hash)
+        if api_key[:len(API_KEY_PREFIX)] != API_KEY_PREFIX:  # a slice: no call, on every key request
+            legacy = context.stores.users.get_by_api_key_hash(key_hash)
             if legacy is None:
                 raise AuthenticationError("The API key is invalid.")
             return Identity(user=legacy, session=None)
-        now = runtime.clock()
-        found = runtime.api_keys.get_by_hash_with_user(key_hash, now, runtime.users)
+        now = context.clock()
+        found = context.stores.api_keys.get_by_hash_with_user(key_hash, now, context.stores.users)
         key, user = found if found is not None else (None, None)
         if key is None or user is None:
             raise AuthenticationError("The API key is invalid.")
         if key.last_used_at is None or now - key.last_used_at >= self._touch_after:
-            runtime.api_keys.touch(key.key_id, now)
+            context.stores.api_keys.touch(key.key_id, now)
         return Identity(user=effective_user(user, key), session=None, api_key=key)
 
     def create(self, user: User, name: str, scopes: tuple[str, ...] | None = None, expires_in: int | None = None,
@@ -79,30 +78,30 @@ class ApiKeys:
         """
         key, api_key = self._new_key(user, name, scopes, expires_in, expires_at)
         self._store(key)
-        announce(self._runtime.sender, signals.api_key_created, user_id=user.id, actor=actor, key_id=key.key_id)
+        self._context.events.announce(signals.api_key_created, user_id=user.id, actor=actor, key_id=key.key_id)
         return key, api_key
 
     def list(self, user_id: str) -> list[ApiKey]:
         """The user's live keys, newest first."""
-        return self._runtime.api_keys.list_for_user(user_id, self._runtime.clock())
+        return self._context.stores.api_keys.list_for_user(user_id, self._context.clock())
 
     def revoke(self, user_id: str, key_id: str, actor: Actor) -> None:
         """Revoke one of the user's keys; raise `ApiKeyNotFoundError` if the user has no such key."""
-        if not self._runtime.api_keys.delete(user_id, key_id, self._runtime.clock()):
+        if not self._context.stores.api_keys.delete(user_id, key_id, self._context.clock()):
             raise ApiKeyNotFoundError()
-        announce(self._runtime.sender, signals.api_key_revoked, user_id=user_id, actor=actor, key_id=key_id, count=1)
+        self._context.events.announce(signals.api_key_revoked, user_id=user_id, actor=actor, key_id=key_id, count=1)
 
     def revoke_all(self, user_id: str, actor: Actor) -> int:
         """Revoke every key of the user, a legacy one included; return how many. `UserNotFoundError` if none."""
-        user = self._runtime.users.get(user_id)
+        user = self._context.stores.users.get(user_id)
         if user is None:
             raise UserNotFoundError()
         # The stored id from here on: a store may have found the user by another form of the id.
-        count = self._runtime.api_keys.delete_for_user(user.id, self._runtime.clock())
-        if user.api_key_hash is not None and self._runtime.users.set_api_key_hash(user.id, None) is not None:
+        count = self._context.stores.api_keys.delete_for_user(user.id, self._context.clock())
+        if user.api_key_hash is not None and self._context.stores.users.set_api_key_hash(user.id, None) is not None:
             count += 1
         if count:  # one event for all of them (`key_id` None): the store deletes them in one step
-            announce(self._runtime.sender, signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None,
+            self._context.events.announce(signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None,
                      count=count)
         return count
 
@@ -114,9 +113,9 @@ class ApiKeys:
         key, api_key = self._new_key(user, DEFAULT_KEY_NAME, None, None, None)
         self._revoke_legacy(user, actor)
         for _ in range(ROTATION_ATTEMPTS):
-            replaced = self._runtime.api_keys.replace(key, self._runtime.clock())
+            replaced = self._context.stores.api_keys.replace(key, self._context.clock())
             if replaced is not None:
-                announce(self._runtime.sender, signals.api_key_revoked, user_id=user.id, actor=actor,
+                self._context.events.announce(signals.api_key_revoked, user_id=user.id, actor=actor,
                          key_id=replaced.key_id, count=1)
                 break
             try:
@@ -126,29 +125,29 @@ class ApiKeys:
                 continue
         else:
             raise ApiKeyNameTakenError()
-        announce(self._runtime.sender, signals.api_key_created, user_id=user.id, actor=actor, key_id=key.key_id)
+        self._context.events.announce(signals.api_key_created, user_id=user.id, actor=actor, key_id=key.key_id)
         return api_key
 
     def revoke_default(self, user: User, actor: Actor) -> None:
         """Revoke the user's `default` key and a legacy key, as the seed's `DELETE /key` did."""
-        now = self._runtime.clock()
-        default = next((key for key in self._runtime.api_keys.list_for_user(user.id, now)
+        now = self._context.clock()
+        default = next((key for key in self._context.stores.api_keys.list_for_user(user.id, now)
                         if key.name == DEFAULT_KEY_NAME), None)
         revoked = self._revoke_legacy(user, actor)
-        if default is not None and self._runtime.api_keys.delete(user.id, default.key_id, now):
-            announce(self._runtime.sender, signals.api_key_revoked, user_id=user.id, actor=actor,
+        if default is not None and self._context.stores.api_keys.delete(user.id, default.key_id, now):
+            self._context.events.announce(signals.api_key_revoked, user_id=user.id, actor=actor,
                      key_id=default.key_id, count=1)
         elif not revoked:  # nothing to revoke: still one event, as before
-            announce(self._runtime.sender, signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None,
+            self._context.events.announce(signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None,
                      count=0)
 
     def default_key_holders(self, users: Sequence[User]) -> set[str]:
         """Ids of those users who have a key for `POST /key`'s `hasApiKey`: a legacy or a `default` one."""
         holders = {user.id for user in users if user.api_key_hash is not None}
-        if not self._runtime.options.api_keys:
+        if not self._context.options.api_keys:
             return holders
         others = [user.id for user in users if user.id not in holders]
-        return holders | (self._runtime.api_keys.holders(DEFAULT_KEY_NAME, others, self._runtime.clock())
+        return holders | (self._context.stores.api_keys.holders(DEFAULT_KEY_NAME, others, self._context.clock())
                           if others else set())
 
     def _new_key(self, user: User, name: str, scopes: tuple[str, ...] | None, expires_in: int | None,
@@ -157,21 +156,21 @@ class ApiKeys:
         unheld = [scope for scope in scopes or () if scope not in user.permissions]
         if unheld:
             raise BadRequestError(f"The scope {unheld[0]!r} is not a permission the key's owner holds.")
-        now = self._runtime.clock()
+        now = self._context.clock()
         key_id, api_key = new_api_key()
         return ApiKey(key_id=key_id, user_id=user.id, name=name, key_hash=hash_secret(api_key), created_at=now,
                       scopes=scopes, expires_at=self._expiry(now, expires_in, expires_at)), api_key
 
     def _store(self, key: ApiKey) -> None:
-        limit = self._runtime.options.api_keys_per_user
-        if not self._runtime.api_keys.create(key, limit, self._runtime.clock()):
+        limit = self._context.options.api_keys_per_user
+        if not self._context.stores.api_keys.create(key, limit, self._context.clock()):
             raise TooManyApiKeysError(f"A user may have at most {limit} API keys; revoke one first.")
 
     def _revoke_legacy(self, user: User, actor: Actor) -> bool:
         """Remove the key kept on the user record by frappyflaskauth and earlier versions, if there is one."""
-        if user.api_key_hash is None or self._runtime.users.set_api_key_hash(user.id, None) is None:
+        if user.api_key_hash is None or self._context.stores.users.set_api_key_hash(user.id, None) is None:
             return False
-        announce(self._runtime.sender, signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None, count=1)
+        self._context.events.announce(signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None, count=1)
         return True
 
     def _expiry(self, now: datetime, expires_in: int | None, expires_at: datetime | None) -> datetime | None:
@@ -184,7 +183,7 @@ class ApiKeys:
             expires_at = now + timedelta(seconds=expires_in)
         if expires_at is not None and expires_at <= now:
             raise BadRequestError("The expiry must be in the future.")
-        cap = self._runtime.options.api_key_max_lifetime
+        cap = self._context.options.api_key_max_lifetime
         if cap is not None:
             latest = now + timedelta(seconds=cap)
             if expires_at is not None and expires_at > latest:

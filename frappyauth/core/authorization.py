@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NoReturn
 
 from frappyauth.core.errors import EmailNotVerifiedError, PermissionDeniedError
 from frappyauth.core.models import Identity, User
@@ -12,10 +13,9 @@ def is_admin(user: User, options: Options) -> bool:
     return user.has_permissions(options.user_admin_permission)
 
 
-def check_api_key_allowed(via_api_key: bool, allow_api_key: bool) -> None:
+def refuse_api_key() -> NoReturn:
     """Refuse an API key where only a session may act (an admin route, a password change, ...)."""
-    if via_api_key and not allow_api_key:
-        raise PermissionDeniedError("API keys are not accepted here.")
+    raise PermissionDeniedError("API keys are not accepted here.")
 
 
 def check_permissions(identity: Identity, required: Sequence[str]) -> None:

@@ -1,4 +1,4 @@
-"""One place where a security event is both logged (logger `frappyauth`) and signalled."""
+"""The event channel: one place where a security event is both logged (logger `frappyauth`) and signalled."""
 from __future__ import annotations
 
 import logging
@@ -11,10 +11,18 @@ from frappyauth.core.models import Actor
 log = logging.getLogger("frappyauth")
 
 
-def announce(sender: object, signal: NamedSignal, *, user_id: str | None, actor: Actor | None = None,
-             level: int = logging.INFO, **extra: Any) -> None:
-    """Log the event with who and where, then send `signal` from `sender`. Never pass a secret in `extra`."""
-    actor_id, remote_addr = (actor.id, actor.remote_addr) if actor is not None else (None, None)
-    details = "".join(f", {key} {value}" for key, value in extra.items())
-    log.log(level, "%s: user %s, actor %s, from %s%s", signal.name, user_id, actor_id, remote_addr, details)
-    signal.send(sender, user_id=user_id, actor=actor_id, remote_addr=remote_addr, **extra)
+class Events:
+    """Announces an app's security events. `source` is what the signals are sent from (the web layer passes
+    the Flask app, so receivers can tell two apps apart); the core never looks at it."""
+
+    def __init__(self, source: object = None) -> None:
+        self.source = source
+
+    def announce(self, signal: NamedSignal, *, user_id: str | None, actor: Actor | None = None,
+                 level: int = logging.INFO, **details: Any) -> None:
+        """Log the event with who and where, then send `signal`. Never pass a secret in `details`."""
+        actor_id, remote_addr = (actor.id, actor.remote_addr) if actor is not None else (None, None)
+        extra = "".join(f", {key} {value}" for key, value in details.items())
+        log.log(level, "%s: user %s, actor %s, from %s%s", signal.name, user_id, actor_id, remote_addr,
+                extra)
+        signal.send(self.source, user_id=user_id, actor=actor_id, remote_addr=remote_addr, **details)

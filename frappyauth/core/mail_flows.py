@@ -3,15 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from frappyauth.core.accounts import Accounts
 from frappyauth.core.addresses import email_key, normalise_email
 from frappyauth.core.email_change import EmailChange
 from frappyauth.core.mail_tokens import MailTokens
-from frappyauth.core.mailer import Mailer, MessageComposer, Outbox
+from frappyauth.core.mailer import Outbox
 from frappyauth.core.password_reset import PasswordReset
-from frappyauth.core.protocols import MailTokenStore
 from frappyauth.core.registration import Registration
-from frappyauth.core.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -35,9 +32,3 @@ class MailFlows:
     def send_test(self, to: str) -> None:
         """Send the test message now, raising what the mailer raises (`flask frappyauth send-test-email`)."""
         self.outbox.send_now("test", normalise_email(to), {"username": None, "email": to})
-
-
-def build_mail_flows(runtime: Runtime, accounts: Accounts, store: MailTokenStore, mailer: Mailer,
-                     composer: MessageComposer) -> MailFlows:
-    tokens = MailTokens(runtime, store, Outbox(mailer, composer))
-    return MailFlows(tokens, PasswordReset(tokens, accounts), Registration(tokens, accounts), EmailChange(tokens))

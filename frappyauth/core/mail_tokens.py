@@ -7,25 +7,21 @@ voids every token issued before, without a write to the token store.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from frappyauth.core.errors import InvalidTokenError, TooManyRequestsError
+from frappyauth.core.errors import InvalidTokenError
 from frappyauth.core.mailer import Outbox
 from frappyauth.core.minting import hash_secret, new_secret
 from frappyauth.core.models import MailToken, User
 from frappyauth.core.protocols import MailTokenStore
-from frappyauth.core.runtime import Runtime
-from frappyauth.core.throttle import client_network
+from frappyauth.core.context import ServiceContext
+from frappyauth.core.throttle import Throttle
 
 PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE = "password_reset", "email_verification", "email_change"
 # What `{action}` in `frontend_url` becomes, per purpose: the page of the front end that takes the token.
 ACTIONS = {PASSWORD_RESET: "reset-password", EMAIL_VERIFICATION: "verify-email", EMAIL_CHANGE: "confirm-email"}
-# Throttle counters share the login throttle's store (`count_attempt`); this prefix keeps them apart from
-# its `pair:`, `user:` and `addr:` keys.
-THROTTLE_PREFIX = "mail:"
 
 
 def binding_of(user: User) -> str:
@@ -41,13 +37,20 @@ def binding_of(user: User) -> str:
 class MailTokens:
     """Issues, redeems and links mailed tokens; throttles the endpoints; queues the mail."""
 
-    runtime: Runtime
-    store: MailTokenStore
+    context: ServiceContext
+    limiter: Throttle
     outbox: Outbox
+
+    @property
+    def store(self) -> MailTokenStore:
+        store = self.context.stores.mail_tokens
+        if store is None:  # resolved whenever a mail flow is on, and only then are these built
+            raise RuntimeError("frappyauth's mail flows need a mail-token store.")
+        return store
 
     def issue(self, user: User, purpose: str, email: str) -> str:
         """Store a new token for `user` and `purpose`, sent to `email`; return the token (for the link only)."""
-        now, token = self.runtime.clock(), new_secret()
+        now, token = self.context.clock(), new_secret()
         self.store.create(MailToken(token_hash=hash_secret(token), purpose=purpose, user_id=user.id, email=email,
                                     binding=binding_of(user), created_at=now, expires_at=now + self.lifetime(purpose)))
         return token
@@ -55,18 +58,18 @@ class MailTokens:
     def redeem(self, token: str, purpose: str) -> tuple[MailToken, User]:
         """Use up the token; return it with its user. `InvalidTokenError` for a token that is unknown, used,
         expired, of another purpose, of a deleted user, or void since the password or address changed."""
-        taken = self.store.take(hash_secret(token), purpose, self.runtime.clock())
-        user = None if taken is None else self.runtime.users.get(taken.user_id)
+        taken = self.store.take(hash_secret(token), purpose, self.context.clock())
+        user = None if taken is None else self.context.stores.users.get(taken.user_id)
         if taken is None or user is None or binding_of(user) != taken.binding:
             raise InvalidTokenError()
         return taken, user
 
     def link(self, token: str, purpose: str) -> str:
-        template = self.runtime.options.frontend_url or ""
+        template = self.context.options.frontend_url or ""
         return template.replace("{action}", ACTIONS[purpose]).replace("{token}", token)
 
     def lifetime(self, purpose: str) -> timedelta:
-        options = self.runtime.options
+        options = self.context.options
         seconds = {PASSWORD_RESET: options.reset_token_lifetime,
                    EMAIL_VERIFICATION: options.verification_token_lifetime,
                    EMAIL_CHANGE: options.email_change_token_lifetime}[purpose]
@@ -88,15 +91,5 @@ class MailTokens:
         self.outbox.submit(kind, email, context)
 
     def throttle(self, endpoint: str, remote_addr: str | None, *accounts: str) -> None:
-        """Count one request to `endpoint` against the client (its IPv4 address or IPv6 /64, as the login
-        throttle counts it) and against each of `accounts` (`"account:..."`); over `mail_rate_limit` in a
-        `lockout_seconds` window, raise `TooManyRequestsError`. The count is the gate: counted before acting,
-        atomically, so parallel requests cannot pass the limit. Each endpoint counts apart, so one sign-up,
-        a resend and a verification do not add up against a user."""
-        options, now = self.runtime.options, self.runtime.clock()
-        window = timedelta(seconds=options.lockout_seconds)
-        for key in (f"addr:{client_network(remote_addr)}", *accounts):
-            key = f"{THROTTLE_PREFIX}{endpoint}:{key}"
-            counter = self.runtime.users.count_attempt(key, None, now, now + window)
-            if counter.count > options.mail_rate_limit:
-                raise TooManyRequestsError(retry_after=math.ceil((counter.expires_at - now).total_seconds()))
+        """Count one request to `endpoint` (see `Throttle.limit_requests`): counted before acting."""
+        self.limiter.limit_requests(endpoint, remote_addr, *accounts)

@@ -59,3 +59,11 @@ class PasskeyChallenge:
     ceremony: str
     user_id: str | None
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class RelyingParty:
+    """Who the passkeys are for: the RP id (a host name) and the origins a ceremony may run on."""
+
+    rp_id: str
+    origins: tuple[str, ...]

@@ -1,9 +1,14 @@
-"""The options of `register_endpoints`: frappyflaskauth's eight, each honoured, plus safe new ones."""
+"""The options of `register_endpoints`: frappyflaskauth's eight, each honoured, and frappyauth's own, each
+with a safe default that leaves frappyflaskauth's behaviour as it was."""
 from __future__ import annotations
 
 import difflib
+import functools
 import re
-from dataclasses import dataclass, fields
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
@@ -11,123 +16,156 @@ from urllib.parse import urlsplit
 MAX_KEY_LIFETIME = 100 * 365 * 24 * 60 * 60  # seconds; later expiries would overflow dates and mean "never"
 
 
+# The groups of the options, for the reference and for readers: each option names its group.
+SEED, PASSWORDS, THROTTLE, SESSIONS, KEYS, MAIL, SECOND_FACTOR, CONSOLE = (
+    "frappyflaskauth's", "passwords", "throttle", "sessions", "API keys", "mail", "second factor", "console")
+
+
+def option(default: Any, group: str, doc: str, check: Callable[[Any], bool] | None = None,
+           reason: str = "") -> Any:
+    """A field of `Options` with its rule beside it: `check(value)` must hold, or `reason` is the error.
+    The accepted types come from the field's annotation."""
+    return field(default=default, metadata={"group": group, "doc": doc, "check": check, "reason": reason})
+
+
+def _positive(v: Any) -> bool:
+    return v >= 1
+
+
+def _between(low: int, high: int) -> Callable[[Any], bool]:
+    return lambda v: low <= v <= high
+
+
+def _optional(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda v: v is None or check(v)
+
+
+def _strings(v: Any) -> bool:
+    return all(isinstance(item, str) for item in v)
+
+
+def _origins(v: Any) -> bool:
+    return all(isinstance(o, str) and o.startswith(("https://", "http://")) for o in v)
+
+
 @dataclass(frozen=True)
 class Options:
-    """Validated options; see the README for what each one does."""
+    """Validated options, each with its group, meaning and rule (see `option`); the reference in the docs
+    is generated from these fields."""
 
-    # frappyflaskauth 1.6's options, with its defaults.
-    api_prefix: str = "/api/user"
-    token_expiration: int = 24 * 60 * 60  # session lifetime in seconds, in the store and the cookie's Max-Age
-    default_permissions: tuple[str, ...] = ()
-    user_admin_permission: str = "admin"
-    no_user_management: bool = False
-    api_keys: bool = False
-    allow_own_profile_edit: bool = False
-    page_size: int = 25
-    # New in frappyauth.
-    password_min_length: int = 12  # OWASP ASVS 2.1.1
-    password_max_length: int = 1024
-    bcrypt_cost: int = 12
-    max_failed_logins: int = 10  # password checks per (username, address) and window
-    max_failed_logins_per_username: int | None = None  # across addresses; None: 10 x max_failed_logins
-    max_failed_logins_per_address: int = 100  # across usernames
-    lockout_seconds: int = 15 * 60
-    cookie_secure: bool | None = None  # None: Secure exactly when the request came over HTTPS
-    allowed_origins: tuple[str, ...] = ()  # cross-origin callers allowed to use the cookie
-    max_body_bytes: int = 64 * 1024
-    idle_timeout: int | None = None  # seconds without use after which a session ends; None: never
-    last_used_interval: int = 5 * 60  # a session's or API key's "last used" is written at most this often
-    api_keys_per_user: int = 20
-    api_key_max_lifetime: int | None = None  # seconds; None: keys may live forever
-    console: bool = False  # the browser console at {api_prefix}/console/
-    # The mail flows (issue 19), each off by default; any of them needs `frontend_url` and a mailer.
-    registration: bool = False
-    email_verification: str | None = None  # "required", "optional", or None (off)
-    password_reset: bool = False
-    email_change: bool = False
-    frontend_url: str | None = None  # e.g. "https://app.example/account/{action}?token={token}"
-    reset_token_lifetime: int = 60 * 60
-    verification_token_lifetime: int = 24 * 60 * 60
-    email_change_token_lifetime: int = 24 * 60 * 60
-    mail_rate_limit: int = 5  # mail-flow requests per client address and per account per `lockout_seconds`
+    api_prefix: str = option("/api/user", SEED, "where every endpoint is served",
+                             lambda v: v.startswith("/") and not v.endswith("/"),
+                             "must start with '/' and not end with one")
+    token_expiration: int = option(24 * 60 * 60, SEED, "session lifetime in seconds, in the store and the "
+                                   "cookie's Max-Age", _positive, "must be a positive number of seconds")
+    default_permissions: tuple[str, ...] = option((), SEED, "the permissions of a new user", _strings,
+                                                  "must be a list of strings")
+    user_admin_permission: str = option("admin", SEED, "the permission that makes an administrator", bool,
+                                        "must be a non-empty string")
+    no_user_management: bool = option(False, SEED, "leave out the endpoints that change users")
+    api_keys: bool = option(False, SEED, "API keys (`POST /key`, `/keys`)")
+    allow_own_profile_edit: bool = option(False, SEED, "users may replace their own profile")
+    page_size: int = option(25, SEED, "users per page of `GET /users`", _between(1, 1000),
+                            "must be between 1 and 1000")
+    password_min_length: int = option(12, PASSWORDS, "shortest new password (OWASP ASVS 2.1.1)",
+                                      _between(1, 128), "must be between 1 and 128")
+    password_max_length: int = option(1024, PASSWORDS, "longest password accepted",
+                                      _between(128, 4096), "must be between 128 and 4096")
+    bcrypt_cost: int = option(12, PASSWORDS, "bcrypt's work factor", _between(4, 31),
+                              "must be between 4 and 31")
+    max_failed_logins: int = option(10, THROTTLE, "password checks per (username, address) and window",
+                                    _positive, "must be at least 1")
+    max_failed_logins_per_username: int | None = option(
+        None, THROTTLE, "password checks per username across addresses; None: 10 x max_failed_logins",
+        _optional(_positive), "must be at least 1")
+    max_failed_logins_per_address: int = option(100, THROTTLE, "password checks per address across "
+                                                "usernames", _positive, "must be at least 1")
+    lockout_seconds: int = option(15 * 60, THROTTLE, "the throttle's window", _positive,
+                                  "must be at least 1")
+    cookie_secure: bool | None = option(None, SESSIONS, "the cookie's Secure flag; None: exactly when "
+                                        "the request came over HTTPS")
+    allowed_origins: tuple[str, ...] = option((), SESSIONS, "cross-origin callers allowed to use the "
+                                              "cookie", _strings, "must be a list of strings")
+    max_body_bytes: int = option(64 * 1024, SESSIONS, "the largest request body", lambda v: v >= 1024,
+                                 "must be at least 1024")
+    idle_timeout: int | None = option(None, SESSIONS, "seconds without use after which a session ends; "
+                                      "None: never", _optional(_positive),
+                                      "must be a positive number of seconds")
+    last_used_interval: int = option(5 * 60, SESSIONS, "a session's or API key's \"last used\" is "
+                                     "written at most this often", _positive,
+                                     "must be a positive number of seconds")
+    api_keys_per_user: int = option(20, KEYS, "API keys a user may hold", _between(1, 1000),
+                                    "must be between 1 and 1000")
+    api_key_max_lifetime: int | None = option(
+        None, KEYS, "seconds an API key may live; None: forever", _optional(_between(1, MAX_KEY_LIFETIME)),
+        "must be a positive number of seconds, at most 100 years")
+    console: bool = option(False, CONSOLE, "the browser console at {api_prefix}/console/")
+    registration: bool = option(False, MAIL, "self sign-up (`POST /register`)")
+    email_verification: str | None = option(None, MAIL, "\"required\", \"optional\", or None (off)",
+                                            lambda v: v in (None, "required", "optional"),
+                                            "must be 'required', 'optional' or None")
+    password_reset: bool = option(False, MAIL, "forgotten passwords reset by mail")
+    email_change: bool = option(False, MAIL, "address change confirmed by mail")
+    frontend_url: str | None = option(
+        None, MAIL, "the front end's page for mailed links, e.g. "
+        "\"https://app.example/account/{action}?token={token}\"",
+        _optional(lambda v: v.startswith(("https://", "http://")) and "{token}" in v),
+        "must be an absolute http(s) URL containing '{token}'")
+    reset_token_lifetime: int = option(60 * 60, MAIL, "seconds a reset link works",
+                                       _between(60, 24 * 3600), "must be between 60 and 86400 seconds")
+    verification_token_lifetime: int = option(24 * 60 * 60, MAIL, "seconds a verification link works",
+                                              lambda v: v >= 60, "must be at least 60 seconds")
+    email_change_token_lifetime: int = option(24 * 60 * 60, MAIL, "seconds an address-change link works",
+                                              lambda v: v >= 60, "must be at least 60 seconds")
+    mail_rate_limit: int = option(5, MAIL, "mail-flow requests per client address and per account per "
+                                  "`lockout_seconds`", _positive, "must be at least 1")
+    totp: bool = option(False, SECOND_FACTOR, "TOTP with recovery codes (needs the `mfa` extra)")
+    totp_issuer: str = option("frappyauth", SECOND_FACTOR, "the name authenticator apps show",
+                              lambda v: bool(v) and ":" not in v and v.isprintable(),
+                              "must be non-empty printable text without ':'")
+    mfa_encryption_key: str | None = option(None, SECOND_FACTOR, "seals TOTP secrets at rest; None: "
+                                            "derived from app.secret_key", _optional(lambda v: len(v) >= 32),
+                                            "must have at least 32 characters")
+    require_mfa_for: tuple[str, ...] = option((), SECOND_FACTOR, "holders of any of these permissions must "
+                                              "enrol before anything else",
+                                              lambda v: all(isinstance(p, str) and p for p in v),
+                                              "must be a list of non-empty strings")
+    passkeys: bool = option(False, SECOND_FACTOR, "WebAuthn passkeys (needs the `mfa` extra)")
+    passwordless: bool = option(False, SECOND_FACTOR, "passkeys as the only factor too")
+    webauthn_rp_id: str | None = option(None, SECOND_FACTOR, "the relying party; None: the request's host "
+                                        "name", _optional(lambda v: bool(v) and "/" not in v and ":" not in v),
+                                        "must be a host name, without scheme or port")
+    webauthn_rp_name: str = option("frappyauth", SECOND_FACTOR, "the name authenticators show",
+                                   lambda v: bool(v) and v.isprintable(), "must be non-empty printable text")
+    webauthn_origins: tuple[str, ...] = option((), SECOND_FACTOR, "origins a ceremony may run on; empty: "
+                                               "the request's own", _origins,
+                                               "must be a list of origins like https://host")
+    webauthn_user_verification: str = option("preferred", SECOND_FACTOR, "WebAuthn user verification",
+                                             lambda v: v in ("required", "preferred", "discouraged"),
+                                             "must be 'required', 'preferred' or 'discouraged'")
 
     @property
     def mail_flows(self) -> bool:
         """Whether any mail flow is on (and so addresses are normalised and unique)."""
-        return self.registration or self.email_verification is not None or self.password_reset or self.email_change
-    totp: bool = False  # TOTP second factor with recovery codes (needs the `mfa` extra)
-    totp_issuer: str = "frappyauth"  # the name authenticator apps show next to the username
-    mfa_encryption_key: str | None = None  # seals TOTP secrets at rest; None: derived from app.secret_key
-    require_mfa_for: tuple[str, ...] = ()  # holders of any of these permissions must enrol before anything else
-    passkeys: bool = False  # WebAuthn passkeys as a second factor (needs the `mfa` extra)
-    passwordless: bool = False  # passkeys as the only factor too (discoverable credentials)
-    webauthn_rp_id: str | None = None  # None: the host name of the request
-    webauthn_rp_name: str = "frappyauth"
-    webauthn_origins: tuple[str, ...] = ()  # empty: the origin of the request itself
-    webauthn_user_verification: str = "preferred"
+        return self.registration or self.email_verification is not None or self.password_reset \
+            or self.email_change
 
 
-# For each option: the accepted types, and a check of the value with the reason it failed.
-_RULES: dict[str, tuple[tuple[type, ...], Any, str]] = {
-    "api_prefix": ((str,), lambda v: v.startswith("/") and not v.endswith("/"),
-                   "must start with '/' and not end with one"),
-    "token_expiration": ((int,), lambda v: v > 0, "must be a positive number of seconds"),
-    "default_permissions": ((list, tuple), lambda v: all(isinstance(p, str) for p in v), "must be a list of strings"),
-    "user_admin_permission": ((str,), lambda v: bool(v), "must be a non-empty string"),
-    "no_user_management": ((bool,), None, ""),
-    "api_keys": ((bool,), None, ""),
-    "allow_own_profile_edit": ((bool,), None, ""),
-    "page_size": ((int,), lambda v: 1 <= v <= 1000, "must be between 1 and 1000"),
-    "password_min_length": ((int,), lambda v: 1 <= v <= 128, "must be between 1 and 128"),
-    "password_max_length": ((int,), lambda v: 128 <= v <= 4096, "must be between 128 and 4096"),
-    "bcrypt_cost": ((int,), lambda v: 4 <= v <= 31, "must be between 4 and 31"),
-    "max_failed_logins": ((int,), lambda v: v >= 1, "must be at least 1"),
-    "max_failed_logins_per_username": ((int, type(None)), lambda v: v is None or v >= 1, "must be at least 1"),
-    "max_failed_logins_per_address": ((int,), lambda v: v >= 1, "must be at least 1"),
-    "lockout_seconds": ((int,), lambda v: v >= 1, "must be at least 1"),
-    "cookie_secure": ((bool, type(None)), None, ""),
-    "allowed_origins": ((list, tuple), lambda v: all(isinstance(o, str) for o in v), "must be a list of strings"),
-    "max_body_bytes": ((int,), lambda v: v >= 1024, "must be at least 1024"),
-    "idle_timeout": ((int, type(None)), lambda v: v is None or v >= 1, "must be a positive number of seconds"),
-    "last_used_interval": ((int,), lambda v: v >= 1, "must be a positive number of seconds"),
-    "api_keys_per_user": ((int,), lambda v: 1 <= v <= 1000, "must be between 1 and 1000"),
-    "api_key_max_lifetime": ((int, type(None)), lambda v: v is None or 1 <= v <= MAX_KEY_LIFETIME,
-                             "must be a positive number of seconds, at most 100 years"),
-    "registration": ((bool,), None, ""),
-    "email_verification": ((str, type(None)), lambda v: v in (None, "required", "optional"),
-                           "must be 'required', 'optional' or None"),
-    "password_reset": ((bool,), None, ""),
-    "email_change": ((bool,), None, ""),
-    "frontend_url": ((str, type(None)), lambda v: v is None or (v.startswith(("https://", "http://")) and
-                                                                 "{token}" in v),
-                     "must be an absolute http(s) URL containing '{token}'"),
-    "reset_token_lifetime": ((int,), lambda v: 60 <= v <= 24 * 3600, "must be between 60 and 86400 seconds"),
-    "verification_token_lifetime": ((int,), lambda v: v >= 60, "must be at least 60 seconds"),
-    "email_change_token_lifetime": ((int,), lambda v: v >= 60, "must be at least 60 seconds"),
-    "mail_rate_limit": ((int,), lambda v: v >= 1, "must be at least 1"),
-    "totp": ((bool,), None, ""),
-    "totp_issuer": ((str,), lambda v: bool(v) and ":" not in v and v.isprintable(),
-                    "must be non-empty printable text without ':'"),
-    "mfa_encryption_key": ((str, type(None)), lambda v: v is None or len(v) >= 32, "must have at least 32 characters"),
-    "require_mfa_for": ((list, tuple), lambda v: all(isinstance(p, str) and p for p in v),
-                        "must be a list of non-empty strings"),
-    "passkeys": ((bool,), None, ""),
-    "passwordless": ((bool,), None, ""),
-    "webauthn_rp_id": ((str, type(None)), lambda v: v is None or (bool(v) and "/" not in v and ":" not in v),
-                       "must be a host name, without scheme or port"),
-    "webauthn_rp_name": ((str,), lambda v: bool(v) and v.isprintable(), "must be non-empty printable text"),
-    "webauthn_origins": ((list, tuple), lambda v: all(isinstance(o, str) and o.startswith(("https://", "http://"))
-                                                      for o in v), "must be a list of origins like https://host"),
-    "webauthn_user_verification": ((str,), lambda v: v in ("required", "preferred", "discouraged"),
-                                   "must be 'required', 'preferred' or 'discouraged'"),
-    "console": ((bool,), None, ""),
-}
+@functools.cache
+def _accepted_types() -> dict[str, tuple[type, ...]]:
+    """Each option's accepted types, from its annotation: `X | None` also takes None, a tuple a list."""
+    accepted: dict[str, tuple[type, ...]] = {}
+    for name, hint in typing.get_type_hints(Options).items():
+        members = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        accepted[name] = tuple(t for member in members
+                               for t in ((list, tuple) if typing.get_origin(member) is tuple else (member,)))
+    return accepted
 
 
 def build_options(override: Mapping[str, Any] | None) -> Options:
     """Return the defaults with `override` applied; raise `ValueError` naming the first bad option."""
     override = dict(override or {})
-    known = [f.name for f in fields(Options)]
+    known = list(_FIELDS)
     unknown = sorted(set(override) - set(known))
     if unknown:
         closest = difflib.get_close_matches(str(unknown[0]), known, n=1)
@@ -160,10 +198,11 @@ def build_options(override: Mapping[str, Any] | None) -> Options:
 
 
 def _check(name: str, value: Any) -> None:
-    types, is_valid, reason = _RULES[name]
+    accepted, rule = _accepted_types()[name], _FIELDS[name].metadata
+    is_valid, reason = rule["check"], rule["reason"]
     # bool is an int subclass: True must not pass as a page size.
-    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-        expected = " or ".join("None" if t is type(None) else t.__name__ for t in types)
+    if not isinstance(value, accepted) or (isinstance(value, bool) and bool not in accepted):
+        expected = " or ".join("None" if t is type(None) else t.__name__ for t in accepted)
         raise ValueError(f"frappyauth option {name!r} must be of type {expected}, not {type(value).__name__}.")
     if is_valid is not None and not is_valid(value):
         raise ValueError(f"frappyauth option {name!r} {reason}.")
@@ -195,3 +234,6 @@ def _allowed_origin(entry: str) -> str:
         raise ValueError(f"frappyauth option 'allowed_origins' has {entry!r}, which is not an origin "
                          "'http(s)://host[:port]' (no path, no trailing '/', not 'null' or '*').")
     return origin
+
+
+_FIELDS = {option_field.name: option_field for option_field in fields(Options)}

@@ -14,7 +14,6 @@ import hashlib
 import json
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -25,16 +24,15 @@ from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, PublicKeyC
                                       ResidentKeyRequirement, UserVerificationRequirement)
 
 from frappyauth.core import signals
-from frappyauth.core.errors import (BadRequestError, ConflictError, InvalidMfaTokenError, PasskeyChallengeError,
+from frappyauth.core.errors import (BadRequestError, ConflictError, PasskeyChallengeError,
                                     PasskeyClonedError, PasskeyNotFoundError, PasskeyOriginError, PasskeyRefusedError,
                                     PasskeyRelyingPartyError, PasskeySignatureError, RecentLoginRequiredError)
-from frappyauth.core.events import announce
-from frappyauth.core.mfa import Mfa
-from frappyauth.core.mfa_models import Passkey, PasskeyChallenge
+from frappyauth.core.second_factors import SecondFactors
+from frappyauth.core.mfa_models import Passkey, PasskeyChallenge, RelyingParty
 from frappyauth.core.minting import hash_secret
 from frappyauth.core.models import Actor, Identity, User
-from frappyauth.core.runtime import Runtime
-from frappyauth.core.throttle import Throttle
+from frappyauth.core.context import ServiceContext
+from frappyauth.core.throttle import Admission, Throttle
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 # Adding or removing a passkey needs a session this young: a stolen older session (without the password)
@@ -44,38 +42,30 @@ REGISTER, LOGIN = "register", "login"
 MAX_NAME_LENGTH = 100
 
 
-@dataclass(frozen=True)
-class RelyingParty:
-    """Who the passkeys are for: the RP id (a host name) and the origins a ceremony may run on."""
-
-    rp_id: str
-    origins: tuple[str, ...]
-
-
 class Passkeys:
     """Passkeys for one app: every decision here, persistence in the MFA store."""
 
-    def __init__(self, runtime: Runtime, mfa: Mfa) -> None:
-        self._runtime, self._mfa, self._store = runtime, mfa, mfa.store
-        self._throttle = Throttle(runtime)
-        self._verification = UserVerificationRequirement(runtime.options.webauthn_user_verification)
+    def __init__(self, context: ServiceContext, throttle: Throttle, second_factors: SecondFactors) -> None:
+        self._context, self._second_factors, self._store = context, second_factors, second_factors.store
+        self._throttle = throttle
+        self._verification = UserVerificationRequirement(context.options.webauthn_user_verification)
 
     # registration
 
     def check_recent_login(self, identity: Identity) -> None:
         """Raise `RecentLoginRequiredError` unless the request's session began within `RECENT_LOGIN`."""
         session = identity.session
-        if session is None or self._runtime.clock() - session.created_at > RECENT_LOGIN:
+        if session is None or self._context.clock() - session.created_at > RECENT_LOGIN:
             raise RecentLoginRequiredError()
 
     def registration_options(self, identity: Identity, rp: RelyingParty) -> dict[str, Any]:
         """The options for `navigator.credentials.create()`, with a new challenge for this user."""
         self.check_recent_login(identity)
         user = identity.user
-        resident = ResidentKeyRequirement.REQUIRED if self._runtime.options.passwordless else \
+        resident = ResidentKeyRequirement.REQUIRED if self._context.options.passwordless else \
             ResidentKeyRequirement.PREFERRED
         options = generate_registration_options(
-            rp_id=rp.rp_id, rp_name=self._runtime.options.webauthn_rp_name, user_name=user.username,
+            rp_id=rp.rp_id, rp_name=self._context.options.webauthn_rp_name, user_name=user.username,
             user_id=user.id.encode("utf-8"), challenge=self._new_challenge(REGISTER, user.id),
             exclude_credentials=self._descriptors(user.id),
             authenticator_selection=AuthenticatorSelectionCriteria(resident_key=resident,
@@ -98,12 +88,12 @@ class Passkeys:
             raise _refusal(refused) from None
         passkey = Passkey(credential_id=_b64_text(verified.credential_id), user_id=identity.user.id, name=name,
                           public_key=verified.credential_public_key, sign_count=verified.sign_count,
-                          created_at=self._runtime.clock())
+                          created_at=self._context.clock())
         try:
             self._store.create_passkey(passkey)
         except ValueError:
             raise ConflictError("This passkey is registered already.") from None
-        announce(self._runtime.sender, signals.passkey_registered, user_id=passkey.user_id, actor=actor,
+        self._context.events.announce(signals.passkey_registered, user_id=passkey.user_id, actor=actor,
                  passkey_id=passkey.credential_id)
         return passkey
 
@@ -124,15 +114,15 @@ class Passkeys:
         user_id = identity.user.id
         if not self._store.delete_passkey(user_id, credential_id):
             raise PasskeyNotFoundError()
-        announce(self._runtime.sender, signals.passkey_removed, user_id=user_id, actor=actor, passkey_id=credential_id)
+        self._context.events.announce(signals.passkey_removed, user_id=user_id, actor=actor, passkey_id=credential_id)
 
     # login
 
     def login_options(self, rp: RelyingParty, mfa_token: str | None) -> dict[str, Any]:
         """The options for `navigator.credentials.get()`: for the user of a pending login (`mfa_token`), or
         with `passwordless` for whoever the authenticator holds a passkey of (discoverable credentials)."""
-        user_id = None if mfa_token is None else self._mfa.pending_user(mfa_token)[1].id
-        if user_id is None and not self._runtime.options.passwordless:
+        user_id = None if mfa_token is None else self._second_factors.pending(mfa_token)[1].id
+        if user_id is None and not self._context.options.passwordless:
             raise BadRequestError("Give the mfaToken of POST /login: passkeys are a second factor here.")
         options = generate_authentication_options(
             rp_id=rp.rp_id, challenge=self._new_challenge(LOGIN, user_id),
@@ -141,24 +131,24 @@ class Passkeys:
         return json.loads(options_to_json(options))
 
     def login(self, rp: RelyingParty, mfa_token: str | None, credential: dict[str, Any],
-              remote_addr: str | None) -> User:
-        """Verify the response of `navigator.credentials.get()`; return the user it logs in."""
-        pending = None if mfa_token is None else self._mfa.pending_user(mfa_token)
+              remote_addr: str | None) -> tuple[User, Admission]:
+        """Verify the response of `navigator.credentials.get()`; return the user it signs in and the
+        counted attempt, for `SignIn.finish`."""
+        pending = None if mfa_token is None else self._second_factors.pending(mfa_token)
         client = _client_data(credential, "webauthn.get")
         challenge = self._take(client, LOGIN, pending[1].id if pending else None)
         credential_id = credential.get("id")
         passkey = self._store.get_passkey(credential_id) if isinstance(credential_id, str) else None
-        user = None if passkey is None else self._runtime.users.get(passkey.user_id)
+        user = None if passkey is None else self._context.stores.users.get(passkey.user_id)
         if passkey is None or user is None or (challenge.user_id is not None and challenge.user_id != user.id):
             raise PasskeyRefusedError("This passkey is not one of this login's.")
         admission = self._throttle.admit(user.username_key, remote_addr)
         # Alone (passwordless), a passkey is the whole login: a stolen key without its PIN or biometric is not.
         self._check_assertion(rp, client, credential, passkey, Actor(None, remote_addr),
                               require_verification=self._verification_required or pending is None)
-        if pending is not None and not self._store.delete_challenge(pending[0].token_hash, admission.when):
-            raise InvalidMfaTokenError()
-        self._throttle.succeeded(admission)
-        return user
+        if pending is not None:
+            self._second_factors.spend(pending[0], admission.when)
+        return user, admission
 
     @property
     def _verification_required(self) -> bool:
@@ -174,7 +164,7 @@ class Passkeys:
             raise PasskeyRelyingPartyError()
         count = int.from_bytes(data[33:37], "big")
         if (count or passkey.sign_count) and count <= passkey.sign_count:
-            announce(self._runtime.sender, signals.mfa_challenge_failed, user_id=passkey.user_id, actor=actor,
+            self._context.events.announce(signals.mfa_challenge_failed, user_id=passkey.user_id, actor=actor,
                      level=logging.WARNING, reason="passkey sign count went backwards",
                      passkey_id=passkey.credential_id)
             raise PasskeyClonedError()
@@ -185,11 +175,11 @@ class Passkeys:
                 credential_current_sign_count=passkey.sign_count,
                 require_user_verification=require_verification)
         except (WebAuthnException, ValueError, TypeError, KeyError) as refused:
-            announce(self._runtime.sender, signals.mfa_challenge_failed, user_id=passkey.user_id, actor=actor,
+            self._context.events.announce(signals.mfa_challenge_failed, user_id=passkey.user_id, actor=actor,
                      level=logging.WARNING, reason="passkey refused")
             raise _refusal(refused) from None
         if not self._store.use_passkey(passkey.credential_id, passkey.sign_count, verified.new_sign_count,
-                                       self._runtime.clock()):
+                                       self._context.clock()):
             raise PasskeyClonedError("This passkey was used at the same moment elsewhere; try again.")
 
     # challenges
@@ -198,12 +188,12 @@ class Passkeys:
         challenge = secrets.token_bytes(32)
         self._store.create_passkey_challenge(PasskeyChallenge(
             challenge_hash=hash_secret(_b64_text(challenge)), ceremony=ceremony, user_id=user_id,
-            expires_at=self._runtime.clock() + CHALLENGE_LIFETIME))
+            expires_at=self._context.clock() + CHALLENGE_LIFETIME))
         return challenge
 
     def _take(self, client: dict[str, Any], ceremony: str, user_id: str | None) -> PasskeyChallenge:
         """Spend the challenge the response signed; it must be of this ceremony and, if bound, this user's."""
-        challenge = self._store.take_passkey_challenge(hash_secret(client["challenge"]), self._runtime.clock())
+        challenge = self._store.take_passkey_challenge(hash_secret(client["challenge"]), self._context.clock())
         if challenge is None or challenge.ceremony != ceremony or challenge.user_id != user_id:
             raise PasskeyChallengeError()
         return challenge

@@ -13,7 +13,6 @@ from frappyauth.core import signals
 from frappyauth.core.accounts import Accounts
 from frappyauth.core.addresses import email_key, normalise_email
 from frappyauth.core.errors import BadRequestError
-from frappyauth.core.events import announce
 from frappyauth.core.mail_tokens import PASSWORD_RESET, MailTokens
 from frappyauth.core.models import Actor, User, username_key
 from frappyauth.core.passwords import check_new_password
@@ -29,7 +28,7 @@ class PasswordReset:
 
         Raises only for malformed input or the throttle, never for a missing account.
         """
-        users = self.tokens.runtime.users
+        users = self.tokens.context.stores.users
         if (email is None) == (username is None):
             raise BadRequestError("Give either an email address or a username.")
         if email is not None:
@@ -42,7 +41,7 @@ class PasswordReset:
             user = users.get_by_username(key)
         if user is not None and user.email_key is not None and user.email is not None:
             self.tokens.send_link("password_reset", user, PASSWORD_RESET, user.email)
-        announce(self.tokens.runtime.sender, signals.password_reset_requested,
+        self.tokens.context.events.announce(signals.password_reset_requested,
                  user_id=user.id if user is not None else None, actor=actor)
 
     def confirm(self, token: str, password: str, actor: Actor) -> User:
@@ -50,15 +49,16 @@ class PasswordReset:
 
         The password is checked first, so a too-short one does not use the token up.
         """
-        options = self.tokens.runtime.options
+        options = self.tokens.context.options
         check_new_password(password, options.password_min_length, options.password_max_length)
         self.tokens.throttle("password_reset_confirm", actor.remote_addr)
         taken, user = self.tokens.redeem(token, PASSWORD_RESET)
         # The administrator's reset is account recovery: every session and API key ends, the throttle clears.
         updated = self.accounts.reset_password(user.id, password, actor)
         if not updated.email_verified and updated.email_key == email_key(taken.email):
-            updated = self.tokens.runtime.users.set_email(updated.id, updated.email, updated.email_key, True) or updated
+            users = self.tokens.context.stores.users
+            updated = users.set_email(updated.id, updated.email, updated.email_key, True) or updated
         self.tokens.store.delete_for_user(updated.id, PASSWORD_RESET)
         self.tokens.send("password_was_reset", taken.email, updated)  # ASVS 2.5.5: tell the owner
-        announce(self.tokens.runtime.sender, signals.password_reset, user_id=updated.id, actor=actor)
+        self.tokens.context.events.announce(signals.password_reset, user_id=updated.id, actor=actor)
         return updated

@@ -1,4 +1,4 @@
-"""The store protocols: what the core needs from a user store, a session store and an API-key store.
+"""The store protocols: what the core needs from each of its six stores, and `Stores`, the set of them.
 
 Stores only persist and look up; every decision (hashing, expiry, throttling, permissions) is the core's.
 Each method's docstring is its contract, and `tests/test_*_store_contract.py` tests every sentence of it
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
@@ -27,7 +28,7 @@ from frappyauth.core.models import ApiKey, AttemptCounter, MailToken, Session, U
 
 
 class UserStore(Protocol):
-    """Persists user accounts, and the throttle's attempt counters (so every worker sees them)."""
+    """Persists user accounts."""
 
     def get(self, user_id: str) -> User | None:
         """Return the user with this id, or `None` if there is none or the id is malformed."""
@@ -108,25 +109,29 @@ class UserStore(Protocol):
     def delete(self, user_id: str) -> bool:
         """Delete the user; return whether a user was deleted. Lookups by any key then return `None`."""
 
-    def count_attempt(self, key: str, subject: str | None, now: datetime, expires_at: datetime) -> AttemptCounter:
+
+class AttemptStore(Protocol):
+    """Persists the throttle's attempt counters, so that every worker sees them."""
+
+    def increment(self, key: str, subject: str | None, now: datetime, expires_at: datetime) -> AttemptCounter:
         """Count one attempt under `key`, atomically, and return the counter after it.
 
         A new window starts at count 1 when there is no counter or it expired (`expires_at <= now`): it
         takes the given `expires_at` and `subject`; later counts in the window keep both. Concurrent calls
         never lose a count, so of N concurrent calls on a fresh key the results are exactly 1..N. `subject`
-        (a username key, or `None`) groups counters for `clear_attempts_of`.
+        (a username key, or `None`) groups counters for `delete_for_subject`.
         """
 
-    def uncount_attempt(self, key: str, now: datetime) -> None:
+    def decrement(self, key: str, now: datetime) -> None:
         """Take back one count under `key`, atomically, if it has a live counter above 0; else do nothing."""
 
-    def get_attempts(self, key: str, now: datetime) -> AttemptCounter | None:
+    def get(self, key: str, now: datetime) -> AttemptCounter | None:
         """Return the counter under `key`, or `None` if there is none or it expired by `now`."""
 
-    def clear_attempts(self, key: str) -> None:
+    def delete(self, key: str) -> None:
         """Forget the counter under `key`."""
 
-    def clear_attempts_of(self, subject: str) -> None:
+    def delete_for_subject(self, subject: str) -> None:
         """Forget every counter counted with this `subject`."""
 
 
@@ -333,3 +338,19 @@ class MfaStore(Protocol):
     def take_passkey_challenge(self, challenge_hash: str, now: datetime) -> PasskeyChallenge | None:
         """Delete the challenge with this hash and return it if it had not expired by `now`; else `None`.
         Of concurrent calls at most one gets it."""
+
+
+@dataclass(frozen=True)
+class Stores:
+    """The stores of one app, resolved once (see `frappyauth.stores.memory_stores` and `mongo_stores`).
+
+    `mail_tokens` and `mfa` are `None` while no option needs them, so that nothing is built for a feature
+    that is off.
+    """
+
+    users: UserStore
+    sessions: SessionStore
+    api_keys: ApiKeyStore
+    attempts: AttemptStore
+    mail_tokens: MailTokenStore | None = None
+    mfa: MfaStore | None = None

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from frappyauth.core import signals
-from frappyauth.core.accounts import Accounts, check_username
+from frappyauth.core.accounts import Accounts
+from frappyauth.core.usernames import check_username
 from frappyauth.core.addresses import email_key, normalise_email
 from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
-from frappyauth.core.events import announce
 from frappyauth.core.mail_tokens import EMAIL_VERIFICATION, MailTokens
 from frappyauth.core.models import Actor, User, username_key
 from frappyauth.core.passwords import check_new_password
@@ -27,30 +27,30 @@ class Registration:
 
     @property
     def verifies(self) -> bool:
-        return self.tokens.runtime.options.email_verification is not None
+        return self.tokens.context.options.email_verification is not None
 
     def register(self, username: str, password: str, email: str, profile: dict[str, Any] | None,
                  actor: Actor) -> User | None:
         """Create an account with `default_permissions`; return it, or `None` when a verification mail went
         out instead (with verification on, whether or not the address was free)."""
-        runtime = self.tokens.runtime
+        context = self.tokens.context
         check_username(username)
-        check_new_password(password, runtime.options.password_min_length, runtime.options.password_max_length)
+        check_new_password(password, context.options.password_min_length, context.options.password_max_length)
         address = normalise_email(email)
         key = email_key(address)
         self.tokens.throttle("register", actor.remote_addr, f"account:{key}")
-        if self.verifies and runtime.users.get_by_username(username_key(username)) is not None:
+        if self.verifies and context.stores.users.get_by_username(username_key(username)) is not None:
             raise DuplicateUsernameError()
         try:
             user = self.accounts.create(username, password, email=address, profile=profile, actor=actor, email_key=key)
         except DuplicateEmailError:
             if not self.verifies:
                 raise
-            owner = runtime.users.get_by_email(key)
+            owner = context.stores.users.get_by_email(key)
             if owner is not None:
                 self.tokens.send("already_registered", address, owner)
             return None
-        announce(runtime.sender, signals.user_registered, user_id=user.id, actor=actor)
+        context.events.announce(signals.user_registered, user_id=user.id, actor=actor)
         if not self.verifies:
             return user
         self.tokens.send_link("verify_email", user, EMAIL_VERIFICATION, address)
@@ -58,21 +58,21 @@ class Registration:
 
     def verify(self, token: str, actor: Actor) -> User:
         """Mark the address the token was sent to as verified; `InvalidTokenError` for a bad token."""
-        runtime = self.tokens.runtime
+        context = self.tokens.context
         self.tokens.throttle("verify_email", actor.remote_addr)
         _, user = self.tokens.redeem(token, EMAIL_VERIFICATION)
-        verified = runtime.users.set_email(user.id, user.email, user.email_key, True) or user
+        verified = context.stores.users.set_email(user.id, user.email, user.email_key, True) or user
         self.tokens.store.delete_for_user(user.id, EMAIL_VERIFICATION)
-        announce(runtime.sender, signals.email_verified, user_id=user.id, actor=actor)
+        context.events.announce(signals.email_verified, user_id=user.id, actor=actor)
         return verified
 
     def resend(self, user: User | None, email: str | None, actor: Actor) -> None:
         """Send a new verification link to the logged-in `user`, or to the account with `email`, if its
         address is not verified yet; answer alike otherwise. Earlier links stay valid until one is used."""
-        runtime = self.tokens.runtime
+        context = self.tokens.context
         key = user.email_key if user is not None else email_key(normalise_email(email or ""))
         self.tokens.throttle("resend_verification", actor.remote_addr, f"account:{key}")
         if user is None and key is not None:
-            user = runtime.users.get_by_email(key)
+            user = context.stores.users.get_by_email(key)
         if user is not None and user.email is not None and user.email_key is not None and not user.email_verified:
             self.tokens.send_link("verify_email", user, EMAIL_VERIFICATION, user.email)

@@ -1,4 +1,4 @@
-"""The password-guessing throttle: counted before the check, per account and address, shared by workers.
+"""The throttle: password and code guessing, and request floods; counted before acting, shared by workers.
 
 Every password check (a login, an own password change's old password) is admitted by `admit` first: one
 atomic count per key, and a refusal above its limit before any bcrypt runs, so N parallel requests cannot
@@ -14,6 +14,9 @@ order, a refusal stopping there:
 
 An IPv6 client counts by its /64 network, which one subscriber usually holds whole. A success clears the
 pair and takes its count back from the two ceilings: the counters then hold failures (and checks in flight).
+
+`limit_requests` is the same gate for endpoints that send mail or store something for anyone who asks: a
+count per client network and per account, over a limit in the window a 429.
 """
 from __future__ import annotations
 
@@ -24,12 +27,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from frappyauth.core import signals
-from frappyauth.core.errors import TooManyAttemptsError
-from frappyauth.core.events import announce
+from frappyauth.core.context import ServiceContext
+from frappyauth.core.errors import TooManyAttemptsError, TooManyRequestsError
 from frappyauth.core.models import Actor
-from frappyauth.core.runtime import Runtime
 
 PASSWORDS, CODES = "passwords", "codes"  # the throttle's scopes: what is being guessed
+# Request counters share the attempt store; this prefix keeps them apart from the `pair:`, `user:` and
+# `addr:` keys of guesses.
+REQUESTS_PREFIX = "mail:"
 MAX_ADDRESS_LENGTH = 64  # an IPv6 address with a zone is shorter; anything longer is cut, never stored whole
 
 
@@ -55,9 +60,11 @@ def client_network(remote_addr: str | None) -> str:
 
 
 class Throttle:
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
-        options = runtime.options
+    """One app's throttle; every counter in its attempt store."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self._context, self._attempts = context, context.stores.attempts
+        options = context.options
         self._window = timedelta(seconds=options.lockout_seconds)
         self._username_limit = options.max_failed_logins_per_username or 10 * options.max_failed_logins
 
@@ -71,8 +78,8 @@ class Throttle:
         address, prefix = client_network(remote_addr), "" if scope == PASSWORDS else f"{scope}:"
         admission = Admission(pair=f"{prefix}pair:{username_key}|{address}",
                               username=f"{prefix}user:{username_key}",
-                              address=f"addr:{address}", when=self._runtime.clock())
-        options = self._runtime.options
+                              address=f"addr:{address}", when=self._context.clock())
+        options = self._context.options
         self._count(admission.address, None, options.max_failed_logins_per_address, admission.when, remote_addr)
         self._count(admission.pair, username_key, options.max_failed_logins, admission.when, remote_addr)
         self._count(admission.username, username_key, self._username_limit, admission.when, remote_addr)
@@ -80,18 +87,33 @@ class Throttle:
 
     def succeeded(self, admission: Admission) -> None:
         """The password was right: forget the pair's failures, and take this attempt back from the ceilings."""
-        users = self._runtime.users
-        users.clear_attempts(admission.pair)
-        users.uncount_attempt(admission.username, admission.when)
-        users.uncount_attempt(admission.address, admission.when)
+        self._attempts.delete(admission.pair)
+        self._attempts.decrement(admission.username, admission.when)
+        self._attempts.decrement(admission.address, admission.when)
 
     def unlock(self, username_key: str) -> None:
         """Forget the account's counters, from every address (an admin's unlock, or account recovery)."""
-        self._runtime.users.clear_attempts_of(username_key)
+        self._attempts.delete_for_subject(username_key)
+
+    def limit_requests(self, endpoint: str, remote_addr: str | None, *accounts: str) -> None:
+        """Count one request to `endpoint` against the client (its IPv4 address or IPv6 /64) and against
+        each of `accounts` (`"account:..."`); over `mail_rate_limit` in a `lockout_seconds` window, raise
+        `TooManyRequestsError`. Each endpoint counts apart, so one sign-up, a resend and a verification do
+        not add up against a user."""
+        options, now = self._context.options, self._context.clock()
+        expires_at = now + self._window
+        for key in (f"addr:{client_network(remote_addr)}", *accounts):
+            counter = self._attempts.increment(f"{REQUESTS_PREFIX}{endpoint}:{key}", None, now, expires_at)
+            if counter.count > options.mail_rate_limit:
+                raise TooManyRequestsError(retry_after=_seconds_until(counter.expires_at, now))
 
     def _count(self, key: str, subject: str | None, limit: int, now: datetime, remote_addr: str | None) -> None:
-        counter = self._runtime.users.count_attempt(key, subject, now, now + self._window)
+        counter = self._attempts.increment(key, subject, now, now + self._window)
         if counter.count > limit:
-            announce(self._runtime.sender, signals.login_throttled, user_id=None, actor=Actor(None, remote_addr),
-                     level=logging.WARNING)
-            raise TooManyAttemptsError(retry_after=max(1, math.ceil((counter.expires_at - now).total_seconds())))
+            self._context.events.announce(signals.login_throttled, user_id=None,
+                                          actor=Actor(None, remote_addr), level=logging.WARNING)
+            raise TooManyAttemptsError(retry_after=_seconds_until(counter.expires_at, now))
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))

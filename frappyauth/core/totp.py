@@ -1,87 +1,169 @@
-"""TOTP codes (RFC 6238, with `pyotp`), recovery codes, and sealing TOTP secrets at rest (Fernet, `cryptography`).
+"""The TOTP second factor: enrolment, recovery codes, turning it off, and the second step of a sign-in.
 
-Imported only when the option `totp` is on: `pyotp` and `cryptography` come with the `mfa` extra.
+Every code and password checked here counts in the login throttle first (count before check, per user and
+address), exactly like a login's password. A code is accepted once: the store records the step of each
+accepted code with a compare-and-set, so a replay in the same step, or of an older step, is refused.
 """
 from __future__ import annotations
 
-import base64
-import hmac
-import re
-import secrets
+import logging
 from datetime import datetime
+from typing import NoReturn
 
-import pyotp
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from frappyauth.core import signals
+from frappyauth.core.errors import (BadRequestError, InvalidMfaCodeError, MfaAlreadyEnabledError,
+                                    MfaCodeUsedError, MfaNotEnabledError,
+                                    PermissionDeniedError, UserNotFoundError, WrongMfaCodeError)
+from frappyauth.core.mfa_models import TotpEnrolment
+from frappyauth.core.models import Actor, Identity, User
+from frappyauth.core.context import ServiceContext
+from frappyauth.core.second_factors import SecondFactors
+from frappyauth.core.throttle import CODES, Admission, Throttle
+from frappyauth.core.totp_codec import TotpCodec, is_code, new_recovery_codes, recovery_code_hash
 
-from frappyauth.core.minting import hash_secret
-
-STEP_SECONDS = 30
-DRIFT_STEPS = 1  # a code of the step before or after is accepted too (clocks of phones drift)
-RECOVERY_CODES = 10
-_CODE = re.compile(r"\d{6}")
-_KEY_INFO = b"frappyauth: TOTP secrets at rest"
-
-
-def derive_fernet_key(secret: str | bytes) -> bytes:
-    """A Fernet key from the app's secret (the option `mfa_encryption_key`, or `app.secret_key`), by HKDF:
-    any long random string serves, and the key is not the secret itself (which also signs Flask sessions)."""
-    material = secret.encode("utf-8") if isinstance(secret, str) else secret
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(material)
-    return base64.urlsafe_b64encode(derived)
+TOTP_METHOD = "totp"
 
 
-class TotpCodec:
-    """Everything about TOTP secrets and codes that needs the app's key or a clock reading."""
+class Totp:
+    """TOTP for one app: every decision here, persistence in the MFA store."""
 
-    def __init__(self, key_material: str | bytes, issuer: str) -> None:
-        self._fernet = Fernet(derive_fernet_key(key_material))
-        self._issuer = issuer
+    def __init__(self, context: ServiceContext, throttle: Throttle, second_factors: SecondFactors,
+                 codec: TotpCodec) -> None:
+        self._context, self._store, self._codec = context, second_factors.store, codec
+        self._throttle, self._second_factors = throttle, second_factors
 
-    def new_secret(self) -> str:
-        """A fresh 160-bit secret in base32 (RFC 4226's recommended length), for the authenticator app."""
-        return pyotp.random_base32(32)
+    # enrolment
 
-    def seal(self, secret: str) -> str:
-        return self._fernet.encrypt(secret.encode("ascii")).decode("ascii")
+    def begin(self, identity: Identity, password: str, actor: Actor) -> tuple[str, str]:
+        """Start (or restart) enrolment after checking the password; return the secret and its otpauth URI.
 
-    def open(self, sealed: str) -> str:
-        """The plain secret; `RuntimeError` if it was sealed with another key (the key option changed)."""
-        try:
-            return self._fernet.decrypt(sealed.encode("ascii")).decode("ascii")
-        except InvalidToken:
-            raise RuntimeError("A TOTP secret cannot be opened: was mfa_encryption_key or app.secret_key "
-                               "changed?") from None
+        Raises `MfaAlreadyEnabledError` if TOTP is on: turning it off first needs a code.
+        """
+        user, codec = self._fresh(identity), self._codec
+        admission = self._throttle.admit(user.username_key, actor.remote_addr)
+        self._check_password(user, password)
+        self._throttle.succeeded(admission)
+        secret = codec.new_secret()
+        enrolment = TotpEnrolment(user_id=user.id, secret=codec.seal(secret), created_at=admission.when)
+        if not self._store.start_totp(enrolment):
+            raise MfaAlreadyEnabledError()
+        return secret, codec.uri(secret, user.username)
 
-    def uri(self, secret: str, username: str) -> str:
-        """The `otpauth://` URI authenticator apps read (from a QR code)."""
-        return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=self._issuer)
+    def confirm(self, identity: Identity, code: str, actor: Actor) -> list[str]:
+        """Turn TOTP on with the first right code; return the ten recovery codes, shown this once."""
+        user = self._fresh(identity)
+        _check_code_format(code)
+        enrolment = self._store.get_totp(user.id)
+        if enrolment is None or enrolment.confirmed:
+            raise MfaNotEnabledError("There is no TOTP enrolment waiting for its first code: POST /mfa/totp first.")
+        admission = self._throttle.admit(user.username_key, actor.remote_addr, CODES)
+        codec = self._codec
+        step = codec.matching_step(codec.open(enrolment.secret), code, admission.when)
+        if step is None:
+            self._failed(user, actor, WrongMfaCodeError())
+        codes = new_recovery_codes()
+        if not self._store.confirm_totp(user.id, enrolment.secret, step,
+                                        tuple(recovery_code_hash(c) for c in codes)):
+            raise MfaNotEnabledError("The enrolment was restarted meanwhile; confirm the newest secret.")
+        self._throttle.succeeded(admission)
+        self._context.events.announce(signals.mfa_enabled, user_id=user.id, actor=actor, method=TOTP_METHOD)
+        return codes
 
-    @staticmethod
-    def matching_step(secret: str, code: str, now: datetime) -> int | None:
-        """The time step whose code `code` is, within the allowed drift around `now`; `None` if none is."""
-        totp = pyotp.TOTP(secret)
-        current = int(now.timestamp()) // STEP_SECONDS
-        matches = [step for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1)
-                   if hmac.compare_digest(totp.generate_otp(step), code)]  # every step compared: no early exit
-        return matches[0] if matches else None
+    def regenerate_recovery_codes(self, identity: Identity, password: str, code: str | None,
+                                  recovery_code: str | None, actor: Actor) -> list[str]:
+        """New recovery codes (the old ones stop working), after the password and a second factor."""
+        user = self._fresh(identity)
+        self._check_both(user, password, code, recovery_code, actor)
+        codes = new_recovery_codes()
+        if not self._store.set_recovery_codes(user.id, tuple(recovery_code_hash(c) for c in codes)):
+            raise MfaNotEnabledError()
+        return codes
+
+    def disable(self, identity: Identity, password: str, code: str | None, recovery_code: str | None,
+                     actor: Actor) -> None:
+        """Turn TOTP off, after the password and a second factor."""
+        user = self._fresh(identity)
+        self._check_both(user, password, code, recovery_code, actor)
+        if self._store.delete_totp(user.id):
+            self._context.events.announce(signals.mfa_disabled, user_id=user.id, actor=actor, method=TOTP_METHOD)
+
+    # sign-in
+
+    def second_step(self, mfa_token: str, code: str | None, recovery_code: str | None,
+                    remote_addr: str | None) -> tuple[User, Admission]:
+        """The sign-in's second step: the user and the counted attempt, once the mfaToken and a code (or a
+        recovery code) are right; the caller ends the sign-in (`SignIn.finish`).
+
+        The mfaToken survives a wrong code (the throttle limits guessing) and is spent by the right one.
+        Raises `InvalidMfaTokenError`, `InvalidMfaCodeError`, `MfaCodeUsedError` or `TooManyAttemptsError`.
+        """
+        _check_one_factor(code, recovery_code)
+        challenge, user = self._second_factors.pending(mfa_token)
+        actor = Actor(None, remote_addr)
+        admission = self._throttle.admit(user.username_key, remote_addr, CODES)
+        if not self._second_factor_is_right(user, code, recovery_code, admission.when, actor):
+            self._failed(user, actor, InvalidMfaCodeError())
+        self._second_factors.spend(challenge, admission.when)
+        return user, admission
+
+    # checks
+
+    def _check_both(self, user: User, password: str, code: str | None, recovery_code: str | None,
+                    actor: Actor) -> None:
+        """The password and a second factor, under one throttle admission."""
+        _check_one_factor(code, recovery_code)
+        if not self._second_factors.totp_on(user.id):
+            raise MfaNotEnabledError()
+        admission = self._throttle.admit(user.username_key, actor.remote_addr, CODES)
+        self._check_password(user, password)
+        if not self._second_factor_is_right(user, code, recovery_code, admission.when, actor):
+            self._failed(user, actor, WrongMfaCodeError())
+        self._throttle.succeeded(admission)
+
+    def _second_factor_is_right(self, user: User, code: str | None, recovery_code: str | None, now: datetime,
+                                actor: Actor) -> bool:
+        """Check and spend a code or a recovery code; `MfaCodeUsedError` for a right code used already."""
+        enrolment = self._store.get_totp(user.id)
+        if enrolment is None or not enrolment.confirmed:
+            return False
+        if recovery_code is not None:
+            return self._store.use_recovery_code(user.id, recovery_code_hash(recovery_code))
+        assert code is not None  # _check_one_factor
+        codec = self._codec
+        step = codec.matching_step(codec.open(enrolment.secret), code, now)
+        if step is None:
+            return False
+        if not self._store.use_totp_step(user.id, step):
+            self._context.events.announce(signals.mfa_challenge_failed, user_id=user.id, actor=actor,
+                     level=logging.WARNING, reason="replayed code")
+            raise MfaCodeUsedError()
+        return True
+
+    def _check_password(self, user: User, password: str) -> None:
+        if not self._context.hasher.verify(password, user.password_hash):
+            raise PermissionDeniedError("The password is wrong.")
+
+    def _failed(self, user: User, actor: Actor, error: Exception) -> NoReturn:
+        self._context.events.announce(signals.mfa_challenge_failed, user_id=user.id, actor=actor,
+                 level=logging.WARNING, reason="wrong code")
+        raise error
+
+    def _fresh(self, identity: Identity) -> User:
+        user = self._context.stores.users.get(identity.user.id)
+        if user is None:
+            raise UserNotFoundError()
+        return user
 
 
-def is_code(code: str) -> bool:
-    """Six digits: anything else is refused as malformed before it is counted or compared."""
-    return _CODE.fullmatch(code) is not None
+def _check_code_format(code: str) -> None:
+    if not is_code(code):
+        raise BadRequestError("The code must be the six digits the authenticator app shows.")
 
 
-def new_recovery_codes() -> list[str]:
-    """Ten single-use recovery codes, 60 bits each, as `xxxx-xxxx-xxxx` in lower-case base32."""
-    codes = []
-    for _ in range(RECOVERY_CODES):
-        text = base64.b32encode(secrets.token_bytes(8)).decode("ascii").lower()[:12]
-        codes.append(f"{text[:4]}-{text[4:8]}-{text[8:]}")
-    return codes
-
-
-def recovery_code_hash(code: str) -> str:
-    """The stored form of a recovery code, as typed: case, spaces and dashes do not matter."""
-    return hash_secret(re.sub(r"[\s-]", "", code).lower())
+def _check_one_factor(code: str | None, recovery_code: str | None) -> None:
+    if (code is None) == (recovery_code is None):
+        raise BadRequestError("Give either a code or a recoveryCode.")
+    if code is not None:
+        _check_code_format(code)
+    elif recovery_code is not None and not 1 <= len(recovery_code) <= 64:
+        raise BadRequestError("The recovery code is malformed.")

@@ -17,7 +17,7 @@ MAX_NESTING = 32  # deeper JSON is refused before it reaches a store (MongoDB al
 
 def request_object() -> dict[str, Any]:
     """The current request's JSON object body, under this app's `max_body_bytes` (see `json_object`)."""
-    return json_object(current_state().runtime.options.max_body_bytes)
+    return json_object(current_state().services.options.max_body_bytes)
 
 
 def json_object(max_bytes: int) -> dict[str, Any]:

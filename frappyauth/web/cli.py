@@ -41,7 +41,7 @@ def _run(action: Callable[[], str], changes: bool = True) -> None:
         result = action()
     except FrappyAuthError as error:
         raise click.ClickException(error.message) from None
-    if changes and isinstance(current_state().runtime.users, MemoryUserStore):
+    if changes and isinstance(current_state().services.stores.users, MemoryUserStore):
         # Before the result, whose last line scripts may read (a new API key).
         click.echo("Note: this app keeps its users in memory (MemoryUserStore): the change lives only in this "
                    "process and is gone when the command ends. Give the app a MongoDB store to keep it.", err=True)
@@ -54,7 +54,8 @@ def _run(action: Callable[[], str], changes: bool = True) -> None:
 @_password_option
 def create_user(username: str, permissions: tuple[str, ...], password: str) -> None:
     """Create a user."""
-    _run(lambda: _created(current_state().accounts.create(username, password, permissions or None, actor=CLI_ACTOR)))
+    _run(lambda: _created(current_state().services.accounts.create(username, password, permissions or None,
+                                                                   actor=CLI_ACTOR)))
 
 
 @cli.command("create-admin")
@@ -62,8 +63,8 @@ def create_user(username: str, permissions: tuple[str, ...], password: str) -> N
 @_password_option
 def create_admin(username: str, password: str) -> None:
     """Create a user with the admin permission."""
-    admin = current_state().runtime.options.user_admin_permission
-    _run(lambda: _created(current_state().accounts.create(username, password, (admin,), actor=CLI_ACTOR)))
+    admin = current_state().services.options.user_admin_permission
+    _run(lambda: _created(current_state().services.accounts.create(username, password, (admin,), actor=CLI_ACTOR)))
 
 
 @cli.command("init-admin")
@@ -72,7 +73,7 @@ def create_admin(username: str, password: str) -> None:
 def init_admin(username: str, password: str) -> None:
     """Create an admin only if there are no users yet (safe to run at every deployment)."""
     def action() -> str:
-        created = current_state().accounts.create_initial_admin(username, password)
+        created = current_state().services.accounts.create_initial_admin(username, password)
         return "Users exist already; nothing was created." if created is None else _created(created)
     _run(action)
 
@@ -83,8 +84,8 @@ def init_admin(username: str, password: str) -> None:
 def set_password(username: str, password: str) -> None:
     """Set a user's password and end all of their sessions."""
     def action() -> str:
-        user = current_state().accounts.get_by_username(username)
-        current_state().accounts.reset_password(user.id, password, actor=CLI_ACTOR)
+        user = current_state().services.accounts.get_by_username(username)
+        current_state().services.accounts.reset_password(user.id, password, actor=CLI_ACTOR)
         return f"Password of {user.username!r} set; their sessions ended."
     _run(action)
 
@@ -94,8 +95,8 @@ def set_password(username: str, password: str) -> None:
 def unlock(username: str) -> None:
     """Clear the login throttle for a user's account, from every address."""
     def action() -> str:
-        user = current_state().accounts.get_by_username(username)
-        current_state().accounts.unlock(user.id, actor=CLI_ACTOR)
+        user = current_state().services.accounts.get_by_username(username)
+        current_state().services.accounts.unlock(user.id, actor=CLI_ACTOR)
         return f"Unlocked {user.username!r}: failed logins from every address are forgotten."
     _run(action)
 
@@ -105,10 +106,10 @@ def unlock(username: str) -> None:
 def reset_mfa(username: str) -> None:
     """Remove a user's second factors (a lost phone; the way back in for the last admin)."""
     def action() -> str:
-        mfa = current_state().mfa
+        mfa = current_state().services.second_factors
         if mfa is None:
             raise click.ClickException("Second factors are off on this app (the frappyauth option 'totp').")
-        user = mfa.reset(current_state().accounts.get_by_username(username).id, actor=CLI_ACTOR)
+        user = mfa.reset(current_state().services.accounts.get_by_username(username).id, actor=CLI_ACTOR)
         return f"Removed the second factors of {user.username!r}: their next login takes the password only."
     _run(action)
 
@@ -117,14 +118,14 @@ def reset_mfa(username: str) -> None:
 @click.option("--page", default=0, type=click.IntRange(min=0), help="Page number, from 0.")
 def list_users(page: int) -> None:
     """List users, a page at a time."""
-    users, total = current_state().accounts.page(page)
+    users, total = current_state().services.accounts.page(page)
     for user in users:
         click.echo(f"{user.id}  {user.username}  {','.join(user.permissions)}")
     click.echo(f"{len(users)} shown, {total} in all")
 
 
 def _user_named(username: str) -> User:
-    user = current_state().runtime.users.get_by_username(username_key(username))
+    user = current_state().services.stores.users.get_by_username(username_key(username))
     if user is None:
         raise click.ClickException(f"There is no user {username!r}.")
     return user
@@ -139,7 +140,7 @@ def _user_named(username: str) -> User:
 def create_key(username: str, name: str, scopes: tuple[str, ...], expires_in: int | None) -> None:
     """Create an API key for a user and print it, this once."""
     def action() -> str:
-        key, api_key = current_state().api_keys.create(_user_named(username), name, scopes=scopes or None,
+        key, api_key = current_state().services.api_keys.create(_user_named(username), name, scopes=scopes or None,
                                                        expires_in=expires_in, actor=CLI_ACTOR)
         expiry = key.expires_at.isoformat(timespec="seconds") if key.expires_at else "never"
         return f"API key {key.key_id} ({key.name!r}, expires {expiry}); it is shown this once:\n{api_key}"
@@ -151,7 +152,7 @@ def create_key(username: str, name: str, scopes: tuple[str, ...], expires_in: in
 def list_keys(username: str) -> None:
     """List a user's API keys (never the keys themselves)."""
     def action() -> str:
-        keys = current_state().api_keys.list(_user_named(username).id)
+        keys = current_state().services.api_keys.list(_user_named(username).id)
         lines = [f"{key.key_id}  {key.name}  scopes {'all' if key.scopes is None else ','.join(key.scopes) or '-'}  "
                  f"expires {key.expires_at.isoformat(timespec='seconds') if key.expires_at else 'never'}"
                  for key in keys]
@@ -165,7 +166,7 @@ def list_keys(username: str) -> None:
 def revoke_key(username: str, key_id: str) -> None:
     """Revoke one API key of a user."""
     def action() -> str:
-        current_state().api_keys.revoke(_user_named(username).id, key_id, CLI_ACTOR)
+        current_state().services.api_keys.revoke(_user_named(username).id, key_id, CLI_ACTOR)
         return f"API key {key_id} revoked."
     _run(action)
 
@@ -176,7 +177,8 @@ def revoke_keys(username: str) -> None:
     """Revoke every API key of a user, a legacy one included."""
     def action() -> str:
         user = _user_named(username)
-        return f"{current_state().api_keys.revoke_all(user.id, CLI_ACTOR)} API keys of {user.username!r} revoked."
+        count = current_state().services.api_keys.revoke_all(user.id, CLI_ACTOR)
+        return f"{count} API keys of {user.username!r} revoked."
     _run(action)
 
 
@@ -185,10 +187,10 @@ def revoke_keys(username: str) -> None:
 def send_test_email(address: str) -> None:
     """Send a test message through the app's mailer now, to check the mail settings."""
     state = current_state()
-    if state.mail is None:
+    if state.services.mail is None:
         raise click.ClickException("No mail flow is on: turn one on and pass register_endpoints a mailer.")
     try:
-        state.mail.send_test(address)
+        state.services.mail.send_test(address)
     except FrappyAuthError as error:
         raise click.ClickException(error.message) from None
     except Exception as error:  # noqa: BLE001 -- the mailer's own failure is the answer this command gives
@@ -208,14 +210,15 @@ def migrate(dry_run: bool) -> None:
     Runs every step even on a database already marked as migrated, to convert what old workers wrote
     since. Stores without documents (the memory stores) have nothing to migrate.
     """
-    runtime = current_state().runtime
+    context = current_state().services.context
     # Not a protocol method: only stores that keep documents (the Mongo stores) have one.
-    migrations = [getattr(store, "migrate") for store in (runtime.users, runtime.sessions) if hasattr(store, "migrate")]
+    migrations = [getattr(store, "migrate") for store in (context.stores.users, context.stores.sessions)
+                  if hasattr(store, "migrate")]
     if not migrations:
         click.echo("These stores keep no documents: nothing to migrate.")
     for migrate_store in migrations:
         try:
-            report = migrate_store(dry_run=dry_run, progress=click.echo, now=runtime.clock())
+            report = migrate_store(dry_run=dry_run, progress=click.echo, now=context.clock())
         except RuntimeError as refused:  # two usernames differing only in case: the operator must choose
             raise click.ClickException(str(refused)) from None
         click.echo(report.summary())

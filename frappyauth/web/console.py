@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, send_from_directory
+from flask import Response, send_from_directory
 
-from frappyauth.core.options import Options
+from frappyauth.web.endpoints import CONSOLE, BlueprintSpec, Endpoints
 
 STATIC_FOLDER = Path(__file__).with_name("console_static")
 
@@ -27,23 +27,22 @@ CONSOLE_HEADERS = {
 }
 
 
-def index() -> Response:
-    return send_from_directory(STATIC_FOLDER, "index.html")
-
-
-def static_file(name: str) -> Response:
-    return send_from_directory(STATIC_FOLDER, name)  # refuses paths outside the folder with 404
-
-
 def secure_headers(response: Response) -> Response:
     response.headers.update(CONSOLE_HEADERS)
     return response
 
 
-def build_console_blueprint(options: Options) -> Blueprint:
-    """The console's page and files under `{api_prefix}/console/`."""
-    blueprint = Blueprint("frappyauth_console", __name__, url_prefix=options.api_prefix + "/console")
-    blueprint.add_url_rule("/", endpoint="index", view_func=index, methods=["GET"])
-    blueprint.add_url_rule("/<path:name>", endpoint="static_file", view_func=static_file, methods=["GET"])
-    blueprint.after_request(secure_headers)
-    return blueprint
+endpoints = Endpoints(requires=(CONSOLE,), blueprint=BlueprintSpec("frappyauth_console",
+                                                                   after_request=(secure_headers,)))
+
+
+@endpoints.route("GET", "/console/", {
+    "summary": "The browser console's page", "security": [],
+    "responses": {"200": {"description": "OK", "content": {"text/html": {"schema": {"type": "string"}}}}}})
+def index() -> Response:
+    return send_from_directory(STATIC_FOLDER, "index.html")
+
+
+@endpoints.route("GET", "/console/<path:name>", None)
+def static_file(name: str) -> Response:
+    return send_from_directory(STATIC_FOLDER, name)  # refuses paths outside the folder with 404

@@ -15,6 +15,7 @@ Kind = Literal["token", "cookie", "key"]
 TOKEN: Kind = "token"  # a session token in the header
 COOKIE: Kind = "cookie"  # a session token in the cookie: state-changing requests must pass the origin check
 API_KEY: Kind = "key"
+SCHEMES: dict[str, Kind] = {"bearer": TOKEN, "token": API_KEY}
 
 
 def request_credential(request: Request) -> tuple[Kind, str] | None:
@@ -26,22 +27,21 @@ def request_credential(request: Request) -> tuple[Kind, str] | None:
     # The environ's value is the header's (what `request.headers` would build a mapping to find).
     header = request.environ.get("HTTP_AUTHORIZATION")
     if header and (header := header.strip()):
-        scheme, _, rest = header.partition(" ")
-        if rest:
-            return _with_scheme(scheme.lower(), rest.strip())
-        if len(scheme) > MAX_CREDENTIAL_LENGTH or not scheme.isprintable():  # `_checked`, inline: every request
+        scheme, _, secret = header.partition(" ")
+        kind: Kind
+        if secret:  # `Bearer <token>` or `Token <key>`; the scheme's case does not matter
+            found = SCHEMES.get(scheme.lower())
+            if found is None:
+                raise AuthenticationError("The Authorization header has an unknown scheme.")
+            kind, secret = found, secret.strip()
+        else:
+            kind, secret = TOKEN, scheme
+        # `_checked`, inline: this runs on every request.
+        if len(secret) > MAX_CREDENTIAL_LENGTH or not secret.isprintable():
             raise AuthenticationError("The credential is malformed.")
-        return TOKEN, scheme
+        return kind, secret
     cookie = request.cookies.get(COOKIE_NAME)
     return (COOKIE, _checked(cookie)) if cookie else None
-
-
-def _with_scheme(scheme: str, secret: str) -> tuple[Kind, str]:
-    if scheme == "bearer":
-        return TOKEN, _checked(secret)
-    if scheme == "token":
-        return API_KEY, _checked(secret)
-    raise AuthenticationError("The Authorization header has an unknown scheme.")
 
 
 def _checked(secret: str) -> str:

@@ -6,35 +6,30 @@ import functools
 import warnings
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask
 from flask.typing import ResponseReturnValue
 
-from frappyauth.core.accounts import Accounts
-from frappyauth.core.api_keys import ApiKeys
-from frappyauth.core.authentication import Authenticator
+from frappyauth.core.context import utc_now
 from frappyauth.core.errors import AuthenticationError, FrappyAuthError, PermissionDeniedError
 from frappyauth.core.mailer import Mailer
 from frappyauth.core.models import User
-from frappyauth.core.options import build_options
-from frappyauth.core.passwords import PasswordHasher
-from frappyauth.core.protocols import ApiKeyStore, MailTokenStore, MfaStore, SessionStore, UserStore
-from frappyauth.core.runtime import Runtime, utc_now
-from frappyauth.stores.memory import MemoryApiKeyStore, MemoryMailTokenStore, MemorySessionStore, MemoryUserStore
+from frappyauth.core.options import Options, build_options
+from frappyauth.core.protocols import (ApiKeyStore, AttemptStore, MailTokenStore, MfaStore, SessionStore, Stores,
+                                       UserStore)
+from frappyauth.core.services import build_services
+from frappyauth.stores.beside import store_beside
+from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
+from frappyauth.web import flows
 from frappyauth.web.cli import cli
-from frappyauth.web.console import build_console_blueprint
+from frappyauth.web.endpoints import build_blueprints
 from frappyauth.web.guard import authorize, request_identity
 from frappyauth.web.mail_templates import TemplateComposer
-from frappyauth.web.mfa_setup import build_mfa, mfa_store_for
 from frappyauth.web.responses import render_error
 from frappyauth.web.routing import answer_routing_errors
 from frappyauth.web.state import EXTENSION_KEY, AuthState, current_state
 from frappyauth.web.user_proxy import current_user
-from frappyauth.web.views import build_blueprint
-
-if TYPE_CHECKING:  # imported only with a mail flow on: it needs the `[mail]` extra
-    from frappyauth.core.mail_flows import MailFlows
 
 F = TypeVar("F", bound=Callable[..., Any])
 UnauthorizedHandler = Callable[[FrappyAuthError], ResponseReturnValue]
@@ -44,50 +39,35 @@ __all__ = ["FrappyAuth", "check_login_state", "current_user", "initial_user_chec
 
 
 class FrappyAuth:
-    """frappyauth for one or more apps: `FrappyAuth(app, user_store)`, or `FrappyAuth(user_store=...)` and
-    `init_app(app)` later (application factories).
+    """frappyauth for one or more apps: `FrappyAuth(app, stores=mongo_stores(db))`, `FrappyAuth(app,
+    user_store, token_store)` (frappyflaskauth's arguments), or without `app` and `init_app(app)` later
+    (application factories).
 
-    The stores and options are checked here, once. Every app this extension is set up on shares its
-    stores; without a token store they share one in-process session store (sessions end with the process).
-    Without an API-key store, a user store that offers `api_key_store()` (the Mongo one: collection
-    `userApiKeys` on its database) gives one; otherwise keys live in this process. The mail flows (options
-    `registration`, `email_verification`, `password_reset`, `email_change`) need a `mailer`; their tokens
-    live in `mail_token_store`, or without one in this process.
-    Second factors (option `totp`) live in `mfa_store`, or the user store's `mfa_store()` (the Mongo one),
-    or in this process.
+    Stores are resolved once, by one rule: a store given wins; any other comes from beside the user store
+    (on its MongoDB database for a Mongo user store, else in this process), and none is built for a
+    feature that is off. The one exception is frappyflaskauth's: without a token store, sessions live in
+    this process (and end with it). The mail flows (options `registration`, `email_verification`,
+    `password_reset`, `email_change`) need a `mailer`.
     Raises `ValueError` for an unknown or badly typed option, `TypeError` for something that is not a store.
     """
 
     def __init__(self, app: Flask | None = None, user_store: UserStore | None = None,
                  token_store: SessionStore | None = None, options_override: Mapping[str, Any] | None = None, *,
-                 api_key_store: ApiKeyStore | None = None, clock: Callable[[], datetime] = utc_now,
+                 stores: Stores | None = None, api_key_store: ApiKeyStore | None = None,
+                 attempt_store: AttemptStore | None = None, clock: Callable[[], datetime] = utc_now,
                  mailer: Mailer | None = None, mail_token_store: MailTokenStore | None = None,
                  mfa_store: MfaStore | None = None) -> None:
-        if user_store is None:
-            raise TypeError("FrappyAuth needs a user store: FrappyAuth(app, MemoryUserStore()), or "
-                            "FrappyAuth(user_store=...) and init_app(app) later.")
-        _check_store("user store", user_store, UserStore, "the user store (first store argument)")
-        if api_key_store is not None:
-            _check_store("API-key store", api_key_store, ApiKeyStore, "the API-key store (api_key_store)")
-        if mfa_store is not None:
-            _check_store("MFA store", mfa_store, MfaStore, "the MFA store (mfa_store)")
-        if token_store is not None:
-            _check_store("token store", token_store, SessionStore, "the session store (token_store)")
-        elif not isinstance(user_store, MemoryUserStore):
-            warnings.warn(f"frappyauth: the user store is a {type(user_store).__name__}, but no token store was "
-                          "given, so sessions live in this process only: a login made through one worker or "
-                          "instance is unknown to the others. Pass a shared one, e.g. MongoSessionStore(db).",
-                          RuntimeWarning, stacklevel=3)
         self.options = build_options(options_override)
-        self.user_store = user_store
-        self.token_store: SessionStore = token_store if token_store is not None else MemorySessionStore()
-        self.api_key_store = api_key_store if api_key_store is not None else _default_api_key_store(user_store)
-        self.mfa_store = mfa_store_for(self.options, user_store, mfa_store)  # None unless a second factor is on
+        self.stores = stores if stores is not None else resolve_stores(
+            self.options, user_store, token_store, api_key_store=api_key_store, attempt_store=attempt_store,
+            mail_token_store=mail_token_store, mfa_store=mfa_store)
+        if stores is not None and user_store is not None:
+            raise TypeError("FrappyAuth takes `stores` or a user store, not both.")
         self.clock = clock
         if self.options.mail_flows and mailer is None:
-            raise ValueError("frappyauth's mail flows need a mailer: register_endpoints(..., mailer=SmtpMailer(...)).")
+            raise ValueError("frappyauth's mail flows need a mailer: register_endpoints(..., "
+                             "mailer=SmtpMailer(...)).")
         self.mailer = mailer
-        self.mail_token_store = mail_token_store if mail_token_store is not None else MemoryMailTokenStore()
         self._unauthorized: UnauthorizedHandler | None = None
         if app is not None:
             self.init_app(app)
@@ -102,31 +82,21 @@ class FrappyAuth:
         if EXTENSION_KEY in app.extensions:
             raise RuntimeError("frappyauth is already set up on this app (register_endpoints, FrappyAuth(app) "
                                "or init_app was called before).")
-        runtime = Runtime(users=self.user_store, sessions=self.token_store, api_keys=self.api_key_store,
-                          options=self.options, hasher=PasswordHasher(self.options.bcrypt_cost), clock=self.clock,
-                          sender=app, mfa=self.mfa_store)
-        accounts = Accounts(runtime)
-        mail = self._mail_flows(app, runtime, accounts)
-        mfa, passkeys = build_mfa(runtime, app.secret_key)  # ValueError without a key to seal TOTP secrets with
-        app.extensions[EXTENSION_KEY] = AuthState(runtime, Authenticator(runtime, mfa), accounts,
-                                                  api_keys=ApiKeys(runtime), mail=mail, mfa=mfa, passkeys=passkeys)
-        app.register_blueprint(build_blueprint(self.options))
-        if self.options.console:
-            app.register_blueprint(build_console_blueprint(self.options))
-        answer_routing_errors(app, self.options)
+        options = self.options
+        if options.totp:
+            _require_qr_codes()
+        services = build_services(options, self.stores, clock=self.clock, event_source=app, mailer=self.mailer,
+                                  composer=TemplateComposer(app), secret_key=app.secret_key)
+        endpoints = flows.ALL_ENDPOINTS
+        second_factors = services.second_factors
+        enrolment_check = second_factors.check_enrolled \
+            if second_factors is not None and second_factors.required_for else None
+        app.extensions[EXTENSION_KEY] = AuthState(services, endpoints, enrolment_check)
+        for blueprint in build_blueprints(options, endpoints):
+            app.register_blueprint(blueprint)
+        answer_routing_errors(app, options, endpoints)
         app.register_error_handler(FrappyAuthError, self._render_app_route_error)
         app.cli.add_command(cli)
-
-    def _mail_flows(self, app: Flask, runtime: Runtime, accounts: Accounts) -> MailFlows | None:
-        """The mail flows when an option asks for one, else `None` (and no `email-validator` needed)."""
-        if not self.options.mail_flows or self.mailer is None:
-            return None
-        try:
-            from frappyauth.core.mail_flows import build_mail_flows
-        except ImportError as missing:
-            raise RuntimeError("frappyauth's mail flows need the [mail] extra: pip install 'frappyauth[mail]'.") \
-                from missing
-        return build_mail_flows(runtime, accounts, self.mail_token_store, self.mailer, TemplateComposer(app))
 
     def unauthorized_handler(self, handler: UnauthorizedHandler) -> UnauthorizedHandler:
         """Decorator: shape the 401 and 403 answers of the app's own routes (`check_login_state`,
@@ -145,19 +115,16 @@ class FrappyAuth:
         return render_error(error)
 
 
-def register_endpoints(app: Flask, user_store: UserStore, token_store: SessionStore | None = None,
-                       options_override: Mapping[str, Any] | None = None, *, api_key_store: ApiKeyStore | None = None,
-                       clock: Callable[[], datetime] = utc_now, mailer: Mailer | None = None,
-                       mail_token_store: MailTokenStore | None = None, mfa_store: MfaStore | None = None) -> FrappyAuth:
+def register_endpoints(app: Flask, user_store: UserStore | None = None, token_store: SessionStore | None = None,
+                       options_override: Mapping[str, Any] | None = None, **stores_and_more: Any) -> FrappyAuth:
     """frappyflaskauth's one call: `FrappyAuth(app, user_store, token_store, options_override)`.
 
-    Without a token store, sessions live in this process (and end with it); for the API-key store see
-    `FrappyAuth`. Raises `ValueError` for an unknown or badly typed option, `RuntimeError` when called twice
-    on one app. `clock` is for tests; `mailer` and `mail_token_store` serve the mail flows (see `FrappyAuth`).
-    Returns the extension, on which `unauthorized_handler` can be set.
+    Without a token store, sessions live in this process (and end with it); the keyword arguments are
+    `FrappyAuth`'s (`stores`, `mailer`, `clock`, ...). Raises `ValueError` for an unknown or badly typed
+    option, `RuntimeError` when called twice on one app. Returns the extension, on which
+    `unauthorized_handler` can be set.
     """
-    return FrappyAuth(app, user_store, token_store, options_override, api_key_store=api_key_store, clock=clock,
-                      mailer=mailer, mail_token_store=mail_token_store, mfa_store=mfa_store)
+    return FrappyAuth(app, user_store, token_store, options_override, **stores_and_more)
 
 
 def check_login_state(permission: str | list[str] | None = None, allow_api_key: bool = False) -> User:
@@ -167,10 +134,12 @@ def check_login_state(permission: str | list[str] | None = None, allow_api_key: 
 
     For an API key, the permissions checked (and those of the returned user) are the key's effective
     rights: its scopes that its owner holds now."""
-    if permission is None:  # the common case, on every request: no list to build, no permission to check
-        return request_identity(allow_api_key).user
-    required = [permission] if isinstance(permission, str) else list(permission)
-    return authorize(required, allow_api_key).user
+    user = request_identity(allow_api_key).user
+    # One permission that is held (the common case, on every request) needs nothing more; a list is never
+    # `in` the tuple of strings, so it always takes the whole check.
+    if permission is not None and permission not in user.permissions:
+        authorize([permission] if isinstance(permission, str) else list(permission), allow_api_key)
+    return user
 
 
 def login_required(permission: str | list[str] | None = None, allow_api_key: bool = False) -> Callable[[F], F]:
@@ -188,13 +157,45 @@ def initial_user_check(app: Flask, username: str, password: str) -> User | None:
     """Create a user with the admin permission only if there are no users yet (frappymongouser's
     `initial_local_user_check`); return it, or `None` when users exist."""
     with app.app_context():
-        return current_state().accounts.create_initial_admin(username, password)
+        return current_state().services.accounts.create_initial_admin(username, password)
 
 
-def _default_api_key_store(user_store: UserStore) -> ApiKeyStore:
-    """The user store's companion key store, so that every worker sharing the users shares their keys."""
-    companion = getattr(user_store, "api_key_store", None)
-    return companion() if callable(companion) else MemoryApiKeyStore()
+def resolve_stores(options: Options, user_store: UserStore | None, token_store: SessionStore | None,
+                   **given: Any) -> Stores:
+    """The stores of an app given store by store (see `FrappyAuth` for the rule)."""
+    if user_store is None:
+        raise TypeError("FrappyAuth needs a user store, or stores: FrappyAuth(app, stores=memory_stores()), "
+                        "FrappyAuth(app, MemoryUserStore()), or without `app` and init_app(app) later.")
+    _check_store("user store", user_store, UserStore, "the user store (first store argument)")
+    for name, protocol in (("api_key_store", ApiKeyStore), ("attempt_store", AttemptStore),
+                           ("mail_token_store", MailTokenStore), ("mfa_store", MfaStore)):
+        if given[name] is not None:
+            _check_store(name.replace("_", " "), given[name], protocol, f"the {name}")
+    if token_store is not None:
+        _check_store("token store", token_store, SessionStore, "the session store (token_store)")
+    elif not isinstance(user_store, MemoryUserStore):
+        warnings.warn(f"frappyauth: the user store is a {type(user_store).__name__}, but no token store was "
+                      "given, so sessions live in this process only: a login made through one worker or "
+                      "instance is unknown to the others. Pass a shared one, e.g. MongoSessionStore(db), or "
+                      "stores=mongo_stores(db).", RuntimeWarning, stacklevel=4)
+
+    def pick(name: str, kind: str, needed: bool = True) -> Any:
+        given_store = given[name]
+        if given_store is not None or not needed:
+            return given_store
+        return store_beside(user_store, kind)
+    return Stores(users=user_store, sessions=token_store if token_store is not None else MemorySessionStore(),
+                  api_keys=pick("api_key_store", "api_keys"), attempts=pick("attempt_store", "attempts"),
+                  mail_tokens=pick("mail_token_store", "mail_tokens", options.mail_flows),
+                  mfa=pick("mfa_store", "mfa", options.totp or options.passkeys))
+
+
+def _require_qr_codes() -> None:
+    try:
+        import segno  # noqa: F401 -- the QR codes of TOTP enrolment, drawn by `totp_views`
+    except ImportError:
+        raise RuntimeError("frappyauth option 'totp' needs the mfa extra: pip install 'frappyauth[mfa]' "
+                           "(segno is missing).") from None
 
 
 def _check_store(role: str, store: object, protocol: type, expected: str) -> None:

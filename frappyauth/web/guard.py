@@ -1,11 +1,12 @@
 """The request guard: who the current request is (looked up once per request), and whether it may act.
 
 This is every authenticated request's path, so it reaches Flask's contexts once each: the app context (the
-app's state and `g`) and the request context, not through a context-local proxy per use (each costs about
-a microsecond).
+app's state and `g`) and the request context, read from Flask's own context variables where it has them
+(one C call each) rather than through a context-local proxy per use.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from flask import request
@@ -13,7 +14,7 @@ from flask.ctx import AppContext, RequestContext
 from flask.globals import app_ctx, request_ctx
 from werkzeug.local import LocalProxy
 
-from frappyauth.core.authorization import check_api_key_allowed, check_permissions
+from frappyauth.core.authorization import check_permissions, refuse_api_key
 from frappyauth.core.errors import AuthenticationError
 from frappyauth.core.models import Actor, Identity
 from frappyauth.web.credentials import API_KEY, COOKIE, request_credential
@@ -21,16 +22,26 @@ from frappyauth.web.csrf import check_same_origin
 from frappyauth.web.state import EXTENSION_KEY, NOT_SET_UP, OUTSIDE_CONTEXT
 
 IDENTITY_KEY = "_frappyauth_identity"  # the attribute of `g` holding the current request's identity
-# The current contexts themselves (each raises `RuntimeError` outside one); Flask types its proxies as the objects.
-app_context = cast("LocalProxy[AppContext]", app_ctx)._get_current_object
-request_context = cast("LocalProxy[RequestContext]", request_ctx)._get_current_object
+NO_REQUEST = "frappyauth's check needs a request: call it inside one (`app.test_request_context()`)."
+NOT_IN_CONTEXT = (LookupError, RuntimeError)  # what the getters below raise outside a context
+# The current contexts themselves. Flask 3 keeps them in context variables; their `get` is one C call, the
+# proxies' `_get_current_object` (the fallback for a Flask without them) a Python call and a C call.
+app_context: Callable[[], AppContext]
+request_context: Callable[[], RequestContext]
+try:
+    from flask.globals import _cv_app, _cv_request
+    app_context, request_context = _cv_app.get, _cv_request.get
+except ImportError:  # pragma: no cover -- a Flask that has renamed them
+    app_context = cast("LocalProxy[AppContext]", app_ctx)._get_current_object
+    request_context = cast("LocalProxy[RequestContext]", request_ctx)._get_current_object
 
 
-def request_identity(allow_api_key: bool, enrolling: bool = False) -> Identity:
+def request_identity(allow_api_key: bool, enrolment_exempt: bool = False) -> Identity:
     """Who the current request is, looked up once per request; raise 401 or 403 errors otherwise.
 
     A user who must enrol in a second factor (option `require_mfa_for`) and has not yet gets 403
-    `mfa_enrolment_required` everywhere but where `enrolling` says the endpoint serves enrolment.
+    `mfa_enrolment_required` everywhere but on endpoints that are `enrolment_exempt` (those that serve
+    enrolment, sign-out and the user's own record).
 
     Raises `RuntimeError` outside a request of an app that called `register_endpoints`. An API key is
     refused where `allow_api_key` is False before it is looked up, and again when an earlier check of the
@@ -38,7 +49,7 @@ def request_identity(allow_api_key: bool, enrolling: bool = False) -> Identity:
     """
     try:
         context = app_context()
-    except RuntimeError:
+    except NOT_IN_CONTEXT:
         raise RuntimeError(OUTSIDE_CONTEXT) from None
     state = context.app.extensions.get(EXTENSION_KEY)
     if state is None:
@@ -46,31 +57,40 @@ def request_identity(allow_api_key: bool, enrolling: bool = False) -> Identity:
     cache = context.g.__dict__  # what `g.get` and `setattr(g, ...)` read and write, without their two calls
     identity = cache.get(IDENTITY_KEY)
     if identity is None:
-        credential = request_credential(request_context().request)
+        try:
+            credential = request_credential(request_context().request)
+        except NOT_IN_CONTEXT:
+            raise RuntimeError(NO_REQUEST) from None
         if credential is None:
             raise AuthenticationError()
         kind, secret = credential
+        services = state.services
         if kind == API_KEY:
-            check_api_key_allowed(True, allow_api_key)  # before any lookup
-            identity = state.authenticator.identify_api_key(secret)
+            if not allow_api_key:  # before any lookup
+                refuse_api_key()
+            identity = services.api_keys.identify(secret)
         else:
             if kind == COOKIE:
-                check_same_origin(state.runtime.options.allowed_origins)
-            identity = state.authenticator.identify_token(secret)
-        if state.mfa is not None and not enrolling:  # before caching: a refused user is nobody to later reads
-            state.mfa.check_enrolled(identity)
+                check_same_origin(services.options.allowed_origins)
+            identity = services.sessions.identify(secret)
+        # Before caching: a refused user is nobody to later reads.
+        if state.enrolment_check is not None and not enrolment_exempt:
+            state.enrolment_check(identity)
         cache[IDENTITY_KEY] = identity
         return identity
-    if identity.session is None:  # an earlier check of this request may have allowed a key
-        check_api_key_allowed(True, allow_api_key)
-    if state.mfa is not None and not enrolling:
-        state.mfa.check_enrolled(identity)
+    if identity.session is None and not allow_api_key:  # an earlier check may have allowed a key
+        refuse_api_key()
+    if state.enrolment_check is not None and not enrolment_exempt:
+        state.enrolment_check(identity)
     return identity
 
 
 def cached_identity() -> Identity | None:
     """The identity an earlier check accepted in this request, if any; `RuntimeError` outside a context."""
-    return app_context().g.get(IDENTITY_KEY)
+    try:
+        return app_context().g.get(IDENTITY_KEY)
+    except NOT_IN_CONTEXT:
+        raise RuntimeError(OUTSIDE_CONTEXT) from None
 
 
 def authorize(permissions: list[str], allow_api_key: bool) -> Identity:

@@ -1,37 +1,52 @@
-"""The endpoints of passkeys (WebAuthn): registering, listing, renaming and removing them, and logging in.
+"""The endpoints of passkeys (option `passkeys`, WebAuthn): registering, listing, renaming and removing
+them, and signing in with one.
 
-Registered only with the option `passkeys`. The relying party is the option `webauthn_rp_id` (default: the
-request's host name) with the origins `webauthn_origins` (default: the request's own origin).
+The relying party is the option `webauthn_rp_id` (default: the request's host name) with the origins
+`webauthn_origins` (default: the request's own origin). The services need the `mfa` extra, which
+registration checks; this module itself imports nothing of it.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, jsonify, request
 
 from frappyauth.core.errors import BadRequestError
-from frappyauth.core.mfa_models import Passkey
-from frappyauth.core.passkeys import Passkeys, RelyingParty
+from frappyauth.core.mfa_models import Passkey, RelyingParty
 from frappyauth.web import bodies
+from frappyauth.web.endpoints import PASSKEYS, Endpoints
 from frappyauth.web.guard import request_actor, request_identity
-from frappyauth.web.mfa_views import user_json_of
-from frappyauth.web.responses import set_session_cookie
+from frappyauth.web.answers import sign_in_answer
+from frappyauth.web.schemas import STRING, operation, ref
 from frappyauth.web.state import current_state
+
+if TYPE_CHECKING:
+    from frappyauth.core.passkeys import Passkeys
+
+endpoints = Endpoints(requires=(PASSKEYS,))
+
+NAME = {"type": "string", "minLength": 1, "maxLength": 100}
+CREDENTIAL = {"type": "object", "description": "The PublicKeyCredential of navigator.credentials, as JSON "
+                                               "(base64url for its binary fields)."}
+CEREMONY_OPTIONS = {"type": "object", "description": "The options for navigator.credentials, as JSON "
+                                                     "(base64url), with a new single-use challenge."}
+PASSKEY = {"type": "object", "required": ["id", "name", "createdAt", "lastUsedAt"], "additionalProperties": False,
+           "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                          "createdAt": {"type": "string", "format": "date-time"},
+                          "lastUsedAt": {"type": ["string", "null"], "format": "date-time"}}}
+ERRORS, LOGIN_ERRORS = (400, 401, 403, 409, 413, 415), (400, 401, 413, 415, 429)
 
 
 def _passkeys() -> Passkeys:
-    passkeys = current_state().passkeys
-    if passkeys is None:  # the routes exist only with the option on
+    passkeys = current_state().services.passkeys
+    if passkeys is None:  # the endpoints exist only with the option on
         raise RuntimeError("frappyauth: the passkey endpoints were registered without the option 'passkeys'.")
     return passkeys
 
 
-
 def _relying_party() -> RelyingParty:
-    options = current_state().runtime.options
+    options = current_state().services.options
     host = request.host
     rp_id = options.webauthn_rp_id or (host.rsplit(":", 1)[0] if not host.endswith("]") else host)
     return RelyingParty(rp_id=rp_id, origins=options.webauthn_origins or (f"{request.scheme}://{host}",))
@@ -47,48 +62,69 @@ def passkey_json(passkey: Passkey) -> dict[str, Any]:
             "lastUsedAt": None if passkey.last_used_at is None else iso_time(passkey.last_used_at)}
 
 
+@endpoints.route("POST", "/passkeys/register/options", operation(
+    "Options to register a passkey", CEREMONY_OPTIONS, ERRORS, body={"type": "object"}))
 def passkey_register_options() -> Response:
-    identity = request_identity(allow_api_key=False, enrolling=True)
+    identity = request_identity(allow_api_key=False, enrolment_exempt=True)
     bodies.request_object()
     return jsonify(_passkeys().registration_options(identity, _relying_party()))
 
 
+@endpoints.route("POST", "/passkeys/register", operation(
+    "Register a passkey under a name", PASSKEY, ERRORS,
+    body={"type": "object", "required": ["name", "credential"], "properties": {"name": NAME,
+                                                                              "credential": CREDENTIAL}}))
 def passkey_register() -> Response:
-    identity, body = request_identity(allow_api_key=False, enrolling=True), bodies.request_object()
+    identity, body = request_identity(allow_api_key=False, enrolment_exempt=True), bodies.request_object()
     passkey = _passkeys().register(identity, _relying_party(), bodies.string(body, "name"),
                                    _credential(body), request_actor(identity))
     return jsonify(passkey_json(passkey))
 
 
+@endpoints.route("GET", "/passkeys", operation(
+    "The caller's passkeys", {"type": "object", "required": ["passkeys"], "additionalProperties": False,
+                              "properties": {"passkeys": {"type": "array", "items": PASSKEY}}}, (401, 403)))
 def own_passkeys() -> Response:
     identity = request_identity(allow_api_key=False)
     return jsonify({"passkeys": [passkey_json(p) for p in _passkeys().of_user(identity.user.id)]})
 
 
+@endpoints.route("POST", "/passkeys/<passkey_id>", operation(
+    "Rename one of the caller's passkeys", PASSKEY, (*ERRORS, 404),
+    body={"type": "object", "required": ["name"], "properties": {"name": NAME}}))
 def rename_passkey(passkey_id: str) -> Response:
     identity, body = request_identity(allow_api_key=False), bodies.request_object()
     return jsonify(passkey_json(_passkeys().rename(identity.user.id, passkey_id, bodies.string(body, "name"))))
 
 
+@endpoints.route("DELETE", "/passkeys/<passkey_id>", operation(
+    "Remove one of the caller's passkeys",
+    {"type": "object", "required": ["id", "deleted"], "additionalProperties": False,
+     "properties": {"id": {"type": "string"}, "deleted": {"const": True}}}, (401, 403, 404)))
 def delete_passkey(passkey_id: str) -> Response:
     identity = request_identity(allow_api_key=False)
     _passkeys().delete(identity, passkey_id, request_actor(identity))
     return jsonify({"id": passkey_id, "deleted": True})
 
 
+@endpoints.route("POST", "/passkeys/login/options", operation(
+    "Options to log in with a passkey: with the mfaToken of POST /login, or (passwordless) without",
+    CEREMONY_OPTIONS, LOGIN_ERRORS, security=[], body={"type": "object", "properties": {"mfaToken": STRING}}))
 def passkey_login_options() -> Response:
     body = bodies.request_object()
     return jsonify(_passkeys().login_options(_relying_party(), bodies.optional_string(body, "mfaToken")))
 
 
+@endpoints.route("POST", "/passkeys/login", operation(
+    "Log in with a passkey: the second step after POST /login, or (passwordless) the only one",
+    {"type": "object", "required": ["user", "token"], "properties": {"user": ref("User"), "token": STRING}},
+    LOGIN_ERRORS, security=[], body={"type": "object", "required": ["credential"],
+                                     "properties": {"mfaToken": STRING, "credential": CREDENTIAL}}))
 def passkey_login() -> Response:
-    body, state = bodies.request_object(), current_state()
-    user = _passkeys().login(_relying_party(), bodies.optional_string(body, "mfaToken"), _credential(body),
-                             request.remote_addr)
-    token = state.authenticator.open_session(user, request.user_agent.string or None, request.remote_addr)
-    response = jsonify({"user": user_json_of(user.id), "token": token})
-    set_session_cookie(response, token, state.runtime.options)
-    return response
+    body = bodies.request_object()
+    return sign_in_answer(current_state().services.sign_in.with_passkey(
+        _relying_party(), bodies.optional_string(body, "mfaToken"), _credential(body),
+        request.user_agent.string or None, request.remote_addr))
 
 
 def _credential(body: dict[str, Any]) -> dict[str, Any]:
@@ -96,12 +132,3 @@ def _credential(body: dict[str, Any]) -> dict[str, Any]:
     if credential is None:
         raise BadRequestError("The field 'credential' must be the PublicKeyCredential as JSON.")
     return credential
-
-
-def passkey_routes() -> list[tuple[str, Callable[..., Response], str]]:
-    """The routes of passkeys, for the route table of `views.build_blueprint`."""
-    return [("/passkeys/register/options", passkey_register_options, "POST"),
-            ("/passkeys/register", passkey_register, "POST"),
-            ("/passkeys", own_passkeys, "GET"), ("/passkeys/<passkey_id>", rename_passkey, "POST"),
-            ("/passkeys/<passkey_id>", delete_passkey, "DELETE"),
-            ("/passkeys/login/options", passkey_login_options, "POST"), ("/passkeys/login", passkey_login, "POST")]

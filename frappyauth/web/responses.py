@@ -1,4 +1,4 @@
-"""How frappyauth answers: the user JSON, JSON errors, the session cookie."""
+"""How frappyauth answers: records as JSON, JSON errors, the session cookie."""
 from __future__ import annotations
 
 import logging
@@ -10,27 +10,10 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from frappyauth.web.credentials import COOKIE_NAME
 from frappyauth.core.errors import FrappyAuthError, RetryLaterError
-from frappyauth.core.models import ApiKey, Session, User
+from frappyauth.core.models import ApiKey, Session
 from frappyauth.core.options import Options
-from frappyauth.web.state import current_state
 
 log = logging.getLogger("frappyauth")
-
-
-def user_json(user: User, has_api_key: bool | None = None, mfa: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The user as clients see it: never a password, hash or key, only whether `POST /key` made a key
-    (`has_api_key`; by default, whether the user record holds a legacy key), and with second factors on,
-    which ones the user has (`mfa`)."""
-    body: dict[str, Any] = {"_id": user.id, "id": user.id, "username": user.username,
-                            "permissions": list(user.permissions), "profile": user.profile,
-                            "hasApiKey": user.api_key_hash is not None if has_api_key is None else has_api_key}
-    if user.email is not None:
-        body["email"] = user.email
-    if current_state().runtime.options.mail_flows:
-        body["emailVerified"] = user.email_verified
-    if mfa is not None:
-        body["mfa"] = mfa
-    return body
 
 
 def session_json(session: Session, current: Session | None) -> dict[str, Any]:

@@ -7,12 +7,13 @@ frappyauth wraps that: under the prefix it aborts with the JSON answer (a respon
 is); elsewhere, and for redirects, the app's own method runs. The rest of the app, its routes under the
 prefix and its error handlers registered before or after frappyauth are left alone.
 
-Not a `before_request` hook, nor a last-resort URL rule: the hook would run on every request of the app
-(about 2 µs each, a sixth of frappyauth's cost per authenticated request), and a rule under the prefix
-would outrank the app's own `/api/<section>/...` or `/<path:...>` routes in Werkzeug's ordering.
+Not a `before_request` hook, nor a last-resort URL rule: the hook would run on every request of the app,
+and a rule under the prefix would outrank the app's own `/api/<section>/...` or `/<path:...>` routes in
+Werkzeug's ordering.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NoReturn
 
 from flask import Flask, Request, abort
@@ -20,50 +21,14 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, RequestRedirect, Rule
 
 from frappyauth.core.options import Options
+from frappyauth.web.endpoints import Endpoint
 from frappyauth.web.responses import error_response, render_http_error
 
-# Endpoints that exist only when an option allows them: (option, its value that removes them, what to tell
-# the client, rules relative to the prefix with their methods). A request for one of them, with the option so
-# set, is told which option removed it instead of getting a bare 404. An optional endpoint adds a line here.
-OPTIONAL_ENDPOINTS: list[tuple[str, object, str, list[tuple[str, tuple[str, ...]]]]] = [
-    ("api_keys", False, "API keys are disabled on this server (the frappyauth option 'api_keys' is off).",
-     [("/key", ("POST", "DELETE")), ("/keys", ("GET", "POST")), ("/keys/<key_id>", ("DELETE",)),
-      ("/users/<user_id>/keys", ("GET", "DELETE")), ("/users/<user_id>/keys/<key_id>", ("DELETE",))]),
-    ("no_user_management", True, "User management is disabled on this server (the frappyauth option "
-                                 "'no_user_management' is on).",
-     [("/users", ("POST",)), ("/users/<user_id>", ("DELETE",)), ("/users/<user_id>/permissions", ("POST",)),
-      ("/users/<user_id>/profile", ("POST",)), ("/users/<user_id>/password", ("POST",)),
-      ("/users/<user_id>/unlock", ("POST",)), ("/users/<user_id>/keys", ("GET", "DELETE")),
-      ("/users/<user_id>/keys/<key_id>", ("DELETE",)),
-      ("/users/<user_id>/sessions", ("GET", "DELETE")), ("/users/<user_id>/mfa", ("DELETE",))]),
-    ("registration", False, "Self sign-up is disabled on this server (the frappyauth option 'registration' is off).",
-     [("/register", ("POST",))]),
-    ("email_verification", None, "Address verification is disabled on this server (the frappyauth option "
-                                 "'email_verification' is off).",
-     [("/verify-email", ("POST",)), ("/verify-email/resend", ("POST",))]),
-    ("password_reset", False, "Password reset by mail is disabled on this server (the frappyauth option "
-                              "'password_reset' is off).",
-     [("/password-reset", ("POST",)), ("/password-reset/confirm", ("POST",))]),
-    ("email_change", False, "Address change is disabled on this server (the frappyauth option 'email_change' "
-                            "is off).",
-     [("/email", ("POST",)), ("/email/confirm", ("POST",))]),
-    ("totp", False, "TOTP is disabled on this server (the frappyauth option 'totp' is off).",
-     [("/mfa/totp", ("POST", "DELETE")), ("/mfa/totp/confirm", ("POST",)), ("/mfa/recovery-codes", ("POST",)),
-      ("/login/mfa", ("POST",)), ("/users/<user_id>/mfa", ("DELETE",))]),
-    ("passkeys", False, "Passkeys are disabled on this server (the frappyauth option 'passkeys' is off).",
-     [("/passkeys/register/options", ("POST",)), ("/passkeys/register", ("POST",)), ("/passkeys", ("GET",)),
-      ("/passkeys/<passkey_id>", ("POST", "DELETE")), ("/passkeys/login/options", ("POST",)),
-      ("/passkeys/login", ("POST",)), ("/users/<user_id>/mfa", ("DELETE",))]),
-    ("console", False, "The console is disabled on this server (the frappyauth option 'console' is off).",
-     [("/console/", ("GET",)), ("/console/<path:name>", ("GET",))]),
-]
 
-
-def disabled_endpoints(options: Options) -> Map:
-    """The endpoints these options leave out, each named by the option that removed them."""
-    rules = [Rule(options.api_prefix + rule, methods=list(methods), endpoint=message)
-             for option, removing_value, message, endpoints in OPTIONAL_ENDPOINTS
-             if getattr(options, option) == removing_value for rule, methods in endpoints]
+def disabled_endpoints(options: Options, endpoints: Iterable[Endpoint]) -> Map:
+    """The declared endpoints these options leave out, each named by what removed it."""
+    rules = [Rule(options.api_prefix + endpoint.rule, methods=[endpoint.method], endpoint=message)
+             for endpoint in endpoints if (message := endpoint.off_message(options)) is not None]
     return Map(rules, strict_slashes=False)
 
 
@@ -71,9 +36,9 @@ def under_prefix(prefix: str, path: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
 
 
-def answer_routing_errors(app: Flask, options: Options) -> None:
+def answer_routing_errors(app: Flask, options: Options, endpoints: Iterable[Endpoint]) -> None:
     """Answer routing errors under the prefix as JSON, by wrapping the app's `raise_routing_exception`."""
-    disabled = disabled_endpoints(options)
+    disabled = disabled_endpoints(options, endpoints)
     raise_as_before = app.raise_routing_exception  # the app's own, or another extension's wrapper of it
 
     def raise_routing_exception(request: Request) -> NoReturn:

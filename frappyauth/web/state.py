@@ -1,37 +1,33 @@
 """The per-app state kept in `app.extensions["frappyauth"]`, and finding it from a request."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
 
-from frappyauth.core.accounts import Accounts
-from frappyauth.core.api_keys import ApiKeys
-from frappyauth.core.authentication import Authenticator
-from frappyauth.core.runtime import Runtime
+from frappyauth.core.models import Identity
+from frappyauth.core.services import Services
 
-if TYPE_CHECKING:  # imported only with a mail flow on: it needs the `[mail]` extra
-    from frappyauth.core.mail_flows import MailFlows
-    from frappyauth.core.mfa import Mfa  # needs the `mfa` extra; present only with a second factor on
-    from frappyauth.core.passkeys import Passkeys
+if TYPE_CHECKING:
+    from frappyauth.web.endpoints import Endpoint
 
 EXTENSION_KEY = "frappyauth"
-OUTSIDE_CONTEXT = ("frappyauth was used outside a request or app context: call check_login_state() and current_user "
-                   "inside a request, or wrap the code in `with app.app_context():`.")
+OUTSIDE_CONTEXT = ("frappyauth was used outside a request or app context: call check_login_state() and "
+                   "current_user inside a request, or wrap the code in `with app.app_context():`.")
 NOT_SET_UP = ("frappyauth is not set up on this app: call frappyauth.register_endpoints(app, ...) "
               "(or FrappyAuth(app, ...)) first.")
 
 
 @dataclass(frozen=True)
 class AuthState:
-    runtime: Runtime
-    authenticator: Authenticator
-    accounts: Accounts
-    api_keys: ApiKeys
-    mail: MailFlows | None = None  # with any mail flow on
-    mfa: Mfa | None = None
-    passkeys: Passkeys | None = None
+    """One app's services, and every endpoint declared (on or off: see `Endpoint.off_message`)."""
+
+    services: Services
+    endpoints: tuple[Endpoint, ...]
+    # The second-factor enrolment rule, or `None` while `require_mfa_for` is empty: checked on every request.
+    enrolment_check: Callable[[Identity], None] | None = None
 
 
 def current_state() -> AuthState:

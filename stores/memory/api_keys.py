@@ -12,15 +12,17 @@ from frappyauth.core.protocols import UserStore
 
 
 class MemoryApiKeyStore:
-    """Keys by id behind one lock, with indexes by hash and by user.
+    """Keys by id behind one lock for writes, with indexes by hash and by user.
 
     `create` counts and inserts under the lock, so concurrent creates cannot pass the limit together.
+    Reads by hash (every request made with a key) take no lock: a record is immutable and each index
+    entry is set or removed by one dictionary assignment.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._keys: dict[str, ApiKey] = {}
-        self._id_by_hash: dict[str, str] = {}
+        self._by_hash: dict[str, ApiKey] = {}
         self._ids_by_user: dict[str, set[str]] = {}
 
     def create(self, key: ApiKey, limit: int, now: datetime) -> bool:
@@ -51,15 +53,19 @@ class MemoryApiKeyStore:
             return old
 
     def get_by_hash(self, key_hash: str, now: datetime) -> ApiKey | None:
-        with self._lock:
-            key_id = self._id_by_hash.get(key_hash) if isinstance(key_hash, str) else None
-            key = self._keys.get(key_id) if key_id is not None else None
-        return key if key is not None and not key.expired(now) else None
+        found = self.get_by_hash_with_user(key_hash, now, None)
+        return None if found is None else found[0]
 
     def get_by_hash_with_user(self, key_hash: str, now: datetime,
-                              users: UserStore) -> tuple[ApiKey, User | None] | None:
-        key = self.get_by_hash(key_hash, now)
-        return None if key is None else (key, users.get(key.user_id))
+                              users: UserStore | None) -> tuple[ApiKey, User | None] | None:
+        try:
+            key = self._by_hash.get(key_hash)
+        except TypeError:  # not a string, nor anything hashable: no key has it
+            return None
+        # `expired`, inline: this runs on every request made with a key.
+        if key is None or (key.expires_at is not None and key.expires_at <= now):
+            return None
+        return key, None if users is None else users.get(key.user_id)
 
     def list_for_user(self, user_id: str, now: datetime) -> list[ApiKey]:
         with self._lock:
@@ -90,16 +96,16 @@ class MemoryApiKeyStore:
         with self._lock:
             key = self._keys.get(key_id) if isinstance(key_id, str) else None
             if key is not None:
-                self._keys[key_id] = dataclasses.replace(key, last_used_at=last_used_at)
+                touched = dataclasses.replace(key, last_used_at=last_used_at)
+                self._keys[key_id] = self._by_hash[key.key_hash] = touched
             return key is not None
 
     def _refuse_duplicate(self, key: ApiKey) -> None:
-        if key.key_hash in self._id_by_hash or key.key_id in self._keys:
+        if key.key_hash in self._by_hash or key.key_id in self._keys:
             raise ValueError("An API key with that hash or id exists.")
 
     def _insert(self, key: ApiKey) -> None:
-        self._keys[key.key_id] = key
-        self._id_by_hash[key.key_hash] = key.key_id
+        self._keys[key.key_id] = self._by_hash[key.key_hash] = key
         self._ids_by_user.setdefault(key.user_id, set()).add(key.key_id)
 
     def _of_user(self, user_id: str) -> list[ApiKey]:
@@ -107,7 +113,7 @@ class MemoryApiKeyStore:
 
     def _remove(self, key_id: str) -> None:
         key = self._keys.pop(key_id)
-        del self._id_by_hash[key.key_hash]
+        del self._by_hash[key.key_hash]
         ids = self._ids_by_user[key.user_id]
         ids.discard(key_id)
         if not ids:

@@ -5,15 +5,14 @@ import dataclasses
 import itertools
 import secrets
 import threading
-from collections import Counter, OrderedDict
-from datetime import datetime
+from collections import Counter
 from typing import Any
 
 from sortedcontainers import SortedDict
 
 from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.lookalikes import lookalike_keys
-from frappyauth.core.models import AttemptCounter, User, prefix_end
+from frappyauth.core.models import User, prefix_end
 
 
 class MemoryUserStore:
@@ -39,10 +38,6 @@ class MemoryUserStore:
         self._id_by_api_key: dict[str, str] = {}
         self._id_by_email: dict[str, str] = {}
         self._holders: Counter[str] = Counter()  # permission -> number of users holding it
-        # Throttle counters in the order their windows started: with the core's fixed window length that is
-        # the order they expire in, so expired ones are dropped from the front.
-        self._attempts: OrderedDict[str, tuple[AttemptCounter, str | None]] = OrderedDict()
-        self._attempt_keys_of: dict[str, set[str]] = {}  # subject -> its counters' keys
         self._sequence = itertools.count()
 
     def get(self, user_id: str) -> User | None:
@@ -147,41 +142,6 @@ class MemoryUserStore:
             del self._creation_order[self._sequence_of.pop(user_id)]
             return True
 
-    def count_attempt(self, key: str, subject: str | None, now: datetime, expires_at: datetime) -> AttemptCounter:
-        with self._lock:
-            self._forget_expired_attempts(now)
-            live = self._live_attempts(key, now)
-            if live is None:
-                self._drop_attempts(key)
-                counter = AttemptCounter(count=1, expires_at=expires_at)
-                self._attempts[key] = (counter, subject)
-                if subject is not None:
-                    self._attempt_keys_of.setdefault(subject, set()).add(key)
-                return counter
-            counter = dataclasses.replace(live[0], count=live[0].count + 1)
-            self._attempts[key] = (counter, live[1])  # an existing key keeps its place in the order
-            return counter
-
-    def uncount_attempt(self, key: str, now: datetime) -> None:
-        with self._lock:
-            live = self._live_attempts(key, now)
-            if live is not None and live[0].count > 0:
-                self._attempts[key] = (dataclasses.replace(live[0], count=live[0].count - 1), live[1])
-
-    def get_attempts(self, key: str, now: datetime) -> AttemptCounter | None:
-        with self._lock:
-            live = self._live_attempts(key, now)
-        return None if live is None else live[0]
-
-    def clear_attempts(self, key: str) -> None:
-        with self._lock:
-            self._drop_attempts(key)
-
-    def clear_attempts_of(self, subject: str) -> None:
-        with self._lock:
-            for key in list(self._attempt_keys_of.get(subject, ())):
-                self._drop_attempts(key)
-
     def _lookup(self, index: dict[str, str], key: str) -> User | None:
         user_id = index.get(key) if isinstance(key, str) else None
         return None if user_id is None else self._users[user_id]
@@ -222,26 +182,6 @@ class MemoryUserStore:
         while (user_id := secrets.token_hex(12)) in self._users:
             pass
         return user_id
-
-    def _live_attempts(self, key: str, now: datetime) -> tuple[AttemptCounter, str | None] | None:
-        entry = self._attempts.get(key) if isinstance(key, str) else None
-        return entry if entry is not None and entry[0].expires_at > now else None
-
-    def _drop_attempts(self, key: str) -> None:
-        entry = self._attempts.pop(key, None)
-        if entry is not None and entry[1] is not None:
-            keys = self._attempt_keys_of[entry[1]]
-            keys.discard(key)
-            if not keys:
-                del self._attempt_keys_of[entry[1]]
-
-    def _forget_expired_attempts(self, now: datetime) -> None:
-        """Drop expired counters from the front, so guessing many usernames cannot grow memory forever."""
-        while self._attempts:
-            key, (oldest, _) = next(iter(self._attempts.items()))
-            if oldest.expires_at > now:
-                return
-            self._drop_attempts(key)
 
 
 def _shared(keys: tuple[str, str]) -> tuple[str, str]:

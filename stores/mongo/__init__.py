@@ -1,11 +1,14 @@
 """MongoDB stores, reading and writing frappymongouser's document layout."""
 from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
+from frappyauth.stores.mongo.attempts import MongoAttemptStore
+from frappyauth.stores.mongo.bundle import mongo_stores
+from frappyauth.stores.mongo.mail_tokens import MongoMailTokenStore
 from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.migration import LegacyUsernameConflictError
-from frappyauth.stores.mongo.mail_tokens import MongoMailTokenStore
 from frappyauth.stores.mongo.schema import SCHEMA_VERSION, MigrationReport
 from frappyauth.stores.mongo.sessions import MongoSessionStore
 from frappyauth.stores.mongo.users import MongoUserStore
 
 __all__ = ["SCHEMA_VERSION", "LegacyUsernameConflictError", "MigrationReport", "MongoApiKeyStore",
-           "MongoMailTokenStore", "MongoMfaStore", "MongoSessionStore", "MongoUserStore"]
+           "MongoAttemptStore", "MongoMailTokenStore", "MongoMfaStore", "MongoSessionStore", "MongoUserStore",
+           "mongo_stores"]

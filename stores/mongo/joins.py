@@ -13,13 +13,30 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo.collection import Collection
+from pymongo.database import Database
 
 from frappyauth.core.models import User
 from frappyauth.core.protocols import UserStore
-from frappyauth.stores.mongo.users import MongoUserStore
 
 USER_REF = "userRef"  # the owner's `_id` as an ObjectId, beside the string `userId` (`documents.user_ref`)
 JOINED = "joinedUser"  # the field the `$lookup` fills with a list of at most one user document
+
+
+class JoinableUsers:
+    """A user store whose users `$lookup` can join: a MongoDB collection on `database` named
+    `collection_name`, read back with `user_from_document`. The Mongo user store is one; a wrapper around
+    it (a spy, a proxy) is not, so its own `get` is what runs."""
+
+    @property
+    def database(self) -> Database:
+        raise NotImplementedError
+
+    @property
+    def collection_name(self) -> str:
+        raise NotImplementedError
+
+    def user_from_document(self, document: dict[str, Any]) -> User:
+        raise NotImplementedError
 
 
 def find_with_user(collection: Collection, query: dict[str, Any],
@@ -29,9 +46,10 @@ def find_with_user(collection: Collection, query: dict[str, Any],
     One aggregation when `users` is a Mongo user store on the collection's database; otherwise (another
     database, another kind of store) or for a document without `userRef`, the user is read by `users.get`.
     """
-    if isinstance(users, MongoUserStore) and users.database == collection.database:
+    if isinstance(users, JoinableUsers) and users.database == collection.database:
         pipeline: list[dict[str, Any]] = [{"$match": query}, {"$limit": 1},
-                    {"$lookup": {"from": users.collection_name, "localField": USER_REF, "foreignField": "_id",
+                    {"$lookup": {"from": users.collection_name,
+                                 "localField": USER_REF, "foreignField": "_id",
                                  "as": JOINED}}]
         document = next(iter(collection.aggregate(pipeline)), None)
         if document is None:

@@ -61,7 +61,7 @@ def write_marker(db: Database, collection: str, facts: dict[str, Any]) -> None:
                                      upsert=True)
 
 
-def migrate_users(db: Database, users: Collection, failures: Collection, dry_run: bool,
+def migrate_users(db: Database, users: Collection, dry_run: bool,
                   progress: Progress) -> MigrationReport:
     report, write = MigrationReport(users.name, dry_run), not dry_run
     progress(f"{users.name}: {'checking' if dry_run else 'migrating'} {users.estimated_document_count()} users")
@@ -81,7 +81,7 @@ def migrate_users(db: Database, users: Collection, failures: Collection, dry_run
     if nameless:
         report.notes.append(nameless_note(nameless))
     if write:
-        create_user_indexes(users, failures)
+        create_user_indexes(users)
         write_marker(db, users.name, {"usersWithoutUsername": nameless})
     return report
 
@@ -106,7 +106,7 @@ def migrate_sessions(db: Database, tokens: Collection, dry_run: bool, progress: 
     return report
 
 
-def create_user_indexes(users: Collection, failures: Collection) -> None:
+def create_user_indexes(users: Collection) -> None:
     users.create_index("usernameKey", unique=True, sparse=True)
     for lookalike in LOOKALIKE_FIELDS:  # sparse: the younger of two legacy lookalikes has none
         users.create_index(lookalike, unique=True, sparse=True)
@@ -116,10 +116,6 @@ def create_user_indexes(users: Collection, failures: Collection) -> None:
     # For the rolling-upgrade lookups in `legacy`: old workers write no `usernameKey`, and plaintext keys.
     users.create_index("username")
     users.create_index("apiKey", sparse=True)
-    failures.create_index("key", unique=True)
-    failures.create_index("subject", sparse=True)
-    # Garbage collection only: reads filter on `expires` themselves.
-    failures.create_index("expires", expireAfterSeconds=0)
 
 
 def create_session_indexes(tokens: Collection) -> None:

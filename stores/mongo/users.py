@@ -2,32 +2,32 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
-from frappyauth.core.models import AttemptCounter, User, prefix_end
+from frappyauth.core.models import User, prefix_end
 from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.connection import translate_connection_errors
-from frappyauth.stores.mongo.documents import (LOOKALIKE_FIELDS, attempt_counter_from_document, email_fields,
-                                               object_id, to_mongo_time, user_from_document, user_to_document)
+from frappyauth.stores.mongo.documents import (LOOKALIKE_FIELDS, email_fields,
+                                               object_id, user_from_document, user_to_document)
+from frappyauth.stores.mongo.joins import JoinableUsers
 from frappyauth.stores.mongo.legacy import adopt_legacy_username, adopt_plaintext_api_key
 from frappyauth.stores.mongo.migration import Progress, quiet
 from frappyauth.stores.mongo.schema import (MigrationReport, migrate_on_start_default, migrate_users, nameless_note,
                                             read_marker)
 
-if TYPE_CHECKING:  # the key store reads users (`joins`), so it imports this module
-    from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
 
 log = logging.getLogger("frappyauth")
 
 
-class MongoUserStore:
-    """Users in a MongoDB collection, the throttle's attempt counters in a second one.
+class MongoUserStore(JoinableUsers):
+    """Users in a MongoDB collection.
 
     At start the store reads its schema marker (one read). An unmarked database (frappymongouser's, or one
     from before the marker) is migrated then, with one log line saying what changed; `migrate_on_start=False`
@@ -36,12 +36,10 @@ class MongoUserStore:
     """
 
     @translate_connection_errors
-    def __init__(self, db: Database, users_collection: str = "users",
-                 failed_logins_collection: str = "userLoginFailures", *, migrate_on_start: bool | None = None,
-                 legacy_lookups: bool = True) -> None:
+    def __init__(self, db: Database, users_collection: str = "users", *,
+                 migrate_on_start: bool | None = None, legacy_lookups: bool = True) -> None:
         self._db = db
         self._users = db[users_collection]
-        self._failures = db[failed_logins_collection]
         self._legacy_lookups = legacy_lookups
         if migrate_on_start if migrate_on_start is not None else migrate_on_start_default():
             self._start()
@@ -61,15 +59,19 @@ class MongoUserStore:
         Raises `LegacyUsernameConflictError` (writing nothing) when two users' names differ only in case.
         `progress` receives a line per batch; `now` is not needed here (the session store's `migrate` uses it).
         """
-        return migrate_users(self._db, self._users, self._failures, dry_run, progress or quiet)
+        return migrate_users(self._db, self._users, dry_run, progress or quiet)
 
-    def api_key_store(self, api_keys_collection: str = "userApiKeys") -> MongoApiKeyStore:
-        """The API-key store on this store's database: `register_endpoints`' default for this user store."""
-        from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
+    def api_key_store(self, api_keys_collection: str = "userApiKeys") -> Any:
+        """Deprecated: `mongo_stores(db).api_keys`, or `MongoApiKeyStore(db)`."""
+        warnings.warn("MongoUserStore.api_key_store() is deprecated: use mongo_stores(db) or "
+                      "MongoApiKeyStore(db).", DeprecationWarning, stacklevel=2)
+        from frappyauth.stores.mongo.api_keys import MongoApiKeyStore  # not above: api_keys reads users
         return MongoApiKeyStore(self._db, api_keys_collection)
 
     def mfa_store(self) -> MongoMfaStore:
-        """The MFA store on this store's database: `register_endpoints`' default for this user store."""
+        """Deprecated: `mongo_stores(db).mfa`, or `MongoMfaStore(db)`."""
+        warnings.warn("MongoUserStore.mfa_store() is deprecated: use mongo_stores(db) or MongoMfaStore(db).",
+                      DeprecationWarning, stacklevel=2)
         return MongoMfaStore(self._db)
 
     @property
@@ -188,36 +190,6 @@ class MongoUserStore:
         oid = object_id(user_id)
         return oid is not None and self._users.delete_one({"_id": oid}).deleted_count == 1
 
-    @translate_connection_errors
-    def count_attempt(self, key: str, subject: str | None, now: datetime, expires_at: datetime) -> AttemptCounter:
-        # An expired window the TTL monitor has not removed yet must not be continued.
-        self._failures.delete_one({"key": key, "expires": {"$lte": to_mongo_time(now)}})
-        update = {"$inc": {"count": 1}, "$setOnInsert": {"expires": to_mongo_time(expires_at), "subject": subject}}
-        try:
-            document = self._increment(key, update)
-        except DuplicateKeyError:  # two first attempts raced to insert; the loser now finds the document
-            document = self._increment(key, update)
-        return attempt_counter_from_document(document)
-
-    @translate_connection_errors
-    def uncount_attempt(self, key: str, now: datetime) -> None:
-        self._failures.update_one({"key": key, "expires": {"$gt": to_mongo_time(now)}, "count": {"$gt": 0}},
-                                  {"$inc": {"count": -1}})
-
-    @translate_connection_errors
-    def get_attempts(self, key: str, now: datetime) -> AttemptCounter | None:
-        document = self._failures.find_one({"key": key, "expires": {"$gt": to_mongo_time(now)}})
-        return None if document is None else attempt_counter_from_document(document)
-
-    @translate_connection_errors
-    def clear_attempts(self, key: str) -> None:
-        self._failures.delete_one({"key": key})
-
-    @translate_connection_errors
-    def clear_attempts_of(self, subject: str) -> None:
-        if isinstance(subject, str):
-            self._failures.delete_many({"subject": subject})
-
     def _find_one(self, query: dict[str, Any]) -> User | None:
         document = self._users.find_one(query)
         return None if document is None else self._to_user(document)
@@ -239,8 +211,3 @@ class MongoUserStore:
             # Only set_email may hit a taken key; for an API-key hash it means a broken caller (256-bit keys).
             raise duplicate or ValueError("That API-key hash belongs to another user.") from None
         return None if document is None else self._to_user(document)
-
-    def _increment(self, key: str, update: dict[str, Any]) -> dict[str, Any]:
-        document = self._failures.find_one_and_update({"key": key}, update, upsert=True,
-                                                      return_document=ReturnDocument.AFTER)
-        return cast(dict[str, Any], document)  # an upsert returning the document after it never gives None

@@ -1,0 +1,142 @@
+"""Endpoint declarations: each endpoint is declared once, beside its view, and everything else is derived.
+
+A flow's web module keeps one `Endpoints` list and declares each view on it with `route`: its rule, method,
+the features (options) it needs and its OpenAPI operation. From the lists, `build_blueprints` registers what
+the options turn on, `routing` answers a request for what they turn off with a JSON 404 naming the option,
+and `openapi` documents exactly what is on. Adding an endpoint is one declaration in one place.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response
+from flask.typing import ResponseReturnValue
+
+from frappyauth.core.options import Options
+from frappyauth.web.responses import no_store, render_any
+from frappyauth.web.schemas import Operation
+
+View = Callable[..., ResponseReturnValue]
+V = TypeVar("V", bound=View)
+OperationSource = Operation | Callable[[Options], Operation] | None
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Options that turn endpoints on, and what a client is told while they are off."""
+
+    is_on: Callable[[Options], bool]
+    off_message: str
+
+
+def _disabled(what: str, option: str, state: str = "off") -> str:
+    return f"{what} disabled on this server (the frappyauth option '{option}' is {state})."
+
+
+API_KEYS = Feature(lambda o: o.api_keys, _disabled("API keys are", "api_keys"))
+USER_MANAGEMENT = Feature(lambda o: not o.no_user_management,
+                          _disabled("User management is", "no_user_management", "on"))
+REGISTRATION = Feature(lambda o: o.registration, _disabled("Self sign-up is", "registration"))
+EMAIL_VERIFICATION = Feature(lambda o: o.email_verification is not None,
+                             _disabled("Address verification is", "email_verification"))
+PASSWORD_RESET = Feature(lambda o: o.password_reset, _disabled("Password reset by mail is", "password_reset"))
+EMAIL_CHANGE = Feature(lambda o: o.email_change, _disabled("Address change is", "email_change"))
+TOTP = Feature(lambda o: o.totp, _disabled("TOTP is", "totp"))
+PASSKEYS = Feature(lambda o: o.passkeys, _disabled("Passkeys are", "passkeys"))
+SECOND_FACTORS = Feature(lambda o: o.totp or o.passkeys, TOTP.off_message)
+CONSOLE = Feature(lambda o: o.console, _disabled("The console is", "console"))
+
+
+@dataclass(frozen=True)
+class BlueprintSpec:
+    """A blueprint the endpoints are registered on, with the hooks every response of it gets."""
+
+    name: str
+    after_request: tuple[Callable[[Response], Response], ...] = ()
+    error_handler: Callable[[Exception], Response] | None = None
+
+
+API = BlueprintSpec("frappyauth", after_request=(no_store,), error_handler=render_any)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    rule: str  # relative to `api_prefix`, in Werkzeug's syntax
+    method: str
+    view: View
+    operation: OperationSource  # `None`: not in the OpenAPI document
+    requires: tuple[Feature, ...] = ()
+    blueprint: BlueprintSpec = API
+
+    @property
+    def name(self) -> str:
+        return f"{self.view.__name__}_{self.method.lower()}"
+
+    def off_message(self, options: Options) -> str | None:
+        """What a client is told while a feature this endpoint needs is off; `None` while it is on."""
+        return next((feature.off_message for feature in self.requires if not feature.is_on(options)), None)
+
+    def openapi_operation(self, options: Options) -> Operation | None:
+        source = self.operation
+        return source(options) if callable(source) else source
+
+
+@dataclass
+class Endpoints:
+    """One flow's endpoint declarations; `requires` and `blueprint` apply to each of them."""
+
+    requires: tuple[Feature, ...] = ()
+    blueprint: BlueprintSpec = API
+    declared: list[Endpoint] = field(default_factory=list)
+
+    def route(self, method: str, rule: str, operation: OperationSource,
+              requires: tuple[Feature, ...] = ()) -> Callable[[V], V]:
+        """Declare the decorated view as `method rule`; the view itself is returned unchanged."""
+        def declare(view: V) -> V:
+            self.declared.append(Endpoint(rule, method, view, operation, (*self.requires, *requires),
+                                          self.blueprint))
+            return view
+        return declare
+
+    def __iter__(self) -> Any:
+        return iter(self.declared)
+
+
+def build_blueprints(options: Options, endpoints: Iterable[Endpoint]) -> list[Blueprint]:
+    """The blueprints of the endpoints these options turn on, under `api_prefix`."""
+    blueprints: dict[str, Blueprint] = {}
+    for endpoint in endpoints:
+        if endpoint.off_message(options) is not None:
+            continue
+        blueprint = blueprints.get(endpoint.blueprint.name)
+        if blueprint is None:
+            blueprint = blueprints[endpoint.blueprint.name] = _blueprint(endpoint.blueprint, options)
+        blueprint.add_url_rule(endpoint.rule, endpoint=endpoint.name, view_func=endpoint.view,
+                               methods=[endpoint.method])
+    return list(blueprints.values())
+
+
+def _blueprint(spec: BlueprintSpec, options: Options) -> Blueprint:
+    blueprint = Blueprint(spec.name, __name__, url_prefix=options.api_prefix)
+    for hook in spec.after_request:
+        blueprint.after_request(hook)
+    if spec.error_handler is not None:
+        blueprint.register_error_handler(Exception, spec.error_handler)
+    return blueprint
+
+
+_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def openapi_path(rule: str) -> tuple[str, list[str]]:
+    """A Werkzeug rule as an OpenAPI path (`/users/<user_id>` -> `/users/{userId}`), and its variables."""
+    names: list[str] = []
+
+    def variable(match: re.Match[str]) -> str:
+        head, *rest = match.group(1).split("_")
+        names.append(head + "".join(word.title() for word in rest))
+        return "{" + names[-1] + "}"
+    return _VARIABLE.sub(variable, rule), names
