@@ -1,5 +1,6 @@
 """The documentation cannot drift from the code: the endpoint page lists exactly the (method, path) pairs of
-the served OpenAPI document, and the options table (which the docs include from the README) every option.
+the served OpenAPI document, the options table every option, and the README stays a landing page that names
+every dependency.
 
 Adding an endpoint: add its row to docs/endpoints.md; the failure below prints the row to add. An endpoint
 behind an option is found by switching each off-by-default boolean option on; an option that needs others to
@@ -7,6 +8,7 @@ be valid gets them in `COMPANIONS`.
 """
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import fields
 from pathlib import Path
@@ -65,22 +67,36 @@ def test_the_check_reads_the_page_and_the_document() -> None:
 
 
 def test_the_options_table_names_every_option() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = readme.split("[start:options]", 1)[1].split("[end:options]", 1)[0]
-    named = set(re.findall(r"^\|\s*`(\w+)`", table, re.MULTILINE))
-    assert named == {f.name for f in fields(Options)}
-    assert '--8<-- "README.md:options"' in (ROOT / "docs" / "options.md").read_text(encoding="utf-8")
+    page = (ROOT / "docs" / "options.md").read_text(encoding="utf-8")
+    table = page.split("<!-- options:start -->", 1)[1].split("<!-- options:end -->", 1)[0]
+    named = re.findall(r"^\|\s*`(\w+)`", table, re.MULTILINE)
+    assert sorted(named) == sorted(f.name for f in fields(Options))
 
 
-def test_every_readme_section_the_docs_include_is_marked_in_the_readme() -> None:
-    """The docs include parts of the README (one text, two places); a heading edit must not drop a marker."""
+def test_the_readme_is_a_landing_page_whose_links_lead_to_pages() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    included = {name for page in (ROOT / "docs").glob("*.md")
-                for name in re.findall(r'--8<-- "README\.md:(\w+)"', page.read_text(encoding="utf-8"))}
-    assert included >= {"options", "migration", "guessing"}
-    unmarked = [name for name in sorted(included)
-                if f"--8<-- [start:{name}]" not in readme or f"--8<-- [end:{name}]" not in readme]
-    assert unmarked == []
+    assert len(readme.splitlines()) <= 150
+    linked = re.findall(r"\]\((docs/[\w-]+\.md)(?:#[\w-]+)?\)", readme)
+    assert "docs/index.md" in linked and "docs/api-keys.md" in linked
+    assert [link for link in linked if not (ROOT / link).is_file()] == []
+
+
+def test_the_readme_names_every_dependency_with_a_reason() -> None:
+    """The project rule: each dependency setup.py lists is named in the README's table, with a reason."""
+    setup = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
+    call = next(node for node in ast.walk(setup)
+                if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "setup")
+    arguments = {keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords
+                 if keyword.arg in ("install_requires", "extras_require")}
+    extras = arguments["extras_require"].values()
+    requirements = [*arguments["install_requires"], *(requirement for extra in extras for requirement in extra)]
+    names = {re.split(r"[\[<>=~!; ]", requirement, maxsplit=1)[0].lower() for requirement in requirements}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {line for line in readme.splitlines() if line.startswith("| ") and not line.startswith("| package")}
+    first_cells = " ".join(row.split("|")[1].replace("\\", "").lower() for row in rows)
+    reasons_given = all(len(row.split("|")[2].strip()) > 5 for row in rows if len(row.split("|")) > 3)
+    assert {name for name in names if not re.search(rf"(^|[\s,]){re.escape(name)}(\[|\s|,|$)", first_cells)} == set()
+    assert reasons_given
 
 
 def test_tests_stand_alone_without_citing_a_specification_outside_the_repository() -> None:
