@@ -9,11 +9,13 @@ be valid gets them in `COMPANIONS`.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from frappyauth import register_endpoints
@@ -66,11 +68,30 @@ def test_the_check_reads_the_page_and_the_document() -> None:
     assert ("POST", "/api/user/key") in served_operations()  # found behind its option
 
 
-def test_the_options_table_names_every_option() -> None:
+def options_hook() -> Any:
+    """docs/hooks/options_table.py, which mkdocs runs to make the options table from the dataclass."""
+    spec = importlib.util.spec_from_file_location("options_table", ROOT / "docs" / "hooks" / "options_table.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_options_table_is_made_from_the_dataclass_and_means_something_for_every_option() -> None:
     page = (ROOT / "docs" / "options.md").read_text(encoding="utf-8")
-    table = page.split("<!-- options:start -->", 1)[1].split("<!-- options:end -->", 1)[0]
-    named = re.findall(r"^\|\s*`(\w+)`", table, re.MULTILINE)
-    assert sorted(named) == sorted(f.name for f in fields(Options))
+    rows = options_hook().rows(page)  # raises for an option without a meaning, or a row for no option
+    assert [name for name, _type, _default, _meaning in rows] == [f.name for f in fields(Options)]
+    by_name = {name: (default, meaning) for name, _type, default, meaning in rows}
+    assert by_name["page_size"] == ("`25`", "users per page of `GET /users`")
+    assert by_name["default_permissions"][0] == "`[]`"
+    rendered = options_hook().render(page)
+    assert "| `api_prefix` | str | `/api/user` | where the endpoints live |" in rendered
+
+
+def test_a_row_for_an_option_that_does_not_exist_stops_the_build() -> None:
+    page = "<!-- options:start -->\n| option | meaning |\n|---|---|\n| `api_key` | typo |\n<!-- options:end -->\n"
+    with pytest.raises(ValueError, match="api_key"):
+        options_hook().rows(page)
 
 
 def test_the_readme_is_a_landing_page_whose_links_lead_to_pages() -> None:
