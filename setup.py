@@ -26,7 +26,7 @@ setup(
         "mongo": ["pymongo>=4.0"],
         "mail": ["email-validator>=2.0"],  # normalising addresses for the mail flows (registration, reset, ...)
         "serve": ["gunicorn>=22"],  # the production server in the Docker image
-        "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5"],  # the documentation site in docs/
+        "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=1", "mkdocs-click"],  # refs from code
         # second factors: TOTP codes, QR codes as SVG, TOTP secrets encrypted at rest
         "mfa": ["pyotp>=2.9", "segno>=1.6", "cryptography>=42", "webauthn>=2.0"],  # passkeys: py_webauthn
         "test": ["pytest>=8", "mongomock>=4.1", "hypothesis>=6.100", "mypy==2.4.1", "ruff==0.17.6",

@@ -14,5 +14,5 @@ def store_beside(users: UserStore, kind: str) -> object:
     mongo_users = sys.modules.get("frappyauth.stores.mongo.users")
     if mongo_users is not None and isinstance(users, mongo_users.MongoUserStore):
         from frappyauth.stores.mongo.bundle import mongo_store
-        return mongo_store(users.database, kind)
+        return mongo_store(users.database, kind, users)
     return MEMORY_STORES[kind]()

@@ -1,4 +1,4 @@
-"""Make the README's console screenshots: `python tests/console_screenshots.py docs` (needs chromium).
+"""Make the console screenshots of docs/console.md: `python tests/console_screenshots.py docs` (needs chromium).
 
 Small on purpose: one window of each view at 720 px wide, the part a reader needs.
 """

@@ -21,11 +21,11 @@ SEED, PASSWORDS, THROTTLE, SESSIONS, KEYS, MAIL, SECOND_FACTOR, CONSOLE = (
     "frappyflaskauth's", "passwords", "throttle", "sessions", "API keys", "mail", "second factor", "console")
 
 
-def option(default: Any, group: str, doc: str, check: Callable[[Any], bool] | None = None,
-           reason: str = "") -> Any:
+def option(default: Any, group: str, check: Callable[[Any], bool] | None = None, reason: str = "") -> Any:
     """A field of `Options` with its rule beside it: `check(value)` must hold, or `reason` is the error.
-    The accepted types come from the field's annotation."""
-    return field(default=default, metadata={"group": group, "doc": doc, "check": check, "reason": reason})
+    The accepted types come from the field's annotation; what it means is in docs/options.md, whose
+    table the docs build checks against these fields."""
+    return field(default=default, metadata={"group": group, "check": check, "reason": reason})
 
 
 def _positive(v: Any) -> bool:
@@ -50,97 +50,74 @@ def _origins(v: Any) -> bool:
 
 @dataclass(frozen=True)
 class Options:
-    """Validated options, each with its group, meaning and rule (see `option`); the reference in the docs
+    """Validated options, each with its group and rule (see `option`); the reference in docs/options.md
     is generated from these fields."""
 
-    api_prefix: str = option("/api/user", SEED, "where every endpoint is served",
-                             lambda v: v.startswith("/") and not v.endswith("/"),
+    api_prefix: str = option("/api/user", SEED, lambda v: v.startswith("/") and not v.endswith("/"),
                              "must start with '/' and not end with one")
-    token_expiration: int = option(24 * 60 * 60, SEED, "session lifetime in seconds, in the store and the "
-                                   "cookie's Max-Age", _positive, "must be a positive number of seconds")
-    default_permissions: tuple[str, ...] = option((), SEED, "the permissions of a new user", _strings,
+    token_expiration: int = option(24 * 60 * 60, SEED, _positive, "must be a positive number of seconds")
+    default_permissions: tuple[str, ...] = option((), SEED, _strings,
                                                   "must be a list of strings")
-    user_admin_permission: str = option("admin", SEED, "the permission that makes an administrator", bool,
+    user_admin_permission: str = option("admin", SEED, bool,
                                         "must be a non-empty string")
-    no_user_management: bool = option(False, SEED, "leave out the endpoints that change users")
-    api_keys: bool = option(False, SEED, "API keys (`POST /key`, `/keys`)")
-    allow_own_profile_edit: bool = option(False, SEED, "users may replace their own profile")
-    page_size: int = option(25, SEED, "users per page of `GET /users`", _between(1, 1000),
+    no_user_management: bool = option(False, SEED)
+    api_keys: bool = option(False, SEED)
+    allow_own_profile_edit: bool = option(False, SEED)
+    page_size: int = option(25, SEED, _between(1, 1000),
                             "must be between 1 and 1000")
-    password_min_length: int = option(12, PASSWORDS, "shortest new password (OWASP ASVS 2.1.1)",
-                                      _between(1, 128), "must be between 1 and 128")
-    password_max_length: int = option(1024, PASSWORDS, "longest password accepted",
-                                      _between(128, 4096), "must be between 128 and 4096")
-    bcrypt_cost: int = option(12, PASSWORDS, "bcrypt's work factor", _between(4, 31),
+    password_min_length: int = option(12, PASSWORDS, _between(1, 128), "must be between 1 and 128")
+    password_max_length: int = option(1024, PASSWORDS, _between(128, 4096), "must be between 128 and 4096")
+    bcrypt_cost: int = option(12, PASSWORDS, _between(4, 31),
                               "must be between 4 and 31")
-    max_failed_logins: int = option(10, THROTTLE, "password checks per (username, address) and window",
-                                    _positive, "must be at least 1")
+    max_failed_logins: int = option(10, THROTTLE, _positive, "must be at least 1")
     max_failed_logins_per_username: int | None = option(
-        None, THROTTLE, "password checks per username across addresses; None: 10 x max_failed_logins",
-        _optional(_positive), "must be at least 1")
-    max_failed_logins_per_address: int = option(100, THROTTLE, "password checks per address across "
-                                                "usernames", _positive, "must be at least 1")
-    lockout_seconds: int = option(15 * 60, THROTTLE, "the throttle's window", _positive,
+        None, THROTTLE, _optional(_positive), "must be at least 1")
+    max_failed_logins_per_address: int = option(100, THROTTLE, _positive, "must be at least 1")
+    lockout_seconds: int = option(15 * 60, THROTTLE, _positive,
                                   "must be at least 1")
-    cookie_secure: bool | None = option(None, SESSIONS, "the cookie's Secure flag; None: exactly when "
-                                        "the request came over HTTPS")
-    allowed_origins: tuple[str, ...] = option((), SESSIONS, "cross-origin callers allowed to use the "
-                                              "cookie", _strings, "must be a list of strings")
-    max_body_bytes: int = option(64 * 1024, SESSIONS, "the largest request body", lambda v: v >= 1024,
+    cookie_secure: bool | None = option(None, SESSIONS)
+    allowed_origins: tuple[str, ...] = option((), SESSIONS, _strings, "must be a list of strings")
+    max_body_bytes: int = option(64 * 1024, SESSIONS, lambda v: v >= 1024,
                                  "must be at least 1024")
-    idle_timeout: int | None = option(None, SESSIONS, "seconds without use after which a session ends; "
-                                      "None: never", _optional(_positive),
+    idle_timeout: int | None = option(None, SESSIONS, _optional(_positive),
                                       "must be a positive number of seconds")
-    last_used_interval: int = option(5 * 60, SESSIONS, "a session's or API key's \"last used\" is "
-                                     "written at most this often", _positive,
+    last_used_interval: int = option(5 * 60, SESSIONS, _positive,
                                      "must be a positive number of seconds")
-    api_keys_per_user: int = option(20, KEYS, "API keys a user may hold", _between(1, 1000),
+    api_keys_per_user: int = option(20, KEYS, _between(1, 1000),
                                     "must be between 1 and 1000")
     api_key_max_lifetime: int | None = option(
-        None, KEYS, "seconds an API key may live; None: forever", _optional(_between(1, MAX_KEY_LIFETIME)),
+        None, KEYS, _optional(_between(1, MAX_KEY_LIFETIME)),
         "must be a positive number of seconds, at most 100 years")
-    console: bool = option(False, CONSOLE, "the browser console at {api_prefix}/console/")
-    registration: bool = option(False, MAIL, "self sign-up (`POST /register`)")
-    email_verification: str | None = option(None, MAIL, "\"required\", \"optional\", or None (off)",
-                                            lambda v: v in (None, "required", "optional"),
+    console: bool = option(False, CONSOLE)
+    registration: bool = option(False, MAIL)
+    email_verification: str | None = option(None, MAIL, lambda v: v in (None, "required", "optional"),
                                             "must be 'required', 'optional' or None")
-    password_reset: bool = option(False, MAIL, "forgotten passwords reset by mail")
-    email_change: bool = option(False, MAIL, "address change confirmed by mail")
+    password_reset: bool = option(False, MAIL)
+    email_change: bool = option(False, MAIL)
     frontend_url: str | None = option(
-        None, MAIL, "the front end's page for mailed links, e.g. "
-        "\"https://app.example/account/{action}?token={token}\"",
-        _optional(lambda v: v.startswith(("https://", "http://")) and "{token}" in v),
+        None, MAIL, _optional(lambda v: v.startswith(("https://", "http://")) and "{token}" in v),
         "must be an absolute http(s) URL containing '{token}'")
-    reset_token_lifetime: int = option(60 * 60, MAIL, "seconds a reset link works",
-                                       _between(60, 24 * 3600), "must be between 60 and 86400 seconds")
-    verification_token_lifetime: int = option(24 * 60 * 60, MAIL, "seconds a verification link works",
-                                              lambda v: v >= 60, "must be at least 60 seconds")
-    email_change_token_lifetime: int = option(24 * 60 * 60, MAIL, "seconds an address-change link works",
-                                              lambda v: v >= 60, "must be at least 60 seconds")
-    mail_rate_limit: int = option(5, MAIL, "mail-flow requests per client address and per account per "
-                                  "`lockout_seconds`", _positive, "must be at least 1")
-    totp: bool = option(False, SECOND_FACTOR, "TOTP with recovery codes (needs the `mfa` extra)")
-    totp_issuer: str = option("frappyauth", SECOND_FACTOR, "the name authenticator apps show",
-                              lambda v: bool(v) and ":" not in v and v.isprintable(),
+    reset_token_lifetime: int = option(60 * 60, MAIL, _between(60, 24 * 3600), "must be between 60 and 86400 seconds")
+    verification_token_lifetime: int = option(24 * 60 * 60, MAIL, lambda v: v >= 60, "must be at least 60 seconds")
+    email_change_token_lifetime: int = option(24 * 60 * 60, MAIL, lambda v: v >= 60, "must be at least 60 seconds")
+    mail_rate_limit: int = option(5, MAIL, _positive, "must be at least 1")
+    totp: bool = option(False, SECOND_FACTOR)
+    totp_issuer: str = option("frappyauth", SECOND_FACTOR, lambda v: bool(v) and ":" not in v and v.isprintable(),
                               "must be non-empty printable text without ':'")
-    mfa_encryption_key: str | None = option(None, SECOND_FACTOR, "seals TOTP secrets at rest; None: "
-                                            "derived from app.secret_key", _optional(lambda v: len(v) >= 32),
+    mfa_encryption_key: str | None = option(None, SECOND_FACTOR, _optional(lambda v: len(v) >= 32),
                                             "must have at least 32 characters")
-    require_mfa_for: tuple[str, ...] = option((), SECOND_FACTOR, "holders of any of these permissions must "
-                                              "enrol before anything else",
-                                              lambda v: all(isinstance(p, str) and p for p in v),
+    require_mfa_for: tuple[str, ...] = option((), SECOND_FACTOR, lambda v: all(isinstance(p, str) and p for p in v),
                                               "must be a list of non-empty strings")
-    passkeys: bool = option(False, SECOND_FACTOR, "WebAuthn passkeys (needs the `mfa` extra)")
-    passwordless: bool = option(False, SECOND_FACTOR, "passkeys as the only factor too")
-    webauthn_rp_id: str | None = option(None, SECOND_FACTOR, "the relying party; None: the request's host "
-                                        "name", _optional(lambda v: bool(v) and "/" not in v and ":" not in v),
+    passkeys: bool = option(False, SECOND_FACTOR)
+    passwordless: bool = option(False, SECOND_FACTOR)
+    webauthn_rp_id: str | None = option(None, SECOND_FACTOR,
+                                        _optional(lambda v: bool(v) and "/" not in v and ":" not in v),
                                         "must be a host name, without scheme or port")
-    webauthn_rp_name: str = option("frappyauth", SECOND_FACTOR, "the name authenticators show",
-                                   lambda v: bool(v) and v.isprintable(), "must be non-empty printable text")
-    webauthn_origins: tuple[str, ...] = option((), SECOND_FACTOR, "origins a ceremony may run on; empty: "
-                                               "the request's own", _origins,
+    webauthn_rp_name: str = option("frappyauth", SECOND_FACTOR, lambda v: bool(v) and v.isprintable(),
+                                   "must be non-empty printable text")
+    webauthn_origins: tuple[str, ...] = option((), SECOND_FACTOR, _origins,
                                                "must be a list of origins like https://host")
-    webauthn_user_verification: str = option("preferred", SECOND_FACTOR, "WebAuthn user verification",
+    webauthn_user_verification: str = option("preferred", SECOND_FACTOR,
                                              lambda v: v in ("required", "preferred", "discouraged"),
                                              "must be 'required', 'preferred' or 'discouraged'")
 

@@ -75,8 +75,9 @@ class FrappyAuth:
     def init_app(self, app: Flask) -> None:
         """Register every endpoint under `api_prefix` on `app`, and keep its state in `app.extensions`.
 
-        Raises `RuntimeError` when frappyauth is already set up on this app. Only request hooks, the
-        blueprint's own error handlers and a handler for frappyauth's own errors are added: the app's
+        Raises `RuntimeError` when frappyauth is already set up on this app. Only the blueprints (with their
+        own hooks and error handlers), a wrapper of routing errors under the prefix (see `routing`) and a
+        handler for frappyauth's own errors are added: the app's
         error handlers (for 404, `HTTPException`, ...) keep working whether registered before or after.
         """
         if EXTENSION_KEY in app.extensions:
@@ -174,7 +175,7 @@ def resolve_stores(options: Options, user_store: UserStore | None, token_store: 
     if token_store is not None:
         _check_store("token store", token_store, SessionStore, "the session store (token_store)")
     elif not isinstance(user_store, MemoryUserStore):
-        warnings.warn(f"frappyauth: the user store is a {type(user_store).__name__}, but no token store was "
+        warnings.warn(f"frappyauth: the user store is {type(user_store).__name__}, but no token store was "
                       "given, so sessions live in this process only: a login made through one worker or "
                       "instance is unknown to the others. Pass a shared one, e.g. MongoSessionStore(db), or "
                       "stores=mongo_stores(db).", RuntimeWarning, stacklevel=4)

@@ -18,8 +18,11 @@ MONGO_STORES: dict[str, type] = {"sessions": MongoSessionStore, "api_keys": Mong
                                  "mfa": MongoMfaStore}
 
 
-def mongo_store(db: Database, kind: str) -> object:
-    """The store of `kind` (a field of `Stores`) on `db`, with its default collection names."""
+def mongo_store(db: Database, kind: str, users: MongoUserStore | None = None) -> object:
+    """The store of `kind` (a field of `Stores`) on `db`, with its default collection names; the attempt
+    store in the collection `users` names (an option of the user store before it had a store of its own)."""
+    if kind == "attempts" and users is not None:
+        return MongoAttemptStore(db, users.attempts_collection)
     return MONGO_STORES[kind](db)
 
 

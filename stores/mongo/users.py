@@ -36,10 +36,16 @@ class MongoUserStore(JoinableUsers):
     """
 
     @translate_connection_errors
-    def __init__(self, db: Database, users_collection: str = "users", *,
-                 migrate_on_start: bool | None = None, legacy_lookups: bool = True) -> None:
+    def __init__(self, db: Database, users_collection: str = "users", failed_logins_collection: str | None = None,
+                 *, migrate_on_start: bool | None = None, legacy_lookups: bool = True) -> None:
         self._db = db
         self._users = db[users_collection]
+        # The throttle's counters have a store of their own now; this name only says where the one built
+        # beside this store keeps them.
+        self.attempts_collection = failed_logins_collection or "userLoginFailures"
+        if failed_logins_collection is not None:
+            warnings.warn("MongoUserStore(failed_logins_collection=...) is deprecated: pass "
+                          "attempt_store=MongoAttemptStore(db, collection=...).", DeprecationWarning, stacklevel=3)
         self._legacy_lookups = legacy_lookups
         if migrate_on_start if migrate_on_start is not None else migrate_on_start_default():
             self._start()
