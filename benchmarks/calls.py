@@ -15,6 +15,7 @@ n/a there). `--breakdown` adds the frappyauth functions its session and API-key 
 
     python -m benchmarks.calls [--breakdown] [--repeats 3] [--only NAME ...]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,9 @@ WARM_UP = 5
 Hook = Callable[[FrameType, str, Any], None]
 
 
-def warm_client(name: str, secret_key: str | None,
-                sent: dict[str, str] | None = None) -> tuple[Any, dict[str, str]]:
+def warm_client(
+    name: str, secret_key: str | None, sent: dict[str, str] | None = None
+) -> tuple[Any, dict[str, str]]:
     """A test client of the contender's app, built afresh, and the headers it sends (`sent`, when
     given, instead of the contender's own), after `WARM_UP` requests."""
     app, headers = build(name, secret_key)
@@ -76,6 +78,7 @@ def count_calls(name: str, secret_key: str | None, sent: dict[str, str] | None =
     def hook(_frame: FrameType, event: str, _arg: Any) -> None:
         if event in CALL_EVENTS:
             events[0] += 1
+
     profiled_request(client, headers, hook)
     return events[0]
 
@@ -94,18 +97,24 @@ def table(found: dict[str, list[int]], names: list[str], repeats: int) -> str:
     """Markdown: calls, over bare Flask, against frappyflaskauth, the target's verdict, the runs."""
     bare = found[BARE][0]
     seed = found[SEED][0] - bare if SEED in found else None
-    lines = ["| contender | calls per request | over bare Flask | vs frappyflaskauth "
-             f"| issue 23 target | {repeats} runs |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| contender | calls per request | over bare Flask | vs frappyflaskauth "
+        f"| issue 23 target | {repeats} runs |",
+        "|---|---|---|---|---|---|",
+    ]
     for name in names:
         if name not in found:
             lines.append(f"| {name} | n/a | n/a | n/a | — | needs a secret key (cookie session) |")
             continue
         extra = found[name][0] - bare
         ratio = f"{extra / seed:.2f}×" if seed and name != BARE else "—"
-        runs = ("same" if len(set(found[name])) == 1
-                else "DIFFER: " + ", ".join(map(str, found[name])))
-        lines.append(f"| {name} | {found[name][0]} | {extra:+d} | {ratio} "
-                     f"| {verdict(name, extra, seed)} | {runs} |")
+        runs = (
+            "same" if len(set(found[name])) == 1 else "DIFFER: " + ", ".join(map(str, found[name]))
+        )
+        lines.append(
+            f"| {name} | {found[name][0]} | {extra:+d} | {ratio} "
+            f"| {verdict(name, extra, seed)} | {runs} |"
+        )
     return "\n".join(lines)
 
 
@@ -123,11 +132,15 @@ def run(names: list[str], repeats: int = 3) -> str:
     """Both tables, the secret key on every contender and on none, each with its determinism."""
     parts = []
     for setting, secret_key in SETTINGS.items():
-        found = counts([name for name in names if secret_key or name not in NEEDS_KEY],
-                       secret_key, repeats)
+        found = counts(
+            [name for name in names if secret_key or name not in NEEDS_KEY], secret_key, repeats
+        )
         stable = all(len(set(values)) == 1 for values in found.values())
-        check = (f"every count the same in {repeats} runs" if stable
-                 else "**counts differ between runs: not deterministic**")
+        check = (
+            f"every count the same in {repeats} runs"
+            if stable
+            else "**counts differ between runs: not deterministic**"
+        )
         parts.append(f"`app.secret_key` {setting}; {check}.\n\n{table(found, names, repeats)}")
     return "\n\n".join(parts)
 
@@ -137,8 +150,10 @@ def our_folders() -> dict[str, str]:
     import frappyauth
     import frappyauth.stores
 
-    folders = [os.path.dirname(os.path.abspath(module.__file__ or ""))
-               for module in (frappyauth, frappyauth.stores)]
+    folders = [
+        os.path.dirname(os.path.abspath(module.__file__ or ""))
+        for module in (frappyauth, frappyauth.stores)
+    ]
     return {folder + os.sep: os.path.dirname(folder) for folder in folders}
 
 
@@ -161,6 +176,7 @@ def breakdown(name: str, secret_key: str | None = None) -> tuple[dict[str, list[
         for function in ours:
             rows.setdefault(function, [0, 0])[1] += 1
         inside[0] += bool(ours)
+
     profiled_request(client, headers, hook)
     return rows, inside[0]
 
@@ -181,9 +197,11 @@ def _labeller(folders: dict[str, str]) -> Callable[[CodeType], str]:
         if code not in labels:
             folder = next((f for f in folders if code.co_filename.startswith(f)), None)
             name = getattr(code, "co_qualname", code.co_name)  # co_qualname: Python 3.11+
-            labels[code] = (f"{os.path.relpath(code.co_filename, folders[folder])}:{name}"
-                            if folder else "")
+            labels[code] = (
+                f"{os.path.relpath(code.co_filename, folders[folder])}:{name}" if folder else ""
+            )
         return labels[code]
+
     return label
 
 
@@ -198,22 +216,29 @@ def _breakdown_section(name: str) -> str:
     extra = count_calls(name, None) - bare
     # the test client and Werkzeug handle the credential's header before any library sees it
     carried = count_calls(BARE, None, build(name)[1]) - bare
-    return (f"{name}, no secret key: {extra:+d} calls over bare Flask: {inside} in frappyauth's "
-            f"code (its functions and all they call), {carried:+d} the test client's and "
-            f"Werkzeug's for the credential's header (bare Flask sent the same header makes that "
-            f"many more), {extra - inside - carried:+d} elsewhere.\n\n"
-            "| frappyauth function | called | calls beneath, itself included |\n|---|---|---|\n"
-            + "\n".join(f"| {function} | {called} | {beneath} |"
-                        for function, (called, beneath) in rows.items()))
+    return (
+        f"{name}, no secret key: {extra:+d} calls over bare Flask: {inside} in frappyauth's "
+        f"code (its functions and all they call), {carried:+d} the test client's and "
+        f"Werkzeug's for the credential's header (bare Flask sent the same header makes that "
+        f"many more), {extra - inside - carried:+d} elsewhere.\n\n"
+        "| frappyauth function | called | calls beneath, itself included |\n|---|---|---|\n"
+        + "\n".join(
+            f"| {function} | {called} | {beneath} |" for function, (called, beneath) in rows.items()
+        )
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=NAMES, help="bare Flask is always counted")
-    parser.add_argument("--breakdown", action="store_true",
-                        help="also the frappyauth functions its two requests run")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also the frappyauth functions its two requests run",
+    )
     args = parser.parse_args()
     names = [BARE] + [name for name in args.only if name != BARE]
     print(run(names, args.repeats))

@@ -6,6 +6,7 @@ works on every request, so a fair comparison has a key on every contender or on 
 always has one: it needs it). `create_app(name)` is the app factory for gunicorn; it writes those
 headers, as JSON, to the file named by `BENCH_HEADERS_FILE`.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ def bare(secret_key: str | None = None) -> tuple[Flask, dict[str, str]]:
     return app, {}
 
 
-def _frappyauth(user_store: Any, token_store: Any,
-                secret_key: str | None = None) -> tuple[Flask, dict[str, str]]:
+def _frappyauth(
+    user_store: Any, token_store: Any, secret_key: str | None = None
+) -> tuple[Flask, dict[str, str]]:
     from frappyauth import check_login_state, initial_user_check, register_endpoints
 
     app = _flask("frappyauth", secret_key)
@@ -48,19 +50,29 @@ def _frappyauth(user_store: Any, token_store: Any,
         return jsonify(PAYLOAD)
 
     initial_user_check(app, "bench", PASSWORD)
-    token = app.test_client().post("/api/user/login", json={"username": "bench", "password": PASSWORD}).json["token"]
+    token = (
+        app.test_client()
+        .post("/api/user/login", json={"username": "bench", "password": PASSWORD})
+        .json["token"]
+    )
     return app, {"Authorization": token}
 
 
-def frappyauth_api_key(user_store: Any = None, token_store: Any = None,
-                       secret_key: str | None = None) -> tuple[Flask, dict[str, str]]:
-    """A scoped API key (`fak_...`), by default on the memory stores: the key with its owner, no write."""
+def frappyauth_api_key(
+    user_store: Any = None, token_store: Any = None, secret_key: str | None = None
+) -> tuple[Flask, dict[str, str]]:
+    """A scoped API key (`fak_...`), by default on the memory stores: the key with its owner, no
+    write."""
     from frappyauth import check_login_state, initial_user_check, register_endpoints
     from frappyauth.stores.memory import MemoryUserStore
 
     app = _flask("frappyauth-key", secret_key)
-    register_endpoints(app, user_store if user_store is not None else MemoryUserStore(), token_store,
-                       options_override={"bcrypt_cost": 4, "api_keys": True})
+    register_endpoints(
+        app,
+        user_store if user_store is not None else MemoryUserStore(),
+        token_store,
+        options_override={"bcrypt_cost": 4, "api_keys": True},
+    )
 
     @app.route("/api/thing")
     def thing() -> Any:
@@ -70,17 +82,26 @@ def frappyauth_api_key(user_store: Any = None, token_store: Any = None,
     with app.app_context():
         initial_user_check(app, "bench", PASSWORD)
     client = app.test_client()
-    token = client.post("/api/user/login", json={"username": "bench", "password": PASSWORD}).json["token"]
+    token = client.post("/api/user/login", json={"username": "bench", "password": PASSWORD}).json[
+        "token"
+    ]
     user_id = client.get("/api/user", headers={"Authorization": token}).json["id"]
-    client.post(f"/api/user/users/{user_id}/permissions", json={"permissions": ["admin", "bench"]},
-                headers={"Authorization": token})
-    key = client.post("/api/user/keys", json={"name": "bench", "scopes": ["bench"]},
-                      headers={"Authorization": token}).json["apiKey"]
+    client.post(
+        f"/api/user/users/{user_id}/permissions",
+        json={"permissions": ["admin", "bench"]},
+        headers={"Authorization": token},
+    )
+    key = client.post(
+        "/api/user/keys",
+        json={"name": "bench", "scopes": ["bench"]},
+        headers={"Authorization": token},
+    ).json["apiKey"]
     return app, {"Authorization": f"Token {key}"}
 
 
 def frappyauth_memory(secret_key: str | None = None) -> tuple[Flask, dict[str, str]]:
     from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
+
     return _frappyauth(MemoryUserStore(), MemorySessionStore(), secret_key)
 
 
@@ -88,6 +109,7 @@ def frappyauth_mongomock(secret_key: str | None = None) -> tuple[Flask, dict[str
     import mongomock
 
     from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
+
     db = mongomock.MongoClient()["bench"]
     return _frappyauth(MongoUserStore(db), MongoSessionStore(db), secret_key)
 
@@ -103,7 +125,8 @@ class _LegacyUser:
 
 
 class _LegacyUserStore:
-    """The one method frappyflaskauth's login needs (frappymongouser compares an MD5; this, plain text)."""
+    """The one method frappyflaskauth's login needs (frappymongouser compares an MD5; this, plain
+    text)."""
 
     def login_with_password(self, username: str, password: str) -> _LegacyUser | None:
         return _LegacyUser() if (username, password) == ("bench", PASSWORD) else None
@@ -120,7 +143,11 @@ def frappyflaskauth(secret_key: str | None = None) -> tuple[Flask, dict[str, str
         legacy.check_login_state()
         return jsonify(PAYLOAD)
 
-    token = app.test_client().post("/api/user/login", json={"username": "bench", "password": PASSWORD}).json["token"]
+    token = (
+        app.test_client()
+        .post("/api/user/login", json={"username": "bench", "password": PASSWORD})
+        .json["token"]
+    )
     return app, {"Authorization": token}
 
 
@@ -138,7 +165,9 @@ def flask_login(secret_key: str | None = None) -> tuple[Flask, dict[str, str]]:
     app.add_url_rule("/api/thing", "thing", login_required(lambda: jsonify(PAYLOAD)))
     client = app.test_client()
     client.post("/login")
-    return app, {"Cookie": f"session={client.get_cookie('session').value}"}  # the signed session cookie
+    return app, {
+        "Cookie": f"session={client.get_cookie('session').value}"
+    }  # the signed session cookie
 
 
 def flask_jwt_extended(secret_key: str | None = None) -> tuple[Flask, dict[str, str]]:
@@ -155,11 +184,15 @@ def flask_jwt_extended(secret_key: str | None = None) -> tuple[Flask, dict[str, 
 
 # each builder takes an optional `secret_key`
 CONTENDERS: dict[str, Callable[..., tuple[Flask, dict[str, str]]]] = {
-    "bare flask": bare, "frappyauth (memory)": frappyauth_memory,
-    "frappyauth API key (memory)":
-        lambda secret_key=None: frappyauth_api_key(secret_key=secret_key),
-    "frappyauth (mongo on mongomock)": frappyauth_mongomock, "frappyflaskauth 1.6.3": frappyflaskauth,
-    "flask-login 0.6": flask_login, "flask-jwt-extended 4.7": flask_jwt_extended,
+    "bare flask": bare,
+    "frappyauth (memory)": frappyauth_memory,
+    "frappyauth API key (memory)": lambda secret_key=None: frappyauth_api_key(
+        secret_key=secret_key
+    ),
+    "frappyauth (mongo on mongomock)": frappyauth_mongomock,
+    "frappyflaskauth 1.6.3": frappyflaskauth,
+    "flask-login 0.6": flask_login,
+    "flask-jwt-extended 4.7": flask_jwt_extended,
 }
 
 
@@ -173,7 +206,8 @@ def build(name: str, secret_key: str | None = None) -> tuple[Flask, dict[str, st
 
 
 def test_client(app: Flask, headers: dict[str, str]) -> tuple[Any, dict[str, str]]:
-    """A test client and the headers to send: Werkzeug's client ignores a `Cookie` header, so cookies go
+    """A test client and the headers to send: Werkzeug's client ignores a `Cookie` header, so
+    cookies go
     into its jar."""
     client, others = app.test_client(), dict(headers)
     for pair in others.pop("Cookie", "").split(";"):
@@ -184,7 +218,8 @@ def test_client(app: Flask, headers: dict[str, str]) -> tuple[Any, dict[str, str
 
 
 def create_app(name: str) -> Flask:
-    """For gunicorn: the contender's app; its credential goes to the file `BENCH_HEADERS_FILE` names."""
+    """For gunicorn: the contender's app; its credential goes to the file `BENCH_HEADERS_FILE`
+    names."""
     app, headers = build(name)
     with open(os.environ["BENCH_HEADERS_FILE"], "w", encoding="utf-8") as file:
         json.dump(headers, file)

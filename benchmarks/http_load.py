@@ -1,8 +1,9 @@
-"""Per-request authentication overhead over real HTTP: each contender under gunicorn (one worker, sync),
-loaded by wrk on 127.0.0.1, in interleaved rounds.
+"""Per-request authentication overhead over real HTTP: each contender under gunicorn (one worker,
+sync), loaded by wrk on 127.0.0.1, in interleaved rounds.
 
     python -m benchmarks.http_load [--seconds 5] [--rounds 3] [--connections 4] [--only NAME ...]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,13 +30,25 @@ def free_port() -> int:
 
 @contextmanager
 def serve(name: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """gunicorn with one worker serving the contender; yields its port and the credential headers."""
+    """gunicorn with one worker serving the contender; yields its port and the credential
+    headers."""
     port, headers_file = free_port(), tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
     os.unlink(headers_file)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         f"benchmarks.contenders:create_app({name!r})"],
-        env={**os.environ, "BENCH_HEADERS_FILE": headers_file})
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            f"benchmarks.contenders:create_app({name!r})",
+        ],
+        env={**os.environ, "BENCH_HEADERS_FILE": headers_file},
+    )
     try:
         deadline = time.monotonic() + 30
         while not os.path.exists(headers_file) or os.path.getsize(headers_file) == 0:
@@ -57,8 +70,9 @@ def wrk(port: int, headers: dict[str, str], seconds: int, connections: int) -> t
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for key, value in headers.items():
         command += ["-H", f"{key}: {value}"]
-    output = subprocess.run(command + [f"http://127.0.0.1:{port}/api/thing"], capture_output=True, text=True,
-                            check=True).stdout
+    output = subprocess.run(
+        command + [f"http://127.0.0.1:{port}/api/thing"], capture_output=True, text=True, check=True
+    ).stdout
     if "Non-2xx" in output:
         raise RuntimeError(f"non-2xx answers:\n{output}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
@@ -72,16 +86,24 @@ def run(seconds: int, rounds: int, connections: int, names: list[str]) -> str:
         for name in names:
             with serve(name) as (port, headers):
                 results[name].append(wrk(port, headers, seconds, connections))
-    bare_rate = statistics.median(r for r, _ in results["bare flask"]) if "bare flask" in results else None
-    lines = [f"wrk -t1 -c{connections} -d{seconds}s, {rounds} interleaved rounds, gunicorn 1 sync worker", "",
-             "| contender | requests/s (median) | spread | p50 latency µs | µs per request over bare |",
-             "|---|---|---|---|---|"]
+    bare_rate = (
+        statistics.median(r for r, _ in results["bare flask"]) if "bare flask" in results else None
+    )
+    lines = [
+        f"wrk -t1 -c{connections} -d{seconds}s, {rounds} interleaved rounds, gunicorn 1 sync "
+        "worker",
+        "",
+        "| contender | requests/s (median) | spread | p50 latency µs | µs per request over bare |",
+        "|---|---|---|---|---|",
+    ]
     for name, runs in results.items():
         rates = [r for r, _ in runs]
         rate = statistics.median(rates)
         extra = (1e6 / rate - 1e6 / bare_rate) if bare_rate else float("nan")
-        lines.append(f"| {name} | {rate:.0f} | {min(rates):.0f}–{max(rates):.0f} | "
-                     f"{statistics.median(latency for _, latency in runs):.0f} | {extra:+.1f} |")
+        lines.append(
+            f"| {name} | {rate:.0f} | {min(rates):.0f}–{max(rates):.0f} | "
+            f"{statistics.median(latency for _, latency in runs):.0f} | {extra:+.1f} |"
+        )
     return "\n".join(lines)
 
 

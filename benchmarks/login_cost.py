@@ -1,7 +1,9 @@
-"""What a login costs beyond its one bcrypt check, and how logins scale over threads (bcrypt releases the GIL).
+"""What a login costs beyond its one bcrypt check, and how logins scale over threads (bcrypt
+releases the GIL).
 
-    python -m benchmarks.login_cost [--cost 12] [--samples 15] [--logins 24]
+python -m benchmarks.login_cost [--cost 12] [--samples 15] [--logins 24]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,14 +23,21 @@ PASSWORD = "benchmark password"
 
 def login_app(cost: int) -> Flask:
     app = Flask("login_cost")
-    register_endpoints(app, MemoryUserStore(), MemorySessionStore(), {"bcrypt_cost": cost,
-                                                                   "max_failed_logins": 1_000_000})
+    register_endpoints(
+        app,
+        MemoryUserStore(),
+        MemorySessionStore(),
+        {"bcrypt_cost": cost, "max_failed_logins": 1_000_000},
+    )
     initial_user_check(app, "bench", PASSWORD)
     return app
 
 
 def login_once(client) -> None:
-    assert client.post("/api/user/login", json={"username": "bench", "password": PASSWORD}).status_code == 200
+    assert (
+        client.post("/api/user/login", json={"username": "bench", "password": PASSWORD}).status_code
+        == 200
+    )
 
 
 def latency_ratio(app: Flask, cost: int, samples: int) -> tuple[float, float]:
@@ -48,10 +57,12 @@ def latency_ratio(app: Flask, cost: int, samples: int) -> tuple[float, float]:
 
 def throughput(app: Flask, threads: int, logins: int) -> float:
     """Logins per second with `threads` threads sharing `logins` logins."""
+
     def work() -> None:
         client = app.test_client()
         for _ in range(logins // threads):
             login_once(client)
+
     workers = [threading.Thread(target=work) for _ in range(threads)]
     start = time.perf_counter()
     for worker in workers:
@@ -65,15 +76,21 @@ def run(cost: int, samples: int, logins: int) -> str:
     app = login_app(cost)
     login_ms, check_ms = latency_ratio(app, cost, samples)
     one, two = throughput(app, 1, logins), throughput(app, 2, logins)
-    return "\n".join([
-        f"bcrypt cost {cost}, {samples} interleaved samples, {logins} logins per throughput run", "",
-        "| measure | value | target |", "|---|---|---|",
-        f"| median login latency | {login_ms:.1f} ms | |",
-        f"| median bcrypt check | {check_ms:.1f} ms | |",
-        f"| login ÷ bcrypt check | {login_ms / check_ms:.3f} | ≤ 1.02 |",
-        f"| logins/s, 1 thread | {one:.2f} | |",
-        f"| logins/s, 2 threads | {two:.2f} | |",
-        f"| 2 threads ÷ 1 thread | {two / one:.2f}× | ≥ 1.8× |"])
+    return "\n".join(
+        [
+            f"bcrypt cost {cost}, {samples} interleaved samples, {logins} logins per throughput "
+            "run",
+            "",
+            "| measure | value | target |",
+            "|---|---|---|",
+            f"| median login latency | {login_ms:.1f} ms | |",
+            f"| median bcrypt check | {check_ms:.1f} ms | |",
+            f"| login ÷ bcrypt check | {login_ms / check_ms:.3f} | ≤ 1.02 |",
+            f"| logins/s, 1 thread | {one:.2f} | |",
+            f"| logins/s, 2 threads | {two:.2f} | |",
+            f"| 2 threads ÷ 1 thread | {two / one:.2f}× | ≥ 1.8× |",
+        ]
+    )
 
 
 def main() -> None:

@@ -1,14 +1,15 @@
 """Requests per second with a simulated network: every database command waits a fixed delay first.
 
-A same-zone MongoDB answers in about 0.2–1 ms, which on a real deployment costs more than all the Python of
-a request. Here the Mongo stores run on mongomock behind a wrapper that sleeps `--delay` ms before each
-collection command (and counts them), so the number of round trips per request shows in the rate. The peers
-get the storage they have in practice: frappyflaskauth 1.6 checks a dict in its own process (no round trip,
-and no logout across workers); Flask-Login's user loader reads the user from the same delayed database; a
-JWT is checked without any store.
+A same-zone MongoDB answers in about 0.2–1 ms, which on a real deployment costs more than all the
+Python of a request. Here the Mongo stores run on mongomock behind a wrapper that sleeps `--delay`
+ms before each collection command (and counts them), so the number of round trips per request shows
+in the rate. The peers get the storage they have in practice: frappyflaskauth 1.6 checks a dict in
+its own process (no round trip, and no logout across workers); Flask-Login's user loader reads the
+user from the same delayed database; a JWT is checked without any store.
 
     python -m benchmarks.network [--delay 0.5] [--requests 1000] [--batch 100]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,8 @@ from benchmarks.contenders import PAYLOAD, test_client
 
 
 class DelayedCollection:
-    """A mongomock collection whose every command first waits the database's delay (and is counted)."""
+    """A mongomock collection whose every command first waits the database's delay (and is
+    counted)."""
 
     def __init__(self, collection: Any, database: DelayedDatabase) -> None:
         self._collection, self.database, self.name = collection, database, collection.name
@@ -41,11 +43,13 @@ class DelayedCollection:
             if self.database.delay:
                 time.sleep(self.database.delay)
             return attribute(*args, **kwargs)
+
         return command
 
 
 class DelayedDatabase:
-    """A mongomock database whose collections are `DelayedCollection`s; the delay starts at 0 (setup)."""
+    """A mongomock database whose collections are `DelayedCollection`s; the delay starts at 0
+    (setup)."""
 
     def __init__(self) -> None:
         self._database = mongomock.MongoClient()["network"]
@@ -59,7 +63,8 @@ class DelayedDatabase:
 
 
 class UnjoinableUsers:
-    """The Mongo user store seen through a wrapper the session store cannot join: two commands a request,
+    """The Mongo user store seen through a wrapper the session store cannot join: two commands a
+    request,
     as before sessions read their user in the same command."""
 
     def __init__(self, store: Any) -> None:
@@ -71,17 +76,23 @@ class UnjoinableUsers:
 
 def frappyauth_mongo(db: DelayedDatabase, joined: bool = True) -> tuple[Flask, dict[str, str]]:
     from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
+
     users = MongoUserStore(db)  # type: ignore[arg-type]
-    return contenders._frappyauth(users if joined else UnjoinableUsers(users), MongoSessionStore(db))  # type: ignore[arg-type]
+    return contenders._frappyauth(
+        users if joined else UnjoinableUsers(users), MongoSessionStore(db)
+    )  # type: ignore[arg-type]
 
 
 def frappyauth_mongo_api_key(db: DelayedDatabase) -> tuple[Flask, dict[str, str]]:
     from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
-    return contenders.frappyauth_api_key(MongoUserStore(db), MongoSessionStore(db))  # type: ignore[arg-type]
+
+    users, sessions = MongoUserStore(db), MongoSessionStore(db)  # type: ignore[arg-type]
+    return contenders.frappyauth_api_key(users, sessions)
 
 
 def flask_login_mongo(db: DelayedDatabase) -> tuple[Flask, dict[str, str]]:
-    """Flask-Login with its user loader reading the user document by id, as an app on MongoDB does."""
+    """Flask-Login with its user loader reading the user document by id, as an app on MongoDB
+    does."""
     from bson import ObjectId
     from flask_login import LoginManager, UserMixin, login_required, login_user
 
@@ -99,7 +110,12 @@ def flask_login_mongo(db: DelayedDatabase) -> tuple[Flask, dict[str, str]]:
         document = db["users"].find_one({"_id": ObjectId(loaded_id)})
         return None if document is None else BenchUser(document)
 
-    app.add_url_rule("/login", "login", lambda: (login_user(BenchUser({"_id": user_id})), "")[1], methods=["POST"])
+    app.add_url_rule(
+        "/login",
+        "login",
+        lambda: (login_user(BenchUser({"_id": user_id})), "")[1],
+        methods=["POST"],
+    )
     app.add_url_rule("/api/thing", "thing", login_required(lambda: jsonify(PAYLOAD)))
     client = app.test_client()
     client.post("/login")
@@ -108,7 +124,9 @@ def flask_login_mongo(db: DelayedDatabase) -> tuple[Flask, dict[str, str]]:
 
 NETWORKED: dict[str, Callable[[DelayedDatabase], tuple[Flask, dict[str, str]]]] = {
     "frappyauth (mongo, session + user in one command)": frappyauth_mongo,
-    "frappyauth (mongo, session then user: two commands)": lambda db: frappyauth_mongo(db, joined=False),
+    "frappyauth (mongo, session then user: two commands)": lambda db: frappyauth_mongo(
+        db, joined=False
+    ),
     "frappyauth API key (mongo, one command)": frappyauth_mongo_api_key,
     "frappyflaskauth 1.6.3 (dict in its process)": lambda _db: contenders.frappyflaskauth(),
     "flask-login 0.6 (user loader on mongo)": flask_login_mongo,
@@ -117,7 +135,9 @@ NETWORKED: dict[str, Callable[[DelayedDatabase], tuple[Flask, dict[str, str]]]] 
 }
 
 
-def measure(delay_ms: float, requests: int, batch: int, names: list[str]) -> dict[str, tuple[list[float], float]]:
+def measure(
+    delay_ms: float, requests: int, batch: int, names: list[str]
+) -> dict[str, tuple[list[float], float]]:
     """Per contender: requests per second of each batch, and database commands per request."""
     setups = {}
     for name in names:
@@ -142,13 +162,21 @@ def measure(delay_ms: float, requests: int, batch: int, names: list[str]) -> dic
 
 
 def report(results: dict[str, tuple[list[float], float]], delay_ms: float, requests: int) -> str:
-    lines = [f"{delay_ms} ms per database command; {requests} requests per contender in interleaved batches, "
-             "one thread, Flask test client", "",
-             "| contender | requests/s (median batch) | spread | database commands per request |",
-             "|---|---|---|---|"]
-    for name, (rates, commands) in sorted(results.items(), key=lambda item: -statistics.median(item[1][0])):
-        lines.append(f"| {name} | {statistics.median(rates):.0f} | {min(rates):.0f}–{max(rates):.0f} | "
-                     f"{commands:.2f} |")
+    lines = [
+        f"{delay_ms} ms per database command; {requests} requests per contender in interleaved "
+        f"batches, "
+        "one thread, Flask test client",
+        "",
+        "| contender | requests/s (median batch) | spread | database commands per request |",
+        "|---|---|---|---|",
+    ]
+    for name, (rates, commands) in sorted(
+        results.items(), key=lambda item: -statistics.median(item[1][0])
+    ):
+        lines.append(
+            f"| {name} | {statistics.median(rates):.0f} | {min(rates):.0f}–{max(rates):.0f} | "
+            f"{commands:.2f} |"
+        )
     return "\n".join(lines)
 
 
@@ -159,7 +187,9 @@ def run(delay_ms: float, requests: int, batch: int, names: list[str] | None = No
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--delay", type=float, default=0.5, help="milliseconds per database command")
+    parser.add_argument(
+        "--delay", type=float, default=0.5, help="milliseconds per database command"
+    )
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--only", nargs="*", default=list(NETWORKED))

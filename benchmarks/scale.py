@@ -1,8 +1,10 @@
-"""The memory stores with many users and sessions: lookups, login, first page against last page, and memory
-per user and per session (growth of the process's resident memory, after a garbage collection).
+"""The memory stores with many users and sessions: lookups, login, first page against last page, and
+memory per user and per session (growth of the process's resident memory, after a garbage
+collection).
 
     python -m benchmarks.scale [--users 1000000]   (as many sessions as users, one each)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,24 +41,46 @@ def median_us(call, repeats: int) -> float:
 
 
 def create_sessions(sessions: MemorySessionStore, ids: list[str]) -> None:
-    """One session per user, as a login makes it (its own instants, a browser's user agent, an address)."""
+    """One session per user, as a login makes it (its own instants, a browser's user agent, an
+    address)."""
     start = datetime(2100, 1, 1, tzinfo=timezone.utc)
     for i, user_id in enumerate(ids):
         created = start + timedelta(microseconds=i)
-        sessions.create(Session(token_hash=hash_secret(new_secret()), session_id=new_session_id(), user_id=user_id,
-                                created_at=created, last_used_at=created, expires_at=created + timedelta(days=1),
-                                user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
-                                remote_addr="203.0.113.7"))
+        sessions.create(
+            Session(
+                token_hash=hash_secret(new_secret()),
+                session_id=new_session_id(),
+                user_id=user_id,
+                created_at=created,
+                last_used_at=created,
+                expires_at=created + timedelta(days=1),
+                user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
+                remote_addr="203.0.113.7",
+            )
+        )
 
 
 def run(users: int) -> str:
-    password_hash = PasswordHasher(4).hash(PASSWORD)  # one low-cost hash shared by all: setup, not the subject
+    password_hash = PasswordHasher(4).hash(
+        PASSWORD
+    )  # one low-cost hash shared by all: setup, not the subject
     store, sessions = MemoryUserStore(), MemorySessionStore()
     gc.collect()
     before = rss_bytes()
     start = time.perf_counter()
-    ids = [store.create(User(id="", username=f"user{i}", password_hash=password_hash, permissions=("view",),
-                             profile={"n": i}, email=f"user{i}@example.org")).id for i in range(users)]
+    ids = [
+        store.create(
+            User(
+                id="",
+                username=f"user{i}",
+                password_hash=password_hash,
+                permissions=("view",),
+                profile={"n": i},
+                email=f"user{i}@example.org",
+            )
+        ).id
+        for i in range(users)
+    ]
     created_s = time.perf_counter() - start
     gc.collect()
     per_user = (rss_bytes() - before) / users
@@ -71,17 +95,36 @@ def run(users: int) -> str:
     last_offset = (users - 1) // 25 * 25
     rows = [
         ("get by id", median_us(lambda: store.get(pick.choice(ids)), 10_000)),
-        ("get by username",
-         median_us(lambda: store.get_by_username(username_key(f"user{pick.randrange(users)}")), 10_000)),
-        ("login over the test client (bcrypt cost 4)", median_us(lambda: client.post(
-            "/api/user/login", json={"username": f"user{pick.randrange(users)}", "password": PASSWORD}), 300)),
+        (
+            "get by username",
+            median_us(
+                lambda: store.get_by_username(username_key(f"user{pick.randrange(users)}")), 10_000
+            ),
+        ),
+        (
+            "login over the test client (bcrypt cost 4)",
+            median_us(
+                lambda: client.post(
+                    "/api/user/login",
+                    json={"username": f"user{pick.randrange(users)}", "password": PASSWORD},
+                ),
+                300,
+            ),
+        ),
         ("page 0 (25 users)", median_us(lambda: store.list_page(0, 25), 2_000)),
-        (f"last page (offset {last_offset})", median_us(lambda: store.list_page(last_offset, 25), 2_000)),
+        (
+            f"last page (offset {last_offset})",
+            median_us(lambda: store.list_page(last_offset, 25), 2_000),
+        ),
     ]
-    lines = [f"{users} users created in {created_s:.1f} s, and {users} sessions (one each)", "",
-             "| measure | value | goal |", "|---|---|---|",
-             f"| memory per user (RSS) | {per_user:.0f} bytes | ≤ 1024 |",
-             f"| memory per session (RSS) | {per_session:.0f} bytes | ≤ 1024 |"]
+    lines = [
+        f"{users} users created in {created_s:.1f} s, and {users} sessions (one each)",
+        "",
+        "| measure | value | goal |",
+        "|---|---|---|",
+        f"| memory per user (RSS) | {per_user:.0f} bytes | ≤ 1024 |",
+        f"| memory per session (RSS) | {per_session:.0f} bytes | ≤ 1024 |",
+    ]
     lines += [f"| {label} | {micros:.1f} µs | |" for label, micros in rows]
     lines.append(f"| last page ÷ page 0 | {rows[4][1] / rows[3][1]:.2f} | ≤ 1.5 |")
     return "\n".join(lines)

@@ -1,4 +1,5 @@
 """The demo app factory: frappyauth on memory stores, or on MongoDB when `MONGODB_URI` is set."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -10,7 +11,13 @@ from typing import Any
 
 from flask import Flask
 
-from frappyauth import FrappyAuthError, StoreUnavailableError, check_login_state, initial_user_check, register_endpoints
+from frappyauth import (
+    FrappyAuthError,
+    StoreUnavailableError,
+    check_login_state,
+    initial_user_check,
+    register_endpoints,
+)
 from frappyauth.core.mailer import LoggingMailer
 from frappyauth.core.protocols import MailTokenStore, SessionStore, UserStore
 from frappyauth.stores.memory import MemoryMailTokenStore, MemorySessionStore, MemoryUserStore
@@ -24,9 +31,14 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app = Flask("frappyauth_demo")
     totp = _totp_options(environ)
     users, tokens, mail_tokens = _stores(environ)
-    register_endpoints(app, users, tokens,
-                       options_override={"api_keys": True, "console": True, **_mail_options(environ), **totp},
-                       mailer=LoggingMailer(), mail_token_store=mail_tokens)
+    register_endpoints(
+        app,
+        users,
+        tokens,
+        options_override={"api_keys": True, "console": True, **_mail_options(environ), **totp},
+        mailer=LoggingMailer(),
+        mail_token_store=mail_tokens,
+    )
     app.register_blueprint(pages("/api/user"))
 
     @app.route("/api/things")
@@ -42,36 +54,53 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
 
     seed_admin(app, environ)
     if totp:
-        print("frappyauth demo: TOTP is on: with a session, POST /api/user/mfa/totp {password}, add the secret to "
-              "an authenticator app, POST /api/user/mfa/totp/confirm {code}; logins then take POST /api/user/login "
-              "and POST /api/user/login/mfa {mfaToken, code}", flush=True)
+        print(
+            "frappyauth demo: TOTP is on: with a session, POST /api/user/mfa/totp {password}, add "
+            "the secret to "
+            "an authenticator app, POST /api/user/mfa/totp/confirm {code}; logins then take POST "
+            "/api/user/login "
+            "and POST /api/user/login/mfa {mfaToken, code}",
+            flush=True,
+        )
     return app
 
 
 def _mail_options(environ: Mapping[str, str]) -> dict[str, Any]:
-    """Forgotten passwords by mail, when the `[mail]` extra is installed: the logging mailer prints each mail
-    (and its link) to standard error, and the links lead to the demo's own minimal pages.
+    """Forgotten passwords by mail, when the `[mail]` extra is installed: the logging mailer prints
+    each mail (and its link) to standard error, and the links lead to the demo's own minimal pages.
     `FRAPPYAUTH_PUBLIC_URL` is where browsers reach the demo."""
     if importlib.util.find_spec("email_validator") is None:
         return {}
     public_url = environ.get("FRAPPYAUTH_PUBLIC_URL", "http://localhost:5000").rstrip("/")
-    return {"password_reset": True, "frontend_url": f"{public_url}/account/{{action}}?token={{token}}"}
+    return {
+        "password_reset": True,
+        "frontend_url": f"{public_url}/account/{{action}}?token={{token}}",
+    }
 
 
 def _totp_options(environ: Mapping[str, str]) -> dict[str, Any]:
-    """`FRAPPYAUTH_TOTP=1` turns TOTP on, its secrets sealed with `FRAPPYAUTH_MFA_KEY` (32+ characters) or,
+    """`FRAPPYAUTH_TOTP=1` turns TOTP on, its secrets sealed with `FRAPPYAUTH_MFA_KEY` (32+
+    characters) or,
     without one, a key made for this process (enrolments then do not survive a restart)."""
     if environ.get("FRAPPYAUTH_TOTP", "").strip().lower() not in ("1", "true", "yes"):
         return {}
     key = environ.get("FRAPPYAUTH_MFA_KEY")
-    if not key and environ.get("MONGODB_URI"):  # workers and restarts must share the key that seals the secrets
-        refuse("frappyauth demo: FRAPPYAUTH_TOTP with MONGODB_URI needs FRAPPYAUTH_MFA_KEY (32+ random characters): "
-               "every worker must open the TOTP secrets the others sealed.", environ)
+    if not key and environ.get(
+        "MONGODB_URI"
+    ):  # workers and restarts must share the key that seals the secrets
+        refuse(
+            "frappyauth demo: FRAPPYAUTH_TOTP with MONGODB_URI needs FRAPPYAUTH_MFA_KEY (32+ "
+            "random "
+            "characters): "
+            "every worker must open the TOTP secrets the others sealed.",
+            environ,
+        )
     return {"totp": True, "mfa_encryption_key": key or secrets.token_urlsafe(32)}
 
 
 def seed_admin(app: Flask, environ: Mapping[str, str]) -> None:
-    """Create the admin when there are no users: `FRAPPYAUTH_ADMIN_USER`/`FRAPPYAUTH_ADMIN_PASSWORD`, or a
+    """Create the admin when there are no users:
+    `FRAPPYAUTH_ADMIN_USER`/`FRAPPYAUTH_ADMIN_PASSWORD`, or a
     generated password printed this once (it is stored only as a bcrypt hash)."""
     username = environ.get("FRAPPYAUTH_ADMIN_USER") or "admin"
     given = environ.get("FRAPPYAUTH_ADMIN_PASSWORD")
@@ -89,25 +118,44 @@ def _stores(environ: Mapping[str, str]) -> tuple[UserStore, SessionStore, MailTo
     if not uri:
         workers = gunicorn_settings(environ)["workers"]
         if workers > 1:
-            refuse(f"frappyauth demo: {workers} gunicorn workers would each keep their own users and sessions in "
-                   "memory; set MONGODB_URI to share them through MongoDB, or run one worker.", environ)
+            refuse(
+                f"frappyauth demo: {workers} gunicorn workers would each keep their own users and "
+                f"sessions in "
+                "memory; set MONGODB_URI to share them through MongoDB, or run one worker.",
+                environ,
+            )
         return MemoryUserStore(), MemorySessionStore(), MemoryMailTokenStore()
     from pymongo import MongoClient  # only with MONGODB_URI: the memory demo needs no pymongo
     from pymongo.errors import ConfigurationError, PyMongoError
 
     from frappyauth.stores.mongo import MongoMailTokenStore, MongoSessionStore, MongoUserStore
-    # The URI's own serverSelectionTimeoutMS wins; otherwise give up after 5 s rather than pymongo's 30 s.
-    timeout: dict[str, Any] = {} if re.search(r"[?&]serverSelectionTimeoutMS=", uri, re.IGNORECASE) else {
-        "serverSelectionTimeoutMS": 5000}
+
+    # The URI's own serverSelectionTimeoutMS wins; otherwise give up after 5 s rather than pymongo's
+    # 30 s.
+    timeout: dict[str, Any] = (
+        {}
+        if re.search(r"[?&]serverSelectionTimeoutMS=", uri, re.IGNORECASE)
+        else {"serverSelectionTimeoutMS": 5000}
+    )
     try:
         client: MongoClient = MongoClient(uri, **timeout)
         db = client.get_default_database(environ.get("FRAPPYAUTH_DB", "frappyauth"))
     except ConfigurationError as error:  # pymongo's message quotes nothing of the URI's credentials
         refuse(f"frappyauth demo: MONGODB_URI is not a usable MongoDB URI: {error}", environ)
     try:
-        client.admin.command("ping")  # first, so an unreachable server is this one line, before any store logs
-        return MongoUserStore(db), MongoSessionStore(db), MongoMailTokenStore(db)  # building them makes the indexes
+        client.admin.command(
+            "ping"
+        )  # first, so an unreachable server is this one line, before any store logs
+        return (
+            MongoUserStore(db),
+            MongoSessionStore(db),
+            MongoMailTokenStore(db),
+        )  # building them makes the indexes
     except (StoreUnavailableError, PyMongoError):
-        refuse(f"frappyauth demo: cannot reach MongoDB at {mongodb_hosts(uri)} within "
-               f"{client.options.server_selection_timeout:g} s (from MONGODB_URI): is it running, and is "
-               "MONGODB_URI right?", environ)
+        refuse(
+            f"frappyauth demo: cannot reach MongoDB at {mongodb_hosts(uri)} within "
+            f"{client.options.server_selection_timeout:g} s (from MONGODB_URI): is it running, and "
+            f"is "
+            "MONGODB_URI right?",
+            environ,
+        )

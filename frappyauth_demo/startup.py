@@ -1,4 +1,5 @@
 """Start-up checks that stop the demo with one line saying what to do, under gunicorn as well."""
+
 from __future__ import annotations
 
 import shlex
@@ -15,7 +16,8 @@ def mongodb_hosts(uri: str) -> str:
 
 def gunicorn_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     """`workers` and `preload_app` of the gunicorn running this process, from `WEB_CONCURRENCY`,
-    `GUNICORN_CMD_ARGS` and its command line (a config file is not read); 1 worker outside gunicorn."""
+    `GUNICORN_CMD_ARGS` and its command line (a config file is not read); 1 worker outside
+    gunicorn."""
     settings: dict[str, Any] = {"workers": 1, "preload_app": False}
     if "gunicorn.arbiter" not in sys.modules:
         return settings
@@ -23,7 +25,10 @@ def gunicorn_settings(environ: Mapping[str, str]) -> dict[str, Any]:
 
     parser = Config().parser()
     settings["workers"] = int(environ.get("WEB_CONCURRENCY") or 1)
-    for args in (shlex.split(environ.get("GUNICORN_CMD_ARGS", "")), sys.argv[1:]):  # the command line wins
+    for args in (
+        shlex.split(environ.get("GUNICORN_CMD_ARGS", "")),
+        sys.argv[1:],
+    ):  # the command line wins
         given = vars(parser.parse_known_args(args)[0])
         settings.update({name: given[name] for name in settings if given.get(name) is not None})
     return settings
@@ -32,9 +37,10 @@ def gunicorn_settings(environ: Mapping[str, str]) -> dict[str, Any]:
 def refuse(line: str, environ: Mapping[str, str]) -> NoReturn:
     """Stop start-up with one line.
 
-    In a gunicorn worker, an `AppImportError` makes gunicorn print the line and stop the whole server; any
-    other exception would only end the worker, which gunicorn would start again, forever. In gunicorn's
-    master (`--preload`) and outside gunicorn, `SystemExit` prints the line and exits 1.
+    In a gunicorn worker, an `AppImportError` makes gunicorn print the line and stop the whole
+    server; any other exception would only end the worker, which gunicorn would start again,
+    forever. In gunicorn's master (`--preload`) and outside gunicorn, `SystemExit` prints the line
+    and exits 1.
     """
     if "gunicorn.arbiter" in sys.modules and not gunicorn_settings(environ)["preload_app"]:
         from gunicorn.errors import AppImportError

@@ -1,4 +1,5 @@
 """The stores under test, listed once. Adding a store is one entry in `BACKENDS`."""
+
 from __future__ import annotations
 
 import os
@@ -12,12 +13,30 @@ import mongomock
 import pymongo
 import pytest
 
-from frappyauth.core.protocols import (ApiKeyStore, AttemptStore, MailTokenStore, MfaStore, SessionStore,
-                                       UserStore)
-from frappyauth.stores.memory import (MemoryApiKeyStore, MemoryAttemptStore, MemoryMailTokenStore, MemoryMfaStore,
-                                      MemorySessionStore, MemoryUserStore)
-from frappyauth.stores.mongo import (MongoApiKeyStore, MongoAttemptStore, MongoMailTokenStore, MongoMfaStore,
-                                     MongoSessionStore, MongoUserStore)
+from frappyauth.core.protocols import (
+    ApiKeyStore,
+    AttemptStore,
+    MailTokenStore,
+    MfaStore,
+    SessionStore,
+    UserStore,
+)
+from frappyauth.stores.memory import (
+    MemoryApiKeyStore,
+    MemoryAttemptStore,
+    MemoryMailTokenStore,
+    MemoryMfaStore,
+    MemorySessionStore,
+    MemoryUserStore,
+)
+from frappyauth.stores.mongo import (
+    MongoApiKeyStore,
+    MongoAttemptStore,
+    MongoMailTokenStore,
+    MongoMfaStore,
+    MongoSessionStore,
+    MongoUserStore,
+)
 
 MONGODB_URI = os.environ.get("MONGODB_URI")
 
@@ -54,16 +73,42 @@ class Backend:
 
 
 BACKENDS: dict[str, Backend] = {
-    "memory": Backend(nullcontext, lambda _db: MemoryUserStore(), lambda _db: MemorySessionStore(),
-                      lambda _db: MemoryApiKeyStore(), lambda _db: MemoryMailTokenStore(),
-                      lambda _db: MemoryMfaStore(), lambda _db: MemoryAttemptStore()),
-    "mongomock": Backend(mongomock_database, MongoUserStore, MongoSessionStore, MongoApiKeyStore, MongoMailTokenStore,
-                         MongoMfaStore, MongoAttemptStore, thread_safe=False),
-    "mongodb": Backend(mongodb_database, MongoUserStore, MongoSessionStore, MongoApiKeyStore, MongoMailTokenStore,
-                       MongoMfaStore, MongoAttemptStore,
-                       marks=(pytest.mark.skipif(not MONGODB_URI,
-                                                 reason="MONGODB_URI is not set: no real MongoDB to test"),)),
+    "memory": Backend(
+        nullcontext,
+        lambda _db: MemoryUserStore(),
+        lambda _db: MemorySessionStore(),
+        lambda _db: MemoryApiKeyStore(),
+        lambda _db: MemoryMailTokenStore(),
+        lambda _db: MemoryMfaStore(),
+        lambda _db: MemoryAttemptStore(),
+    ),
+    "mongomock": Backend(
+        mongomock_database,
+        MongoUserStore,
+        MongoSessionStore,
+        MongoApiKeyStore,
+        MongoMailTokenStore,
+        MongoMfaStore,
+        MongoAttemptStore,
+        thread_safe=False,
+    ),
+    "mongodb": Backend(
+        mongodb_database,
+        MongoUserStore,
+        MongoSessionStore,
+        MongoApiKeyStore,
+        MongoMailTokenStore,
+        MongoMfaStore,
+        MongoAttemptStore,
+        marks=(
+            pytest.mark.skipif(
+                not MONGODB_URI, reason="MONGODB_URI is not set: no real MongoDB to test"
+            ),
+        ),
+    ),
 }
 
-BACKEND_PARAMS = [pytest.param(name, marks=backend.marks, id=name) for name, backend in BACKENDS.items()]
+BACKEND_PARAMS = [
+    pytest.param(name, marks=backend.marks, id=name) for name, backend in BACKENDS.items()
+]
 MONGO_BACKEND_PARAMS = [param for param in BACKEND_PARAMS if param.id != "memory"]

@@ -1,9 +1,11 @@
-"""A real server on a loopback port and real headless Chromium windows for the console's browser tests.
+"""A real server on a loopback port and real headless Chromium windows for the console's browser
+tests.
 
-Debian's `chromium` and `chromium-driver` (which `.ci/run` installs) are driven with Selenium. Each window
-has its own fresh profile, so two windows are two browsers with their own cookies. The tests wait for
-what a person would see (WebDriverWait polls the page); they never sleep.
+Debian's `chromium` and `chromium-driver` (which `.ci/run` installs) are driven with Selenium. Each
+window has its own fresh profile, so two windows are two browsers with their own cookies. The tests
+wait for what a person would see (WebDriverWait polls the page); they never sleep.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,25 +25,41 @@ from frappyauth import check_login_state
 from frappyauth.stores.memory import MemoryApiKeyStore, MemorySessionStore, MemoryUserStore
 from http_support import ADMIN_PASSWORD, StoreSpy
 
-ARTIFACTS = Path(__file__).with_name("browser-artifacts")  # in .gitignore: screenshots and console logs
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage", "--window-size=1000,800"]
+ARTIFACTS = Path(__file__).with_name(
+    "browser-artifacts"
+)  # in .gitignore: screenshots and console logs
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1000,800",
+]
 WAIT_SECONDS = 15
 
 
 def chromium_or_skip() -> tuple[str, str]:
-    """The paths of Debian's chromium and chromedriver; skip (saying why) when they are not installed."""
+    """The paths of Debian's chromium and chromedriver; skip (saying why) when they are not
+    installed."""
     browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if browser is None or driver is None:
-        pytest.skip("the browser tests need Debian's chromium and chromium-driver (`apt-get install -y chromium "
-                    "chromium-driver`, as .ci/run does); they are not installed here")
+        pytest.skip(
+            "the browser tests need Debian's chromium and chromium-driver (`apt-get install -y "
+            "chromium "
+            "chromium-driver`, as .ci/run does); they are not installed here"
+        )
     pytest.importorskip("selenium", reason="the browser tests need selenium (the test extra)")
     return browser, driver
 
 
 class Gate:
-    """Holds login requests in the user store until released: the console's busy state, seen for sure."""
+    """Holds login requests in the user store until released: the console's busy state, seen for
+    sure."""
 
     def __init__(self) -> None:
         self.closed = False
@@ -67,6 +85,7 @@ class GatedUsers(StoreSpy):
         def gated(*args: Any, **kwargs: Any) -> Any:
             self._gate.pass_through()
             return method(*args, **kwargs)
+
         return gated
 
 
@@ -77,9 +96,13 @@ class ConsoleServer:
         self.gate = Gate()
         self.users = GatedUsers(MemoryUserStore(), self.gate)
         app = Flask("frappyauth_console_test")
-        register_endpoints(app, self.users, MemorySessionStore(),  # type: ignore[arg-type]
-                           {"bcrypt_cost": 4, "console": True, "api_keys": True, **options},
-                           api_key_store=MemoryApiKeyStore())
+        register_endpoints(
+            app,
+            self.users,
+            MemorySessionStore(),  # type: ignore[arg-type]
+            {"bcrypt_cost": 4, "console": True, "api_keys": True, **options},
+            api_key_store=MemoryApiKeyStore(),
+        )
 
         @app.route("/api/things")
         def things() -> Any:
@@ -92,7 +115,9 @@ class ConsoleServer:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+    def call(
+        self, method: str, path: str, body: Any = None, token: str | None = None
+    ) -> tuple[int, Any]:
         """A request from outside the browser (a script, a CI job)."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base + path, data=data, method=method)
@@ -115,7 +140,9 @@ class ConsoleServer:
 class Browser:
     """One Chromium window on the console, with the few moves a person makes."""
 
-    def __init__(self, binaries: tuple[str, str], profile: Path, width: int = 1000, height: int = 800) -> None:
+    def __init__(
+        self, binaries: tuple[str, str], profile: Path, width: int = 1000, height: int = 800
+    ) -> None:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
@@ -125,16 +152,20 @@ class Browser:
             options.add_argument(flag)
         options.add_argument(f"--user-data-dir={profile}")
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        self.driver = webdriver.Chrome(options=options, service=Service(executable_path=binaries[1]))
+        self.driver = webdriver.Chrome(
+            options=options, service=Service(executable_path=binaries[1])
+        )
         self.driver.set_window_size(width, height)
         self.console_log: list[dict[str, Any]] = []
 
     def wait(self, condition: Any, what: str) -> Any:
         from selenium.webdriver.support.ui import WebDriverWait
+
         return WebDriverWait(self.driver, WAIT_SECONDS).until(lambda _: condition(), message=what)
 
     def find(self, element_id: str) -> Any:
         from selenium.webdriver.common.by import By
+
         return self.driver.find_element(By.ID, element_id)
 
     def visible(self, element_id: str) -> bool:
@@ -148,10 +179,20 @@ class Browser:
     def click_text(self, label: str) -> None:
         """Click the button whose accessible name (aria-label, else its text) is `label`."""
         from selenium.webdriver.common.by import By
-        quoted = json.dumps(label, ensure_ascii=False)  # an XPath string literal, for labels without '"'
-        path = f"//button[@aria-label={quoted} or (not(@aria-label) and normalize-space()={quoted})]"
-        self.wait(lambda: any(b.is_displayed() and b.is_enabled() for b in self.driver.find_elements(By.XPATH, path)),
-                  f"a button {label!r}")
+
+        quoted = json.dumps(
+            label, ensure_ascii=False
+        )  # an XPath string literal, for labels without '"'
+        path = (
+            f"//button[@aria-label={quoted} or (not(@aria-label) and normalize-space()={quoted})]"
+        )
+        self.wait(
+            lambda: any(
+                b.is_displayed() and b.is_enabled()
+                for b in self.driver.find_elements(By.XPATH, path)
+            ),
+            f"a button {label!r}",
+        )
         next(b for b in self.driver.find_elements(By.XPATH, path) if b.is_displayed()).click()
 
     def text(self, element_id: str) -> str:
@@ -180,16 +221,22 @@ class Browser:
         return self.console_log
 
     def script_errors(self) -> list[str]:
-        """Script errors and policy violations in the page's console (refused requests are expected)."""
-        return [entry["message"] for entry in self.read_console_log()
-                if "Content Security Policy" in entry["message"] or "Uncaught" in entry["message"]]
+        """Script errors and policy violations in the page's console (refused requests are
+        expected)."""
+        return [
+            entry["message"]
+            for entry in self.read_console_log()
+            if "Content Security Policy" in entry["message"] or "Uncaught" in entry["message"]
+        ]
 
     def save(self, name: str, failed: bool) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         self.driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
         if failed:
             lines = [f"{entry['level']} {entry['message']}" for entry in self.read_console_log()]
-            (ARTIFACTS / f"{name}.console.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            (ARTIFACTS / f"{name}.console.log").write_text(
+                "\n".join(lines) + "\n", encoding="utf-8"
+            )
 
     def quit(self) -> None:
         self.driver.quit()

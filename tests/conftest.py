@@ -1,4 +1,5 @@
 """Shared fixtures: every store fixture is parametrized over `backends.BACKENDS`."""
+
 from __future__ import annotations
 
 import logging
@@ -12,12 +13,20 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backends import BACKEND_PARAMS, BACKENDS, Backend
-from frappyauth.core.protocols import ApiKeyStore, AttemptStore, MailTokenStore, MfaStore, SessionStore, UserStore
+from frappyauth.core.protocols import (
+    ApiKeyStore,
+    AttemptStore,
+    MailTokenStore,
+    MfaStore,
+    SessionStore,
+    UserStore,
+)
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, auth, build_app, login
 from smtp_support import FRONTEND_URL, HOST, SmtpServer
 from frappyauth.core.mailer import SmtpMailer
 
-# Instants in the future: mongomock runs TTL deletion on the real clock and would drop past-dated documents.
+# Instants in the future: mongomock runs TTL deletion on the real clock and would drop past-dated
+# documents.
 NOW = datetime(2100, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 LATER = NOW + timedelta(hours=1)
 
@@ -69,10 +78,15 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def make_mail_app(make_app: Any, smtp_server: SmtpServer, mail_token_store: MailTokenStore) -> Any:
-    """Apps with mail flows, sending through the SMTP mailer to `smtp_server`, tokens in this backend's store."""
+    """Apps with mail flows, sending through the SMTP mailer to `smtp_server`, tokens in this
+    backend's store."""
+
     def build(**options: Any) -> Flask:
         mailer = SmtpMailer(HOST, smtp_server.port, from_address="auth@example.org", timeout=5)
-        return make_app(mailer=mailer, mail_token_store=mail_token_store, frontend_url=FRONTEND_URL, **options)
+        return make_app(
+            mailer=mailer, mail_token_store=mail_token_store, frontend_url=FRONTEND_URL, **options
+        )
+
     return build
 
 
@@ -98,11 +112,26 @@ def ledger(user_store: UserStore, caplog: pytest.LogCaptureFixture) -> Iterator[
 
 
 @pytest.fixture
-def make_app(user_store: UserStore, token_store: SessionStore, api_key_store: ApiKeyStore, mfa_store: MfaStore,
-             attempt_store: AttemptStore, clock: Clock, ledger: SecretLedger) -> Any:
+def make_app(
+    user_store: UserStore,
+    token_store: SessionStore,
+    api_key_store: ApiKeyStore,
+    mfa_store: MfaStore,
+    attempt_store: AttemptStore,
+    clock: Clock,
+    ledger: SecretLedger,
+) -> Any:
     """Apps sharing this test's stores; each call builds another app instance on them."""
-    return lambda **options: build_app(user_store, token_store, clock, ledger, api_key_store=api_key_store,
-                                       mfa_store=mfa_store, attempt_store=attempt_store, **options)
+    return lambda **options: build_app(
+        user_store,
+        token_store,
+        clock,
+        ledger,
+        api_key_store=api_key_store,
+        mfa_store=mfa_store,
+        attempt_store=attempt_store,
+        **options,
+    )
 
 
 @pytest.fixture
@@ -123,8 +152,11 @@ def admin_token(client: FlaskClient) -> str:
 @pytest.fixture
 def user_token(app: Flask, client: FlaskClient, admin_token: str) -> str:
     """A second user, `bob`, with the `view` permission, logged in on a client of its own."""
-    response = client.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD,
-                                                     "permissions": ["view"]}, headers=auth(admin_token))
+    response = client.post(
+        "/api/user/users",
+        json={"username": "bob", "password": USER_PASSWORD, "permissions": ["view"]},
+        headers=auth(admin_token),
+    )
     assert response.status_code == 200
     return login(app.test_client(), "bob", USER_PASSWORD)
 

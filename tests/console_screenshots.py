@@ -1,7 +1,9 @@
-"""Make the console screenshots of docs/console.md: `python tests/console_screenshots.py docs` (needs chromium).
+"""Make the console screenshots of docs/console.md: `python tests/console_screenshots.py docs`
+(needs chromium).
 
 Small on purpose: one window of each view at 720 px wide, the part a reader needs.
 """
+
 from __future__ import annotations
 
 import sys
@@ -14,10 +16,16 @@ from http_support import ADMIN_PASSWORD, USER_PASSWORD
 
 def main(folder: Path) -> None:
     server = ConsoleServer()
-    token = server.call("POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]["token"]
+    token = server.call(
+        "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD}
+    )[1]["token"]
     for name, permissions in [("alice", ["view", "edit"]), ("bob", ["view"]), ("carol", [])]:
-        server.call("POST", "/api/user/users", {"username": name, "password": USER_PASSWORD,
-                                                "permissions": permissions}, token)
+        server.call(
+            "POST",
+            "/api/user/users",
+            {"username": name, "password": USER_PASSWORD, "permissions": permissions},
+            token,
+        )
     with tempfile.TemporaryDirectory() as profiles:
         window = Browser(chromium_or_skip(), Path(profiles) / "shots", width=720, height=700)
         try:

@@ -1,4 +1,5 @@
 """Building test apps, and the ledger that proves no secret leaks into a response body."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,13 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from frappyauth import check_login_state, current_user, initial_user_check, login_required, register_endpoints
+from frappyauth import (
+    check_login_state,
+    current_user,
+    initial_user_check,
+    login_required,
+    register_endpoints,
+)
 from frappyauth.core.errors import StoreUnavailableError
 from frappyauth.core.protocols import ApiKeyStore, AttemptStore, MfaStore, SessionStore, UserStore
 from frappyauth.core.minting import hash_secret
@@ -18,7 +25,13 @@ ADMIN_PASSWORD = "admin password 1234"
 USER_PASSWORD = "plain user password"
 PASSWORD_FIELDS = ("password", "oldPassword", "newPassword")
 MFA_KEY = "a test key that seals TOTP secrets, 32+ characters"
-SHOWN_ONCE = ("token", "apiKey", "mfaToken", "secret", "recoveryCodes")  # secrets an answer may show: its own
+SHOWN_ONCE = (
+    "token",
+    "apiKey",
+    "mfaToken",
+    "secret",
+    "recoveryCodes",
+)  # secrets an answer may show: its own
 
 
 class Clock:
@@ -45,21 +58,30 @@ class SecretLedger:
 
     def record(self, description: str, request_json: Any, body: str, response_json: Any) -> None:
         if isinstance(request_json, dict):
-            self.passwords.update(v for k, v in request_json.items() if k in PASSWORD_FIELDS and isinstance(v, str))
+            self.passwords.update(
+                v for k, v in request_json.items() if k in PASSWORD_FIELDS and isinstance(v, str)
+            )
         allowed: set[str] = set()
         if isinstance(response_json, dict):
             for name in SHOWN_ONCE:
                 value = response_json.get(name)
-                allowed.update(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str) and v)
+                allowed.update(
+                    v
+                    for v in (value if isinstance(value, list) else [value])
+                    if isinstance(v, str) and v
+                )
             self.minted.update(allowed)
         self.responses.append((description, body, frozenset(allowed)))
 
     def leaks(self, user_store: UserStore) -> list[str]:
         hashes = {user.password_hash for user in user_store.list_page(0, 10_000)[0]}
         secrets = self.passwords | self.minted | {hash_secret(s) for s in self.minted} | hashes
-        return [f"{description} shows a secret" for description, body, allowed in self.responses
-                for secret in secrets - (allowed if isinstance(allowed, frozenset) else {allowed})
-                if secret and secret in body]
+        return [
+            f"{description} shows a secret"
+            for description, body, allowed in self.responses
+            for secret in secrets - (allowed if isinstance(allowed, frozenset) else {allowed})
+            if secret and secret in body
+        ]
 
 
 def recording_client(ledger: SecretLedger) -> type[FlaskClient]:
@@ -69,25 +91,49 @@ def recording_client(ledger: SecretLedger) -> type[FlaskClient]:
             body = response.get_data(as_text=True)
             request_json = kwargs.get("json")
             response_json = response.get_json(silent=True)
-            ledger.record(f"{kwargs.get('method', 'GET')} {args[0] if args else ''}", request_json, body,
-                          response_json)
+            ledger.record(
+                f"{kwargs.get('method', 'GET')} {args[0] if args else ''}",
+                request_json,
+                body,
+                response_json,
+            )
             return response
+
     return RecordingClient
 
 
-def build_app(user_store: UserStore, token_store: SessionStore | None, clock: Clock, ledger: SecretLedger,
-              api_key_store: ApiKeyStore | None = None, mailer: Any = None, mail_token_store: Any = None,
-              template_folder: str | None = None, mfa_store: MfaStore | None = None,
-              attempt_store: AttemptStore | None = None, **options: Any) -> Flask:
-    """A test app with the endpoints, a seeded admin and two protected routes of its own. With `totp` on,
+def build_app(
+    user_store: UserStore,
+    token_store: SessionStore | None,
+    clock: Clock,
+    ledger: SecretLedger,
+    api_key_store: ApiKeyStore | None = None,
+    mailer: Any = None,
+    mail_token_store: Any = None,
+    template_folder: str | None = None,
+    mfa_store: MfaStore | None = None,
+    attempt_store: AttemptStore | None = None,
+    **options: Any,
+) -> Flask:
+    """A test app with the endpoints, a seeded admin and two protected routes of its own. With
+    `totp` on,
     TOTP secrets are sealed with `MFA_KEY` unless the options say otherwise."""
     app = Flask("frappyauth_test", template_folder=template_folder)
     app.test_client_class = recording_client(ledger)
     if options.get("totp"):
         options = {"mfa_encryption_key": MFA_KEY, **options}
-    register_endpoints(app, user_store, token_store, {"bcrypt_cost": 4, **options}, api_key_store=api_key_store,
-                       clock=clock, mailer=mailer, mail_token_store=mail_token_store, mfa_store=mfa_store,
-                       attempt_store=attempt_store)
+    register_endpoints(
+        app,
+        user_store,
+        token_store,
+        {"bcrypt_cost": 4, **options},
+        api_key_store=api_key_store,
+        clock=clock,
+        mailer=mailer,
+        mail_token_store=mail_token_store,
+        mfa_store=mfa_store,
+        attempt_store=attempt_store,
+    )
 
     @app.route("/api/things")
     def things() -> Any:
@@ -116,10 +162,25 @@ def body(response: Any) -> Any:
     return json.loads(response.get_data(as_text=True))
 
 
-STORE_WRITES = frozenset({"create", "set_permissions", "set_profile", "set_password_hash", "set_api_key_hash",
-                          "delete", "delete_for_user", "delete_by_id", "increment", "decrement", "delete_for_subject",
-                          "upgrade_password_hash", "set_credential_version",
-                          "touch", "purge_expired"})
+STORE_WRITES = frozenset(
+    {
+        "create",
+        "set_permissions",
+        "set_profile",
+        "set_password_hash",
+        "set_api_key_hash",
+        "delete",
+        "delete_for_user",
+        "delete_by_id",
+        "increment",
+        "decrement",
+        "delete_for_subject",
+        "upgrade_password_hash",
+        "set_credential_version",
+        "touch",
+        "purge_expired",
+    }
+)
 
 
 class StoreSpy:
@@ -139,6 +200,7 @@ class StoreSpy:
             if "*" in self.failing or name in self.failing:
                 raise StoreUnavailableError(retry_after=7)
             return method(*args, **kwargs)
+
         return call
 
     def writes(self) -> list[str]:

@@ -1,10 +1,12 @@
-"""An application written for frappyflaskauth 1.6.3 + frappymongouser 1.5.1, following their READMEs.
+"""An application written for frappyflaskauth 1.6.3 + frappymongouser 1.5.1, following their
+READMEs.
 
 Ported to frappyauth by changing its imports only; it used to read:
 
     from frappyflaskauth import register_endpoints, check_login_state
     from frappymongouser import UserStore, UserTokenStore
 """
+
 import os
 
 from flask import Flask, abort, jsonify, request
@@ -19,7 +21,9 @@ ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "first admin password")
 def create_app(auth_options=None):
     app = Flask(__name__)
     user_store = UserStore(mongo_url=MONGO_URL, mongo_db="portal", collection_name="users")
-    token_store = UserTokenStore(mongo_url=MONGO_URL, mongo_db="portal", collection_name="userTokens")
+    token_store = UserTokenStore(
+        mongo_url=MONGO_URL, mongo_db="portal", collection_name="userTokens"
+    )
     user_store.initial_local_user_check("admin", ADMIN_PASSWORD)
     options = {"api_keys": True, "page_size": 2}
     options.update(auth_options or {})
@@ -28,7 +32,9 @@ def create_app(auth_options=None):
     @app.route("/api/me", methods=["GET"])
     def me():
         user = check_login_state()
-        return jsonify({"user": user.to_json(), "uid": user.user_id, "hasKey": user.api_key is not None})
+        return jsonify(
+            {"user": user.to_json(), "uid": user.user_id, "hasKey": user.api_key is not None}
+        )
 
     @app.route("/api/staff", methods=["GET"])
     def staff():
@@ -42,7 +48,9 @@ def create_app(auth_options=None):
         body = request.get_json()
         if user_store.get_by_username(body["username"]) is not None:
             abort(400)
-        user = user_store.create_local_user(body["username"], body["password"], body.get("permissions", []))
+        user = user_store.create_local_user(
+            body["username"], body["password"], body.get("permissions", [])
+        )
         return jsonify(user.to_json())
 
     @app.route("/api/staff/<username>/permissions", methods=["POST"])
@@ -51,7 +59,9 @@ def create_app(auth_options=None):
         user = user_store.get_by_username(username)
         if user is None:
             abort(404)
-        return jsonify(user_store.update_permissions(user.id, request.get_json()["permissions"]).to_json())
+        return jsonify(
+            user_store.update_permissions(user.id, request.get_json()["permissions"]).to_json()
+        )
 
     @app.route("/api/staff/<user_id>/password", methods=["POST"])
     def reset_password(user_id):
@@ -69,8 +79,14 @@ def create_app(auth_options=None):
     @app.route("/api/confirm", methods=["POST"])
     def confirm_password():
         user = check_login_state()
-        return jsonify({"confirmed": user_store.login_with_password(user.username, request.get_json()["password"])
-                        is not None})
+        return jsonify(
+            {
+                "confirmed": user_store.login_with_password(
+                    user.username, request.get_json()["password"]
+                )
+                is not None
+            }
+        )
 
     @app.route("/api/my-key", methods=["POST", "DELETE"])
     def my_key():

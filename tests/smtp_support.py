@@ -1,8 +1,11 @@
-"""A real SMTP server (aiosmtpd) on a loopback port, that keeps what it receives, for the mail tests.
+"""A real SMTP server (aiosmtpd) on a loopback port, that keeps what it receives, for the mail
+tests.
 
-Nothing mocks smtplib: the mailer under test speaks SMTP over a socket to this server. The server can be
-stopped and started again on the same port, as a mail server that goes away mid-flow and comes back.
+Nothing mocks smtplib: the mailer under test speaks SMTP over a socket to this server. The server
+can be stopped and started again on the same port, as a mail server that goes away mid-flow and
+comes back.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -40,9 +43,13 @@ class Inbox:
             self.messages.append(message)  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
 
-    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (SMTP_USER.encode(),
-                                                                                  SMTP_PASSWORD.encode())
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            SMTP_USER.encode(),
+            SMTP_PASSWORD.encode(),
+        )
         if ok:
             self.logins.append(data.login.decode())
         return AuthResult(success=ok)
@@ -84,7 +91,8 @@ class SmtpServer:
 
 
 def delivered(app: Any) -> None:
-    """Wait until the app's outbox handed every queued message to the mailer (sent, or failed and logged)."""
+    """Wait until the app's outbox handed every queued message to the mailer (sent, or failed and
+    logged)."""
     app.extensions["frappyauth"].services.mail.outbox.wait_until_sent()
 
 
@@ -97,7 +105,8 @@ def parts(message: EmailMessage) -> tuple[str, str]:
 
 
 def token_in(message: EmailMessage) -> str:
-    """The token of the link in a message's plain-text part (the HTML part must carry the same link)."""
+    """The token of the link in a message's plain-text part (the HTML part must carry the same
+    link)."""
     text, html = parts(message)
     found = TOKEN_IN_LINK.search(text)
     assert found is not None, f"no link in {text!r}"
@@ -112,7 +121,8 @@ def free_port() -> int:
 
 
 def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and its key, for the TLS tests; the client trusts it as its CA."""
+    """A certificate for 127.0.0.1 and its key, for the TLS tests; the client trusts it as its
+    CA."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -121,14 +131,27 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "frappyauth test SMTP")])
     now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-                   .not_valid_after(now + datetime.timedelta(days=1))
-                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST))]), False)
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-                   .sign(key, hashes.SHA256()))
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = directory / "smtp.crt", directory / "smtp.key"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path

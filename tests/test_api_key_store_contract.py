@@ -1,4 +1,5 @@
 """The `ApiKeyStore` contract, sentence by sentence, against every store in `backends.BACKENDS`."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,10 +15,23 @@ from frappyauth.core.protocols import ApiKeyStore, UserStore
 LIMIT = 20
 
 
-def key(key_id: str = "k1", user_id: str = "u1", name: str | None = None, expires_at=None, created_at=NOW,
-        scopes=None) -> ApiKey:
-    return ApiKey(key_id=key_id, user_id=user_id, name=name or f"name-{key_id}", key_hash=f"hash-{key_id}",
-                  created_at=created_at, scopes=scopes, expires_at=expires_at)
+def key(
+    key_id: str = "k1",
+    user_id: str = "u1",
+    name: str | None = None,
+    expires_at=None,
+    created_at=NOW,
+    scopes=None,
+) -> ApiKey:
+    return ApiKey(
+        key_id=key_id,
+        user_id=user_id,
+        name=name or f"name-{key_id}",
+        key_hash=f"hash-{key_id}",
+        created_at=created_at,
+        scopes=scopes,
+        expires_at=expires_at,
+    )
 
 
 # create / get_by_hash
@@ -51,11 +65,15 @@ def test_create_refuses_past_the_limit_counting_only_live_keys(api_key_store: Ap
     assert api_key_store.create(key("c"), 2, NOW) is False
     assert api_key_store.get_by_hash("hash-c", NOW) is None
     assert api_key_store.create(key("d", user_id="u2"), 2, NOW) is True  # the limit is per user
-    assert api_key_store.create(key("c", created_at=LATER), 2, LATER) is True  # "a" expired: it no longer counts
+    assert (
+        api_key_store.create(key("c", created_at=LATER), 2, LATER) is True
+    )  # "a" expired: it no longer counts
     assert [k.key_id for k in api_key_store.list_for_user("u1", LATER)] == ["c", "b"]
 
 
-def test_create_refuses_a_name_the_user_holds_but_not_another_users(api_key_store: ApiKeyStore) -> None:
+def test_create_refuses_a_name_the_user_holds_but_not_another_users(
+    api_key_store: ApiKeyStore,
+) -> None:
     api_key_store.create(key("a", name="ci"), LIMIT, NOW)
     with pytest.raises(ApiKeyNameTakenError):
         api_key_store.create(key("b", name="ci"), LIMIT, NOW)
@@ -96,7 +114,10 @@ def test_replace_stores_nothing_without_a_live_key_of_that_name(api_key_store: A
     api_key_store.create(key("a", name="default", expires_at=LATER), LIMIT, NOW)
     assert api_key_store.replace(key("b", name="default"), LATER) is None
     assert api_key_store.replace(key("c", name="default", user_id="u2"), NOW) is None
-    assert api_key_store.get_by_hash("hash-b", LATER) is None and api_key_store.get_by_hash("hash-c", NOW) is None
+    assert (
+        api_key_store.get_by_hash("hash-b", LATER) is None
+        and api_key_store.get_by_hash("hash-c", NOW) is None
+    )
 
 
 def test_replace_keeps_the_slot_so_the_limit_still_holds(api_key_store: ApiKeyStore) -> None:
@@ -153,13 +174,18 @@ def test_deleting_an_expired_key_says_false(api_key_store: ApiKeyStore) -> None:
     assert api_key_store.delete("u1", "a", LATER) is False
 
 
-def test_delete_for_user_deletes_every_key_of_that_user_and_counts_the_live_ones(api_key_store: ApiKeyStore) -> None:
+def test_delete_for_user_deletes_every_key_of_that_user_and_counts_the_live_ones(
+    api_key_store: ApiKeyStore,
+) -> None:
     api_key_store.create(key("a"), LIMIT, NOW)
     api_key_store.create(key("b", expires_at=LATER), LIMIT, NOW)
     api_key_store.create(key("c", expires_at=LATER + timedelta(hours=1)), LIMIT, NOW)
     api_key_store.create(key("d", user_id="u2"), LIMIT, NOW)
     assert api_key_store.delete_for_user("u1", LATER) == 2
-    assert api_key_store.list_for_user("u1", NOW) == [] and api_key_store.get_by_hash("hash-b", NOW) is None
+    assert (
+        api_key_store.list_for_user("u1", NOW) == []
+        and api_key_store.get_by_hash("hash-b", NOW) is None
+    )
     assert api_key_store.get_by_hash("hash-d", NOW) is not None
     assert api_key_store.delete_for_user("u1", NOW) == 0
 
@@ -175,39 +201,51 @@ def test_touch_sets_last_used(api_key_store: ApiKeyStore) -> None:
 
 
 def owner(user_store: UserStore) -> User:
-    return user_store.create(User(id="", username="owner", password_hash="h", permissions=("view",)))
+    return user_store.create(
+        User(id="", username="owner", password_hash="h", permissions=("view",))
+    )
 
 
-def test_get_by_hash_with_user_returns_the_key_and_its_owner(api_key_store: ApiKeyStore,
-                                                             user_store: UserStore) -> None:
+def test_get_by_hash_with_user_returns_the_key_and_its_owner(
+    api_key_store: ApiKeyStore, user_store: UserStore
+) -> None:
     user = owner(user_store)
     created = key(user_id=user.id, scopes=("view",), expires_at=LATER)
     api_key_store.create(created, LIMIT, NOW)
     assert api_key_store.get_by_hash_with_user("hash-k1", NOW, user_store) == (created, user)
 
 
-def test_get_by_hash_with_user_returns_none_when_get_by_hash_does(api_key_store: ApiKeyStore,
-                                                                  user_store: UserStore) -> None:
+def test_get_by_hash_with_user_returns_none_when_get_by_hash_does(
+    api_key_store: ApiKeyStore, user_store: UserStore
+) -> None:
     user = owner(user_store)
     api_key_store.create(key(user_id=user.id, expires_at=LATER), LIMIT, NOW)
     assert api_key_store.get_by_hash_with_user("hash-k2", NOW, user_store) is None
     assert api_key_store.get_by_hash_with_user("hash-k1", LATER, user_store) is None
 
 
-def test_get_by_hash_with_user_gives_no_owner_for_a_deleted_one(api_key_store: ApiKeyStore,
-                                                               user_store: UserStore) -> None:
+def test_get_by_hash_with_user_gives_no_owner_for_a_deleted_one(
+    api_key_store: ApiKeyStore, user_store: UserStore
+) -> None:
     user = owner(user_store)
     api_key_store.create(key(user_id=user.id), LIMIT, NOW)
     api_key_store.create(key("k2", user_id="0123456789abcdef01234567"), LIMIT, NOW)
     user_store.delete(user.id)
-    assert api_key_store.get_by_hash_with_user("hash-k1", NOW, user_store) == (key(user_id=user.id), None)
+    assert api_key_store.get_by_hash_with_user("hash-k1", NOW, user_store) == (
+        key(user_id=user.id),
+        None,
+    )
     assert api_key_store.get_by_hash_with_user("hash-k2", NOW, user_store)[1] is None
 
 
-def test_get_by_hash_with_user_reads_the_owner_as_it_is_now(api_key_store: ApiKeyStore,
-                                                            user_store: UserStore) -> None:
+def test_get_by_hash_with_user_reads_the_owner_as_it_is_now(
+    api_key_store: ApiKeyStore, user_store: UserStore
+) -> None:
     user = owner(user_store)
     api_key_store.create(key(user_id=user.id), LIMIT, NOW)
     api_key_store.get_by_hash_with_user("hash-k1", NOW, user_store)
     changed = user_store.set_permissions(user.id, ())
-    assert api_key_store.get_by_hash_with_user("hash-k1", NOW, user_store) == (key(user_id=user.id), changed)
+    assert api_key_store.get_by_hash_with_user("hash-k1", NOW, user_store) == (
+        key(user_id=user.id),
+        changed,
+    )

@@ -1,4 +1,5 @@
 """The `AttemptStore` contract, sentence by sentence, against every store in `backends.BACKENDS`."""
+
 from __future__ import annotations
 
 import threading
@@ -13,13 +14,16 @@ from frappyauth.core.protocols import AttemptStore
 
 def test_increment_counts_from_one_in_a_fixed_window(attempt_store: AttemptStore) -> None:
     first = attempt_store.increment("pair:alice|1.2.3.4", "alice", NOW, LATER)
-    second = attempt_store.increment("pair:alice|1.2.3.4", "alice", NOW + timedelta(seconds=5),
-                                      LATER + timedelta(seconds=5))
+    second = attempt_store.increment(
+        "pair:alice|1.2.3.4", "alice", NOW + timedelta(seconds=5), LATER + timedelta(seconds=5)
+    )
     assert (first.count, second.count) == (1, 2)
     assert second.expires_at == LATER  # later counts keep the window's end
 
 
-def test_increment_starts_a_new_window_after_the_old_one_expired(attempt_store: AttemptStore) -> None:
+def test_increment_starts_a_new_window_after_the_old_one_expired(
+    attempt_store: AttemptStore,
+) -> None:
     attempt_store.increment("k", "alice", NOW, LATER)
     attempt_store.increment("k", "alice", NOW, LATER)
     after = attempt_store.increment("k", "bob", LATER, LATER + timedelta(hours=1))
@@ -71,22 +75,31 @@ def test_delete_forgets_only_that_key(attempt_store: AttemptStore) -> None:
     assert attempt_store.increment("a", None, NOW, LATER).count == 1
 
 
-def test_delete_for_subject_forgets_every_counter_of_the_subject_only(attempt_store: AttemptStore) -> None:
+def test_delete_for_subject_forgets_every_counter_of_the_subject_only(
+    attempt_store: AttemptStore,
+) -> None:
     for key in ("pair:alice|1", "pair:alice|2", "user:alice"):
         attempt_store.increment(key, "alice", NOW, LATER)
     attempt_store.increment("pair:bob|1", "bob", NOW, LATER)
     attempt_store.increment("addr:1", None, NOW, LATER)
     attempt_store.delete_for_subject("alice")
-    assert [attempt_store.get(k, NOW) for k in ("pair:alice|1", "pair:alice|2", "user:alice")] == [None] * 3
+    assert [attempt_store.get(k, NOW) for k in ("pair:alice|1", "pair:alice|2", "user:alice")] == [
+        None
+    ] * 3
     assert attempt_store.get("pair:bob|1", NOW).count == 1
     assert attempt_store.get("addr:1", NOW).count == 1
     attempt_store.delete_for_subject("nobody")
 
 
-def test_concurrent_counts_give_each_caller_its_own_number(backend, attempt_store: AttemptStore) -> None:
-    """Count before check relies on this: of N parallel attempts exactly one sees each count 1..N."""
+def test_concurrent_counts_give_each_caller_its_own_number(
+    backend, attempt_store: AttemptStore
+) -> None:
+    """Count before check relies on this: of N parallel attempts exactly one sees each count
+    1..N."""
     if not backend.thread_safe:
-        pytest.skip("mongomock's $inc is not thread-atomic: tested on the memory store and real MongoDB")
+        pytest.skip(
+            "mongomock's $inc is not thread-atomic: tested on the memory store and real MongoDB"
+        )
     seen: list[int] = []
     lock = threading.Lock()
 

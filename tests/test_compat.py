@@ -1,4 +1,6 @@
-"""An app written for frappyflaskauth + frappymongouser runs on frappyauth with only its imports changed."""
+"""An app written for frappyflaskauth + frappymongouser runs on frappyauth with only its imports
+changed."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,7 +32,9 @@ def portal() -> Iterator[tuple[Flask, SecretLedger, Any]]:
             ledger = SecretLedger()
             app.test_client_class = recording_client(ledger)
             yield app, ledger, caught
-        store = UserStore(mongo_url=ported_app.MONGO_URL, mongo_db="portal")  # the app's data, still there
+        store = UserStore(
+            mongo_url=ported_app.MONGO_URL, mongo_db="portal"
+        )  # the app's data, still there
         assert store.count() > 0 and ledger.leaks(store) == []
 
 
@@ -39,42 +43,73 @@ def test_the_ported_app_runs_its_flows(portal: Any) -> None:
     client = app.test_client()
     admin = auth(login(client, "ADMIN", ported_app.ADMIN_PASSWORD))
     for name, password in PASSWORDS.items():
-        response = client.post("/api/staff", json={"username": name, "password": password,
-                                                   "permissions": ["view"]}, headers=admin)
+        response = client.post(
+            "/api/staff",
+            json={"username": name, "password": password, "permissions": ["view"]},
+            headers=admin,
+        )
         assert response.status_code == 200 and response.get_json()["username"] == name
-    assert client.post("/api/staff", json={"username": "ALICE", "password": "x" * 12}, headers=admin).status_code == 400
+    assert (
+        client.post(
+            "/api/staff", json={"username": "ALICE", "password": "x" * 12}, headers=admin
+        ).status_code
+        == 400
+    )
 
     pages = [client.get(f"/api/staff?page={page}", headers=admin).get_json() for page in range(3)]
     assert [len(page["users"]) for page in pages] == [2, 2, 0] and pages[0]["total"] == 4
     first = pages[0]["users"][0]
     assert set(first) == {"_id", "dataModelVersion", "username", "permissions", "profile"}
 
-    promoted = client.post("/api/staff/Alice/permissions", json={"permissions": ["view", "admin"]}, headers=admin)
+    promoted = client.post(
+        "/api/staff/Alice/permissions", json={"permissions": ["view", "admin"]}, headers=admin
+    )
     assert promoted.get_json()["permissions"] == ["view", "admin"]
     alice = promoted.get_json()["_id"]
-    assert client.get("/api/staff", headers=auth(login(client, "alice", PASSWORDS["alice"]))).status_code == 200
+    assert (
+        client.get(
+            "/api/staff", headers=auth(login(client, "alice", PASSWORDS["alice"]))
+        ).status_code
+        == 200
+    )
 
     bob_token = login(client, "bob", PASSWORDS["bob"])
     bob = client.get("/api/me", headers=auth(bob_token)).get_json()["user"]["_id"]
-    assert client.post(f"/api/staff/{bob}/password", json={"password": "bob new password"},
-                       headers=admin).status_code == 200
-    assert client.get("/api/me", headers=auth(bob_token)).status_code == 401  # the reset ended his session
-    assert client.post("/api/user/login", json={"username": "bob", "password": PASSWORDS["bob"]}).status_code == 401
+    assert (
+        client.post(
+            f"/api/staff/{bob}/password", json={"password": "bob new password"}, headers=admin
+        ).status_code
+        == 200
+    )
+    assert (
+        client.get("/api/me", headers=auth(bob_token)).status_code == 401
+    )  # the reset ended his session
+    assert (
+        client.post(
+            "/api/user/login", json={"username": "bob", "password": PASSWORDS["bob"]}
+        ).status_code
+        == 401
+    )
     bob_token = login(client, "bob", "bob new password")
-    assert client.post("/api/confirm", json={"password": "bob new password"},
-                       headers=auth(bob_token)).get_json() == {"confirmed": True}
-    assert client.post("/api/confirm", json={"password": "not bobs password"}, headers=auth(bob_token)).get_json() == {
-        "confirmed": False}
+    assert client.post(
+        "/api/confirm", json={"password": "bob new password"}, headers=auth(bob_token)
+    ).get_json() == {"confirmed": True}
+    assert client.post(
+        "/api/confirm", json={"password": "not bobs password"}, headers=auth(bob_token)
+    ).get_json() == {"confirmed": False}
 
     key = client.post("/api/my-key", headers=auth(bob_token)).get_json()["apiKey"]
-    assert client.get("/api/reports", headers={"Authorization": f"Token {key}"}).get_json() == {"for": "bob"}
+    assert client.get("/api/reports", headers={"Authorization": f"Token {key}"}).get_json() == {
+        "for": "bob"
+    }
     assert client.get("/api/key-holders", headers=admin).get_json() == ["bob"]
     assert client.get("/api/me", headers=auth(bob_token)).get_json()["hasKey"] is True
     client.delete("/api/my-key", headers=auth(bob_token))
     assert client.get("/api/reports", headers={"Authorization": f"Token {key}"}).status_code == 401
 
-    assert client.post(f"/api/staff/{alice}/profile", json={"team": "ops"}, headers=admin).get_json()[
-        "profile"] == {"team": "ops"}
+    assert client.post(
+        f"/api/staff/{alice}/profile", json={"team": "ops"}, headers=admin
+    ).get_json()["profile"] == {"team": "ops"}
     assert not [w for w in caught if not issubclass(w.category, DeprecationWarning)]
 
 
@@ -82,32 +117,59 @@ def test_each_old_call_warns_naming_the_new_call_at_the_apps_line(portal: Any) -
     app, ledger, caught = portal
     client = app.test_client()
     admin = auth(login(client, "admin", ported_app.ADMIN_PASSWORD))
-    client.post("/api/staff", json={"username": "dave", "password": "dave password 1"}, headers=admin)
+    client.post(
+        "/api/staff", json={"username": "dave", "password": "dave password 1"}, headers=admin
+    )
     client.get("/api/staff", headers=admin)
     client.get("/api/me", headers=admin)
     messages = {str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)}
-    assert {"UserStore.initial_local_user_check() is deprecated; use frappyauth.initial_user_check(app, username, "
-            "password) or `flask frappyauth init-admin`.",
-            "UserStore.create_local_user() is deprecated; use POST /users (Accounts.create).",
-            "UserStore.get_all(page_size, page) is deprecated; use GET /users?page=N (UserStore.list_page(offset, "
-            "limit)).",
-            "User.user_id is deprecated; use User.uid.",
-            } <= messages
+    assert {
+        "UserStore.initial_local_user_check() is deprecated; use "
+        "frappyauth.initial_user_check(app, "
+        "username, "
+        "password) or `flask frappyauth init-admin`.",
+        "UserStore.create_local_user() is deprecated; use POST /users (Accounts.create).",
+        "UserStore.get_all(page_size, page) is deprecated; use GET /users?page=N "
+        "(UserStore.list_page(offset, "
+        "limit)).",
+        "User.user_id is deprecated; use User.uid.",
+    } <= messages
     assert any("User.to_json() is deprecated; use the user JSON" in message for message in messages)
-    assert {Path(w.filename).name for w in caught if issubclass(w.category, DeprecationWarning)} == {"ported_app.py"}
+    assert {
+        Path(w.filename).name for w in caught if issubclass(w.category, DeprecationWarning)
+    } == {"ported_app.py"}
 
 
 def test_to_json_is_the_old_shape_without_any_secret() -> None:
     db = mongomock.MongoClient()["x"]
-    db["users"].insert_one({"username": "old", "password": hashlib.md5(b"pw").hexdigest(), "permissions": ["a"],
-                            "profile": {"p": 1}, "email": "o@example.org", "uid": "u-1", "apiKey": "plain-key",
-                            "dataModelVersion": 1})
+    db["users"].insert_one(
+        {
+            "username": "old",
+            "password": hashlib.md5(b"pw").hexdigest(),
+            "permissions": ["a"],
+            "profile": {"p": 1},
+            "email": "o@example.org",
+            "uid": "u-1",
+            "apiKey": "plain-key",
+            "dataModelVersion": 1,
+        }
+    )
     with pytest.warns(DeprecationWarning):
         user = UserStore(db=db).get_by_username("OLD")
         body = user.to_json()
-        assert (user.user_id, user.api_key) == ("u-1", "(hidden: frappyauth stores only a hash of the key)")
-    assert body == {"_id": user.id, "dataModelVersion": 1, "username": "old", "permissions": ["a"],
-                    "email": "o@example.org", "uid": "u-1", "profile": {"p": 1}}
+        assert (user.user_id, user.api_key) == (
+            "u-1",
+            "(hidden: frappyauth stores only a hash of the key)",
+        )
+    assert body == {
+        "_id": user.id,
+        "dataModelVersion": 1,
+        "username": "old",
+        "permissions": ["a"],
+        "email": "o@example.org",
+        "uid": "u-1",
+        "profile": {"p": 1},
+    }
     for secret in (hashlib.md5(b"pw").hexdigest(), "plain-key", hash_secret("plain-key")):
         assert secret not in str(body)
 
@@ -129,7 +191,9 @@ def test_a_password_changed_outside_a_request_still_ends_the_users_sessions() ->
     with pytest.warns(DeprecationWarning):
         erin = store.create_local_user("erin", "erin password 1")
         token = login(app.test_client(), "erin", "erin password 1")
-        store.change_password(erin.id, "erin new password")  # no app context: the store's own service
+        store.change_password(
+            erin.id, "erin new password"
+        )  # no app context: the store's own service
     assert app.test_client().get("/api/user", headers=auth(token)).status_code == 401
     assert login(app.test_client(), "erin", "erin new password")
 
@@ -143,7 +207,10 @@ def test_old_store_calls_outside_an_app_use_the_given_options() -> None:
         assert isinstance(admin, User) and admin.permissions == ("admin",)
         assert admin.password_hash.startswith("$2b$04$")
         assert store.login_with_password("ROOT", "root password 1") == store.get(admin.id)
-        assert store.login_with_password("root", "wrong") is None and store.login_with_password("x", "y") is None
+        assert (
+            store.login_with_password("root", "wrong") is None
+            and store.login_with_password("x", "y") is None
+        )
         with pytest.raises(ValueError, match="Username already in use"):
             store.create_local_user("Root", "another password")
         with pytest.raises(ValueError):
@@ -152,7 +219,9 @@ def test_old_store_calls_outside_an_app_use_the_given_options() -> None:
             store.create_api_key("0123456789abcdef01234567")
         assert store.change_password("0123456789abcdef01234567", "a new password") is None
         bob = store.create_local_user("bob", "bob password 12")
-        assert bob.permissions == () and store.update_permissions(bob.id, "view").permissions == ("view",)
+        assert bob.permissions == () and store.update_permissions(bob.id, "view").permissions == (
+            "view",
+        )
         users, total = store.get_all(page_size=0)
         assert total == 2 and [u.username for u in users] == ["root", "bob"]
         UserTokenStore(db=db).clean_up_expired()

@@ -1,9 +1,11 @@
-"""The console in a real headless Chromium (Debian's chromium + chromium-driver, driven by Selenium).
+"""The console in a real headless Chromium (Debian's chromium + chromium-driver, driven by
+Selenium).
 
-Each test saves the last screen of every window under tests/browser-artifacts/ (kept out of the repository),
-and the page's console log too when it failed; a script error or a Content-Security-Policy violation in a
-page's console fails the test.
+Each test saves the last screen of every window under tests/browser-artifacts/ (kept out of the
+repository), and the page's console log too when it failed; a script error or a
+Content-Security-Policy violation in a page's console fails the test.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -46,9 +48,13 @@ def browser(request: pytest.FixtureRequest, tmp_path) -> Iterator[Callable[..., 
     assert not errors, errors
 
 
-def test_admin_creates_a_user_who_makes_a_key_and_is_signed_out_by_the_admin(server, browser) -> None:
+def test_admin_creates_a_user_who_makes_a_key_and_is_signed_out_by_the_admin(
+    server, browser
+) -> None:
     hostile = '<img src=x onerror="alert(1)">'
-    token = server.call("POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]["token"]
+    token = server.call(
+        "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD}
+    )[1]["token"]
     server.call("POST", "/api/user/users", {"username": hostile, "password": USER_PASSWORD}, token)
     admin = browser()
     admin.sign_in(server.console, "admin", ADMIN_PASSWORD)
@@ -141,19 +147,34 @@ def small_pages() -> Iterator[ConsoleServer]:
     running.stop()
 
 
-def test_admin_pages_resets_unlocks_revokes_keys_and_deletes_with_confirmation(small_pages, browser) -> None:
+def test_admin_pages_resets_unlocks_revokes_keys_and_deletes_with_confirmation(
+    small_pages, browser
+) -> None:
     server = small_pages
-    admin_token = server.call("POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]["token"]
+    admin_token = server.call(
+        "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD}
+    )[1]["token"]
     for name in ["bea", "dan", "eve"]:
-        server.call("POST", "/api/user/users", {"username": name, "password": USER_PASSWORD}, admin_token)
-    dan = server.call("POST", "/api/user/login", {"username": "dan", "password": USER_PASSWORD})[1]["token"]
+        server.call(
+            "POST", "/api/user/users", {"username": name, "password": USER_PASSWORD}, admin_token
+        )
+    dan = server.call("POST", "/api/user/login", {"username": "dan", "password": USER_PASSWORD})[1][
+        "token"
+    ]
     server.call("POST", "/api/user/keys", {"name": "deploy"}, dan)
-    assert server.call("POST", "/api/user/login", {"username": "dan", "password": "wrong"})[0] == 401
-    assert server.call("POST", "/api/user/login", {"username": "dan", "password": USER_PASSWORD})[0] == 429
+    assert (
+        server.call("POST", "/api/user/login", {"username": "dan", "password": "wrong"})[0] == 401
+    )
+    assert (
+        server.call("POST", "/api/user/login", {"username": "dan", "password": USER_PASSWORD})[0]
+        == 429
+    )
 
     admin = browser(width=390, height=844)  # a phone
     admin.sign_in(server.console, "admin", ADMIN_PASSWORD)
-    assert admin.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    assert admin.driver.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth"
+    )
     admin.see("page-label", "Page 1 of 2")
     admin.click_text("Next page")
     admin.see("page-label", "Page 2 of 2")
@@ -162,14 +183,20 @@ def test_admin_pages_resets_unlocks_revokes_keys_and_deletes_with_confirmation(s
     admin.see("detail-keys", "deploy")
     admin.click_text("Unlock sign-in")
     admin.message("Unlocked")
-    assert server.call("POST", "/api/user/login", {"username": "dan", "password": USER_PASSWORD})[0] == 200
+    assert (
+        server.call("POST", "/api/user/login", {"username": "dan", "password": USER_PASSWORD})[0]
+        == 200
+    )
     admin.click_text("Revoke all API keys")
     admin.message("1 API key revoked.")
     admin.fill("detail-password", NEW_PASSWORD)
     admin.click_text("Reset password")
     admin.message("Password reset")
     assert server.call("GET", "/api/user", token=dan)[0] == 401
-    assert server.call("POST", "/api/user/login", {"username": "dan", "password": NEW_PASSWORD})[0] == 200
+    assert (
+        server.call("POST", "/api/user/login", {"username": "dan", "password": NEW_PASSWORD})[0]
+        == 200
+    )
 
     admin.click_text("Delete user…")
     admin.see("delete-question", "Delete dan for good?")
@@ -185,7 +212,9 @@ def test_admin_pages_resets_unlocks_revokes_keys_and_deletes_with_confirmation(s
     admin.fill("detail-permissions", "view")
     admin.click_text("Save permissions")
     admin.message("This is the last administrator: give another user the admin permission first")
-    assert admin.find("detail-permissions").get_attribute("value") == "admin"  # what the user still holds
+    assert (
+        admin.find("detail-permissions").get_attribute("value") == "admin"
+    )  # what the user still holds
 
 
 @pytest.fixture
@@ -200,11 +229,17 @@ def test_account_view_by_keyboard_at_phone_width_ends_sessions(keyless_server, b
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
-    admin_token = server.call("POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]["token"]
-    server.call("POST", "/api/user/users", {"username": "fay", "password": USER_PASSWORD}, admin_token)
+    admin_token = server.call(
+        "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD}
+    )[1]["token"]
+    server.call(
+        "POST", "/api/user/users", {"username": "fay", "password": USER_PASSWORD}, admin_token
+    )
 
     def other_session() -> str:
-        return server.call("POST", "/api/user/login", {"username": "fay", "password": USER_PASSWORD})[1]["token"]
+        return server.call(
+            "POST", "/api/user/login", {"username": "fay", "password": USER_PASSWORD}
+        )[1]["token"]
 
     phone = browser(width=390, height=844)
     phone.driver.get(server.console)
@@ -212,9 +247,14 @@ def test_account_view_by_keyboard_at_phone_width_ends_sessions(keyless_server, b
     assert phone.driver.switch_to.active_element.get_attribute("id") == "sign-in-username"
     ActionChains(phone.driver).send_keys("fay", Keys.TAB, USER_PASSWORD, Keys.ENTER).perform()
     phone.see("who", "Signed in as fay")
-    unlabelled = "return [...document.querySelectorAll('input, select')].filter(f => !f.labels.length).map(f => f.id)"
+    unlabelled = (
+        "return [...document.querySelectorAll('input, select')].filter(f => "
+        "!f.labels.length).map(f => f.id)"
+    )
     assert phone.driver.execute_script(unlabelled) == []
-    assert phone.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    assert phone.driver.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth"
+    )
     assert not phone.visible("keys-card")  # API keys are off on this server
 
     elsewhere = other_session()
@@ -225,7 +265,9 @@ def test_account_view_by_keyboard_at_phone_width_ends_sessions(keyless_server, b
     assert server.call("GET", "/api/user", token=elsewhere)[0] == 401
     phone.see("session-list", "This session")
 
-    elsewhere = server.call("POST", "/api/user/login", {"username": "fay", "password": NEW_PASSWORD})[1]["token"]
+    elsewhere = server.call(
+        "POST", "/api/user/login", {"username": "fay", "password": NEW_PASSWORD}
+    )[1]["token"]
     phone.click_text("Log out other sessions")
     phone.message("1 other session ended.")
     assert server.call("GET", "/api/user", token=elsewhere)[0] == 401

@@ -1,6 +1,8 @@
-"""The console's second factor in a real Chromium: TOTP enrolment from the QR code's key, the login's second
-step with a code and with a recovery code, turning it off, an administrator's reset; a passkey added and used
+"""The console's second factor in a real Chromium: TOTP enrolment from the QR code's key, the
+login's second step with a code and with a recovery code, turning it off, an administrator's reset;
+a passkey added and used
 with Chromium's virtual authenticator (the DevTools WebAuthn domain)."""
+
 from __future__ import annotations
 
 import time
@@ -11,7 +13,9 @@ import pytest
 
 from browser_support import ConsoleServer
 from http_support import ADMIN_PASSWORD, USER_PASSWORD
-from test_console_browser import browser  # noqa: F401 -- the fixture: windows saved and checked at the end
+
+# The fixture: windows saved and checked at the end.
+from test_console_browser import browser  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +38,10 @@ def sign_in_with_code(window, console: str, username: str, password: str, code: 
     window.click_text("Continue")
 
 
-def test_totp_is_turned_on_from_the_shown_key_then_asked_for_at_sign_in(server, browser) -> None:  # noqa: F811
+def test_totp_is_turned_on_from_the_shown_key_then_asked_for_at_sign_in(
+    server,
+    browser,  # noqa: F811
+) -> None:
     window = browser()
     window.sign_in(server.console, "admin", ADMIN_PASSWORD)
     window.click_text("My account")
@@ -42,7 +49,9 @@ def test_totp_is_turned_on_from_the_shown_key_then_asked_for_at_sign_in(server, 
     window.fill("totp-start-password", ADMIN_PASSWORD)
     window.click_text("Set up two-step sign-in")
     window.wait(lambda: window.visible("totp-enrol"), "the QR code")
-    assert window.driver.execute_script("return document.getElementById('totp-qr').naturalWidth") > 0
+    assert (
+        window.driver.execute_script("return document.getElementById('totp-qr').naturalWidth") > 0
+    )
     totp = pyotp.TOTP(window.find("totp-secret").get_attribute("value"))
     window.fill("totp-confirm-code", totp.now())
     window.click_text("Turn on")
@@ -60,7 +69,9 @@ def test_totp_is_turned_on_from_the_shown_key_then_asked_for_at_sign_in(server, 
     window.see("who", "Signed in as admin")
     window.click_text("Sign out")
 
-    sign_in_with_code(window, server.console, "admin", ADMIN_PASSWORD, totp.at(time.time() + 30))  # the next step
+    sign_in_with_code(
+        window, server.console, "admin", ADMIN_PASSWORD, totp.at(time.time() + 30)
+    )  # the next step
     window.see("who", "Signed in as admin")
     window.click_text("My account")
     window.fill("totp-manage-password", ADMIN_PASSWORD)
@@ -71,19 +82,35 @@ def test_totp_is_turned_on_from_the_shown_key_then_asked_for_at_sign_in(server, 
 
 
 def test_an_admin_resets_a_users_second_factor(server, browser) -> None:  # noqa: F811
-    token = server.call("POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]["token"]
+    token = server.call(
+        "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD}
+    )[1]["token"]
     server.call("POST", "/api/user/users", {"username": "hal", "password": USER_PASSWORD}, token)
-    hal = server.call("POST", "/api/user/login", {"username": "hal", "password": USER_PASSWORD})[1]["token"]
-    secret = server.call("POST", "/api/user/mfa/totp", {"password": USER_PASSWORD}, hal)[1]["secret"]
-    assert server.call("POST", "/api/user/mfa/totp/confirm", {"code": pyotp.TOTP(secret).now()}, hal)[0] == 200
-    assert server.call("POST", "/api/user/login", {"username": "hal", "password": USER_PASSWORD})[1]["mfaRequired"]
+    hal = server.call("POST", "/api/user/login", {"username": "hal", "password": USER_PASSWORD})[1][
+        "token"
+    ]
+    secret = server.call("POST", "/api/user/mfa/totp", {"password": USER_PASSWORD}, hal)[1][
+        "secret"
+    ]
+    assert (
+        server.call("POST", "/api/user/mfa/totp/confirm", {"code": pyotp.TOTP(secret).now()}, hal)[
+            0
+        ]
+        == 200
+    )
+    assert server.call("POST", "/api/user/login", {"username": "hal", "password": USER_PASSWORD})[
+        1
+    ]["mfaRequired"]
 
     admin = browser()
     admin.sign_in(server.console, "admin", ADMIN_PASSWORD)
     admin.click_text("Manage hal")
     admin.click_text("Reset second factor")
     admin.message("Second factor reset")
-    assert "token" in server.call("POST", "/api/user/login", {"username": "hal", "password": USER_PASSWORD})[1]
+    assert (
+        "token"
+        in server.call("POST", "/api/user/login", {"username": "hal", "password": USER_PASSWORD})[1]
+    )
 
 
 @pytest.fixture
@@ -93,15 +120,28 @@ def passkey_server() -> Iterator[ConsoleServer]:
     running.stop()
 
 
-def test_a_passkey_is_added_then_used_at_sign_in_with_chromiums_virtual_authenticator(passkey_server,
-                                                                                        browser) -> None:  # noqa: F811
-    # WebAuthn needs a domain for its relying party: localhost is one (127.0.0.1 is not), and a secure context.
+def test_a_passkey_is_added_then_used_at_sign_in_with_chromiums_virtual_authenticator(
+    passkey_server,
+    browser,  # noqa: F811
+) -> None:
+    # WebAuthn needs a domain for its relying party: localhost is one (127.0.0.1 is not), and a
+    # secure context.
     console = passkey_server.console.replace("127.0.0.1", "localhost")
     window = browser()
     window.driver.execute_cdp_cmd("WebAuthn.enable", {})
-    window.driver.execute_cdp_cmd("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
-        "isUserVerified": True, "automaticPresenceSimulation": True}})
+    window.driver.execute_cdp_cmd(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
     window.sign_in(console, "admin", ADMIN_PASSWORD)
     window.click_text("My account")
     window.fill("passkey-name", "laptop")
@@ -114,12 +154,16 @@ def test_a_passkey_is_added_then_used_at_sign_in_with_chromiums_virtual_authenti
     window.fill("sign-in-password", ADMIN_PASSWORD)
     window.click_text("Sign in")
     window.wait(lambda: window.visible("mfa-passkey"), "the passkey button of the second step")
-    assert not window.visible("mfa-code-part")  # no TOTP on this account: only the passkey is offered
+    assert not window.visible(
+        "mfa-code-part"
+    )  # no TOTP on this account: only the passkey is offered
     window.click_text("Use a passkey")
     window.see("who", "Signed in as admin")
     window.click_text("My account")
     window.see("passkey-list", "last used")
     window.click_text("Remove passkey laptop")
     window.message("Passkey laptop removed.")
-    answer = passkey_server.call("POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]
+    answer = passkey_server.call(
+        "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD}
+    )[1]
     assert "token" in answer and "mfaRequired" not in answer  # no second factor is left

@@ -1,4 +1,6 @@
-"""Out of the box: the demo server over real HTTP, the `flask frappyauth` commands, the compose file."""
+"""Out of the box: the demo server over real HTTP, the `flask frappyauth` commands, the compose
+file."""
+
 from __future__ import annotations
 
 import json
@@ -31,7 +33,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def call(base: str, method: str, path: str, payload: Any = None, token: str | None = None) -> tuple[int, Any]:
+def call(
+    base: str, method: str, path: str, payload: Any = None, token: str | None = None
+) -> tuple[int, Any]:
     data = None if payload is None else json.dumps(payload).encode()
     request = urllib.request.Request(base + path, data=data, method=method)
     if data is not None:
@@ -51,10 +55,17 @@ class DemoServer:
     def __init__(self, **env: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        environ = {k: v for k, v in os.environ.items() if not k.startswith(("FRAPPYAUTH_", "MONGODB_URI"))}
-        self.process = subprocess.Popen([sys.executable, "-m", "frappyauth_demo", "--port", str(self.port)],
-                                        cwd=ROOT, env={**environ, **env}, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True)
+        environ = {
+            k: v for k, v in os.environ.items() if not k.startswith(("FRAPPYAUTH_", "MONGODB_URI"))
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "frappyauth_demo", "--port", str(self.port)],
+            cwd=ROOT,
+            env={**environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def wait_until_listening(self, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds
@@ -93,13 +104,26 @@ def demo():
 def test_the_demo_serves_the_whole_flow_over_http(demo) -> None:
     server = demo(FRAPPYAUTH_ADMIN_USER="root", FRAPPYAUTH_ADMIN_PASSWORD=ADMIN_PASSWORD)
     server.wait_until_listening()
-    status, answer = call(server.base, "POST", "/api/user/login", {"username": "root", "password": ADMIN_PASSWORD})
+    status, answer = call(
+        server.base, "POST", "/api/user/login", {"username": "root", "password": ADMIN_PASSWORD}
+    )
     assert status == 200 and answer["user"]["permissions"] == ["admin"]
     admin = answer["token"]
-    status, _ = call(server.base, "POST", "/api/user/users", {"username": "carol", "password": USER_PASSWORD}, admin)
+    status, _ = call(
+        server.base,
+        "POST",
+        "/api/user/users",
+        {"username": "carol", "password": USER_PASSWORD},
+        admin,
+    )
     assert status == 200
-    carol = call(server.base, "POST", "/api/user/login", {"username": "carol", "password": USER_PASSWORD})[1]["token"]
-    assert call(server.base, "GET", "/api/things", token=carol) == (200, {"things": ["apple", "pear"], "for": "carol"})
+    carol = call(
+        server.base, "POST", "/api/user/login", {"username": "carol", "password": USER_PASSWORD}
+    )[1]["token"]
+    assert call(server.base, "GET", "/api/things", token=carol) == (
+        200,
+        {"things": ["apple", "pear"], "for": "carol"},
+    )
     assert call(server.base, "GET", "/api/admin-report", token=carol)[0] == 403
     api_key = call(server.base, "POST", "/api/user/key", token=carol)[1]["apiKey"]
     assert call(server.base, "GET", "/api/things", token=f"Token {api_key}")[0] == 200
@@ -110,15 +134,29 @@ def test_the_demo_serves_the_whole_flow_over_http(demo) -> None:
 def test_the_demo_shows_the_reset_flow_with_the_logging_mailer(demo) -> None:
     server = demo(FRAPPYAUTH_ADMIN_PASSWORD=ADMIN_PASSWORD)
     server.wait_until_listening()
-    admin = call(server.base, "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]["token"]
-    call(server.base, "POST", "/api/user/users", {"username": "carol", "password": USER_PASSWORD,
-                                                  "email": "carol@example.org"}, admin)
-    assert call(server.base, "POST", "/api/user/password-reset", {"email": "carol@example.org"}) == (
-        200, {"status": "reset_requested"})
-    lines: queue.Queue[str] = queue.Queue()  # select() cannot see lines already in the pipe's read buffer
-    threading.Thread(target=lambda: [lines.put(line) for line in server.process.stderr], daemon=True).start()
+    admin = call(
+        server.base, "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD}
+    )[1]["token"]
+    call(
+        server.base,
+        "POST",
+        "/api/user/users",
+        {"username": "carol", "password": USER_PASSWORD, "email": "carol@example.org"},
+        admin,
+    )
+    assert call(
+        server.base, "POST", "/api/user/password-reset", {"email": "carol@example.org"}
+    ) == (200, {"status": "reset_requested"})
+    lines: queue.Queue[str] = (
+        queue.Queue()
+    )  # select() cannot see lines already in the pipe's read buffer
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in server.process.stderr], daemon=True
+    ).start()
     link = None
-    while link is None:  # the logging mailer prints the mail to standard error, between request log lines
+    while (
+        link is None
+    ):  # the logging mailer prints the mail to standard error, between request log lines
         link = re.search(r"(http://\S+/account/reset-password\?token=(\S+))", lines.get(timeout=30))
     url, token = link.groups()
     assert url.startswith(server.base)  # the demo's own page, on the address it was started on
@@ -126,20 +164,33 @@ def test_the_demo_shows_the_reset_flow_with_the_logging_mailer(demo) -> None:
         assert page.status == 200 and page.headers["Referrer-Policy"] == "no-referrer"
         assert token not in page.read().decode()  # the page reads the token from its URL
     new_password = "carol's new password"
-    status, user = call(server.base, "POST", "/api/user/password-reset/confirm", {"token": token,
-                                                                                "password": new_password})
+    status, user = call(
+        server.base,
+        "POST",
+        "/api/user/password-reset/confirm",
+        {"token": token, "password": new_password},
+    )
     assert status == 200 and user["username"] == "carol"
-    assert call(server.base, "POST", "/api/user/login", {"username": "carol", "password": new_password})[0] == 200
+    assert (
+        call(
+            server.base, "POST", "/api/user/login", {"username": "carol", "password": new_password}
+        )[0]
+        == 200
+    )
 
 
 @pytest.mark.slow
 def test_the_demo_generates_and_prints_an_admin_password_once(demo) -> None:
     server = demo()
     printed = server.stdout_line()
-    match = re.fullmatch(r"frappyauth demo: created admin 'admin' with password (\S{20,})\n", printed)
+    match = re.fullmatch(
+        r"frappyauth demo: created admin 'admin' with password (\S{20,})\n", printed
+    )
     assert match, printed
     server.wait_until_listening()
-    status, _ = call(server.base, "POST", "/api/user/login", {"username": "admin", "password": match.group(1)})
+    status, _ = call(
+        server.base, "POST", "/api/user/login", {"username": "admin", "password": match.group(1)}
+    )
     assert status == 200
     server.interrupt()
     assert match.group(1) not in server.process.stderr.read()  # printed once, never logged
@@ -151,16 +202,31 @@ def test_the_demo_turns_totp_on_says_how_and_logs_in_with_two_factors(demo) -> N
 
     server = demo(FRAPPYAUTH_ADMIN_PASSWORD=ADMIN_PASSWORD, FRAPPYAUTH_TOTP="1")
     printed = server.stdout_line()  # the admin's password was given: this is the first line
-    assert printed.startswith("frappyauth demo: TOTP is on: ") and "/api/user/mfa/totp/confirm {code}" in printed
+    assert (
+        printed.startswith("frappyauth demo: TOTP is on: ")
+        and "/api/user/mfa/totp/confirm {code}" in printed
+    )
     server.wait_until_listening()
-    token = call(server.base, "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]["token"]
-    secret = call(server.base, "POST", "/api/user/mfa/totp", {"password": ADMIN_PASSWORD}, token)[1]["secret"]
-    status, answer = call(server.base, "POST", "/api/user/mfa/totp/confirm", {"code": pyotp.TOTP(secret).now()}, token)
+    token = call(
+        server.base, "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD}
+    )[1]["token"]
+    secret = call(server.base, "POST", "/api/user/mfa/totp", {"password": ADMIN_PASSWORD}, token)[
+        1
+    ]["secret"]
+    status, answer = call(
+        server.base, "POST", "/api/user/mfa/totp/confirm", {"code": pyotp.TOTP(secret).now()}, token
+    )
     assert status == 200
-    pending = call(server.base, "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]
+    pending = call(
+        server.base, "POST", "/api/user/login", {"username": "admin", "password": ADMIN_PASSWORD}
+    )[1]
     assert pending["mfaRequired"] is True and "token" not in pending
-    status, done = call(server.base, "POST", "/api/user/login/mfa",
-                        {"mfaToken": pending["mfaToken"], "recoveryCode": answer["recoveryCodes"][0]})
+    status, done = call(
+        server.base,
+        "POST",
+        "/api/user/login/mfa",
+        {"mfaToken": pending["mfaToken"], "recoveryCode": answer["recoveryCodes"][0]},
+    )
     assert status == 200 and done["user"]["mfa"] == {"totp": True, "passkeys": 0}
     assert server.interrupt() == 0
 
@@ -168,7 +234,9 @@ def test_the_demo_turns_totp_on_says_how_and_logs_in_with_two_factors(demo) -> N
 def test_the_demo_refuses_totp_on_mongodb_without_a_shared_key() -> None:
     from frappyauth_demo.app import create_app
 
-    with pytest.raises(SystemExit, match="FRAPPYAUTH_TOTP with MONGODB_URI needs FRAPPYAUTH_MFA_KEY"):
+    with pytest.raises(
+        SystemExit, match="FRAPPYAUTH_TOTP with MONGODB_URI needs FRAPPYAUTH_MFA_KEY"
+    ):
         create_app({"FRAPPYAUTH_TOTP": "1", "MONGODB_URI": "mongodb://127.0.0.1:9/x"})
 
 
@@ -188,23 +256,40 @@ def test_the_demo_refuses_a_weak_admin_password_with_one_clear_line(demo) -> Non
 def cli(app):
     runner = app.test_cli_runner()
     return lambda *args, password=None: runner.invoke(
-        args=["frappyauth", *args], input=None if password is None else f"{password}\n{password}\n")
+        args=["frappyauth", *args], input=None if password is None else f"{password}\n{password}\n"
+    )
 
 
 def test_cli_creates_users_and_admins_that_can_log_in(app, cli) -> None:
-    result = cli("create-user", "carol", "--permission", "view", "--permission", "edit", password=USER_PASSWORD)
+    result = cli(
+        "create-user",
+        "carol",
+        "--permission",
+        "view",
+        "--permission",
+        "edit",
+        password=USER_PASSWORD,
+    )
     assert result.exit_code == 0 and "['view', 'edit']" in result.output
     assert USER_PASSWORD not in result.output
     assert cli("create-admin", "second", password=USER_PASSWORD).exit_code == 0
-    assert login(app.test_client(), "carol", USER_PASSWORD) and login(app.test_client(), "second", USER_PASSWORD)
+    assert login(app.test_client(), "carol", USER_PASSWORD) and login(
+        app.test_client(), "second", USER_PASSWORD
+    )
 
 
 def test_cli_init_admin_creates_an_admin_only_on_an_empty_store(make_app, user_store) -> None:
     runner = make_app().test_cli_runner()
-    for user in user_store.list_page(0, 10)[0]:  # the test app seeded an admin; start from an empty store
+    for user in user_store.list_page(0, 10)[
+        0
+    ]:  # the test app seeded an admin; start from an empty store
         user_store.delete(user.id)
-    first = runner.invoke(args=["frappyauth", "init-admin", "root"], input=f"{USER_PASSWORD}\n{USER_PASSWORD}\n")
-    second = runner.invoke(args=["frappyauth", "init-admin", "other"], input=f"{USER_PASSWORD}\n{USER_PASSWORD}\n")
+    first = runner.invoke(
+        args=["frappyauth", "init-admin", "root"], input=f"{USER_PASSWORD}\n{USER_PASSWORD}\n"
+    )
+    second = runner.invoke(
+        args=["frappyauth", "init-admin", "other"], input=f"{USER_PASSWORD}\n{USER_PASSWORD}\n"
+    )
     assert first.exit_code == 0 and "Created 'root'" in first.output and "['admin']" in first.output
     assert second.exit_code == 0 and "nothing was created" in second.output
     assert user_store.count() == 1 and user_store.get_by_username("root").permissions == ("admin",)
@@ -224,10 +309,15 @@ def test_cli_lists_users(cli, user_token) -> None:
     assert "2 shown, 2 in all" in result.output
 
 
-@pytest.mark.parametrize("args, password, message", [
-    (("create-user", "admin"), USER_PASSWORD, "already taken"), (("create-user", "x"), "short", "at least 12"),
-    (("set-password", "nobody"), USER_PASSWORD, "no user"), (("create-user", "bad\tname"), USER_PASSWORD, "printable"),
-])
+@pytest.mark.parametrize(
+    "args, password, message",
+    [
+        (("create-user", "admin"), USER_PASSWORD, "already taken"),
+        (("create-user", "x"), "short", "at least 12"),
+        (("set-password", "nobody"), USER_PASSWORD, "no user"),
+        (("create-user", "bad\tname"), USER_PASSWORD, "printable"),
+    ],
+)
 def test_cli_errors_are_clear_and_change_nothing(cli, user_store, args, password, message) -> None:
     result = cli(*args, password=password)
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
@@ -237,14 +327,22 @@ def test_cli_errors_are_clear_and_change_nothing(cli, user_store, args, password
 # docker-compose.yml
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose is not installed")
+@pytest.mark.skipif(
+    shutil.which("docker-compose") is None, reason="docker-compose is not installed"
+)
 def test_the_compose_file_is_valid_and_wires_the_app_to_a_healthy_mongodb() -> None:
-    result = subprocess.run(["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"],
-                            capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "FRAPPYAUTH_ADMIN_PASSWORD": ""})
+    result = subprocess.run(
+        ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "FRAPPYAUTH_ADMIN_PASSWORD": ""},
+    )
     assert result.returncode == 0, result.stderr
     config = result.stdout
     assert "image: mongo:7" in config and "condition: service_healthy" in config
     assert "MONGODB_URI: mongodb://mongo:27017/frappyauth" in config and "mongosh" in config
-    assert re.search(r"WEB_CONCURRENCY: ['\"]?2", config)  # several workers only where MongoDB is shared
+    assert re.search(
+        r"WEB_CONCURRENCY: ['\"]?2", config
+    )  # several workers only where MongoDB is shared
     assert re.search(r"published: \"?5000\"?|127\.0\.0\.1:5000:5000", config)

@@ -1,27 +1,30 @@
-"""Every example in the documentation runs as written: each ```python and ```bash (or ```sh, ```shell) block
-of README.md and docs/*.md is a test.
+"""Every example in the documentation runs as written: each ```python and ```bash (or ```sh,
+```shell) block of README.md and docs/*.md is a test.
 
-Markers, each an HTML comment alone on the line just before the opening fence (invisible on the rendered page):
+Markers, each an HTML comment alone on the line just before the opening fence (invisible on the
+rendered page):
 
-- `<!-- fragment: <why> -->` — the block is not run. For what cannot run here or should not run in a test: an
-  installation (`pip install ...`), a server that runs until Ctrl-C, a command that needs your own app, a
-  database server or a running demo. The reason is required, and shown in the test's skip message.
-- `<!-- file: <name> -->` — the block is also the file `<name>` in its page's working directory, written before
-  any block of that page runs, so that other blocks of the page can use it (`flask --app myapp ...`,
-  `python -m pytest test_things.py`, `from myapp import create_app`).
+- `<!-- fragment: <why> -->` — the block is not run. For what cannot run here or should not run in a
+  test: an installation (`pip install ...`), a server that runs until Ctrl-C, a command that needs
+  your own app, a database server or a running demo. The reason is required, and shown in the test's
+  skip message.
+- `<!-- file: <name> -->` — the block is also the file `<name>` in its page's working directory,
+  written before any block of that page runs, so that other blocks of the page can use it (`flask
+  --app myapp ...`, `python -m pytest test_things.py`, `from myapp import create_app`).
 
 Every block of a page runs in that page's own temporary directory, in a fresh process:
 
-- a Python block in a new interpreter (`python -W error::RuntimeWarning`: an example must not warn), with
-  `SMTP_PASSWORD` set to a placeholder (the mail page's example reads it). It must exit with 0. Then every Flask
-  app with frappyauth that the block leaves in its globals must answer its OpenAPI document: the example built
-  a working app, not only one that imports.
-- a shell block with `bash -euo pipefail`, this interpreter's `bin` first on the `PATH` (so `python` and
-  `flask` are the ones of this environment). It must exit with 0.
+- a Python block in a new interpreter (`python -W error::RuntimeWarning`: an example must not warn),
+  with `SMTP_PASSWORD` set to a placeholder (the mail page's example reads it). It must exit with 0.
+  Then every Flask app with frappyauth that the block leaves in its globals must answer its OpenAPI
+  document: the example built a working app, not only one that imports.
+- a shell block with `bash -euo pipefail`, this interpreter's `bin` first on the `PATH` (so `python`
+  and `flask` are the ones of this environment). It must exit with 0.
 
-Examples that need MongoDB use `mongomock`, as frappyauth's own tests do. Blocks that take more than a few
-seconds are marked slow (`SLOW`): `pytest -m "not slow"` leaves them out.
+Examples that need MongoDB use `mongomock`, as frappyauth's own tests do. Blocks that take more than
+a few seconds are marked slow (`SLOW`): `pytest -m "not slow"` leaves them out.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,11 +39,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-RUN_LANGUAGES = {"python": "python", "py": "python", "bash": "shell", "sh": "shell", "shell": "shell"}
-FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<language>[\w-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
-                   re.MULTILINE | re.DOTALL)
+RUN_LANGUAGES = {
+    "python": "python",
+    "py": "python",
+    "bash": "shell",
+    "sh": "shell",
+    "shell": "shell",
+}
+FENCE = re.compile(
+    r"^(?P<indent>[ \t]*)```(?P<language>[\w-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
 MARKER = re.compile(r"^[ \t]*<!--\s*(?P<kind>fragment|file)\s*(?::\s*(?P<value>.*?))?\s*-->[ \t]*$")
-SLOW = {("testing.md", "python -m pytest -q test_things.py")}  # (page, first line): a nested pytest run
+SLOW = {
+    ("testing.md", "python -m pytest -q test_things.py")
+}  # (page, first line): a nested pytest run
 TIMEOUT = 60  # seconds per block
 
 # Run after a Python block: the apps it built must serve requests, not only import.
@@ -52,7 +65,8 @@ for name, value in list(namespace.items()):
     if isinstance(value, Flask) and "frappyauth" in value.extensions:
         prefix = value.extensions["frappyauth"].services.options.api_prefix
         answer = value.test_client().get(prefix + "/openapi.json")
-        assert answer.status_code == 200, (name, answer.status_code, answer.get_data(as_text=True)[:300])
+        body = answer.get_data(as_text=True)[:300]
+        assert answer.status_code == 200, (name, answer.status_code, body)
 """
 
 
@@ -79,12 +93,20 @@ def blocks_of(page: Path) -> list[Block]:
         if language is None:
             continue
         line = text.count("\n", 0, fence.start()) + 1
-        previous = text[:fence.start()].rstrip("\n").rsplit("\n", 1)[-1]
+        previous = text[: fence.start()].rstrip("\n").rsplit("\n", 1)[-1]
         marker = MARKER.match(previous)
         kind, value = (marker.group("kind"), marker.group("value")) if marker else (None, None)
         code = textwrap.dedent(fence.group("body"))
-        found.append(Block(page, line, language, code, value or "" if kind == "fragment" else None,
-                           value if kind == "file" else None))
+        found.append(
+            Block(
+                page,
+                line,
+                language,
+                code,
+                value or "" if kind == "fragment" else None,
+                value if kind == "file" else None,
+            )
+        )
     return found
 
 
@@ -96,9 +118,14 @@ def first_line(block: Block) -> str:
 
 
 def params() -> list[object]:
-    return [pytest.param(block, id=block.id,
-                         marks=[pytest.mark.slow] if (block.page.name, first_line(block)) in SLOW else [])
-            for block in BLOCKS]
+    return [
+        pytest.param(
+            block,
+            id=block.id,
+            marks=[pytest.mark.slow] if (block.page.name, first_line(block)) in SLOW else [],
+        )
+        for block in BLOCKS
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +142,11 @@ def page_directories(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Pat
 
 
 def environment() -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("FRAPPYAUTH_", "MONGODB_URI", "FLASK_", "PYTEST_"))}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("FRAPPYAUTH_", "MONGODB_URI", "FLASK_", "PYTEST_"))
+    }
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["SMTP_PASSWORD"] = "placeholder, never sent"
     return env
@@ -131,8 +161,15 @@ def run(block: Block, directory: Path) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-W", "error::RuntimeWarning", str(exercise), str(script)]
     else:
         command = ["bash", "-euo", "pipefail", "-c", block.code]
-    return subprocess.run(command, cwd=directory, env=environment(), capture_output=True, text=True,
-                          timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        command,
+        cwd=directory,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.parametrize("block", params())
@@ -140,12 +177,16 @@ def test_the_example_runs_as_written(block: Block, page_directories: dict[Path, 
     if block.fragment is not None:
         pytest.skip(f"fragment: {block.fragment}")
     result = run(block, page_directories[block.page])
-    assert result.returncode == 0, (f"{block.id} failed ({result.returncode}):\n{block.code}\n"
-                                    f"--- stdout\n{result.stdout[-3000:]}\n--- stderr\n{result.stderr[-3000:]}")
+    assert result.returncode == 0, (
+        f"{block.id} failed ({result.returncode}):\n{block.code}\n"
+        f"--- stdout\n{result.stdout[-3000:]}\n--- stderr\n{result.stderr[-3000:]}"
+    )
 
 
 def test_every_fragment_says_why_it_is_not_run() -> None:
-    unexplained = [block.id for block in BLOCKS if block.fragment is not None and not block.fragment.strip()]
+    unexplained = [
+        block.id for block in BLOCKS if block.fragment is not None and not block.fragment.strip()
+    ]
     assert unexplained == []
 
 
@@ -156,15 +197,21 @@ def test_the_collector_finds_the_examples_and_their_markers() -> None:
     assert len(runnable) >= 20 and any(block.language == "shell" for block in runnable)
     assert any(block.page.name == "README.md" and block.fragment is not None for block in BLOCKS)
     assert any(block.file == "myapp.py" for block in BLOCKS)
-    assert all(block.page.name in {"README.md"} | {page.name for page in PAGES} for block in by_id.values())
+    assert all(
+        block.page.name in {"README.md"} | {page.name for page in PAGES} for block in by_id.values()
+    )
 
 
 def test_a_failing_example_fails(tmp_path: Path) -> None:
     """The runner reports a failure, and exercises the app a block builds."""
-    code = ("from flask import Flask\nfrom frappyauth import register_endpoints\n"
-            "from frappyauth.stores.memory import MemoryUserStore\napp = Flask('x')\n"
-            "register_endpoints(app, MemoryUserStore())\n"
-            "app.view_functions['frappyauth.serve_openapi_get'] = None  # builds, but does not answer\n")
+    code = (
+        "from flask import Flask\nfrom frappyauth import register_endpoints\n"
+        "from frappyauth.stores.memory import MemoryUserStore\napp = Flask('x')\n"
+        "register_endpoints(app, MemoryUserStore())\n"
+        "app.view_functions['frappyauth.serve_openapi_get'] = None  # builds, but does not answer\n"
+    )
     broken = Block(tmp_path / "x.md", 1, "python", code, None, None)
     assert run(broken, tmp_path).returncode != 0
-    assert run(Block(tmp_path / "x.md", 2, "shell", "false\n", None, None), tmp_path).returncode != 0
+    assert (
+        run(Block(tmp_path / "x.md", 2, "shell", "false\n", None, None), tmp_path).returncode != 0
+    )

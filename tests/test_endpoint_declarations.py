@@ -1,5 +1,7 @@
-"""One declaration per endpoint: the blueprint, the JSON 404 of a switched-off endpoint and the OpenAPI
+"""One declaration per endpoint: the blueprint, the JSON 404 of a switched-off endpoint and the
+OpenAPI
 document all come from `Endpoints.route`, so adding an endpoint is one entry in one place."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -15,7 +17,9 @@ from frappyauth.web.schemas import STRING, obj, operation
 toys = Endpoints(requires=(API_KEYS,))
 
 
-@toys.route("GET", "/toys/<toy_id>", operation("A toy", obj(["toy"], toy=STRING), (401,), security=[]))
+@toys.route(
+    "GET", "/toys/<toy_id>", operation("A toy", obj(["toy"], toy=STRING), (401,), security=[])
+)
 def toy(toy_id: str) -> Response:
     return jsonify({"toy": toy_id})
 
@@ -30,10 +34,13 @@ def test_a_toy_endpoint_declared_once_is_served_documented_and_named_when_off(mo
     monkeypatch.setattr(flows, "ALL_ENDPOINTS", (*flows.ALL_ENDPOINTS, *toys))
     on = app_with(api_keys=True).test_client()
     assert on.get("/api/user/toys/rex").get_json() == {"toy": "rex"}
-    documented = on.get("/api/user/openapi.json").get_json()["paths"]["/api/user/toys/{toyId}"]["get"]
+    documented = on.get("/api/user/openapi.json").get_json()["paths"]["/api/user/toys/{toyId}"][
+        "get"
+    ]
     assert documented["summary"] == "A toy"
-    assert documented["parameters"] == [{"name": "toyId", "in": "path", "required": True,
-                                         "schema": {"type": "string"}}]
+    assert documented["parameters"] == [
+        {"name": "toyId", "in": "path", "required": True, "schema": {"type": "string"}}
+    ]
     off = app_with().test_client()
     answer = off.get("/api/user/toys/rex")
     assert answer.status_code == 404 and answer.get_json()["error"] == "feature_disabled"

@@ -1,13 +1,14 @@
 """schemathesis fuzzes every operation of the OpenAPI document, as an admin and as a plain user.
 
-Each generated case (valid and invalid data alike) is sent once per identity; checks: no 5xx, and status
-codes, content types, headers and bodies as the document says. CI runs `FUZZ_EXAMPLES` (default 30)
-examples per operation and store: well over 1,000 requests. A long run:
+Each generated case (valid and invalid data alike) is sent once per identity; checks: no 5xx, and
+status codes, content types, headers and bodies as the document says. CI runs `FUZZ_EXAMPLES`
+(default 30) examples per operation and store: well over 1,000 requests. A long run:
 `FUZZ_EXAMPLES=1000 python -m pytest tests/test_fuzzing.py`.
 
-schemathesis' strategies drive plain Hypothesis tests here: its lazy pytest loader does not run under
-pytest 9 ('Function' object has no attribute '_nodeid').
+schemathesis' strategies drive plain Hypothesis tests here: its lazy pytest loader does not run
+under pytest 9 ('Function' object has no attribute '_nodeid').
 """
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,13 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.checks import (content_type_conformance, not_a_server_error, response_headers_conformance,
-                                 response_schema_conformance, status_code_conformance)
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from frappyauth.core.mailer import LoggingMailer
 from frappyauth.web.flows import ALL_ENDPOINTS
@@ -31,17 +37,36 @@ from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, login
 pytestmark = pytest.mark.slow
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
-FUZZ_OPTIONS = {"api_keys": True, "allow_own_profile_edit": True, "totp": True, "passkeys": True,
-                "passwordless": True, "console": True,
-                "max_failed_logins": 1_000_000,  # generated logins must not lock out the identities used
-                "registration": True, "email_verification": "optional", "password_reset": True, "email_change": True,
-                "frontend_url": "https://app.example/{action}?token={token}", "mail_rate_limit": 1_000_000}
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance]
+FUZZ_OPTIONS = {
+    "api_keys": True,
+    "allow_own_profile_edit": True,
+    "totp": True,
+    "passkeys": True,
+    "passwordless": True,
+    "console": True,
+    "max_failed_logins": 1_000_000,  # generated logins must not lock out the identities used
+    "registration": True,
+    "email_verification": "optional",
+    "password_reset": True,
+    "email_change": True,
+    "frontend_url": "https://app.example/{action}?token={token}",
+    "mail_rate_limit": 1_000_000,
+}
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 IDENTITIES = [("admin", ADMIN_PASSWORD), ("bob", USER_PASSWORD)]
-OPERATIONS = [(method.upper(), path)
-              for path, operations in openapi_document(build_options(FUZZ_OPTIONS), ALL_ENDPOINTS)["paths"].items()
-              for method in operations]
+OPERATIONS = [
+    (method.upper(), path)
+    for path, operations in openapi_document(build_options(FUZZ_OPTIONS), ALL_ENDPOINTS)[
+        "paths"
+    ].items()
+    for method in operations
+]
 requests_sent: list[str] = []
 
 
@@ -56,21 +81,36 @@ def at_least_a_thousand_requests():
 def fuzz_app(make_app) -> Flask:
     app = make_app(mailer=LoggingMailer(io.StringIO()), **FUZZ_OPTIONS)
     client = app.test_client()
-    client.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD, "permissions": ["view"]},
-                headers=auth(login(client, "admin", ADMIN_PASSWORD)))
+    client.post(
+        "/api/user/users",
+        json={"username": "bob", "password": USER_PASSWORD, "permissions": ["view"]},
+        headers=auth(login(client, "admin", ADMIN_PASSWORD)),
+    )
     return app
 
 
 @pytest.mark.parametrize("method, path", OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
-def test_no_server_error_and_every_response_conforms(fuzz_app: Flask, method: str, path: str) -> None:
+def test_no_server_error_and_every_response_conforms(
+    fuzz_app: Flask, method: str, path: str
+) -> None:
     operation = schemathesis.openapi.from_wsgi("/api/user/openapi.json", fuzz_app)[path][method]
-    cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
+    cases = st.one_of(
+        operation.as_strategy(GenerationMode.POSITIVE),
+        operation.as_strategy(GenerationMode.NEGATIVE),
+    )
 
     @given(case=cases)
-    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(
+        max_examples=FUZZ_EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
     def send(case) -> None:
         for username, password in IDENTITIES:
-            token = login(fuzz_app.test_client(), username, password)  # fresh: a fuzzed logout must not starve the rest
+            token = login(
+                fuzz_app.test_client(), username, password
+            )  # fresh: a fuzzed logout must not starve the rest
             response = case.call(headers={"Authorization": token})
             requests_sent.append(f"{method} {path}")
             case.validate_response(response, checks=CHECKS)

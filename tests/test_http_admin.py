@@ -1,4 +1,5 @@
 """The administrator's endpoints: listing, creating, changing and deleting users."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,10 +27,18 @@ def test_list_users_pages_through_everyone_with_the_total(make_app) -> None:
     token = login(client, "admin", ADMIN_PASSWORD)
     for name in ["b", "c", "d"]:
         create(client, token, username=name, password=USER_PASSWORD)
-    pages = [body(client.get(f"/api/user/users?page={page}", headers=auth(token))) for page in (0, 1, 2)]
-    assert [[user["username"] for user in page["users"]] for page in pages] == [["Admin", "b"], ["c", "d"], []]
+    pages = [
+        body(client.get(f"/api/user/users?page={page}", headers=auth(token))) for page in (0, 1, 2)
+    ]
+    assert [[user["username"] for user in page["users"]] for page in pages] == [
+        ["Admin", "b"],
+        ["c", "d"],
+        [],
+    ]
     assert {page["total"] for page in pages} == {4}
-    assert body(client.get("/api/user/users", headers=auth(token)))["users"][0]["username"] == "Admin"
+    assert (
+        body(client.get("/api/user/users", headers=auth(token)))["users"][0]["username"] == "Admin"
+    )
 
 
 @pytest.mark.parametrize("page", ["-1", "x", "1.5", "", "9999999999", "1e3"])
@@ -38,10 +47,16 @@ def test_list_users_refuses_a_bad_page_with_400(client, admin_token, page) -> No
     assert response.status_code == 400 and body(response)["error"] == "bad_request"
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", "/api/user/users"), ("POST", "/api/user/users"), ("POST", f"/api/user/users/{MISSING_ID}/permissions"),
-    ("POST", f"/api/user/users/{MISSING_ID}/password"), ("DELETE", f"/api/user/users/{MISSING_ID}"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/api/user/users"),
+        ("POST", "/api/user/users"),
+        ("POST", f"/api/user/users/{MISSING_ID}/permissions"),
+        ("POST", f"/api/user/users/{MISSING_ID}/password"),
+        ("DELETE", f"/api/user/users/{MISSING_ID}"),
+    ],
+)
 def test_admin_endpoints_need_login_and_the_admin_permission(app, user_token, method, path) -> None:
     client = app.test_client()
     anonymous = client.open(path, method=method, json={})
@@ -54,19 +69,32 @@ def test_admin_endpoints_need_login_and_the_admin_permission(app, user_token, me
 
 
 def test_create_user_answers_the_new_user(client, admin_token) -> None:
-    response = create(client, admin_token, username="Carol", password=USER_PASSWORD, permissions=["view", "edit"],
-                      email="carol@example.org", profile={"team": "blue"})
+    response = create(
+        client,
+        admin_token,
+        username="Carol",
+        password=USER_PASSWORD,
+        permissions=["view", "edit"],
+        email="carol@example.org",
+        profile={"team": "blue"},
+    )
     assert response.status_code == 200
     assert {k: v for k, v in body(response).items() if k not in ("_id", "id")} == {
-        "username": "Carol", "permissions": ["view", "edit"], "profile": {"team": "blue"},
-        "email": "carol@example.org", "hasApiKey": False}
+        "username": "Carol",
+        "permissions": ["view", "edit"],
+        "profile": {"team": "blue"},
+        "email": "carol@example.org",
+        "hasApiKey": False,
+    }
     assert login(client, "carol", USER_PASSWORD)
 
 
 def test_create_user_gives_the_default_permissions(make_app) -> None:
     client = make_app(default_permissions=["view"]).test_client()
     token = login(client, "admin", ADMIN_PASSWORD)
-    assert body(create(client, token, username="d", password=USER_PASSWORD))["permissions"] == ["view"]
+    assert body(create(client, token, username="d", password=USER_PASSWORD))["permissions"] == [
+        "view"
+    ]
 
 
 @pytest.mark.parametrize("taken", ["Admin", "admin", "ADMIN"])
@@ -75,17 +103,28 @@ def test_create_user_with_a_taken_username_is_409(client, admin_token, taken) ->
     assert response.status_code == 409 and body(response)["error"] == "username_taken"
 
 
-@pytest.mark.parametrize("fields", [
-    {"password": USER_PASSWORD}, {"username": "e"}, {"username": "e", "password": "short"},
-    {"username": "e", "password": "x" * 1025}, {"username": "e", "password": USER_PASSWORD, "permissions": "admin"},
-    {"username": "e", "password": USER_PASSWORD, "permissions": ["view", 1]},
-    {"username": "e", "password": USER_PASSWORD, "email": 5},
-    {"username": "e", "password": USER_PASSWORD, "profile": ["not", "an", "object"]},
-    {"username": {"$gt": ""}, "password": USER_PASSWORD},
-])
-def test_create_user_refuses_bad_fields_and_writes_nothing(client, admin_token, user_store, fields) -> None:
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"password": USER_PASSWORD},
+        {"username": "e"},
+        {"username": "e", "password": "short"},
+        {"username": "e", "password": "x" * 1025},
+        {"username": "e", "password": USER_PASSWORD, "permissions": "admin"},
+        {"username": "e", "password": USER_PASSWORD, "permissions": ["view", 1]},
+        {"username": "e", "password": USER_PASSWORD, "email": 5},
+        {"username": "e", "password": USER_PASSWORD, "profile": ["not", "an", "object"]},
+        {"username": {"$gt": ""}, "password": USER_PASSWORD},
+    ],
+)
+def test_create_user_refuses_bad_fields_and_writes_nothing(
+    client, admin_token, user_store, fields
+) -> None:
     response = create(client, admin_token, **fields)
-    assert response.status_code == 400 and body(response)["error"] in ("bad_request", "invalid_password")
+    assert response.status_code == 400 and body(response)["error"] in (
+        "bad_request",
+        "invalid_password",
+    )
     assert user_store.count() == 1
 
 
@@ -100,23 +139,36 @@ def test_passwords_of_128_characters_and_unicode_are_accepted(client, admin_toke
 
 def test_set_permissions_takes_effect_at_once(app, client, admin_token, user_token) -> None:
     bob = user_id(client, admin_token, "bob")
-    response = client.post(f"/api/user/users/{bob}/permissions", json={"permissions": []}, headers=auth(admin_token))
+    response = client.post(
+        f"/api/user/users/{bob}/permissions", json={"permissions": []}, headers=auth(admin_token)
+    )
     assert response.status_code == 200 and body(response)["permissions"] == []
     assert app.test_client().get("/api/things", headers=auth(user_token)).status_code == 403
 
 
-@pytest.mark.parametrize("payload", [{}, {"permissions": "view"}, {"permissions": [None]}, {"permissions": {}}])
-def test_set_permissions_refuses_anything_but_a_list_of_strings(client, admin_token, user_token, payload) -> None:
+@pytest.mark.parametrize(
+    "payload", [{}, {"permissions": "view"}, {"permissions": [None]}, {"permissions": {}}]
+)
+def test_set_permissions_refuses_anything_but_a_list_of_strings(
+    client, admin_token, user_token, payload
+) -> None:
     bob = user_id(client, admin_token, "bob")
-    response = client.post(f"/api/user/users/{bob}/permissions", json=payload, headers=auth(admin_token))
+    response = client.post(
+        f"/api/user/users/{bob}/permissions", json=payload, headers=auth(admin_token)
+    )
     assert response.status_code == 400
-    assert body(client.get("/api/user/users", headers=auth(admin_token)))["users"][1]["permissions"] == ["view"]
+    assert body(client.get("/api/user/users", headers=auth(admin_token)))["users"][1][
+        "permissions"
+    ] == ["view"]
 
 
 @pytest.mark.parametrize("missing", [MISSING_ID, "not-an-id"])
 def test_set_permissions_of_an_unknown_user_is_404(client, admin_token, missing) -> None:
-    response = client.post(f"/api/user/users/{missing}/permissions", json={"permissions": ["x"]},
-                           headers=auth(admin_token))
+    response = client.post(
+        f"/api/user/users/{missing}/permissions",
+        json={"permissions": ["x"]},
+        headers=auth(admin_token),
+    )
     assert response.status_code == 404 and body(response)["error"] == "user_not_found"
 
 
@@ -126,13 +178,17 @@ def test_set_permissions_of_an_unknown_user_is_404(client, admin_token, missing)
 def test_admin_replaces_a_profile_whole(client, admin_token, user_token) -> None:
     bob = user_id(client, admin_token, "bob")
     client.post(f"/api/user/users/{bob}/profile", json={"a": 1, "b": 2}, headers=auth(admin_token))
-    response = client.post(f"/api/user/users/{bob}/profile", json={"c": [1, {"d": None}]}, headers=auth(admin_token))
+    response = client.post(
+        f"/api/user/users/{bob}/profile", json={"c": [1, {"d": None}]}, headers=auth(admin_token)
+    )
     assert response.status_code == 200 and body(response)["profile"] == {"c": [1, {"d": None}]}
 
 
 def test_a_user_edits_no_profile_unless_allowed(app, client, admin_token, user_token) -> None:
     bob = user_id(client, admin_token, "bob")
-    response = app.test_client().post(f"/api/user/users/{bob}/profile", json={"a": 1}, headers=auth(user_token))
+    response = app.test_client().post(
+        f"/api/user/users/{bob}/profile", json={"a": 1}, headers=auth(user_token)
+    )
     assert response.status_code == 403
 
 
@@ -143,8 +199,12 @@ def test_allow_own_profile_edit_lets_a_user_edit_only_their_own(make_app) -> Non
     bob = body(create(client, admin, username="bob", password=USER_PASSWORD))["id"]
     admin_id = body(client.get("/api/user", headers=auth(admin)))["id"]
     bob_token = login(app.test_client(), "bob", USER_PASSWORD)
-    own = client.post(f"/api/user/users/{bob}/profile", json={"theme": "dark"}, headers=auth(bob_token))
-    other = client.post(f"/api/user/users/{admin_id}/profile", json={"x": 1}, headers=auth(bob_token))
+    own = client.post(
+        f"/api/user/users/{bob}/profile", json={"theme": "dark"}, headers=auth(bob_token)
+    )
+    other = client.post(
+        f"/api/user/users/{admin_id}/profile", json={"x": 1}, headers=auth(bob_token)
+    )
     assert own.status_code == 200 and body(own)["profile"] == {"theme": "dark"}
     assert other.status_code == 403
 
@@ -152,40 +212,68 @@ def test_allow_own_profile_edit_lets_a_user_edit_only_their_own(make_app) -> Non
 @pytest.mark.parametrize("raw", ["[]", '"text"', "3"])
 def test_a_profile_must_be_an_object(client, admin_token, user_token, raw) -> None:
     bob = user_id(client, admin_token, "bob")
-    response = client.post(f"/api/user/users/{bob}/profile", data=raw, content_type="application/json",
-                           headers=auth(admin_token))
+    response = client.post(
+        f"/api/user/users/{bob}/profile",
+        data=raw,
+        content_type="application/json",
+        headers=auth(admin_token),
+    )
     assert response.status_code == 400
 
 
 def test_profile_of_an_unknown_user_is_404(client, admin_token) -> None:
-    response = client.post(f"/api/user/users/{MISSING_ID}/profile", json={}, headers=auth(admin_token))
+    response = client.post(
+        f"/api/user/users/{MISSING_ID}/profile", json={}, headers=auth(admin_token)
+    )
     assert response.status_code == 404
 
 
 # POST /users/<id>/password
 
 
-def test_admin_password_reset_ends_every_session_of_the_user(app, client, admin_token, user_token) -> None:
+def test_admin_password_reset_ends_every_session_of_the_user(
+    app, client, admin_token, user_token
+) -> None:
     bob = user_id(client, admin_token, "bob")
-    response = client.post(f"/api/user/users/{bob}/password", json={"password": "brand new password"},
-                           headers=auth(admin_token))
+    response = client.post(
+        f"/api/user/users/{bob}/password",
+        json={"password": "brand new password"},
+        headers=auth(admin_token),
+    )
     assert response.status_code == 200 and body(response)["username"] == "bob"
     fresh = app.test_client()
     assert fresh.get("/api/user", headers=auth(user_token)).status_code == 401
-    assert fresh.post("/api/user/login", json={"username": "bob", "password": USER_PASSWORD}).status_code == 401
+    assert (
+        fresh.post(
+            "/api/user/login", json={"username": "bob", "password": USER_PASSWORD}
+        ).status_code
+        == 401
+    )
     assert login(fresh, "bob", "brand new password")
 
 
-@pytest.mark.parametrize("payload, status", [({}, 400), ({"password": "short"}, 400), ({"password": 12}, 400)])
-def test_admin_password_reset_refuses_bad_passwords(app, client, admin_token, user_token, payload, status) -> None:
+@pytest.mark.parametrize(
+    "payload, status", [({}, 400), ({"password": "short"}, 400), ({"password": 12}, 400)]
+)
+def test_admin_password_reset_refuses_bad_passwords(
+    app, client, admin_token, user_token, payload, status
+) -> None:
     bob = user_id(client, admin_token, "bob")
-    assert client.post(f"/api/user/users/{bob}/password", json=payload, headers=auth(admin_token)).status_code == status
+    assert (
+        client.post(
+            f"/api/user/users/{bob}/password", json=payload, headers=auth(admin_token)
+        ).status_code
+        == status
+    )
     assert app.test_client().get("/api/user", headers=auth(user_token)).status_code == 200
 
 
 def test_admin_password_reset_of_an_unknown_user_is_404(client, admin_token) -> None:
-    response = client.post(f"/api/user/users/{MISSING_ID}/password", json={"password": USER_PASSWORD},
-                           headers=auth(admin_token))
+    response = client.post(
+        f"/api/user/users/{MISSING_ID}/password",
+        json={"password": USER_PASSWORD},
+        headers=auth(admin_token),
+    )
     assert response.status_code == 404
 
 
@@ -199,7 +287,10 @@ def test_delete_user_ends_their_sessions_and_api_key(app, client, admin_token, u
     response = client.delete(f"/api/user/users/{bob}", headers=auth(admin_token))
     assert response.status_code == 200 and body(response) == {"userId": bob, "deleted": True}
     assert bob_client.get("/api/user", headers=auth(user_token)).status_code == 401
-    assert bob_client.get("/api/things", headers={"Authorization": f"Token {api_key}"}).status_code == 401
+    assert (
+        bob_client.get("/api/things", headers={"Authorization": f"Token {api_key}"}).status_code
+        == 401
+    )
     assert client.delete(f"/api/user/users/{bob}", headers=auth(admin_token)).status_code == 404
 
 
@@ -208,8 +299,11 @@ def test_delete_user_ends_their_sessions_and_api_key(app, client, admin_token, u
 
 def test_the_last_admin_cannot_be_deleted_or_demoted(client, admin_token) -> None:
     admin = body(client.get("/api/user", headers=auth(admin_token)))["id"]
-    demote = client.post(f"/api/user/users/{admin}/permissions", json={"permissions": ["view"]},
-                         headers=auth(admin_token))
+    demote = client.post(
+        f"/api/user/users/{admin}/permissions",
+        json={"permissions": ["view"]},
+        headers=auth(admin_token),
+    )
     delete = client.delete(f"/api/user/users/{admin}", headers=auth(admin_token))
     assert (demote.status_code, delete.status_code) == (409, 409)
     assert body(delete)["error"] == "last_admin"

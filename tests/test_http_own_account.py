@@ -1,4 +1,5 @@
 """What a logged-in user does to their own account: change the password, hold an API key."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,9 @@ from http_support import USER_PASSWORD, auth, body, login
 
 
 def change_password(client, token: str, old: str, new: str):
-    return client.post("/api/user/password", json={"oldPassword": old, "newPassword": new}, headers=auth(token))
+    return client.post(
+        "/api/user/password", json={"oldPassword": old, "newPassword": new}, headers=auth(token)
+    )
 
 
 def test_changing_the_password_keeps_this_session_and_ends_the_others(app, user_token) -> None:
@@ -26,17 +29,29 @@ def test_a_wrong_old_password_is_403_and_changes_nothing(app, user_token) -> Non
     assert login(client, "bob", USER_PASSWORD)
 
 
-@pytest.mark.parametrize("payload", [{}, {"oldPassword": USER_PASSWORD}, {"newPassword": "a new long password"},
-                                     {"oldPassword": USER_PASSWORD, "newPassword": "short"},
-                                     {"oldPassword": USER_PASSWORD, "newPassword": ["a new long password"]}])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"oldPassword": USER_PASSWORD},
+        {"newPassword": "a new long password"},
+        {"oldPassword": USER_PASSWORD, "newPassword": "short"},
+        {"oldPassword": USER_PASSWORD, "newPassword": ["a new long password"]},
+    ],
+)
 def test_a_bad_password_change_is_400_and_changes_nothing(app, user_token, payload) -> None:
     client = app.test_client()
-    assert client.post("/api/user/password", json=payload, headers=auth(user_token)).status_code == 400
+    assert (
+        client.post("/api/user/password", json=payload, headers=auth(user_token)).status_code == 400
+    )
     assert login(client, "bob", USER_PASSWORD)
 
 
 def test_changing_the_password_needs_a_session(app) -> None:
-    assert change_password(app.test_client(), "nope", USER_PASSWORD, "a new long password").status_code == 401
+    assert (
+        change_password(app.test_client(), "nope", USER_PASSWORD, "a new long password").status_code
+        == 401
+    )
 
 
 # API keys
@@ -58,7 +73,10 @@ def test_an_api_key_is_refused_where_not_allowed(app, user_token) -> None:
     for path in ["/api/user", "/api/reports"]:
         response = client.get(path, headers={"Authorization": f"Token {api_key}"})
         assert response.status_code == 403 and body(response)["error"] == "forbidden"
-    assert client.post("/api/user/key", headers={"Authorization": f"Token {api_key}"}).status_code == 403
+    assert (
+        client.post("/api/user/key", headers={"Authorization": f"Token {api_key}"}).status_code
+        == 403
+    )
 
 
 def test_a_new_api_key_replaces_the_old_one(app, user_token) -> None:
@@ -74,7 +92,9 @@ def test_revoking_the_api_key_ends_it(app, user_token) -> None:
     api_key = body(client.post("/api/user/key", headers=auth(user_token)))["apiKey"]
     response = client.delete("/api/user/key", headers=auth(user_token))
     assert response.status_code == 200 and body(response) == {"apiKey": None}
-    assert client.get("/api/things", headers={"Authorization": f"Token {api_key}"}).status_code == 401
+    assert (
+        client.get("/api/things", headers={"Authorization": f"Token {api_key}"}).status_code == 401
+    )
     assert body(client.get("/api/user", headers=auth(user_token)))["hasApiKey"] is False
 
 

@@ -1,5 +1,7 @@
-"""Passkeys over HTTP on every store, with the software authenticator of `soft_authenticator`: registering,
+"""Passkeys over HTTP on every store, with the software authenticator of `soft_authenticator`:
+registering,
 managing, logging in as a second factor and passwordless, and every refusal."""
+
 from __future__ import annotations
 
 import logging
@@ -20,10 +22,15 @@ def app(make_app) -> Flask:
     return make_app(**PASSKEYS)
 
 
-def register(client, token: str, authenticator: SoftAuthenticator, name: str = "laptop", **bend) -> object:
+def register(
+    client, token: str, authenticator: SoftAuthenticator, name: str = "laptop", **bend
+) -> object:
     options = body(client.post(f"{PREFIX}/passkeys/register/options", json={}, headers=auth(token)))
-    return client.post(f"{PREFIX}/passkeys/register", headers=auth(token),
-                       json={"name": name, "credential": authenticator.create(options, **bend)})
+    return client.post(
+        f"{PREFIX}/passkeys/register",
+        headers=auth(token),
+        json={"name": name, "credential": authenticator.create(options, **bend)},
+    )
 
 
 @pytest.fixture
@@ -35,7 +42,9 @@ def keyed(client, admin_token):
 
 
 def mfa_token(client) -> str:
-    answer = body(client.post(f"{PREFIX}/login", json={"username": "admin", "password": ADMIN_PASSWORD}))
+    answer = body(
+        client.post(f"{PREFIX}/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+    )
     assert answer["mfaRequired"] is True and answer["methods"] == ["passkey"], answer
     return answer["mfaToken"]
 
@@ -43,12 +52,16 @@ def mfa_token(client) -> str:
 def passkey_login(client, authenticator: SoftAuthenticator, token: str | None = None, **bend):
     extra = {} if token is None else {"mfaToken": token}
     options = body(client.post(f"{PREFIX}/passkeys/login/options", json=extra))
-    return client.post(f"{PREFIX}/passkeys/login", json={**extra, "credential": authenticator.get(options, **bend)})
+    return client.post(
+        f"{PREFIX}/passkeys/login", json={**extra, "credential": authenticator.get(options, **bend)}
+    )
 
 
 def test_with_passkeys_off_nothing_changes(make_app) -> None:
     client = make_app().test_client()
-    answer = body(client.post(f"{PREFIX}/login", json={"username": "admin", "password": ADMIN_PASSWORD}))
+    answer = body(
+        client.post(f"{PREFIX}/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+    )
     assert set(answer) == {"user", "token"} and "mfa" not in answer["user"]
     assert client.post(f"{PREFIX}/passkeys/login/options", json={}).status_code == 404
 
@@ -57,29 +70,59 @@ def test_with_passkeys_off_nothing_changes(make_app) -> None:
 def test_register_list_rename_and_remove(app, client, admin_token, fmt) -> None:
     events = []
     for signal in (signals.passkey_registered, signals.passkey_removed):
-        signal.connect(lambda sender, _n=signal.name, **kw: events.append((_n, kw["passkey_id"])), sender=app,
-                       weak=False)
+        signal.connect(
+            lambda sender, _n=signal.name, **kw: events.append((_n, kw["passkey_id"])),
+            sender=app,
+            weak=False,
+        )
     authenticator = SoftAuthenticator()
     registered = register(client, admin_token, authenticator, fmt=fmt)
     assert registered.status_code == 200
-    assert body(registered) == {"id": authenticator.id, "name": "laptop", "createdAt": "2100-01-01T12:00:00Z",
-                                "lastUsedAt": None}
-    assert body(client.get(PREFIX, headers=auth(admin_token)))["mfa"] == {"totp": False, "passkeys": 1}
-    renamed = client.post(f"{PREFIX}/passkeys/{authenticator.id}", json={"name": "work laptop"},
-                          headers=auth(admin_token))
+    assert body(registered) == {
+        "id": authenticator.id,
+        "name": "laptop",
+        "createdAt": "2100-01-01T12:00:00Z",
+        "lastUsedAt": None,
+    }
+    assert body(client.get(PREFIX, headers=auth(admin_token)))["mfa"] == {
+        "totp": False,
+        "passkeys": 1,
+    }
+    renamed = client.post(
+        f"{PREFIX}/passkeys/{authenticator.id}",
+        json={"name": "work laptop"},
+        headers=auth(admin_token),
+    )
     assert body(renamed)["name"] == "work laptop"
-    assert [p["name"] for p in body(client.get(f"{PREFIX}/passkeys", headers=auth(admin_token)))["passkeys"]] == [
-        "work laptop"]
-    assert body(client.delete(f"{PREFIX}/passkeys/{authenticator.id}", headers=auth(admin_token))) == {
-        "id": authenticator.id, "deleted": True}
-    assert client.delete(f"{PREFIX}/passkeys/{authenticator.id}", headers=auth(admin_token)).status_code == 404
-    assert events == [("passkey-registered", authenticator.id), ("passkey-removed", authenticator.id)]
+    assert [
+        p["name"]
+        for p in body(client.get(f"{PREFIX}/passkeys", headers=auth(admin_token)))["passkeys"]
+    ] == ["work laptop"]
+    assert body(
+        client.delete(f"{PREFIX}/passkeys/{authenticator.id}", headers=auth(admin_token))
+    ) == {"id": authenticator.id, "deleted": True}
+    assert (
+        client.delete(
+            f"{PREFIX}/passkeys/{authenticator.id}", headers=auth(admin_token)
+        ).status_code
+        == 404
+    )
+    assert events == [
+        ("passkey-registered", authenticator.id),
+        ("passkey-removed", authenticator.id),
+    ]
 
 
 def test_another_users_passkey_cannot_be_renamed_or_removed(client, keyed, user_token) -> None:
-    assert client.post(f"{PREFIX}/passkeys/{keyed.id}", json={"name": "mine"},
-                       headers=auth(user_token)).status_code == 404
-    assert client.delete(f"{PREFIX}/passkeys/{keyed.id}", headers=auth(user_token)).status_code == 404
+    assert (
+        client.post(
+            f"{PREFIX}/passkeys/{keyed.id}", json={"name": "mine"}, headers=auth(user_token)
+        ).status_code
+        == 404
+    )
+    assert (
+        client.delete(f"{PREFIX}/passkeys/{keyed.id}", headers=auth(user_token)).status_code == 404
+    )
     assert body(client.get(f"{PREFIX}/passkeys", headers=auth(user_token))) == {"passkeys": []}
 
 
@@ -107,21 +150,29 @@ def refusal(response) -> tuple[int, str]:
     return response.status_code, body(response)["error"]
 
 
-@pytest.mark.parametrize("bend, error", [
-    ({"origin": "https://evil.example"}, "passkey_wrong_origin"),
-    ({"rp_id": "evil.example"}, "passkey_wrong_rp"),
-    ({"challenge": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, "passkey_challenge_invalid"),
-    ({"bad_signature": True}, "passkey_bad_signature")])
+@pytest.mark.parametrize(
+    "bend, error",
+    [
+        ({"origin": "https://evil.example"}, "passkey_wrong_origin"),
+        ({"rp_id": "evil.example"}, "passkey_wrong_rp"),
+        ({"challenge": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, "passkey_challenge_invalid"),
+        ({"bad_signature": True}, "passkey_bad_signature"),
+    ],
+)
 def test_login_refusals(app, keyed, bend, error) -> None:
     client = app.test_client()
     assert refusal(passkey_login(client, keyed, mfa_token(client), **bend)) == (400, error)
 
 
-@pytest.mark.parametrize("bend, error", [
-    ({"origin": "https://evil.example"}, "passkey_wrong_origin"),
-    ({"rp_id": "evil.example"}, "passkey_wrong_rp"),
-    ({"challenge": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, "passkey_challenge_invalid"),
-    ({"fmt": "packed", "bad_signature": True}, "passkey_bad_signature")])
+@pytest.mark.parametrize(
+    "bend, error",
+    [
+        ({"origin": "https://evil.example"}, "passkey_wrong_origin"),
+        ({"rp_id": "evil.example"}, "passkey_wrong_rp"),
+        ({"challenge": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, "passkey_challenge_invalid"),
+        ({"fmt": "packed", "bad_signature": True}, "passkey_bad_signature"),
+    ],
+)
 def test_registration_refusals(client, admin_token, bend, error) -> None:
     assert refusal(register(client, admin_token, SoftAuthenticator(), **bend)) == (400, error)
     assert body(client.get(f"{PREFIX}/passkeys", headers=auth(admin_token))) == {"passkeys": []}
@@ -131,7 +182,9 @@ def test_a_challenge_is_single_use_and_expires(app, keyed, clock) -> None:
     client = app.test_client()
     options = body(client.post(f"{PREFIX}/passkeys/login/options", json={}))
     credential = keyed.get(options)
-    assert client.post(f"{PREFIX}/passkeys/login", json={"credential": credential}).status_code == 200
+    assert (
+        client.post(f"{PREFIX}/passkeys/login", json={"credential": credential}).status_code == 200
+    )
     replayed = client.post(f"{PREFIX}/passkeys/login", json={"credential": credential})
     assert refusal(replayed) == (400, "passkey_challenge_invalid")
     options = body(client.post(f"{PREFIX}/passkeys/login/options", json={}))
@@ -141,11 +194,17 @@ def test_a_challenge_is_single_use_and_expires(app, keyed, clock) -> None:
 
 
 def test_a_challenge_is_bound_to_its_ceremony(client, admin_token, keyed) -> None:
-    options = body(client.post(f"{PREFIX}/passkeys/register/options", json={}, headers=auth(admin_token)))
+    options = body(
+        client.post(f"{PREFIX}/passkeys/register/options", json={}, headers=auth(admin_token))
+    )
     login_options = body(client.post(f"{PREFIX}/passkeys/login/options", json={}))
-    credential = keyed.get(login_options, challenge=options["challenge"])  # a registration's challenge
+    credential = keyed.get(
+        login_options, challenge=options["challenge"]
+    )  # a registration's challenge
     assert refusal(client.post(f"{PREFIX}/passkeys/login", json={"credential": credential})) == (
-        400, "passkey_challenge_invalid")
+        400,
+        "passkey_challenge_invalid",
+    )
 
 
 def test_a_sign_count_going_back_is_refused_and_logged(app, keyed, caplog) -> None:
@@ -157,20 +216,29 @@ def test_a_sign_count_going_back_is_refused_and_logged(app, keyed, caplog) -> No
     assert any("sign count went backwards" in record.getMessage() for record in caplog.records)
 
 
-def test_a_passkey_of_another_user_does_not_complete_this_login(app, client, admin_token, user_token) -> None:
+def test_a_passkey_of_another_user_does_not_complete_this_login(
+    app, client, admin_token, user_token
+) -> None:
     bobs = SoftAuthenticator()
     register(client, user_token, bobs)
     register(client, admin_token, SoftAuthenticator())
     fresh = app.test_client()
     refused = passkey_login(fresh, bobs, mfa_token(fresh))
-    assert refusal(refused) == (400, "passkey_invalid") and "not one of this login" in body(refused)["message"]
+    assert (
+        refusal(refused) == (400, "passkey_invalid")
+        and "not one of this login" in body(refused)["message"]
+    )
 
 
-def test_admin_reset_and_user_deletion_remove_passkeys(client, admin_token, user_token, mfa_store) -> None:
+def test_admin_reset_and_user_deletion_remove_passkeys(
+    client, admin_token, user_token, mfa_store
+) -> None:
     register(client, user_token, SoftAuthenticator())
     bob = body(client.get(PREFIX, headers=auth(user_token)))["id"]
-    assert body(client.delete(f"{PREFIX}/users/{bob}/mfa", headers=auth(admin_token))) == {"userId": bob,
-                                                                                            "reset": True}
+    assert body(client.delete(f"{PREFIX}/users/{bob}/mfa", headers=auth(admin_token))) == {
+        "userId": bob,
+        "reset": True,
+    }
     assert mfa_store.list_passkeys(bob) == []
     register(client, login(client, "bob", USER_PASSWORD), SoftAuthenticator())
     client.delete(f"{PREFIX}/users/{bob}", headers=auth(admin_token))
@@ -178,30 +246,49 @@ def test_admin_reset_and_user_deletion_remove_passkeys(client, admin_token, user
 
 
 def test_configured_origins_and_rp_id_are_the_only_ones_accepted(make_app) -> None:
-    app = make_app(passkeys=True, passwordless=True, webauthn_rp_id="example.com",
-                   webauthn_origins=["https://app.example.com"])
+    app = make_app(
+        passkeys=True,
+        passwordless=True,
+        webauthn_rp_id="example.com",
+        webauthn_origins=["https://app.example.com"],
+    )
     client = app.test_client()
     token = login(client, "admin", ADMIN_PASSWORD)
     authenticator = SoftAuthenticator(origin="https://app.example.com", rp_id="example.com")
     assert register(client, token, authenticator).status_code == 200
     assert passkey_login(client, authenticator).status_code == 200
-    assert refusal(passkey_login(client, authenticator, origin="http://localhost")) == (400, "passkey_wrong_origin")
+    assert refusal(passkey_login(client, authenticator, origin="http://localhost")) == (
+        400,
+        "passkey_wrong_origin",
+    )
 
 
-@pytest.mark.parametrize("credential", [None, {}, {"response": "x"}, {"id": 1, "response": {"clientDataJSON": "%%"}},
-                                        {"response": {"clientDataJSON": "e30"}}])
+@pytest.mark.parametrize(
+    "credential",
+    [
+        None,
+        {},
+        {"response": "x"},
+        {"id": 1, "response": {"clientDataJSON": "%%"}},
+        {"response": {"clientDataJSON": "e30"}},
+    ],
+)
 def test_malformed_credentials_are_400(client, credential) -> None:
     answer = client.post(f"{PREFIX}/passkeys/login", json={"credential": credential})
     assert answer.status_code == 400
 
 
 def test_a_passkey_alone_needs_user_verification_whatever_the_preference(make_app) -> None:
-    """Passwordless, the passkey is the whole login: a stolen key without its PIN or biometric must not do."""
+    """Passwordless, the passkey is the whole login: a stolen key without its PIN or biometric
+    must not do."""
     app = make_app(passkeys=True, passwordless=True)  # webauthn_user_verification: "preferred"
     client = app.test_client()
     authenticator = SoftAuthenticator()
     register(client, login(client, "admin", ADMIN_PASSWORD), authenticator)
-    assert body(client.post(f"{PREFIX}/passkeys/login/options", json={}))["userVerification"] == "required"
+    assert (
+        body(client.post(f"{PREFIX}/passkeys/login/options", json={}))["userVerification"]
+        == "required"
+    )
     assert refusal(passkey_login(client, authenticator, verified=False)) == (400, "passkey_invalid")
     assert passkey_login(client, authenticator).status_code == 200
 
@@ -215,10 +302,15 @@ def test_required_user_verification_refuses_an_unverified_assertion(make_app) ->
     assert passkey_login(client, authenticator).status_code == 200
 
 
-def test_holders_of_a_required_permission_may_enrol_a_passkey_and_nothing_else_first(make_app) -> None:
+def test_holders_of_a_required_permission_may_enrol_a_passkey_and_nothing_else_first(
+    make_app,
+) -> None:
     app = make_app(passkeys=True, require_mfa_for=["admin"])
     client = app.test_client()
     token = login(client, "admin", ADMIN_PASSWORD)
-    assert refusal(client.get(f"{PREFIX}/users", headers=auth(token))) == (403, "mfa_enrolment_required")
+    assert refusal(client.get(f"{PREFIX}/users", headers=auth(token))) == (
+        403,
+        "mfa_enrolment_required",
+    )
     assert register(client, token, SoftAuthenticator()).status_code == 200
     assert client.get(f"{PREFIX}/users", headers=auth(token)).status_code == 200

@@ -1,11 +1,21 @@
 """Nothing process-local is authoritative: two app instances on shared stores act as one, as several
 workers or servers behind a load balancer must."""
+
 from __future__ import annotations
 
 import pytest
 
 from backends import MONGO_BACKEND_PARAMS
-from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, auth, body, build_app, login
+from http_support import (
+    ADMIN_PASSWORD,
+    USER_PASSWORD,
+    Clock,
+    SecretLedger,
+    auth,
+    body,
+    build_app,
+    login,
+)
 
 
 @pytest.fixture
@@ -18,8 +28,13 @@ def apps(make_app):
 def bob_on_a(apps):
     a, b = apps
     admin = login(a, "admin", ADMIN_PASSWORD)
-    bob_id = body(a.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD,
-                                                   "permissions": ["view"]}, headers=auth(admin)))["id"]
+    bob_id = body(
+        a.post(
+            "/api/user/users",
+            json={"username": "bob", "password": USER_PASSWORD, "permissions": ["view"]},
+            headers=auth(admin),
+        )
+    )["id"]
     return admin, bob_id, login(a, "bob", USER_PASSWORD)
 
 
@@ -37,8 +52,11 @@ def test_logout_on_one_app_takes_effect_on_the_other(apps, bob_on_a) -> None:
 def test_a_password_change_on_one_app_ends_sessions_on_the_other(apps, bob_on_a) -> None:
     a, b = apps
     other = login(b, "bob", USER_PASSWORD)
-    a.post("/api/user/password", json={"oldPassword": USER_PASSWORD, "newPassword": "another long password"},
-           headers=auth(bob_on_a[2]))
+    a.post(
+        "/api/user/password",
+        json={"oldPassword": USER_PASSWORD, "newPassword": "another long password"},
+        headers=auth(bob_on_a[2]),
+    )
     assert b.get("/api/user", headers=auth(other)).status_code == 401
     assert b.get("/api/user", headers=auth(bob_on_a[2])).status_code == 200
 
@@ -71,6 +89,10 @@ def test_sessions_survive_a_new_app_on_the_same_database(backend, database, cloc
     ledger = SecretLedger()
     first = build_app(backend.user_store(database), backend.token_store(database), clock, ledger)
     token = login(first.test_client(), "admin", ADMIN_PASSWORD)
-    restarted = build_app(backend.user_store(database), backend.token_store(database), clock, ledger)
-    assert body(restarted.test_client().get("/api/user", headers=auth(token)))["username"] == "Admin"
+    restarted = build_app(
+        backend.user_store(database), backend.token_store(database), clock, ledger
+    )
+    assert (
+        body(restarted.test_client().get("/api/user", headers=auth(token)))["username"] == "Admin"
+    )
     assert ledger.leaks(backend.user_store(database)) == []

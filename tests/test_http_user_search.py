@@ -1,4 +1,5 @@
 """`GET /users?q=<prefix>`: the admin's search by name prefix, as the console uses it."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,7 +18,11 @@ def people(make_app):
     client = make_app(page_size=2).test_client()
     token = login(client, "admin", ADMIN_PASSWORD)
     for name in ["alvin", "Bob", "ALICE", "Ａlfred", "amy"]:
-        client.post("/api/user/users", json={"username": name, "password": USER_PASSWORD}, headers=auth(token))
+        client.post(
+            "/api/user/users",
+            json={"username": name, "password": USER_PASSWORD},
+            headers=auth(token),
+        )
     return client, token
 
 
@@ -25,7 +30,10 @@ def test_search_finds_names_by_prefix_in_any_case_or_width_ordered_by_name(peopl
     client, token = people
     assert search(client, token, "q=aL") == (["Ａlfred", "ALICE"], 3)
     assert search(client, token, "q=aL&page=1") == (["alvin"], 3)
-    assert search(client, token, "q=%EF%BC%A1li") == (["ALICE"], 1)  # a full-width A, as NFKC folds it
+    assert search(client, token, "q=%EF%BC%A1li") == (
+        ["ALICE"],
+        1,
+    )  # a full-width A, as NFKC folds it
     assert search(client, token, "q=zed") == ([], 0)
 
 
@@ -49,6 +57,7 @@ def test_search_is_for_admins_only(people) -> None:
 
 
 def test_the_range_end_of_a_prefix_is_storable_text() -> None:
-    # MongoDB stores UTF-8: a lone surrogate as the range's end would fail to encode instead of searching.
+    # MongoDB stores UTF-8: a lone surrogate as the range's end would fail to encode instead of
+    # searching.
     assert prefix_end("a\ud7ff") == "a\ue000" and prefix_end("a\ud7ff").encode("utf-8")
     assert prefix_end("\U0010ffff") is None and prefix_end("ab") == "ac"

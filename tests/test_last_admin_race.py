@@ -1,8 +1,9 @@
 """Two admins removing each other at the same instant must still leave an admin.
 
-The losing interleaving is forced: each thread's first count of admins waits until the other thread has
-counted too, so both see two admins before either writes.
+The losing interleaving is forced: each thread's first count of admins waits until the other thread
+has counted too, so both see two admins before either writes.
 """
+
 from __future__ import annotations
 
 import threading
@@ -34,7 +35,9 @@ class CountRendezvous:
 
 
 def demote(client, token: str, user_id: str):
-    return client.post(f"/api/user/users/{user_id}/permissions", json={"permissions": []}, headers=auth(token))
+    return client.post(
+        f"/api/user/users/{user_id}/permissions", json={"permissions": []}, headers=auth(token)
+    )
 
 
 def delete(client, token: str, user_id: str):
@@ -47,14 +50,22 @@ def test_two_admins_removing_each_other_at_once_leave_an_admin(remove) -> None:
     app = build_app(users, MemorySessionStore(), Clock(NOW), SecretLedger())
     client = app.test_client()
     first = login(client, "admin", ADMIN_PASSWORD)
-    second_id = body(client.post("/api/user/users", json={"username": "second", "password": ADMIN_PASSWORD,
-                                                           "permissions": ["admin"]}, headers=auth(first)))["id"]
+    second_id = body(
+        client.post(
+            "/api/user/users",
+            json={"username": "second", "password": ADMIN_PASSWORD, "permissions": ["admin"]},
+            headers=auth(first),
+        )
+    )["id"]
     first_id, second = users.get_by_username("admin").id, login(client, "second", ADMIN_PASSWORD)
     statuses: list[int] = []
+
     def act(token: str, target: str) -> None:
         statuses.append(remove(app.test_client(), token, target).status_code)
 
-    threads = [threading.Thread(target=act, args=pair) for pair in [(first, second_id), (second, first_id)]]
+    threads = [
+        threading.Thread(target=act, args=pair) for pair in [(first, second_id), (second, first_id)]
+    ]
     users.armed = True
     for thread in threads:
         thread.start()

@@ -1,4 +1,6 @@
-"""Invisible and lookalike usernames are refused when a name is created; existing names stay valid."""
+"""Invisible and lookalike usernames are refused when a name is created; existing names stay
+valid."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,33 +15,41 @@ from frappyauth.core.models import User
 from frappyauth.stores.mongo import MongoUserStore, migration
 from http_support import USER_PASSWORD, SecretLedger, auth, body, build_app, login
 
-# Printable, yet invisible: variation selectors, a Hangul filler, a combining grapheme joiner, a Mongolian
-# free variation selector.
+# Printable, yet invisible: variation selectors, a Hangul filler, a combining grapheme joiner, a
+# Mongolian free variation selector.
 INVISIBLE = ["admin\ufe0f", "ad\u3164min", "adm\u034fin", "admin\u180b", "bob\U000e01ef"]
-# Cyrillic а, Latin dotless ı, Ukrainian і, Greek Α (whose lower case looks like a), Cyrillic А: each looks
-# like "admin" in some case.
+# Cyrillic а, Latin dotless ı, Ukrainian і, Greek Α (whose lower case looks like a), Cyrillic А:
+# each looks like "admin" in some case.
 LOOKALIKES = ["\u0430dmin", "adm\u0131n", "adm\u0456n", "\u0391DMIN", "\u0410dmin"]
 
 
 @pytest.mark.parametrize("name", INVISIBLE)
 def test_a_name_with_an_invisible_code_point_is_400(client, admin_token, user_store, name) -> None:
-    response = client.post("/api/user/users", json={"username": name, "password": USER_PASSWORD},
-                           headers=auth(admin_token))
+    response = client.post(
+        "/api/user/users",
+        json={"username": name, "password": USER_PASSWORD},
+        headers=auth(admin_token),
+    )
     assert response.status_code == 400 and "invisible" in body(response)["message"]
     assert user_store.count() == 1
 
 
 @pytest.mark.parametrize("name", LOOKALIKES)
 def test_a_name_that_looks_like_a_taken_one_is_409(client, admin_token, user_store, name) -> None:
-    response = client.post("/api/user/users", json={"username": name, "password": USER_PASSWORD},
-                           headers=auth(admin_token))
+    response = client.post(
+        "/api/user/users",
+        json={"username": name, "password": USER_PASSWORD},
+        headers=auth(admin_token),
+    )
     assert response.status_code == 409 and body(response)["error"] == "username_taken"
     assert user_store.count() == 1
 
 
 def test_the_checks_follow_unicode_ts_39() -> None:
     assert not any(has_default_ignorable(name) for name in ["admin", "Zoë", "山田", "a-b_c.d"])
-    assert {lookalike_keys(name)[1] for name in ["admin", *LOOKALIKES]} == {lookalike_keys("admin")[1]}
+    assert {lookalike_keys(name)[1] for name in ["admin", *LOOKALIKES]} == {
+        lookalike_keys("admin")[1]
+    }
     assert lookalike_keys("aIice")[0] == lookalike_keys("alice")[0] != lookalike_keys("Alice")[0]
 
 
@@ -47,7 +57,11 @@ def test_the_checks_follow_unicode_ts_39() -> None:
 
 
 def legacy_user(username: str) -> dict[str, Any]:
-    return {"username": username, "password": hashlib.md5(b"old secret").hexdigest(), "permissions": ["view"]}
+    return {
+        "username": username,
+        "password": hashlib.md5(b"old secret").hexdigest(),
+        "permissions": ["view"],
+    }
 
 
 @pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
@@ -59,8 +73,13 @@ def test_legacy_lookalikes_keep_working_and_block_new_ones(backend, database, cl
     client = app.test_client()
     for name in ("admin", "\u0430dmin\ufe0f"):
         assert login(client, name, "old secret")
-    assert database["users"].find_one({"_id": older})["usernameKeySkeleton"] == lookalike_keys("admin")[1]
-    assert "usernameKeySkeleton" not in database["users"].find_one({"_id": younger})  # the older one holds it
+    assert (
+        database["users"].find_one({"_id": older})["usernameKeySkeleton"]
+        == lookalike_keys("admin")[1]
+    )
+    assert "usernameKeySkeleton" not in database["users"].find_one(
+        {"_id": younger}
+    )  # the older one holds it
     for name in ("adm\u0131n", "\u0430dmin"):
         with pytest.raises(DuplicateUsernameError):
             users.create(User(id="", username=name, password_hash="h"))
@@ -76,26 +95,39 @@ def test_the_lookalike_keys_have_unique_indexes(backend, database) -> None:
 
 
 @pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
-def test_a_key_taken_during_the_migration_is_skipped_not_duplicated(backend, database, monkeypatch, caplog) -> None:
+def test_a_key_taken_during_the_migration_is_skipped_not_duplicated(
+    backend, database, monkeypatch, caplog
+) -> None:
     database["users"].insert_many([legacy_user("admin"), legacy_user("bob")])
     real = migration.set_by_value
 
     def with_a_concurrent_create(users, query, source, target, mapping, progress, **kwargs):
         if target == "usernameKeySkeleton":  # a new user, created meanwhile, holds bob's folded key
-            users.insert_one({"username": "b\u043eb", "usernameKeySkeleton": lookalike_keys("bob")[1]})
+            users.insert_one(
+                {"username": "b\u043eb", "usernameKeySkeleton": lookalike_keys("bob")[1]}
+            )
         return real(users, query, source, target, mapping, progress, **kwargs)
+
     monkeypatch.setattr(migration, "set_by_value", with_a_concurrent_create)
     backend.user_store(database)
     holders = database["users"].count_documents({"usernameKeySkeleton": lookalike_keys("bob")[1]})
-    assert holders == 1 and database["users"].find_one({"username": "admin"})["usernameKeySkeleton"] == "adrnin"
+    assert (
+        holders == 1
+        and database["users"].find_one({"username": "admin"})["usernameKeySkeleton"] == "adrnin"
+    )
     assert "lookalike-username" in caplog.text
 
 
 @pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 def test_a_database_migrated_before_lookalike_keys_gets_them_at_start(backend, database) -> None:
     database["users"].insert_one({**legacy_user("admin"), "usernameKey": "admin"})
-    database["frappyauthSchema"].insert_one({"_id": "users", "schemaVersion": 2})  # frappyauth before this rule
+    database["frappyauthSchema"].insert_one(
+        {"_id": "users", "schemaVersion": 2}
+    )  # frappyauth before this rule
     users = backend.user_store(database)
-    assert database["users"].find_one({"username": "admin"})["usernameKeySkeleton"] == lookalike_keys("admin")[1]
+    assert (
+        database["users"].find_one({"username": "admin"})["usernameKeySkeleton"]
+        == lookalike_keys("admin")[1]
+    )
     with pytest.raises(DuplicateUsernameError):
         users.create(User(id="", username="\u0430dmin", password_hash="h"))

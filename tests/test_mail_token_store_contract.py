@@ -1,5 +1,7 @@
-"""The `MailTokenStore` contract, and the address methods of the `UserStore` contract, sentence by sentence,
+"""The `MailTokenStore` contract, and the address methods of the `UserStore` contract, sentence by
+sentence,
 against every store in `backends.BACKENDS`."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,10 +17,21 @@ from frappyauth.core.models import MailToken, User
 from frappyauth.core.protocols import MailTokenStore, UserStore
 
 
-def token(token_hash: str = "t" * 64, purpose: str = "password_reset", user_id: str = "u1",
-          expires_at=LATER) -> MailToken:
-    return MailToken(token_hash=token_hash, purpose=purpose, user_id=user_id, email="ann@example.org",
-                     binding="b" * 64, created_at=NOW, expires_at=expires_at)
+def token(
+    token_hash: str = "t" * 64,
+    purpose: str = "password_reset",
+    user_id: str = "u1",
+    expires_at=LATER,
+) -> MailToken:
+    return MailToken(
+        token_hash=token_hash,
+        purpose=purpose,
+        user_id=user_id,
+        email="ann@example.org",
+        binding="b" * 64,
+        created_at=NOW,
+        expires_at=expires_at,
+    )
 
 
 # MailTokenStore.create / take
@@ -38,12 +51,16 @@ def test_create_refuses_a_second_token_with_the_same_hash(mail_token_store: Mail
 
 
 @pytest.mark.parametrize("token_hash", ["u" * 64, "", "t" * 63])
-def test_take_returns_none_for_an_unknown_hash(mail_token_store: MailTokenStore, token_hash: str) -> None:
+def test_take_returns_none_for_an_unknown_hash(
+    mail_token_store: MailTokenStore, token_hash: str
+) -> None:
     mail_token_store.create(token())
     assert mail_token_store.take(token_hash, "password_reset", NOW) is None
 
 
-def test_take_of_another_purpose_returns_none_and_leaves_the_token(mail_token_store: MailTokenStore) -> None:
+def test_take_of_another_purpose_returns_none_and_leaves_the_token(
+    mail_token_store: MailTokenStore,
+) -> None:
     mail_token_store.create(token())
     assert mail_token_store.take("t" * 64, "email_change", NOW) is None
     assert mail_token_store.take("t" * 64, "password_reset", NOW) == token()
@@ -53,23 +70,33 @@ def test_take_never_returns_an_expired_token(mail_token_store: MailTokenStore) -
     mail_token_store.create(token())
     assert mail_token_store.take("t" * 64, "password_reset", LATER) is None
     assert mail_token_store.take("t" * 64, "password_reset", LATER + timedelta(days=1)) is None
-    assert mail_token_store.take("t" * 64, "password_reset", LATER - timedelta(seconds=1)) == token()
+    assert (
+        mail_token_store.take("t" * 64, "password_reset", LATER - timedelta(seconds=1)) == token()
+    )
 
 
-def test_concurrent_takes_of_one_token_give_it_to_exactly_one(backend: Backend,
-                                                             mail_token_store: MailTokenStore) -> None:
+def test_concurrent_takes_of_one_token_give_it_to_exactly_one(
+    backend: Backend, mail_token_store: MailTokenStore
+) -> None:
     if not backend.thread_safe:
-        pytest.skip("mongomock is not thread-safe: concurrency is tested on the memory store and real MongoDB")
+        pytest.skip(
+            "mongomock is not thread-safe: concurrency is tested on the memory store and real "
+            "MongoDB"
+        )
     mail_token_store.create(token())
     taken: list[MailToken | None] = []
-    run_in_threads(lambda: taken.append(mail_token_store.take("t" * 64, "password_reset", NOW)), [()] * 24)
+    run_in_threads(
+        lambda: taken.append(mail_token_store.take("t" * 64, "password_reset", NOW)), [()] * 24
+    )
     assert [t for t in taken if t is not None] == [token()]
 
 
 # delete_for_user / purge_expired
 
 
-def test_delete_for_user_deletes_their_tokens_of_a_purpose_or_all(mail_token_store: MailTokenStore) -> None:
+def test_delete_for_user_deletes_their_tokens_of_a_purpose_or_all(
+    mail_token_store: MailTokenStore,
+) -> None:
     mail_token_store.create(token("a" * 64))
     mail_token_store.create(token("b" * 64, purpose="email_change"))
     mail_token_store.create(token("c" * 64, user_id="u2"))
@@ -91,10 +118,20 @@ def test_purge_expired_deletes_exactly_the_expired_tokens(mail_token_store: Mail
 # UserStore: get_by_email, create with an email key, set_email
 
 
-def user(username: str = "Ann", email: str | None = "Ann@example.org", email_key: str | None = "ann@example.org",
-         verified: bool = False) -> User:
-    return User(id="", username=username, password_hash="h", email=email, email_key=email_key,
-                email_verified=verified)
+def user(
+    username: str = "Ann",
+    email: str | None = "Ann@example.org",
+    email_key: str | None = "ann@example.org",
+    verified: bool = False,
+) -> User:
+    return User(
+        id="",
+        username=username,
+        password_hash="h",
+        email=email,
+        email_key=email_key,
+        email_verified=verified,
+    )
 
 
 def test_get_by_email_finds_the_user_by_its_key_only(user_store: UserStore) -> None:
@@ -122,10 +159,14 @@ def test_create_refuses_a_taken_email_key(user_store: UserStore) -> None:
     assert user_store.count() == 1
 
 
-def test_concurrent_creates_with_one_email_key_let_exactly_one_succeed(backend: Backend,
-                                                                      user_store: UserStore) -> None:
+def test_concurrent_creates_with_one_email_key_let_exactly_one_succeed(
+    backend: Backend, user_store: UserStore
+) -> None:
     if not backend.thread_safe:
-        pytest.skip("mongomock is not thread-safe: concurrency is tested on the memory store and real MongoDB")
+        pytest.skip(
+            "mongomock is not thread-safe: concurrency is tested on the memory store and real "
+            "MongoDB"
+        )
     outcomes: list[str] = []
 
     def create(number: int) -> None:
@@ -134,6 +175,7 @@ def test_concurrent_creates_with_one_email_key_let_exactly_one_succeed(backend: 
             outcomes.append("created")
         except DuplicateEmailError:
             outcomes.append("taken")
+
     run_in_threads(create, [(n,) for n in range(24)])
     assert sorted(outcomes) == ["created"] + ["taken"] * 23
 
@@ -141,27 +183,41 @@ def test_concurrent_creates_with_one_email_key_let_exactly_one_succeed(backend: 
 def test_set_email_replaces_address_key_and_verification(user_store: UserStore) -> None:
     created = user_store.create(user())
     updated = user_store.set_email(created.id, "ann@example.com", "ann@example.com", True)
-    assert updated == dataclasses.replace(created, email="ann@example.com", email_key="ann@example.com",
-                                          email_verified=True)
+    assert updated == dataclasses.replace(
+        created, email="ann@example.com", email_key="ann@example.com", email_verified=True
+    )
     assert user_store.get(created.id) == updated
     assert user_store.get_by_email("ann@example.com") == updated
     assert user_store.get_by_email("ann@example.org") is None
     cleared = user_store.set_email(created.id, None, None, False)
-    assert cleared is not None and (cleared.email, cleared.email_key, cleared.email_verified) == (None, None, False)
+    assert cleared is not None and (cleared.email, cleared.email_key, cleared.email_verified) == (
+        None,
+        None,
+        False,
+    )
 
 
-def test_set_email_refuses_a_key_another_user_holds_and_changes_nothing(user_store: UserStore) -> None:
+def test_set_email_refuses_a_key_another_user_holds_and_changes_nothing(
+    user_store: UserStore,
+) -> None:
     ann = user_store.create(user())
     bob = user_store.create(user("Bob", email="bob@example.org", email_key="bob@example.org"))
     with pytest.raises(DuplicateEmailError):
         user_store.set_email(bob.id, "ann@example.org", "ann@example.org", True)
     assert user_store.get(bob.id) == bob and user_store.get_by_email("ann@example.org") == ann
-    assert user_store.set_email(ann.id, "Ann@example.org", "ann@example.org", True) is not None  # its own key
+    assert (
+        user_store.set_email(ann.id, "Ann@example.org", "ann@example.org", True) is not None
+    )  # its own key
 
 
-def test_concurrent_set_emails_to_one_key_let_exactly_one_succeed(backend: Backend, user_store: UserStore) -> None:
+def test_concurrent_set_emails_to_one_key_let_exactly_one_succeed(
+    backend: Backend, user_store: UserStore
+) -> None:
     if not backend.thread_safe:
-        pytest.skip("mongomock is not thread-safe: concurrency is tested on the memory store and real MongoDB")
+        pytest.skip(
+            "mongomock is not thread-safe: concurrency is tested on the memory store and real "
+            "MongoDB"
+        )
     ids = [user_store.create(user(f"user{n}", email=None, email_key=None)).id for n in range(24)]
     outcomes: list[str] = []
 
@@ -171,6 +227,7 @@ def test_concurrent_set_emails_to_one_key_let_exactly_one_succeed(backend: Backe
             outcomes.append("moved")
         except DuplicateEmailError:
             outcomes.append("taken")
+
     run_in_threads(move, [(user_id,) for user_id in ids])
     assert sorted(outcomes) == ["moved"] + ["taken"] * 23
 

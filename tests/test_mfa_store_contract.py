@@ -1,4 +1,5 @@
 """The `MfaStore` contract, sentence by sentence, against every store in `backends.BACKENDS`."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,7 +15,9 @@ from frappyauth.stores.memory import MemoryMfaStore
 
 
 def enrolment(user_id: str = "u1", secret: str = "sealed-1", **changes) -> TotpEnrolment:
-    return dataclasses.replace(TotpEnrolment(user_id=user_id, secret=secret, created_at=NOW), **changes)
+    return dataclasses.replace(
+        TotpEnrolment(user_id=user_id, secret=secret, created_at=NOW), **changes
+    )
 
 
 def confirmed(store: MfaStore, user_id: str = "u1", codes: tuple[str, ...] = ("c1", "c2")) -> None:
@@ -23,7 +26,9 @@ def confirmed(store: MfaStore, user_id: str = "u1", codes: tuple[str, ...] = ("c
 
 
 def challenge(token_hash: str = "t1", user_id: str = "u1", expires_at=LATER) -> MfaChallenge:
-    return MfaChallenge(token_hash=token_hash, user_id=user_id, credential_version="v1", expires_at=expires_at)
+    return MfaChallenge(
+        token_hash=token_hash, user_id=user_id, credential_version="v1", expires_at=expires_at
+    )
 
 
 # start_totp / get_totp
@@ -53,9 +58,13 @@ def test_start_totp_never_replaces_a_confirmed_enrolment(mfa_store: MfaStore) ->
 # confirm_totp
 
 
-def test_confirm_totp_sets_the_step_and_the_recovery_codes_in_one_write(mfa_store: MfaStore) -> None:
+def test_confirm_totp_sets_the_step_and_the_recovery_codes_in_one_write(
+    mfa_store: MfaStore,
+) -> None:
     confirmed(mfa_store, codes=("c1", "c2", "c3"))
-    assert mfa_store.get_totp("u1") == enrolment(confirmed=True, last_step=100, recovery_code_hashes=("c1", "c2", "c3"))
+    assert mfa_store.get_totp("u1") == enrolment(
+        confirmed=True, last_step=100, recovery_code_hashes=("c1", "c2", "c3")
+    )
 
 
 def test_confirm_totp_refuses_another_secret_a_confirmed_one_and_none(mfa_store: MfaStore) -> None:
@@ -95,7 +104,9 @@ def test_use_recovery_code_removes_it_once(mfa_store: MfaStore) -> None:
     assert mfa_store.get_totp("u1").recovery_code_hashes == ("c2",)
 
 
-def test_recovery_codes_of_an_unconfirmed_enrolment_are_neither_used_nor_set(mfa_store: MfaStore) -> None:
+def test_recovery_codes_of_an_unconfirmed_enrolment_are_neither_used_nor_set(
+    mfa_store: MfaStore,
+) -> None:
     mfa_store.start_totp(enrolment(recovery_code_hashes=("c1",)))
     assert mfa_store.use_recovery_code("u1", "c1") is False
     assert mfa_store.set_recovery_codes("u1", ("n1",)) is False
@@ -162,19 +173,22 @@ def test_delete_challenge_says_whether_a_live_one_was_deleted(mfa_store: MfaStor
 # concurrency (the memory store; Mongo's are single conditional updates)
 
 
-@pytest.mark.parametrize("operation", ["step", "recovery code", "challenge", "sign count",
-                                       "passkey challenge"])
+@pytest.mark.parametrize(
+    "operation", ["step", "recovery code", "challenge", "sign count", "passkey challenge"]
+)
 def test_of_24_concurrent_spends_exactly_one_succeeds(operation: str) -> None:
     store = MemoryMfaStore()
     confirmed(store, codes=("c1",))
     store.create_challenge(challenge())
     store.create_passkey(passkey())
     store.create_passkey_challenge(PasskeyChallenge("c1", "login", None, LATER))
-    spend = {"sign count": lambda: store.use_passkey("p1", 0, 1, NOW),
-             "passkey challenge": lambda: store.take_passkey_challenge("c1", NOW) is not None,
-             "step": lambda: store.use_totp_step("u1", 101),
-             "recovery code": lambda: store.use_recovery_code("u1", "c1"),
-             "challenge": lambda: store.delete_challenge("t1", NOW)}[operation]
+    spend = {
+        "sign count": lambda: store.use_passkey("p1", 0, 1, NOW),
+        "passkey challenge": lambda: store.take_passkey_challenge("c1", NOW) is not None,
+        "step": lambda: store.use_totp_step("u1", 101),
+        "recovery code": lambda: store.use_recovery_code("u1", "c1"),
+        "challenge": lambda: store.delete_challenge("t1", NOW),
+    }[operation]
     start, results = threading.Barrier(24), []
 
     def race() -> None:
@@ -192,9 +206,17 @@ def test_of_24_concurrent_spends_exactly_one_succeeds(operation: str) -> None:
 # passkeys
 
 
-def passkey(credential_id: str = "p1", user_id: str = "u1", created_at=NOW, sign_count: int = 0) -> Passkey:
-    return Passkey(credential_id=credential_id, user_id=user_id, name=f"name-{credential_id}",
-                   public_key=b"\xa5\x01\x02cose", sign_count=sign_count, created_at=created_at)
+def passkey(
+    credential_id: str = "p1", user_id: str = "u1", created_at=NOW, sign_count: int = 0
+) -> Passkey:
+    return Passkey(
+        credential_id=credential_id,
+        user_id=user_id,
+        name=f"name-{credential_id}",
+        public_key=b"\xa5\x01\x02cose",
+        sign_count=sign_count,
+        created_at=created_at,
+    )
 
 
 def test_get_passkey_returns_the_created_one_with_every_field(mfa_store: MfaStore) -> None:
@@ -218,7 +240,9 @@ def test_list_and_count_passkeys_per_user(mfa_store: MfaStore) -> None:
 def test_rename_and_delete_only_the_users_own_passkey(mfa_store: MfaStore) -> None:
     mfa_store.create_passkey(passkey())
     assert mfa_store.rename_passkey("u2", "p1", "x") is None
-    assert mfa_store.rename_passkey("u1", "p1", "phone") == dataclasses.replace(passkey(), name="phone")
+    assert mfa_store.rename_passkey("u1", "p1", "phone") == dataclasses.replace(
+        passkey(), name="phone"
+    )
     assert mfa_store.rename_passkey("u1", "p9", "x") is None
     assert mfa_store.delete_passkey("u2", "p1") is False
     assert mfa_store.delete_passkey("u1", "p1") is True
@@ -240,7 +264,9 @@ def test_use_passkey_is_a_compare_and_set_on_the_sign_count(mfa_store: MfaStore)
     assert mfa_store.use_passkey("p1", 2, 9, LATER) is False
     assert mfa_store.use_passkey("p1", 3, 4, LATER) is True
     assert mfa_store.use_passkey("p1", 3, 5, LATER) is False
-    assert mfa_store.get_passkey("p1") == dataclasses.replace(passkey(), sign_count=4, last_used_at=LATER)
+    assert mfa_store.get_passkey("p1") == dataclasses.replace(
+        passkey(), sign_count=4, last_used_at=LATER
+    )
     assert mfa_store.use_passkey("p9", 0, 1, LATER) is False
 
 
@@ -249,7 +275,9 @@ def test_a_passkey_challenge_is_taken_once_and_only_while_live(mfa_store: MfaSto
     mfa_store.create_passkey_challenge(PasskeyChallenge("c2", "register", "u1", LATER))
     with pytest.raises(ValueError):
         mfa_store.create_passkey_challenge(PasskeyChallenge("c1", "register", "u2", LATER))
-    assert mfa_store.take_passkey_challenge("c1", NOW) == PasskeyChallenge("c1", "login", None, LATER)
+    assert mfa_store.take_passkey_challenge("c1", NOW) == PasskeyChallenge(
+        "c1", "login", None, LATER
+    )
     assert mfa_store.take_passkey_challenge("c1", NOW) is None
     assert mfa_store.take_passkey_challenge("c2", LATER) is None  # expired: taken, but not returned
     assert mfa_store.take_passkey_challenge("c2", NOW) is None

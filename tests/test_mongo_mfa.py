@@ -1,6 +1,8 @@
-"""What the Mongo MFA store promises beyond the contract: its collections and indexes, what its documents hold
-after a whole enrolment and login over HTTP, and compare-and-sets that are single conditional writes (proved
+"""What the Mongo MFA store promises beyond the contract: its collections and indexes, what its
+documents hold after a whole enrolment and login over HTTP, and compare-and-sets that are single
+conditional writes (proved
 by the form of the calls, as mongomock is not thread-safe)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,14 +26,18 @@ def db() -> Any:
 def test_enrolments_and_challenges_have_their_own_collections_and_indexes(db) -> None:
     MongoMfaStore(db).create_challenge(MfaChallenge("t", "u1", "v", LATER))
     totp = {tuple(k for k, _ in i["key"]): i for i in db["userTotp"].index_information().values()}
-    tokens = {tuple(k for k, _ in i["key"]): i for i in db["userMfaTokens"].index_information().values()}
+    tokens = {
+        tuple(k for k, _ in i["key"]): i for i in db["userMfaTokens"].index_information().values()
+    }
     assert totp[("userId",)]["unique"] and tokens[("tokenHash",)]["unique"]
     assert tokens[("expires",)]["expireAfterSeconds"] == 0  # the server deletes expired challenges
 
 
 def test_the_documents_hold_no_secret_after_enrolment_and_login(db) -> None:
     clock = Clock(NOW)
-    app = build_app(MongoUserStore(db), MongoSessionStore(db), clock, SecretLedger(), totp=True)  # the companion
+    app = build_app(
+        MongoUserStore(db), MongoSessionStore(db), clock, SecretLedger(), totp=True
+    )  # the companion
     client = app.test_client()
     secret, codes = enrol(client, login(client, "admin", ADMIN_PASSWORD), ADMIN_PASSWORD, clock.now)
     clock.advance(seconds=30)
@@ -55,6 +61,7 @@ class Recorder:
         def call(*args: Any, **kwargs: Any) -> Any:
             self.calls.append((name, args[0] if args else None))
             return method(*args, **kwargs)
+
         return call
 
 
@@ -65,9 +72,15 @@ def test_spending_a_step_a_recovery_code_or_a_challenge_is_one_conditional_write
     store.create_challenge(MfaChallenge("t", "u1", "v", LATER))
     totp, challenges = Recorder(store._totp), Recorder(store._challenges)
     store._totp, store._challenges = totp, challenges
-    assert store.use_totp_step("u1", 101) and store.use_recovery_code("u1", "c1") and store.delete_challenge("t", NOW)
-    assert totp.calls == [("update_one", {"userId": "u1", "confirmed": True, "lastStep": {"$lt": 101}}),
-                          ("update_one", {"userId": "u1", "confirmed": True, "recoveryCodes": "c1"})]
+    assert (
+        store.use_totp_step("u1", 101)
+        and store.use_recovery_code("u1", "c1")
+        and store.delete_challenge("t", NOW)
+    )
+    assert totp.calls == [
+        ("update_one", {"userId": "u1", "confirmed": True, "lastStep": {"$lt": 101}}),
+        ("update_one", {"userId": "u1", "confirmed": True, "recoveryCodes": "c1"}),
+    ]
     assert challenges.calls == [("find_one_and_delete", {"tokenHash": "t"})]
 
 
@@ -79,6 +92,8 @@ def test_a_sign_count_and_a_passkey_challenge_are_spent_by_one_conditional_write
     store.create_passkey_challenge(PasskeyChallenge("c1", "login", None, LATER))
     passkeys, challenges = Recorder(store._passkeys), Recorder(store._passkey_challenges)
     store._passkeys, store._passkey_challenges = passkeys, challenges
-    assert store.use_passkey("p1", 3, 4, NOW) and store.take_passkey_challenge("c1", NOW) is not None
+    assert (
+        store.use_passkey("p1", 3, 4, NOW) and store.take_passkey_challenge("c1", NOW) is not None
+    )
     assert passkeys.calls == [("update_one", {"credentialId": "p1", "signCount": 3})]
     assert challenges.calls == [("find_one_and_delete", {"challengeHash": "c1"})]

@@ -1,4 +1,6 @@
-"""Explicit, cheap migrations: the schema marker, batched writes, dry runs and `flask frappyauth migrate`."""
+"""Explicit, cheap migrations: the schema marker, batched writes, dry runs and `flask frappyauth
+migrate`."""
+
 from __future__ import annotations
 
 import collections
@@ -37,6 +39,7 @@ class CountingCollection:
         def call(*args: Any, **kwargs: Any) -> Any:
             self._calls[f"{self._collection.name}.{name}"] += 1
             return attribute(*args, **kwargs)
+
         return call
 
 
@@ -49,8 +52,17 @@ class CountingDatabase:
 
 
 def legacy_users(count: int) -> list[dict[str, Any]]:
-    return [{"username": f"User{i}", "password": hashlib.md5(b"x").hexdigest(), "permissions": "view",
-             "apiKey": f"key-{i}", "uid": f"u{i}", "dataModelVersion": 1} for i in range(count)]
+    return [
+        {
+            "username": f"User{i}",
+            "password": hashlib.md5(b"x").hexdigest(),
+            "permissions": "view",
+            "apiKey": f"key-{i}",
+            "uid": f"u{i}",
+            "dataModelVersion": 1,
+        }
+        for i in range(count)
+    ]
 
 
 def test_a_migrated_database_costs_one_read_per_store_at_start(db: Any) -> None:
@@ -61,7 +73,9 @@ def test_a_migrated_database_costs_one_read_per_store_at_start(db: Any) -> None:
     assert counting.calls == {"frappyauthSchema.find_one": 2}
 
 
-def test_an_unmarked_database_is_migrated_in_batches_and_marked(db: Any, caplog, monkeypatch) -> None:
+def test_an_unmarked_database_is_migrated_in_batches_and_marked(
+    db: Any, caplog, monkeypatch
+) -> None:
     caplog.set_level(logging.INFO, logger="frappyauth")
     monkeypatch.setattr(migration, "BATCH_SIZE", 100)  # mongomock evaluates a $switch slowly
     db["users"].insert_many(legacy_users(250))
@@ -73,16 +87,26 @@ def test_an_unmarked_database_is_migrated_in_batches_and_marked(db: Any, caplog,
     assert store.get_by_username("user249").permissions == ("view",)
     assert store.get_by_api_key_hash(hash_secret("key-7")).username == "User7"
     assert db["users"].count_documents({"apiKey": {"$exists": True}}) == 0
-    assert db["users"].count_documents({"permissions": ["view"], "usernameKey": {"$exists": True}}) == 250
+    assert (
+        db["users"].count_documents({"permissions": ["view"], "usernameKey": {"$exists": True}})
+        == 250
+    )
     assert db["frappyauthSchema"].find_one({"_id": "users"})["schemaVersion"] == SCHEMA_VERSION
     assert [r.getMessage() for r in caplog.records] == [
         f"frappyauth: collection 'users' at schema {SCHEMA_VERSION}: 250 username keys added, "
-        "250 plaintext API keys hashed, 250 permissions strings made lists, 500 lookalike keys added"]
+        "250 plaintext API keys hashed, 250 permissions strings made lists, 500 lookalike keys "
+        "added"
+    ]
 
 
-def test_migrate_on_start_can_be_left_to_the_operator(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_migrate_on_start_can_be_left_to_the_operator(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     counting = CountingDatabase(db)
-    MongoUserStore(counting, migrate_on_start=False), MongoSessionStore(counting, migrate_on_start=False)
+    (
+        MongoUserStore(counting, migrate_on_start=False),
+        MongoSessionStore(counting, migrate_on_start=False),
+    )
     monkeypatch.setenv("FRAPPYAUTH_MIGRATE_ON_START", "0")
     MongoUserStore(counting), MongoSessionStore(counting)  # type: ignore[arg-type]
     assert counting.calls == {}
@@ -96,15 +120,20 @@ def test_a_dry_run_counts_and_writes_nothing(db: Any) -> None:
     sessions = MongoSessionStore(db, migrate_on_start=False).migrate(dry_run=True, now=NOW)
     assert (list(db["users"].find()), list(db["userTokens"].find())) == before
     assert "frappyauthSchema" not in db.list_collection_names()
-    assert users.summary().startswith(f"frappyauth: dry run, nothing written: collection 'users' at schema "
-                                      f"{SCHEMA_VERSION}: 2 plaintext API keys to be hashed, 2 permissions strings "
-                                      "to be made lists, 5 lookalike keys to be added; would stop: These usernames "
-                                      "collide once case is ignored: User0, user0.")
+    assert users.summary().startswith(
+        f"frappyauth: dry run, nothing written: collection 'users' at schema "
+        f"{SCHEMA_VERSION}: 2 plaintext API keys to be hashed, 2 permissions strings "
+        "to be made lists, 5 lookalike keys to be added; would stop: These usernames "
+        "collide once case is ignored: User0, user0."
+    )
     assert sessions.summary() == (
-        f"frappyauth: dry run, nothing written: collection 'userTokens' at schema {SCHEMA_VERSION}: "
+        "frappyauth: dry run, nothing written: collection 'userTokens' at schema "
+        f"{SCHEMA_VERSION}: "
         "1 legacy frappyflaskauth "
-        "session documents to be removed; their users log in again (1 unexpired by the server's local time): "
-        "legacy sessions are never converted")
+        "session documents to be removed; their users log in again (1 unexpired by the server's "
+        "local time): "
+        "legacy sessions are never converted"
+    )
 
 
 def test_migrate_converts_what_old_workers_wrote_after_the_marker(db: Any) -> None:
@@ -116,8 +145,12 @@ def test_migrate_converts_what_old_workers_wrote_after_the_marker(db: Any) -> No
 
 
 def mongo_cli(db: Any) -> Any:
-    app = build_app(MongoUserStore(db, migrate_on_start=False), MongoSessionStore(db, migrate_on_start=False),
-                    Clock(NOW), SecretLedger())
+    app = build_app(
+        MongoUserStore(db, migrate_on_start=False),
+        MongoSessionStore(db, migrate_on_start=False),
+        Clock(NOW),
+        SecretLedger(),
+    )
     runner = app.test_cli_runner()
     return lambda *args: runner.invoke(args=["frappyauth", "migrate", *args])
 
@@ -144,7 +177,9 @@ def test_the_migrate_command_migrates_with_progress_and_marks(db: Any) -> None:
 
 
 def test_the_migrate_command_stops_on_colliding_names_and_writes_nothing(db: Any) -> None:
-    db["users"].insert_many([{"username": "Bob", "password": "x"}, {"username": "bob", "password": "x"}])
+    db["users"].insert_many(
+        [{"username": "Bob", "password": "x"}, {"username": "bob", "password": "x"}]
+    )
     result = mongo_cli(db)()
     assert result.exit_code == 1 and "Bob, bob" in result.output
     assert db["users"].count_documents({"usernameKey": {"$exists": True}}) == 0

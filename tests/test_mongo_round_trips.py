@@ -1,8 +1,10 @@
 """What an authenticated request costs on MongoDB, in commands (round trips): one read, no write.
 
-The stores run on mongomock behind a wrapper that logs every collection method called (each is one command
-to a server). The HTTP tests with `StoreSpy` count store calls; these count what reaches the database.
+The stores run on mongomock behind a wrapper that logs every collection method called (each is one
+command to a server). The HTTP tests with `StoreSpy` count store calls; these count what reaches the
+database.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,6 +33,7 @@ class CountingCollection:
         def command(*args: Any, **kwargs: Any) -> Any:
             self.database.log.append(f"{self.name}.{name}")
             return attribute(*args, **kwargs)
+
         return command
 
 
@@ -54,13 +57,23 @@ class CountingDatabase:
 @pytest.fixture
 def counted(clock):
     db = CountingDatabase()
-    app = build_app(MongoUserStore(db), MongoSessionStore(db), clock, SecretLedger(),  # type: ignore[arg-type]
-                    api_keys=True, last_used_interval=300, default_permissions=["view"])
+    app = build_app(
+        MongoUserStore(db),
+        MongoSessionStore(db),
+        clock,
+        SecretLedger(),  # type: ignore[arg-type]
+        api_keys=True,
+        last_used_interval=300,
+        default_permissions=["view"],
+    )
     client = app.test_client()
     admin = login(client, "admin", ADMIN_PASSWORD)
     admin_id = body(client.get("/api/user", headers=auth(admin)))["id"]
-    client.post(f"/api/user/users/{admin_id}/permissions", json={"permissions": ["admin", "view"]},
-                headers=auth(admin))
+    client.post(
+        f"/api/user/users/{admin_id}/permissions",
+        json={"permissions": ["admin", "view"]},
+        headers=auth(admin),
+    )
     return client, db
 
 
@@ -73,31 +86,44 @@ def test_a_session_request_sends_one_command_and_writes_nothing(counted, clock) 
     assert db.log == ["userTokens.aggregate"]
 
 
-def test_a_key_request_sends_one_command_and_writes_only_last_used_per_interval(counted, clock) -> None:
+def test_a_key_request_sends_one_command_and_writes_only_last_used_per_interval(
+    counted, clock
+) -> None:
     client, db = counted
     token = login(client, "admin", ADMIN_PASSWORD)
-    api_key = body(client.post("/api/user/keys", json={"name": "ci"}, headers=auth(token)))["apiKey"]
+    api_key = body(client.post("/api/user/keys", json={"name": "ci"}, headers=auth(token)))[
+        "apiKey"
+    ]
     db.log.clear()
-    assert client.get("/api/things", headers={"Authorization": f"Token {api_key}"}).status_code == 200
+    assert (
+        client.get("/api/things", headers={"Authorization": f"Token {api_key}"}).status_code == 200
+    )
     assert db.log == ["userApiKeys.aggregate", "userApiKeys.update_one"]  # first use: "last used"
     db.log.clear()
     clock.advance(seconds=299)
-    assert client.get("/api/things", headers={"Authorization": f"Token {api_key}"}).status_code == 200
+    assert (
+        client.get("/api/things", headers={"Authorization": f"Token {api_key}"}).status_code == 200
+    )
     assert db.log == ["userApiKeys.aggregate"]
 
 
-def test_the_one_command_read_still_refuses_a_session_of_an_older_credential_version(counted) -> None:
+def test_the_one_command_read_still_refuses_a_session_of_an_older_credential_version(
+    counted,
+) -> None:
     client, db = counted
     token = login(client, "admin", ADMIN_PASSWORD)
     assert client.get("/api/things", headers=auth(token)).status_code == 200
-    db["users"].update_one({"username": "Admin"}, {"$set": {"credentialVersion": "changed"}})  # another worker
+    db["users"].update_one(
+        {"username": "Admin"}, {"$set": {"credentialVersion": "changed"}}
+    )  # another worker
     db.log.clear()
     assert client.get("/api/things", headers=auth(token)).status_code == 401
     assert db.log == ["userTokens.aggregate"]
 
 
 def test_a_session_document_without_the_user_ref_still_works_with_a_second_read(counted) -> None:
-    """An old worker (or a frappyauth before `userRef`) writes sessions without it during an upgrade."""
+    """An old worker (or a frappyauth before `userRef`) writes sessions without it during an
+    upgrade."""
     client, db = counted
     token = login(client, "admin", ADMIN_PASSWORD)
     db["userTokens"].update_one({"tokenHash": hash_secret(token)}, {"$unset": {"userRef": ""}})
@@ -108,10 +134,14 @@ def test_a_session_document_without_the_user_ref_still_works_with_a_second_read(
 
 
 def test_the_user_id_decides_should_the_user_ref_ever_disagree(counted) -> None:
-    """`userRef` only speeds up the read: a session names its user by `userId`, as frappymongouser's did."""
+    """`userRef` only speeds up the read: a session names its user by `userId`, as
+    frappymongouser's did."""
     client, db = counted
-    client.post("/api/user/users", json={"username": "bob", "password": USER_PASSWORD, "permissions": ["view"]},
-                headers=auth(login(client, "admin", ADMIN_PASSWORD)))
+    client.post(
+        "/api/user/users",
+        json={"username": "bob", "password": USER_PASSWORD, "permissions": ["view"]},
+        headers=auth(login(client, "admin", ADMIN_PASSWORD)),
+    )
     bob = login(client, "bob", USER_PASSWORD)
     admin_ref = db["users"].find_one({"username": "Admin"})["_id"]
     db["userTokens"].update_one({"tokenHash": hash_secret(bob)}, {"$set": {"userRef": admin_ref}})

@@ -1,4 +1,5 @@
 """What only the MongoDB stores do: frappymongouser's documents, migrations, indexes and outages."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,13 @@ from conftest import LATER, NOW
 from frappyauth.core.errors import StoreUnavailableError
 from frappyauth.core.models import Session, User
 from frappyauth.core.minting import hash_secret
-from frappyauth.stores.mongo import (LegacyUsernameConflictError, MongoAttemptStore, MongoSessionStore, MongoUserStore,
-                                     mongo_stores)
+from frappyauth.stores.mongo import (
+    LegacyUsernameConflictError,
+    MongoAttemptStore,
+    MongoSessionStore,
+    MongoUserStore,
+    mongo_stores,
+)
 
 
 @pytest.fixture(params=MONGO_BACKEND_PARAMS)
@@ -26,18 +32,32 @@ def db(request: pytest.FixtureRequest) -> Any:
 
 def frappymongouser_document(username: str = "legacy", **fields: Any) -> dict[str, Any]:
     """A user exactly as frappymongouser 1.5 writes it: unsalted MD5 password, plaintext API key."""
-    return {"username": username, "password": hashlib.md5(b"old secret").hexdigest(), "permissions": ["admin"],
-            "profile": {"name": "Legacy"}, "email": "legacy@example.org", "uid": "u-17",
-            "apiKey": "0123456789abcdef0123456789abcdef", "dataModelVersion": 1, **fields}
+    return {
+        "username": username,
+        "password": hashlib.md5(b"old secret").hexdigest(),
+        "permissions": ["admin"],
+        "profile": {"name": "Legacy"},
+        "email": "legacy@example.org",
+        "uid": "u-17",
+        "apiKey": "0123456789abcdef0123456789abcdef",
+        "dataModelVersion": 1,
+        **fields,
+    }
 
 
 def test_a_frappymongouser_document_loads_as_a_user(db: Any) -> None:
     inserted = db["users"].insert_one(frappymongouser_document()).inserted_id
     store = MongoUserStore(db)
     user = store.get(str(inserted))
-    assert user == User(id=str(inserted), username="legacy", password_hash=hashlib.md5(b"old secret").hexdigest(),
-                        permissions=("admin",), profile={"name": "Legacy"}, email="legacy@example.org",
-                        api_key_hash=hash_secret("0123456789abcdef0123456789abcdef"))
+    assert user == User(
+        id=str(inserted),
+        username="legacy",
+        password_hash=hashlib.md5(b"old secret").hexdigest(),
+        permissions=("admin",),
+        profile={"name": "Legacy"},
+        email="legacy@example.org",
+        api_key_hash=hash_secret("0123456789abcdef0123456789abcdef"),
+    )
     assert store.get_by_api_key_hash(hash_secret("0123456789abcdef0123456789abcdef")) == user
     assert store.get_by_username("LEGACY") is None and store.get_by_username("legacy") == user
 
@@ -48,23 +68,44 @@ def test_start_up_leaves_only_the_api_key_hash_and_keeps_unknown_fields(db: Any)
     document = db["users"].find_one({"_id": inserted})
     assert "apiKey" not in document
     assert document["apiKeyHash"] == hash_secret("0123456789abcdef0123456789abcdef")
-    assert (document["uid"], document["usernameKey"], document["dataModelVersion"]) == ("u-17", "legacy", 1)
+    assert (document["uid"], document["usernameKey"], document["dataModelVersion"]) == (
+        "u-17",
+        "legacy",
+        1,
+    )
 
 
 def test_new_users_are_written_in_the_legacy_layout(db: Any) -> None:
-    created = MongoUserStore(db).create(User(id="", username="Neo", password_hash="$2b$04$x", permissions=("a",)))
+    created = MongoUserStore(db).create(
+        User(id="", username="Neo", password_hash="$2b$04$x", permissions=("a",))
+    )
     document = db["users"].find_one({"_id": ObjectId(created.id)})
-    assert {k: document[k] for k in ("username", "password", "permissions", "profile", "dataModelVersion")} == {
-        "username": "Neo", "password": "$2b$04$x", "permissions": ["a"], "profile": {}, "dataModelVersion": 1}
+    assert {
+        k: document[k]
+        for k in ("username", "password", "permissions", "profile", "dataModelVersion")
+    } == {
+        "username": "Neo",
+        "password": "$2b$04$x",
+        "permissions": ["a"],
+        "profile": {},
+        "dataModelVersion": 1,
+    }
 
 
 def test_usernames_differing_only_in_case_refuse_start_up_and_name_them(db: Any) -> None:
-    db["users"].insert_many([frappymongouser_document("Bob", apiKey="k1"), frappymongouser_document("bob", apiKey="k2"),
-                             frappymongouser_document("alice", apiKey="k3")])
+    db["users"].insert_many(
+        [
+            frappymongouser_document("Bob", apiKey="k1"),
+            frappymongouser_document("bob", apiKey="k2"),
+            frappymongouser_document("alice", apiKey="k3"),
+        ]
+    )
     with pytest.raises(LegacyUsernameConflictError, match="Bob, bob") as raised:
         MongoUserStore(db)
     assert raised.value.groups == [["Bob", "bob"]]
-    assert db["users"].count_documents({"usernameKey": {"$exists": True}}) == 0  # nothing merged or changed
+    assert (
+        db["users"].count_documents({"usernameKey": {"$exists": True}}) == 0
+    )  # nothing merged or changed
 
 
 def test_start_up_is_idempotent_and_creates_the_indexes(db: Any) -> None:
@@ -77,9 +118,16 @@ def test_start_up_is_idempotent_and_creates_the_indexes(db: Any) -> None:
     assert db["userLoginFailures"].index_information()["key_1"]["unique"]
 
 
-@pytest.mark.parametrize("call", [
-    lambda s: s.increment("a", "a", NOW, LATER), lambda s: s.decrement("a", NOW), lambda s: s.get("a", NOW),
-    lambda s: s.delete("a"), lambda s: s.delete_for_subject("a")])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: s.increment("a", "a", NOW, LATER),
+        lambda s: s.decrement("a", NOW),
+        lambda s: s.get("a", NOW),
+        lambda s: s.delete("a"),
+        lambda s: s.delete_for_subject("a"),
+    ],
+)
 def test_an_unreachable_server_raises_store_unavailable_for_attempts(db: Any, call) -> None:
     store = MongoAttemptStore(db)
     store._counters = UnreachableCollection()
@@ -88,9 +136,19 @@ def test_an_unreachable_server_raises_store_unavailable_for_attempts(db: Any, ca
 
 
 def test_collection_names_can_be_chosen(db: Any) -> None:
-    MongoUserStore(db, users_collection="people").create(User(id="", username="a", password_hash="h"))
+    MongoUserStore(db, users_collection="people").create(
+        User(id="", username="a", password_hash="h")
+    )
     MongoSessionStore(db, tokens_collection="sessions").create(
-        Session(token_hash="t", session_id="s", user_id="u", created_at=NOW, last_used_at=NOW, expires_at=LATER))
+        Session(
+            token_hash="t",
+            session_id="s",
+            user_id="u",
+            created_at=NOW,
+            last_used_at=NOW,
+            expires_at=LATER,
+        )
+    )
     assert db["people"].count_documents({}) == 1 and db["sessions"].count_documents({}) == 1
     assert db["users"].count_documents({}) == 0
 
@@ -101,18 +159,26 @@ class UnreachableCollection:
     def __getattr__(self, name: str) -> Any:
         def fail(*args: Any, **kwargs: Any) -> Any:
             raise AutoReconnect("connection closed: mongo.internal:27017")
+
         return fail
 
 
-@pytest.mark.parametrize("call", [
-    lambda s: s.get("0123456789abcdef01234567"), lambda s: s.get_by_username("a"),
-    lambda s: s.get_by_api_key_hash("h"), lambda s: s.create(User(id="", username="a", password_hash="h")),
-    lambda s: s.list_page(0, 10), lambda s: s.list_by_username_prefix("a", 0, 10), lambda s: s.count(),
-    lambda s: s.set_permissions("0123456789abcdef01234567", ()),
-    lambda s: s.delete("0123456789abcdef01234567"),
-    lambda s: s.set_password_hash("0123456789abcdef01234567", "h", "v"),
-    lambda s: s.upgrade_password_hash("0123456789abcdef01234567", "h", "h2"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: s.get("0123456789abcdef01234567"),
+        lambda s: s.get_by_username("a"),
+        lambda s: s.get_by_api_key_hash("h"),
+        lambda s: s.create(User(id="", username="a", password_hash="h")),
+        lambda s: s.list_page(0, 10),
+        lambda s: s.list_by_username_prefix("a", 0, 10),
+        lambda s: s.count(),
+        lambda s: s.set_permissions("0123456789abcdef01234567", ()),
+        lambda s: s.delete("0123456789abcdef01234567"),
+        lambda s: s.set_password_hash("0123456789abcdef01234567", "h", "v"),
+        lambda s: s.upgrade_password_hash("0123456789abcdef01234567", "h", "h2"),
+    ],
+)
 def test_an_unreachable_server_raises_store_unavailable_for_users(db: Any, call) -> None:
     store = MongoUserStore(db)
     store._users = UnreachableCollection()
@@ -121,13 +187,28 @@ def test_an_unreachable_server_raises_store_unavailable_for_users(db: Any, call)
     assert "mongo.internal" not in str(raised.value) and raised.value.retry_after > 0
 
 
-@pytest.mark.parametrize("call", [
-    lambda s: s.create(Session(token_hash="t", session_id="s", user_id="u", created_at=NOW, last_used_at=NOW,
-                               expires_at=LATER)),
-    lambda s: s.get("t", NOW), lambda s: s.delete("t"), lambda s: s.delete_for_user("u"),
-    lambda s: s.purge_expired(NOW), lambda s: s.list_for_user("u", NOW), lambda s: s.delete_by_id("u", "s"),
-    lambda s: s.touch("t", NOW),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: s.create(
+            Session(
+                token_hash="t",
+                session_id="s",
+                user_id="u",
+                created_at=NOW,
+                last_used_at=NOW,
+                expires_at=LATER,
+            )
+        ),
+        lambda s: s.get("t", NOW),
+        lambda s: s.delete("t"),
+        lambda s: s.delete_for_user("u"),
+        lambda s: s.purge_expired(NOW),
+        lambda s: s.list_for_user("u", NOW),
+        lambda s: s.delete_by_id("u", "s"),
+        lambda s: s.touch("t", NOW),
+    ],
+)
 def test_an_unreachable_server_raises_store_unavailable_for_tokens(db: Any, call) -> None:
     store = MongoSessionStore(db)
     store._tokens = UnreachableCollection()
@@ -136,8 +217,9 @@ def test_an_unreachable_server_raises_store_unavailable_for_tokens(db: Any, call
 
 
 def test_building_a_store_without_a_server_raises_store_unavailable() -> None:
-    client: pymongo.MongoClient = pymongo.MongoClient("mongodb://127.0.0.1:9", serverSelectionTimeoutMS=50,
-                                                      connect=False)
+    client: pymongo.MongoClient = pymongo.MongoClient(
+        "mongodb://127.0.0.1:9", serverSelectionTimeoutMS=50, connect=False
+    )
     with pytest.raises(StoreUnavailableError):
         MongoUserStore(client["frappyauth"])
     with pytest.raises(StoreUnavailableError):

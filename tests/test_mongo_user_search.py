@@ -1,4 +1,6 @@
-"""The Mongo store's prefix search is a range on the unique `usernameKey` index, never a scan or a regex."""
+"""The Mongo store's prefix search is a range on the unique `usernameKey` index, never a scan or
+a regex."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -49,6 +51,11 @@ def test_the_server_serves_the_search_from_the_username_index(db: Any) -> None:
     if type(db.client).__module__.startswith("mongomock"):
         pytest.skip("mongomock has no query planner: this runs on a real MongoDB (MONGODB_URI)")
     MongoUserStore(db).create(User(id="", username="alice", password_hash="h"))
-    plan = db["users"].find({"usernameKey": {"$gte": "al", "$lt": "am"}}).sort("usernameKey", 1).explain()
+    plan = (
+        db["users"]
+        .find({"usernameKey": {"$gte": "al", "$lt": "am"}})
+        .sort("usernameKey", 1)
+        .explain()
+    )
     winning = str(plan["queryPlanner"]["winningPlan"])
     assert "IXSCAN" in winning and "usernameKey" in winning and "COLLSCAN" not in winning

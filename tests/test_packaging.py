@@ -1,6 +1,8 @@
-"""The distribution as a user gets it: `python -m build` makes a wheel and an sdist that `twine check` accepts,
-and the wheel, installed (not editable) into a fresh virtual environment, works from an app folder that has a
+"""The distribution as a user gets it: `python -m build` makes a wheel and an sdist that `twine
+check` accepts, and the wheel, installed (not editable) into a fresh virtual environment, works from
+an app folder that has a
 `stores` module of its own: frappyauth installs no top-level `stores`."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +26,10 @@ import frappyauth
 from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
 from frappyauth_demo import create_app
 assert "site-packages" in frappyauth.__file__, frappyauth.__file__
-app = create_app({{"FRAPPYAUTH_ADMIN_USER": "root", "FRAPPYAUTH_ADMIN_PASSWORD": {ADMIN_PASSWORD!r}}})
-response = app.test_client().post("/api/user/login", json={{"username": "root", "password": {ADMIN_PASSWORD!r}}})
+app = create_app({{"FRAPPYAUTH_ADMIN_USER": "root",
+                  "FRAPPYAUTH_ADMIN_PASSWORD": {ADMIN_PASSWORD!r}}})
+response = app.test_client().post("/api/user/login",
+                                  json={{"username": "root", "password": {ADMIN_PASSWORD!r}}})
 assert response.status_code == 200, response.get_json()
 for name in ["", "app.js", "console.css"]:  # the console's files came with the wheel
     assert app.test_client().get("/api/user/console/" + name).status_code == 200, name
@@ -34,15 +38,23 @@ print("login", response.get_json()["user"]["username"], stores.MARK)
 
 
 def run(*command: str | Path, cwd: Path = ROOT) -> str:
-    result = subprocess.run([str(part) for part in command], capture_output=True, text=True, cwd=cwd, timeout=600,
-                            env=_without_this_checkout())
+    result = subprocess.run(
+        [str(part) for part in command],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+        env=_without_this_checkout(),
+    )
     assert result.returncode == 0, f"{command}:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
 
 def _without_this_checkout() -> dict[str, str]:
     """The environment, less what would let the checkout or the test run's packages be imported."""
-    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    return {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +70,9 @@ def test_build_makes_a_wheel_and_an_sdist_that_twine_accepts(dist: Path) -> None
     assert "PASSED" in run(sys.executable, "-m", "twine", "check", "--strict", *wheels, *sdists)
 
 
-def test_the_installed_wheel_serves_a_login_next_to_an_apps_own_stores_module(dist: Path, tmp_path: Path) -> None:
+def test_the_installed_wheel_serves_a_login_next_to_an_apps_own_stores_module(
+    dist: Path, tmp_path: Path
+) -> None:
     environment = tmp_path / "venv"
     venv.create(environment, with_pip=True, system_site_packages=False)
     python = environment / "bin" / "python"
@@ -66,7 +80,13 @@ def test_the_installed_wheel_serves_a_login_next_to_an_apps_own_stores_module(di
     app_folder = tmp_path / "myapp"
     app_folder.mkdir()
     (app_folder / "stores.py").write_text("MARK = 'the-apps-own-stores'\n")
-    assert run(python, "-c", APP_SCRIPT, cwd=app_folder).split() == ["login", "root", "the-apps-own-stores"]
+    assert run(python, "-c", APP_SCRIPT, cwd=app_folder).split() == [
+        "login",
+        "root",
+        "the-apps-own-stores",
+    ]
     files = run(python, "-m", "pip", "show", "--files", "frappyauth").split("Files:", 1)[1].split()
-    assert "frappyauth/stores/memory/users.py" in files and "frappyauth/stores/mongo/users.py" in files
+    assert (
+        "frappyauth/stores/memory/users.py" in files and "frappyauth/stores/mongo/users.py" in files
+    )
     assert [name for name in files if name.split("/", 1)[0] == "stores"] == []

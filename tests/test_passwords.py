@@ -1,4 +1,5 @@
 """Password hashing: bcrypt over every byte, NFKC, and frappymongouser's MD5 upgraded at login."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,7 +25,7 @@ def test_every_byte_of_a_long_password_counts(position: int) -> None:
     password = "€" * 100  # 300 bytes in UTF-8: far past bcrypt's 72
     stored = hasher.hash(password)
     assert hasher.verify(password, stored)
-    changed = password.encode()[:position] + b"!" + password.encode()[position + 1:]
+    changed = password.encode()[:position] + b"!" + password.encode()[position + 1 :]
     assert not hasher.verify(changed.decode(errors="replace"), stored)
 
 
@@ -51,21 +52,36 @@ def test_md5_and_cheaper_bcrypt_hashes_need_a_rehash() -> None:
 
 
 def test_a_frappymongouser_user_logs_in_and_leaves_md5_behind(app, user_store) -> None:
-    created = user_store.create(User(id="", username="legacy", password_hash=hashlib.md5(b"old pw").hexdigest(),
-                                     permissions=("view",)))
+    created = user_store.create(
+        User(
+            id="",
+            username="legacy",
+            password_hash=hashlib.md5(b"old pw").hexdigest(),
+            permissions=("view",),
+        )
+    )
     client = app.test_client()
-    token = login(client, "legacy", "old pw")  # shorter than the minimum: only new passwords must comply
+    token = login(
+        client, "legacy", "old pw"
+    )  # shorter than the minimum: only new passwords must comply
     assert body(client.get("/api/things", headers=auth(token)))["for"] == "legacy"
     upgraded = user_store.get(created.id).password_hash
     assert upgraded.startswith("$2b$04$") and hasher.verify("old pw", upgraded)
     assert login(client, "legacy", "old pw")
-    assert client.post("/api/user/login", json={"username": "legacy", "password": "old pW"}).status_code == 401
+    assert (
+        client.post(
+            "/api/user/login", json={"username": "legacy", "password": "old pW"}
+        ).status_code
+        == 401
+    )
 
 
 def test_a_wrong_password_leaves_the_md5_hash_alone(app, user_store) -> None:
     legacy = hashlib.md5(b"old pw").hexdigest()
     created = user_store.create(User(id="", username="legacy", password_hash=legacy))
-    app.test_client().post("/api/user/login", json={"username": "legacy", "password": "not the old pw"})
+    app.test_client().post(
+        "/api/user/login", json={"username": "legacy", "password": "not the old pw"}
+    )
     assert user_store.get(created.id).password_hash == legacy
 
 
@@ -75,10 +91,16 @@ def test_a_cheaper_bcrypt_hash_is_rehashed_at_the_configured_cost(make_app, user
     assert user_store.get_by_username("admin").password_hash.startswith("$2b$05$")
 
 
-def test_a_password_long_before_normalisation_but_short_after_can_log_in(client, admin_token) -> None:
-    """The cap is on the NFKC form on set and at login alike: 600 decomposed accents are 1,200 characters raw."""
+def test_a_password_long_before_normalisation_but_short_after_can_log_in(
+    client, admin_token
+) -> None:
+    """The cap is on the NFKC form on set and at login alike: 600 decomposed accents are 1,200
+    characters raw."""
     password = "e\u0301" * 600
-    response = client.post("/api/user/users", json={"username": "accents", "password": password},
-                           headers=auth(admin_token))
+    response = client.post(
+        "/api/user/users",
+        json={"username": "accents", "password": password},
+        headers=auth(admin_token),
+    )
     assert response.status_code == 200
     assert login(client, "accents", password)

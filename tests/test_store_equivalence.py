@@ -1,6 +1,9 @@
-"""The memory store and the Mongo store (on mongomock) driven with the same random operations must give
-identical observable results after every step. Ids differ between stores, so results compare by canonical
-labels. Each session gets its own creation instant: the contract leaves the order of equal instants open."""
+"""The memory store and the Mongo store (on mongomock) driven with the same random operations must
+give identical observable results after every step. Ids differ between stores, so results compare by
+canonical
+labels. Each session gets its own creation instant: the contract leaves the order of equal instants
+open."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,20 +21,37 @@ from conftest import NOW
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.models import ApiKey, MailToken, Session, User, username_key
-from frappyauth.stores.memory import (MemoryApiKeyStore, MemoryAttemptStore, MemoryMailTokenStore, MemoryMfaStore,
-                                      MemorySessionStore, MemoryUserStore)
-from frappyauth.stores.mongo import (MongoApiKeyStore, MongoAttemptStore, MongoMailTokenStore, MongoMfaStore,
-                                     MongoSessionStore, MongoUserStore)
+from frappyauth.stores.memory import (
+    MemoryApiKeyStore,
+    MemoryAttemptStore,
+    MemoryMailTokenStore,
+    MemoryMfaStore,
+    MemorySessionStore,
+    MemoryUserStore,
+)
+from frappyauth.stores.mongo import (
+    MongoApiKeyStore,
+    MongoAttemptStore,
+    MongoMailTokenStore,
+    MongoMfaStore,
+    MongoSessionStore,
+    MongoUserStore,
+)
 
 pytestmark = pytest.mark.slow  # a long property run; `pytest -m "not slow"` leaves it out
 
 # Case and width variants share a key; Cyrillic а and о, and "aIice" (capital I), only look alike.
-USERNAMES = st.sampled_from(["alice", "Alice", "ALICE", "bob", "ｂｏｂ", "carol", "dave", "\u0430lice", "aIice",
-                             "b\u043eb"])
-PERMISSIONS = st.lists(st.sampled_from(["admin", "view", "edit"]), unique=True, max_size=3).map(tuple)
-PROFILES = st.dictionaries(st.sampled_from(["a", "b", "c"]),
-                           st.one_of(st.integers(-5, 5), st.text(max_size=3), st.none(), st.lists(st.booleans())),
-                           max_size=3)
+USERNAMES = st.sampled_from(
+    ["alice", "Alice", "ALICE", "bob", "ｂｏｂ", "carol", "dave", "\u0430lice", "aIice", "b\u043eb"]
+)
+PERMISSIONS = st.lists(st.sampled_from(["admin", "view", "edit"]), unique=True, max_size=3).map(
+    tuple
+)
+PROFILES = st.dictionaries(
+    st.sampled_from(["a", "b", "c"]),
+    st.one_of(st.integers(-5, 5), st.text(max_size=3), st.none(), st.lists(st.booleans())),
+    max_size=3,
+)
 KEY_HASHES = st.sampled_from(["k1", "k2", "k3"])
 THROTTLE_KEYS = st.sampled_from(["pair:alice|1", "pair:alice|2", "user:alice", "addr:1"])
 HASHES = st.sampled_from(["h", "$2b$04$x", "5f4dcc3b"])
@@ -46,7 +66,9 @@ SEALED_SECRETS = st.sampled_from(["sealed-1", "sealed-2"])
 RECOVERY_HASHES = st.lists(st.sampled_from(["c1", "c2", "c3"]), unique=True, max_size=3).map(tuple)
 STEPS = st.integers(0, 6)
 MISSING = {"memory": "0123456789abcdef01234567", "mongomock": "0123456789abcdef01234567"}
-EXAMPLES = int(os.environ.get("EQUIVALENCE_EXAMPLES", "500"))  # 200 found a planted bug half the time
+EXAMPLES = int(
+    os.environ.get("EQUIVALENCE_EXAMPLES", "500")
+)  # 200 found a planted bug half the time
 
 
 class StoreEquivalence(RuleBasedStateMachine):
@@ -58,8 +80,10 @@ class StoreEquivalence(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         db = mongomock.MongoClient()["equivalence"]
-        self.stores = {"memory": (MemoryUserStore(), MemorySessionStore()),
-                       "mongomock": (MongoUserStore(db), MongoSessionStore(db))}
+        self.stores = {
+            "memory": (MemoryUserStore(), MemorySessionStore()),
+            "mongomock": (MongoUserStore(db), MongoSessionStore(db)),
+        }
         self.key_stores = {"memory": MemoryApiKeyStore(), "mongomock": MongoApiKeyStore(db)}
         self.keys_made = 0
         self.mail_tokens = {"memory": MemoryMailTokenStore(), "mongomock": MongoMailTokenStore(db)}
@@ -80,10 +104,15 @@ class StoreEquivalence(RuleBasedStateMachine):
         for name, (users, tokens) in self.stores.items():
             try:
                 outcomes[name] = self.canonical(call(name, users, tokens))
-            except (DuplicateUsernameError, DuplicateEmailError, ApiKeyNameTakenError,
-                    ValueError) as error:  # the contract's errors
+            except (
+                DuplicateUsernameError,
+                DuplicateEmailError,
+                ApiKeyNameTakenError,
+                ValueError,
+            ) as error:  # the contract's errors
                 outcomes[name] = type(error).__name__
-            # Anything else propagates: two stores crashing alike is a bug in both, not an agreement.
+            # Anything else propagates: two stores crashing alike is a bug in both, not an
+            # agreement.
         assert outcomes["memory"] == outcomes["mongomock"]
         return outcomes["memory"]
 
@@ -94,7 +123,9 @@ class StoreEquivalence(RuleBasedStateMachine):
     def canonical(self, value: Any) -> Any:
         if isinstance(value, User):
             return dataclasses.replace(value, id=self.labels.get(value.id, "unlabelled"))
-        if isinstance(value, (Session, ApiKey)):  # owned by a store's user: ids differ, labels do not
+        if isinstance(
+            value, (Session, ApiKey)
+        ):  # owned by a store's user: ids differ, labels do not
             return dataclasses.replace(value, user_id=self.labels.get(value.user_id, value.user_id))
         if isinstance(value, (list, tuple)):
             return type(value)(self.canonical(item) for item in value)
@@ -102,14 +133,31 @@ class StoreEquivalence(RuleBasedStateMachine):
 
     # users
 
-    @rule(target=users, username=USERNAMES, permissions=PERMISSIONS, profile=PROFILES, email=st.none() | st.just("e@x"),
-          email_key=st.none() | EMAIL_KEYS, verified=st.booleans())
+    @rule(
+        target=users,
+        username=USERNAMES,
+        permissions=PERMISSIONS,
+        profile=PROFILES,
+        email=st.none() | st.just("e@x"),
+        email_key=st.none() | EMAIL_KEYS,
+        verified=st.booleans(),
+    )
     def create(self, username, permissions, profile, email, email_key, verified):
         created = {name: None for name in self.stores}
 
         def create(name, users, _tokens):
-            user = users.create(User(id="", username=username, password_hash="h", permissions=permissions,
-                                     profile=profile, email=email, email_key=email_key, email_verified=verified))
+            user = users.create(
+                User(
+                    id="",
+                    username=username,
+                    password_hash="h",
+                    permissions=permissions,
+                    profile=profile,
+                    email=email,
+                    email_key=email_key,
+                    email_verified=verified,
+                )
+            )
             created[name] = user.id
             self.labels[user.id] = f"user-{len(self.labels) // 2}"
             return dataclasses.replace(user, id="new")
@@ -137,14 +185,24 @@ class StoreEquivalence(RuleBasedStateMachine):
     def set_profile(self, ref, profile):
         self.same(lambda name, users, _: users.set_profile(ref[name], profile))
 
-    @rule(ref=users | st.just(MISSING), password_hash=HASHES, version=st.sampled_from(["", "v1", "v2"]),
-          expected=st.none() | HASHES)
+    @rule(
+        ref=users | st.just(MISSING),
+        password_hash=HASHES,
+        version=st.sampled_from(["", "v1", "v2"]),
+        expected=st.none() | HASHES,
+    )
     def set_password_hash(self, ref, password_hash, version, expected):
-        self.same(lambda name, users, _: users.set_password_hash(ref[name], password_hash, version, expected))
+        self.same(
+            lambda name, users, _: users.set_password_hash(
+                ref[name], password_hash, version, expected
+            )
+        )
 
     @rule(ref=users | st.just(MISSING), expected=HASHES, password_hash=HASHES)
     def upgrade_password_hash(self, ref, expected, password_hash):
-        self.same(lambda name, users, _: users.upgrade_password_hash(ref[name], expected, password_hash))
+        self.same(
+            lambda name, users, _: users.upgrade_password_hash(ref[name], expected, password_hash)
+        )
 
     @rule(ref=users | st.just(MISSING), key_hash=st.none() | KEY_HASHES)
     def set_api_key_hash(self, ref, key_hash):
@@ -167,8 +225,11 @@ class StoreEquivalence(RuleBasedStateMachine):
     def list_page(self, offset, limit):
         self.same(lambda _, users, __: users.list_page(offset, limit))
 
-    @rule(prefix=st.sampled_from(["", "a", "al", "alice", "alicex", "A", "b", "ｂ", "c", "z"]),
-          offset=st.integers(0, 4), limit=st.integers(0, 3))
+    @rule(
+        prefix=st.sampled_from(["", "a", "al", "alice", "alicex", "A", "b", "ｂ", "c", "z"]),
+        offset=st.integers(0, 4),
+        limit=st.integers(0, 3),
+    )
     def list_by_username_prefix(self, prefix, offset, limit):
         self.same(lambda _, users, __: users.list_by_username_prefix(prefix, offset, limit))
 
@@ -182,8 +243,12 @@ class StoreEquivalence(RuleBasedStateMachine):
 
     @rule(key=THROTTLE_KEYS, subject=st.none() | USERNAMES, advance=ADVANCE)
     def increment_attempts(self, key, subject, advance):
-        now = self.tick(advance)  # one window length, as the core uses: counters expire in the order they start
-        self.same_attempts(lambda store: store.increment(key, subject, now, now + timedelta(minutes=45)))
+        now = self.tick(
+            advance
+        )  # one window length, as the core uses: counters expire in the order they start
+        self.same_attempts(
+            lambda store: store.increment(key, subject, now, now + timedelta(minutes=45))
+        )
 
     @rule(key=THROTTLE_KEYS, advance=ADVANCE)
     def decrement_attempts(self, key, advance):
@@ -210,9 +275,16 @@ class StoreEquivalence(RuleBasedStateMachine):
         self.sessions_made += 1
         self.now += timedelta(seconds=1)  # every session its own creation instant
         created = self.now
-        session = Session(token_hash=f"t{self.sessions_made}", session_id=f"s{self.sessions_made}", user_id=owner,
-                          created_at=created, last_used_at=created, expires_at=created + timedelta(minutes=lifetime),
-                          user_agent="agent", remote_addr="10.0.0.1")
+        session = Session(
+            token_hash=f"t{self.sessions_made}",
+            session_id=f"s{self.sessions_made}",
+            user_id=owner,
+            created_at=created,
+            last_used_at=created,
+            expires_at=created + timedelta(minutes=lifetime),
+            user_agent="agent",
+            remote_addr="10.0.0.1",
+        )
         self.same(lambda _, __, tokens: tokens.create(session))
         return session
 
@@ -222,9 +294,17 @@ class StoreEquivalence(RuleBasedStateMachine):
         self.sessions_made += 1
         self.now += timedelta(seconds=1)
         created = self.now
-        made = {name: Session(token_hash=f"t{self.sessions_made}", session_id=f"s{self.sessions_made}",
-                              user_id=ref[name], created_at=created, last_used_at=created,
-                              expires_at=created + timedelta(minutes=lifetime)) for name in self.stores}
+        made = {
+            name: Session(
+                token_hash=f"t{self.sessions_made}",
+                session_id=f"s{self.sessions_made}",
+                user_id=ref[name],
+                created_at=created,
+                last_used_at=created,
+                expires_at=created + timedelta(minutes=lifetime),
+            )
+            for name in self.stores
+        }
         self.same(lambda name, _, tokens: tokens.create(made[name]))
         return made["memory"]
 
@@ -248,7 +328,9 @@ class StoreEquivalence(RuleBasedStateMachine):
 
     @rule(owner=SESSION_OWNERS, keep=st.none() | sessions)
     def delete_for_user(self, owner, keep):
-        self.same(lambda _, __, tokens: tokens.delete_for_user(owner, keep.token_hash if keep else None))
+        self.same(
+            lambda _, __, tokens: tokens.delete_for_user(owner, keep.token_hash if keep else None)
+        )
 
     @rule(advance=ADVANCE)
     def purge_expired(self, advance):
@@ -275,10 +357,22 @@ class StoreEquivalence(RuleBasedStateMachine):
 
     # mailed tokens
 
-    @rule(token_hash=MAIL_TOKEN_HASHES, purpose=PURPOSES, owner=SESSION_OWNERS, lifetime=st.integers(1, 120))
+    @rule(
+        token_hash=MAIL_TOKEN_HASHES,
+        purpose=PURPOSES,
+        owner=SESSION_OWNERS,
+        lifetime=st.integers(1, 120),
+    )
     def create_mail_token(self, token_hash, purpose, owner, lifetime):
-        token = MailToken(token_hash=token_hash, purpose=purpose, user_id=owner, email="a@example.org",
-                          binding="b", created_at=self.now, expires_at=self.now + timedelta(minutes=lifetime))
+        token = MailToken(
+            token_hash=token_hash,
+            purpose=purpose,
+            user_id=owner,
+            email="a@example.org",
+            binding="b",
+            created_at=self.now,
+            expires_at=self.now + timedelta(minutes=lifetime),
+        )
         self.same(lambda name, _, __: self.mail_tokens[name].create(token))
 
     @rule(token_hash=MAIL_TOKEN_HASHES, purpose=PURPOSES, advance=ADVANCE)
@@ -295,18 +389,29 @@ class StoreEquivalence(RuleBasedStateMachine):
         now = self.tick(advance)
         self.same(lambda name, _, __: self.mail_tokens[name].purge_expired(now))
 
-
     # API keys
 
     def new_key(self, owner: str, name: str, lifetime: int | None, scopes: Any) -> ApiKey:
         self.keys_made += 1
         self.now += timedelta(seconds=1)  # every key its own creation instant
-        return ApiKey(key_id=f"k{self.keys_made}", user_id=owner, name=name, key_hash=f"h{self.keys_made}",
-                      created_at=self.now, scopes=scopes,
-                      expires_at=None if lifetime is None else self.now + timedelta(minutes=lifetime))
+        return ApiKey(
+            key_id=f"k{self.keys_made}",
+            user_id=owner,
+            name=name,
+            key_hash=f"h{self.keys_made}",
+            created_at=self.now,
+            scopes=scopes,
+            expires_at=None if lifetime is None else self.now + timedelta(minutes=lifetime),
+        )
 
-    @rule(target=keys, owner=SESSION_OWNERS, name=KEY_NAMES, lifetime=st.none() | st.integers(1, 120),
-          scopes=KEY_SCOPES, limit=st.integers(1, 3))
+    @rule(
+        target=keys,
+        owner=SESSION_OWNERS,
+        name=KEY_NAMES,
+        lifetime=st.none() | st.integers(1, 120),
+        scopes=KEY_SCOPES,
+        limit=st.integers(1, 3),
+    )
     def create_key(self, owner, name, lifetime, scopes, limit):
         key, now = self.new_key(owner, name, lifetime, scopes), self.now
         self.same_keys(lambda store: store.create(key, limit, now))
@@ -316,14 +421,21 @@ class StoreEquivalence(RuleBasedStateMachine):
     def create_key_of_a_user(self, ref, name, lifetime):
         """A key of a stored user (ids differ between the stores), for `get_by_hash_with_user`."""
         key, now = self.new_key("", name, lifetime, None), self.now
-        self.same(lambda store, _, __: self.key_stores[store].create(dataclasses.replace(key, user_id=ref[store]), 3,
-                                                                    now))
+        self.same(
+            lambda store, _, __: self.key_stores[store].create(
+                dataclasses.replace(key, user_id=ref[store]), 3, now
+            )
+        )
         return dataclasses.replace(key, user_id=ref["memory"])
 
     @rule(key=keys, advance=ADVANCE)
     def get_key_with_user(self, key, advance):
         now = self.tick(advance)
-        self.same(lambda name, users, _: self.key_stores[name].get_by_hash_with_user(key.key_hash, now, users))
+        self.same(
+            lambda name, users, _: self.key_stores[name].get_by_hash_with_user(
+                key.key_hash, now, users
+            )
+        )
 
     @rule(existing=keys, owner=SESSION_OWNERS, name=KEY_NAMES)
     def create_key_with_a_taken_hash(self, existing, owner, name):
@@ -331,8 +443,13 @@ class StoreEquivalence(RuleBasedStateMachine):
         now = self.now
         self.same_keys(lambda store: store.create(key, 3, now))
 
-    @rule(target=keys, owner=SESSION_OWNERS, name=KEY_NAMES, lifetime=st.none() | st.integers(1, 120),
-          scopes=KEY_SCOPES)
+    @rule(
+        target=keys,
+        owner=SESSION_OWNERS,
+        name=KEY_NAMES,
+        lifetime=st.none() | st.integers(1, 120),
+        scopes=KEY_SCOPES,
+    )
     def replace_key(self, owner, name, lifetime, scopes):
         key, now = self.new_key(owner, name, lifetime, scopes), self.now
         self.same_keys(lambda store: store.replace(key, now))
@@ -368,17 +485,28 @@ class StoreEquivalence(RuleBasedStateMachine):
         now = self.tick(advance)
         self.same_keys(lambda store: store.touch(key.key_id, now))
 
-
     # second factors
 
     def same_mfa(self, call: Callable[[Any], Any]) -> Any:
         """Run `call(MFA store)` on both MFA stores; assert equal outcomes."""
         return self.same(lambda name, _users, _tokens: call(self.mfa_stores[name]))
 
-    @rule(owner=SESSION_OWNERS, secret=SEALED_SECRETS, confirmed=st.booleans(), step=STEPS, codes=RECOVERY_HASHES)
+    @rule(
+        owner=SESSION_OWNERS,
+        secret=SEALED_SECRETS,
+        confirmed=st.booleans(),
+        step=STEPS,
+        codes=RECOVERY_HASHES,
+    )
     def start_totp(self, owner, secret, confirmed, step, codes):
-        enrolment = TotpEnrolment(user_id=owner, secret=secret, created_at=self.now, confirmed=confirmed,
-                                  last_step=step, recovery_code_hashes=codes)
+        enrolment = TotpEnrolment(
+            user_id=owner,
+            secret=secret,
+            created_at=self.now,
+            confirmed=confirmed,
+            last_step=step,
+            recovery_code_hashes=codes,
+        )
         self.same_mfa(lambda store: store.start_totp(enrolment))
 
     @rule(owner=SESSION_OWNERS)
@@ -411,9 +539,15 @@ class StoreEquivalence(RuleBasedStateMachine):
 
     @rule(target=challenges, owner=SESSION_OWNERS, lifetime=st.integers(1, 60))
     def create_challenge(self, owner, lifetime):
-        self.challenges_made += 1  # fresh hashes: a store may or may not still hold an expired duplicate
-        challenge = MfaChallenge(token_hash=f"m{self.challenges_made}", user_id=owner, credential_version="v1",
-                                 expires_at=self.now + timedelta(minutes=lifetime))
+        self.challenges_made += (
+            1  # fresh hashes: a store may or may not still hold an expired duplicate
+        )
+        challenge = MfaChallenge(
+            token_hash=f"m{self.challenges_made}",
+            user_id=owner,
+            credential_version="v1",
+            expires_at=self.now + timedelta(minutes=lifetime),
+        )
         self.same_mfa(lambda store: store.create_challenge(challenge))
         return challenge
 
@@ -422,11 +556,21 @@ class StoreEquivalence(RuleBasedStateMachine):
         now = self.tick(advance)
         self.same_mfa(lambda store: store.get_challenge(challenge.token_hash, now))
 
-    @rule(owner=SESSION_OWNERS, credential=st.sampled_from(["p1", "p2", "p3"]), count=st.integers(0, 3))
+    @rule(
+        owner=SESSION_OWNERS,
+        credential=st.sampled_from(["p1", "p2", "p3"]),
+        count=st.integers(0, 3),
+    )
     def create_passkey(self, owner, credential, count):
         self.now += timedelta(seconds=1)  # every passkey its own creation instant
-        made = Passkey(credential_id=credential, user_id=owner, name="n", public_key=b"k", sign_count=count,
-                       created_at=self.now)
+        made = Passkey(
+            credential_id=credential,
+            user_id=owner,
+            name="n",
+            public_key=b"k",
+            sign_count=count,
+            created_at=self.now,
+        )
         self.same_mfa(lambda store: store.create_passkey(made))
 
     @rule(credential=st.sampled_from(["p1", "p2", "p3"]))
@@ -441,7 +585,11 @@ class StoreEquivalence(RuleBasedStateMachine):
     def passkey_counts(self, owners):
         self.same_mfa(lambda store: store.passkey_counts(owners))
 
-    @rule(owner=SESSION_OWNERS, credential=st.sampled_from(["p1", "p2", "p3"]), name=st.sampled_from(["a", "b"]))
+    @rule(
+        owner=SESSION_OWNERS,
+        credential=st.sampled_from(["p1", "p2", "p3"]),
+        name=st.sampled_from(["a", "b"]),
+    )
     def rename_passkey(self, owner, credential, name):
         self.same_mfa(lambda store: store.rename_passkey(owner, credential, name))
 
@@ -453,16 +601,25 @@ class StoreEquivalence(RuleBasedStateMachine):
     def delete_passkeys(self, owner):
         self.same_mfa(lambda store: store.delete_passkeys(owner))
 
-    @rule(credential=st.sampled_from(["p1", "p2", "p3"]), expected=st.integers(0, 3), count=st.integers(0, 5))
+    @rule(
+        credential=st.sampled_from(["p1", "p2", "p3"]),
+        expected=st.integers(0, 3),
+        count=st.integers(0, 5),
+    )
     def use_passkey(self, credential, expected, count):
         now = self.now
         self.same_mfa(lambda store: store.use_passkey(credential, expected, count, now))
 
-    @rule(ceremony=st.sampled_from(["register", "login"]), owner=st.none() | SESSION_OWNERS,
-          lifetime=st.integers(1, 60))
+    @rule(
+        ceremony=st.sampled_from(["register", "login"]),
+        owner=st.none() | SESSION_OWNERS,
+        lifetime=st.integers(1, 60),
+    )
     def create_passkey_challenge(self, ceremony, owner, lifetime):
         self.challenges_made += 1  # fresh hashes, as for login challenges
-        made = PasskeyChallenge(f"w{self.challenges_made}", ceremony, owner, self.now + timedelta(minutes=lifetime))
+        made = PasskeyChallenge(
+            f"w{self.challenges_made}", ceremony, owner, self.now + timedelta(minutes=lifetime)
+        )
         self.same_mfa(lambda store: store.create_passkey_challenge(made))
 
     @rule(number=st.integers(1, 8), advance=ADVANCE)
@@ -476,6 +633,7 @@ class StoreEquivalence(RuleBasedStateMachine):
         self.same_mfa(lambda store: store.delete_challenge(challenge.token_hash, now))
 
 
-StoreEquivalence.TestCase.settings = settings(max_examples=EXAMPLES, stateful_step_count=50, deadline=None,
-                                              database=None)
+StoreEquivalence.TestCase.settings = settings(
+    max_examples=EXAMPLES, stateful_step_count=50, deadline=None, database=None
+)
 TestStoreEquivalence = StoreEquivalence.TestCase

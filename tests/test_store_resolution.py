@@ -1,6 +1,9 @@
-"""Stores are resolved once, by one rule: a store given wins; any other comes from beside the user store
-(on its MongoDB database, or in this process); none is built for a feature that is off. Sessions without a
-token store stay in the process, as in frappyflaskauth, with a warning beside a shared user store."""
+"""Stores are resolved once, by one rule: a store given wins; any other comes from beside the user
+store (on its MongoDB database, or in this process); none is built for a feature that is off.
+Sessions without a
+token store stay in the process, as in frappyflaskauth, with a warning beside a shared user
+store."""
+
 from __future__ import annotations
 
 import warnings
@@ -11,10 +14,22 @@ from flask import Flask
 
 from frappyauth import register_endpoints
 from frappyauth.core.mailer import LoggingMailer
-from frappyauth.stores.memory import (MemoryApiKeyStore, MemoryAttemptStore, MemorySessionStore, MemoryUserStore,
-                                      memory_stores)
-from frappyauth.stores.mongo import (MongoApiKeyStore, MongoAttemptStore, MongoMailTokenStore, MongoMfaStore,
-                                     MongoSessionStore, MongoUserStore, mongo_stores)
+from frappyauth.stores.memory import (
+    MemoryApiKeyStore,
+    MemoryAttemptStore,
+    MemorySessionStore,
+    MemoryUserStore,
+    memory_stores,
+)
+from frappyauth.stores.mongo import (
+    MongoApiKeyStore,
+    MongoAttemptStore,
+    MongoMailTokenStore,
+    MongoMfaStore,
+    MongoSessionStore,
+    MongoUserStore,
+    mongo_stores,
+)
 
 MAIL = {"password_reset": True, "frontend_url": "https://app.example/{action}?token={token}"}
 
@@ -30,9 +45,11 @@ def register(*stores, **kwargs):
     return stores_of(app)
 
 
-def test_beside_a_memory_user_store_everything_is_in_the_process_and_nothing_for_features_that_are_off() -> None:
+def test_beside_a_memory_user_store_all_is_in_the_process_and_nothing_for_a_feature_off() -> None:
     stores = register(MemoryUserStore())
-    assert isinstance(stores.sessions, MemorySessionStore) and isinstance(stores.api_keys, MemoryApiKeyStore)
+    assert isinstance(stores.sessions, MemorySessionStore) and isinstance(
+        stores.api_keys, MemoryApiKeyStore
+    )
     assert isinstance(stores.attempts, MemoryAttemptStore)
     assert stores.mail_tokens is None and stores.mfa is None
 
@@ -40,18 +57,25 @@ def test_beside_a_memory_user_store_everything_is_in_the_process_and_nothing_for
 def test_beside_a_mongo_user_store_every_store_is_on_its_database_but_sessions() -> None:
     db = mongomock.MongoClient()["app"]
     with pytest.warns(RuntimeWarning, match="sessions live in this process only"):
-        stores = register(MongoUserStore(db), options_override={"totp": True, **MAIL},
-                          mailer=LoggingMailer())
+        stores = register(
+            MongoUserStore(db), options_override={"totp": True, **MAIL}, mailer=LoggingMailer()
+        )
     assert isinstance(stores.sessions, MemorySessionStore)
-    assert [type(store) for store in (stores.api_keys, stores.attempts, stores.mail_tokens, stores.mfa)] == \
-        [MongoApiKeyStore, MongoAttemptStore, MongoMailTokenStore, MongoMfaStore]
-    assert "userMailTokens" in db.list_collection_names() and "userLoginFailures" in db.list_collection_names()
+    assert [
+        type(store) for store in (stores.api_keys, stores.attempts, stores.mail_tokens, stores.mfa)
+    ] == [MongoApiKeyStore, MongoAttemptStore, MongoMailTokenStore, MongoMfaStore]
+    assert (
+        "userMailTokens" in db.list_collection_names()
+        and "userLoginFailures" in db.list_collection_names()
+    )
 
 
 def test_a_store_given_wins() -> None:
     db = mongomock.MongoClient()["app"]
     attempts, keys = MemoryAttemptStore(), MemoryApiKeyStore()
-    stores = register(MongoUserStore(db), MongoSessionStore(db), attempt_store=attempts, api_key_store=keys)
+    stores = register(
+        MongoUserStore(db), MongoSessionStore(db), attempt_store=attempts, api_key_store=keys
+    )
     assert stores.attempts is attempts and stores.api_keys is keys
 
 
@@ -81,5 +105,9 @@ def test_the_old_companions_and_collection_name_still_work_with_a_deprecation_wa
         assert isinstance(users.mfa_store(), MongoMfaStore)
     app = Flask("old")
     register_endpoints(app, users, MongoSessionStore(db), {"bcrypt_cost": 4})
-    app.test_client().post("/api/user/login", json={"username": "nobody", "password": "wrong password!"})
-    assert db["failures"].count_documents({}) > 0 and db["userLoginFailures"].count_documents({}) == 0
+    app.test_client().post(
+        "/api/user/login", json={"username": "nobody", "password": "wrong password!"}
+    )
+    assert (
+        db["failures"].count_documents({}) > 0 and db["userLoginFailures"].count_documents({}) == 0
+    )

@@ -1,11 +1,12 @@
 """mkdocs hook: the options table of docs/options.md, generated from `dataclasses.fields(Options)`.
 
-Names, types and defaults come from the dataclass, so they cannot drift. Each option's meaning is, in this
-order: the field's `metadata["doc"]`, the row for it in the hand-written table between `<!-- options:start -->`
-and `<!-- options:end -->` in docs/options.md (`| `name` | meaning |`), or the comment on the field's line in
-`frappyauth/core/options.py`. A hand-written row for an option the dataclass does not have, or an option with
-no meaning at all, stops the build.
+Names, types and defaults come from the dataclass, so they cannot drift. Each option's meaning is,
+in this order: the field's `metadata["doc"]`, the row for it in the hand-written table between `<!--
+options:start -->` and `<!-- options:end -->` in docs/options.md (`| `name` | meaning |`), or the
+comment on the field's line in `frappyauth/core/options.py`. A hand-written row for an option the
+dataclass does not have, or an option with no meaning at all, stops the build.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -39,12 +40,19 @@ def shown(value: Any) -> str:
 
 
 def type_of(field: Field[Any]) -> str:
-    text = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", str(field.type))
-    return text.replace("tuple[str, ...]", "list of str").replace(" | ", " or ")  # a bare | would split the cell
+    text = (
+        field.type
+        if isinstance(field.type, str)
+        else getattr(field.type, "__name__", str(field.type))
+    )
+    return text.replace("tuple[str, ...]", "list of str").replace(
+        " | ", " or "
+    )  # a bare | would split the cell
 
 
 def source_comments() -> dict[str, str]:
-    """The comment at the end of each field's line, where the source can be read (the last resort)."""
+    """The comment at the end of each field's line, where the source can be read (the last
+    resort)."""
     try:
         source = inspect.getsource(Options)
     except (OSError, TypeError):
@@ -68,7 +76,9 @@ def rows(markdown: str) -> list[tuple[str, str, str, str]]:
     for field in fields(Options):
         meaning = field.metadata.get("doc") or hand.get(field.name) or comments.get(field.name)
         if not meaning:
-            raise ValueError(f"the option {field.name!r} has no meaning: add a row to docs/options.md")
+            raise ValueError(
+                f"the option {field.name!r} has no meaning: add a row to docs/options.md"
+            )
         table.append((field.name, type_of(field), shown(default_of(field)), meaning))
     return table
 
@@ -78,7 +88,10 @@ def render(markdown: str) -> str:
     head, rest = markdown.split(START, 1)
     tail = rest.split(END, 1)[1]
     lines = ["| option | type | default | meaning |", "|---|---|---|---|"]
-    lines += [f"| `{name}` | {kind} | {default} | {meaning} |" for name, kind, default, meaning in rows(markdown)]
+    lines += [
+        f"| `{name}` | {kind} | {default} | {meaning} |"
+        for name, kind, default, meaning in rows(markdown)
+    ]
     return head + "\n".join(lines) + "\n" + tail
 
 

@@ -1,10 +1,11 @@
 """frappymongouser's `UserStore` and `UserTokenStore`, as Mongo stores that keep the old methods.
 
-The old methods delegate to the account service: inside an app context of an app that registered this store,
-the app's own (its options, its session store, its signals); elsewhere (a start-up script) a service with
-the options given here and no session store: a password changed there still voids the user's sessions (by
-their credential version), but their documents stay until they expire.
+The old methods delegate to the account service: inside an app context of an app that registered
+this store, the app's own (its options, its session store, its signals); elsewhere (a start-up
+script) a service with the options given here and no session store: a password changed there still
+voids the user's sessions (by their credential version), but their documents stay until they expire.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -33,22 +34,33 @@ T = TypeVar("T")
 
 
 class UserStore(MongoUserStore):
-    """`frappymongouser.UserStore(mongo_url, mongo_db, collection_name)`, or with `db=` a pymongo `Database`.
+    """`frappymongouser.UserStore(mongo_url, mongo_db, collection_name)`, or with `db=` a pymongo
+    `Database`.
 
-    `options_override` configures the account service used outside an app context (bcrypt cost, minimum
-    password length...); inside one, the app's options apply. Every record it makes is a `compat.User`
-    (see `_to_user`), which the `cast`s state for the type checker.
+    `options_override` configures the account service used outside an app context (bcrypt cost,
+    minimum password length...); inside one, the app's options apply. Every record it makes is a
+    `compat.User` (see `_to_user`), which the `cast`s state for the type checker.
     """
 
-    def __init__(self, mongo_url: str = "mongodb://localhost:27017", mongo_db: str | None = None,
-                 collection_name: str = "users", *, db: Any = None,
-                 options_override: dict[str, Any] | None = None, **store_options: Any) -> None:
-        super().__init__(db if db is not None else connect(mongo_url, mongo_db), collection_name, **store_options)
+    def __init__(
+        self,
+        mongo_url: str = "mongodb://localhost:27017",
+        mongo_db: str | None = None,
+        collection_name: str = "users",
+        *,
+        db: Any = None,
+        options_override: dict[str, Any] | None = None,
+        **store_options: Any,
+    ) -> None:
+        super().__init__(
+            db if db is not None else connect(mongo_url, mongo_db), collection_name, **store_options
+        )
         self._options_override = options_override
         self._standalone: Services | None = None
 
     def get_by_username(self, username_key_or_name: str) -> User | None:
-        """The user with this name in any case (old callers pass a name, the core passes its key)."""
+        """The user with this name in any case (old callers pass a name, the core passes its
+        key)."""
         if not isinstance(username_key_or_name, str):
             return None
         key = username_key(username_key_or_name)
@@ -57,82 +69,127 @@ class UserStore(MongoUserStore):
             user = super().get_by_username(username_key_or_name)
         return cast(User | None, user)  # this store's records are all `compat.User`s
 
-    def initial_local_user_check(self, initial_username: str, initial_password: str,
-                                 initial_permissions: list[str] | None = None) -> User | None:
-        deprecated("UserStore.initial_local_user_check()",
-                   "frappyauth.initial_user_check(app, username, password) or `flask frappyauth init-admin`")
+    def initial_local_user_check(
+        self,
+        initial_username: str,
+        initial_password: str,
+        initial_permissions: list[str] | None = None,
+    ) -> User | None:
+        deprecated(
+            "UserStore.initial_local_user_check()",
+            "frappyauth.initial_user_check(app, username, password) or `flask frappyauth "
+            "init-admin`",
+        )
         if not initial_username or not initial_password:
-            raise ValueError("Initial user check failed, because no username or password was provided.")
+            raise ValueError(
+                "Initial user check failed, because no username or password was provided."
+            )
         services = self._services()
         if self.count() > 0:
             return None
         permissions = tuple(initial_permissions or (services.options.user_admin_permission,))
         try:
-            created = services.accounts.create(initial_username, initial_password, permissions,
-                                               actor=COMPAT_ACTOR)
+            created = services.accounts.create(
+                initial_username, initial_password, permissions, actor=COMPAT_ACTOR
+            )
             return cast(User, created)
         except DuplicateUsernameError:  # another worker seeded it first
             return None
 
-    def create_local_user(self, username: str, password: str, permissions: list[str] | None = None) -> User:
+    def create_local_user(
+        self, username: str, password: str, permissions: list[str] | None = None
+    ) -> User:
         deprecated("UserStore.create_local_user()", "POST /users (Accounts.create)")
         try:
-            created = self._services().accounts.create(username, password, tuple(_permission_list(permissions)),
-                                                 actor=COMPAT_ACTOR)
+            created = self._services().accounts.create(
+                username, password, tuple(_permission_list(permissions)), actor=COMPAT_ACTOR
+            )
         except DuplicateUsernameError:
             raise ValueError("Username already in use") from None
         return cast(User, created)
 
     def login_with_password(self, username: str, password: str) -> User | None:
-        """The user if the password is right. Unlike `POST /login` it is not throttled and starts no session."""
+        """The user if the password is right. Unlike `POST /login` it is not throttled and starts
+        no session."""
         deprecated("UserStore.login_with_password()", "POST /login (Authenticator.login)")
         user = self.get_by_username(username)
-        verified = self._services().context.hasher.verify(password, None if user is None else user.password_hash)
+        verified = self._services().context.hasher.verify(
+            password, None if user is None else user.password_hash
+        )
         return user if verified else None
 
     def change_password(self, user_id: str, new_password: str) -> User | None:
-        deprecated("UserStore.change_password()", "POST /users/<id>/password (Accounts.reset_password)")
+        deprecated(
+            "UserStore.change_password()", "POST /users/<id>/password (Accounts.reset_password)"
+        )
         accounts = self._services().accounts
-        return cast(User | None, self._found(lambda: accounts.reset_password(user_id, new_password, COMPAT_ACTOR)))
+        return cast(
+            User | None,
+            self._found(lambda: accounts.reset_password(user_id, new_password, COMPAT_ACTOR)),
+        )
 
     def update_permissions(self, user_id: str, permissions: list[str] | str) -> User | None:
-        deprecated("UserStore.update_permissions()", "POST /users/<id>/permissions (Accounts.set_permissions)")
+        deprecated(
+            "UserStore.update_permissions()",
+            "POST /users/<id>/permissions (Accounts.set_permissions)",
+        )
         listed = tuple(_permission_list(permissions))
         accounts = self._services().accounts
-        return cast(User | None, self._found(lambda: accounts.set_permissions(user_id, listed, COMPAT_ACTOR)))
+        return cast(
+            User | None,
+            self._found(lambda: accounts.set_permissions(user_id, listed, COMPAT_ACTOR)),
+        )
 
     def update_profile(self, user_id: str, new_profile: dict[str, Any]) -> User | None:
         deprecated("UserStore.update_profile()", "POST /users/<id>/profile (UserStore.set_profile)")
         return cast(User | None, self.set_profile(user_id, new_profile))
 
     def create_api_key(self, user_id: str) -> str:
-        """A new key, returned this once, in place of the user's key named `default`; only its hash is stored."""
-        deprecated("UserStore.create_api_key()", "POST /key or POST /keys (ApiKeys.rotate_default, ApiKeys.create)")
+        """A new key, returned this once, in place of the user's key named `default`; only its
+        hash is stored."""
+        deprecated(
+            "UserStore.create_api_key()",
+            "POST /key or POST /keys (ApiKeys.rotate_default, ApiKeys.create)",
+        )
         return self._services().api_keys.rotate_default(self._existing(user_id), COMPAT_ACTOR)
 
     def revoke_api_key(self, user_id: str) -> None:
-        deprecated("UserStore.revoke_api_key()", "DELETE /key or DELETE /keys/<id> (ApiKeys.revoke_default)")
+        deprecated(
+            "UserStore.revoke_api_key()",
+            "DELETE /key or DELETE /keys/<id> (ApiKeys.revoke_default)",
+        )
         self._services().api_keys.revoke_default(self._existing(user_id), COMPAT_ACTOR)
 
     def get_users_with_api_key(self) -> list[User]:
-        """Users with a legacy key on their record or a key named `default` (what `hasApiKey` says)."""
-        deprecated("UserStore.get_users_with_api_key()", "`hasApiKey` in the user JSON of GET /users")
+        """Users with a legacy key on their record or a key named `default` (what `hasApiKey`
+        says)."""
+        deprecated(
+            "UserStore.get_users_with_api_key()", "`hasApiKey` in the user JSON of GET /users"
+        )
         context = self._services().context
         users = [self._to_user(document) for document in self._users.find({})]
-        holders = context.stores.api_keys.holders(DEFAULT_KEY_NAME, [user.id for user in users],
-                                                  context.clock())
+        holders = context.stores.api_keys.holders(
+            DEFAULT_KEY_NAME, [user.id for user in users], context.clock()
+        )
         return [user for user in users if user.api_key_hash is not None or user.id in holders]
 
     def get_all(self, page_size: int | None = 25, page: int | None = 0) -> tuple[list[User], int]:
         """A page of users and the total; `page_size` 0 or `None` gives every user."""
-        deprecated("UserStore.get_all(page_size, page)", "GET /users?page=N (UserStore.list_page(offset, limit))")
+        deprecated(
+            "UserStore.get_all(page_size, page)",
+            "GET /users?page=N (UserStore.list_page(offset, limit))",
+        )
         if not page_size:
             return self.list_page(0, max(self.count(), 1))  # type: ignore[return-value]
         return self.list_page((page or 0) * page_size, page_size)  # type: ignore[return-value]
 
     def _to_user(self, document: dict[str, Any]) -> User:
-        return User(**user_fields(document), uid=document.get("uid"),
-                    data_model_version=document.get("dataModelVersion"), holds_default_key=self._holds_default_key)
+        return User(
+            **user_fields(document),
+            uid=document.get("uid"),
+            data_model_version=document.get("dataModelVersion"),
+            holds_default_key=self._holds_default_key,
+        )
 
     def _holds_default_key(self, user_id: str) -> bool:
         context = self._services().context
@@ -145,8 +202,12 @@ class UserStore(MongoUserStore):
             if state is not None and state.services.stores.users is self:
                 return state.services
         if self._standalone is None:
-            stores = Stores(users=self, sessions=MemorySessionStore(), api_keys=MongoApiKeyStore(self.database),
-                            attempts=MongoAttemptStore(self.database))
+            stores = Stores(
+                users=self,
+                sessions=MemorySessionStore(),
+                api_keys=MongoApiKeyStore(self.database),
+                attempts=MongoAttemptStore(self.database),
+            )
             self._standalone = build_services(build_options(self._options_override), stores)
         return self._standalone
 
@@ -165,18 +226,31 @@ class UserStore(MongoUserStore):
 
 
 class UserTokenStore(MongoSessionStore):
-    """`frappymongouser.UserTokenStore(mongo_url, mongo_db, collection_name)`, or with `db=` a `Database`.
+    """`frappymongouser.UserTokenStore(mongo_url, mongo_db, collection_name)`, or with `db=` a
+    `Database`.
 
     Sessions are frappyauth's own (made by `POST /login`): the old `create(user_id, token)` and
     `get_by_token(token)` are gone, as only token hashes are stored.
     """
 
-    def __init__(self, mongo_url: str = "mongodb://localhost:27017", mongo_db: str | None = None,
-                 collection_name: str = "userTokens", *, db: Any = None, **store_options: Any) -> None:
-        super().__init__(db if db is not None else connect(mongo_url, mongo_db), collection_name, **store_options)
+    def __init__(
+        self,
+        mongo_url: str = "mongodb://localhost:27017",
+        mongo_db: str | None = None,
+        collection_name: str = "userTokens",
+        *,
+        db: Any = None,
+        **store_options: Any,
+    ) -> None:
+        super().__init__(
+            db if db is not None else connect(mongo_url, mongo_db), collection_name, **store_options
+        )
 
     def clean_up_expired(self) -> None:
-        deprecated("UserTokenStore.clean_up_expired()", "UserTokenStore.purge_expired(now) (a TTL index does it)")
+        deprecated(
+            "UserTokenStore.clean_up_expired()",
+            "UserTokenStore.purge_expired(now) (a TTL index does it)",
+        )
         self.purge_expired(utc_now())
 
 

@@ -1,12 +1,15 @@
 """Managing accounts: creating, listing, changing and deleting users.
 
-A user id from a request is only used to look the user up: a store may accept it in another form (MongoDB
-takes upper-case hex), so every write, session deletion and signal after the lookup uses the stored id.
+A user id from a request is only used to look the user up: a store may accept it in another form
+(MongoDB takes upper-case hex), so every write, session deletion and signal after the lookup uses
+the stored id.
 
 Where two writes are needed and a store may fail between them, the one that takes access away comes
-first, so a failure half-way never widens access. A password change takes access away in its one write:
-the new hash and a new credential version together, which voids every session made under the old one.
+first, so a failure half-way never widens access. A password change takes access away in its one
+write: the new hash and a new credential version together, which voids every session made under the
+old one.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,8 +17,14 @@ from typing import Any
 from frappyauth.core import signals
 from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.authorization import is_admin
-from frappyauth.core.errors import (BadRequestError, DuplicateUsernameError, LastAdminError,
-                                   PasswordChangedMeanwhileError, PermissionDeniedError, UserNotFoundError)
+from frappyauth.core.errors import (
+    BadRequestError,
+    DuplicateUsernameError,
+    LastAdminError,
+    PasswordChangedMeanwhileError,
+    PermissionDeniedError,
+    UserNotFoundError,
+)
 from frappyauth.core.minting import new_credential_version
 from frappyauth.core.models import Actor, Identity, User, username_key
 from frappyauth.core.usernames import MAX_USERNAME_LENGTH, check_username
@@ -30,29 +39,48 @@ class Accounts:
     def __init__(self, context: ServiceContext, throttle: Throttle, api_keys: ApiKeys) -> None:
         self._context, self._throttle, self._api_keys = context, throttle, api_keys
 
-    def create(self, username: str, password: str, permissions: tuple[str, ...] | None = None,
-               email: str | None = None, profile: dict[str, Any] | None = None, actor: Actor | None = None,
-               email_key: str | None = None) -> User:
-        """Create a user; raise `DuplicateUsernameError` if the username (ignoring case) is taken, or looks
-        like one that is (see `lookalikes.lookalike_keys`), and `DuplicateEmailError` if `email_key` (given by
+    def create(
+        self,
+        username: str,
+        password: str,
+        permissions: tuple[str, ...] | None = None,
+        email: str | None = None,
+        profile: dict[str, Any] | None = None,
+        actor: Actor | None = None,
+        email_key: str | None = None,
+    ) -> User:
+        """Create a user; raise `DuplicateUsernameError` if the username (ignoring case) is taken,
+        or looks like one that is (see `lookalikes.lookalike_keys`), and `DuplicateEmailError` if
+        `email_key` (given by
         the mail flows) is."""
         options = self._context.options
         check_username(username)
         self._check_password(password)
-        user = User(id="", username=username, password_hash=self._context.hasher.hash(password),
-                    permissions=options.default_permissions if permissions is None else permissions,
-                    profile=profile or {}, email=email, email_key=email_key)
+        user = User(
+            id="",
+            username=username,
+            password_hash=self._context.hasher.hash(password),
+            permissions=options.default_permissions if permissions is None else permissions,
+            profile=profile or {},
+            email=email,
+            email_key=email_key,
+        )
         created = self._context.stores.users.create(user)
         self._context.events.announce(signals.user_created, user_id=created.id, actor=actor)
         return created
 
     def create_initial_admin(self, username: str, password: str) -> User | None:
-        """Create an admin only when there are no users at all; return it, or `None` if users exist."""
+        """Create an admin only when there are no users at all; return it, or `None` if users
+        exist."""
         if self._context.stores.users.count() > 0:
             return None
         try:
-            return self.create(username, password, permissions=(self._context.options.user_admin_permission,),
-                               actor=Actor("(initial admin check)"))
+            return self.create(
+                username,
+                password,
+                permissions=(self._context.options.user_admin_permission,),
+                actor=Actor("(initial admin check)"),
+            )
         except DuplicateUsernameError:  # another worker seeded it first
             return None
 
@@ -61,12 +89,17 @@ class Accounts:
         return self._context.stores.users.list_page(page * size, size)
 
     def search(self, prefix: str, page: int) -> tuple[list[User], int]:
-        """A page of the users whose name starts with `prefix` in any case or Unicode form, ordered by name,
+        """A page of the users whose name starts with `prefix` in any case or Unicode form, ordered
+        by name,
         and how many match; 400 for a prefix longer than any username."""
         if len(prefix) > MAX_USERNAME_LENGTH:
-            raise BadRequestError(f"The search prefix must be at most {MAX_USERNAME_LENGTH} characters.")
+            raise BadRequestError(
+                f"The search prefix must be at most {MAX_USERNAME_LENGTH} characters."
+            )
         size = self._context.options.page_size
-        return self._context.stores.users.list_by_username_prefix(username_key(prefix), page * size, size)
+        return self._context.stores.users.list_by_username_prefix(
+            username_key(prefix), page * size, size
+        )
 
     def get(self, user_id: str) -> User:
         user = self._context.stores.users.get(user_id)
@@ -75,7 +108,8 @@ class Accounts:
         return user
 
     def get_by_username(self, username: str) -> User:
-        """The user with this name, in any case or Unicode form; `UserNotFoundError` if there is none."""
+        """The user with this name, in any case or Unicode form; `UserNotFoundError` if there is
+        none."""
         user = self._context.stores.users.get_by_username(username_key(username))
         if user is None:
             raise UserNotFoundError(f"There is no user {username!r}.")
@@ -84,18 +118,24 @@ class Accounts:
     def set_permissions(self, user_id: str, permissions: tuple[str, ...], actor: Actor) -> User:
         user = self.get(user_id)
         updated = self._set_permissions_keeping_an_admin(user, permissions)
-        self._context.events.announce(signals.permissions_changed, user_id=user.id, actor=actor,
-                 permissions=list(permissions))
+        self._context.events.announce(
+            signals.permissions_changed, user_id=user.id, actor=actor, permissions=list(permissions)
+        )
         return updated
 
-    def set_profile(self, user_id: str, profile: dict[str, Any], editor: Identity, actor: Actor) -> User:
-        """Replace a profile: an administrator's edit, or the user's own with `allow_own_profile_edit`."""
+    def set_profile(
+        self, user_id: str, profile: dict[str, Any], editor: Identity, actor: Actor
+    ) -> User:
+        """Replace a profile: an administrator's edit, or the user's own with
+        `allow_own_profile_edit`."""
         if is_admin(editor.user, self._context.options):
             user = self.get(user_id)
         else:
             if not self._context.options.allow_own_profile_edit:
                 raise PermissionDeniedError("Profiles can only be edited by an administrator.")
-            found = self._context.stores.users.get(user_id)  # the same answer for a missing user: no enumeration
+            found = self._context.stores.users.get(
+                user_id
+            )  # the same answer for a missing user: no enumeration
             if found is None or found.id != editor.user.id:
                 raise PermissionDeniedError("You may only edit your own profile.")
             user = found
@@ -104,25 +144,37 @@ class Accounts:
         return updated
 
     def reset_password(self, user_id: str, password: str, actor: Actor) -> User:
-        """Set another user's password (admin: account recovery): every session and API key of the user ends,
-        with `passwordless` every passkey too (each logs in alone), and the throttle's counters are cleared."""
+        """Set another user's password (admin: account recovery): every session and API key of the
+        user ends,
+        with `passwordless` every passkey too (each logs in alone), and the throttle's counters are
+        cleared."""
         self._check_password(password)
         user = self.get(user_id)
-        self._revoke_all_keys(user.id, actor)  # first, so that a failing write leaves less access, not more
+        self._revoke_all_keys(
+            user.id, actor
+        )  # first, so that a failing write leaves less access, not more
         updated = self._write_password(user, password)
-        # Again: a session the write has just voided could still create keys while the new hash was computed.
+        # Again: a session the write has just voided could still create keys while the new hash was
+        # computed.
         self._revoke_all_keys(user.id, actor)
         if self._context.options.passwordless and self._context.stores.mfa is not None:
-            self._context.stores.mfa.delete_passkeys(user.id)  # passkeys alone log in: they are credentials to end too
-        self._context.stores.sessions.delete_for_user(user.id)  # tidying: the new credential version voided them
+            self._context.stores.mfa.delete_passkeys(
+                user.id
+            )  # passkeys alone log in: they are credentials to end too
+        self._context.stores.sessions.delete_for_user(
+            user.id
+        )  # tidying: the new credential version voided them
         self._throttle.unlock(user.username_key)
         self._context.events.announce(signals.password_changed, user_id=user.id, actor=actor)
         return updated
 
-    def change_own_password(self, identity: Identity, old_password: str, new_password: str, actor: Actor) -> User:
+    def change_own_password(
+        self, identity: Identity, old_password: str, new_password: str, actor: Actor
+    ) -> User:
         """Change the caller's password after checking the old one; end the caller's other sessions.
 
-        A wrong old password counts in the login throttle (a stolen session must not guess it freely).
+        A wrong old password counts in the login throttle (a stolen session must not guess it
+        freely).
         """
         self._check_password(new_password)
         user = self.get(identity.user.id)
@@ -132,7 +184,9 @@ class Accounts:
         self._throttle.succeeded(admission)
         updated = self._write_password(user, new_password, expected_hash=user.password_hash)
         keep = identity.session.token_hash if identity.session else None
-        if keep is not None:  # the caller's own session follows the new version; every other one is void
+        if (
+            keep is not None
+        ):  # the caller's own session follows the new version; every other one is void
             self._context.stores.sessions.set_credential_version(keep, updated.credential_version)
         self._context.stores.sessions.delete_for_user(user.id, keep_token_hash=keep)
         self._context.events.announce(signals.password_changed, user_id=user.id, actor=actor)
@@ -146,16 +200,19 @@ class Accounts:
         return user
 
     def delete(self, user_id: str, actor: Actor) -> User:
-        """Delete a user with its legacy API key, then end its sessions and keys (refused without a user anyway).
+        """Delete a user with its legacy API key, then end its sessions and keys (refused without a
+        user anyway).
 
-        An administrator is first demoted, with the last-admin guard, so that two admins deleting each other
-        at once cannot both succeed. Should the store fail between the two writes, the user stays, demoted:
-        less access, never more. Returns the deleted user.
+        An administrator is first demoted, with the last-admin guard, so that two admins deleting
+        each other at once cannot both succeed. Should the store fail between the two writes, the
+        user stays, demoted: less access, never more. Returns the deleted user.
         """
         user = self.get(user_id)
         admin = self._context.options.user_admin_permission
         if admin in user.permissions:
-            self._set_permissions_keeping_an_admin(user, tuple(p for p in user.permissions if p != admin))
+            self._set_permissions_keeping_an_admin(
+                user, tuple(p for p in user.permissions if p != admin)
+            )
         if not self._context.stores.users.delete(user.id):
             raise UserNotFoundError()
         self._context.stores.sessions.delete_for_user(user.id)
@@ -167,15 +224,17 @@ class Accounts:
         return user
 
     def _revoke_all_keys(self, user_id: str, actor: Actor) -> int:
-        """Revoke every API key of the user (recovery: a thief's keys must not outlive the reset)."""
+        """Revoke every API key of the user (recovery: a thief's keys must not outlive the
+        reset)."""
         return self._api_keys.revoke_all(user_id, actor)
 
     def _set_permissions_keeping_an_admin(self, user: User, permissions: tuple[str, ...]) -> User:
         """Set the permissions, refusing with `LastAdminError` to leave no administrator.
 
-        Stores have no transactions, so a check before the write cannot see a concurrent demotion of the
-        other admin. So the count is checked again after the write, and the write undone if it left none:
-        two admins demoting each other at once end with at least one of them still an admin.
+        Stores have no transactions, so a check before the write cannot see a concurrent demotion of
+        the other admin. So the count is checked again after the write, and the write undone if it
+        left none: two admins demoting each other at once end with at least one of them still an
+        admin.
         """
         admin = self._context.options.user_admin_permission
         demotes = admin in user.permissions and admin not in permissions
@@ -190,13 +249,19 @@ class Accounts:
     def _write_password(self, user: User, password: str, expected_hash: str | None = None) -> User:
         """Hash first (the slow part changes nothing), then the hash and a new version in one write.
 
-        With `expected_hash` (a change by someone who proved the old password) the write happens only if no
-        other change wrote since: an admin's reset during an attacker's own change must win.
+        With `expected_hash` (a change by someone who proved the old password) the write happens
+        only if no other change wrote since: an admin's reset during an attacker's own change must
+        win.
         """
         password_hash = self._context.hasher.hash(password)
-        updated = self._context.stores.users.set_password_hash(user.id, password_hash, new_credential_version(),
-                                                               expected_hash)
-        if updated is None and expected_hash is not None and self._context.stores.users.get(user.id) is not None:
+        updated = self._context.stores.users.set_password_hash(
+            user.id, password_hash, new_credential_version(), expected_hash
+        )
+        if (
+            updated is None
+            and expected_hash is not None
+            and self._context.stores.users.get(user.id) is not None
+        ):
             raise PasswordChangedMeanwhileError()
         return self._found(updated)
 

@@ -1,7 +1,9 @@
-"""Email addresses: validated and normalised with `email-validator` (the `[mail]` extra), unique ignoring case.
+"""Email addresses: validated and normalised with `email-validator` (the `[mail]` extra), unique
+ignoring case.
 
 Only the mail flows import this module, so an app without them needs no `email-validator`.
 """
+
 from __future__ import annotations
 
 import email_validator
@@ -12,10 +14,11 @@ MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path
 
 
 def normalise_email(address: str) -> str:
-    """Return the address in its normalised form (Unicode NFC, lower-case domain); `InvalidEmailError` if bad.
+    """Return the address in its normalised form (Unicode NFC, lower-case domain);
+    `InvalidEmailError` if bad.
 
-    Deliverability (DNS) is not checked: no network lookups in a request, and a mail that cannot be delivered
-    simply never gets its link used.
+    Deliverability (DNS) is not checked: no network lookups in a request, and a mail that cannot be
+    delivered simply never gets its link used.
     """
     if not isinstance(address, str) or len(address) > MAX_EMAIL_LENGTH:
         raise InvalidEmailError()
@@ -26,5 +29,6 @@ def normalise_email(address: str) -> str:
 
 
 def email_key(normalised: str) -> str:
-    """The key that makes addresses unique: the normalised address, case-folded (`Bob@x.org` = `bob@x.org`)."""
+    """The key that makes addresses unique: the normalised address, case-folded (`Bob@x.org` =
+    `bob@x.org`)."""
     return normalised.casefold()

@@ -1,18 +1,26 @@
-"""API keys: named, scoped, expiring credentials apart from logins, and recognising them in requests.
+"""API keys: named, scoped, expiring credentials apart from logins, and recognising them in
+requests.
 
-A key reads `fak_<id>_<secret>` (see `minting.new_api_key`). Its effective rights are its scopes that its
-owner holds at the time of the request, so taking a permission from a user takes it from all their keys.
-Keys made by frappyflaskauth 1.6 and earlier frappyauth versions (one hash on the user record) keep
-working, as the key named `default` that `POST /key` manages.
+A key reads `fak_<id>_<secret>` (see `minting.new_api_key`). Its effective rights are its scopes
+that its owner holds at the time of the request, so taking a permission from a user takes it from
+all their keys. Keys made by frappyflaskauth 1.6 and earlier frappyauth versions (one hash on the
+user record) keep working, as the key named `default` that `POST /key` manages.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from frappyauth.core import signals
-from frappyauth.core.errors import (ApiKeyNameTakenError, ApiKeyNotFoundError, AuthenticationError, BadRequestError,
-                                    TooManyApiKeysError, UserNotFoundError)
+from frappyauth.core.errors import (
+    ApiKeyNameTakenError,
+    ApiKeyNotFoundError,
+    AuthenticationError,
+    BadRequestError,
+    TooManyApiKeysError,
+    UserNotFoundError,
+)
 from frappyauth.core.minting import API_KEY_PREFIX, hash_secret, new_api_key
 from frappyauth.core.models import ApiKey, Actor, Identity, User
 from frappyauth.core.options import MAX_KEY_LIFETIME
@@ -20,18 +28,23 @@ from frappyauth.core.context import ServiceContext
 
 DEFAULT_KEY_NAME = "default"  # the key of the seed's `POST /key` and `DELETE /key`
 MAX_KEY_NAME_LENGTH = 100
-ROTATION_ATTEMPTS = 5  # each retry means another rotation created the key just then; the next replaces it
+ROTATION_ATTEMPTS = (
+    5  # each retry means another rotation created the key just then; the next replaces it
+)
 
 
 def check_key_name(name: str) -> None:
     if not name or name != name.strip() or not name.isprintable():
-        raise BadRequestError("The key name must be printable text without leading or trailing spaces.")
+        raise BadRequestError(
+            "The key name must be printable text without leading or trailing spaces."
+        )
     if len(name) > MAX_KEY_NAME_LENGTH:
         raise BadRequestError(f"The key name must have at most {MAX_KEY_NAME_LENGTH} characters.")
 
 
 def effective_user(user: User, key: ApiKey) -> User:
-    """The owner as the key may act: only the permissions both the owner and the key's scopes hold."""
+    """The owner as the key may act: only the permissions both the owner and the key's scopes
+    hold."""
     if key.scopes is None:
         return user
     return user.with_permissions(tuple(filter(key.scopes.__contains__, user.permissions)))
@@ -45,17 +58,20 @@ class ApiKeys:
         self._touch_after = timedelta(seconds=context.options.last_used_interval)
 
     def identify(self, api_key: str) -> Identity:
-        """Return who holds this key, with the key's effective rights; raise `AuthenticationError` otherwise.
+        """Return who holds this key, with the key's effective rights; raise `AuthenticationError`
+        otherwise.
 
-        One store read (the key with its owner: one round trip on MongoDB), and no write but "last used", at
-        most once per `last_used_interval`. A key without our prefix can only be a legacy key (every key
-        the key store holds has it): it is looked up on the user records instead.
+        One store read (the key with its owner: one round trip on MongoDB), and no write but "last
+        used", at most once per `last_used_interval`. A key without our prefix can only be a legacy
+        key (every key the key store holds has it): it is looked up on the user records instead.
         """
         context = self._context
         if not context.options.api_keys:
             raise AuthenticationError("The API key is invalid.")
         key_hash = hash_secret(api_key)
-        if api_key[:len(API_KEY_PREFIX)] != API_KEY_PREFIX:  # a slice: no call, on every key request
+        if (
+            api_key[: len(API_KEY_PREFIX)] != API_KEY_PREFIX
+        ):  # a slice: no call, on every key request
             legacy = context.stores.users.get_by_api_key_hash(key_hash)
             if legacy is None:
                 raise AuthenticationError("The API key is invalid.")
@@ -69,16 +85,27 @@ class ApiKeys:
             context.stores.api_keys.touch(key.key_id, now)
         return Identity(user=effective_user(user, key), session=None, api_key=key)
 
-    def create(self, user: User, name: str, scopes: tuple[str, ...] | None = None, expires_in: int | None = None,
-               expires_at: datetime | None = None, actor: Actor | None = None) -> tuple[ApiKey, str]:
-        """Give the user a new key; return it and the key itself, which is never stored nor shown again.
+    def create(
+        self,
+        user: User,
+        name: str,
+        scopes: tuple[str, ...] | None = None,
+        expires_in: int | None = None,
+        expires_at: datetime | None = None,
+        actor: Actor | None = None,
+    ) -> tuple[ApiKey, str]:
+        """Give the user a new key; return it and the key itself, which is never stored nor shown
+        again.
 
-        Raises `BadRequestError` for a bad name, a scope the user does not hold, or an expiry in the past or
-        beyond `api_key_max_lifetime`; `ApiKeyNameTakenError`; `TooManyApiKeysError` past `api_keys_per_user`.
+        Raises `BadRequestError` for a bad name, a scope the user does not hold, or an expiry in the
+        past or beyond `api_key_max_lifetime`; `ApiKeyNameTakenError`; `TooManyApiKeysError` past
+        `api_keys_per_user`.
         """
         key, api_key = self._new_key(user, name, scopes, expires_in, expires_at)
         self._store(key)
-        self._context.events.announce(signals.api_key_created, user_id=user.id, actor=actor, key_id=key.key_id)
+        self._context.events.announce(
+            signals.api_key_created, user_id=user.id, actor=actor, key_id=key.key_id
+        )
         return key, api_key
 
     def list(self, user_id: str) -> list[ApiKey]:
@@ -86,27 +113,36 @@ class ApiKeys:
         return self._context.stores.api_keys.list_for_user(user_id, self._context.clock())
 
     def revoke(self, user_id: str, key_id: str, actor: Actor) -> None:
-        """Revoke one of the user's keys; raise `ApiKeyNotFoundError` if the user has no such key."""
+        """Revoke one of the user's keys; raise `ApiKeyNotFoundError` if the user has no such
+        key."""
         if not self._context.stores.api_keys.delete(user_id, key_id, self._context.clock()):
             raise ApiKeyNotFoundError()
-        self._context.events.announce(signals.api_key_revoked, user_id=user_id, actor=actor, key_id=key_id, count=1)
+        self._context.events.announce(
+            signals.api_key_revoked, user_id=user_id, actor=actor, key_id=key_id, count=1
+        )
 
     def revoke_all(self, user_id: str, actor: Actor) -> int:
-        """Revoke every key of the user, a legacy one included; return how many. `UserNotFoundError` if none."""
+        """Revoke every key of the user, a legacy one included; return how many.
+        `UserNotFoundError` if none."""
         user = self._context.stores.users.get(user_id)
         if user is None:
             raise UserNotFoundError()
         # The stored id from here on: a store may have found the user by another form of the id.
         count = self._context.stores.api_keys.delete_for_user(user.id, self._context.clock())
-        if user.api_key_hash is not None and self._context.stores.users.set_api_key_hash(user.id, None) is not None:
+        if (
+            user.api_key_hash is not None
+            and self._context.stores.users.set_api_key_hash(user.id, None) is not None
+        ):
             count += 1
         if count:  # one event for all of them (`key_id` None): the store deletes them in one step
-            self._context.events.announce(signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None,
-                     count=count)
+            self._context.events.announce(
+                signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None, count=count
+            )
         return count
 
     def rotate_default(self, user: User, actor: Actor) -> str:
-        """Replace the user's `default` key (and a legacy key) by a new one in one step, leaving other keys alone.
+        """Replace the user's `default` key (and a legacy key) by a new one in one step, leaving
+        other keys alone.
 
         Concurrent rotations each replace whichever `default` key is there, so exactly one remains.
         """
@@ -115,66 +151,119 @@ class ApiKeys:
         for _ in range(ROTATION_ATTEMPTS):
             replaced = self._context.stores.api_keys.replace(key, self._context.clock())
             if replaced is not None:
-                self._context.events.announce(signals.api_key_revoked, user_id=user.id, actor=actor,
-                         key_id=replaced.key_id, count=1)
+                self._context.events.announce(
+                    signals.api_key_revoked,
+                    user_id=user.id,
+                    actor=actor,
+                    key_id=replaced.key_id,
+                    count=1,
+                )
                 break
             try:
                 self._store(key)
                 break
-            except ApiKeyNameTakenError:  # a concurrent rotation created one in between: replace that
+            except (
+                ApiKeyNameTakenError
+            ):  # a concurrent rotation created one in between: replace that
                 continue
         else:
             raise ApiKeyNameTakenError()
-        self._context.events.announce(signals.api_key_created, user_id=user.id, actor=actor, key_id=key.key_id)
+        self._context.events.announce(
+            signals.api_key_created, user_id=user.id, actor=actor, key_id=key.key_id
+        )
         return api_key
 
     def revoke_default(self, user: User, actor: Actor) -> None:
         """Revoke the user's `default` key and a legacy key, as the seed's `DELETE /key` did."""
         now = self._context.clock()
-        default = next((key for key in self._context.stores.api_keys.list_for_user(user.id, now)
-                        if key.name == DEFAULT_KEY_NAME), None)
+        default = next(
+            (
+                key
+                for key in self._context.stores.api_keys.list_for_user(user.id, now)
+                if key.name == DEFAULT_KEY_NAME
+            ),
+            None,
+        )
         revoked = self._revoke_legacy(user, actor)
-        if default is not None and self._context.stores.api_keys.delete(user.id, default.key_id, now):
-            self._context.events.announce(signals.api_key_revoked, user_id=user.id, actor=actor,
-                     key_id=default.key_id, count=1)
+        if default is not None and self._context.stores.api_keys.delete(
+            user.id, default.key_id, now
+        ):
+            self._context.events.announce(
+                signals.api_key_revoked,
+                user_id=user.id,
+                actor=actor,
+                key_id=default.key_id,
+                count=1,
+            )
         elif not revoked:  # nothing to revoke: still one event, as before
-            self._context.events.announce(signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None,
-                     count=0)
+            self._context.events.announce(
+                signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None, count=0
+            )
 
     def default_key_holders(self, users: Sequence[User]) -> set[str]:
-        """Ids of those users who have a key for `POST /key`'s `hasApiKey`: a legacy or a `default` one."""
+        """Ids of those users who have a key for `POST /key`'s `hasApiKey`: a legacy or a
+        `default` one."""
         holders = {user.id for user in users if user.api_key_hash is not None}
         if not self._context.options.api_keys:
             return holders
         others = [user.id for user in users if user.id not in holders]
-        return holders | (self._context.stores.api_keys.holders(DEFAULT_KEY_NAME, others, self._context.clock())
-                          if others else set())
+        return holders | (
+            self._context.stores.api_keys.holders(DEFAULT_KEY_NAME, others, self._context.clock())
+            if others
+            else set()
+        )
 
-    def _new_key(self, user: User, name: str, scopes: tuple[str, ...] | None, expires_in: int | None,
-                 expires_at: datetime | None) -> tuple[ApiKey, str]:
+    def _new_key(
+        self,
+        user: User,
+        name: str,
+        scopes: tuple[str, ...] | None,
+        expires_in: int | None,
+        expires_at: datetime | None,
+    ) -> tuple[ApiKey, str]:
         check_key_name(name)
         unheld = [scope for scope in scopes or () if scope not in user.permissions]
         if unheld:
-            raise BadRequestError(f"The scope {unheld[0]!r} is not a permission the key's owner holds.")
+            raise BadRequestError(
+                f"The scope {unheld[0]!r} is not a permission the key's owner holds."
+            )
         now = self._context.clock()
         key_id, api_key = new_api_key()
-        return ApiKey(key_id=key_id, user_id=user.id, name=name, key_hash=hash_secret(api_key), created_at=now,
-                      scopes=scopes, expires_at=self._expiry(now, expires_in, expires_at)), api_key
+        return ApiKey(
+            key_id=key_id,
+            user_id=user.id,
+            name=name,
+            key_hash=hash_secret(api_key),
+            created_at=now,
+            scopes=scopes,
+            expires_at=self._expiry(now, expires_in, expires_at),
+        ), api_key
 
     def _store(self, key: ApiKey) -> None:
         limit = self._context.options.api_keys_per_user
         if not self._context.stores.api_keys.create(key, limit, self._context.clock()):
-            raise TooManyApiKeysError(f"A user may have at most {limit} API keys; revoke one first.")
+            raise TooManyApiKeysError(
+                f"A user may have at most {limit} API keys; revoke one first."
+            )
 
     def _revoke_legacy(self, user: User, actor: Actor) -> bool:
-        """Remove the key kept on the user record by frappyflaskauth and earlier versions, if there is one."""
-        if user.api_key_hash is None or self._context.stores.users.set_api_key_hash(user.id, None) is None:
+        """Remove the key kept on the user record by frappyflaskauth and earlier versions, if
+        there is one."""
+        if (
+            user.api_key_hash is None
+            or self._context.stores.users.set_api_key_hash(user.id, None) is None
+        ):
             return False
-        self._context.events.announce(signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None, count=1)
+        self._context.events.announce(
+            signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None, count=1
+        )
         return True
 
-    def _expiry(self, now: datetime, expires_in: int | None, expires_at: datetime | None) -> datetime | None:
-        """When a new key expires: as asked (`expiresIn` seconds or `expiresAt`), capped by the option."""
+    def _expiry(
+        self, now: datetime, expires_in: int | None, expires_at: datetime | None
+    ) -> datetime | None:
+        """When a new key expires: as asked (`expiresIn` seconds or `expiresAt`), capped by the
+        option."""
         if expires_in is not None and expires_at is not None:
             raise BadRequestError("Give expiresIn or expiresAt, not both.")
         if expires_in is not None:

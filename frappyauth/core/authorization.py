@@ -1,4 +1,5 @@
 """Who may do what: permission checks, the administrator rule and the API-key rule, in one place."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -19,10 +20,11 @@ def refuse_api_key() -> NoReturn:
 
 
 def check_permissions(identity: Identity, required: Sequence[str]) -> None:
-    """Raise `PermissionDeniedError` naming what is missing unless the identity holds all of `required`.
+    """Raise `PermissionDeniedError` naming what is missing unless the identity holds all of
+    `required`.
 
-    For an API key, `identity.user.permissions` are the key's effective rights already; the message says
-    whether the key's scopes or the owner's permissions lack what is missing.
+    For an API key, `identity.user.permissions` are the key's effective rights already; the message
+    says whether the key's scopes or the owner's permissions lack what is missing.
     """
     missing = [permission for permission in required if permission not in identity.user.permissions]
     if not missing:
@@ -31,7 +33,9 @@ def check_permissions(identity: Identity, required: Sequence[str]) -> None:
     unscoped = [p for p in missing if scopes is not None and p not in scopes]
     if unscoped:
         raise PermissionDeniedError(f"This API key's scopes do not include {_names(unscoped)}.")
-    raise PermissionDeniedError(f"This needs the permission{'s' if len(missing) > 1 else ''} {_names(missing)}.")
+    raise PermissionDeniedError(
+        f"This needs the permission{'s' if len(missing) > 1 else ''} {_names(missing)}."
+    )
 
 
 def _names(permissions: Sequence[str]) -> str:
@@ -39,7 +43,12 @@ def _names(permissions: Sequence[str]) -> str:
 
 
 def check_email_verified(user: User, options: Options) -> None:
-    """With `email_verification="required"`, refuse a user whose address (set by the mail flows) is not
+    """With `email_verification="required"`, refuse a user whose address (set by the mail flows) is
+    not
     verified yet. Checked only after the password was found right, so it tells a guesser nothing."""
-    if options.email_verification == "required" and user.email_key is not None and not user.email_verified:
+    if (
+        options.email_verification == "required"
+        and user.email_key is not None
+        and not user.email_verified
+    ):
         raise EmailNotVerifiedError()

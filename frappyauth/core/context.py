@@ -1,4 +1,6 @@
-"""What every service of one app shares: its options, stores, password hasher, clock and event channel."""
+"""What every service of one app shares: its options, stores, password hasher, clock and event
+channel."""
+
 from __future__ import annotations
 
 import functools

@@ -4,6 +4,7 @@ Programmer mistakes (bad options, a missing `register_endpoints`) raise `ValueEr
 instead; these errors describe something a client or a backend did, and the HTTP layer renders them.
 Messages never contain a password, token, key or hash.
 """
+
 from __future__ import annotations
 
 
@@ -56,7 +57,8 @@ class ConflictError(FrappyAuthError):
 
 
 class DuplicateUsernameError(ConflictError):
-    """Raised by a store's `create` when the username's key, or one of its lookalike keys, is taken."""
+    """Raised by a store's `create` when the username's key, or one of its lookalike keys, is
+    taken."""
 
     code, message = "username_taken", "That username is already taken, or looks like one that is."
 
@@ -86,7 +88,10 @@ class InvalidPasswordError(BadRequestError):
 
 
 class PasswordChangedMeanwhileError(ConflictError):
-    code, message = "password_changed", "The password was changed while this request ran; nothing was changed."
+    code, message = (
+        "password_changed",
+        "The password was changed while this request ran; nothing was changed.",
+    )
 
 
 class InvalidEmailError(BadRequestError):
@@ -94,13 +99,17 @@ class InvalidEmailError(BadRequestError):
 
 
 class InvalidTokenError(BadRequestError):
-    """A mailed token that is unknown, used, expired, of another purpose or void: all answered alike."""
+    """A mailed token that is unknown, used, expired, of another purpose or void: all answered
+    alike."""
 
     code, message = "invalid_token", "The link is invalid or has expired."
 
 
 class EmailNotVerifiedError(PermissionDeniedError):
-    code, message = "email_not_verified", "Confirm your email address first: follow the link we sent you."
+    code, message = (
+        "email_not_verified",
+        "Confirm your email address first: follow the link we sent you.",
+    )
 
 
 class RetryLaterError(FrappyAuthError):
@@ -122,11 +131,16 @@ class TooManyRequestsError(RetryLaterError):
 class StoreUnavailableError(RetryLaterError):
     """Raised by a store that cannot reach its database; nothing was written."""
 
-    status, code, message = 503, "store_unavailable", "The user store is unavailable; try again later."
+    status, code, message = (
+        503,
+        "store_unavailable",
+        "The user store is unavailable; try again later.",
+    )
 
 
 class StoreFailedError(FrappyAuthError):
-    """Raised by a store whose database refused or failed an operation for a reason other than an outage
+    """Raised by a store whose database refused or failed an operation for a reason other than an
+    outage
     (a timeout or an unreachable server is `StoreUnavailableError`). The store logged the cause."""
 
     status, code, message = 500, "store_failed", "The user store could not complete the request."
@@ -141,14 +155,20 @@ class PayloadTooLargeError(FrappyAuthError):
 
 
 class UnsupportedMediaTypeError(FrappyAuthError):
-    status, code, message = 415, "unsupported_media_type", "The request body must be application/json."
+    status, code, message = (
+        415,
+        "unsupported_media_type",
+        "The request body must be application/json.",
+    )
 
 
 class MfaRequiredError(AuthenticationError):
-    """The password was right and the user has a second factor: the login goes on at `POST /login/mfa`.
+    """The password was right and the user has a second factor: the login goes on at `POST
+    /login/mfa`.
 
-    The login endpoint answers it with 200 and `{"mfaRequired": true, "mfaToken", "methods"}`; anything else
-    that calls `Authenticator.login` and does not handle it answers 401, never a session.
+    The login endpoint answers it with 200 and `{"mfaRequired": true, "mfaToken", "methods"}`;
+    anything else that calls `Authenticator.login` and does not handle it answers 401, never a
+    session.
     """
 
     code, message = "mfa_required", "This account needs a second factor to log in."
@@ -170,7 +190,8 @@ class InvalidMfaCodeError(AuthenticationError):
 
 
 class WrongMfaCodeError(PermissionDeniedError):
-    """A wrong code from a logged-in user (403, like a wrong old password: the session stays valid)."""
+    """A wrong code from a logged-in user (403, like a wrong old password: the session stays
+    valid)."""
 
     code, message = "invalid_mfa_code", "The code is wrong."
 
@@ -180,7 +201,10 @@ class MfaCodeUsedError(BadRequestError):
 
 
 class MfaEnrolmentRequiredError(PermissionDeniedError):
-    code, message = "mfa_enrolment_required", "Your permissions require a second factor: set up TOTP first."
+    code, message = (
+        "mfa_enrolment_required",
+        "Your permissions require a second factor: set up TOTP first.",
+    )
 
 
 class MfaAlreadyEnabledError(ConflictError):
@@ -188,7 +212,10 @@ class MfaAlreadyEnabledError(ConflictError):
 
 
 class MfaNotEnabledError(ConflictError):
-    code, message = "mfa_not_enabled", "TOTP is not on (or its enrolment was not started) for this account."
+    code, message = (
+        "mfa_not_enabled",
+        "TOTP is not on (or its enrolment was not started) for this account.",
+    )
 
 
 class PasskeyRefusedError(BadRequestError):
@@ -198,11 +225,17 @@ class PasskeyRefusedError(BadRequestError):
 
 
 class PasskeyChallengeError(PasskeyRefusedError):
-    code, message = "passkey_challenge_invalid", "The challenge is unknown, used already or expired; start again."
+    code, message = (
+        "passkey_challenge_invalid",
+        "The challenge is unknown, used already or expired; start again.",
+    )
 
 
 class PasskeyOriginError(PasskeyRefusedError):
-    code, message = "passkey_wrong_origin", "The passkey was used on an origin this server does not accept."
+    code, message = (
+        "passkey_wrong_origin",
+        "The passkey was used on an origin this server does not accept.",
+    )
 
 
 class PasskeyRelyingPartyError(PasskeyRefusedError):
@@ -214,11 +247,17 @@ class PasskeySignatureError(PasskeyRefusedError):
 
 
 class PasskeyClonedError(PasskeyRefusedError):
-    code, message = "passkey_cloned", "The authenticator's counter went backwards: it may have been cloned."
+    code, message = (
+        "passkey_cloned",
+        "The authenticator's counter went backwards: it may have been cloned.",
+    )
 
 
 class RecentLoginRequiredError(PermissionDeniedError):
-    code, message = "recent_login_required", "Sign in again first: passkeys change only within minutes of a login."
+    code, message = (
+        "recent_login_required",
+        "Sign in again first: passkeys change only within minutes of a login.",
+    )
 
 
 class PasskeyNotFoundError(NotFoundError):

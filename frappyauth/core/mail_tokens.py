@@ -1,10 +1,12 @@
-"""The tokens the mail flows send, the links that carry them, and the throttle on every mail-flow endpoint.
+"""The tokens the mail flows send, the links that carry them, and the throttle on every mail-flow
+endpoint.
 
 A token is 256 random bits; only its SHA-256 is stored, with its purpose, its user and a binding: a
-fingerprint of the user's credential and address when it was issued. Taking it from the store is atomic
-(single use), and a token whose binding no longer matches is void, so changing the password or the address
-voids every token issued before, without a write to the token store.
+fingerprint of the user's credential and address when it was issued. Taking it from the store is
+atomic (single use), and a token whose binding no longer matches is void, so changing the password
+or the address voids every token issued before, without a write to the token store.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,16 +21,28 @@ from frappyauth.core.protocols import MailTokenStore
 from frappyauth.core.context import ServiceContext
 from frappyauth.core.throttle import Throttle
 
-PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE = "password_reset", "email_verification", "email_change"
-# What `{action}` in `frontend_url` becomes, per purpose: the page of the front end that takes the token.
-ACTIONS = {PASSWORD_RESET: "reset-password", EMAIL_VERIFICATION: "verify-email", EMAIL_CHANGE: "confirm-email"}
+PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE = (
+    "password_reset",
+    "email_verification",
+    "email_change",
+)
+# What `{action}` in `frontend_url` becomes, per purpose: the page of the front end that takes the
+# token.
+ACTIONS = {
+    PASSWORD_RESET: "reset-password",
+    EMAIL_VERIFICATION: "verify-email",
+    EMAIL_CHANGE: "confirm-email",
+}
 
 
 def binding_of(user: User) -> str:
-    """A fingerprint of what a token was issued for: it changes when the password or the address changes.
+    """A fingerprint of what a token was issued for: it changes when the password or the address
+    changes.
 
-    The credential version changes with every password change or reset (and not with a hash upgrade at
-    login); a user stored before versions existed has none, and is bound by the password hash instead."""
+    The credential version changes with every password change or reset (and not with a hash upgrade
+    at
+    login); a user stored before versions existed has none, and is bound by the password hash
+    instead."""
     credential = user.credential_version or f"hash:{user.password_hash}"
     return hash_secret(f"{credential}\x00{user.email_key or ''}")
 
@@ -49,15 +63,27 @@ class MailTokens:
         return store
 
     def issue(self, user: User, purpose: str, email: str) -> str:
-        """Store a new token for `user` and `purpose`, sent to `email`; return the token (for the link only)."""
+        """Store a new token for `user` and `purpose`, sent to `email`; return the token (for the
+        link only)."""
         now, token = self.context.clock(), new_secret()
-        self.store.create(MailToken(token_hash=hash_secret(token), purpose=purpose, user_id=user.id, email=email,
-                                    binding=binding_of(user), created_at=now, expires_at=now + self.lifetime(purpose)))
+        self.store.create(
+            MailToken(
+                token_hash=hash_secret(token),
+                purpose=purpose,
+                user_id=user.id,
+                email=email,
+                binding=binding_of(user),
+                created_at=now,
+                expires_at=now + self.lifetime(purpose),
+            )
+        )
         return token
 
     def redeem(self, token: str, purpose: str) -> tuple[MailToken, User]:
-        """Use up the token; return it with its user. `InvalidTokenError` for a token that is unknown, used,
-        expired, of another purpose, of a deleted user, or void since the password or address changed."""
+        """Use up the token; return it with its user. `InvalidTokenError` for a token that is
+        unknown, used,
+        expired, of another purpose, of a deleted user, or void since the password or address
+        changed."""
         taken = self.store.take(hash_secret(token), purpose, self.context.clock())
         user = None if taken is None else self.context.stores.users.get(taken.user_id)
         if taken is None or user is None or binding_of(user) != taken.binding:
@@ -70,26 +96,39 @@ class MailTokens:
 
     def lifetime(self, purpose: str) -> timedelta:
         options = self.context.options
-        seconds = {PASSWORD_RESET: options.reset_token_lifetime,
-                   EMAIL_VERIFICATION: options.verification_token_lifetime,
-                   EMAIL_CHANGE: options.email_change_token_lifetime}[purpose]
+        seconds = {
+            PASSWORD_RESET: options.reset_token_lifetime,
+            EMAIL_VERIFICATION: options.verification_token_lifetime,
+            EMAIL_CHANGE: options.email_change_token_lifetime,
+        }[purpose]
         return timedelta(seconds=seconds)
 
     def send(self, kind: str, to: str, user: User | None, **context: Any) -> None:
         """Queue a message; the templates get `username`, `email` and the given context."""
-        self.outbox.submit(kind, to, {"username": user.username if user else None, "email": to, **context})
+        self.outbox.submit(
+            kind, to, {"username": user.username if user else None, "email": to, **context}
+        )
 
     def send_link(self, kind: str, user: User, purpose: str, email: str) -> None:
-        """Queue the message that carries a link; its token is issued on the outbox's thread, so storing it
-        costs the request no time (asking for an account that exists takes as long as for one that does not).
-        The token is bound to `user` as it was now: a password change before it is issued voids it."""
+        """Queue the message that carries a link; its token is issued on the outbox's thread, so
+        storing it costs the request no time (asking for an account that exists takes as long as for
+        one that does not).
+        The token is bound to `user` as it was now: a password change before it is issued voids
+        it."""
         hours = round(self.lifetime(purpose).total_seconds() / 3600, 1)
 
         def context() -> dict[str, Any]:
             link = self.link(self.issue(user, purpose, email), purpose)
-            return {"username": user.username, "email": email, "link": link, "expires_in_hours": hours}
+            return {
+                "username": user.username,
+                "email": email,
+                "link": link,
+                "expires_in_hours": hours,
+            }
+
         self.outbox.submit(kind, email, context)
 
     def throttle(self, endpoint: str, remote_addr: str | None, *accounts: str) -> None:
-        """Count one request to `endpoint` (see `Throttle.limit_requests`): counted before acting."""
+        """Count one request to `endpoint` (see `Throttle.limit_requests`): counted before
+        acting."""
         self.limiter.limit_requests(endpoint, remote_addr, *accounts)

@@ -1,10 +1,12 @@
-"""Sending mail: the `Mailer` protocol, its two built-ins, and the outbox that sends off the request path.
+"""Sending mail: the `Mailer` protocol, its two built-ins, and the outbox that sends off the request
+path.
 
-Mail is handed to an `Outbox`, whose thread delivers it, so the time a request takes never depends on the
-mail server, nor on whether a message was sent at all (a reset for an unknown address sends none). A failed
-delivery is logged with its cause and otherwise ignored: the answer the client saw does not change, and the
-token the message carried stays valid, so asking again sends a new one.
+Mail is handed to an `Outbox`, whose thread delivers it, so the time a request takes never depends
+on the mail server, nor on whether a message was sent at all (a reset for an unknown address sends
+none). A failed delivery is logged with its cause and otherwise ignored: the answer the client saw
+does not change, and the token the message carried stays valid, so asking again sends a new one.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,7 +35,8 @@ class MailMessage:
 
 
 class Mailer(Protocol):
-    """Delivers a message; any exception means it was not delivered (the outbox logs it and goes on)."""
+    """Delivers a message; any exception means it was not delivered (the outbox logs it and goes
+    on)."""
 
     def send(self, message: MailMessage) -> None:
         """Deliver `message` to `message.to`, or raise."""
@@ -43,7 +46,8 @@ class Mailer(Protocol):
 class LoggingMailer:
     """For development: writes each message's plain text to `stream` (standard error by default).
 
-    Its output holds live links, so it never goes to the `frappyauth` logger, which must not show secrets.
+    Its output holds live links, so it never goes to the `frappyauth` logger, which must not show
+    secrets.
     """
 
     stream: TextIO | None = None
@@ -58,9 +62,9 @@ class LoggingMailer:
 class SmtpMailer:
     """Delivers through an SMTP server with the standard library.
 
-    `tls=True` speaks TLS from the start (port 465); `starttls=True` upgrades a plain connection (port 587);
-    both verify the server's certificate with `ssl_context` (the system's trust store by default). With a
-    `username`, it logs in; the password is never logged.
+    `tls=True` speaks TLS from the start (port 465); `starttls=True` upgrades a plain connection
+    (port 587); both verify the server's certificate with `ssl_context` (the system's trust store by
+    default). With a `username`, it logs in; the password is never logged.
     """
 
     host: str
@@ -79,8 +83,11 @@ class SmtpMailer:
 
     def send(self, message: MailMessage) -> None:
         context = self.ssl_context or ssl.create_default_context()
-        smtp = (smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context) if self.tls
-                else smtplib.SMTP(self.host, self.port, timeout=self.timeout))
+        smtp = (
+            smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            if self.tls
+            else smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        )
         with smtp:
             if self.starttls:
                 smtp.starttls(context=context)
@@ -97,21 +104,24 @@ class SmtpMailer:
 
 
 class MessageComposer(Protocol):
-    """Renders the message of a kind (`"password_reset"`, ...) for an address from the kind's templates."""
+    """Renders the message of a kind (`"password_reset"`, ...) for an address from the kind's
+    templates."""
 
     def compose(self, kind: str, to: str, context: dict[str, Any]) -> MailMessage:
         """Return the message; raise if a template is missing or fails."""
 
 
-# A message's template context, or a function that makes it on the outbox's thread (minting its token there).
+# A message's template context, or a function that makes it on the outbox's thread (minting its
+# token there).
 Context = Union[dict[str, Any], Callable[[], dict[str, Any]]]
 
 
 class Outbox:
     """A queue of messages to compose and send, and one daemon thread that does it, in order.
 
-    Making the context (which may store a token), composing and sending all happen on that thread: a request
-    that queues a message costs the same as one that queues none, whatever the store or the mail server.
+    Making the context (which may store a token), composing and sending all happen on that thread: a
+    request that queues a message costs the same as one that queues none, whatever the store or the
+    mail server.
     """
 
     def __init__(self, mailer: Mailer, composer: MessageComposer) -> None:
@@ -126,11 +136,14 @@ class Outbox:
         self._queue.put((kind, to, context))
         with self._start_lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._deliver_forever, name="frappyauth-outbox", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._deliver_forever, name="frappyauth-outbox", daemon=True
+                )
                 self._thread.start()
 
     def send_now(self, kind: str, to: str, context: dict[str, Any]) -> None:
-        """Compose and send on this thread, raising what the mailer raises (for the CLI's test mail)."""
+        """Compose and send on this thread, raising what the mailer raises (for the CLI's test
+        mail)."""
         self.mailer.send(self.composer.compose(kind, to, context))
 
     def wait_until_sent(self) -> None:
@@ -143,7 +156,8 @@ class Outbox:
             try:
                 self.send_now(kind, to, context() if callable(context) else context)
                 log.info("mail %s sent", kind)
-            except Exception as error:  # noqa: BLE001 -- whatever the mailer raises, the outbox goes on
+            # Whatever the mailer raises, the outbox goes on.
+            except Exception as error:  # noqa: BLE001
                 log.warning("mail %s not sent: %s: %s", kind, type(error).__name__, error)
             finally:
                 self._queue.task_done()

@@ -3,6 +3,7 @@
 Only the SHA-256 of a token or key is stored, so a copy of the database holds no working credential.
 Stores use `hash_secret` to migrate plaintext secrets left by frappymongouser.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,10 +14,11 @@ from typing import Any, cast
 
 
 def _own_sha256() -> Callable[[bytes], Any]:
-    """SHA-256 from CPython's own implementation where there is one (`_sha2` from 3.12, `_sha256` before): the
-    same digest as OpenSSL's, but OpenSSL's generic digest layer is a much larger piece of code to run on
-    every authenticated request, whose caches Flask and Werkzeug have cooled in between (benchmarks/ has the
-    measure). hashlib's where OpenSSL runs in FIPS mode (its validated implementation is then the one to
+    """SHA-256 from CPython's own implementation where there is one (`_sha2` from 3.12, `_sha256`
+    before): the same digest as OpenSSL's, but OpenSSL's generic digest layer is a much larger piece
+    of code to run on every authenticated request, whose caches Flask and Werkzeug have cooled in
+    between (benchmarks/ has the measure). hashlib's where OpenSSL runs in FIPS mode (its validated
+    implementation is then the one to
     use) and where CPython has no implementation of its own."""
     if _openssl_in_fips_mode():
         return hashlib.sha256
@@ -52,7 +54,8 @@ def hash_secret(secret: str) -> str:
 
 
 def new_session_id() -> str:
-    """A public name for a session, random and unrelated to its token (96 bits: unguessable, short)."""
+    """A public name for a session, random and unrelated to its token (96 bits: unguessable,
+    short)."""
     return secrets.token_urlsafe(12)
 
 

@@ -1,4 +1,6 @@
-"""The records the core and the stores exchange (users, sessions, API keys, throttle counters), and who asks."""
+"""The records the core and the stores exchange (users, sessions, API keys, throttle counters),
+and who asks."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -20,10 +22,12 @@ def username_key(username: str) -> str:
 
 
 def prefix_end(prefix: str) -> str | None:
-    """Return the least string above every string that starts with `prefix`, or `None` if there is none.
+    """Return the least string above every string that starts with `prefix`, or `None` if there is
+    none.
 
-    `[prefix, prefix_end(prefix))` is then the range of a prefix search in code-point order, which is also
-    MongoDB's binary order of UTF-8 strings. The result is never a lone surrogate (BSON cannot hold one).
+    `[prefix, prefix_end(prefix))` is then the range of a prefix search in code-point order, which
+    is also MongoDB's binary order of UTF-8 strings. The result is never a lone surrogate (BSON
+    cannot hold one).
     """
     stripped = prefix.rstrip(chr(0x10FFFF))
     if not stripped:
@@ -36,15 +40,17 @@ def prefix_end(prefix: str) -> str | None:
 
 @dataclass(frozen=True)
 class User:
-    """A user account as stored: a value, read-only through and through, so a store may hand out its own.
+    """A user account as stored: a value, read-only through and through, so a store may hand out its
+    own.
 
-    `profile` is a read-only `dict` (see `core.read_only`): to change it, pass a new one to `set_profile`.
+    `profile` is a read-only `dict` (see `core.read_only`): to change it, pass a new one to
+    `set_profile`.
 
-    `password_hash` is a bcrypt hash, or an unsalted MD5 hex digest left by frappymongouser until the
-    user's next login replaces it. `api_key_hash` is the SHA-256 hex of the user's API key, if any.
-    `credential_version` changes with every password change or reset (in the same write as the hash):
-    a session made under another version is refused, so no login that verified an old password survives
-    the change. Users stored before versions existed have `""`.
+    `password_hash` is a bcrypt hash, or an unsalted MD5 hex digest left by frappymongouser until
+    the user's next login replaces it. `api_key_hash` is the SHA-256 hex of the user's API key, if
+    any. `credential_version` changes with every password change or reset (in the same write as the
+    hash): a session made under another version is refused, so no login that verified an old
+    password survives the change. Users stored before versions existed have `""`.
     """
 
     id: str
@@ -55,8 +61,9 @@ class User:
     email: str | None = None
     api_key_hash: str | None = None
     credential_version: str = ""
-    # Set only through the mail flows (see `core.addresses`): the key that makes addresses unique, and whether
-    # the user proved they receive mail there. With no mail option on, both stay at their defaults.
+    # Set only through the mail flows (see `core.addresses`): the key that makes addresses unique,
+    # and whether the user proved they receive mail there. With no mail option on, both stay at
+    # their defaults.
     email_key: str | None = None
     email_verified: bool = False
 
@@ -68,24 +75,30 @@ class User:
         return username_key(self.username)
 
     def with_permissions(self, permissions: tuple[str, ...]) -> User:
-        """This user acting with `permissions` (an API key's narrowed rights). It runs on every key request:
-        a shallow copy of the fields, several times cheaper than `dataclasses.replace`, which rebuilds the
-        record through `__init__` (the profile is already read-only, so nothing else needs making)."""
-        if type(self) is not User:  # a subclass may keep fields in slots, which the copy below would miss
+        """This user acting with `permissions` (an API key's narrowed rights). It runs on every key
+        request: a shallow copy of the fields, several times cheaper than `dataclasses.replace`,
+        which rebuilds the
+        record through `__init__` (the profile is already read-only, so nothing else needs
+        making)."""
+        if (
+            type(self) is not User
+        ):  # a subclass may keep fields in slots, which the copy below would miss
             return dataclasses.replace(self, permissions=tuple(permissions))
         narrowed = object.__new__(User)
         narrowed.__dict__.update(self.__dict__, permissions=tuple(permissions))
         return narrowed
 
     def has_permissions(self, *required: str) -> bool:
-        """True when the user holds every one of `required` (exact string match, never a substring)."""
+        """True when the user holds every one of `required` (exact string match, never a
+        substring)."""
         return all(permission in self.permissions for permission in required)
 
 
 @dataclass(frozen=True, slots=True)  # slots: about 60 bytes less for each of a million records
 class Session:
-    """A login session. Only the SHA-256 of its token is stored; `session_id` is a separate random public
-    name for it, safe to show and to use in URLs, from which the token cannot be derived. It is valid only
+    """A login session. Only the SHA-256 of its token is stored; `session_id` is a separate random
+    public name for it, safe to show and to use in URLs, from which the token cannot be derived. It
+    is valid only
     while its `credential_version` is its user's."""
 
     token_hash: str
@@ -96,16 +109,20 @@ class Session:
     expires_at: datetime
     user_agent: str | None = None
     remote_addr: str | None = None
-    credential_version: str = ""  # the user's credential version when the login verified the password
+    credential_version: str = (
+        ""  # the user's credential version when the login verified the password
+    )
 
 
 @dataclass(frozen=True, slots=True)  # slots: about 60 bytes less for each of a million records
 class ApiKey:
-    """A named API key of a user. Only the SHA-256 of the key is stored; `key_id` is its public name, part
-    of the key itself (`fak_<key_id>_<secret>`) so that a leaked key can be traced and revoked.
+    """A named API key of a user. Only the SHA-256 of the key is stored; `key_id` is its public
+    name, part of the key itself (`fak_<key_id>_<secret>`) so that a leaked key can be traced and
+    revoked.
 
-    `scopes` limits what the key may do to these permissions (still only those its owner holds at the time
-    of the request); `None` means the owner's permissions. `expires_at` `None` means it never expires.
+    `scopes` limits what the key may do to these permissions (still only those its owner holds at
+    the time of the request); `None` means the owner's permissions. `expires_at` `None` means it
+    never expires.
     """
 
     key_id: str
@@ -133,8 +150,9 @@ class AttemptCounter:
 class Identity:
     """Who a request is: the user, and the session it used (`None` for an API key).
 
-    For a key of the key store, `api_key` is that key and `user.permissions` are already narrowed to the
-    key's effective rights (its scopes that the owner holds); a legacy key has no `api_key` record.
+    For a key of the key store, `api_key` is that key and `user.permissions` are already narrowed to
+    the key's effective rights (its scopes that the owner holds); a legacy key has no `api_key`
+    record.
     """
 
     user: User
@@ -148,7 +166,8 @@ class Identity:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who asks for a change, and from where: for the log and the signals only, never for a decision.
+    """Who asks for a change, and from where: for the log and the signals only, never for a
+    decision.
 
     `id` is a user id, `"cli"`, or `None` (nobody logged in); `remote_addr` is the client's address.
     """
@@ -161,9 +180,10 @@ class Actor:
 class MailToken:
     """A single-use token sent by mail: only its SHA-256 is stored.
 
-    `purpose` is what it may be used for (`"password_reset"`, `"email_verification"`, `"email_change"`),
-    `email` the address it was sent to, `binding` a fingerprint of the user's password hash and address when
-    it was issued: a token whose binding no longer matches the user is void.
+    `purpose` is what it may be used for (`"password_reset"`, `"email_verification"`,
+    `"email_change"`), `email` the address it was sent to, `binding` a fingerprint of the user's
+    password hash and address when it was issued: a token whose binding no longer matches the user
+    is void.
     """
 
     token_hash: str

@@ -1,10 +1,12 @@
 """A forgotten password, reset by a link sent by mail (option `password_reset`).
 
-Asking answers alike whether an account matched or not: the same answer, no mail-server time on the request
-path (the outbox sends), and throttle counters keyed by what was asked for, not by what was found.
-Confirming is account recovery, with an administrator's reset semantics: every session and API key of the
-user ended, the login throttle cleared; and it proves the address, so it counts as verification.
+Asking answers alike whether an account matched or not: the same answer, no mail-server time on the
+request path (the outbox sends), and throttle counters keyed by what was asked for, not by what was
+found. Confirming is account recovery, with an administrator's reset semantics: every session and
+API key of the user ended, the login throttle cleared; and it proves the address, so it counts as
+verification.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,7 +26,8 @@ class PasswordReset:
     accounts: Accounts
 
     def request(self, email: str | None, username: str | None, actor: Actor) -> None:
-        """Send a reset link to the account with this address (or username), if there is one with an address.
+        """Send a reset link to the account with this address (or username), if there is one with an
+        address.
 
         Raises only for malformed input or the throttle, never for a missing account.
         """
@@ -41,11 +44,15 @@ class PasswordReset:
             user = users.get_by_username(key)
         if user is not None and user.email_key is not None and user.email is not None:
             self.tokens.send_link("password_reset", user, PASSWORD_RESET, user.email)
-        self.tokens.context.events.announce(signals.password_reset_requested,
-                 user_id=user.id if user is not None else None, actor=actor)
+        self.tokens.context.events.announce(
+            signals.password_reset_requested,
+            user_id=user.id if user is not None else None,
+            actor=actor,
+        )
 
     def confirm(self, token: str, password: str, actor: Actor) -> User:
-        """Set the password of the token's user with recovery semantics; `InvalidTokenError` for a bad token.
+        """Set the password of the token's user with recovery semantics; `InvalidTokenError` for a
+        bad token.
 
         The password is checked first, so a too-short one does not use the token up.
         """
@@ -53,7 +60,8 @@ class PasswordReset:
         check_new_password(password, options.password_min_length, options.password_max_length)
         self.tokens.throttle("password_reset_confirm", actor.remote_addr)
         taken, user = self.tokens.redeem(token, PASSWORD_RESET)
-        # The administrator's reset is account recovery: every session and API key ends, the throttle clears.
+        # The administrator's reset is account recovery: every session and API key ends, the
+        # throttle clears.
         updated = self.accounts.reset_password(user.id, password, actor)
         if not updated.email_verified and updated.email_key == email_key(taken.email):
             users = self.tokens.context.stores.users

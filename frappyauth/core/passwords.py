@@ -1,4 +1,6 @@
-"""Password hashing: bcrypt for new hashes, with frappymongouser's unsalted MD5 still verifiable once."""
+"""Password hashing: bcrypt for new hashes, with frappymongouser's unsalted MD5 still verifiable
+once."""
+
 from __future__ import annotations
 
 import base64
@@ -22,7 +24,8 @@ def normalise(password: str) -> str:
 
 
 def check_new_password(password: object, min_length: int, max_length: int) -> str:
-    """Return `password` if it may be set; raise `InvalidPasswordError` otherwise. No composition rules."""
+    """Return `password` if it may be set; raise `InvalidPasswordError` otherwise. No composition
+    rules."""
     if not isinstance(password, str):
         raise InvalidPasswordError("The password must be a string.")
     if len(normalise(password)) < min_length:
@@ -32,7 +35,8 @@ def check_new_password(password: object, min_length: int, max_length: int) -> st
 
 
 def check_length_cap(password: str, max_length: int) -> None:
-    """Refuse a password longer than `max_length` in its NFKC form: the same measure on set and at login,
+    """Refuse a password longer than `max_length` in its NFKC form: the same measure on set and at
+    login,
     since NFKC can shorten text (a letter and a combining accent become one character)."""
     if len(normalise(password)) > max_length:
         raise InvalidPasswordError(f"The password must have at most {max_length} characters.")
@@ -41,14 +45,16 @@ def check_length_cap(password: str, max_length: int) -> None:
 def _bcrypt_input(password: str) -> bytes:
     """bcrypt reads only 72 bytes (and bcrypt 5 raises past them): hash first, so every byte counts.
 
-    The SHA-256 digest is base64-encoded because bcrypt stops at a NUL byte, which a raw digest may contain.
+    The SHA-256 digest is base64-encoded because bcrypt stops at a NUL byte, which a raw digest may
+    contain.
     """
     return base64.b64encode(hashlib.sha256(normalise(password).encode("utf-8")).digest())
 
 
 @functools.cache
 def _dummy_hash(cost: int) -> bytes:
-    """A hash to check against when there is no user, so an unknown username costs a wrong password's time."""
+    """A hash to check against when there is no user, so an unknown username costs a wrong
+    password's time."""
     return bcrypt.hashpw(b"frappyauth dummy password", bcrypt.gensalt(cost))
 
 
@@ -62,15 +68,17 @@ class PasswordHasher:
         return bcrypt.hashpw(_bcrypt_input(password), bcrypt.gensalt(self.cost)).decode("ascii")
 
     def verify(self, password: str, stored_hash: str | None) -> bool:
-        """Check `password` against a stored hash; with `None` (no such user) spend the same time, return False.
+        """Check `password` against a stored hash; with `None` (no such user) spend the same time,
+        return False.
 
-        Every answer costs at least one check at the configured cost: a hash stored at a lower cost (before
-        `bcrypt_cost` was raised) is checked and then padded with the dummy check, so known names cannot be
-        told from unknown ones by a faster answer.
+        Every answer costs at least one check at the configured cost: a hash stored at a lower cost
+        (before `bcrypt_cost` was raised) is checked and then padded with the dummy check, so known
+        names cannot be told from unknown ones by a faster answer.
         """
         match = _BCRYPT.fullmatch(stored_hash) if stored_hash is not None else None
         if match is not None:
-            is_right = bcrypt.checkpw(_bcrypt_input(password), stored_hash.encode("ascii"))  # type: ignore[union-attr]
+            stored = stored_hash.encode("ascii")  # type: ignore[union-attr]
+            is_right = bcrypt.checkpw(_bcrypt_input(password), stored)
             if int(match.group(1)) < self.cost:
                 bcrypt.checkpw(_bcrypt_input(password), _dummy_hash(self.cost))
             return is_right

@@ -1,21 +1,25 @@
-"""The store protocols: what the core needs from each of its six stores, and `Stores`, the set of them.
+"""The store protocols: what the core needs from each of its six stores, and `Stores`, the set of
+them.
 
-Stores only persist and look up; every decision (hashing, expiry, throttling, permissions) is the core's.
-Each method's docstring is its contract, and `tests/test_*_store_contract.py` tests every sentence of it
-against every store. Common to all methods:
+Stores only persist and look up; every decision (hashing, expiry, throttling, permissions) is the
+core's. Each method's docstring is its contract, and `tests/test_*_store_contract.py` tests every
+sentence of it against every store. Common to all methods:
 
 - Stores never see a plaintext password, token or key, only hashes.
-- Stores never read the clock: the core passes `now`, from one clock that does not run backwards. A store
-  may forget what expired before the latest `now` it was given (garbage collection, like a TTL index).
+- Stores never read the clock: the core passes `now`, from one clock that does not run backwards. A
+  store may forget what expired before the latest `now` it was given (garbage collection, like a TTL
+  index).
 - An unknown or malformed id is "not found" (`None`, `False` or `0`), never an exception.
-- A returned record cannot change what is stored: records are frozen and a user's `profile` is read-only
-  (changing it raises `TypeError`); changing a dict the caller passed in, after the call, changes nothing
-  stored either.
-- A store that cannot reach its database raises `StoreUnavailableError` and has written nothing; one whose
-  database times out or fails transiently raises it too (a write may then have happened, as with any timeout).
-  Any other failure of its database raises `StoreFailedError`. No backend exception crosses the contract.
+- A returned record cannot change what is stored: records are frozen and a user's `profile` is
+  read-only (changing it raises `TypeError`); changing a dict the caller passed in, after the call,
+  changes nothing stored either.
+- A store that cannot reach its database raises `StoreUnavailableError` and has written nothing; one
+  whose database times out or fails transiently raises it too (a write may then have happened, as
+  with any timeout). Any other failure of its database raises `StoreFailedError`. No backend
+  exception crosses the contract.
 - Every method is safe to call from several threads at once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -34,96 +38,122 @@ class UserStore(Protocol):
         """Return the user with this id, or `None` if there is none or the id is malformed."""
 
     def get_by_username(self, username_key: str) -> User | None:
-        """Return the user whose `username_key` equals this key (see `models.username_key`), or `None`."""
+        """Return the user whose `username_key` equals this key (see `models.username_key`), or
+        `None`."""
 
     def get_by_api_key_hash(self, api_key_hash: str) -> User | None:
         """Return the user whose `api_key_hash` equals this hash, or `None`."""
 
     def get_by_email(self, email_key: str) -> User | None:
-        """Return the user whose `email_key` equals this key (see `addresses.email_key`), or `None`."""
+        """Return the user whose `email_key` equals this key (see `addresses.email_key`), or
+        `None`."""
 
     def create(self, user: User) -> User:
         """Store a new user and return it with the id the store assigned (`user.id` is ignored).
 
-        Raises `DuplicateUsernameError` if a user with the same `username_key` exists, or one with the same
-        first or the same second of its `lookalike_keys(username)` (see `lookalikes`), else
-        `DuplicateEmailError` if `user.email_key` is not `None` and another user holds it; of concurrent
-        creates with one key exactly one succeeds. The store keeps all three keys from the username alone, frees them
-        when the user is deleted, and enforces them race-free (unique indexes, or checks under one lock).
-        Users stored before lookalike keys existed keep their names; each gets the keys no earlier user holds.
+        Raises `DuplicateUsernameError` if a user with the same `username_key` exists, or one with
+        the same first or the same second of its `lookalike_keys(username)` (see `lookalikes`), else
+        `DuplicateEmailError` if `user.email_key` is not `None` and another user holds it; of
+        concurrent creates with one key exactly one succeeds. The store keeps all three keys from
+        the username alone, frees them when the user is deleted, and enforces them race-free (unique
+        indexes, or checks under one lock). Users stored before lookalike keys existed keep their
+        names; each gets the keys no earlier user holds.
         """
 
     def list_page(self, offset: int, limit: int) -> tuple[list[User], int]:
         """Return up to `limit` users starting at `offset`, and the total number of users.
 
-        The order is stable: creation order, unaffected by updates; deleting a user shifts later users
-        forward by one. An offset past the end gives an empty list.
+        The order is stable: creation order, unaffected by updates; deleting a user shifts later
+        users forward by one. An offset past the end gives an empty list.
         """
 
-    def list_by_username_prefix(self, prefix_key: str, offset: int, limit: int) -> tuple[list[User], int]:
-        """Return up to `limit` of the users whose `username_key` starts with `prefix_key`, from `offset`, and
-        how many users match in all.
+    def list_by_username_prefix(
+        self, prefix_key: str, offset: int, limit: int
+    ) -> tuple[list[User], int]:
+        """Return up to `limit` of the users whose `username_key` starts with `prefix_key`, from
+        `offset`, and how many users match in all.
 
-        The order is by `username_key` in code-point order (an index on the key serves it: no scan of other
-        users). `prefix_key` is compared as given (the core normalises it); an empty one matches every user.
-        An offset past the end gives an empty list.
+        The order is by `username_key` in code-point order (an index on the key serves it: no scan
+        of other users). `prefix_key` is compared as given (the core normalises it); an empty one
+        matches every user. An offset past the end gives an empty list.
         """
 
     def count(self, permission: str | None = None) -> int:
         """Return the number of users, or of users holding `permission` when it is given."""
 
     def set_permissions(self, user_id: str, permissions: tuple[str, ...]) -> User | None:
-        """Replace the user's permissions; return the updated user, or `None` if there is no such user."""
+        """Replace the user's permissions; return the updated user, or `None` if there is no such
+        user."""
 
     def set_profile(self, user_id: str, profile: dict[str, Any]) -> User | None:
-        """Replace the user's profile; return the updated user, or `None` if there is no such user."""
+        """Replace the user's profile; return the updated user, or `None` if there is no such
+        user."""
 
-    def set_password_hash(self, user_id: str, password_hash: str, credential_version: str,
-                          expected_hash: str | None = None) -> User | None:
-        """Replace the user's password hash and credential version in one atomic write; return the updated
-        user, or `None` if there is no such user. No reader ever sees the new hash with the old version.
+    def set_password_hash(
+        self,
+        user_id: str,
+        password_hash: str,
+        credential_version: str,
+        expected_hash: str | None = None,
+    ) -> User | None:
+        """Replace the user's password hash and credential version in one atomic write; return the
+        updated user, or `None` if there is no such user. No reader ever sees the new hash with the
+        old version.
 
-        With `expected_hash`, write only if the stored hash is still that one (compare-and-set: a change
-        made by someone who verified the old password loses to any change that wrote since); `None` if not.
+        With `expected_hash`, write only if the stored hash is still that one (compare-and-set: a
+        change made by someone who verified the old password loses to any change that wrote since);
+        `None` if not.
         """
 
     def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
-        """Replace the hash only if the stored one is still `expected_hash` (compare-and-set, one atomic
-        write); the credential version is left alone. Return whether it was replaced, `False` for no user."""
+        """Replace the hash only if the stored one is still `expected_hash` (compare-and-set, one
+        atomic
+        write); the credential version is left alone. Return whether it was replaced, `False` for no
+        user."""
 
     def set_api_key_hash(self, user_id: str, api_key_hash: str | None) -> User | None:
-        """Replace (or with `None`, remove) the user's API-key hash; return the updated user, or `None`.
+        """Replace (or with `None`, remove) the user's API-key hash; return the updated user, or
+        `None`.
 
-        Afterwards `get_by_api_key_hash` finds the user by the new hash only. Raises `ValueError` if another
-        user holds the hash (the core's keys are random 256-bit values: that means a broken caller).
+        Afterwards `get_by_api_key_hash` finds the user by the new hash only. Raises `ValueError` if
+        another user holds the hash (the core's keys are random 256-bit values: that means a broken
+        caller).
         """
 
-    def set_email(self, user_id: str, email: str | None, email_key: str | None, verified: bool) -> User | None:
-        """Replace the user's address, its key and whether it is verified; return the updated user, or `None`.
+    def set_email(
+        self, user_id: str, email: str | None, email_key: str | None, verified: bool
+    ) -> User | None:
+        """Replace the user's address, its key and whether it is verified; return the updated user,
+        or `None`.
 
-        Raises `DuplicateEmailError` (and changes nothing) if `email_key` is not `None` and another user holds
-        it; of concurrent calls for one key exactly one succeeds. Afterwards `get_by_email` finds the user by
-        the new key only.
+        Raises `DuplicateEmailError` (and changes nothing) if `email_key` is not `None` and another
+        user holds it; of concurrent calls for one key exactly one succeeds. Afterwards
+        `get_by_email` finds the user by the new key only.
         """
 
     def delete(self, user_id: str) -> bool:
-        """Delete the user; return whether a user was deleted. Lookups by any key then return `None`."""
+        """Delete the user; return whether a user was deleted. Lookups by any key then return
+        `None`."""
 
 
 class AttemptStore(Protocol):
     """Persists the throttle's attempt counters, so that every worker sees them."""
 
-    def increment(self, key: str, subject: str | None, now: datetime, expires_at: datetime) -> AttemptCounter:
+    def increment(
+        self, key: str, subject: str | None, now: datetime, expires_at: datetime
+    ) -> AttemptCounter:
         """Count one attempt under `key`, atomically, and return the counter after it.
 
-        A new window starts at count 1 when there is no counter or it expired (`expires_at <= now`): it
-        takes the given `expires_at` and `subject`; later counts in the window keep both. Concurrent calls
-        never lose a count, so of N concurrent calls on a fresh key the results are exactly 1..N. `subject`
-        (a username key, or `None`) groups counters for `delete_for_subject`.
+        A new window starts at count 1 when there is no counter or it expired (`expires_at <= now`):
+        it takes the given `expires_at` and `subject`; later counts in the window keep both.
+        Concurrent calls never lose a count, so of N concurrent calls on a fresh key the results are
+        exactly 1..N. `subject` (a username key, or `None`) groups counters for
+        `delete_for_subject`.
         """
 
     def decrement(self, key: str, now: datetime) -> None:
-        """Take back one count under `key`, atomically, if it has a live counter above 0; else do nothing."""
+        """Take back one count under `key`, atomically, if it has a live counter above 0; else do
+        nothing."""
 
     def get(self, key: str, now: datetime) -> AttemptCounter | None:
         """Return the counter under `key`, or `None` if there is none or it expired by `now`."""
@@ -139,29 +169,34 @@ class SessionStore(Protocol):
     """Persists login sessions, keyed by the SHA-256 of their token."""
 
     def create(self, session: Session) -> None:
-        """Store a new session. Raises `ValueError` if a session with its token hash or session id exists."""
+        """Store a new session. Raises `ValueError` if a session with its token hash or session
+        id exists."""
 
     def get(self, token_hash: str, now: datetime) -> Session | None:
-        """Return the session with this token hash, or `None` if there is none or it expired by `now`.
+        """Return the session with this token hash, or `None` if there is none or it expired by
+        `now`.
 
-        A session expires when `expires_at <= now`; an expired session is never returned, even if it has
-        not been purged yet.
+        A session expires when `expires_at <= now`; an expired session is never returned, even if it
+        has not been purged yet.
         """
 
-    def get_with_user(self, token_hash: str, now: datetime, users: UserStore) -> tuple[Session, User | None] | None:
-        """Return the session `get` returns, with its user as `users.get(session.user_id)` returns it then
-        (`None` if there is no such user); `None` if there is no session.
+    def get_with_user(
+        self, token_hash: str, now: datetime, users: UserStore
+    ) -> tuple[Session, User | None] | None:
+        """Return the session `get` returns, with its user as `users.get(session.user_id)` returns
+        it then (`None` if there is no such user); `None` if there is no session.
 
-        Both are read as they are at the time of the call, never from a cache, so a logout, a deletion or a
-        password change elsewhere counts at once. A store that shares a database with `users` reads both in
-        one command (the per-request path: one round trip).
+        Both are read as they are at the time of the call, never from a cache, so a logout, a
+        deletion or a password change elsewhere counts at once. A store that shares a database with
+        `users` reads both in one command (the per-request path: one round trip).
         """
 
     def delete(self, token_hash: str) -> bool:
         """Delete the session; return whether there was one."""
 
     def delete_for_user(self, user_id: str, keep_token_hash: str | None = None) -> int:
-        """Delete every session of the user except the one with `keep_token_hash`; return how many."""
+        """Delete every session of the user except the one with `keep_token_hash`; return how
+        many."""
 
     def purge_expired(self, now: datetime) -> int:
         """Delete every session that expired by `now`; return how many."""
@@ -170,51 +205,57 @@ class SessionStore(Protocol):
         """Return the user's sessions that have not expired by `now`, newest `created_at` first."""
 
     def delete_by_id(self, user_id: str, session_id: str) -> bool:
-        """Delete the session with this public id if it belongs to the user; return whether one was deleted.
+        """Delete the session with this public id if it belongs to the user; return whether one was
+        deleted.
 
-        A session of another user is left alone (and `False` returned), so a user can only end their own.
+        A session of another user is left alone (and `False` returned), so a user can only end their
+        own.
         """
 
     def touch(self, token_hash: str, last_used_at: datetime) -> bool:
         """Set the session's `last_used_at`; return whether there was such a session."""
 
     def set_credential_version(self, token_hash: str, credential_version: str) -> bool:
-        """Set the session's `credential_version` (the caller's own session, kept across their password
+        """Set the session's `credential_version` (the caller's own session, kept across their
+        password
         change); return whether there was such a session."""
 
 
 class ApiKeyStore(Protocol):
     """Persists API keys, keyed by the SHA-256 of the key; `key_id` is the key's public name.
 
-    A key expires when `expires_at` is set and `expires_at <= now`; an expired key is never returned or
-    counted, even if it has not been removed yet.
+    A key expires when `expires_at` is set and `expires_at <= now`; an expired key is never returned
+    or counted, even if it has not been removed yet.
     """
 
     def create(self, key: ApiKey, limit: int, now: datetime) -> bool:
-        """Store a new key unless its user already holds `limit` keys that have not expired by `now`; return
-        whether it was stored.
+        """Store a new key unless its user already holds `limit` keys that have not expired by
+        `now`; return whether it was stored.
 
-        Of concurrent creates for one user, at most `limit` minus the keys already held succeed, on every
-        worker. The user's keys that expired by `now` are removed first and neither count nor keep a name.
-        Raises `ApiKeyNameTakenError` if the user holds a live key with the same `name`, and `ValueError` if
-        a key with the same `key_hash` or `key_id` exists (256-bit random keys: that means a broken caller).
+        Of concurrent creates for one user, at most `limit` minus the keys already held succeed, on
+        every worker. The user's keys that expired by `now` are removed first and neither count nor
+        keep a name. Raises `ApiKeyNameTakenError` if the user holds a live key with the same
+        `name`, and `ValueError` if a key with the same `key_hash` or `key_id` exists (256-bit
+        random keys: that means a broken caller).
         """
 
     def replace(self, key: ApiKey, now: datetime) -> ApiKey | None:
-        """Put `key` in the place of the user's key of the same name that has not expired by `now`, in one
-        atomic step, and return the key it replaced; return `None`, storing nothing, if there is none.
+        """Put `key` in the place of the user's key of the same name that has not expired by `now`,
+        in one atomic step, and return the key it replaced; return `None`, storing nothing, if there
+        is none.
 
-        Afterwards only the new key's hash finds it. Raises `ValueError` if a key with the same `key_hash` or
-        `key_id` exists.
+        Afterwards only the new key's hash finds it. Raises `ValueError` if a key with the same
+        `key_hash` or `key_id` exists.
         """
 
     def get_by_hash(self, key_hash: str, now: datetime) -> ApiKey | None:
         """Return the key with this hash, or `None` if there is none or it expired by `now`."""
 
-    def get_by_hash_with_user(self, key_hash: str, now: datetime,
-                              users: UserStore) -> tuple[ApiKey, User | None] | None:
-        """Return the key `get_by_hash` returns, with its owner as `users.get(key.user_id)` returns it then
-        (`None` if there is no such user); `None` if there is no live key.
+    def get_by_hash_with_user(
+        self, key_hash: str, now: datetime, users: UserStore
+    ) -> tuple[ApiKey, User | None] | None:
+        """Return the key `get_by_hash` returns, with its owner as `users.get(key.user_id)` returns
+        it then (`None` if there is no such user); `None` if there is no live key.
 
         Both are read as they are at the time of the call, never from a cache. A store that shares a
         database with `users` reads both in one command (the per-request path: one round trip).
@@ -227,9 +268,11 @@ class ApiKeyStore(Protocol):
         """Return those of `user_ids` that hold a key named `name` that has not expired by `now`."""
 
     def delete(self, user_id: str, key_id: str, now: datetime) -> bool:
-        """Delete the user's key with this id; return whether a key that had not expired by `now` was deleted.
+        """Delete the user's key with this id; return whether a key that had not expired by `now`
+        was deleted.
 
-        A key of another user is left alone (and `False` returned), so a user can only revoke their own.
+        A key of another user is left alone (and `False` returned), so a user can only revoke their
+        own.
         """
 
     def delete_for_user(self, user_id: str, now: datetime) -> int:
@@ -248,8 +291,9 @@ class MailTokenStore(Protocol):
     def take(self, token_hash: str, purpose: str, now: datetime) -> MailToken | None:
         """Remove the token with this hash and purpose and return it, or return `None`.
 
-        `None` when there is no such token, it has another purpose (it is then left alone), or it expired by
-        `now` (`expires_at <= now`). Taking is atomic: of concurrent takes of one token exactly one gets it.
+        `None` when there is no such token, it has another purpose (it is then left alone), or it
+        expired by `now` (`expires_at <= now`). Taking is atomic: of concurrent takes of one token
+        exactly one gets it.
         """
 
     def delete_for_user(self, user_id: str, purpose: str | None = None) -> int:
@@ -266,30 +310,37 @@ class MfaStore(Protocol):
     """
 
     def start_totp(self, enrolment: TotpEnrolment) -> bool:
-        """Store this unconfirmed enrolment as the user's, replacing an unconfirmed one; return `True`.
+        """Store this unconfirmed enrolment as the user's, replacing an unconfirmed one; return
+        `True`.
 
-        Return `False`, storing nothing, if the user has a confirmed enrolment (of a concurrent start and
-        confirmation, a confirmed enrolment is never replaced).
+        Return `False`, storing nothing, if the user has a confirmed enrolment (of a concurrent
+        start and confirmation, a confirmed enrolment is never replaced).
         """
 
     def get_totp(self, user_id: str) -> TotpEnrolment | None:
         """Return the user's enrolment, confirmed or not, or `None`."""
 
-    def confirm_totp(self, user_id: str, secret: str, last_step: int, recovery_code_hashes: tuple[str, ...]) -> bool:
-        """Confirm the user's unconfirmed enrolment if its `secret` is this one, setting `last_step` and the
-        recovery codes, in one atomic write; return whether it was confirmed (`False` if there is none, it is
+    def confirm_totp(
+        self, user_id: str, secret: str, last_step: int, recovery_code_hashes: tuple[str, ...]
+    ) -> bool:
+        """Confirm the user's unconfirmed enrolment if its `secret` is this one, setting `last_step`
+        and the recovery codes, in one atomic write; return whether it was confirmed (`False` if
+        there is none, it is
         confirmed already, or another enrolment with another secret replaced it)."""
 
     def use_totp_step(self, user_id: str, step: int) -> bool:
         """Set the confirmed enrolment's `last_step` to `step` if it is below `step` (one atomic
-        compare-and-set); return whether it was set. Of concurrent calls with one step exactly one succeeds."""
+        compare-and-set); return whether it was set. Of concurrent calls with one step exactly one
+        succeeds."""
 
     def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
-        """Remove this hash from the confirmed enrolment's recovery codes (atomically); return whether it was
+        """Remove this hash from the confirmed enrolment's recovery codes (atomically); return
+        whether it was
         there. Of concurrent calls with one hash exactly one succeeds."""
 
     def set_recovery_codes(self, user_id: str, code_hashes: tuple[str, ...]) -> bool:
-        """Replace the confirmed enrolment's recovery codes; return whether there is a confirmed enrolment."""
+        """Replace the confirmed enrolment's recovery codes; return whether there is a confirmed
+        enrolment."""
 
     def delete_totp(self, user_id: str) -> bool:
         """Delete the user's enrolment, confirmed or not; return whether there was one."""
@@ -301,10 +352,12 @@ class MfaStore(Protocol):
         """Store a new challenge. Raises `ValueError` if one with its token hash exists."""
 
     def get_challenge(self, token_hash: str, now: datetime) -> MfaChallenge | None:
-        """Return the challenge with this token hash, or `None` if there is none or it expired by `now`."""
+        """Return the challenge with this token hash, or `None` if there is none or it expired by
+        `now`."""
 
     def delete_challenge(self, token_hash: str, now: datetime) -> bool:
-        """Delete the challenge; return whether one that had not expired by `now` was deleted. Of concurrent
+        """Delete the challenge; return whether one that had not expired by `now` was deleted. Of
+        concurrent
         calls exactly one gets `True`."""
 
     def create_passkey(self, passkey: Passkey) -> None:
@@ -320,32 +373,40 @@ class MfaStore(Protocol):
         """Return how many passkeys each of `user_ids` has, leaving out those with none."""
 
     def rename_passkey(self, user_id: str, credential_id: str, name: str) -> Passkey | None:
-        """Rename the user's passkey; return it renamed, or `None` if the user has no such passkey."""
+        """Rename the user's passkey; return it renamed, or `None` if the user has no such
+        passkey."""
 
     def delete_passkey(self, user_id: str, credential_id: str) -> bool:
-        """Delete the user's passkey; return whether one was deleted (a passkey of another user is left alone)."""
+        """Delete the user's passkey; return whether one was deleted (a passkey of another user
+        is left alone)."""
 
     def delete_passkeys(self, user_id: str) -> int:
         """Delete every passkey of the user; return how many."""
 
-    def use_passkey(self, credential_id: str, expected_sign_count: int, sign_count: int, used_at: datetime) -> bool:
-        """Set the passkey's `sign_count` and `last_used_at` if its count is still `expected_sign_count` (one
-        atomic compare-and-set); return whether it was set. Of concurrent calls exactly one succeeds."""
+    def use_passkey(
+        self, credential_id: str, expected_sign_count: int, sign_count: int, used_at: datetime
+    ) -> bool:
+        """Set the passkey's `sign_count` and `last_used_at` if its count is still
+        `expected_sign_count` (one
+        atomic compare-and-set); return whether it was set. Of concurrent calls exactly one
+        succeeds."""
 
     def create_passkey_challenge(self, challenge: PasskeyChallenge) -> None:
         """Store a new WebAuthn challenge. Raises `ValueError` if one with its hash exists."""
 
     def take_passkey_challenge(self, challenge_hash: str, now: datetime) -> PasskeyChallenge | None:
-        """Delete the challenge with this hash and return it if it had not expired by `now`; else `None`.
+        """Delete the challenge with this hash and return it if it had not expired by `now`; else
+        `None`.
         Of concurrent calls at most one gets it."""
 
 
 @dataclass(frozen=True)
 class Stores:
-    """The stores of one app, resolved once (see `frappyauth.stores.memory_stores` and `mongo_stores`).
+    """The stores of one app, resolved once (see `frappyauth.stores.memory_stores` and
+    `mongo_stores`).
 
-    `mail_tokens` and `mfa` are `None` while no option needs them, so that nothing is built for a feature
-    that is off.
+    `mail_tokens` and `mfa` are `None` while no option needs them, so that nothing is built for a
+    feature that is off.
     """
 
     users: UserStore

@@ -1,8 +1,10 @@
 """The one place where an app's services are built: each exactly once, from its options and stores.
 
-No service builds another: each gets what it needs here, by its constructor. Services of a feature that is
-off are `None`; those of the `[mail]` and `[mfa]` extras are imported only when their options are on.
+No service builds another: each gets what it needs here, by its constructor. Services of a feature
+that is off are `None`; those of the `[mail]` and `[mfa]` extras are imported only when their
+options are on.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -55,56 +57,90 @@ class Services:
         return self.context.stores
 
 
-def build_services(options: Options, stores: Stores, *, clock: Callable[[], datetime] = utc_now,
-                   event_source: object = None, mailer: Mailer | None = None,
-                   composer: MessageComposer | None = None, secret_key: str | bytes | None = None) -> Services:
+def build_services(
+    options: Options,
+    stores: Stores,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    event_source: object = None,
+    mailer: Mailer | None = None,
+    composer: MessageComposer | None = None,
+    secret_key: str | bytes | None = None,
+) -> Services:
     """Build every service these options ask for, over `stores` (see `Stores`).
 
-    `event_source` is what signals are sent from (the Flask app); `secret_key` seals TOTP secrets when the
-    option `mfa_encryption_key` is not set. Raises `ValueError` for TOTP without a key, or mail flows
-    without a mailer; `RuntimeError` when an option's extra is not installed.
+    `event_source` is what signals are sent from (the Flask app); `secret_key` seals TOTP secrets
+    when the option `mfa_encryption_key` is not set. Raises `ValueError` for TOTP without a key, or
+    mail flows without a mailer; `RuntimeError` when an option's extra is not installed.
     """
-    context = ServiceContext(options, stores, PasswordHasher(options.bcrypt_cost), Events(event_source), clock)
+    context = ServiceContext(
+        options, stores, PasswordHasher(options.bcrypt_cost), Events(event_source), clock
+    )
     throttle, sessions, api_keys = Throttle(context), Sessions(context), ApiKeys(context)
     accounts = Accounts(context, throttle, api_keys)
     second_factors, totp, passkeys = _second_factor_services(context, throttle, secret_key)
-    return Services(context, throttle, sessions, api_keys, accounts,
-                    SignIn(context, throttle, sessions, second_factors, totp, passkeys),
-                    second_factors, totp, passkeys, _mail_flows(context, throttle, accounts, mailer, composer))
+    return Services(
+        context,
+        throttle,
+        sessions,
+        api_keys,
+        accounts,
+        SignIn(context, throttle, sessions, second_factors, totp, passkeys),
+        second_factors,
+        totp,
+        passkeys,
+        _mail_flows(context, throttle, accounts, mailer, composer),
+    )
 
 
-def _second_factor_services(context: ServiceContext, throttle: Throttle, secret_key: str | bytes | None
-                            ) -> tuple[SecondFactors | None, Totp | None, Passkeys | None]:
+def _second_factor_services(
+    context: ServiceContext, throttle: Throttle, secret_key: str | bytes | None
+) -> tuple[SecondFactors | None, Totp | None, Passkeys | None]:
     options = context.options
     if not (options.totp or options.passkeys):
         return None, None, None
     key = options.mfa_encryption_key or secret_key
     if options.totp and (not key or len(key) < MIN_KEY_LENGTH):
-        raise ValueError("frappyauth option 'totp' needs a key to encrypt TOTP secrets: set option "
-                         "'mfa_encryption_key' (32+ random characters) or app.secret_key before "
-                         "register_endpoints.")
+        raise ValueError(
+            "frappyauth option 'totp' needs a key to encrypt TOTP secrets: set option "
+            "'mfa_encryption_key' (32+ random characters) or app.secret_key before "
+            "register_endpoints."
+        )
     try:
         from frappyauth.core.totp import Totp
         from frappyauth.core.totp_codec import TotpCodec
+
         if options.passkeys:
             from frappyauth.core.passkeys import Passkeys
     except ImportError as missing:
-        raise RuntimeError(f"frappyauth options 'totp' and 'passkeys' need the mfa extra: pip install "
-                           f"'frappyauth[mfa]' ({missing.name} is missing).") from None
+        raise RuntimeError(
+            f"frappyauth options 'totp' and 'passkeys' need the mfa extra: pip install "
+            f"'frappyauth[mfa]' ({missing.name} is missing)."
+        ) from None
     second_factors = SecondFactors(context)
-    totp = Totp(context, throttle, second_factors, TotpCodec(key, options.totp_issuer)) \
-        if options.totp and key else None
+    totp = (
+        Totp(context, throttle, second_factors, TotpCodec(key, options.totp_issuer))
+        if options.totp and key
+        else None
+    )
     passkeys = Passkeys(context, throttle, second_factors) if options.passkeys else None
     return second_factors, totp, passkeys
 
 
-def _mail_flows(context: ServiceContext, throttle: Throttle, accounts: Accounts, mailer: Mailer | None,
-                composer: MessageComposer | None) -> MailFlows | None:
+def _mail_flows(
+    context: ServiceContext,
+    throttle: Throttle,
+    accounts: Accounts,
+    mailer: Mailer | None,
+    composer: MessageComposer | None,
+) -> MailFlows | None:
     if not context.options.mail_flows:
         return None
     if mailer is None or composer is None:
-        raise ValueError("frappyauth's mail flows need a mailer: register_endpoints(..., "
-                         "mailer=SmtpMailer(...)).")
+        raise ValueError(
+            "frappyauth's mail flows need a mailer: register_endpoints(..., "
+            "mailer=SmtpMailer(...))."
+        )
     try:
         from frappyauth.core.email_change import EmailChange
         from frappyauth.core.mail_flows import MailFlows
@@ -113,8 +149,10 @@ def _mail_flows(context: ServiceContext, throttle: Throttle, accounts: Accounts,
         from frappyauth.core.password_reset import PasswordReset
         from frappyauth.core.registration import Registration
     except ImportError as missing:
-        raise RuntimeError("frappyauth's mail flows need the [mail] extra: pip install "
-                           "'frappyauth[mail]'.") from missing
+        raise RuntimeError(
+            "frappyauth's mail flows need the [mail] extra: pip install 'frappyauth[mail]'."
+        ) from missing
     tokens = MailTokens(context, throttle, Outbox(mailer, composer))
-    return MailFlows(tokens, PasswordReset(tokens, accounts), Registration(tokens, accounts),
-                     EmailChange(tokens))
+    return MailFlows(
+        tokens, PasswordReset(tokens, accounts), Registration(tokens, accounts), EmailChange(tokens)
+    )

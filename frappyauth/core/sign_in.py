@@ -1,10 +1,11 @@
 """Signing in: each first factor's entry point, and the one finish that every sign-in ends in.
 
-A first factor (a password, a passwordless passkey, and the factors to come) only proves who the user is.
-`SignIn.finish` then decides, the same way for every factor: the throttle's counts are taken back, the
-address rule holds, a user with a second factor gets a pending sign-in instead of a session, and the session
-is started and announced.
+A first factor (a password, a passwordless passkey, and the factors to come) only proves who the
+user is. `SignIn.finish` then decides, the same way for every factor: the throttle's counts are
+taken back, the address rule holds, a user with a second factor gets a pending sign-in instead of a
+session, and the session is started and announced.
 """
+
 from __future__ import annotations
 
 import logging
@@ -44,20 +45,28 @@ SignInResult = SignedIn | SecondFactorPending
 class SignIn:
     """Sign-ins for one app."""
 
-    def __init__(self, context: ServiceContext, throttle: Throttle, sessions: Sessions,
-                 second_factors: SecondFactors | None = None, totp: Totp | None = None,
-                 passkeys: Passkeys | None = None) -> None:
+    def __init__(
+        self,
+        context: ServiceContext,
+        throttle: Throttle,
+        sessions: Sessions,
+        second_factors: SecondFactors | None = None,
+        totp: Totp | None = None,
+        passkeys: Passkeys | None = None,
+    ) -> None:
         self._context, self._throttle, self._sessions = context, throttle, sessions
         self._second_factors, self._totp, self._passkeys = second_factors, totp, passkeys
 
-    def with_password(self, username: str, password: str, user_agent: str | None,
-                      remote_addr: str | None) -> SignInResult:
-        """Sign in with a username and password; raise `InvalidCredentialsError` or `TooManyAttemptsError`.
+    def with_password(
+        self, username: str, password: str, user_agent: str | None, remote_addr: str | None
+    ) -> SignInResult:
+        """Sign in with a username and password; raise `InvalidCredentialsError` or
+        `TooManyAttemptsError`.
 
-        Input is capped (400) before anything is hashed or counted; the attempt is counted (429 above a
-        limit) before the password is checked. An unknown username costs one dummy bcrypt check and is
-        answered like a wrong password. A legacy or cheaper hash is replaced, only if it is still the one
-        verified (a reset that wrote meanwhile wins).
+        Input is capped (400) before anything is hashed or counted; the attempt is counted (429
+        above a limit) before the password is checked. An unknown username costs one dummy bcrypt
+        check and is answered like a wrong password. A legacy or cheaper hash is replaced, only if
+        it is still the one verified (a reset that wrote meanwhile wins).
         """
         context = self._context
         check_username_length(username)
@@ -66,42 +75,76 @@ class SignIn:
         admission = self._throttle.admit(key, remote_addr)
         user = context.stores.users.get_by_username(key)
         # Verify even without a user (against a dummy hash): both answers must take the same time.
-        password_is_right = context.hasher.verify(password, None if user is None else user.password_hash)
+        password_is_right = context.hasher.verify(
+            password, None if user is None else user.password_hash
+        )
         if user is None or not password_is_right:
-            context.events.announce(signals.login_failed, user_id=user.id if user else None,
-                                    actor=Actor(None, remote_addr), level=logging.WARNING)
+            context.events.announce(
+                signals.login_failed,
+                user_id=user.id if user else None,
+                actor=Actor(None, remote_addr),
+                level=logging.WARNING,
+            )
             raise InvalidCredentialsError()
         if context.hasher.needs_rehash(user.password_hash):
-            context.stores.users.upgrade_password_hash(user.id, user.password_hash,
-                                                       context.hasher.hash(password))
+            context.stores.users.upgrade_password_hash(
+                user.id, user.password_hash, context.hasher.hash(password)
+            )
         return self.finish(user, PASSWORD, user_agent, remote_addr, admission)
 
-    def with_second_step(self, mfa_token: str, code: str | None, recovery_code: str | None,
-                         user_agent: str | None, remote_addr: str | None) -> SignedIn:
-        """The second step of a pending sign-in, with a TOTP code or a recovery code (see `Totp`)."""
+    def with_second_step(
+        self,
+        mfa_token: str,
+        code: str | None,
+        recovery_code: str | None,
+        user_agent: str | None,
+        remote_addr: str | None,
+    ) -> SignedIn:
+        """The second step of a pending sign-in, with a TOTP code or a recovery code (see
+        `Totp`)."""
         if self._totp is None:
             raise InvalidMfaTokenError()
         user, admission = self._totp.second_step(mfa_token, code, recovery_code, remote_addr)
-        return self._finished(self.finish(user, SECOND_STEP, user_agent, remote_addr, admission,
-                                          second_factor_done=True))
+        return self._finished(
+            self.finish(
+                user, SECOND_STEP, user_agent, remote_addr, admission, second_factor_done=True
+            )
+        )
 
-    def with_passkey(self, rp: RelyingParty, mfa_token: str | None, credential: dict[str, Any],
-                     user_agent: str | None, remote_addr: str | None) -> SignedIn:
-        """A passkey: the second step of a pending sign-in, or with `passwordless` the only factor."""
+    def with_passkey(
+        self,
+        rp: RelyingParty,
+        mfa_token: str | None,
+        credential: dict[str, Any],
+        user_agent: str | None,
+        remote_addr: str | None,
+    ) -> SignedIn:
+        """A passkey: the second step of a pending sign-in, or with `passwordless` the only
+        factor."""
         if self._passkeys is None:
             raise InvalidCredentialsError()
         user, admission = self._passkeys.login(rp, mfa_token, credential, remote_addr)
-        # A passkey is possession and (passwordless: required) user verification: no second factor owed.
-        return self._finished(self.finish(user, PASSKEY, user_agent, remote_addr, admission,
-                                          second_factor_done=True))
+        # A passkey is possession and (passwordless: required) user verification: no second factor
+        # owed.
+        return self._finished(
+            self.finish(user, PASSKEY, user_agent, remote_addr, admission, second_factor_done=True)
+        )
 
-    def finish(self, user: User, method: str, user_agent: str | None, remote_addr: str | None,
-               admission: Admission | None = None, second_factor_done: bool = False) -> SignInResult:
+    def finish(
+        self,
+        user: User,
+        method: str,
+        user_agent: str | None,
+        remote_addr: str | None,
+        admission: Admission | None = None,
+        second_factor_done: bool = False,
+    ) -> SignInResult:
         """End a sign-in whose first factor (and, with `second_factor_done`, second) proved `user`.
 
-        Takes the attempt back from the throttle; refuses an unverified address where verification is
-        required (403, after the factor was right, so it tells a guesser nothing); answers a user with a
-        second factor still owed with `SecondFactorPending` (no session); else starts the session.
+        Takes the attempt back from the throttle; refuses an unverified address where verification
+        is required (403, after the factor was right, so it tells a guesser nothing); answers a user
+        with a second factor still owed with `SecondFactorPending` (no session); else starts the
+        session.
         """
         if admission is not None:
             self._throttle.succeeded(admission)
@@ -111,8 +154,12 @@ class SignIn:
             if pending is not None:
                 return pending
         session, token = self._sessions.start(user, user_agent, remote_addr)
-        self._context.events.announce(signals.login_succeeded, user_id=user.id,
-                                      actor=Actor(user.id, remote_addr), method=method)
+        self._context.events.announce(
+            signals.login_succeeded,
+            user_id=user.id,
+            actor=Actor(user.id, remote_addr),
+            method=method,
+        )
         return SignedIn(user, session, token)
 
     @staticmethod

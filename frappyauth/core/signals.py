@@ -1,10 +1,10 @@
 """Security events as blinker signals, in Flask's style.
 
-Each is sent with the app as sender and these keyword arguments: `user_id`, the user it concerns (`None`
-for a failed login of an unknown username, and for a throttled login, refused before any lookup);
-`actor`, the id of the user who did it, `"cli"`, or `None`; `remote_addr`, the client's address (`None`
-outside a request). `session_revoked` adds `count`. No signal ever carries a password, token, key or
-hash. Subscribe with, for example::
+Each is sent with the app as sender and these keyword arguments: `user_id`, the user it concerns
+(`None` for a failed login of an unknown username, and for a throttled login, refused before any
+lookup); `actor`, the id of the user who did it, `"cli"`, or `None`; `remote_addr`, the client's
+address (`None` outside a request). `session_revoked` adds `count`. No signal ever carries a
+password, token, key or hash. Subscribe with, for example::
 
     from frappyauth.core import signals
 
@@ -12,6 +12,7 @@ hash. Subscribe with, for example::
     def alert(app, user_id, actor, remote_addr, **extra):
         ...
 """
+
 from __future__ import annotations
 
 from blinker import Namespace
@@ -39,6 +40,8 @@ password_reset = _signals.signal("password-reset")
 email_changed = _signals.signal("email-changed")
 mfa_enabled = _signals.signal("mfa-enabled")  # adds `method`
 mfa_disabled = _signals.signal("mfa-disabled")  # adds `method`; an admin's reset: `method` "all"
-mfa_challenge_failed = _signals.signal("mfa-challenge-failed")  # a wrong or replayed code; adds `reason`
+mfa_challenge_failed = _signals.signal(
+    "mfa-challenge-failed"
+)  # a wrong or replayed code; adds `reason`
 passkey_registered = _signals.signal("passkey-registered")
 passkey_removed = _signals.signal("passkey-removed")

@@ -1,9 +1,12 @@
-"""The TOTP second factor: enrolment, recovery codes, turning it off, and the second step of a sign-in.
+"""The TOTP second factor: enrolment, recovery codes, turning it off, and the second step of a
+sign-in.
 
-Every code and password checked here counts in the login throttle first (count before check, per user and
-address), exactly like a login's password. A code is accepted once: the store records the step of each
-accepted code with a compare-and-set, so a replay in the same step, or of an older step, is refused.
+Every code and password checked here counts in the login throttle first (count before check, per
+user and address), exactly like a login's password. A code is accepted once: the store records the
+step of each accepted code with a compare-and-set, so a replay in the same step, or of an older
+step, is refused.
 """
+
 from __future__ import annotations
 
 import logging
@@ -11,9 +14,16 @@ from datetime import datetime
 from typing import NoReturn
 
 from frappyauth.core import signals
-from frappyauth.core.errors import (BadRequestError, InvalidMfaCodeError, MfaAlreadyEnabledError,
-                                    MfaCodeUsedError, MfaNotEnabledError,
-                                    PermissionDeniedError, UserNotFoundError, WrongMfaCodeError)
+from frappyauth.core.errors import (
+    BadRequestError,
+    InvalidMfaCodeError,
+    MfaAlreadyEnabledError,
+    MfaCodeUsedError,
+    MfaNotEnabledError,
+    PermissionDeniedError,
+    UserNotFoundError,
+    WrongMfaCodeError,
+)
 from frappyauth.core.mfa_models import TotpEnrolment
 from frappyauth.core.models import Actor, Identity, User
 from frappyauth.core.context import ServiceContext
@@ -27,15 +37,21 @@ TOTP_METHOD = "totp"
 class Totp:
     """TOTP for one app: every decision here, persistence in the MFA store."""
 
-    def __init__(self, context: ServiceContext, throttle: Throttle, second_factors: SecondFactors,
-                 codec: TotpCodec) -> None:
+    def __init__(
+        self,
+        context: ServiceContext,
+        throttle: Throttle,
+        second_factors: SecondFactors,
+        codec: TotpCodec,
+    ) -> None:
         self._context, self._store, self._codec = context, second_factors.store, codec
         self._throttle, self._second_factors = throttle, second_factors
 
     # enrolment
 
     def begin(self, identity: Identity, password: str, actor: Actor) -> tuple[str, str]:
-        """Start (or restart) enrolment after checking the password; return the secret and its otpauth URI.
+        """Start (or restart) enrolment after checking the password; return the secret and its
+        otpauth URI.
 
         Raises `MfaAlreadyEnabledError` if TOTP is on: turning it off first needs a code.
         """
@@ -44,34 +60,51 @@ class Totp:
         self._check_password(user, password)
         self._throttle.succeeded(admission)
         secret = codec.new_secret()
-        enrolment = TotpEnrolment(user_id=user.id, secret=codec.seal(secret), created_at=admission.when)
+        enrolment = TotpEnrolment(
+            user_id=user.id, secret=codec.seal(secret), created_at=admission.when
+        )
         if not self._store.start_totp(enrolment):
             raise MfaAlreadyEnabledError()
         return secret, codec.uri(secret, user.username)
 
     def confirm(self, identity: Identity, code: str, actor: Actor) -> list[str]:
-        """Turn TOTP on with the first right code; return the ten recovery codes, shown this once."""
+        """Turn TOTP on with the first right code; return the ten recovery codes, shown this
+        once."""
         user = self._fresh(identity)
         _check_code_format(code)
         enrolment = self._store.get_totp(user.id)
         if enrolment is None or enrolment.confirmed:
-            raise MfaNotEnabledError("There is no TOTP enrolment waiting for its first code: POST /mfa/totp first.")
+            raise MfaNotEnabledError(
+                "There is no TOTP enrolment waiting for its first code: POST /mfa/totp first."
+            )
         admission = self._throttle.admit(user.username_key, actor.remote_addr, CODES)
         codec = self._codec
         step = codec.matching_step(codec.open(enrolment.secret), code, admission.when)
         if step is None:
             self._failed(user, actor, WrongMfaCodeError())
         codes = new_recovery_codes()
-        if not self._store.confirm_totp(user.id, enrolment.secret, step,
-                                        tuple(recovery_code_hash(c) for c in codes)):
-            raise MfaNotEnabledError("The enrolment was restarted meanwhile; confirm the newest secret.")
+        if not self._store.confirm_totp(
+            user.id, enrolment.secret, step, tuple(recovery_code_hash(c) for c in codes)
+        ):
+            raise MfaNotEnabledError(
+                "The enrolment was restarted meanwhile; confirm the newest secret."
+            )
         self._throttle.succeeded(admission)
-        self._context.events.announce(signals.mfa_enabled, user_id=user.id, actor=actor, method=TOTP_METHOD)
+        self._context.events.announce(
+            signals.mfa_enabled, user_id=user.id, actor=actor, method=TOTP_METHOD
+        )
         return codes
 
-    def regenerate_recovery_codes(self, identity: Identity, password: str, code: str | None,
-                                  recovery_code: str | None, actor: Actor) -> list[str]:
-        """New recovery codes (the old ones stop working), after the password and a second factor."""
+    def regenerate_recovery_codes(
+        self,
+        identity: Identity,
+        password: str,
+        code: str | None,
+        recovery_code: str | None,
+        actor: Actor,
+    ) -> list[str]:
+        """New recovery codes (the old ones stop working), after the password and a second
+        factor."""
         user = self._fresh(identity)
         self._check_both(user, password, code, recovery_code, actor)
         codes = new_recovery_codes()
@@ -79,23 +112,33 @@ class Totp:
             raise MfaNotEnabledError()
         return codes
 
-    def disable(self, identity: Identity, password: str, code: str | None, recovery_code: str | None,
-                     actor: Actor) -> None:
+    def disable(
+        self,
+        identity: Identity,
+        password: str,
+        code: str | None,
+        recovery_code: str | None,
+        actor: Actor,
+    ) -> None:
         """Turn TOTP off, after the password and a second factor."""
         user = self._fresh(identity)
         self._check_both(user, password, code, recovery_code, actor)
         if self._store.delete_totp(user.id):
-            self._context.events.announce(signals.mfa_disabled, user_id=user.id, actor=actor, method=TOTP_METHOD)
+            self._context.events.announce(
+                signals.mfa_disabled, user_id=user.id, actor=actor, method=TOTP_METHOD
+            )
 
     # sign-in
 
-    def second_step(self, mfa_token: str, code: str | None, recovery_code: str | None,
-                    remote_addr: str | None) -> tuple[User, Admission]:
-        """The sign-in's second step: the user and the counted attempt, once the mfaToken and a code (or a
-        recovery code) are right; the caller ends the sign-in (`SignIn.finish`).
+    def second_step(
+        self, mfa_token: str, code: str | None, recovery_code: str | None, remote_addr: str | None
+    ) -> tuple[User, Admission]:
+        """The sign-in's second step: the user and the counted attempt, once the mfaToken and a code
+        (or a recovery code) are right; the caller ends the sign-in (`SignIn.finish`).
 
-        The mfaToken survives a wrong code (the throttle limits guessing) and is spent by the right one.
-        Raises `InvalidMfaTokenError`, `InvalidMfaCodeError`, `MfaCodeUsedError` or `TooManyAttemptsError`.
+        The mfaToken survives a wrong code (the throttle limits guessing) and is spent by the right
+        one. Raises `InvalidMfaTokenError`, `InvalidMfaCodeError`, `MfaCodeUsedError` or
+        `TooManyAttemptsError`.
         """
         _check_one_factor(code, recovery_code)
         challenge, user = self._second_factors.pending(mfa_token)
@@ -108,8 +151,9 @@ class Totp:
 
     # checks
 
-    def _check_both(self, user: User, password: str, code: str | None, recovery_code: str | None,
-                    actor: Actor) -> None:
+    def _check_both(
+        self, user: User, password: str, code: str | None, recovery_code: str | None, actor: Actor
+    ) -> None:
         """The password and a second factor, under one throttle admission."""
         _check_one_factor(code, recovery_code)
         if not self._second_factors.totp_on(user.id):
@@ -120,9 +164,11 @@ class Totp:
             self._failed(user, actor, WrongMfaCodeError())
         self._throttle.succeeded(admission)
 
-    def _second_factor_is_right(self, user: User, code: str | None, recovery_code: str | None, now: datetime,
-                                actor: Actor) -> bool:
-        """Check and spend a code or a recovery code; `MfaCodeUsedError` for a right code used already."""
+    def _second_factor_is_right(
+        self, user: User, code: str | None, recovery_code: str | None, now: datetime, actor: Actor
+    ) -> bool:
+        """Check and spend a code or a recovery code; `MfaCodeUsedError` for a right code used
+        already."""
         enrolment = self._store.get_totp(user.id)
         if enrolment is None or not enrolment.confirmed:
             return False
@@ -134,8 +180,13 @@ class Totp:
         if step is None:
             return False
         if not self._store.use_totp_step(user.id, step):
-            self._context.events.announce(signals.mfa_challenge_failed, user_id=user.id, actor=actor,
-                     level=logging.WARNING, reason="replayed code")
+            self._context.events.announce(
+                signals.mfa_challenge_failed,
+                user_id=user.id,
+                actor=actor,
+                level=logging.WARNING,
+                reason="replayed code",
+            )
             raise MfaCodeUsedError()
         return True
 
@@ -144,8 +195,13 @@ class Totp:
             raise PermissionDeniedError("The password is wrong.")
 
     def _failed(self, user: User, actor: Actor, error: Exception) -> NoReturn:
-        self._context.events.announce(signals.mfa_challenge_failed, user_id=user.id, actor=actor,
-                 level=logging.WARNING, reason="wrong code")
+        self._context.events.announce(
+            signals.mfa_challenge_failed,
+            user_id=user.id,
+            actor=actor,
+            level=logging.WARNING,
+            reason="wrong code",
+        )
         raise error
 
     def _fresh(self, identity: Identity) -> User:

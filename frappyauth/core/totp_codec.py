@@ -1,7 +1,9 @@
-"""TOTP codes (RFC 6238, with `pyotp`), recovery codes, and sealing TOTP secrets at rest (Fernet, `cryptography`).
+"""TOTP codes (RFC 6238, with `pyotp`), recovery codes, and sealing TOTP secrets at rest (Fernet,
+`cryptography`).
 
 Imported only when the option `totp` is on: `pyotp` and `cryptography` come with the `mfa` extra.
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,8 +27,10 @@ _KEY_INFO = b"frappyauth: TOTP secrets at rest"
 
 
 def derive_fernet_key(secret: str | bytes) -> bytes:
-    """A Fernet key from the app's secret (the option `mfa_encryption_key`, or `app.secret_key`), by HKDF:
-    any long random string serves, and the key is not the secret itself (which also signs Flask sessions)."""
+    """A Fernet key from the app's secret (the option `mfa_encryption_key`, or `app.secret_key`), by
+    HKDF:
+    any long random string serves, and the key is not the secret itself (which also signs Flask
+    sessions)."""
     material = secret.encode("utf-8") if isinstance(secret, str) else secret
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(material)
     return base64.urlsafe_b64encode(derived)
@@ -40,19 +44,22 @@ class TotpCodec:
         self._issuer = issuer
 
     def new_secret(self) -> str:
-        """A fresh 160-bit secret in base32 (RFC 4226's recommended length), for the authenticator app."""
+        """A fresh 160-bit secret in base32 (RFC 4226's recommended length), for the
+        authenticator app."""
         return pyotp.random_base32(32)
 
     def seal(self, secret: str) -> str:
         return self._fernet.encrypt(secret.encode("ascii")).decode("ascii")
 
     def open(self, sealed: str) -> str:
-        """The plain secret; `RuntimeError` if it was sealed with another key (the key option changed)."""
+        """The plain secret; `RuntimeError` if it was sealed with another key (the key option
+        changed)."""
         try:
             return self._fernet.decrypt(sealed.encode("ascii")).decode("ascii")
         except InvalidToken:
-            raise RuntimeError("A TOTP secret cannot be opened: was mfa_encryption_key or app.secret_key "
-                               "changed?") from None
+            raise RuntimeError(
+                "A TOTP secret cannot be opened: was mfa_encryption_key or app.secret_key changed?"
+            ) from None
 
     def uri(self, secret: str, username: str) -> str:
         """The `otpauth://` URI authenticator apps read (from a QR code)."""
@@ -60,11 +67,15 @@ class TotpCodec:
 
     @staticmethod
     def matching_step(secret: str, code: str, now: datetime) -> int | None:
-        """The time step whose code `code` is, within the allowed drift around `now`; `None` if none is."""
+        """The time step whose code `code` is, within the allowed drift around `now`; `None` if
+        none is."""
         totp = pyotp.TOTP(secret)
         current = int(now.timestamp()) // STEP_SECONDS
-        matches = [step for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1)
-                   if hmac.compare_digest(totp.generate_otp(step), code)]  # every step compared: no early exit
+        matches = [
+            step
+            for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1)
+            if hmac.compare_digest(totp.generate_otp(step), code)
+        ]  # every step compared: no early exit
         return matches[0] if matches else None
 
 

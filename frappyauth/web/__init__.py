@@ -1,1 +1,2 @@
-"""The Flask layer: endpoints, request bodies, credentials, JSON answers, the CLI and the OpenAPI document."""
+"""The Flask layer: endpoints, request bodies, credentials, JSON answers, the CLI and the OpenAPI
+document."""

@@ -1,4 +1,6 @@
-"""Reading request bodies strictly: JSON objects only, typed fields, no surprises from hostile input."""
+"""Reading request bodies strictly: JSON objects only, typed fields, no surprises from hostile
+input."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +18,8 @@ MAX_NESTING = 32  # deeper JSON is refused before it reaches a store (MongoDB al
 
 
 def request_object() -> dict[str, Any]:
-    """The current request's JSON object body, under this app's `max_body_bytes` (see `json_object`)."""
+    """The current request's JSON object body, under this app's `max_body_bytes` (see
+    `json_object`)."""
     return json_object(current_state().services.options.max_body_bytes)
 
 
@@ -26,8 +29,13 @@ def json_object(max_bytes: int) -> dict[str, Any]:
         raise UnsupportedMediaTypeError()
     raw = _body_bytes(max_bytes)
     try:
-        value = json.loads(raw, object_pairs_hook=_refuse_duplicate_keys, parse_constant=_refuse_constant,
-                           parse_int=_int64, parse_float=_finite_float)
+        value = json.loads(
+            raw,
+            object_pairs_hook=_refuse_duplicate_keys,
+            parse_constant=_refuse_constant,
+            parse_int=_int64,
+            parse_float=_finite_float,
+        )
     except RefusedJSONError as refused:
         raise BadRequestError(str(refused)) from None
     except (ValueError, RecursionError):
@@ -39,12 +47,14 @@ def json_object(max_bytes: int) -> dict[str, Any]:
 
 
 def _body_bytes(max_bytes: int) -> bytes:
-    """The body, read once and cached, so that an app hook that read it first (`request.get_json()` in a
-    `before_request`) and frappyauth see the same bytes. Werkzeug enforces the cap as it reads, chunked
+    """The body, read once and cached, so that an app hook that read it first (`request.get_json()`
+    in a `before_request`) and frappyauth see the same bytes. Werkzeug enforces the cap as it reads,
+    chunked
     bodies included; the app's own `MAX_CONTENT_LENGTH` applies when it is lower."""
     app_cap = request.max_content_length
     cap = max_bytes if app_cap is None else min(app_cap, max_bytes)
-    # Werkzeug stops a chunked body at the limit without an error: one byte more tells a longer body apart.
+    # Werkzeug stops a chunked body at the limit without an error: one byte more tells a longer body
+    # apart.
     request.max_content_length = cap + 1
     try:
         raw = request.get_data(cache=True)
@@ -56,7 +66,8 @@ def _body_bytes(max_bytes: int) -> bytes:
 
 
 def string(body: dict[str, Any], name: str) -> str:
-    """A required string field; an object here (`{"$ne": null}`) is refused, never used as a query."""
+    """A required string field; an object here (`{"$ne": null}`) is refused, never used as a
+    query."""
     value = body.get(name)
     if not isinstance(value, str) or not value:
         _bad_field(name, "a non-empty string")
@@ -88,7 +99,8 @@ def optional_int(body: dict[str, Any], name: str) -> int | None:
 
 
 def optional_datetime(body: dict[str, Any], name: str) -> datetime | None:
-    """An ISO 8601 date and time with its UTC offset (`2030-01-01T00:00:00Z`), in UTC; a bare one is ambiguous."""
+    """An ISO 8601 date and time with its UTC offset (`2030-01-01T00:00:00Z`), in UTC; a bare one
+    is ambiguous."""
     value = body.get(name)
     if value is None:
         return None
@@ -97,7 +109,10 @@ def optional_datetime(body: dict[str, Any], name: str) -> datetime | None:
             moment = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
             if moment.tzinfo is not None:
                 return moment.astimezone(timezone.utc)
-        except (ValueError, OverflowError):  # not a date; or an offset that leaves the years 1 to 9999
+        except (
+            ValueError,
+            OverflowError,
+        ):  # not a date; or an offset that leaves the years 1 to 9999
             pass
     _bad_field(name, "an ISO 8601 date and time with a UTC offset")
 
@@ -131,7 +146,7 @@ def _refuse_constant(name: str) -> NoReturn:
 def _int64(digits: str) -> int:
     """Integers must fit the 64 bits a document store can hold (BSON refuses larger ones)."""
     value = int(digits)
-    if not -2**63 <= value < 2**63:
+    if not -(2**63) <= value < 2**63:
         raise RefusedJSONError("Integers must fit in 64 bits.")
     return value
 
@@ -145,12 +160,12 @@ def _finite_float(digits: str) -> float:
 
 
 def _check_structure(value: Any) -> None:
-    """Refuse JSON deeper than `MAX_NESTING`, object keys a document store cannot hold, and text that is
-    not Unicode.
+    """Refuse JSON deeper than `MAX_NESTING`, object keys a document store cannot hold, and text
+    that is not Unicode.
 
-    MongoDB refuses a NUL in a key and gives `$`-prefixed and dotted keys meanings of their own; JSON's
-    `\\ud800` escapes decode to lone surrogates that neither bcrypt's input nor BSON can encode. Such
-    input is refused for every store alike, before anything is written.
+    MongoDB refuses a NUL in a key and gives `$`-prefixed and dotted keys meanings of their own;
+    JSON's `\\ud800` escapes decode to lone surrogates that neither bcrypt's input nor BSON can
+    encode. Such input is refused for every store alike, before anything is written.
     """
     level, current = 0, [value]
     while current:
@@ -159,11 +174,17 @@ def _check_structure(value: Any) -> None:
             raise BadRequestError(f"The body is nested deeper than {MAX_NESTING} levels.")
         for item in current:
             if isinstance(item, dict) and any(_unstorable(key) for key in item):
-                raise BadRequestError("Object keys must not start with '$' or contain '.' or NUL characters.")
+                raise BadRequestError(
+                    "Object keys must not start with '$' or contain '.' or NUL characters."
+                )
             if any(_not_unicode(text) for text in _texts(item)):
                 raise BadRequestError("The body contains text that is not valid Unicode.")
-        current = [child for item in current if isinstance(item, (dict, list))
-                   for child in (item.values() if isinstance(item, dict) else item)]
+        current = [
+            child
+            for item in current
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
 
 
 def _texts(item: Any) -> list[str]:

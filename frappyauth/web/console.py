@@ -1,9 +1,11 @@
 """The browser console (option `console`): static files served at `{api_prefix}/console/`.
 
-The page is plain HTML, CSS and JavaScript shipped in `console_static/`: nothing is built at install and
-nothing is fetched from elsewhere. It talks only to this library's JSON endpoints, with the HttpOnly session
-cookie (the script never sees a token), so its writes pass the same origin check as any cookie write.
+The page is plain HTML, CSS and JavaScript shipped in `console_static/`: nothing is built at install
+and nothing is fetched from elsewhere. It talks only to this library's JSON endpoints, with the
+HttpOnly session cookie (the script never sees a token), so its writes pass the same origin check as
+any cookie write.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,10 +16,13 @@ from frappyauth.web.endpoints import CONSOLE, BlueprintSpec, Endpoints
 
 STATIC_FOLDER = Path(__file__).with_name("console_static")
 
-# No inline script or style anywhere in the console, so the policy can forbid both; data: images are for
-# the QR code of a second-factor enrolment. Nothing may frame the console (clickjacking its buttons).
-CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                           "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+# No inline script or style anywhere in the console, so the policy can forbid both; data: images are
+# for the QR code of a second-factor enrolment. Nothing may frame the console (clickjacking its
+# buttons).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 CONSOLE_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "Referrer-Policy": "no-referrer",
@@ -32,13 +37,23 @@ def secure_headers(response: Response) -> Response:
     return response
 
 
-endpoints = Endpoints(requires=(CONSOLE,), blueprint=BlueprintSpec("frappyauth_console",
-                                                                   after_request=(secure_headers,)))
+endpoints = Endpoints(
+    requires=(CONSOLE,),
+    blueprint=BlueprintSpec("frappyauth_console", after_request=(secure_headers,)),
+)
 
 
-@endpoints.route("GET", "/console/", {
-    "summary": "The browser console's page", "security": [],
-    "responses": {"200": {"description": "OK", "content": {"text/html": {"schema": {"type": "string"}}}}}})
+@endpoints.route(
+    "GET",
+    "/console/",
+    {
+        "summary": "The browser console's page",
+        "security": [],
+        "responses": {
+            "200": {"description": "OK", "content": {"text/html": {"schema": {"type": "string"}}}}
+        },
+    },
+)
 def index() -> Response:
     return send_from_directory(STATIC_FOLDER, "index.html")
 

@@ -1,4 +1,6 @@
-"""Finding a request's credential: a session token (header or cookie) or an API key (`Token <key>`)."""
+"""Finding a request's credential: a session token (header or cookie) or an API key (`Token
+<key>`)."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -10,10 +12,13 @@ from frappyauth.core.errors import AuthenticationError
 COOKIE_NAME = "Authorization"  # frappyflaskauth's cookie, read by frappy-react-authentication
 MAX_CREDENTIAL_LENGTH = 512  # ours are 43 characters; anything this long is not one of them
 
-# What a credential is. A plain (kind, secret) tuple: it is built on every request, a class would cost more.
+# What a credential is. A plain (kind, secret) tuple: it is built on every request, a class would
+# cost more.
 Kind = Literal["token", "cookie", "key"]
 TOKEN: Kind = "token"  # a session token in the header
-COOKIE: Kind = "cookie"  # a session token in the cookie: state-changing requests must pass the origin check
+COOKIE: Kind = (
+    "cookie"  # a session token in the cookie: state-changing requests must pass the origin check
+)
 API_KEY: Kind = "key"
 SCHEMES: dict[str, Kind] = {"bearer": TOKEN, "token": API_KEY}
 

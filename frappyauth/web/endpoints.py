@@ -1,10 +1,13 @@
-"""Endpoint declarations: each endpoint is declared once, beside its view, and everything else is derived.
+"""Endpoint declarations: each endpoint is declared once, beside its view, and everything else is
+derived.
 
-A flow's web module keeps one `Endpoints` list and declares each view on it with `route`: its rule, method,
-the features (options) it needs and its OpenAPI operation. From the lists, `build_blueprints` registers what
-the options turn on, `routing` answers a request for what they turn off with a JSON 404 naming the option,
-and `openapi` documents exactly what is on. Adding an endpoint is one declaration in one place.
+A flow's web module keeps one `Endpoints` list and declares each view on it with `route`: its rule,
+method, the features (options) it needs and its OpenAPI operation. From the lists,
+`build_blueprints` registers what the options turn on, `routing` answers a request for what they
+turn off with a JSON 404 naming the option, and `openapi` documents exactly what is on. Adding an
+endpoint is one declaration in one place.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,12 +40,17 @@ def _disabled(what: str, option: str, state: str = "off") -> str:
 
 
 API_KEYS = Feature(lambda o: o.api_keys, _disabled("API keys are", "api_keys"))
-USER_MANAGEMENT = Feature(lambda o: not o.no_user_management,
-                          _disabled("User management is", "no_user_management", "on"))
+USER_MANAGEMENT = Feature(
+    lambda o: not o.no_user_management, _disabled("User management is", "no_user_management", "on")
+)
 REGISTRATION = Feature(lambda o: o.registration, _disabled("Self sign-up is", "registration"))
-EMAIL_VERIFICATION = Feature(lambda o: o.email_verification is not None,
-                             _disabled("Address verification is", "email_verification"))
-PASSWORD_RESET = Feature(lambda o: o.password_reset, _disabled("Password reset by mail is", "password_reset"))
+EMAIL_VERIFICATION = Feature(
+    lambda o: o.email_verification is not None,
+    _disabled("Address verification is", "email_verification"),
+)
+PASSWORD_RESET = Feature(
+    lambda o: o.password_reset, _disabled("Password reset by mail is", "password_reset")
+)
 EMAIL_CHANGE = Feature(lambda o: o.email_change, _disabled("Address change is", "email_change"))
 TOTP = Feature(lambda o: o.totp, _disabled("TOTP is", "totp"))
 PASSKEYS = Feature(lambda o: o.passkeys, _disabled("Passkeys are", "passkeys"))
@@ -76,8 +84,11 @@ class Endpoint:
         return f"{self.view.__name__}_{self.method.lower()}"
 
     def off_message(self, options: Options) -> str | None:
-        """What a client is told while a feature this endpoint needs is off; `None` while it is on."""
-        return next((feature.off_message for feature in self.requires if not feature.is_on(options)), None)
+        """What a client is told while a feature this endpoint needs is off; `None` while it is
+        on."""
+        return next(
+            (feature.off_message for feature in self.requires if not feature.is_on(options)), None
+        )
 
     def openapi_operation(self, options: Options) -> Operation | None:
         source = self.operation
@@ -92,13 +103,17 @@ class Endpoints:
     blueprint: BlueprintSpec = API
     declared: list[Endpoint] = field(default_factory=list)
 
-    def route(self, method: str, rule: str, operation: OperationSource,
-              requires: tuple[Feature, ...] = ()) -> Callable[[V], V]:
+    def route(
+        self, method: str, rule: str, operation: OperationSource, requires: tuple[Feature, ...] = ()
+    ) -> Callable[[V], V]:
         """Declare the decorated view as `method rule`; the view itself is returned unchanged."""
+
         def declare(view: V) -> V:
-            self.declared.append(Endpoint(rule, method, view, operation, (*self.requires, *requires),
-                                          self.blueprint))
+            self.declared.append(
+                Endpoint(rule, method, view, operation, (*self.requires, *requires), self.blueprint)
+            )
             return view
+
         return declare
 
     def __iter__(self) -> Any:
@@ -113,9 +128,15 @@ def build_blueprints(options: Options, endpoints: Iterable[Endpoint]) -> list[Bl
             continue
         blueprint = blueprints.get(endpoint.blueprint.name)
         if blueprint is None:
-            blueprint = blueprints[endpoint.blueprint.name] = _blueprint(endpoint.blueprint, options)
-        blueprint.add_url_rule(endpoint.rule, endpoint=endpoint.name, view_func=endpoint.view,
-                               methods=[endpoint.method])
+            blueprint = blueprints[endpoint.blueprint.name] = _blueprint(
+                endpoint.blueprint, options
+            )
+        blueprint.add_url_rule(
+            endpoint.rule,
+            endpoint=endpoint.name,
+            view_func=endpoint.view,
+            methods=[endpoint.method],
+        )
     return list(blueprints.values())
 
 
@@ -132,11 +153,13 @@ _VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 def openapi_path(rule: str) -> tuple[str, list[str]]:
-    """A Werkzeug rule as an OpenAPI path (`/users/<user_id>` -> `/users/{userId}`), and its variables."""
+    """A Werkzeug rule as an OpenAPI path (`/users/<user_id>` -> `/users/{userId}`), and its
+    variables."""
     names: list[str] = []
 
     def variable(match: re.Match[str]) -> str:
         head, *rest = match.group(1).split("_")
         names.append(head + "".join(word.title() for word in rest))
         return "{" + names[-1] + "}"
+
     return _VARIABLE.sub(variable, rule), names

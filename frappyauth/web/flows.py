@@ -1,13 +1,31 @@
-"""Every flow's endpoint declarations, in one list: the blueprints, the JSON 404 of an endpoint that is
+"""Every flow's endpoint declarations, in one list: the blueprints, the JSON 404 of an endpoint that
+is
 switched off and the OpenAPI document are all derived from it (see `endpoints`)."""
+
 from __future__ import annotations
 
-from frappyauth.web import (admin_views, console, key_views, mail_views, openapi, passkey_views, session_views,
-                            totp_views)
+from frappyauth.web import (
+    admin_views,
+    console,
+    key_views,
+    mail_views,
+    openapi,
+    passkey_views,
+    session_views,
+    totp_views,
+)
 from frappyauth.web.endpoints import Endpoint
 
 ALL_ENDPOINTS: tuple[Endpoint, ...] = (
-    *session_views.endpoints, *admin_views.endpoints, *admin_views.managing, *key_views.endpoints,
-    *key_views.managing, *mail_views.endpoints, *totp_views.endpoints, *totp_views.resetting,
-    *passkey_views.endpoints, *console.endpoints, *openapi.endpoints,
+    *session_views.endpoints,
+    *admin_views.endpoints,
+    *admin_views.managing,
+    *key_views.endpoints,
+    *key_views.managing,
+    *mail_views.endpoints,
+    *totp_views.endpoints,
+    *totp_views.resetting,
+    *passkey_views.endpoints,
+    *console.endpoints,
+    *openapi.endpoints,
 )

@@ -1,9 +1,11 @@
-"""The request guard: who the current request is (looked up once per request), and whether it may act.
+"""The request guard: who the current request is (looked up once per request), and whether it may
+act.
 
-This is every authenticated request's path, so it reaches Flask's contexts once each: the app context (the
-app's state and `g`) and the request context, read from Flask's own context variables where it has them
-(one C call each) rather than through a context-local proxy per use.
+This is every authenticated request's path, so it reaches Flask's contexts once each: the app
+context (the app's state and `g`) and the request context, read from Flask's own context variables
+where it has them (one C call each) rather than through a context-local proxy per use.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -22,14 +24,18 @@ from frappyauth.web.csrf import check_same_origin
 from frappyauth.web.state import EXTENSION_KEY, NOT_SET_UP, OUTSIDE_CONTEXT
 
 IDENTITY_KEY = "_frappyauth_identity"  # the attribute of `g` holding the current request's identity
-NO_REQUEST = "frappyauth's check needs a request: call it inside one (`app.test_request_context()`)."
+NO_REQUEST = (
+    "frappyauth's check needs a request: call it inside one (`app.test_request_context()`)."
+)
 NOT_IN_CONTEXT = (LookupError, RuntimeError)  # what the getters below raise outside a context
-# The current contexts themselves. Flask 3 keeps them in context variables; their `get` is one C call, the
-# proxies' `_get_current_object` (the fallback for a Flask without them) a Python call and a C call.
+# The current contexts themselves. Flask 3 keeps them in context variables; their `get` is one C
+# call, the proxies' `_get_current_object` (the fallback for a Flask without them) a Python call and
+# a C call.
 app_context: Callable[[], AppContext]
 request_context: Callable[[], RequestContext]
 try:
     from flask.globals import _cv_app, _cv_request
+
     app_context, request_context = _cv_app.get, _cv_request.get
 except ImportError:  # pragma: no cover -- a Flask that has renamed them
     app_context = cast("LocalProxy[AppContext]", app_ctx)._get_current_object
@@ -40,12 +46,12 @@ def request_identity(allow_api_key: bool, enrolment_exempt: bool = False) -> Ide
     """Who the current request is, looked up once per request; raise 401 or 403 errors otherwise.
 
     A user who must enrol in a second factor (option `require_mfa_for`) and has not yet gets 403
-    `mfa_enrolment_required` everywhere but on endpoints that are `enrolment_exempt` (those that serve
-    enrolment, sign-out and the user's own record).
+    `mfa_enrolment_required` everywhere but on endpoints that are `enrolment_exempt` (those that
+    serve enrolment, sign-out and the user's own record).
 
-    Raises `RuntimeError` outside a request of an app that called `register_endpoints`. An API key is
-    refused where `allow_api_key` is False before it is looked up, and again when an earlier check of the
-    request allowed it.
+    Raises `RuntimeError` outside a request of an app that called `register_endpoints`. An API key
+    is refused where `allow_api_key` is False before it is looked up, and again when an earlier
+    check of the request allowed it.
     """
     try:
         context = app_context()
@@ -54,7 +60,9 @@ def request_identity(allow_api_key: bool, enrolment_exempt: bool = False) -> Ide
     state = context.app.extensions.get(EXTENSION_KEY)
     if state is None:
         raise RuntimeError(NOT_SET_UP)
-    cache = context.g.__dict__  # what `g.get` and `setattr(g, ...)` read and write, without their two calls
+    cache = (
+        context.g.__dict__
+    )  # what `g.get` and `setattr(g, ...)` read and write, without their two calls
     identity = cache.get(IDENTITY_KEY)
     if identity is None:
         try:
@@ -86,7 +94,8 @@ def request_identity(allow_api_key: bool, enrolment_exempt: bool = False) -> Ide
 
 
 def cached_identity() -> Identity | None:
-    """The identity an earlier check accepted in this request, if any; `RuntimeError` outside a context."""
+    """The identity an earlier check accepted in this request, if any; `RuntimeError` outside a
+    context."""
     try:
         return app_context().g.get(IDENTITY_KEY)
     except NOT_IN_CONTEXT:
@@ -94,7 +103,8 @@ def cached_identity() -> Identity | None:
 
 
 def authorize(permissions: list[str], allow_api_key: bool) -> Identity:
-    """The current request's identity if it holds every one of `permissions`; 401 or 403 errors otherwise."""
+    """The current request's identity if it holds every one of `permissions`; 401 or 403 errors
+    otherwise."""
     identity = request_identity(allow_api_key)
     if permissions:
         check_permissions(identity, permissions)

@@ -1,5 +1,7 @@
-"""The OpenAPI 3.1 document of the endpoints the options turn on, derived from their declarations and
+"""The OpenAPI 3.1 document of the endpoints the options turn on, derived from their declarations
+and
 served at `{prefix}/openapi.json`."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -23,26 +25,41 @@ def openapi_document(options: Options, declared: Iterable[Endpoint]) -> dict[str
         if operation is None or endpoint.off_message(options) is not None:
             continue
         path, variables = openapi_path(endpoint.rule)
-        paths.setdefault(options.api_prefix + path, {})[endpoint.method.lower()] = \
+        paths.setdefault(options.api_prefix + path, {})[endpoint.method.lower()] = (
             _with_path_parameters(operation, variables)
-    return {"openapi": "3.1.0",
-            "info": {"title": "frappyauth", "version": "1",
-                     "description": "User management and authentication."},
-            "paths": paths, "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES}}
+        )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "frappyauth",
+            "version": "1",
+            "description": "User management and authentication.",
+        },
+        "paths": paths,
+        "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES},
+    }
 
 
 def _with_path_parameters(operation: Operation, variables: list[str]) -> Operation:
     if not variables:
         return operation
-    path_parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                       for name in variables]
+    path_parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in variables
+    ]
     return {**operation, "parameters": [*path_parameters, *operation.get("parameters", [])]}
 
 
 THIS_DOCUMENT: Operation = {
-    "summary": "This document", "security": [],
-    "responses": {"200": {"description": "OK",
-                          "content": {"application/json": {"schema": {"type": "object"}}}}}}
+    "summary": "This document",
+    "security": [],
+    "responses": {
+        "200": {
+            "description": "OK",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+}
 
 
 @endpoints.route("GET", "/openapi.json", THIS_DOCUMENT)

@@ -1,10 +1,11 @@
-"""The endpoints of passkeys (option `passkeys`, WebAuthn): registering, listing, renaming and removing
-them, and signing in with one.
+"""The endpoints of passkeys (option `passkeys`, WebAuthn): registering, listing, renaming and
+removing them, and signing in with one.
 
 The relying party is the option `webauthn_rp_id` (default: the request's host name) with the origins
 `webauthn_origins` (default: the request's own origin). The services need the `mfa` extra, which
 registration checks; this module itself imports nothing of it.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -27,21 +28,36 @@ if TYPE_CHECKING:
 endpoints = Endpoints(requires=(PASSKEYS,))
 
 NAME = {"type": "string", "minLength": 1, "maxLength": 100}
-CREDENTIAL = {"type": "object", "description": "The PublicKeyCredential of navigator.credentials, as JSON "
-                                               "(base64url for its binary fields)."}
-CEREMONY_OPTIONS = {"type": "object", "description": "The options for navigator.credentials, as JSON "
-                                                     "(base64url), with a new single-use challenge."}
-PASSKEY = {"type": "object", "required": ["id", "name", "createdAt", "lastUsedAt"], "additionalProperties": False,
-           "properties": {"id": {"type": "string"}, "name": {"type": "string"},
-                          "createdAt": {"type": "string", "format": "date-time"},
-                          "lastUsedAt": {"type": ["string", "null"], "format": "date-time"}}}
+CREDENTIAL = {
+    "type": "object",
+    "description": "The PublicKeyCredential of navigator.credentials, as JSON "
+    "(base64url for its binary fields).",
+}
+CEREMONY_OPTIONS = {
+    "type": "object",
+    "description": "The options for navigator.credentials, as JSON "
+    "(base64url), with a new single-use challenge.",
+}
+PASSKEY = {
+    "type": "object",
+    "required": ["id", "name", "createdAt", "lastUsedAt"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "createdAt": {"type": "string", "format": "date-time"},
+        "lastUsedAt": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
 ERRORS, LOGIN_ERRORS = (400, 401, 403, 409, 413, 415), (400, 401, 413, 415, 429)
 
 
 def _passkeys() -> Passkeys:
     passkeys = current_state().services.passkeys
     if passkeys is None:  # the endpoints exist only with the option on
-        raise RuntimeError("frappyauth: the passkey endpoints were registered without the option 'passkeys'.")
+        raise RuntimeError(
+            "frappyauth: the passkey endpoints were registered without the option 'passkeys'."
+        )
     return passkeys
 
 
@@ -49,7 +65,9 @@ def _relying_party() -> RelyingParty:
     options = current_state().services.options
     host = request.host
     rp_id = options.webauthn_rp_id or (host.rsplit(":", 1)[0] if not host.endswith("]") else host)
-    return RelyingParty(rp_id=rp_id, origins=options.webauthn_origins or (f"{request.scheme}://{host}",))
+    return RelyingParty(
+        rp_id=rp_id, origins=options.webauthn_origins or (f"{request.scheme}://{host}",)
+    )
 
 
 def iso_time(moment: datetime) -> str:
@@ -57,74 +75,161 @@ def iso_time(moment: datetime) -> str:
 
 
 def passkey_json(passkey: Passkey) -> dict[str, Any]:
-    """A passkey as its owner sees it: its id (the credential id, public) and name; never its key."""
-    return {"id": passkey.credential_id, "name": passkey.name, "createdAt": iso_time(passkey.created_at),
-            "lastUsedAt": None if passkey.last_used_at is None else iso_time(passkey.last_used_at)}
+    """A passkey as its owner sees it: its id (the credential id, public) and name; never its
+    key."""
+    return {
+        "id": passkey.credential_id,
+        "name": passkey.name,
+        "createdAt": iso_time(passkey.created_at),
+        "lastUsedAt": None if passkey.last_used_at is None else iso_time(passkey.last_used_at),
+    }
 
 
-@endpoints.route("POST", "/passkeys/register/options", operation(
-    "Options to register a passkey", CEREMONY_OPTIONS, ERRORS, body={"type": "object"}))
+@endpoints.route(
+    "POST",
+    "/passkeys/register/options",
+    operation("Options to register a passkey", CEREMONY_OPTIONS, ERRORS, body={"type": "object"}),
+)
 def passkey_register_options() -> Response:
     identity = request_identity(allow_api_key=False, enrolment_exempt=True)
     bodies.request_object()
     return jsonify(_passkeys().registration_options(identity, _relying_party()))
 
 
-@endpoints.route("POST", "/passkeys/register", operation(
-    "Register a passkey under a name", PASSKEY, ERRORS,
-    body={"type": "object", "required": ["name", "credential"], "properties": {"name": NAME,
-                                                                              "credential": CREDENTIAL}}))
+@endpoints.route(
+    "POST",
+    "/passkeys/register",
+    operation(
+        "Register a passkey under a name",
+        PASSKEY,
+        ERRORS,
+        body={
+            "type": "object",
+            "required": ["name", "credential"],
+            "properties": {"name": NAME, "credential": CREDENTIAL},
+        },
+    ),
+)
 def passkey_register() -> Response:
-    identity, body = request_identity(allow_api_key=False, enrolment_exempt=True), bodies.request_object()
-    passkey = _passkeys().register(identity, _relying_party(), bodies.string(body, "name"),
-                                   _credential(body), request_actor(identity))
+    identity, body = (
+        request_identity(allow_api_key=False, enrolment_exempt=True),
+        bodies.request_object(),
+    )
+    passkey = _passkeys().register(
+        identity,
+        _relying_party(),
+        bodies.string(body, "name"),
+        _credential(body),
+        request_actor(identity),
+    )
     return jsonify(passkey_json(passkey))
 
 
-@endpoints.route("GET", "/passkeys", operation(
-    "The caller's passkeys", {"type": "object", "required": ["passkeys"], "additionalProperties": False,
-                              "properties": {"passkeys": {"type": "array", "items": PASSKEY}}}, (401, 403)))
+@endpoints.route(
+    "GET",
+    "/passkeys",
+    operation(
+        "The caller's passkeys",
+        {
+            "type": "object",
+            "required": ["passkeys"],
+            "additionalProperties": False,
+            "properties": {"passkeys": {"type": "array", "items": PASSKEY}},
+        },
+        (401, 403),
+    ),
+)
 def own_passkeys() -> Response:
     identity = request_identity(allow_api_key=False)
     return jsonify({"passkeys": [passkey_json(p) for p in _passkeys().of_user(identity.user.id)]})
 
 
-@endpoints.route("POST", "/passkeys/<passkey_id>", operation(
-    "Rename one of the caller's passkeys", PASSKEY, (*ERRORS, 404),
-    body={"type": "object", "required": ["name"], "properties": {"name": NAME}}))
+@endpoints.route(
+    "POST",
+    "/passkeys/<passkey_id>",
+    operation(
+        "Rename one of the caller's passkeys",
+        PASSKEY,
+        (*ERRORS, 404),
+        body={"type": "object", "required": ["name"], "properties": {"name": NAME}},
+    ),
+)
 def rename_passkey(passkey_id: str) -> Response:
     identity, body = request_identity(allow_api_key=False), bodies.request_object()
-    return jsonify(passkey_json(_passkeys().rename(identity.user.id, passkey_id, bodies.string(body, "name"))))
+    return jsonify(
+        passkey_json(_passkeys().rename(identity.user.id, passkey_id, bodies.string(body, "name")))
+    )
 
 
-@endpoints.route("DELETE", "/passkeys/<passkey_id>", operation(
-    "Remove one of the caller's passkeys",
-    {"type": "object", "required": ["id", "deleted"], "additionalProperties": False,
-     "properties": {"id": {"type": "string"}, "deleted": {"const": True}}}, (401, 403, 404)))
+@endpoints.route(
+    "DELETE",
+    "/passkeys/<passkey_id>",
+    operation(
+        "Remove one of the caller's passkeys",
+        {
+            "type": "object",
+            "required": ["id", "deleted"],
+            "additionalProperties": False,
+            "properties": {"id": {"type": "string"}, "deleted": {"const": True}},
+        },
+        (401, 403, 404),
+    ),
+)
 def delete_passkey(passkey_id: str) -> Response:
     identity = request_identity(allow_api_key=False)
     _passkeys().delete(identity, passkey_id, request_actor(identity))
     return jsonify({"id": passkey_id, "deleted": True})
 
 
-@endpoints.route("POST", "/passkeys/login/options", operation(
-    "Options to log in with a passkey: with the mfaToken of POST /login, or (passwordless) without",
-    CEREMONY_OPTIONS, LOGIN_ERRORS, security=[], body={"type": "object", "properties": {"mfaToken": STRING}}))
+@endpoints.route(
+    "POST",
+    "/passkeys/login/options",
+    operation(
+        "Options to log in with a passkey: with the mfaToken of POST /login, or (passwordless) "
+        "without",
+        CEREMONY_OPTIONS,
+        LOGIN_ERRORS,
+        security=[],
+        body={"type": "object", "properties": {"mfaToken": STRING}},
+    ),
+)
 def passkey_login_options() -> Response:
     body = bodies.request_object()
-    return jsonify(_passkeys().login_options(_relying_party(), bodies.optional_string(body, "mfaToken")))
+    return jsonify(
+        _passkeys().login_options(_relying_party(), bodies.optional_string(body, "mfaToken"))
+    )
 
 
-@endpoints.route("POST", "/passkeys/login", operation(
-    "Log in with a passkey: the second step after POST /login, or (passwordless) the only one",
-    {"type": "object", "required": ["user", "token"], "properties": {"user": ref("User"), "token": STRING}},
-    LOGIN_ERRORS, security=[], body={"type": "object", "required": ["credential"],
-                                     "properties": {"mfaToken": STRING, "credential": CREDENTIAL}}))
+@endpoints.route(
+    "POST",
+    "/passkeys/login",
+    operation(
+        "Log in with a passkey: the second step after POST /login, or (passwordless) the only one",
+        {
+            "type": "object",
+            "required": ["user", "token"],
+            "properties": {"user": ref("User"), "token": STRING},
+        },
+        LOGIN_ERRORS,
+        security=[],
+        body={
+            "type": "object",
+            "required": ["credential"],
+            "properties": {"mfaToken": STRING, "credential": CREDENTIAL},
+        },
+    ),
+)
 def passkey_login() -> Response:
     body = bodies.request_object()
-    return sign_in_answer(current_state().services.sign_in.with_passkey(
-        _relying_party(), bodies.optional_string(body, "mfaToken"), _credential(body),
-        request.user_agent.string or None, request.remote_addr))
+    return sign_in_answer(
+        current_state().services.sign_in.with_passkey(
+            _relying_party(),
+            bodies.optional_string(body, "mfaToken"),
+            _credential(body),
+            request.user_agent.string or None,
+            request.remote_addr,
+        )
+    )
 
 
 def _credential(body: dict[str, Any]) -> dict[str, Any]:

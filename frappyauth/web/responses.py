@@ -1,4 +1,5 @@
 """How frappyauth answers: records as JSON, JSON errors, the session cookie."""
+
 from __future__ import annotations
 
 import logging
@@ -17,19 +18,30 @@ log = logging.getLogger("frappyauth")
 
 
 def session_json(session: Session, current: Session | None) -> dict[str, Any]:
-    """A session as its owner sees it: its public id and metadata, never its token or the token's hash."""
-    return {"id": session.session_id, "createdAt": _iso(session.created_at),
-            "lastUsedAt": _iso(session.last_used_at), "expiresAt": _iso(session.expires_at),
-            "userAgent": session.user_agent, "remoteAddr": session.remote_addr,
-            "current": current is not None and current.session_id == session.session_id}
+    """A session as its owner sees it: its public id and metadata, never its token or the token's
+    hash."""
+    return {
+        "id": session.session_id,
+        "createdAt": _iso(session.created_at),
+        "lastUsedAt": _iso(session.last_used_at),
+        "expiresAt": _iso(session.expires_at),
+        "userAgent": session.user_agent,
+        "remoteAddr": session.remote_addr,
+        "current": current is not None and current.session_id == session.session_id,
+    }
 
 
 def api_key_json(key: ApiKey) -> dict[str, Any]:
-    """An API key as its owner and admins see it: its public id and metadata, never the key or its hash."""
-    return {"id": key.key_id, "name": key.name, "scopes": None if key.scopes is None else list(key.scopes),
-            "createdAt": _iso(key.created_at),
-            "lastUsedAt": None if key.last_used_at is None else _iso(key.last_used_at),
-            "expiresAt": None if key.expires_at is None else _iso(key.expires_at)}
+    """An API key as its owner and admins see it: its public id and metadata, never the key or
+    its hash."""
+    return {
+        "id": key.key_id,
+        "name": key.name,
+        "scopes": None if key.scopes is None else list(key.scopes),
+        "createdAt": _iso(key.created_at),
+        "lastUsedAt": None if key.last_used_at is None else _iso(key.last_used_at),
+        "expiresAt": None if key.expires_at is None else _iso(key.expires_at),
+    }
 
 
 def _iso(moment: datetime) -> str:
@@ -65,7 +77,8 @@ def render_http_error(error: HTTPException) -> Response:
 
 
 def render_any(error: Exception) -> Response:
-    """Every error raised in frappyauth's views; anything but ours and Flask's is a bug, answered 500."""
+    """Every error raised in frappyauth's views; anything but ours and Flask's is a bug, answered
+    500."""
     if isinstance(error, FrappyAuthError):
         return render_error(error)
     if isinstance(error, HTTPException):
@@ -75,14 +88,22 @@ def render_any(error: Exception) -> Response:
 
 
 def set_session_cookie(response: Response, token: str, options: Options) -> None:
-    response.set_cookie(COOKIE_NAME, token, max_age=options.token_expiration, httponly=True, samesite="Lax",
-                        secure=_secure(options), path="/")
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        max_age=options.token_expiration,
+        httponly=True,
+        samesite="Lax",
+        secure=_secure(options),
+        path="/",
+    )
 
 
 def clear_session_cookie(response: Response, options: Options) -> None:
-    response.delete_cookie(COOKIE_NAME, httponly=True, samesite="Lax", secure=_secure(options), path="/")
+    response.delete_cookie(
+        COOKIE_NAME, httponly=True, samesite="Lax", secure=_secure(options), path="/"
+    )
 
 
 def _secure(options: Options) -> bool:
     return request.is_secure if options.cookie_secure is None else options.cookie_secure
-

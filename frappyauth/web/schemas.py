@@ -1,4 +1,6 @@
-"""The OpenAPI vocabulary every endpoint declaration uses: shared schemas and one way to write an operation."""
+"""The OpenAPI vocabulary every endpoint declaration uses: shared schemas and one way to write an
+operation."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,55 +11,146 @@ STRING = {"type": "string", "minLength": 1}
 NULLABLE_STRING = {"type": ["string", "null"]}
 DATE_TIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
-MFA_STATUS = {"type": "object", "required": ["totp", "passkeys"], "additionalProperties": False,
-              "properties": {"totp": {"type": "boolean"}, "passkeys": {"type": "integer", "minimum": 0}}}
-MFA_REQUIRED = {"type": "object", "required": ["mfaRequired", "mfaToken", "methods"], "additionalProperties": False,
-                "properties": {"mfaRequired": {"const": True}, "mfaToken": STRING,
-                               "methods": {"type": "array", "items": {"type": "string"}}}}
+MFA_STATUS = {
+    "type": "object",
+    "required": ["totp", "passkeys"],
+    "additionalProperties": False,
+    "properties": {"totp": {"type": "boolean"}, "passkeys": {"type": "integer", "minimum": 0}},
+}
+MFA_REQUIRED = {
+    "type": "object",
+    "required": ["mfaRequired", "mfaToken", "methods"],
+    "additionalProperties": False,
+    "properties": {
+        "mfaRequired": {"const": True},
+        "mfaToken": STRING,
+        "methods": {"type": "array", "items": {"type": "string"}},
+    },
+}
 SESSION_SECURITY: list[dict[str, list[str]]] = [{"token": []}, {"bearer": []}, {"cookie": []}]
 
 SCHEMAS: dict[str, Any] = {
-    "Error": {"type": "object", "required": ["error", "message"], "additionalProperties": False,
-              "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
-    "User": {"type": "object", "required": ["_id", "id", "username", "permissions", "profile", "hasApiKey"],
-             "additionalProperties": False,
-             "properties": {"_id": {"type": "string"}, "id": {"type": "string"}, "username": {"type": "string"},
-                            "permissions": {"type": "array", "items": {"type": "string"}},
-                            "profile": {"type": "object"}, "email": {"type": "string"},
-                            "hasApiKey": {"type": "boolean"}, "emailVerified": {"type": "boolean"},
-                            "mfa": MFA_STATUS}},
-    "Session": {"type": "object", "additionalProperties": False,
-                "required": ["id", "createdAt", "lastUsedAt", "expiresAt", "userAgent", "remoteAddr", "current"],
-                "properties": {"id": {"type": "string"}, "createdAt": DATE_TIME, "lastUsedAt": DATE_TIME,
-                               "expiresAt": DATE_TIME, "userAgent": NULLABLE_STRING, "remoteAddr": NULLABLE_STRING,
-                               "current": {"type": "boolean"}}},
-    "Sessions": {"type": "object", "required": ["sessions"], "additionalProperties": False,
-                 "properties": {"sessions": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}}}},
-    "ApiKey": {"type": "object", "additionalProperties": False,
-               "required": ["id", "name", "scopes", "createdAt", "lastUsedAt", "expiresAt"],
-               "properties": {"id": {"type": "string"}, "name": {"type": "string"},
-                              "scopes": {"type": ["array", "null"], "items": {"type": "string"}},
-                              "createdAt": DATE_TIME, "lastUsedAt": NULLABLE_DATE_TIME,
-                              "expiresAt": NULLABLE_DATE_TIME}},
-    "ApiKeys": {"type": "object", "required": ["keys"], "additionalProperties": False,
-                "properties": {"keys": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}}}},
+    "Error": {
+        "type": "object",
+        "required": ["error", "message"],
+        "additionalProperties": False,
+        "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+    },
+    "User": {
+        "type": "object",
+        "required": ["_id", "id", "username", "permissions", "profile", "hasApiKey"],
+        "additionalProperties": False,
+        "properties": {
+            "_id": {"type": "string"},
+            "id": {"type": "string"},
+            "username": {"type": "string"},
+            "permissions": {"type": "array", "items": {"type": "string"}},
+            "profile": {"type": "object"},
+            "email": {"type": "string"},
+            "hasApiKey": {"type": "boolean"},
+            "emailVerified": {"type": "boolean"},
+            "mfa": MFA_STATUS,
+        },
+    },
+    "Session": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "id",
+            "createdAt",
+            "lastUsedAt",
+            "expiresAt",
+            "userAgent",
+            "remoteAddr",
+            "current",
+        ],
+        "properties": {
+            "id": {"type": "string"},
+            "createdAt": DATE_TIME,
+            "lastUsedAt": DATE_TIME,
+            "expiresAt": DATE_TIME,
+            "userAgent": NULLABLE_STRING,
+            "remoteAddr": NULLABLE_STRING,
+            "current": {"type": "boolean"},
+        },
+    },
+    "Sessions": {
+        "type": "object",
+        "required": ["sessions"],
+        "additionalProperties": False,
+        "properties": {
+            "sessions": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}}
+        },
+    },
+    "ApiKey": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "name", "scopes", "createdAt", "lastUsedAt", "expiresAt"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "scopes": {"type": ["array", "null"], "items": {"type": "string"}},
+            "createdAt": DATE_TIME,
+            "lastUsedAt": NULLABLE_DATE_TIME,
+            "expiresAt": NULLABLE_DATE_TIME,
+        },
+    },
+    "ApiKeys": {
+        "type": "object",
+        "required": ["keys"],
+        "additionalProperties": False,
+        "properties": {"keys": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}}},
+    },
 }
-SCHEMAS["NewApiKey"] = {**SCHEMAS["ApiKey"], "required": [*SCHEMAS["ApiKey"]["required"], "apiKey"],
-                        "properties": {**SCHEMAS["ApiKey"]["properties"], "apiKey": STRING}}
+SCHEMAS["NewApiKey"] = {
+    **SCHEMAS["ApiKey"],
+    "required": [*SCHEMAS["ApiKey"]["required"], "apiKey"],
+    "properties": {**SCHEMAS["ApiKey"]["properties"], "apiKey": STRING},
+}
 
 SECURITY_SCHEMES = {
-    "token": {"type": "apiKey", "in": "header", "name": "Authorization",
-              "description": "A session token from POST /login, as the whole header (frappyflaskauth's form)."},
-    "bearer": {"type": "http", "scheme": "bearer", "description": "A session token from POST /login."},
-    "cookie": {"type": "apiKey", "in": "cookie", "name": "Authorization",
-               "description": "The HttpOnly cookie POST /login sets; writes must come from an allowed origin."},
-    "apiKey": {"type": "apiKey", "in": "header", "name": "Authorization",
-               "description": "`Token <key>` with a key from POST /keys or /key, where an endpoint allows API keys."},
+    "token": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": (
+            "A session token from POST /login, as the whole header (frappyflaskauth's form)."
+        ),
+    },
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A session token from POST /login.",
+    },
+    "cookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "Authorization",
+        "description": (
+            "The HttpOnly cookie POST /login sets; writes must come from an allowed origin."
+        ),
+    },
+    "apiKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": (
+            "`Token <key>` with a key from POST /keys or /key, where an endpoint allows API keys."
+        ),
+    },
 }
 
-ERROR_DESCRIPTIONS = {400: "Malformed input", 401: "No valid credentials", 403: "Not allowed",
-                      404: "No such user, session or API key", 409: "Conflict", 413: "Body too large",
-                      415: "Body not JSON", 429: "Too many attempts or requests", 503: "Store unavailable"}
+ERROR_DESCRIPTIONS = {
+    400: "Malformed input",
+    401: "No valid credentials",
+    403: "Not allowed",
+    404: "No such user, session or API key",
+    409: "Conflict",
+    413: "Body too large",
+    415: "Body not JSON",
+    429: "Too many attempts or requests",
+    503: "Store unavailable",
+}
 
 
 def obj(required: list[str], **properties: Any) -> dict[str, Any]:
@@ -68,18 +161,38 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def operation(summary: str, ok: dict[str, Any], errors: tuple[int, ...], body: dict[str, Any] | None = None,
-               security: list[dict[str, list[str]]] | None = SESSION_SECURITY,
-               parameters: list[dict[str, Any]] | None = None, ok_status: int = 200) -> Operation:
-    """One operation: JSON in (if `body`), `ok` out with `ok_status`, and the error statuses it can answer."""
-    responses: dict[str, Any] = {str(ok_status): {"description": "OK" if ok_status == 200 else "Accepted",
-                                                  "content": {"application/json": {"schema": ok}}}}
+def operation(
+    summary: str,
+    ok: dict[str, Any],
+    errors: tuple[int, ...],
+    body: dict[str, Any] | None = None,
+    security: list[dict[str, list[str]]] | None = SESSION_SECURITY,
+    parameters: list[dict[str, Any]] | None = None,
+    ok_status: int = 200,
+) -> Operation:
+    """One operation: JSON in (if `body`), `ok` out with `ok_status`, and the error statuses it
+    can answer."""
+    responses: dict[str, Any] = {
+        str(ok_status): {
+            "description": "OK" if ok_status == 200 else "Accepted",
+            "content": {"application/json": {"schema": ok}},
+        }
+    }
     for status in sorted({*errors, 503}):
-        responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status],
-                                  "content": {"application/json": {"schema": ref("Error")}}}
-    operation: dict[str, Any] = {"summary": summary, "responses": responses, "security": security or []}
+        responses[str(status)] = {
+            "description": ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"schema": ref("Error")}},
+        }
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "responses": responses,
+        "security": security or [],
+    }
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body}},
+        }
     if parameters:
         operation["parameters"] = parameters
     return operation

@@ -1,4 +1,5 @@
 """Signing in and out, the caller's own record and password, and the caller's sessions."""
+
 from __future__ import annotations
 
 from flask import Response, jsonify, request
@@ -18,22 +19,34 @@ endpoints = Endpoints()
 
 def login_operation(options: Options) -> Operation:
     signed_in = obj(["user", "token"], user=ref("User"), token=STRING)
-    # A right password of a user with a second factor: no session yet, the second step's token instead.
+    # A right password of a user with a second factor: no session yet, the second step's token
+    # instead.
     answer = {"oneOf": [signed_in, MFA_REQUIRED]} if options.totp or options.passkeys else signed_in
-    return operation("Log in", answer, (400, 401, 413, 415, 429), security=[],
-                     body=obj(["username", "password"], username=STRING, password=STRING))
+    return operation(
+        "Log in",
+        answer,
+        (400, 401, 413, 415, 429),
+        security=[],
+        body=obj(["username", "password"], username=STRING, password=STRING),
+    )
 
 
 @endpoints.route("POST", "/login", login_operation)
 def login() -> Response:
     body = bodies.request_object()
     username, password = bodies.string(body, "username"), bodies.string(body, "password")
-    return sign_in_answer(current_state().services.sign_in.with_password(
-        username, password, request.user_agent.string or None, request.remote_addr))
+    return sign_in_answer(
+        current_state().services.sign_in.with_password(
+            username, password, request.user_agent.string or None, request.remote_addr
+        )
+    )
 
 
-LOGOUT = operation("Log out: end this session and clear the cookie", obj(["status"], status={"const": True}),
-                   (401, 403))
+LOGOUT = operation(
+    "Log out: end this session and clear the cookie",
+    obj(["status"], status={"const": True}),
+    (401, 403),
+)
 
 
 @endpoints.route("DELETE", "/login", LOGOUT)
@@ -51,42 +64,73 @@ def own_user() -> Response:
     return jsonify(user_json(request_identity(allow_api_key=False, enrolment_exempt=True).user))
 
 
-@endpoints.route("POST", "/password", operation(
-    "Change one's own password; ends one's other sessions", ref("User"), (400, 401, 403, 404, 409, 413, 415, 429),
-    body=obj(["oldPassword", "newPassword"], oldPassword=STRING, newPassword=STRING)))
+@endpoints.route(
+    "POST",
+    "/password",
+    operation(
+        "Change one's own password; ends one's other sessions",
+        ref("User"),
+        (400, 401, 403, 404, 409, 413, 415, 429),
+        body=obj(["oldPassword", "newPassword"], oldPassword=STRING, newPassword=STRING),
+    ),
+)
 def change_own_password() -> Response:
     identity, body = request_identity(allow_api_key=False), bodies.request_object()
     user = current_state().services.accounts.change_own_password(
-        identity, bodies.string(body, "oldPassword"), bodies.string(body, "newPassword"),
-        request_actor(identity))
+        identity,
+        bodies.string(body, "oldPassword"),
+        bodies.string(body, "newPassword"),
+        request_actor(identity),
+    )
     return jsonify(user_json(user))
 
 
-@endpoints.route("GET", "/sessions", operation("The caller's active sessions", ref("Sessions"), (401, 403)))
+@endpoints.route(
+    "GET", "/sessions", operation("The caller's active sessions", ref("Sessions"), (401, 403))
+)
 def own_sessions() -> Response:
     identity = request_identity(allow_api_key=False)
     sessions = current_state().services.sessions.of_user(identity.user)
     return jsonify({"sessions": [session_json(session, identity.session) for session in sessions]})
 
 
-@endpoints.route("DELETE", "/sessions/<session_id>", operation(
-    "End one of the caller's sessions",
-    obj(["sessionId", "deleted"], sessionId={"type": "string"}, deleted={"const": True}), (401, 403, 404)))
+@endpoints.route(
+    "DELETE",
+    "/sessions/<session_id>",
+    operation(
+        "End one of the caller's sessions",
+        obj(["sessionId", "deleted"], sessionId={"type": "string"}, deleted={"const": True}),
+        (401, 403, 404),
+    ),
+)
 def end_own_session(session_id: str) -> Response:
     identity = request_identity(allow_api_key=False)
-    current_state().services.sessions.end(identity.user.id, session_id, actor=request_actor(identity))
+    current_state().services.sessions.end(
+        identity.user.id, session_id, actor=request_actor(identity)
+    )
     response = jsonify({"sessionId": session_id, "deleted": True})
     if identity.session is not None and identity.session.session_id == session_id:
         clear_session_cookie(response, current_state().services.options)
     return response
 
 
-KEEP_CURRENT = {"name": "keepCurrent", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}}
+KEEP_CURRENT = {
+    "name": "keepCurrent",
+    "in": "query",
+    "schema": {"type": "string", "enum": ["true", "false"]},
+}
 
 
-@endpoints.route("DELETE", "/sessions", operation(
-    "Log out everywhere (else)", obj(["deleted"], deleted={"type": "integer", "minimum": 0}), (400, 401, 403),
-    parameters=[KEEP_CURRENT]))
+@endpoints.route(
+    "DELETE",
+    "/sessions",
+    operation(
+        "Log out everywhere (else)",
+        obj(["deleted"], deleted={"type": "integer", "minimum": 0}),
+        (400, 401, 403),
+        parameters=[KEEP_CURRENT],
+    ),
+)
 def end_own_sessions() -> Response:
     """Log out everywhere; with `?keepCurrent=true`, everywhere else."""
     identity = request_identity(allow_api_key=False)
@@ -94,8 +138,9 @@ def end_own_sessions() -> Response:
     if keep_current not in ("true", "false"):
         raise BadRequestError("keepCurrent must be true or false.")
     keep = identity.session if keep_current == "true" else None
-    count = current_state().services.sessions.end_all(identity.user.id, actor=request_actor(identity),
-                                                      keep=keep)
+    count = current_state().services.sessions.end_all(
+        identity.user.id, actor=request_actor(identity), keep=keep
+    )
     response = jsonify({"deleted": count})
     if keep is None:
         clear_session_cookie(response, current_state().services.options)

@@ -1,4 +1,5 @@
 """The per-app state kept in `app.extensions["frappyauth"]`, and finding it from a request."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,10 +15,14 @@ if TYPE_CHECKING:
     from frappyauth.web.endpoints import Endpoint
 
 EXTENSION_KEY = "frappyauth"
-OUTSIDE_CONTEXT = ("frappyauth was used outside a request or app context: call check_login_state() and "
-                   "current_user inside a request, or wrap the code in `with app.app_context():`.")
-NOT_SET_UP = ("frappyauth is not set up on this app: call frappyauth.register_endpoints(app, ...) "
-              "(or FrappyAuth(app, ...)) first.")
+OUTSIDE_CONTEXT = (
+    "frappyauth was used outside a request or app context: call check_login_state() and "
+    "current_user inside a request, or wrap the code in `with app.app_context():`."
+)
+NOT_SET_UP = (
+    "frappyauth is not set up on this app: call frappyauth.register_endpoints(app, ...) "
+    "(or FrappyAuth(app, ...)) first."
+)
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,8 @@ class AuthState:
 
     services: Services
     endpoints: tuple[Endpoint, ...]
-    # The second-factor enrolment rule, or `None` while `require_mfa_for` is empty: checked on every request.
+    # The second-factor enrolment rule, or `None` while `require_mfa_for` is empty: checked on every
+    # request.
     enrolment_check: Callable[[Identity], None] | None = None
 
 

@@ -1,4 +1,5 @@
 """In-process stores: fast, thread-safe, and gone when the process ends."""
+
 from frappyauth.stores.memory.api_keys import MemoryApiKeyStore
 from frappyauth.stores.memory.attempts import MemoryAttemptStore
 from frappyauth.stores.memory.bundle import memory_stores
@@ -7,5 +8,12 @@ from frappyauth.stores.memory.mfa import MemoryMfaStore
 from frappyauth.stores.memory.sessions import MemorySessionStore
 from frappyauth.stores.memory.users import MemoryUserStore
 
-__all__ = ["MemoryApiKeyStore", "MemoryAttemptStore", "MemoryMailTokenStore", "MemoryMfaStore",
-           "MemorySessionStore", "MemoryUserStore", "memory_stores"]
+__all__ = [
+    "MemoryApiKeyStore",
+    "MemoryAttemptStore",
+    "MemoryMailTokenStore",
+    "MemoryMfaStore",
+    "MemorySessionStore",
+    "MemoryUserStore",
+    "memory_stores",
+]

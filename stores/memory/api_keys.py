@@ -1,4 +1,5 @@
 """The in-process API-key store: `register_endpoints`' default for a user store that brings none."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,9 +15,9 @@ from frappyauth.core.protocols import UserStore
 class MemoryApiKeyStore:
     """Keys by id behind one lock for writes, with indexes by hash and by user.
 
-    `create` counts and inserts under the lock, so concurrent creates cannot pass the limit together.
-    Reads by hash (every request made with a key) take no lock: a record is immutable and each index
-    entry is set or removed by one dictionary assignment.
+    `create` counts and inserts under the lock, so concurrent creates cannot pass the limit
+    together. Reads by hash (every request made with a key) take no lock: a record is immutable and
+    each index entry is set or removed by one dictionary assignment.
     """
 
     def __init__(self) -> None:
@@ -40,7 +41,14 @@ class MemoryApiKeyStore:
 
     def replace(self, key: ApiKey, now: datetime) -> ApiKey | None:
         with self._lock:
-            old = next((k for k in self._of_user(key.user_id) if k.name == key.name and not k.expired(now)), None)
+            old = next(
+                (
+                    k
+                    for k in self._of_user(key.user_id)
+                    if k.name == key.name and not k.expired(now)
+                ),
+                None,
+            )
             if old is None:
                 return None
             self._remove(old.key_id)
@@ -56,8 +64,9 @@ class MemoryApiKeyStore:
         found = self.get_by_hash_with_user(key_hash, now, None)
         return None if found is None else found[0]
 
-    def get_by_hash_with_user(self, key_hash: str, now: datetime,
-                              users: UserStore | None) -> tuple[ApiKey, User | None] | None:
+    def get_by_hash_with_user(
+        self, key_hash: str, now: datetime, users: UserStore | None
+    ) -> tuple[ApiKey, User | None] | None:
         try:
             key = self._by_hash.get(key_hash)
         except TypeError:  # not a string, nor anything hashable: no key has it
@@ -74,8 +83,11 @@ class MemoryApiKeyStore:
 
     def holders(self, name: str, user_ids: Sequence[str], now: datetime) -> set[str]:
         with self._lock:
-            return {user_id for user_id in user_ids
-                    if any(k.name == name and not k.expired(now) for k in self._of_user(user_id))}
+            return {
+                user_id
+                for user_id in user_ids
+                if any(k.name == name and not k.expired(now) for k in self._of_user(user_id))
+            }
 
     def delete(self, user_id: str, key_id: str, now: datetime) -> bool:
         with self._lock:

@@ -1,4 +1,5 @@
 """A thread-safe in-memory store of the throttle's attempt counters."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,9 +13,9 @@ from frappyauth.core.models import AttemptCounter
 class MemoryAttemptStore:
     """Counters in one ordered dict behind one lock.
 
-    Counters are kept in the order their windows started: with the core's fixed window length that is the
-    order they expire in, so expired ones are dropped from the front and guessing many usernames cannot
-    grow memory forever.
+    Counters are kept in the order their windows started: with the core's fixed window length that
+    is the order they expire in, so expired ones are dropped from the front and guessing many
+    usernames cannot grow memory forever.
     """
 
     def __init__(self) -> None:
@@ -22,7 +23,9 @@ class MemoryAttemptStore:
         self._counters: OrderedDict[str, tuple[AttemptCounter, str | None]] = OrderedDict()
         self._keys_of: dict[str, set[str]] = {}  # subject -> its counters' keys
 
-    def increment(self, key: str, subject: str | None, now: datetime, expires_at: datetime) -> AttemptCounter:
+    def increment(
+        self, key: str, subject: str | None, now: datetime, expires_at: datetime
+    ) -> AttemptCounter:
         with self._lock:
             self._forget_expired(now)
             live = self._live(key, now)
@@ -41,7 +44,10 @@ class MemoryAttemptStore:
         with self._lock:
             live = self._live(key, now)
             if live is not None and live[0].count > 0:
-                self._counters[key] = (dataclasses.replace(live[0], count=live[0].count - 1), live[1])
+                self._counters[key] = (
+                    dataclasses.replace(live[0], count=live[0].count - 1),
+                    live[1],
+                )
 
     def get(self, key: str, now: datetime) -> AttemptCounter | None:
         with self._lock:

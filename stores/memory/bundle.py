@@ -1,4 +1,5 @@
 """Every in-process store at once: `memory_stores()`."""
+
 from __future__ import annotations
 
 from frappyauth.core.protocols import Stores
@@ -10,11 +11,18 @@ from frappyauth.stores.memory.sessions import MemorySessionStore
 from frappyauth.stores.memory.users import MemoryUserStore
 
 # Each kind of store beside the users, by its field in `Stores`.
-MEMORY_STORES: dict[str, type] = {"sessions": MemorySessionStore, "api_keys": MemoryApiKeyStore,
-                                  "attempts": MemoryAttemptStore, "mail_tokens": MemoryMailTokenStore,
-                                  "mfa": MemoryMfaStore}
+MEMORY_STORES: dict[str, type] = {
+    "sessions": MemorySessionStore,
+    "api_keys": MemoryApiKeyStore,
+    "attempts": MemoryAttemptStore,
+    "mail_tokens": MemoryMailTokenStore,
+    "mfa": MemoryMfaStore,
+}
 
 
 def memory_stores() -> Stores:
-    """Every store, in this process: fast, thread-safe, and gone when the process ends (one worker only)."""
-    return Stores(users=MemoryUserStore(), **{kind: store() for kind, store in MEMORY_STORES.items()})
+    """Every store, in this process: fast, thread-safe, and gone when the process ends (one
+    worker only)."""
+    return Stores(
+        users=MemoryUserStore(), **{kind: store() for kind, store in MEMORY_STORES.items()}
+    )

@@ -1,4 +1,6 @@
-"""The in-process store of mailed tokens: `register_endpoints`' default when no mail token store is given."""
+"""The in-process store of mailed tokens: `register_endpoints`' default when no mail token store
+is given."""
+
 from __future__ import annotations
 
 import threading
@@ -29,8 +31,11 @@ class MemoryMailTokenStore:
 
     def delete_for_user(self, user_id: str, purpose: str | None = None) -> int:
         with self._lock:
-            doomed = [h for h, t in self._tokens.items()
-                      if t.user_id == user_id and (purpose is None or t.purpose == purpose)]
+            doomed = [
+                h
+                for h, t in self._tokens.items()
+                if t.user_id == user_id and (purpose is None or t.purpose == purpose)
+            ]
             for token_hash in doomed:
                 del self._tokens[token_hash]
             return len(doomed)

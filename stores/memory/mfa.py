@@ -1,4 +1,5 @@
 """The in-process MFA store: `register_endpoints`' default for a user store that brings none."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -10,7 +11,8 @@ from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, 
 
 
 class MemoryMfaStore:
-    """TOTP enrolments by user id and challenges by token hash, behind one lock: each compare-and-set is
+    """TOTP enrolments by user id and challenges by token hash, behind one lock: each
+    compare-and-set is
     one step under it."""
 
     def __init__(self) -> None:
@@ -33,13 +35,19 @@ class MemoryMfaStore:
         with self._lock:
             return self._totp.get(user_id) if isinstance(user_id, str) else None
 
-    def confirm_totp(self, user_id: str, secret: str, last_step: int, recovery_code_hashes: tuple[str, ...]) -> bool:
+    def confirm_totp(
+        self, user_id: str, secret: str, last_step: int, recovery_code_hashes: tuple[str, ...]
+    ) -> bool:
         with self._lock:
             current = self._totp.get(user_id)
             if current is None or current.confirmed or current.secret != secret:
                 return False
-            self._totp[user_id] = dataclasses.replace(current, confirmed=True, last_step=last_step,
-                                                      recovery_code_hashes=tuple(recovery_code_hashes))
+            self._totp[user_id] = dataclasses.replace(
+                current,
+                confirmed=True,
+                last_step=last_step,
+                recovery_code_hashes=tuple(recovery_code_hashes),
+            )
             return True
 
     def use_totp_step(self, user_id: str, step: int) -> bool:
@@ -53,7 +61,11 @@ class MemoryMfaStore:
     def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
         with self._lock:
             current = self._totp.get(user_id)
-            if current is None or not current.confirmed or code_hash not in current.recovery_code_hashes:
+            if (
+                current is None
+                or not current.confirmed
+                or code_hash not in current.recovery_code_hashes
+            ):
                 return False
             left = tuple(h for h in current.recovery_code_hashes if h != code_hash)
             self._totp[user_id] = dataclasses.replace(current, recovery_code_hashes=left)
@@ -64,7 +76,9 @@ class MemoryMfaStore:
             current = self._totp.get(user_id)
             if current is None or not current.confirmed:
                 return False
-            self._totp[user_id] = dataclasses.replace(current, recovery_code_hashes=tuple(code_hashes))
+            self._totp[user_id] = dataclasses.replace(
+                current, recovery_code_hashes=tuple(code_hashes)
+            )
             return True
 
     def delete_totp(self, user_id: str) -> bool:
@@ -73,14 +87,20 @@ class MemoryMfaStore:
 
     def totp_users(self, user_ids: Sequence[str]) -> set[str]:
         with self._lock:
-            return {user_id for user_id in user_ids
-                    if (enrolment := self._totp.get(user_id)) is not None and enrolment.confirmed}
+            return {
+                user_id
+                for user_id in user_ids
+                if (enrolment := self._totp.get(user_id)) is not None and enrolment.confirmed
+            }
 
     def create_challenge(self, challenge: MfaChallenge) -> None:
         with self._lock:
-            # Garbage collection: challenges live minutes; those expired by the latest `now` seen are dropped.
+            # Garbage collection: challenges live minutes; those expired by the latest `now` seen
+            # are dropped.
             if self._latest_now is not None:
-                for token_hash in [h for h, c in self._challenges.items() if c.expires_at <= self._latest_now]:
+                for token_hash in [
+                    h for h, c in self._challenges.items() if c.expires_at <= self._latest_now
+                ]:
                     del self._challenges[token_hash]
             if challenge.token_hash in self._challenges:
                 raise ValueError("A challenge with that token hash exists.")
@@ -94,7 +114,9 @@ class MemoryMfaStore:
 
     def delete_challenge(self, token_hash: str, now: datetime) -> bool:
         with self._lock:
-            challenge = self._challenges.pop(token_hash, None) if isinstance(token_hash, str) else None
+            challenge = (
+                self._challenges.pop(token_hash, None) if isinstance(token_hash, str) else None
+            )
         return challenge is not None and now < challenge.expires_at
 
     def create_passkey(self, passkey: Passkey) -> None:
@@ -143,18 +165,26 @@ class MemoryMfaStore:
                 del self._passkeys[key]
             return len(doomed)
 
-    def use_passkey(self, credential_id: str, expected_sign_count: int, sign_count: int, used_at: datetime) -> bool:
+    def use_passkey(
+        self, credential_id: str, expected_sign_count: int, sign_count: int, used_at: datetime
+    ) -> bool:
         with self._lock:
             passkey = self._passkeys.get(credential_id)
             if passkey is None or passkey.sign_count != expected_sign_count:
                 return False
-            self._passkeys[credential_id] = dataclasses.replace(passkey, sign_count=sign_count, last_used_at=used_at)
+            self._passkeys[credential_id] = dataclasses.replace(
+                passkey, sign_count=sign_count, last_used_at=used_at
+            )
             return True
 
     def create_passkey_challenge(self, challenge: PasskeyChallenge) -> None:
         with self._lock:
             if self._latest_now is not None:  # garbage collection, as for login challenges
-                for key in [k for k, c in self._passkey_challenges.items() if c.expires_at <= self._latest_now]:
+                for key in [
+                    k
+                    for k, c in self._passkey_challenges.items()
+                    if c.expires_at <= self._latest_now
+                ]:
                     del self._passkey_challenges[key]
             if challenge.challenge_hash in self._passkey_challenges:
                 raise ValueError("A challenge with that hash exists.")
@@ -163,5 +193,9 @@ class MemoryMfaStore:
     def take_passkey_challenge(self, challenge_hash: str, now: datetime) -> PasskeyChallenge | None:
         with self._lock:
             self._latest_now = now if self._latest_now is None else max(now, self._latest_now)
-            challenge = self._passkey_challenges.pop(challenge_hash, None) if isinstance(challenge_hash, str) else None
+            challenge = (
+                self._passkey_challenges.pop(challenge_hash, None)
+                if isinstance(challenge_hash, str)
+                else None
+            )
         return challenge if challenge is not None and now < challenge.expires_at else None

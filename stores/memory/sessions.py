@@ -1,4 +1,5 @@
 """The in-process session store: `register_endpoints`' default when no session store is given."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -10,7 +11,8 @@ from frappyauth.core.protocols import UserStore
 
 
 class MemorySessionStore:
-    """Sessions by token hash, with a per-user index so revoking a user's sessions is O(their sessions)."""
+    """Sessions by token hash, with a per-user index so revoking a user's sessions is O(their
+    sessions)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -30,8 +32,11 @@ class MemorySessionStore:
         session = self._sessions.get(token_hash) if isinstance(token_hash, str) else None
         return session if session is not None and session.expires_at > now else None
 
-    def get_with_user(self, token_hash: str, now: datetime, users: UserStore) -> tuple[Session, User | None] | None:
-        # Two dictionary reads, neither under a lock: a record is replaced by one assignment, never changed.
+    def get_with_user(
+        self, token_hash: str, now: datetime, users: UserStore
+    ) -> tuple[Session, User | None] | None:
+        # Two dictionary reads, neither under a lock: a record is replaced by one assignment, never
+        # changed.
         session = self._sessions.get(token_hash) if isinstance(token_hash, str) else None
         if session is None or session.expires_at <= now:
             return None
@@ -54,13 +59,19 @@ class MemorySessionStore:
     def list_for_user(self, user_id: str, now: datetime) -> list[Session]:
         with self._lock:
             sessions = [self._sessions[h] for h in self._hashes_by_user.get(user_id, ())]
-        return sorted((s for s in sessions if s.expires_at > now), key=lambda s: s.created_at, reverse=True)
+        return sorted(
+            (s for s in sessions if s.expires_at > now), key=lambda s: s.created_at, reverse=True
+        )
 
     def delete_by_id(self, user_id: str, session_id: str) -> bool:
         with self._lock:
             token_hash = self._hash_by_id.get(session_id)
             session = self._sessions.get(token_hash) if token_hash is not None else None
-            return session is not None and session.user_id == user_id and self._remove(session.token_hash)
+            return (
+                session is not None
+                and session.user_id == user_id
+                and self._remove(session.token_hash)
+            )
 
     def touch(self, token_hash: str, last_used_at: datetime) -> bool:
         return self._replace(token_hash, last_used_at=last_used_at)
@@ -72,7 +83,8 @@ class MemorySessionStore:
         with self._lock:
             session = self._sessions.get(token_hash) if isinstance(token_hash, str) else None
             if session is not None:
-                self._sessions[token_hash] = dataclasses.replace(session, **changes)  # type: ignore[arg-type]
+                changed = dataclasses.replace(session, **changes)  # type: ignore[arg-type]
+                self._sessions[token_hash] = changed
             return session is not None
 
     def _remove(self, token_hash: str) -> bool:

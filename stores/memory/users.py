@@ -1,4 +1,5 @@
 """A thread-safe in-memory user store."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,11 +19,12 @@ from frappyauth.core.models import User, prefix_end
 class MemoryUserStore:
     """Users in dictionaries behind one lock.
 
-    Lookups by id, username key and API-key hash are O(1); a page costs O(log n + page size) because the
-    creation order is kept in a sorted map from a sequence number to the id, and so does a page of a
-    username-prefix search, as the username keys are kept sorted too. Users are read-only values, their
-    profile included (`User` makes a read-only deep copy of the dict it is given), so the stored record is
-    handed out as it is: no copy per read, and nothing a caller does reaches the store.
+    Lookups by id, username key and API-key hash are O(1); a page costs O(log n + page size) because
+    the creation order is kept in a sorted map from a sequence number to the id, and so does a page
+    of a username-prefix search, as the username keys are kept sorted too. Users are read-only
+    values, their profile included (`User` makes a read-only deep copy of the dict it is given), so
+    the stored record is handed out as it is: no copy per read, and nothing a caller does reaches
+    the store.
     """
 
     def __init__(self) -> None:
@@ -30,10 +32,12 @@ class MemoryUserStore:
         self._users: dict[str, User] = {}
         self._sequence_of: dict[str, int] = {}
         self._creation_order: SortedDict = SortedDict()  # sequence number -> user id
-        self._id_by_username: SortedDict = SortedDict()  # username key -> id, sorted for prefix searches
-        # Each lookalike key (`lookalike_keys`: shown, folded) -> id, one map per kind of key; plain strings,
-        # shared when both keys are equal, since at a million users tuple keys cost 200 bytes a user more.
-        # Usernames never change, so only create and delete touch them.
+        self._id_by_username: SortedDict = (
+            SortedDict()
+        )  # username key -> id, sorted for prefix searches
+        # Each lookalike key (`lookalike_keys`: shown, folded) -> id, one map per kind of key; plain
+        # strings, shared when both keys are equal, since at a million users tuple keys cost 200
+        # bytes a user more. Usernames never change, so only create and delete touch them.
         self._ids_by_lookalike: tuple[dict[str, str], dict[str, str]] = ({}, {})
         self._id_by_api_key: dict[str, str] = {}
         self._id_by_email: dict[str, str] = {}
@@ -41,8 +45,8 @@ class MemoryUserStore:
         self._sequence = itertools.count()
 
     def get(self, user_id: str) -> User | None:
-        # Lock-free: a user record is only ever replaced by one dict assignment, never removed and re-added.
-        # Handed out as stored, no copy: a `User` is read-only through and through.
+        # Lock-free: a user record is only ever replaced by one dict assignment, never removed and
+        # re-added. Handed out as stored, no copy: a `User` is read-only through and through.
         return self._users.get(user_id) if isinstance(user_id, str) else None
 
     def get_by_username(self, username_key: str) -> User | None:
@@ -58,14 +62,19 @@ class MemoryUserStore:
             return self._lookup(self._id_by_email, email_key)
 
     def create(self, user: User) -> User:
-        lookalikes = _shared(lookalike_keys(user.username))  # outside the lock: it only reads the name
+        lookalikes = _shared(
+            lookalike_keys(user.username)
+        )  # outside the lock: it only reads the name
         with self._lock:
             if user.username_key in self._id_by_username or any(
-                    key in index for index, key in zip(self._ids_by_lookalike, lookalikes)):
+                key in index for index, key in zip(self._ids_by_lookalike, lookalikes)
+            ):
                 raise DuplicateUsernameError()
             if user.email_key is not None and user.email_key in self._id_by_email:
                 raise DuplicateEmailError()
-            stored = dataclasses.replace(user, id=self._new_id())  # the profile is read-only: nothing to copy
+            stored = dataclasses.replace(
+                user, id=self._new_id()
+            )  # the profile is read-only: nothing to copy
             self._index(stored)
             for index, key in zip(self._ids_by_lookalike, lookalikes):
                 index[key] = stored.id
@@ -76,10 +85,16 @@ class MemoryUserStore:
 
     def list_page(self, offset: int, limit: int) -> tuple[list[User], int]:
         with self._lock:
-            ids = self._creation_order.values()[offset:offset + limit] if offset >= 0 and limit > 0 else []
+            ids = (
+                self._creation_order.values()[offset : offset + limit]
+                if offset >= 0 and limit > 0
+                else []
+            )
             return [self._users[user_id] for user_id in ids], len(self._users)
 
-    def list_by_username_prefix(self, prefix_key: str, offset: int, limit: int) -> tuple[list[User], int]:
+    def list_by_username_prefix(
+        self, prefix_key: str, offset: int, limit: int
+    ) -> tuple[list[User], int]:
         with self._lock:
             keys = self._id_by_username
             start = keys.bisect_left(prefix_key)
@@ -87,7 +102,7 @@ class MemoryUserStore:
             stop = len(keys) if end is None else keys.bisect_left(end)
             if offset < 0 or limit <= 0:
                 return [], stop - start
-            ids = keys.values()[start + offset:min(stop, start + offset + limit)]
+            ids = keys.values()[start + offset : min(stop, start + offset + limit)]
             return [self._users[user_id] for user_id in ids], stop - start
 
     def count(self, permission: str | None = None) -> int:
@@ -100,13 +115,20 @@ class MemoryUserStore:
     def set_profile(self, user_id: str, profile: dict[str, Any]) -> User | None:
         return self._replace(user_id, profile=profile)  # `User` keeps a read-only deep copy
 
-    def set_password_hash(self, user_id: str, password_hash: str, credential_version: str,
-                          expected_hash: str | None = None) -> User | None:
+    def set_password_hash(
+        self,
+        user_id: str,
+        password_hash: str,
+        credential_version: str,
+        expected_hash: str | None = None,
+    ) -> User | None:
         with self._lock:
             user = self.get(user_id)
             if user is None or (expected_hash is not None and user.password_hash != expected_hash):
                 return None
-            return self._replace_locked(user_id, password_hash=password_hash, credential_version=credential_version)
+            return self._replace_locked(
+                user_id, password_hash=password_hash, credential_version=credential_version
+            )
 
     def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
         with self._lock:
@@ -123,12 +145,16 @@ class MemoryUserStore:
                 raise ValueError("That API-key hash belongs to another user.")
             return self._replace_locked(user_id, api_key_hash=api_key_hash)
 
-    def set_email(self, user_id: str, email: str | None, email_key: str | None, verified: bool) -> User | None:
+    def set_email(
+        self, user_id: str, email: str | None, email_key: str | None, verified: bool
+    ) -> User | None:
         with self._lock:
             holder = self._id_by_email.get(email_key) if email_key is not None else None
             if holder is not None and holder != user_id and self.get(user_id) is not None:
                 raise DuplicateEmailError()
-            return self._replace_locked(user_id, email=email, email_key=email_key, email_verified=verified)
+            return self._replace_locked(
+                user_id, email=email, email_key=email_key, email_verified=verified
+            )
 
     def delete(self, user_id: str) -> bool:
         with self._lock:
@@ -162,7 +188,9 @@ class MemoryUserStore:
     def _index(self, user: User) -> None:
         self._users[user.id] = user
         key = user.username_key
-        self._id_by_username[user.username if key == user.username else key] = user.id  # one string, not two
+        self._id_by_username[user.username if key == user.username else key] = (
+            user.id
+        )  # one string, not two
         if user.api_key_hash is not None:
             self._id_by_api_key[user.api_key_hash] = user.id
         if user.email_key is not None:
@@ -170,7 +198,8 @@ class MemoryUserStore:
         self._holders.update(set(user.permissions))
 
     def _unindex(self, user: User) -> None:
-        """Remove the user from the secondary indexes; `_users` keeps the record until it is replaced."""
+        """Remove the user from the secondary indexes; `_users` keeps the record until it is
+        replaced."""
         del self._id_by_username[user.username_key]
         if user.api_key_hash is not None:
             del self._id_by_api_key[user.api_key_hash]

@@ -1,4 +1,5 @@
 """MongoDB stores, reading and writing frappymongouser's document layout."""
+
 from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
 from frappyauth.stores.mongo.attempts import MongoAttemptStore
 from frappyauth.stores.mongo.bundle import mongo_stores
@@ -9,6 +10,15 @@ from frappyauth.stores.mongo.schema import SCHEMA_VERSION, MigrationReport
 from frappyauth.stores.mongo.sessions import MongoSessionStore
 from frappyauth.stores.mongo.users import MongoUserStore
 
-__all__ = ["SCHEMA_VERSION", "LegacyUsernameConflictError", "MigrationReport", "MongoApiKeyStore",
-           "MongoAttemptStore", "MongoMailTokenStore", "MongoMfaStore", "MongoSessionStore", "MongoUserStore",
-           "mongo_stores"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "LegacyUsernameConflictError",
+    "MigrationReport",
+    "MongoApiKeyStore",
+    "MongoAttemptStore",
+    "MongoMailTokenStore",
+    "MongoMfaStore",
+    "MongoSessionStore",
+    "MongoUserStore",
+    "mongo_stores",
+]

@@ -1,10 +1,11 @@
 """The MongoDB API-key store.
 
-The per-user limit holds across workers without transactions: each key takes a numbered slot below the
-limit, and a unique index on (user id, slot) lets exactly one of two concurrent inserts have a slot. So a
-user can never hold more live keys than there are slots, whatever the interleaving; counting first only
-saves the inserts that would fail.
+The per-user limit holds across workers without transactions: each key takes a numbered slot below
+the limit, and a unique index on (user id, slot) lets exactly one of two concurrent inserts have a
+slot. So a user can never hold more live keys than there are slots, whatever the interleaving;
+counting first only saves the inserts that would fail.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -24,7 +25,8 @@ from frappyauth.stores.mongo.joins import find_with_user
 
 
 class MongoApiKeyStore:
-    """API keys in their own collection; a TTL index on `expires` lets the server delete expired ones."""
+    """API keys in their own collection; a TTL index on `expires` lets the server delete expired
+    ones."""
 
     @translate_connection_errors
     def __init__(self, db: Database, api_keys_collection: str = "userApiKeys") -> None:
@@ -32,9 +34,14 @@ class MongoApiKeyStore:
         self._keys.create_index("keyHash", unique=True)
         self._keys.create_index("keyId", unique=True)
         self._keys.create_index([("userId", ASCENDING), ("name", ASCENDING)], unique=True)
-        self._keys.create_index([("userId", ASCENDING), ("slot", ASCENDING)], unique=True,
-                                partialFilterExpression={"slot": {"$exists": True}})
-        self._keys.create_index("expires", expireAfterSeconds=0)  # garbage collection: reads filter themselves
+        self._keys.create_index(
+            [("userId", ASCENDING), ("slot", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"slot": {"$exists": True}},
+        )
+        self._keys.create_index(
+            "expires", expireAfterSeconds=0
+        )  # garbage collection: reads filter themselves
 
     @translate_connection_errors
     def create(self, key: ApiKey, limit: int, now: datetime) -> bool:
@@ -62,8 +69,11 @@ class MongoApiKeyStore:
         if key.expires_at is None:
             update["$unset"] = {"expires": ""}
         try:  # one document update: the name and the slot stay, everything else is the new key's
-            document = self._keys.find_one_and_update({"userId": key.user_id, "name": key.name, **_live(now)}, update,
-                                                      return_document=ReturnDocument.BEFORE)
+            document = self._keys.find_one_and_update(
+                {"userId": key.user_id, "name": key.name, **_live(now)},
+                update,
+                return_document=ReturnDocument.BEFORE,
+            )
         except DuplicateKeyError:
             raise ValueError("An API key with that hash or id exists.") from None
         return None if document is None else api_key_from_document(document)
@@ -76,8 +86,9 @@ class MongoApiKeyStore:
         return None if document is None else api_key_from_document(document)
 
     @translate_connection_errors
-    def get_by_hash_with_user(self, key_hash: str, now: datetime,
-                              users: UserStore) -> tuple[ApiKey, User | None] | None:
+    def get_by_hash_with_user(
+        self, key_hash: str, now: datetime, users: UserStore
+    ) -> tuple[ApiKey, User | None] | None:
         if not isinstance(key_hash, str):
             return None
         found = find_with_user(self._keys, {"keyHash": key_hash, **_live(now)}, users)
@@ -108,15 +119,23 @@ class MongoApiKeyStore:
 
     @translate_connection_errors
     def touch(self, key_id: str, last_used_at: datetime) -> bool:
-        result = self._keys.update_one({"keyId": key_id}, {"$set": {"lastUsed": to_mongo_time(last_used_at)}})
+        result = self._keys.update_one(
+            {"keyId": key_id}, {"$set": {"lastUsed": to_mongo_time(last_used_at)}}
+        )
         return result.matched_count == 1
 
     def _raise_unless_the_slot_was_taken(self, key: ApiKey) -> None:
-        """After a duplicate-key error: a concurrent create took the name, or (a broken caller) the hash or id;
+        """After a duplicate-key error: a concurrent create took the name, or (a broken caller) the
+        hash or id;
         otherwise it took the slot, and the caller tries the next one."""
         if self._keys.find_one({"userId": key.user_id, "name": key.name}, {"_id": 1}) is not None:
             raise ApiKeyNameTakenError()
-        if self._keys.find_one({"$or": [{"keyHash": key.key_hash}, {"keyId": key.key_id}]}, {"_id": 1}) is not None:
+        if (
+            self._keys.find_one(
+                {"$or": [{"keyHash": key.key_hash}, {"keyId": key.key_id}]}, {"_id": 1}
+            )
+            is not None
+        ):
             raise ValueError("An API key with that hash or id exists.")
 
 
@@ -127,19 +146,33 @@ def _live(now: datetime) -> dict[str, Any]:
 
 def api_key_to_document(key: ApiKey) -> dict[str, Any]:
     document: dict[str, Any] = {
-        "keyId": key.key_id, "userId": key.user_id, **user_ref(key.user_id), "name": key.name, "keyHash": key.key_hash,
-        "scopes": None if key.scopes is None else list(key.scopes), "created": to_mongo_time(key.created_at),
-        "lastUsed": None if key.last_used_at is None else to_mongo_time(key.last_used_at)}
+        "keyId": key.key_id,
+        "userId": key.user_id,
+        **user_ref(key.user_id),
+        "name": key.name,
+        "keyHash": key.key_hash,
+        "scopes": None if key.scopes is None else list(key.scopes),
+        "created": to_mongo_time(key.created_at),
+        "lastUsed": None if key.last_used_at is None else to_mongo_time(key.last_used_at),
+    }
     if key.expires_at is not None:  # absent, not null: the TTL index then leaves the key alone
         document["expires"] = to_mongo_time(key.expires_at)
     return document
 
 
 def api_key_from_document(document: dict[str, Any]) -> ApiKey:
-    scopes, expires, last_used = document.get("scopes"), document.get("expires"), document.get("lastUsed")
+    scopes, expires, last_used = (
+        document.get("scopes"),
+        document.get("expires"),
+        document.get("lastUsed"),
+    )
     return ApiKey(
-        key_id=document["keyId"], user_id=document["userId"], name=document["name"], key_hash=document["keyHash"],
+        key_id=document["keyId"],
+        user_id=document["userId"],
+        name=document["name"],
+        key_hash=document["keyHash"],
         created_at=from_mongo_time(document["created"]),
         scopes=tuple(s for s in scopes if isinstance(s, str)) if isinstance(scopes, list) else None,
         expires_at=from_mongo_time(expires) if isinstance(expires, datetime) else None,
-        last_used_at=from_mongo_time(last_used) if isinstance(last_used, datetime) else None)
+        last_used_at=from_mongo_time(last_used) if isinstance(last_used, datetime) else None,
+    )

@@ -1,4 +1,5 @@
 """The MongoDB store of the throttle's attempt counters."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,7 +15,8 @@ from frappyauth.stores.mongo.documents import attempt_counter_from_document, to_
 
 
 class MongoAttemptStore:
-    """Counters in a MongoDB collection (frappymongouser's `userLoginFailures`), one document per key.
+    """Counters in a MongoDB collection (frappymongouser's `userLoginFailures`), one document per
+    key.
 
     A TTL index on `expires` is garbage collection only: reads filter on `expires` themselves.
     """
@@ -27,14 +29,20 @@ class MongoAttemptStore:
         self._counters.create_index("expires", expireAfterSeconds=0)
 
     @translate_connection_errors
-    def increment(self, key: str, subject: str | None, now: datetime, expires_at: datetime) -> AttemptCounter:
+    def increment(
+        self, key: str, subject: str | None, now: datetime, expires_at: datetime
+    ) -> AttemptCounter:
         # An expired window the TTL monitor has not removed yet must not be continued.
         self._counters.delete_one({"key": key, "expires": {"$lte": to_mongo_time(now)}})
-        update = {"$inc": {"count": 1},
-                  "$setOnInsert": {"expires": to_mongo_time(expires_at), "subject": subject}}
+        update = {
+            "$inc": {"count": 1},
+            "$setOnInsert": {"expires": to_mongo_time(expires_at), "subject": subject},
+        }
         try:
             document = self._increment(key, update)
-        except DuplicateKeyError:  # two first attempts raced to insert; the loser now finds the document
+        except (
+            DuplicateKeyError
+        ):  # two first attempts raced to insert; the loser now finds the document
             document = self._increment(key, update)
         return attempt_counter_from_document(document)
 
@@ -42,7 +50,8 @@ class MongoAttemptStore:
     def decrement(self, key: str, now: datetime) -> None:
         self._counters.update_one(
             {"key": key, "expires": {"$gt": to_mongo_time(now)}, "count": {"$gt": 0}},
-            {"$inc": {"count": -1}})
+            {"$inc": {"count": -1}},
+        )
 
     @translate_connection_errors
     def get(self, key: str, now: datetime) -> AttemptCounter | None:
@@ -59,6 +68,9 @@ class MongoAttemptStore:
             self._counters.delete_many({"subject": subject})
 
     def _increment(self, key: str, update: dict[str, Any]) -> dict[str, Any]:
-        document = self._counters.find_one_and_update({"key": key}, update, upsert=True,
-                                                       return_document=ReturnDocument.AFTER)
-        return cast(dict[str, Any], document)  # an upsert returning the document after never gives None
+        document = self._counters.find_one_and_update(
+            {"key": key}, update, upsert=True, return_document=ReturnDocument.AFTER
+        )
+        return cast(
+            dict[str, Any], document
+        )  # an upsert returning the document after never gives None

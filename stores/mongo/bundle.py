@@ -1,4 +1,5 @@
 """Every MongoDB store on one database at once: `mongo_stores(db)`."""
+
 from __future__ import annotations
 
 from pymongo.database import Database
@@ -11,16 +12,22 @@ from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.sessions import MongoSessionStore
 from frappyauth.stores.mongo.users import MongoUserStore
 
-# Each kind of store beside the users, by its field in `Stores`; each takes the database and keeps its
-# collections' default names (frappymongouser's where it had them).
-MONGO_STORES: dict[str, type] = {"sessions": MongoSessionStore, "api_keys": MongoApiKeyStore,
-                                 "attempts": MongoAttemptStore, "mail_tokens": MongoMailTokenStore,
-                                 "mfa": MongoMfaStore}
+# Each kind of store beside the users, by its field in `Stores`; each takes the database and keeps
+# its collections' default names (frappymongouser's where it had them).
+MONGO_STORES: dict[str, type] = {
+    "sessions": MongoSessionStore,
+    "api_keys": MongoApiKeyStore,
+    "attempts": MongoAttemptStore,
+    "mail_tokens": MongoMailTokenStore,
+    "mfa": MongoMfaStore,
+}
 
 
 def mongo_store(db: Database, kind: str, users: MongoUserStore | None = None) -> object:
-    """The store of `kind` (a field of `Stores`) on `db`, with its default collection names; the attempt
-    store in the collection `users` names (an option of the user store before it had a store of its own)."""
+    """The store of `kind` (a field of `Stores`) on `db`, with its default collection names; the
+    attempt
+    store in the collection `users` names (an option of the user store before it had a store of its
+    own)."""
     if kind == "attempts" and users is not None:
         return MongoAttemptStore(db, users.attempts_collection)
     return MONGO_STORES[kind](db)
@@ -29,5 +36,7 @@ def mongo_store(db: Database, kind: str, users: MongoUserStore | None = None) ->
 def mongo_stores(db: Database, users: MongoUserStore | None = None) -> Stores:
     """Every store on `db` (a pymongo, or mongomock, `Database`), with the default collection names;
     `users` may be a user store built with other options (a collection name, `migrate_on_start`)."""
-    return Stores(users=users if users is not None else MongoUserStore(db),
-                  **{kind: store(db) for kind, store in MONGO_STORES.items()})
+    return Stores(
+        users=users if users is not None else MongoUserStore(db),
+        **{kind: store(db) for kind, store in MONGO_STORES.items()},
+    )

@@ -1,10 +1,13 @@
-"""Translation of pymongo's failures into the core's errors, so that none crosses the store contract.
+"""Translation of pymongo's failures into the core's errors, so that none crosses the store
+contract.
 
-Timeouts and transient failures (the server unreachable, an election, a write concern not met in time) become
-`StoreUnavailableError`: 503 with `Retry-After`. Any other failure (an operation the server refused, a
-document it could not store) becomes `StoreFailedError`: 500. Both are logged here with their cause; the
-answer says nothing about it, as pymongo's messages may name hosts or quote stored values.
+Timeouts and transient failures (the server unreachable, an election, a write concern not met in
+time) become `StoreUnavailableError`: 503 with `Retry-After`. Any other failure (an operation the
+server refused, a document it could not store) becomes `StoreFailedError`: 500. Both are logged here
+with their cause; the answer says nothing about it, as pymongo's messages may name hosts or quote
+stored values.
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,7 +32,8 @@ RETRY_AFTER_SECONDS = 5
 
 
 def translate_connection_errors(method: Callable[P, R]) -> Callable[P, R]:
-    """Raise `StoreUnavailableError` or `StoreFailedError` where pymongo (or BSON encoding) fails."""
+    """Raise `StoreUnavailableError` or `StoreFailedError` where pymongo (or BSON encoding)
+    fails."""
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -42,14 +46,19 @@ def translate_connection_errors(method: Callable[P, R]) -> Callable[P, R]:
 
 
 def translated(failure: PyMongoError | BSONError, where: str) -> FrappyAuthError:
-    """The core's error for `failure`, logged with its cause: class, server code and labels, never the
-    message (a duplicate-key or validation message quotes the document's values, hashes included)."""
+    """The core's error for `failure`, logged with its cause: class, server code and labels, never
+    the
+    message (a duplicate-key or validation message quotes the document's values, hashes
+    included)."""
     transient = isinstance(failure, PyMongoError) and (
-        isinstance(failure, ConnectionFailure) or failure.timeout
-        or any(failure.has_error_label(label) for label in TRANSIENT_LABELS))
+        isinstance(failure, ConnectionFailure)
+        or failure.timeout
+        or any(failure.has_error_label(label) for label in TRANSIENT_LABELS)
+    )
     details = getattr(failure, "details", None)
     code_name = details.get("codeName") if isinstance(details, dict) else None
-    cause = f"{type(failure).__name__} (code {getattr(failure, 'code', None)}, {code_name or 'no code name'})"
+    code = getattr(failure, "code", None)
+    cause = f"{type(failure).__name__} (code {code}, {code_name or 'no code name'})"
     if transient:
         log.warning("store-unavailable: %s raised %s; answering 503", where, cause)
         return StoreUnavailableError(retry_after=RETRY_AFTER_SECONDS)
@@ -58,7 +67,8 @@ def translated(failure: PyMongoError | BSONError, where: str) -> FrappyAuthError
 
 
 def connect(mongo_url: str, mongo_db: str | None) -> Database:
-    """A database from a URL and a name, as frappymongouser's stores took them (for `frappyauth.compat` only:
+    """A database from a URL and a name, as frappymongouser's stores took them (for
+    `frappyauth.compat` only:
     the stores themselves take a `Database`, so that the application owns its client)."""
     if not mongo_db:
         raise ValueError("Parameter 'mongo_db' cannot be None")

@@ -2,15 +2,17 @@
 
 User documents keep frappymongouser 1.5's fields (`_id`, `username`, `password`, `permissions`,
 `profile`, `email`, `uid`, `apiKey`, `dataModelVersion`); frappyauth only adds `usernameKey`,
-`usernameSkeleton`, `usernameKeySkeleton` (the lookalike keys), `apiKeyHash`, `credentialVersion`, and with
-the mail flows `emailKey` and `emailVerified`. Fields it does not know (such as `uid`) are left as they are.
+`usernameSkeleton`, `usernameKeySkeleton` (the lookalike keys), `apiKeyHash`, `credentialVersion`,
+and with the mail flows `emailKey` and `emailVerified`. Fields it does not know (such as `uid`) are
+left as they are.
 
-Reading is lenient with the shapes frappymongouser allowed, because an old worker may still write them
-during a rolling upgrade: a user without a `username` reads with the name `""` (it is listed, and cannot log
-in: it has no `usernameKey`); a string in `permissions` reads as that one permission (the old check honoured
-it); a plaintext `apiKey` reads as its hash, and wins over a stored `apiKeyHash` (an old worker that rotates
-a key leaves the previous hash behind).
+Reading is lenient with the shapes frappymongouser allowed, because an old worker may still write
+them during a rolling upgrade: a user without a `username` reads with the name `""` (it is listed,
+and cannot log in: it has no `usernameKey`); a string in `permissions` reads as that one permission
+(the old check honoured it); a plaintext `apiKey` reads as its hash, and wins over a stored
+`apiKeyHash` (an old worker that rotates a key leaves the previous hash behind).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -42,24 +44,32 @@ def from_mongo_time(moment: datetime) -> datetime:
 def to_legacy_time(moment: datetime) -> datetime:
     """`moment` as frappymongouser wrote its datetimes: naive, in the server's local time.
 
-    frappyauth's own documents hold naive UTC (see `to_mongo_time`); legacy ones are compared with this.
+    frappyauth's own documents hold naive UTC (see `to_mongo_time`); legacy ones are compared with
+    this.
     """
     return moment.astimezone().replace(tzinfo=None)
 
 
 def read_permissions(permissions: Any) -> tuple[str, ...]:
-    """A list keeps its strings; a legacy single string is that one permission; anything else is none.
+    """A list keeps its strings; a legacy single string is that one permission; anything else is
+    none.
 
     Never a string as such: `in` on it would be a substring test.
     """
     if isinstance(permissions, str):
         return (permissions,)
-    return tuple(p for p in permissions if isinstance(p, str)) if isinstance(permissions, list) else ()
+    return (
+        tuple(p for p in permissions if isinstance(p, str)) if isinstance(permissions, list) else ()
+    )
 
 
 def user_fields(document: dict[str, Any]) -> dict[str, Any]:
     """The `User` fields of a user document (for `User(**...)` or a subclass with more fields)."""
-    profile, username, legacy_key = document.get("profile"), document.get("username"), document.get("apiKey")
+    profile, username, legacy_key = (
+        document.get("profile"),
+        document.get("username"),
+        document.get("apiKey"),
+    )
     return {
         "id": str(document["_id"]),
         "username": username if isinstance(username, str) else "",
@@ -67,7 +77,9 @@ def user_fields(document: dict[str, Any]) -> dict[str, Any]:
         "permissions": read_permissions(document.get("permissions")),
         "profile": profile if isinstance(profile, dict) else {},
         "email": document.get("email"),
-        "api_key_hash": hash_secret(legacy_key) if isinstance(legacy_key, str) else document.get("apiKeyHash"),
+        "api_key_hash": hash_secret(legacy_key)
+        if isinstance(legacy_key, str)
+        else document.get("apiKeyHash"),
         "credential_version": document.get("credentialVersion", ""),
         "email_key": document.get("emailKey"),
         "email_verified": document.get("emailVerified") is True,
@@ -101,11 +113,16 @@ def user_to_document(user: User) -> dict[str, Any]:
     return document
 
 
-def email_fields(email: str | None, email_key: str | None, verified: bool) -> dict[str, dict[str, Any]]:
-    """The update that stores an address; absent fields are unset, so the sparse unique index skips them."""
+def email_fields(
+    email: str | None, email_key: str | None, verified: bool
+) -> dict[str, dict[str, Any]]:
+    """The update that stores an address; absent fields are unset, so the sparse unique index
+    skips them."""
     values = {"email": email, "emailKey": email_key, "emailVerified": verified or None}
-    return {"$set": {name: value for name, value in values.items() if value is not None},
-            "$unset": {name: "" for name, value in values.items() if value is None}}
+    return {
+        "$set": {name: value for name, value in values.items() if value is not None},
+        "$unset": {name: "" for name, value in values.items() if value is None},
+    }
 
 
 def session_from_document(document: dict[str, Any]) -> Session:
@@ -124,7 +141,8 @@ def session_from_document(document: dict[str, Any]) -> Session:
 
 
 def user_ref(user_id: str) -> dict[str, ObjectId]:
-    """`userRef`, the owner's `_id` as an ObjectId beside the string `userId`, for one-command reads (see
+    """`userRef`, the owner's `_id` as an ObjectId beside the string `userId`, for one-command reads
+    (see
     `joins`); none for an id that is not an ObjectId's hex."""
     oid = object_id(user_id)
     return {} if oid is None else {"userRef": oid}
@@ -150,12 +168,24 @@ def attempt_counter_from_document(document: dict[str, Any]) -> AttemptCounter:
 
 
 def mail_token_from_document(document: dict[str, Any]) -> MailToken:
-    return MailToken(token_hash=document["tokenHash"], purpose=document["purpose"], user_id=document["userId"],
-                     email=document["email"], binding=document["binding"],
-                     created_at=from_mongo_time(document["created"]), expires_at=from_mongo_time(document["expires"]))
+    return MailToken(
+        token_hash=document["tokenHash"],
+        purpose=document["purpose"],
+        user_id=document["userId"],
+        email=document["email"],
+        binding=document["binding"],
+        created_at=from_mongo_time(document["created"]),
+        expires_at=from_mongo_time(document["expires"]),
+    )
 
 
 def mail_token_to_document(token: MailToken) -> dict[str, Any]:
-    return {"tokenHash": token.token_hash, "purpose": token.purpose, "userId": token.user_id, "email": token.email,
-            "binding": token.binding, "created": to_mongo_time(token.created_at),
-            "expires": to_mongo_time(token.expires_at)}
+    return {
+        "tokenHash": token.token_hash,
+        "purpose": token.purpose,
+        "userId": token.user_id,
+        "email": token.email,
+        "binding": token.binding,
+        "created": to_mongo_time(token.created_at),
+        "expires": to_mongo_time(token.expires_at),
+    }

@@ -1,4 +1,5 @@
 """The MongoDB store of mailed tokens."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,11 +9,16 @@ from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.models import MailToken
 from frappyauth.stores.mongo.connection import translate_connection_errors
-from frappyauth.stores.mongo.documents import mail_token_from_document, mail_token_to_document, to_mongo_time
+from frappyauth.stores.mongo.documents import (
+    mail_token_from_document,
+    mail_token_to_document,
+    to_mongo_time,
+)
 
 
 class MongoMailTokenStore:
-    """Mailed tokens in a MongoDB collection; a TTL index on `expires` lets the server delete expired ones."""
+    """Mailed tokens in a MongoDB collection; a TTL index on `expires` lets the server delete
+    expired ones."""
 
     @translate_connection_errors
     def __init__(self, db: Database, mail_tokens_collection: str = "userMailTokens") -> None:
@@ -32,9 +38,11 @@ class MongoMailTokenStore:
     def take(self, token_hash: str, purpose: str, now: datetime) -> MailToken | None:
         if not isinstance(token_hash, str):
             return None
-        # One find_one_and_delete: of concurrent takes, the server gives the document to exactly one.
+        # One find_one_and_delete: of concurrent takes, the server gives the document to exactly
+        # one.
         document = self._tokens.find_one_and_delete(
-            {"tokenHash": token_hash, "purpose": purpose, "expires": {"$gt": to_mongo_time(now)}})
+            {"tokenHash": token_hash, "purpose": purpose, "expires": {"$gt": to_mongo_time(now)}}
+        )
         return None if document is None else mail_token_from_document(document)
 
     @translate_connection_errors

@@ -1,11 +1,13 @@
-"""Schema versions: a marker document per collection, so a migrated database costs one read at start.
+"""Schema versions: a marker document per collection, so a migrated database costs one read at
+start.
 
-`migrate_users` and `migrate_sessions` run every step of `migration` and create the indexes, then record
-`SCHEMA_VERSION` in the marker collection. A store finding its marker current skips both. Documents an old
-worker writes after that are handled by the read paths (`legacy`) until `flask frappyauth migrate` (which
-always runs every step) converts them. A new index or conversion needs a new `SCHEMA_VERSION`, or marked
-databases would never get it.
+`migrate_users` and `migrate_sessions` run every step of `migration` and create the indexes, then
+record `SCHEMA_VERSION` in the marker collection. A store finding its marker current skips both.
+Documents an old worker writes after that are handled by the read paths (`legacy`) until `flask
+frappyauth migrate` (which always runs every step) converts them. A new index or conversion needs a
+new `SCHEMA_VERSION`, or marked databases would never get it.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,16 +22,23 @@ from frappyauth.stores.mongo import migration
 from frappyauth.stores.mongo.documents import LOOKALIKE_FIELDS
 from frappyauth.stores.mongo.migration import LegacyUsernameConflictError, Progress
 
-SCHEMA_VERSION = 4  # 1: frappymongouser's layout (its `dataModelVersion`); 2: frappyauth's; 3: lookalike keys;
+SCHEMA_VERSION = (
+    4  # 1: frappymongouser's layout (its `dataModelVersion`); 2: frappyauth's; 3: lookalike keys;
+)
 # 4: the unique `emailKey` index of the mail flows
 MARKER_COLLECTION = "frappyauthSchema"
 MIGRATE_ON_START_VARIABLE = "FRAPPYAUTH_MIGRATE_ON_START"
 
 
 def migrate_on_start_default() -> bool:
-    """True unless `FRAPPYAUTH_MIGRATE_ON_START=0`: how an operator runs `migrate --dry-run` on an app
+    """True unless `FRAPPYAUTH_MIGRATE_ON_START=0`: how an operator runs `migrate --dry-run` on an
+    app
     whose stores would otherwise migrate while the app is being loaded."""
-    return os.environ.get(MIGRATE_ON_START_VARIABLE, "1").strip().lower() not in ("0", "false", "no")
+    return os.environ.get(MIGRATE_ON_START_VARIABLE, "1").strip().lower() not in (
+        "0",
+        "false",
+        "no",
+    )
 
 
 @dataclass
@@ -44,27 +53,41 @@ class MigrationReport:
     def summary(self) -> str:
         """One line for the log or the terminal."""
         tense = "to be " if self.dry_run else ""
-        done = ", ".join(f"{count} {what} {tense}{verb}" for count, what, verb in self.changes if count)
+        done = ", ".join(
+            f"{count} {what} {tense}{verb}" for count, what, verb in self.changes if count
+        )
         head = "dry run, nothing written: " if self.dry_run else ""
-        line = f"frappyauth: {head}collection {self.collection!r} at schema {SCHEMA_VERSION}: {done or 'no changes'}"
+        line = (
+            f"frappyauth: {head}collection {self.collection!r} at schema {SCHEMA_VERSION}: "
+            f"{done or 'no changes'}"
+        )
         return "; ".join([line, *self.notes])
 
 
 def read_marker(db: Database, collection: str) -> dict[str, Any] | None:
-    """The collection's marker if it records the current schema version (or a newer one), else `None`."""
+    """The collection's marker if it records the current schema version (or a newer one), else
+    `None`."""
     marker = db[MARKER_COLLECTION].find_one({"_id": collection})
-    return marker if marker is not None and marker.get("schemaVersion", 0) >= SCHEMA_VERSION else None
+    return (
+        marker if marker is not None and marker.get("schemaVersion", 0) >= SCHEMA_VERSION else None
+    )
 
 
 def write_marker(db: Database, collection: str, facts: dict[str, Any]) -> None:
-    db[MARKER_COLLECTION].update_one({"_id": collection}, {"$set": {"schemaVersion": SCHEMA_VERSION, **facts}},
-                                     upsert=True)
+    db[MARKER_COLLECTION].update_one(
+        {"_id": collection}, {"$set": {"schemaVersion": SCHEMA_VERSION, **facts}}, upsert=True
+    )
 
 
-def migrate_users(db: Database, users: Collection, dry_run: bool,
-                  progress: Progress) -> MigrationReport:
+def migrate_users(
+    db: Database, users: Collection, dry_run: bool, progress: Progress
+) -> MigrationReport:
     report, write = MigrationReport(users.name, dry_run), not dry_run
-    progress(f"{users.name}: {'checking' if dry_run else 'migrating'} {users.estimated_document_count()} users")
+    progress(
+        f"{users.name}: {'checking' if dry_run else 'migrating'} "
+        f"{users.estimated_document_count()} "
+        f"users"
+    )
     try:
         keys = migration.add_username_keys(users, write, progress)
     except LegacyUsernameConflictError as conflict:
@@ -72,11 +95,16 @@ def migrate_users(db: Database, users: Collection, dry_run: bool,
             raise
         keys = 0
         report.notes.append(f"would stop: {conflict}")
-    report.changes += [(keys, "username keys", "added"),
-                       (migration.hash_api_keys(users, write, progress), "plaintext API keys", "hashed"),
-                       (migration.list_string_permissions(users, write, progress), "permissions strings",
-                        "made lists"),
-                       (migration.add_lookalike_keys(users, write, progress), "lookalike keys", "added")]
+    report.changes += [
+        (keys, "username keys", "added"),
+        (migration.hash_api_keys(users, write, progress), "plaintext API keys", "hashed"),
+        (
+            migration.list_string_permissions(users, write, progress),
+            "permissions strings",
+            "made lists",
+        ),
+        (migration.add_lookalike_keys(users, write, progress), "lookalike keys", "added"),
+    ]
     nameless = migration.count_nameless_users(users)
     if nameless:
         report.notes.append(nameless_note(nameless))
@@ -90,13 +118,19 @@ def nameless_note(count: int) -> str:
     return f"{count} users have no username and cannot log in until they are given one"
 
 
-def migrate_sessions(db: Database, tokens: Collection, dry_run: bool, progress: Progress,
-                     now: datetime | None = None) -> MigrationReport:
+def migrate_sessions(
+    db: Database, tokens: Collection, dry_run: bool, progress: Progress, now: datetime | None = None
+) -> MigrationReport:
     report, write = MigrationReport(tokens.name, dry_run), not dry_run
-    progress(f"{tokens.name}: {'checking' if dry_run else 'migrating'} {tokens.estimated_document_count()} sessions")
+    progress(
+        f"{tokens.name}: {'checking' if dry_run else 'migrating'} "
+        f"{tokens.estimated_document_count()} sessions"
+    )
     removed, unexpired = migration.remove_legacy_sessions(tokens, write, now)
-    report.changes += [(removed, "legacy frappyflaskauth session documents", "removed"),
-                       (migration.add_session_ids(tokens, write, progress), "sessions", "given a public id")]
+    report.changes += [
+        (removed, "legacy frappyflaskauth session documents", "removed"),
+        (migration.add_session_ids(tokens, write, progress), "sessions", "given a public id"),
+    ]
     if removed:
         still = "" if unexpired is None else f" ({unexpired} unexpired by the server's local time)"
         report.notes.append(f"their users log in again{still}: legacy sessions are never converted")
@@ -111,9 +145,12 @@ def create_user_indexes(users: Collection) -> None:
     for lookalike in LOOKALIKE_FIELDS:  # sparse: the younger of two legacy lookalikes has none
         users.create_index(lookalike, unique=True, sparse=True)
     users.create_index("apiKeyHash", unique=True, sparse=True)
-    users.create_index("emailKey", unique=True, sparse=True)  # only addresses set through the mail flows
+    users.create_index(
+        "emailKey", unique=True, sparse=True
+    )  # only addresses set through the mail flows
     users.create_index("permissions")
-    # For the rolling-upgrade lookups in `legacy`: old workers write no `usernameKey`, and plaintext keys.
+    # For the rolling-upgrade lookups in `legacy`: old workers write no `usernameKey`, and plaintext
+    # keys.
     users.create_index("username")
     users.create_index("apiKey", sparse=True)
 

@@ -1,4 +1,5 @@
 """The MongoDB token store."""
+
 from __future__ import annotations
 
 import logging
@@ -11,25 +12,41 @@ from pymongo.errors import DuplicateKeyError
 from frappyauth.core.models import Session, User
 from frappyauth.core.protocols import UserStore
 from frappyauth.stores.mongo.connection import translate_connection_errors
-from frappyauth.stores.mongo.documents import session_from_document, session_to_document, to_mongo_time
+from frappyauth.stores.mongo.documents import (
+    session_from_document,
+    session_to_document,
+    to_mongo_time,
+)
 from frappyauth.stores.mongo.joins import find_with_user
 from frappyauth.stores.mongo.migration import Progress, quiet
-from frappyauth.stores.mongo.schema import MigrationReport, migrate_on_start_default, migrate_sessions, read_marker
+from frappyauth.stores.mongo.schema import (
+    MigrationReport,
+    migrate_on_start_default,
+    migrate_sessions,
+    read_marker,
+)
 
 log = logging.getLogger("frappyauth")
 
 
 class MongoSessionStore:
-    """Sessions in a MongoDB collection; a TTL index on `expires` lets the server delete expired ones.
+    """Sessions in a MongoDB collection; a TTL index on `expires` lets the server delete expired
+    ones.
 
-    At start the store reads its schema marker (one read); an unmarked database is migrated then (see
-    `schema`): frappyflaskauth's plaintext session documents are deleted, never converted, because 1.6 did
-    not delete them at logout. Those an old worker writes later are never returned by any method here.
+    At start the store reads its schema marker (one read); an unmarked database is migrated then
+    (see `schema`): frappyflaskauth's plaintext session documents are deleted, never converted,
+    because 1.6 did not delete them at logout. Those an old worker writes later are never returned
+    by any method here.
     """
 
     @translate_connection_errors
-    def __init__(self, db: Database, tokens_collection: str = "userTokens", *,
-                 migrate_on_start: bool | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        tokens_collection: str = "userTokens",
+        *,
+        migrate_on_start: bool | None = None,
+    ) -> None:
         self._db = db
         self._tokens = db[tokens_collection]
         if migrate_on_start if migrate_on_start is not None else migrate_on_start_default():
@@ -37,8 +54,9 @@ class MongoSessionStore:
                 log.info(self.migrate().summary())
 
     @translate_connection_errors
-    def migrate(self, dry_run: bool = False, progress: Progress | None = None,
-                now: datetime | None = None) -> MigrationReport:
+    def migrate(
+        self, dry_run: bool = False, progress: Progress | None = None, now: datetime | None = None
+    ) -> MigrationReport:
         """Delete legacy session documents and create the indexes (or, in a dry run, count them).
 
         With `now`, the report also says how many legacy sessions had not expired yet.
@@ -56,19 +74,28 @@ class MongoSessionStore:
     def get(self, token_hash: str, now: datetime) -> Session | None:
         if not isinstance(token_hash, str):
             return None
-        document = self._tokens.find_one({"tokenHash": token_hash, "expires": {"$gt": to_mongo_time(now)}})
+        document = self._tokens.find_one(
+            {"tokenHash": token_hash, "expires": {"$gt": to_mongo_time(now)}}
+        )
         return None if document is None else session_from_document(document)
 
     @translate_connection_errors
-    def get_with_user(self, token_hash: str, now: datetime, users: UserStore) -> tuple[Session, User | None] | None:
+    def get_with_user(
+        self, token_hash: str, now: datetime, users: UserStore
+    ) -> tuple[Session, User | None] | None:
         if not isinstance(token_hash, str):
             return None
-        found = find_with_user(self._tokens, {"tokenHash": token_hash, "expires": {"$gt": to_mongo_time(now)}}, users)
+        found = find_with_user(
+            self._tokens, {"tokenHash": token_hash, "expires": {"$gt": to_mongo_time(now)}}, users
+        )
         return None if found is None else (session_from_document(found[0]), found[1])
 
     @translate_connection_errors
     def delete(self, token_hash: str) -> bool:
-        return isinstance(token_hash, str) and self._tokens.delete_one({"tokenHash": token_hash}).deleted_count == 1
+        return (
+            isinstance(token_hash, str)
+            and self._tokens.delete_one({"tokenHash": token_hash}).deleted_count == 1
+        )
 
     @translate_connection_errors
     def delete_for_user(self, user_id: str, keep_token_hash: str | None = None) -> int:
@@ -84,15 +111,22 @@ class MongoSessionStore:
     @translate_connection_errors
     def list_for_user(self, user_id: str, now: datetime) -> list[Session]:
         # A legacy document (no `tokenHash`) an old worker wrote is not a session of ours.
-        cursor = self._tokens.find({"userId": user_id, "tokenHash": {"$exists": True},
-                                    "expires": {"$gt": to_mongo_time(now)}})
+        cursor = self._tokens.find(
+            {
+                "userId": user_id,
+                "tokenHash": {"$exists": True},
+                "expires": {"$gt": to_mongo_time(now)},
+            }
+        )
         return [session_from_document(document) for document in cursor.sort("created", DESCENDING)]
 
     @translate_connection_errors
     def delete_by_id(self, user_id: str, session_id: str) -> bool:
         if not isinstance(session_id, str):
             return False
-        return self._tokens.delete_one({"sessionId": session_id, "userId": user_id}).deleted_count == 1
+        return (
+            self._tokens.delete_one({"sessionId": session_id, "userId": user_id}).deleted_count == 1
+        )
 
     def touch(self, token_hash: str, last_used_at: datetime) -> bool:
         return self._set(token_hash, {"lastUsed": to_mongo_time(last_used_at)})
@@ -104,4 +138,6 @@ class MongoSessionStore:
     def _set(self, token_hash: str, fields: dict) -> bool:
         if not isinstance(token_hash, str):
             return False
-        return self._tokens.update_one({"tokenHash": token_hash}, {"$set": fields}).matched_count == 1
+        return (
+            self._tokens.update_one({"tokenHash": token_hash}, {"$set": fields}).matched_count == 1
+        )

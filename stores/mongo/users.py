@@ -1,4 +1,5 @@
 """The MongoDB user store."""
+
 from __future__ import annotations
 
 import logging
@@ -14,13 +15,23 @@ from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.models import User, prefix_end
 from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.connection import translate_connection_errors
-from frappyauth.stores.mongo.documents import (LOOKALIKE_FIELDS, email_fields,
-                                               object_id, user_from_document, user_to_document)
+from frappyauth.stores.mongo.documents import (
+    LOOKALIKE_FIELDS,
+    email_fields,
+    object_id,
+    user_from_document,
+    user_to_document,
+)
 from frappyauth.stores.mongo.joins import JoinableUsers
 from frappyauth.stores.mongo.legacy import adopt_legacy_username, adopt_plaintext_api_key
 from frappyauth.stores.mongo.migration import Progress, quiet
-from frappyauth.stores.mongo.schema import (MigrationReport, migrate_on_start_default, migrate_users, nameless_note,
-                                            read_marker)
+from frappyauth.stores.mongo.schema import (
+    MigrationReport,
+    migrate_on_start_default,
+    migrate_users,
+    nameless_note,
+    read_marker,
+)
 
 
 log = logging.getLogger("frappyauth")
@@ -29,23 +40,35 @@ log = logging.getLogger("frappyauth")
 class MongoUserStore(JoinableUsers):
     """Users in a MongoDB collection.
 
-    At start the store reads its schema marker (one read). An unmarked database (frappymongouser's, or one
-    from before the marker) is migrated then, with one log line saying what changed; `migrate_on_start=False`
-    (or `FRAPPYAUTH_MIGRATE_ON_START=0`) leaves that to `flask frappyauth migrate`. `legacy_lookups` finds
-    users an old worker wrote during a rolling upgrade (see `legacy`); turn it off once none is left.
+    At start the store reads its schema marker (one read). An unmarked database (frappymongouser's,
+    or one from before the marker) is migrated then, with one log line saying what changed;
+    `migrate_on_start=False` (or `FRAPPYAUTH_MIGRATE_ON_START=0`) leaves that to `flask frappyauth
+    migrate`. `legacy_lookups` finds users an old worker wrote during a rolling upgrade (see
+    `legacy`); turn it off once none is left.
     """
 
     @translate_connection_errors
-    def __init__(self, db: Database, users_collection: str = "users", failed_logins_collection: str | None = None,
-                 *, migrate_on_start: bool | None = None, legacy_lookups: bool = True) -> None:
+    def __init__(
+        self,
+        db: Database,
+        users_collection: str = "users",
+        failed_logins_collection: str | None = None,
+        *,
+        migrate_on_start: bool | None = None,
+        legacy_lookups: bool = True,
+    ) -> None:
         self._db = db
         self._users = db[users_collection]
-        # The throttle's counters have a store of their own now; this name only says where the one built
-        # beside this store keeps them.
+        # The throttle's counters have a store of their own now; this name only says where the one
+        # built beside this store keeps them.
         self.attempts_collection = failed_logins_collection or "userLoginFailures"
         if failed_logins_collection is not None:
-            warnings.warn("MongoUserStore(failed_logins_collection=...) is deprecated: pass "
-                          "attempt_store=MongoAttemptStore(db, collection=...).", DeprecationWarning, stacklevel=3)
+            warnings.warn(
+                "MongoUserStore(failed_logins_collection=...) is deprecated: pass "
+                "attempt_store=MongoAttemptStore(db, collection=...).",
+                DeprecationWarning,
+                stacklevel=3,
+            )
         self._legacy_lookups = legacy_lookups
         if migrate_on_start if migrate_on_start is not None else migrate_on_start_default():
             self._start()
@@ -55,29 +78,45 @@ class MongoUserStore(JoinableUsers):
         if marker is None:
             log.info(self.migrate().summary())
         elif marker.get("usersWithoutUsername"):
-            log.warning("frappyauth: %s (at the last migration)", nameless_note(marker["usersWithoutUsername"]))
+            log.warning(
+                "frappyauth: %s (at the last migration)",
+                nameless_note(marker["usersWithoutUsername"]),
+            )
 
     @translate_connection_errors
-    def migrate(self, dry_run: bool = False, progress: Progress | None = None,
-                now: datetime | None = None) -> MigrationReport:
-        """Upgrade every legacy document and create the indexes (or, in a dry run, count what would change).
+    def migrate(
+        self, dry_run: bool = False, progress: Progress | None = None, now: datetime | None = None
+    ) -> MigrationReport:
+        """Upgrade every legacy document and create the indexes (or, in a dry run, count what would
+        change).
 
-        Raises `LegacyUsernameConflictError` (writing nothing) when two users' names differ only in case.
-        `progress` receives a line per batch; `now` is not needed here (the session store's `migrate` uses it).
+        Raises `LegacyUsernameConflictError` (writing nothing) when two users' names differ only in
+        case. `progress` receives a line per batch; `now` is not needed here (the session store's
+        `migrate` uses it).
         """
         return migrate_users(self._db, self._users, dry_run, progress or quiet)
 
     def api_key_store(self, api_keys_collection: str = "userApiKeys") -> Any:
         """Deprecated: `mongo_stores(db).api_keys`, or `MongoApiKeyStore(db)`."""
-        warnings.warn("MongoUserStore.api_key_store() is deprecated: use mongo_stores(db) or "
-                      "MongoApiKeyStore(db).", DeprecationWarning, stacklevel=2)
-        from frappyauth.stores.mongo.api_keys import MongoApiKeyStore  # not above: api_keys reads users
+        warnings.warn(
+            "MongoUserStore.api_key_store() is deprecated: use mongo_stores(db) or "
+            "MongoApiKeyStore(db).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        from frappyauth.stores.mongo.api_keys import (
+            MongoApiKeyStore,
+        )  # not above: api_keys reads users
+
         return MongoApiKeyStore(self._db, api_keys_collection)
 
     def mfa_store(self) -> MongoMfaStore:
         """Deprecated: `mongo_stores(db).mfa`, or `MongoMfaStore(db)`."""
-        warnings.warn("MongoUserStore.mfa_store() is deprecated: use mongo_stores(db) or MongoMfaStore(db).",
-                      DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "MongoUserStore.mfa_store() is deprecated: use mongo_stores(db) or MongoMfaStore(db).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return MongoMfaStore(self._db)
 
     @property
@@ -110,7 +149,8 @@ class MongoUserStore(JoinableUsers):
     def get_by_api_key_hash(self, api_key_hash: str) -> User | None:
         if not isinstance(api_key_hash, str):
             return None
-        # A plaintext `apiKey` beside the hash was written later, by an old worker: the hash is stale.
+        # A plaintext `apiKey` beside the hash was written later, by an old worker: the hash is
+        # stale.
         document = self._users.find_one({"apiKeyHash": api_key_hash, "apiKey": {"$exists": False}})
         if document is None and self._legacy_lookups:
             document = adopt_plaintext_api_key(self._users, api_key_hash)
@@ -126,9 +166,17 @@ class MongoUserStore(JoinableUsers):
         try:
             inserted = self._users.insert_one(document)
         except DuplicateKeyError as duplicate:
-            # Which unique index refused it: the username's (or a lookalike's) decides first, as in memory.
-            names = [{name: document[name]} for name in ("usernameKey", *LOOKALIKE_FIELDS) if document.get(name)]
-            if "emailKey" not in document or self._users.find_one({"$or": names}, {"_id": 1}) is not None:
+            # Which unique index refused it: the username's (or a lookalike's) decides first, as in
+            # memory.
+            names = [
+                {name: document[name]}
+                for name in ("usernameKey", *LOOKALIKE_FIELDS)
+                if document.get(name)
+            ]
+            if (
+                "emailKey" not in document
+                or self._users.find_one({"$or": names}, {"_id": 1}) is not None
+            ):
                 raise DuplicateUsernameError() from duplicate
             raise DuplicateEmailError() from duplicate
         return self._to_user({**document, "_id": inserted.inserted_id})
@@ -142,9 +190,12 @@ class MongoUserStore(JoinableUsers):
         return [self._to_user(document) for document in cursor], total
 
     @translate_connection_errors
-    def list_by_username_prefix(self, prefix_key: str, offset: int, limit: int) -> tuple[list[User], int]:
-        # A range on the unique `usernameKey` index (not a regex, not a collation): an index scan of the
-        # matches only, in the index's order, which is the code-point order the contract asks for.
+    def list_by_username_prefix(
+        self, prefix_key: str, offset: int, limit: int
+    ) -> tuple[list[User], int]:
+        # A range on the unique `usernameKey` index (not a regex, not a collation): an index scan of
+        # the matches only, in the index's order, which is the code-point order the contract asks
+        # for.
         key_range: dict[str, str] = {"$gte": prefix_key}
         end = prefix_end(prefix_key)
         if end is not None:
@@ -158,7 +209,9 @@ class MongoUserStore(JoinableUsers):
 
     @translate_connection_errors
     def count(self, permission: str | None = None) -> int:
-        return self._users.count_documents({} if permission is None else {"permissions": permission})
+        return self._users.count_documents(
+            {} if permission is None else {"permissions": permission}
+        )
 
     def set_permissions(self, user_id: str, permissions: tuple[str, ...]) -> User | None:
         return self._set(user_id, {"$set": {"permissions": list(permissions)}})
@@ -166,19 +219,30 @@ class MongoUserStore(JoinableUsers):
     def set_profile(self, user_id: str, profile: dict[str, Any]) -> User | None:
         return self._set(user_id, {"$set": {"profile": profile}})
 
-    def set_password_hash(self, user_id: str, password_hash: str, credential_version: str,
-                          expected_hash: str | None = None) -> User | None:
+    def set_password_hash(
+        self,
+        user_id: str,
+        password_hash: str,
+        credential_version: str,
+        expected_hash: str | None = None,
+    ) -> User | None:
         condition = {} if expected_hash is None else {"password": expected_hash}
-        return self._set(user_id, {"$set": {"password": password_hash, "credentialVersion": credential_version}},
-                         condition)
+        return self._set(
+            user_id,
+            {"$set": {"password": password_hash, "credentialVersion": credential_version}},
+            condition,
+        )
 
     @translate_connection_errors
     def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
         oid = object_id(user_id)
         if oid is None:
             return False
-        # The filter names the hash that was verified: a reset that wrote since makes this match nothing.
-        result = self._users.update_one({"_id": oid, "password": expected_hash}, {"$set": {"password": password_hash}})
+        # The filter names the hash that was verified: a reset that wrote since makes this match
+        # nothing.
+        result = self._users.update_one(
+            {"_id": oid, "password": expected_hash}, {"$set": {"password": password_hash}}
+        )
         return result.matched_count == 1
 
     def set_api_key_hash(self, user_id: str, api_key_hash: str | None) -> User | None:
@@ -186,10 +250,15 @@ class MongoUserStore(JoinableUsers):
             return self._set(user_id, {"$unset": {"apiKeyHash": "", "apiKey": ""}})
         return self._set(user_id, {"$set": {"apiKeyHash": api_key_hash}, "$unset": {"apiKey": ""}})
 
-    def set_email(self, user_id: str, email: str | None, email_key: str | None, verified: bool) -> User | None:
+    def set_email(
+        self, user_id: str, email: str | None, email_key: str | None, verified: bool
+    ) -> User | None:
         update = email_fields(email, email_key, verified)
-        return self._set(user_id, {name: fields for name, fields in update.items() if fields},
-                         duplicate=DuplicateEmailError())
+        return self._set(
+            user_id,
+            {name: fields for name, fields in update.items() if fields},
+            duplicate=DuplicateEmailError(),
+        )
 
     @translate_connection_errors
     def delete(self, user_id: str) -> bool:
@@ -201,19 +270,27 @@ class MongoUserStore(JoinableUsers):
         return None if document is None else self._to_user(document)
 
     def _to_user(self, document: dict[str, Any]) -> User:
-        """The record for a document; `frappyauth.compat` returns a `User` with the old attributes."""
+        """The record for a document; `frappyauth.compat` returns a `User` with the old
+        attributes."""
         return user_from_document(document)
 
     @translate_connection_errors
-    def _set(self, user_id: str, update: dict[str, Any], condition: dict[str, Any] | None = None,
-             duplicate: Exception | None = None) -> User | None:
+    def _set(
+        self,
+        user_id: str,
+        update: dict[str, Any],
+        condition: dict[str, Any] | None = None,
+        duplicate: Exception | None = None,
+    ) -> User | None:
         oid = object_id(user_id)
         if oid is None:
             return None
         try:
-            document = self._users.find_one_and_update({**(condition or {}), "_id": oid}, update,
-                                                        return_document=ReturnDocument.AFTER)
+            document = self._users.find_one_and_update(
+                {**(condition or {}), "_id": oid}, update, return_document=ReturnDocument.AFTER
+            )
         except DuplicateKeyError:
-            # Only set_email may hit a taken key; for an API-key hash it means a broken caller (256-bit keys).
+            # Only set_email may hit a taken key; for an API-key hash it means a broken caller
+            # (256-bit keys).
             raise duplicate or ValueError("That API-key hash belongs to another user.") from None
         return None if document is None else self._to_user(document)
