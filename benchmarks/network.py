@@ -64,8 +64,7 @@ class DelayedDatabase:
 
 class UnjoinableUsers:
     """The Mongo user store seen through a wrapper the session store cannot join: two commands a
-    request,
-    as before sessions read their user in the same command."""
+    request, as before sessions read their user in the same command."""
 
     def __init__(self, store: Any) -> None:
         self._store = store

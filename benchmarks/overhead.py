@@ -54,8 +54,8 @@ def calls_per_request(name: str, requests: int = 200) -> float:
 
 def check_alone(number: int = 20_000) -> dict[str, float]:
     """CPU µs of the library's check alone, in a request context with the credential (best of 5
-    runs): ours
-    with its per-request cache emptied each time, and frappyflaskauth's, when it is installed."""
+    runs): ours with its per-request cache emptied each time, and frappyflaskauth's, when it is
+    installed."""
     from flask.globals import app_ctx
 
     from frappyauth.web.guard import IDENTITY_KEY
@@ -77,10 +77,10 @@ def check_alone(number: int = 20_000) -> dict[str, float]:
 
 def check_in_requests(requests: int = 10_000, rounds: int = 5) -> dict[str, float]:
     """CPU µs of the library's check inside real requests (the test client's, through all of Flask),
-    timed in the view around the check alone, the timer's own cost subtracted; the best of `rounds`
-    rounds, the contenders interleaved. Unlike `check_alone`, the caches are as cold as a request
-    leaves them, and unlike
-    the end-to-end overhead, the test client's own noise is not in the figure."""
+    timed in the view around the check alone, the timer's own cost subtracted; the best of
+    `rounds` rounds, the contenders interleaved. Unlike `check_alone`, the caches are as cold as
+    a request leaves them, and unlike the end-to-end overhead, the test client's own noise is not
+    in the figure."""
     checks = {**library_checks(), "(the timer alone)": lambda: None}
     spent = {name: [0] for name in checks}
     clients = {}

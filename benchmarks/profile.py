@@ -52,9 +52,8 @@ STEPS: list[tuple[str, str, tuple[str, ...]]] = [
 
 def steps(number: int = 50_000) -> list[tuple[str, float]]:
     """Each step of frappyauth's session check on its own, in a request context, without a profiler:
-    CPU µs
-    per call, best of 5 (warm caches: a request's cold ones make each step dearer, alike for
-    all)."""
+    CPU µs per call, best of 5 (warm caches: a request's cold ones make each step dearer, alike
+    for all)."""
     from flask import jsonify
 
     from frappyauth import check_login_state

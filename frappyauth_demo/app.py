@@ -80,8 +80,8 @@ def _mail_options(environ: Mapping[str, str]) -> dict[str, Any]:
 
 def _totp_options(environ: Mapping[str, str]) -> dict[str, Any]:
     """`FRAPPYAUTH_TOTP=1` turns TOTP on, its secrets sealed with `FRAPPYAUTH_MFA_KEY` (32+
-    characters) or,
-    without one, a key made for this process (enrolments then do not survive a restart)."""
+    characters) or, without one, a key made for this process (enrolments then do not survive a
+    restart)."""
     if environ.get("FRAPPYAUTH_TOTP", "").strip().lower() not in ("1", "true", "yes"):
         return {}
     key = environ.get("FRAPPYAUTH_MFA_KEY")

@@ -116,8 +116,7 @@ def build_app(
     **options: Any,
 ) -> Flask:
     """A test app with the endpoints, a seeded admin and two protected routes of its own. With
-    `totp` on,
-    TOTP secrets are sealed with `MFA_KEY` unless the options say otherwise."""
+    `totp` on, TOTP secrets are sealed with `MFA_KEY` unless the options say otherwise."""
     app = Flask("frappyauth_test", template_folder=template_folder)
     app.test_client_class = recording_client(ledger)
     if options.get("totp"):

@@ -1,7 +1,7 @@
 """After a compromise, the paths a user relies on hold: a password change or reset voids every login
 that verified the old password, however the requests interleave; the throttle counts before it
-checks; a lockout
-cannot be aimed at an account from one address; a stolen session cannot guess the password."""
+checks; a lockout cannot be aimed at an account from one address; a stolen session cannot guess
+the password."""
 
 from __future__ import annotations
 
@@ -32,8 +32,7 @@ def attempt(client, username: str, password: str, address: str = "127.0.0.1"):
 @contextmanager
 def paused_after_the_password_check(app) -> Iterator[tuple[threading.Event, threading.Event]]:
     """Hold a login thread right after its password check said yes, until `release` is set;
-    `reached` tells
-    the test the login is there. The main thread is never held."""
+    `reached` tells the test the login is there. The main thread is never held."""
     hasher = app.extensions["frappyauth"].services.context.hasher
     check, main = hasher.verify, threading.current_thread()
     reached, release = threading.Event(), threading.Event()
@@ -126,8 +125,7 @@ def test_a_hash_upgrade_in_flight_cannot_overwrite_a_reset(
     make_app, user_store, admin_token, legacy_hash
 ) -> None:
     """The stored hash needs upgrading (legacy MD5, or a cost since raised); a reset lands between
-    the login's
-    check and its upgrade write: the reset's password must be the one that works."""
+    the login's check and its upgrade write: the reset's password must be the one that works."""
     app = make_app(
         bcrypt_cost=5
     )  # the admin's and the "bcrypt" user's hashes are at cost 4: both need upgrading

@@ -95,9 +95,8 @@ def test_24_concurrent_rotations_leave_exactly_one_working_default_key(bob) -> N
 def test_a_create_paused_between_its_count_and_its_insert_cannot_be_overtaken(monkeypatch) -> None:
     """Forces the interleaving a count-then-insert store loses: A has looked at bob's keys and is
     paused; B creates meanwhile. The store must make B wait for A (one lock around count and
-    insert), or the user
-    ends with more keys than the limit. A's pause ends when B finished, or after 0.2 s if B is
-    (rightly) held."""
+    insert), or the user ends with more keys than the limit. A's pause ends when B finished, or
+    after 0.2 s if B is (rightly) held."""
     store = MemoryApiKeyStore()
     store.create(ApiKey("k0", "bob", "k0", "h0", NOW), 2, NOW)
     looked, overtaken = threading.Event(), threading.Event()

@@ -1,8 +1,7 @@
 """8 threads x 1,000 mixed operations against one app on the memory store (mongomock is not
 thread-safe and its `$inc` is not atomic, so concurrency is tested here and on a real MongoDB).
 Every answer must be the expected one, and the final state must reconcile with what the threads
-report: no lost user, no orphan
-session, no session of a deleted user, one `default` API key."""
+report: no lost user, no orphan session, no session of a deleted user, one `default` API key."""
 
 from __future__ import annotations
 

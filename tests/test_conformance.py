@@ -1,6 +1,5 @@
 """Both stores meet the Protocols, as a type checker sees them through the typed backends in
-`backends.py`;
-and the code passes the linter's checks in `ruff.toml`."""
+`backends.py`; and the code passes the linter's checks in `ruff.toml`."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The console's second factor in a real Chromium: TOTP enrolment from the QR code's key, the
-login's second step with a code and with a recovery code, turning it off, an administrator's reset;
-a passkey added and used
-with Chromium's virtual authenticator (the DevTools WebAuthn domain)."""
+login's second step with a code and with a recovery code, turning it off, an administrator's
+reset; a passkey added and used with Chromium's virtual authenticator (the DevTools WebAuthn
+domain)."""
 
 from __future__ import annotations
 

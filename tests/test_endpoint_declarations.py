@@ -1,6 +1,6 @@
 """One declaration per endpoint: the blueprint, the JSON 404 of a switched-off endpoint and the
-OpenAPI
-document all come from `Endpoints.route`, so adding an endpoint is one entry in one place."""
+OpenAPI document all come from `Endpoints.route`, so adding an endpoint is one entry in one
+place."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """The Flask habits an app expects: application factories, `current_user` as a proxy, a hook for
-401/403 on the
-app's own routes, error handlers and body reading that coexist with the app's, and stores checked up
-front."""
+401/403 on the app's own routes, error handlers and body reading that coexist with the app's, and
+stores checked up front."""
 
 from __future__ import annotations
 

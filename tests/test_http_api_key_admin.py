@@ -1,6 +1,5 @@
 """API keys from the administrator's side: listing and revoking a user's keys, recovery, deletion,
-the CLI,
-the events, and what a key-authenticated request costs."""
+the CLI, the events, and what a key-authenticated request costs."""
 
 from __future__ import annotations
 
@@ -222,7 +221,7 @@ def test_cli_key_errors_are_clear(app, scene, args, message) -> None:
 
 
 @pytest.fixture
-def spied(user_store, token_store, api_key_store, clock, ledger):
+def spied(user_store, token_store, api_key_store, attempt_store, clock, ledger):
     users, tokens, keys = StoreSpy(user_store), StoreSpy(token_store), StoreSpy(api_key_store)
     app = build_app(
         users,
@@ -230,6 +229,7 @@ def spied(user_store, token_store, api_key_store, clock, ledger):
         clock,
         ledger,
         api_key_store=keys,
+        attempt_store=attempt_store,
         api_keys=True,  # type: ignore[arg-type]
     )
     client = app.test_client()
@@ -250,8 +250,7 @@ def test_a_key_request_makes_one_store_read_and_writes_only_last_used_per_interv
     spied, clock
 ) -> None:
     """One read of the key with its owner (through the user store here: the spy hides the database;
-    the
-    one-command read on MongoDB is `test_mongo_round_trips.py`)."""
+    the one-command read on MongoDB is `test_mongo_round_trips.py`)."""
     client, bob, users, tokens, keys = spied
     api_key = body(client.post("/api/user/keys", json={"name": "ci"}, headers=auth(bob)))["apiKey"]
     for spy in (users, tokens, keys):

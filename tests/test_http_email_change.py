@@ -140,8 +140,7 @@ def test_ones_own_mailbox_does_not_tell_a_taken_address_from_a_free_one(
     app: Flask, client: FlaskClient, dora: dict[str, str], smtp_server: SmtpServer
 ) -> None:
     """The old address is told of every request: were it told only of free addresses, its owner (who
-    may
-    be the one probing) would learn which addresses have accounts."""
+    may be the one probing) would learn which addresses have accounts."""
     own = "dora@example.org"
     for address in ("EVE@example.org", "free@example.org"):
         before = len(smtp_server.to(own))

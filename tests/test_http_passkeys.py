@@ -1,6 +1,5 @@
 """Passkeys over HTTP on every store, with the software authenticator of `soft_authenticator`:
-registering,
-managing, logging in as a second factor and passwordless, and every refusal."""
+registering, managing, logging in as a second factor and passwordless, and every refusal."""
 
 from __future__ import annotations
 

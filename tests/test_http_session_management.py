@@ -185,16 +185,23 @@ def test_the_idle_timeout_must_exceed_the_last_used_interval() -> None:
 
 
 @pytest.fixture
-def spied(user_store, token_store, attempt_store, clock, ledger):
+def spied(user_store, token_store, attempt_store, api_key_store, clock, ledger):
     users, tokens, attempts = StoreSpy(user_store), StoreSpy(token_store), StoreSpy(attempt_store)
-    app = build_app(users, tokens, clock, ledger, attempt_store=attempts, last_used_interval=300)
+    app = build_app(
+        users,
+        tokens,
+        clock,
+        ledger,
+        attempt_store=attempts,
+        api_key_store=api_key_store,
+        last_used_interval=300,
+    )
     return app.test_client(), users, tokens, attempts
 
 
 def test_an_authenticated_request_makes_one_store_read_and_no_write(spied, clock) -> None:
     """One read of the session with its user (through the user store here: the spy hides the
-    database; the
-    one-command read on MongoDB is `test_mongo_round_trips.py`)."""
+    database; the one-command read on MongoDB is `test_mongo_round_trips.py`)."""
     client, users, tokens, _ = spied
     token = login(client, "admin", ADMIN_PASSWORD)
     users.calls.clear(), tokens.calls.clear()

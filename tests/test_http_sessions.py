@@ -206,8 +206,7 @@ def test_a_users_password_login_is_unaffected_by_other_users(
     app, client, admin_token, user_token
 ) -> None:
     """Another user locked out by failed logins, another user's password reset and the admin's own
-    password
-    change leave bob's session and bob's next login alone."""
+    password change leave bob's session and bob's next login alone."""
     client.post(
         "/api/user/users",
         json={"username": "carol", "password": USER_PASSWORD},

@@ -1,6 +1,5 @@
 """The `MailTokenStore` contract, and the address methods of the `UserStore` contract, sentence by
-sentence,
-against every store in `backends.BACKENDS`."""
+sentence, against every store in `backends.BACKENDS`."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """The SMTP mailer against a real SMTP server (plain, STARTTLS, TLS, login), the logging mailer,
-templates an
-app overrides, the CLI's test mail, and the mail options' checks."""
+templates an app overrides, the CLI's test mail, and the mail options' checks."""
 
 from __future__ import annotations
 

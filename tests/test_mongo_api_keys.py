@@ -1,7 +1,6 @@
 """What the Mongo API-key store promises beyond the contract: its indexes, its collection, and a
-per-user
-limit that holds when workers race (proved by the form of the writes, as mongomock is not
-thread-safe)."""
+per-user limit that holds when workers race (proved by the form of the writes, as mongomock is
+not thread-safe)."""
 
 from __future__ import annotations
 
@@ -71,8 +70,7 @@ class StaleReads:
 
 def test_a_worker_that_counted_before_others_inserted_still_cannot_pass_the_limit(db) -> None:
     """Three workers counted zero keys at once; two inserted first. The third's insert must fail:
-    the limit
-    is enforced by the unique (user, slot) index, not by the count it read."""
+    the limit is enforced by the unique (user, slot) index, not by the count it read."""
     for key_id in ("a", "b"):
         MongoApiKeyStore(db).create(key(key_id), 2, NOW)
     late = MongoApiKeyStore(db)

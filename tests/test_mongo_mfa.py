@@ -1,7 +1,6 @@
 """What the Mongo MFA store promises beyond the contract: its collections and indexes, what its
 documents hold after a whole enrolment and login over HTTP, and compare-and-sets that are single
-conditional writes (proved
-by the form of the calls, as mongomock is not thread-safe)."""
+conditional writes (proved by the form of the calls, as mongomock is not thread-safe)."""
 
 from __future__ import annotations
 

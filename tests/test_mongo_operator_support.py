@@ -102,9 +102,8 @@ def _dollar(node: ast.AST | None) -> str | None:
 
 def kind_of(name: str, context: str) -> str:
     """`expression` inside a stage (other than $match); elsewhere the first list that has the name,
-    in the order
-    query, update, expression (a list comprehension built before its pipeline is not lexically
-    inside it)."""
+    in the order query, update, expression (a list comprehension built before its pipeline is not
+    lexically inside it)."""
     if context in ("expression", "stage"):
         return context
     for kind in ("query", "update", "expression"):

@@ -20,9 +20,17 @@ from http_support import (
 
 
 @pytest.fixture
-def outage(user_store, token_store, attempt_store, clock, ledger):
+def outage(user_store, token_store, attempt_store, api_key_store, clock, ledger):
     users, tokens = StoreSpy(user_store), StoreSpy(token_store)
-    app = build_app(users, tokens, clock, ledger, attempt_store=attempt_store, api_keys=True)
+    app = build_app(
+        users,
+        tokens,
+        clock,
+        ledger,
+        attempt_store=attempt_store,
+        api_key_store=api_key_store,
+        api_keys=True,
+    )
     client = app.test_client()
     admin = login(client, "admin", ADMIN_PASSWORD)
     bob = body(

@@ -1,7 +1,7 @@
 """The distribution as a user gets it: `python -m build` makes a wheel and an sdist that `twine
-check` accepts, and the wheel, installed (not editable) into a fresh virtual environment, works from
-an app folder that has a
-`stores` module of its own: frappyauth installs no top-level `stores`."""
+check` accepts, and the wheel, installed (not editable) into a fresh virtual environment, works
+from an app folder that has a `stores` module of its own: frappyauth installs no top-level
+`stores`."""
 
 from __future__ import annotations
 

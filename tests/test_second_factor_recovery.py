@@ -1,7 +1,6 @@
 """What the attack pass on the second factor and the mail flows found: code guesses that a right
 password reset, a refused (unenrolled) user seen by a later `current_user`, passkeys planted by a
-stolen session, and
-credentials created while a reset computed its hash."""
+stolen session, and credentials created while a reset computed its hash."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """The memory store and the Mongo store (on mongomock) driven with the same random operations must
-give identical observable results after every step. Ids differ between stores, so results compare by
-canonical
-labels. Each session gets its own creation instant: the contract leaves the order of equal instants
-open."""
+give identical observable results after every step. Ids differ between stores, so results compare
+by canonical labels. Each session gets its own creation instant: the contract leaves the order of
+equal instants open."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """MongoDB failures that are not outages: timeouts and transient errors answer 503 with
-`Retry-After`, any other failure a JSON 500, under the prefix and on the app's own routes alike; the
-cause is logged, and
-nothing of pymongo's message reaches the client."""
+`Retry-After`, any other failure a JSON 500, under the prefix and on the app's own routes alike;
+the cause is logged, and nothing of pymongo's message reaches the client."""
 
 from __future__ import annotations
 

@@ -92,9 +92,8 @@ def median_wrong_login_times(client, rounds: int) -> tuple[float, float]:
     interleaved.
 
     CPU time of this thread (where the test client runs the request, bcrypt included), not wall
-    time: the
-    work is what differs between the two, and on a shared machine time spent descheduled would drown
-    it."""
+    time: the work is what differs between the two, and on a shared machine time spent
+    descheduled would drown it."""
     timings: dict[str, list[float]] = {"admin": [], "nobody": []}
     for _ in range(rounds):
         for username, samples in timings.items():
@@ -116,9 +115,8 @@ def test_a_hash_cheaper_than_the_configured_cost_answers_no_faster_than_an_unkno
     make_app,
 ) -> None:
     """The admin's hash is at cost 4 (the seed's); the app now asks for 9. A wrong password for a
-    known
-    name must take as long as one for an unknown name, or names are enumerable after `bcrypt_cost`
-    rises."""
+    known name must take as long as one for an unknown name, or names are enumerable after
+    `bcrypt_cost` rises."""
     make_app()  # seeds the admin at cost 4
     client = make_app(
         bcrypt_cost=9, max_failed_logins=1000, max_failed_logins_per_address=1000

@@ -1,7 +1,6 @@
 """A user id in another form (MongoDB's ObjectId takes upper-case hex) finds the user; everything
-after the
-lookup (writes, session deletion, signals, answers) uses the stored id, so nothing is left
-behind."""
+after the lookup (writes, session deletion, signals, answers) uses the stored id, so nothing is
+left behind."""
 
 from __future__ import annotations
 

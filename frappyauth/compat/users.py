@@ -36,9 +36,8 @@ class User(models.User):
 
     def __post_init__(self) -> None:
         """Keep the profile a plain, mutable `dict`, as frappymongouser's was: old code edits it in
-        place and
-        passes it to `update_profile`. Harmless here: this store builds a new `User` from each
-        document read."""
+        place and passes it to `update_profile`. Harmless here: this store builds a new `User`
+        from each document read."""
         object.__setattr__(
             self, "profile", copy.deepcopy(self.profile)
         )  # a read-only one deep-copies to a dict

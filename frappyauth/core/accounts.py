@@ -90,8 +90,7 @@ class Accounts:
 
     def search(self, prefix: str, page: int) -> tuple[list[User], int]:
         """A page of the users whose name starts with `prefix` in any case or Unicode form, ordered
-        by name,
-        and how many match; 400 for a prefix longer than any username."""
+        by name, and how many match; 400 for a prefix longer than any username."""
         if len(prefix) > MAX_USERNAME_LENGTH:
             raise BadRequestError(
                 f"The search prefix must be at most {MAX_USERNAME_LENGTH} characters."
@@ -145,9 +144,8 @@ class Accounts:
 
     def reset_password(self, user_id: str, password: str, actor: Actor) -> User:
         """Set another user's password (admin: account recovery): every session and API key of the
-        user ends,
-        with `passwordless` every passkey too (each logs in alone), and the throttle's counters are
-        cleared."""
+        user ends, with `passwordless` every passkey too (each logs in alone), and the throttle's
+        counters are cleared."""
         self._check_password(password)
         user = self.get(user_id)
         self._revoke_all_keys(

@@ -44,8 +44,8 @@ def _names(permissions: Sequence[str]) -> str:
 
 def check_email_verified(user: User, options: Options) -> None:
     """With `email_verification="required"`, refuse a user whose address (set by the mail flows) is
-    not
-    verified yet. Checked only after the password was found right, so it tells a guesser nothing."""
+    not verified yet. Checked only after the password was found right, so it tells a guesser
+    nothing."""
     if (
         options.email_verification == "required"
         and user.email_key is not None

@@ -44,8 +44,7 @@ class EmailChange:
 
     def confirm(self, token: str, actor: Actor) -> User:
         """Move the token's user to the address it was sent to, verified; `DuplicateEmailError` if
-        another
-        user took that address meanwhile, `InvalidTokenError` for a bad token."""
+        another user took that address meanwhile, `InvalidTokenError` for a bad token."""
         context = self.tokens.context
         self.tokens.throttle("email_change_confirm", actor.remote_addr)
         taken, user = self.tokens.redeem(token, EMAIL_CHANGE)

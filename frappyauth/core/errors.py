@@ -140,8 +140,8 @@ class StoreUnavailableError(RetryLaterError):
 
 class StoreFailedError(FrappyAuthError):
     """Raised by a store whose database refused or failed an operation for a reason other than an
-    outage
-    (a timeout or an unreachable server is `StoreUnavailableError`). The store logged the cause."""
+    outage (a timeout or an unreachable server is `StoreUnavailableError`). The store logged the
+    cause."""
 
     status, code, message = 500, "store_failed", "The user store could not complete the request."
 

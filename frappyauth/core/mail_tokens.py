@@ -39,10 +39,9 @@ def binding_of(user: User) -> str:
     """A fingerprint of what a token was issued for: it changes when the password or the address
     changes.
 
-    The credential version changes with every password change or reset (and not with a hash upgrade
-    at
-    login); a user stored before versions existed has none, and is bound by the password hash
-    instead."""
+    The credential version changes with every password change or reset (and not with a hash
+    upgrade at login); a user stored before versions existed has none, and is bound by the
+    password hash instead."""
     credential = user.credential_version or f"hash:{user.password_hash}"
     return hash_secret(f"{credential}\x00{user.email_key or ''}")
 
@@ -81,9 +80,8 @@ class MailTokens:
 
     def redeem(self, token: str, purpose: str) -> tuple[MailToken, User]:
         """Use up the token; return it with its user. `InvalidTokenError` for a token that is
-        unknown, used,
-        expired, of another purpose, of a deleted user, or void since the password or address
-        changed."""
+        unknown, used, expired, of another purpose, of a deleted user, or void since the password
+        or address changed."""
         taken = self.store.take(hash_secret(token), purpose, self.context.clock())
         user = None if taken is None else self.context.stores.users.get(taken.user_id)
         if taken is None or user is None or binding_of(user) != taken.binding:
@@ -111,10 +109,9 @@ class MailTokens:
 
     def send_link(self, kind: str, user: User, purpose: str, email: str) -> None:
         """Queue the message that carries a link; its token is issued on the outbox's thread, so
-        storing it costs the request no time (asking for an account that exists takes as long as for
-        one that does not).
-        The token is bound to `user` as it was now: a password change before it is issued voids
-        it."""
+        storing it costs the request no time (asking for an account that exists takes as long as
+        for one that does not). The token is bound to `user` as it was now: a password change
+        before it is issued voids it."""
         hours = round(self.lifetime(purpose).total_seconds() / 3600, 1)
 
         def context() -> dict[str, Any]:

@@ -28,9 +28,8 @@ class TotpEnrolment:
 @dataclass(frozen=True)
 class MfaChallenge:
     """A login whose password was right and whose second factor is awaited, named by the SHA-256 of
-    its `mfaToken`. It is valid only before `expires_at` and while its user's credential version is
-    still
-    `credential_version` (a password change or reset voids it)."""
+    its `mfaToken`. It is valid only before `expires_at` and while its user's credential version
+    is still `credential_version` (a password change or reset voids it)."""
 
     token_hash: str
     user_id: str
@@ -42,8 +41,8 @@ class MfaChallenge:
 class Passkey:
     """A WebAuthn credential of a user. `credential_id` is its id in base64url (public:
     authenticators and browsers show it); `public_key` is the COSE public key, never a secret.
-    `sign_count` is the authenticator's
-    counter as last seen: a count that does not grow means a cloned authenticator."""
+    `sign_count` is the authenticator's counter as last seen: a count that does not grow means a
+    cloned authenticator."""
 
     credential_id: str
     user_id: str
@@ -57,8 +56,8 @@ class Passkey:
 @dataclass(frozen=True)
 class PasskeyChallenge:
     """A WebAuthn challenge, named by its SHA-256, for one `ceremony` (`register` or `login`) and,
-    except for a
-    passwordless login, one user; spent by its first use, valid only before `expires_at`."""
+    except for a passwordless login, one user; spent by its first use, valid only before
+    `expires_at`."""
 
     challenge_hash: str
     ceremony: str

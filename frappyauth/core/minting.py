@@ -15,11 +15,11 @@ from typing import Any, cast
 
 def _own_sha256() -> Callable[[bytes], Any]:
     """SHA-256 from CPython's own implementation where there is one (`_sha2` from 3.12, `_sha256`
-    before): the same digest as OpenSSL's, but OpenSSL's generic digest layer is a much larger piece
-    of code to run on every authenticated request, whose caches Flask and Werkzeug have cooled in
-    between (benchmarks/ has the measure). hashlib's where OpenSSL runs in FIPS mode (its validated
-    implementation is then the one to
-    use) and where CPython has no implementation of its own."""
+    before): the same digest as OpenSSL's, but OpenSSL's generic digest layer is a much larger
+    piece of code to run on every authenticated request, whose caches Flask and Werkzeug have
+    cooled in between (benchmarks/ has the measure). hashlib's where OpenSSL runs in FIPS mode
+    (its validated implementation is then the one to use) and where CPython has no implementation
+    of its own."""
     if _openssl_in_fips_mode():
         return hashlib.sha256
     for module in ("_sha2", "_sha256"):

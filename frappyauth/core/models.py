@@ -77,9 +77,8 @@ class User:
     def with_permissions(self, permissions: tuple[str, ...]) -> User:
         """This user acting with `permissions` (an API key's narrowed rights). It runs on every key
         request: a shallow copy of the fields, several times cheaper than `dataclasses.replace`,
-        which rebuilds the
-        record through `__init__` (the profile is already read-only, so nothing else needs
-        making)."""
+        which rebuilds the record through `__init__` (the profile is already read-only, so
+        nothing else needs making)."""
         if (
             type(self) is not User
         ):  # a subclass may keep fields in slots, which the copy below would miss
@@ -97,9 +96,8 @@ class User:
 @dataclass(frozen=True, slots=True)  # slots: about 60 bytes less for each of a million records
 class Session:
     """A login session. Only the SHA-256 of its token is stored; `session_id` is a separate random
-    public name for it, safe to show and to use in URLs, from which the token cannot be derived. It
-    is valid only
-    while its `credential_version` is its user's."""
+    public name for it, safe to show and to use in URLs, from which the token cannot be derived.
+    It is valid only while its `credential_version` is its user's."""
 
     token_hash: str
     session_id: str

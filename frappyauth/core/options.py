@@ -1,6 +1,5 @@
 """The options of `register_endpoints`: frappyflaskauth's eight, each honoured, and frappyauth's
-own, each
-with a safe default that leaves frappyflaskauth's behaviour as it was."""
+own, each with a safe default that leaves frappyflaskauth's behaviour as it was."""
 
 from __future__ import annotations
 
@@ -37,9 +36,8 @@ def option(
     default: Any, group: str, check: Callable[[Any], bool] | None = None, reason: str = ""
 ) -> Any:
     """A field of `Options` with its rule beside it: `check(value)` must hold, or `reason` is the
-    error. The accepted types come from the field's annotation; what it means is in docs/options.md,
-    whose
-    table the docs build checks against these fields."""
+    error. The accepted types come from the field's annotation; what it means is in
+    docs/options.md, whose table the docs build checks against these fields."""
     return field(default=default, metadata={"group": group, "check": check, "reason": reason})
 
 
@@ -273,8 +271,8 @@ _HOST = re.compile(r"[a-z0-9_.-]+|\[[0-9a-f:.]+\]")
 
 def normal_origin(text: str) -> str | None:
     """`scheme://host[:port]` in the form browsers send it (lower case, no default port), or `None`
-    when
-    `text` is not such an origin (`null`, `*`, a path, a query, a user name, another scheme)."""
+    when `text` is not such an origin (`null`, `*`, a path, a query, a user name, another
+    scheme)."""
     try:
         parts = urlsplit(text)
         port = parts.port  # raises ValueError for a port that is not a number from 0 to 65535

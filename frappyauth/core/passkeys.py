@@ -177,9 +177,8 @@ class Passkeys:
 
     def login_options(self, rp: RelyingParty, mfa_token: str | None) -> dict[str, Any]:
         """The options for `navigator.credentials.get()`: for the user of a pending login
-        (`mfa_token`), or
-        with `passwordless` for whoever the authenticator holds a passkey of (discoverable
-        credentials)."""
+        (`mfa_token`), or with `passwordless` for whoever the authenticator holds a passkey of
+        (discoverable credentials)."""
         user_id = None if mfa_token is None else self._second_factors.pending(mfa_token)[1].id
         if user_id is None and not self._context.options.passwordless:
             raise BadRequestError(

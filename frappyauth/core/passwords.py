@@ -36,8 +36,7 @@ def check_new_password(password: object, min_length: int, max_length: int) -> st
 
 def check_length_cap(password: str, max_length: int) -> None:
     """Refuse a password longer than `max_length` in its NFKC form: the same measure on set and at
-    login,
-    since NFKC can shorten text (a letter and a combining accent become one character)."""
+    login, since NFKC can shorten text (a letter and a combining accent become one character)."""
     if len(normalise(password)) > max_length:
         raise InvalidPasswordError(f"The password must have at most {max_length} characters.")
 

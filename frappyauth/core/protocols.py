@@ -107,9 +107,8 @@ class UserStore(Protocol):
 
     def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
         """Replace the hash only if the stored one is still `expected_hash` (compare-and-set, one
-        atomic
-        write); the credential version is left alone. Return whether it was replaced, `False` for no
-        user."""
+        atomic write); the credential version is left alone. Return whether it was replaced,
+        `False` for no user."""
 
     def set_api_key_hash(self, user_id: str, api_key_hash: str | None) -> User | None:
         """Replace (or with `None`, remove) the user's API-key hash; return the updated user, or
@@ -217,8 +216,7 @@ class SessionStore(Protocol):
 
     def set_credential_version(self, token_hash: str, credential_version: str) -> bool:
         """Set the session's `credential_version` (the caller's own session, kept across their
-        password
-        change); return whether there was such a session."""
+        password change); return whether there was such a session."""
 
 
 class ApiKeyStore(Protocol):
@@ -325,8 +323,8 @@ class MfaStore(Protocol):
     ) -> bool:
         """Confirm the user's unconfirmed enrolment if its `secret` is this one, setting `last_step`
         and the recovery codes, in one atomic write; return whether it was confirmed (`False` if
-        there is none, it is
-        confirmed already, or another enrolment with another secret replaced it)."""
+        there is none, it is confirmed already, or another enrolment with another secret replaced
+        it)."""
 
     def use_totp_step(self, user_id: str, step: int) -> bool:
         """Set the confirmed enrolment's `last_step` to `step` if it is below `step` (one atomic
@@ -335,8 +333,7 @@ class MfaStore(Protocol):
 
     def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
         """Remove this hash from the confirmed enrolment's recovery codes (atomically); return
-        whether it was
-        there. Of concurrent calls with one hash exactly one succeeds."""
+        whether it was there. Of concurrent calls with one hash exactly one succeeds."""
 
     def set_recovery_codes(self, user_id: str, code_hashes: tuple[str, ...]) -> bool:
         """Replace the confirmed enrolment's recovery codes; return whether there is a confirmed
@@ -387,9 +384,8 @@ class MfaStore(Protocol):
         self, credential_id: str, expected_sign_count: int, sign_count: int, used_at: datetime
     ) -> bool:
         """Set the passkey's `sign_count` and `last_used_at` if its count is still
-        `expected_sign_count` (one
-        atomic compare-and-set); return whether it was set. Of concurrent calls exactly one
-        succeeds."""
+        `expected_sign_count` (one atomic compare-and-set); return whether it was set. Of
+        concurrent calls exactly one succeeds."""
 
     def create_passkey_challenge(self, challenge: PasskeyChallenge) -> None:
         """Store a new WebAuthn challenge. Raises `ValueError` if one with its hash exists."""

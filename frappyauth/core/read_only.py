@@ -71,10 +71,9 @@ IMMUTABLE_SCALARS = (
 
 def read_only(value: Any) -> Any:
     """`value` made read-only, deeply: dicts and lists become the read-only kinds, tuples and sets
-    keep their kind (a tuple, a `frozenset`) with read-only items, immutable scalars stay. Anything
-    else (a value no JSON or BSON decoder makes) is deep-copied, so the caller's object is not the
-    stored one; treat it as
-    read-only. A value `read_only` made is returned as it is."""
+    keep their kind (a tuple, a `frozenset`) with read-only items, immutable scalars stay.
+    Anything else (a value no JSON or BSON decoder makes) is deep-copied, so the caller's object
+    is not the stored one; treat it as read-only. A value `read_only` made is returned as it is."""
     if type(value) in (ReadOnlyDict, ReadOnlyList) or isinstance(value, IMMUTABLE_SCALARS):
         return value
     if isinstance(value, dict):

@@ -35,8 +35,7 @@ class Registration:
         self, username: str, password: str, email: str, profile: dict[str, Any] | None, actor: Actor
     ) -> User | None:
         """Create an account with `default_permissions`; return it, or `None` when a verification
-        mail went
-        out instead (with verification on, whether or not the address was free)."""
+        mail went out instead (with verification on, whether or not the address was free)."""
         context = self.tokens.context
         check_username(username)
         check_new_password(
@@ -80,9 +79,8 @@ class Registration:
 
     def resend(self, user: User | None, email: str | None, actor: Actor) -> None:
         """Send a new verification link to the logged-in `user`, or to the account with `email`, if
-        its
-        address is not verified yet; answer alike otherwise. Earlier links stay valid until one is
-        used."""
+        its address is not verified yet; answer alike otherwise. Earlier links stay valid until
+        one is used."""
         context = self.tokens.context
         key = user.email_key if user is not None else email_key(normalise_email(email or ""))
         self.tokens.throttle("resend_verification", actor.remote_addr, f"account:{key}")

@@ -1,6 +1,6 @@
 """Second factors as a whole: which a user has, the enrolment rule, the pending step of a sign-in,
-and an
-administrator's reset. TOTP (`totp`) and passkeys (`passkeys`) are the factors it coordinates."""
+and an administrator's reset. TOTP (`totp`) and passkeys (`passkeys`) are the factors it
+coordinates."""
 
 from __future__ import annotations
 
@@ -100,8 +100,7 @@ class SecondFactors:
 
     def pending(self, mfa_token: str) -> tuple[MfaChallenge, User]:
         """The pending sign-in of this mfaToken and its user; `InvalidMfaTokenError` if it is
-        unknown,
-        expired, or its user's credential version changed since."""
+        unknown, expired, or its user's credential version changed since."""
         if (
             len(mfa_token) > MAX_MFA_TOKEN_LENGTH
         ):  # ours are 43 characters; nothing longer is hashed

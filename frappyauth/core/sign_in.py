@@ -158,7 +158,7 @@ class SignIn:
             signals.login_succeeded,
             user_id=user.id,
             actor=Actor(user.id, remote_addr),
-            method=method,
+            recorded={"method": method},
         )
         return SignedIn(user, session, token)
 

@@ -8,8 +8,7 @@ password, token, key or hash. Subscribe with, for example::
 
     from frappyauth.core import signals
 
-    @signals.login_failed.connect_via(app)
-    def alert(app, user_id, actor, remote_addr, **extra):
+    @signals.login_failed.connect_via(app) def alert(app, user_id, actor, remote_addr, **extra):
         ...
 """
 

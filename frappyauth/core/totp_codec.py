@@ -28,9 +28,8 @@ _KEY_INFO = b"frappyauth: TOTP secrets at rest"
 
 def derive_fernet_key(secret: str | bytes) -> bytes:
     """A Fernet key from the app's secret (the option `mfa_encryption_key`, or `app.secret_key`), by
-    HKDF:
-    any long random string serves, and the key is not the secret itself (which also signs Flask
-    sessions)."""
+    HKDF: any long random string serves, and the key is not the secret itself (which also signs
+    Flask sessions)."""
     material = secret.encode("utf-8") if isinstance(secret, str) else secret
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(material)
     return base64.urlsafe_b64encode(derived)

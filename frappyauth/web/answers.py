@@ -16,9 +16,8 @@ from frappyauth.web.state import current_state
 def users_json(users: list[User]) -> list[dict[str, Any]]:
     """Users as clients see them: never a password, hash or key. `hasApiKey` says whether `POST
     /key` made a key (or the record holds a legacy one); with the mail flows on, `emailVerified`;
-    with second
-    factors on, which ones the user has (`mfa`). Every endpoint answers users through this
-    function."""
+    with second factors on, which ones the user has (`mfa`). Every endpoint answers users through
+    this function."""
     services = current_state().services
     holders = services.api_keys.default_key_holders(users)
     mfa = services.second_factors.status(users) if services.second_factors is not None else {}
@@ -52,8 +51,7 @@ def _user_json(
 
 def sign_in_answer(result: SignInResult) -> Response:
     """The answer to every sign-in: the user, the token and the session cookie; or, with a second
-    factor
-    still owed, `mfaRequired` with the token of the pending sign-in (and no cookie)."""
+    factor still owed, `mfaRequired` with the token of the pending sign-in (and no cookie)."""
     if isinstance(result, SecondFactorPending):
         return jsonify(
             {"mfaRequired": True, "mfaToken": result.mfa_token, "methods": result.methods}

@@ -48,9 +48,8 @@ def json_object(max_bytes: int) -> dict[str, Any]:
 
 def _body_bytes(max_bytes: int) -> bytes:
     """The body, read once and cached, so that an app hook that read it first (`request.get_json()`
-    in a `before_request`) and frappyauth see the same bytes. Werkzeug enforces the cap as it reads,
-    chunked
-    bodies included; the app's own `MAX_CONTENT_LENGTH` applies when it is lower."""
+    in a `before_request`) and frappyauth see the same bytes. Werkzeug enforces the cap as it
+    reads, chunked bodies included; the app's own `MAX_CONTENT_LENGTH` applies when it is lower."""
     app_cap = request.max_content_length
     cap = max_bytes if app_cap is None else min(app_cap, max_bytes)
     # Werkzeug stops a chunked body at the limit without an error: one byte more tells a longer body

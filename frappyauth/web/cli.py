@@ -21,8 +21,8 @@ cli = AppGroup("frappyauth", help="Manage frappyauth users.")
 
 def _password_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """Read the password at a hidden prompt, typed twice, or as one line of standard input when that
-    is not
-    a terminal (`echo ... | flask frappyauth create-user bob`); never from the command line."""
+    is not a terminal (`echo ... | flask frappyauth create-user bob`); never from the command
+    line."""
     return click.option(
         "--password",
         callback=_ask_password,

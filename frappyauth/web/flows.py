@@ -1,6 +1,5 @@
 """Every flow's endpoint declarations, in one list: the blueprints, the JSON 404 of an endpoint that
-is
-switched off and the OpenAPI document are all derived from it (see `endpoints`)."""
+is switched off and the OpenAPI document are all derived from it (see `endpoints`)."""
 
 from __future__ import annotations
 

@@ -47,9 +47,8 @@ def load_current_user() -> User | None:
 
 class CurrentUserProxy(LocalProxy):
     """Proxies the current request's `User`, or `None` (test it with `if current_user:`; `is None`
-    tests the proxy itself, which is never `None`). Calling it, `current_user()`, returns the same
-    `User | None`
-    unproxied: the function form of frappyauth 0.x keeps working."""
+    tests the proxy itself, which is never `None`). Calling it, `current_user()`, returns the
+    same `User | None` unproxied: the function form of frappyauth 0.x keeps working."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> User | None:
         if args or kwargs:

@@ -126,8 +126,7 @@ class MongoApiKeyStore:
 
     def _raise_unless_the_slot_was_taken(self, key: ApiKey) -> None:
         """After a duplicate-key error: a concurrent create took the name, or (a broken caller) the
-        hash or id;
-        otherwise it took the slot, and the caller tries the next one."""
+        hash or id; otherwise it took the slot, and the caller tries the next one."""
         if self._keys.find_one({"userId": key.user_id, "name": key.name}, {"_id": 1}) is not None:
             raise ApiKeyNameTakenError()
         if (

@@ -23,20 +23,17 @@ MONGO_STORES: dict[str, type] = {
 }
 
 
-def mongo_store(db: Database, kind: str, users: MongoUserStore | None = None) -> object:
+def mongo_store(db: Database, kind: str, users: object = None) -> object:
     """The store of `kind` (a field of `Stores`) on `db`, with its default collection names; the
-    attempt
-    store in the collection `users` names (an option of the user store before it had a store of its
-    own)."""
-    if kind == "attempts" and users is not None:
-        return MongoAttemptStore(db, users.attempts_collection)
+    attempt store in the collection that `users` names, if it names one (an option of the user store
+    before the counters had a store of their own)."""
+    if kind == "attempts":
+        return MongoAttemptStore(db, getattr(users, "attempts_collection", "userLoginFailures"))
     return MONGO_STORES[kind](db)
 
 
 def mongo_stores(db: Database, users: MongoUserStore | None = None) -> Stores:
     """Every store on `db` (a pymongo, or mongomock, `Database`), with the default collection names;
     `users` may be a user store built with other options (a collection name, `migrate_on_start`)."""
-    return Stores(
-        users=users if users is not None else MongoUserStore(db),
-        **{kind: store(db) for kind, store in MONGO_STORES.items()},
-    )
+    users = users if users is not None else MongoUserStore(db)
+    return Stores(users=users, **{kind: mongo_store(db, kind, users) for kind in MONGO_STORES})

@@ -47,8 +47,7 @@ def translate_connection_errors(method: Callable[P, R]) -> Callable[P, R]:
 
 def translated(failure: PyMongoError | BSONError, where: str) -> FrappyAuthError:
     """The core's error for `failure`, logged with its cause: class, server code and labels, never
-    the
-    message (a duplicate-key or validation message quotes the document's values, hashes
+    the message (a duplicate-key or validation message quotes the document's values, hashes
     included)."""
     transient = isinstance(failure, PyMongoError) and (
         isinstance(failure, ConnectionFailure)
@@ -68,8 +67,8 @@ def translated(failure: PyMongoError | BSONError, where: str) -> FrappyAuthError
 
 def connect(mongo_url: str, mongo_db: str | None) -> Database:
     """A database from a URL and a name, as frappymongouser's stores took them (for
-    `frappyauth.compat` only:
-    the stores themselves take a `Database`, so that the application owns its client)."""
+    `frappyauth.compat` only: the stores themselves take a `Database`, so that the application
+    owns its client)."""
     if not mongo_db:
         raise ValueError("Parameter 'mongo_db' cannot be None")
     return pymongo.MongoClient(mongo_url)[mongo_db]

@@ -142,8 +142,7 @@ def session_from_document(document: dict[str, Any]) -> Session:
 
 def user_ref(user_id: str) -> dict[str, ObjectId]:
     """`userRef`, the owner's `_id` as an ObjectId beside the string `userId`, for one-command reads
-    (see
-    `joins`); none for an id that is not an ObjectId's hex."""
+    (see `joins`); none for an id that is not an ObjectId's hex."""
     oid = object_id(user_id)
     return {} if oid is None else {"userRef": oid}
 

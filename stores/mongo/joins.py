@@ -28,9 +28,8 @@ JOINED = "joinedUser"  # the field the `$lookup` fills with a list of at most on
 
 class JoinableUsers:
     """A user store whose users `$lookup` can join: a MongoDB collection on `database` named
-    `collection_name`, read back with `user_from_document`. The Mongo user store is one; a wrapper
-    around
-    it (a spy, a proxy) is not, so its own `get` is what runs."""
+    `collection_name`, read back with `user_from_document`. The Mongo user store is one; a
+    wrapper around it (a spy, a proxy) is not, so its own `get` is what runs."""
 
     @property
     def database(self) -> Database:

@@ -21,8 +21,7 @@ from frappyauth.stores.mongo.documents import from_mongo_time, to_mongo_time
 
 class MongoMfaStore:
     """A unique index on the user id keeps one enrolment per user; a TTL index on `expires` lets the
-    server
-    delete expired challenges (garbage collection: reads filter on `expires` themselves)."""
+    server delete expired challenges (garbage collection: reads filter on `expires` themselves)."""
 
     @translate_connection_errors
     def __init__(

@@ -32,8 +32,7 @@ MIGRATE_ON_START_VARIABLE = "FRAPPYAUTH_MIGRATE_ON_START"
 
 def migrate_on_start_default() -> bool:
     """True unless `FRAPPYAUTH_MIGRATE_ON_START=0`: how an operator runs `migrate --dry-run` on an
-    app
-    whose stores would otherwise migrate while the app is being loaded."""
+    app whose stores would otherwise migrate while the app is being loaded."""
     return os.environ.get(MIGRATE_ON_START_VARIABLE, "1").strip().lower() not in (
         "0",
         "false",
