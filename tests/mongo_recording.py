@@ -63,23 +63,43 @@ LITERAL_OPERATORS = {
 }
 
 
-def shape(value: Any) -> Any:
-    """`value` with every leaf replaced by its type's name; lists keep each distinct shape once."""
+def shape(value: Any, expression: bool = False) -> Any:
+    """`value` with every leaf replaced by its type's name; lists keep each distinct shape once.
+
+    In an aggregation `expression` a string starting with `$` is a field path, code rather than
+    data, and is kept (data there is wrapped in `$literal`, whose argument is shaped as data).
+    Anywhere else such a string is data (a bcrypt hash starts with `$2b$`) and is shaped.
+    """
     if isinstance(value, dict):
         return {
-            key: (literal(item) if key in LITERAL_OPERATORS else shape(item))
+            key: literal(item)
+            if key in LITERAL_OPERATORS
+            else shape(item, expression and key != "$literal")
             for key, item in value.items()
         }
     if isinstance(value, (list, tuple)):
         shapes: list[Any] = []
         for item in value:
-            item_shape = shape(item)
+            item_shape = shape(item, expression)
             if item_shape not in shapes:
                 shapes.append(item_shape)
         return shapes
-    if isinstance(value, str) and value.startswith("$"):
-        return value  # a field path in an expression (`"$username"`): code, not data
+    if expression and isinstance(value, str) and value.startswith("$"):
+        return value
     return "null" if value is None else type(value).__name__
+
+
+def shape_pipeline(pipeline: list[dict[str, Any]]) -> list[Any]:
+    """Each stage shaped: `$match` holds a query, the other stages hold expressions."""
+    return [
+        {
+            name: literal(argument)
+            if name in LITERAL_OPERATORS
+            else shape(argument, expression=name != "$match")
+            for name, argument in stage.items()
+        }
+        for stage in pipeline
+    ]
 
 
 def literal(value: Any) -> Any:
@@ -143,7 +163,9 @@ def arguments_of(operation: str, args: tuple[Any, ...], kwargs: dict[str, Any]) 
     for name, value in named.items():
         if operation in INDEX_OPERATIONS:
             shaped[name] = literal(value)
-        elif name in ("filter", "update", "document", "pipeline", "documents"):
+        elif name == "pipeline" or (name == "update" and isinstance(value, list)):
+            shaped[name] = shape_pipeline(value)
+        elif name in ("filter", "update", "document", "documents"):
             shaped[name] = shape(value)
         elif name in LITERAL_ARGUMENTS or isinstance(value, (bool, int, str)) or value is None:
             shaped[name] = literal(value)

@@ -180,13 +180,14 @@ def usable(index: Index, query: dict[str, Any]) -> bool:
 
 
 def preference(index: Index, query: dict[str, Any]) -> tuple[int, int, int]:
-    """Equality before range, more bounded leading fields first, unique first: the index a planner
-    would pick among several (and the one the docs name)."""
+    """Equality before range before `$exists`, more leading fields bound by equality first, unique
+    first: the index a planner would likely pick among several (and the one the docs name)."""
     bounded = bounds(query)
     leading = 0
-    while leading < len(index.fields) and bounded.get(index.fields[leading]) in ("eq", "exists"):
+    while leading < len(index.fields) and bounded.get(index.fields[leading]) == "eq":
         leading += 1
-    return (0 if leading else 1, -leading, 0 if index.unique else 1)
+    kind = ("eq", "null", "range", "exists").index(bounded[index.fields[0]])
+    return (min(kind, 1) if kind < 2 else kind, -leading, 0 if index.unique else 1)
 
 
 def candidates(indexes: list[Index], query: dict[str, Any]) -> list[Index]:
