@@ -10,6 +10,7 @@ factor, ...). A method with more than one path to MongoDB is called once per pat
 
 from __future__ import annotations
 
+import secrets
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,7 +109,8 @@ class Story:
 
 
 def record_every_method() -> Recording:
-    database = mongomock.MongoClient()["frappyauth_commands"]
+    # A name of its own per run: a store that remembers "started" per process must start here too.
+    database = mongomock.MongoClient()[f"frappyauth_commands_{secrets.token_hex(4)}"]
     log = CommandLog()
     db = RecordingDatabase(database, log)
     with warnings.catch_warnings():
@@ -122,7 +124,10 @@ def record_every_method() -> Recording:
         lambda: attempts.get("none", NOW),
         lambda: mail.purge_expired(NOW - timedelta(days=1)),
         lambda: mfa.get_totp("none"),
-    ):
+        lambda: mfa.get_challenge(h("none"), NOW),
+        lambda: mfa.get_passkey("none"),
+        lambda: mfa.take_passkey_challenge(h("none"), NOW),
+    ):  # every collection touched once, so that what a store sends on first contact is start-up
         first_contact()
     log.current = "between methods"  # a story's own set-up calls: not a method's record
     story = Story(log)
