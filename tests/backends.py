@@ -16,6 +16,7 @@ import pytest
 from frappyauth.core.protocols import (
     ApiKeyStore,
     AttemptStore,
+    AuditStore,
     MailTokenStore,
     MfaStore,
     SessionStore,
@@ -24,6 +25,7 @@ from frappyauth.core.protocols import (
 from frappyauth.stores.memory import (
     MemoryApiKeyStore,
     MemoryAttemptStore,
+    MemoryAuditStore,
     MemoryMailTokenStore,
     MemoryMfaStore,
     MemorySessionStore,
@@ -32,6 +34,7 @@ from frappyauth.stores.memory import (
 from frappyauth.stores.mongo import (
     MongoApiKeyStore,
     MongoAttemptStore,
+    MongoAuditStore,
     MongoMailTokenStore,
     MongoMfaStore,
     MongoSessionStore,
@@ -68,6 +71,7 @@ class Backend:
     mail_token_store: Callable[[Any], MailTokenStore]
     mfa_store: Callable[[Any], MfaStore]
     attempt_store: Callable[[Any], AttemptStore]
+    audit_store: Callable[[Any], AuditStore]
     thread_safe: bool = True  # mongomock is not (nor is its $inc atomic): concurrency tests skip it
     marks: tuple[Any, ...] = ()
 
@@ -81,6 +85,7 @@ BACKENDS: dict[str, Backend] = {
         lambda _db: MemoryMailTokenStore(),
         lambda _db: MemoryMfaStore(),
         lambda _db: MemoryAttemptStore(),
+        lambda _db: MemoryAuditStore(),
     ),
     "mongomock": Backend(
         mongomock_database,
@@ -90,6 +95,7 @@ BACKENDS: dict[str, Backend] = {
         MongoMailTokenStore,
         MongoMfaStore,
         MongoAttemptStore,
+        MongoAuditStore,
         thread_safe=False,
     ),
     "mongodb": Backend(
@@ -100,6 +106,7 @@ BACKENDS: dict[str, Backend] = {
         MongoMailTokenStore,
         MongoMfaStore,
         MongoAttemptStore,
+        MongoAuditStore,
         marks=(
             pytest.mark.skipif(
                 not MONGODB_URI, reason="MONGODB_URI is not set: no real MongoDB to test"

@@ -16,6 +16,7 @@ from backends import BACKEND_PARAMS, BACKENDS, Backend
 from frappyauth.core.protocols import (
     ApiKeyStore,
     AttemptStore,
+    AuditStore,
     MailTokenStore,
     MfaStore,
     SessionStore,
@@ -65,6 +66,11 @@ def mail_token_store(backend: Backend, database: Any) -> MailTokenStore:
 @pytest.fixture
 def attempt_store(backend: Backend, database: Any) -> AttemptStore:
     return backend.attempt_store(database)
+
+
+@pytest.fixture
+def audit_store(backend: Backend, database: Any) -> AuditStore:
+    return backend.audit_store(database)
 
 
 @pytest.fixture
@@ -118,6 +124,7 @@ def make_app(
     api_key_store: ApiKeyStore,
     mfa_store: MfaStore,
     attempt_store: AttemptStore,
+    audit_store: AuditStore,
     clock: Clock,
     ledger: SecretLedger,
 ) -> Any:
@@ -130,6 +137,7 @@ def make_app(
         api_key_store=api_key_store,
         mfa_store=mfa_store,
         attempt_store=attempt_store,
+        audit_store=audit_store,
         **options,
     )
 

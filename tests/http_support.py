@@ -113,6 +113,7 @@ def build_app(
     template_folder: str | None = None,
     mfa_store: MfaStore | None = None,
     attempt_store: AttemptStore | None = None,
+    audit_store: Any = None,
     **options: Any,
 ) -> Flask:
     """A test app with the endpoints, a seeded admin and two protected routes of its own. With
@@ -132,6 +133,7 @@ def build_app(
         mail_token_store=mail_token_store,
         mfa_store=mfa_store,
         attempt_store=attempt_store,
+        audit_store=audit_store,
     )
 
     @app.route("/api/things")

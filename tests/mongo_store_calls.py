@@ -23,11 +23,12 @@ import pytest
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.minting import hash_secret
-from frappyauth.core.models import ApiKey, MailToken, Session, User
+from frappyauth.core.models import ApiKey, AuditEntry, MailToken, Session, User
 from frappyauth.stores.memory import MemoryUserStore
 from frappyauth.stores.mongo import (
     MongoApiKeyStore,
     MongoAttemptStore,
+    MongoAuditStore,
     MongoMailTokenStore,
     MongoMfaStore,
     MongoSessionStore,
@@ -42,6 +43,7 @@ STORES = (
     MongoAttemptStore,
     MongoMailTokenStore,
     MongoMfaStore,
+    MongoAuditStore,
 )
 # Public methods that send nothing of their own, and why they are not driven.
 NOT_SENDING = {
@@ -116,7 +118,7 @@ def record_every_method() -> Recording:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         stores = [store(db) for store in STORES]
-    users, sessions, keys, attempts, mail, mfa = stores
+    users, sessions, keys, attempts, mail, mfa, audit = stores
     for first_contact in (
         lambda: users.get("0" * 24),
         lambda: sessions.get(h("none"), NOW),
@@ -127,6 +129,7 @@ def record_every_method() -> Recording:
         lambda: mfa.get_challenge(h("none"), NOW),
         lambda: mfa.get_passkey("none"),
         lambda: mfa.take_passkey_challenge(h("none"), NOW),
+        lambda: audit.page(None, None, None, NOW, 1),
     ):  # every collection touched once, so that what a store sends on first contact is start-up
         first_contact()
     log.current = "between methods"  # a story's own set-up calls: not a method's record
@@ -137,6 +140,7 @@ def record_every_method() -> Recording:
     attempt_story(story, attempts)
     mail_token_story(story, mail, user)
     mfa_story(story, mfa, user)
+    audit_story(story, audit, user)
     user_endings(story, users, user, database)
     return Recording(log, database, story.methods)
 
@@ -256,6 +260,26 @@ def attempt_story(story: Story, attempts: MongoAttemptStore) -> None:
     send(attempts, "get", "login:alice", NOW)
     send(attempts, "delete", "login:alice")
     send(attempts, "delete_for_subject", "alice")
+
+
+def audit_story(story: Story, audit: MongoAuditStore, user: User) -> None:
+    send = story.send
+    entry = AuditEntry(
+        at=NOW,
+        event="login-failed",
+        outcome="failure",
+        user_id=user.id,
+        actor_id=None,
+        remote_addr="127.0.0.1",
+        details={"method": "password"},
+    )
+    send(audit, "append", entry)
+    kept = audit.page(None, None, None, NOW, 1)[0]
+    send(audit, "page", None, None, None, NOW, 50, case="everyone")
+    send(
+        audit, "page", user.id, None, (kept.at, kept.entry_id), NOW, 50, case="a user, after a page"
+    )
+    send(audit, "page", None, "login-failed", (NOW, ""), NOW, 50, case="an event, before a time")
 
 
 def mail_token_story(story: Story, mail: MongoMailTokenStore, user: User) -> None:

@@ -19,10 +19,11 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, multipl
 from conftest import NOW
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
-from frappyauth.core.models import ApiKey, MailToken, Session, User, username_key
+from frappyauth.core.models import ApiKey, AuditEntry, MailToken, Session, User, username_key
 from frappyauth.stores.memory import (
     MemoryApiKeyStore,
     MemoryAttemptStore,
+    MemoryAuditStore,
     MemoryMailTokenStore,
     MemoryMfaStore,
     MemorySessionStore,
@@ -31,6 +32,7 @@ from frappyauth.stores.memory import (
 from frappyauth.stores.mongo import (
     MongoApiKeyStore,
     MongoAttemptStore,
+    MongoAuditStore,
     MongoMailTokenStore,
     MongoMfaStore,
     MongoSessionStore,
@@ -52,6 +54,7 @@ PROFILES = st.dictionaries(
     max_size=3,
 )
 KEY_HASHES = st.sampled_from(["k1", "k2", "k3"])
+AUDIT_EVENTS = st.sampled_from(["login-failed", "login-succeeded", "password-changed"])
 THROTTLE_KEYS = st.sampled_from(["pair:alice|1", "pair:alice|2", "user:alice", "addr:1"])
 HASHES = st.sampled_from(["h", "$2b$04$x", "5f4dcc3b"])
 ADVANCE = st.integers(0, 30)  # minutes the shared clock moves on: it never runs backwards
@@ -88,6 +91,8 @@ class StoreEquivalence(RuleBasedStateMachine):
         self.mail_tokens = {"memory": MemoryMailTokenStore(), "mongomock": MongoMailTokenStore(db)}
         self.mfa_stores = {"memory": MemoryMfaStore(), "mongomock": MongoMfaStore(db)}
         self.attempt_stores = {"memory": MemoryAttemptStore(), "mongomock": MongoAttemptStore(db)}
+        self.audit_stores = {"memory": MemoryAuditStore(), "mongomock": MongoAuditStore(db)}
+        self.audit_appended = 0
         self.challenges_made = 0
         self.labels: dict[str, str] = {}  # each store's user id -> one label for both
         self.sessions_made = 0
@@ -235,6 +240,46 @@ class StoreEquivalence(RuleBasedStateMachine):
     @rule(permission=st.none() | st.sampled_from(["admin", "view", "edit", "other"]))
     def count(self, permission):
         self.same(lambda _, users, __: users.count(permission))
+
+    def same_audit(self, call: Callable[[Any], Any]) -> Any:
+        """Run `call(audit store)` on both; entry ids are each store's own, so they are left out."""
+        return self.same(
+            lambda name, _users, _tokens: [
+                dataclasses.replace(entry, entry_id="") if isinstance(entry, AuditEntry) else entry
+                for entry in (call(self.audit_stores[name]) or [])
+            ]
+        )
+
+    @rule(user=st.none() | SESSION_OWNERS, event=AUDIT_EVENTS, advance=st.integers(0, 2))
+    def append_audit(self, user, event, advance):
+        # Whole milliseconds: MongoDB keeps no finer time.
+        at = self.tick(advance)
+        self.same_audit(
+            lambda store: store.append(
+                AuditEntry(
+                    at=at,
+                    event=event,
+                    outcome="success",
+                    user_id=user,
+                    actor_id=None,
+                    remote_addr=None,
+                    details={"n": self.audit_appended},
+                )
+            )
+        )
+        self.audit_appended += 1
+
+    @rule(
+        user=st.none() | SESSION_OWNERS,
+        event=st.none() | AUDIT_EVENTS,
+        back=st.integers(0, 60),
+        limit=st.integers(1, 5),
+        cursor=st.booleans(),
+    )
+    def page_audit(self, user, event, back, limit, cursor):
+        since = self.now - timedelta(minutes=back)
+        before = (self.now, "") if cursor else None
+        self.same_audit(lambda store: store.page(user, event, before, since, limit))
 
     def same_attempts(self, call: Callable[[Any], Any]) -> Any:
         """Run `call(attempt store)` on both attempt stores; assert equal outcomes."""

@@ -4,22 +4,35 @@ signalled."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from blinker import NamedSignal
 
-from frappyauth.core.models import Actor
+from frappyauth.core.models import Actor, AuditEntry
+from frappyauth.core.protocols import AuditStore
 
 log = logging.getLogger("frappyauth")
 
 
 class Events:
-    """Announces an app's security events. `source` is what the signals are sent from (the web layer
-    passes the Flask app, so receivers can tell two apps apart); the core never looks at it."""
+    """Announces an app's security events: logs them, signals them, and with an audit store keeps
+    them. `source` is what the signals are sent from (the web layer passes the Flask app, so
+    receivers can tell two apps apart); the core never looks at it.
 
-    def __init__(self, source: object = None) -> None:
-        self.source = source
+    A failed audit write is logged as an error and the request goes on: the change it records has
+    already happened, and refusing to answer after it would leave the client unsure of what did
+    (see docs/audit.md).
+    """
+
+    def __init__(
+        self,
+        source: object = None,
+        audit: AuditStore | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.source, self._audit, self._clock = source, audit, clock
 
     def announce(
         self,
@@ -31,13 +44,12 @@ class Events:
         recorded: Mapping[str, Any] | None = None,
         **details: Any,
     ) -> None:
-        """Log the event with who and where, then send `signal` with `details`. `recorded` is logged
-        but not sent: facts a receiver written for the signal's documented arguments would not
-        expect. Never pass a secret in either."""
+        """Log the event with who and where, keep it in the audit trail, then send `signal` with
+        `details`. `recorded` is logged and kept but not sent: facts a receiver written for the
+        signal's documented arguments would not expect. Never pass a secret in either."""
         actor_id, remote_addr = (actor.id, actor.remote_addr) if actor is not None else (None, None)
-        extra = "".join(
-            f", {key} {value}" for key, value in {**details, **(recorded or {})}.items()
-        )
+        facts = {**details, **(recorded or {})}
+        extra = "".join(f", {key} {value}" for key, value in facts.items())
         log.log(
             level,
             "%s: user %s, actor %s, from %s%s",
@@ -47,6 +59,42 @@ class Events:
             remote_addr,
             extra,
         )
+        if self._audit is not None:
+            self._keep(signal.name, level, user_id, actor, facts)
         signal.send(
             self.source, user_id=user_id, actor=actor_id, remote_addr=remote_addr, **details
         )
+
+    def _keep(
+        self,
+        event: str,
+        level: int,
+        user_id: str | None,
+        actor: Actor | None,
+        facts: dict[str, Any],
+    ) -> None:
+        assert self._audit is not None and self._clock is not None
+        entry = AuditEntry(
+            at=self._clock(),
+            event=event,
+            outcome="failure" if level >= logging.WARNING else "success",
+            user_id=user_id,
+            actor_id=actor.id if actor else None,
+            remote_addr=actor.remote_addr if actor else None,
+            details={key: _plain(value) for key, value in facts.items()},
+        )
+        try:
+            self._audit.append(entry)
+        except Exception:  # noqa: BLE001 -- logged loudly; the change it records is done
+            log.exception(
+                "frappyauth: the audit trail could not keep %s of user %s", event, user_id
+            )
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value for the audit trail: tuples as lists, anything else unknown as text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return str(value)

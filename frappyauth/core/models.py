@@ -191,3 +191,24 @@ class MailToken:
     binding: str
     created_at: datetime
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One security event as the audit trail keeps it: never a secret, a token, a code or a hash.
+
+    `event` is the signal's name (`"login-succeeded"`, ...); `outcome` `"success"` or `"failure"`;
+    `user_id` the user it concerns (`None` for an unknown username); `actor_id` who did it (a user
+    id, `"cli"`, or `None` for an anonymous client); `details` the event's own facts (a key's id,
+    a count, a sign-in method), plain JSON values.
+    """
+
+    at: datetime
+    event: str
+    outcome: str
+    user_id: str | None
+    actor_id: str | None
+    remote_addr: str | None
+    details: dict[str, Any]
+    impersonator_id: str | None = None
+    entry_id: str = ""  # given by the store when it keeps the entry; orders entries of one instant

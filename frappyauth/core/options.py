@@ -20,7 +20,7 @@ MAX_KEY_LIFETIME = (
 
 
 # The groups of the options, for the reference and for readers: each option names its group.
-SEED, PASSWORDS, THROTTLE, SESSIONS, KEYS, MAIL, SECOND_FACTOR, CONSOLE = (
+SEED, PASSWORDS, THROTTLE, SESSIONS, KEYS, MAIL, SECOND_FACTOR, CONSOLE, AUDIT = (
     "frappyflaskauth's",
     "passwords",
     "throttle",
@@ -29,6 +29,7 @@ SEED, PASSWORDS, THROTTLE, SESSIONS, KEYS, MAIL, SECOND_FACTOR, CONSOLE = (
     "mail",
     "second factor",
     "console",
+    "audit",
 )
 
 
@@ -173,6 +174,11 @@ class Options:
         SECOND_FACTOR,
         lambda v: v in ("required", "preferred", "discouraged"),
         "must be 'required', 'preferred' or 'discouraged'",
+    )
+
+    audit_trail: bool = option(False, AUDIT)
+    audit_retention_days: int = option(
+        180, AUDIT, _between(1, 36500), "must be from 1 to 36500 days"
     )
 
     @property

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
-from frappyauth.core.models import ApiKey, AttemptCounter, MailToken, Session, User
+from frappyauth.core.models import ApiKey, AttemptCounter, AuditEntry, MailToken, Session, User
 
 
 class UserStore(Protocol):
@@ -396,13 +396,39 @@ class MfaStore(Protocol):
         Of concurrent calls at most one gets it."""
 
 
+class AuditStore(Protocol):
+    """Persists the audit trail: security events, newest first, paged by time."""
+
+    def append(self, entry: AuditEntry) -> None:
+        """Store the entry with an `entry_id` of the store's making, which orders the entries of one
+        `at` as they were appended. Entries are never changed; a store may forget the oldest (a
+        bounded memory, a TTL index), never a newer one before an older one."""
+
+    def page(
+        self,
+        user_id: str | None,
+        event: str | None,
+        before: tuple[datetime, str] | None,
+        since: datetime,
+        limit: int,
+    ) -> list[AuditEntry]:
+        """Return up to `limit` entries newest first: those of `user_id` (when given) and of
+        `event` (when given), at or after `since`, and older than `before` (when given).
+
+        `before` is the (`at`, `entry_id`) of the last entry of the page before: entries of an
+        earlier `at`, or of that `at` and appended before it; with an empty `entry_id`, entries of
+        an earlier `at` only. Entries of one `at` come newest first. An index on the filter and on
+        `at` serves it: the last page costs what the first does.
+        """
+
+
 @dataclass(frozen=True)
 class Stores:
     """The stores of one app, resolved once (see `frappyauth.stores.memory_stores` and
     `mongo_stores`).
 
-    `mail_tokens` and `mfa` are `None` while no option needs them, so that nothing is built for a
-    feature that is off.
+    `mail_tokens`, `mfa` and `audit` are `None` while no option needs them, so that nothing is built
+    for a feature that is off.
     """
 
     users: UserStore
@@ -411,3 +437,4 @@ class Stores:
     attempts: AttemptStore
     mail_tokens: MailTokenStore | None = None
     mfa: MfaStore | None = None
+    audit: AuditStore | None = None

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from frappyauth.core.accounts import Accounts
 from frappyauth.core.api_keys import ApiKeys
+from frappyauth.core.audit import AuditTrail
 from frappyauth.core.context import ServiceContext, utc_now
 from frappyauth.core.events import Events
 from frappyauth.core.mailer import Mailer, MessageComposer
@@ -47,6 +48,7 @@ class Services:
     totp: Totp | None = None
     passkeys: Passkeys | None = None
     mail: MailFlows | None = None  # with any mail flow on
+    audit: AuditTrail | None = None  # with option `audit_trail`
 
     @property
     def options(self) -> Options:
@@ -73,8 +75,13 @@ def build_services(
     when the option `mfa_encryption_key` is not set. Raises `ValueError` for TOTP without a key, or
     mail flows without a mailer; `RuntimeError` when an option's extra is not installed.
     """
+    audit = stores.audit if options.audit_trail else None
     context = ServiceContext(
-        options, stores, PasswordHasher(options.bcrypt_cost), Events(event_source), clock
+        options,
+        stores,
+        PasswordHasher(options.bcrypt_cost),
+        Events(event_source, audit, clock),
+        clock,
     )
     throttle, sessions, api_keys = Throttle(context), Sessions(context), ApiKeys(context)
     accounts = Accounts(context, throttle, api_keys)
@@ -90,6 +97,7 @@ def build_services(
         totp,
         passkeys,
         _mail_flows(context, throttle, accounts, mailer, composer),
+        AuditTrail(context) if audit is not None else None,
     )
 
 

@@ -21,6 +21,7 @@ from frappyauth.core.options import Options, build_options
 from frappyauth.core.protocols import (
     ApiKeyStore,
     AttemptStore,
+    AuditStore,
     MailTokenStore,
     MfaStore,
     SessionStore,
@@ -31,7 +32,7 @@ from frappyauth.core.services import build_services
 from frappyauth.stores.beside import store_beside
 from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
 from frappyauth.web import flows
-from frappyauth.web.cli import cli
+from frappyauth.web.audit_cli import cli  # the commands, with the audit trail's
 from frappyauth.web.endpoints import build_blueprints
 from frappyauth.web.guard import authorize, request_identity
 from frappyauth.web.mail_templates import TemplateComposer
@@ -81,6 +82,7 @@ class FrappyAuth:
         mailer: Mailer | None = None,
         mail_token_store: MailTokenStore | None = None,
         mfa_store: MfaStore | None = None,
+        audit_store: AuditStore | None = None,
     ) -> None:
         self.options = build_options(options_override)
         self.stores = (
@@ -94,6 +96,7 @@ class FrappyAuth:
                 attempt_store=attempt_store,
                 mail_token_store=mail_token_store,
                 mfa_store=mfa_store,
+                audit_store=audit_store,
             )
         )
         if stores is not None and user_store is not None:
@@ -243,6 +246,7 @@ def resolve_stores(
         ("attempt_store", AttemptStore),
         ("mail_token_store", MailTokenStore),
         ("mfa_store", MfaStore),
+        ("audit_store", AuditStore),
     ):
         if given[name] is not None:
             _check_store(name.replace("_", " "), given[name], protocol, f"the {name}")
@@ -271,6 +275,7 @@ def resolve_stores(
         attempts=pick("attempt_store", "attempts"),
         mail_tokens=pick("mail_token_store", "mail_tokens", options.mail_flows),
         mfa=pick("mfa_store", "mfa", options.totp or options.passkeys),
+        audit=pick("audit_store", "audit", options.audit_trail),
     )
 
 

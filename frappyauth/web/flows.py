@@ -4,6 +4,7 @@ is switched off and the OpenAPI document are all derived from it (see `endpoints
 from __future__ import annotations
 
 from frappyauth.web import (
+    audit_views,
     admin_views,
     console,
     key_views,
@@ -26,5 +27,6 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     *totp_views.resetting,
     *passkey_views.endpoints,
     *console.endpoints,
+    *audit_views.endpoints,
     *openapi.endpoints,
 )

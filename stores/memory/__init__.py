@@ -2,6 +2,7 @@
 
 from frappyauth.stores.memory.api_keys import MemoryApiKeyStore
 from frappyauth.stores.memory.attempts import MemoryAttemptStore
+from frappyauth.stores.memory.audit import MemoryAuditStore
 from frappyauth.stores.memory.bundle import memory_stores
 from frappyauth.stores.memory.mail_tokens import MemoryMailTokenStore
 from frappyauth.stores.memory.mfa import MemoryMfaStore
@@ -11,6 +12,7 @@ from frappyauth.stores.memory.users import MemoryUserStore
 __all__ = [
     "MemoryApiKeyStore",
     "MemoryAttemptStore",
+    "MemoryAuditStore",
     "MemoryMailTokenStore",
     "MemoryMfaStore",
     "MemorySessionStore",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from frappyauth.core.protocols import Stores
 from frappyauth.stores.memory.api_keys import MemoryApiKeyStore
+from frappyauth.stores.memory.audit import MemoryAuditStore
 from frappyauth.stores.memory.attempts import MemoryAttemptStore
 from frappyauth.stores.memory.mail_tokens import MemoryMailTokenStore
 from frappyauth.stores.memory.mfa import MemoryMfaStore
@@ -17,6 +18,7 @@ MEMORY_STORES: dict[str, type] = {
     "attempts": MemoryAttemptStore,
     "mail_tokens": MemoryMailTokenStore,
     "mfa": MemoryMfaStore,
+    "audit": MemoryAuditStore,
 }
 
 

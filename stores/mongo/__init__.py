@@ -2,6 +2,7 @@
 
 from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
 from frappyauth.stores.mongo.attempts import MongoAttemptStore
+from frappyauth.stores.mongo.audit import MongoAuditStore
 from frappyauth.stores.mongo.bundle import mongo_stores
 from frappyauth.stores.mongo.mail_tokens import MongoMailTokenStore
 from frappyauth.stores.mongo.mfa import MongoMfaStore
@@ -16,6 +17,7 @@ __all__ = [
     "MigrationReport",
     "MongoApiKeyStore",
     "MongoAttemptStore",
+    "MongoAuditStore",
     "MongoMailTokenStore",
     "MongoMfaStore",
     "MongoSessionStore",

@@ -7,6 +7,7 @@ from pymongo.database import Database
 from frappyauth.core.protocols import Stores
 from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
 from frappyauth.stores.mongo.attempts import MongoAttemptStore
+from frappyauth.stores.mongo.audit import MongoAuditStore
 from frappyauth.stores.mongo.mail_tokens import MongoMailTokenStore
 from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.sessions import MongoSessionStore
@@ -20,6 +21,7 @@ MONGO_STORES: dict[str, type] = {
     "attempts": MongoAttemptStore,
     "mail_tokens": MongoMailTokenStore,
     "mfa": MongoMfaStore,
+    "audit": MongoAuditStore,
 }
 
 
