@@ -50,6 +50,9 @@ class CountingDatabase:
     def __getitem__(self, name: str) -> CountingCollection:
         return CountingCollection(self._db[name], self.calls)
 
+    def get_collection(self, name: str, **options: Any) -> CountingCollection:
+        return CountingCollection(self._db.get_collection(name, **options), self.calls)
+
 
 def legacy_users(count: int) -> list[dict[str, Any]]:
     return [

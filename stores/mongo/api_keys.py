@@ -12,16 +12,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.errors import ApiKeyNameTakenError
 from frappyauth.core.models import ApiKey, User
-from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
 from frappyauth.core.protocols import UserStore
 from frappyauth.stores.mongo.documents import from_mongo_time, to_mongo_time, user_ref
 from frappyauth.stores.mongo.joins import find_with_user
+from frappyauth.stores.mongo.retries import insert_once
 
 
 class MongoApiKeyStore:
@@ -29,8 +30,14 @@ class MongoApiKeyStore:
     ones."""
 
     @translate_connection_errors
-    def __init__(self, db: Database, api_keys_collection: str = "userApiKeys") -> None:
-        self._keys = db[api_keys_collection]
+    def __init__(
+        self,
+        db: Database,
+        api_keys_collection: str = "userApiKeys",
+        *,
+        write_concern: WriteConcern | None = None,
+    ) -> None:
+        self._keys = collection_on(db, api_keys_collection, write_concern)
         self._keys.create_index("keyHash", unique=True)
         self._keys.create_index("keyId", unique=True)
         self._keys.create_index([("userId", ASCENDING), ("name", ASCENDING)], unique=True)
@@ -56,7 +63,7 @@ class MongoApiKeyStore:
             if slot in taken:
                 continue
             try:
-                self._keys.insert_one({**api_key_to_document(key), "slot": slot})
+                insert_once(self._keys, {**api_key_to_document(key), "slot": slot})
                 return True
             except DuplicateKeyError:
                 self._raise_unless_the_slot_was_taken(key)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.models import AttemptCounter
-from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
 from frappyauth.stores.mongo.documents import attempt_counter_from_document, to_mongo_time
 
 
@@ -22,8 +22,14 @@ class MongoAttemptStore:
     """
 
     @translate_connection_errors
-    def __init__(self, db: Database, collection: str = "userLoginFailures") -> None:
-        self._counters = db[collection]
+    def __init__(
+        self,
+        db: Database,
+        collection: str = "userLoginFailures",
+        *,
+        write_concern: WriteConcern | None = None,
+    ) -> None:
+        self._counters = collection_on(db, collection, write_concern)
         self._counters.create_index("key", unique=True)
         self._counters.create_index("subject", sparse=True)
         self._counters.create_index("expires", expireAfterSeconds=0)

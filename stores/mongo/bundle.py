@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pymongo import WriteConcern
 from pymongo.database import Database
 
 from frappyauth.core.protocols import Stores
@@ -24,19 +25,28 @@ MONGO_STORES: dict[str, type] = {
 
 
 def mongo_store(db: Database, kind: str, users: MongoUserStore | None = None) -> object:
-    """The store of `kind` (a field of `Stores`) on `db`, with its default collection names; the
-    attempt
-    store in the collection `users` names (an option of the user store before it had a store of its
-    own)."""
+    """The store of `kind` (a field of `Stores`) on `db`, with its default collection names and the
+    write concern of `users`; the attempt store in the collection `users` names (an option of the
+    user store before it had a store of its own)."""
+    write_concern = None if users is None else users.write_concern
     if kind == "attempts" and users is not None:
-        return MongoAttemptStore(db, users.attempts_collection)
-    return MONGO_STORES[kind](db)
+        return MongoAttemptStore(db, users.attempts_collection, write_concern=write_concern)
+    return MONGO_STORES[kind](db, write_concern=write_concern)
 
 
-def mongo_stores(db: Database, users: MongoUserStore | None = None) -> Stores:
+def mongo_stores(
+    db: Database,
+    users: MongoUserStore | None = None,
+    *,
+    write_concern: WriteConcern | None = None,
+) -> Stores:
     """Every store on `db` (a pymongo, or mongomock, `Database`), with the default collection names;
-    `users` may be a user store built with other options (a collection name, `migrate_on_start`)."""
+    `users` may be a user store built with other options (a collection name, `migrate_on_start`).
+
+    Every store writes with `majority` unless `write_concern` relaxes it (see `collection_on`);
+    reads always go to the primary.
+    """
     return Stores(
-        users=users if users is not None else MongoUserStore(db),
-        **{kind: store(db) for kind, store in MONGO_STORES.items()},
+        users=users if users is not None else MongoUserStore(db, write_concern=write_concern),
+        **{kind: store(db, write_concern=write_concern) for kind, store in MONGO_STORES.items()},
     )

@@ -17,6 +17,8 @@ from typing import ParamSpec, TypeVar
 
 import pymongo
 from bson.errors import BSONError
+from pymongo import ReadPreference, WriteConcern
+from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import ConnectionFailure, PyMongoError
 
@@ -29,6 +31,21 @@ log = logging.getLogger("frappyauth")
 # Labels the server puts on errors that a later retry may well not meet.
 TRANSIENT_LABELS = ("RetryableWriteError", "TransientTransactionError", "SystemOverloadedError")
 RETRY_AFTER_SECONDS = 5
+# What every store writes with unless it is given another write concern (see `collection_on`).
+MAJORITY = WriteConcern("majority")
+
+
+def collection_on(db: Database, name: str, write_concern: WriteConcern | None = None) -> Collection:
+    """The collection `name` on `db`, read from the primary and written with `write_concern`
+    (`majority` unless given), whatever read preference and write concern the app's client sets.
+
+    A lagging secondary could still serve a session that was revoked or a password that was
+    changed, so every read of a store goes to the primary. A write acknowledged by the primary alone
+    is rolled back if that primary fails before a majority has it: a logout or a password change the
+    user saw succeed would come undone after a failover.
+    """
+    concern = MAJORITY if write_concern is None else write_concern
+    return db.get_collection(name, read_preference=ReadPreference.PRIMARY, write_concern=concern)
 
 
 def translate_connection_errors(method: Callable[P, R]) -> Callable[P, R]:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pymongo import WriteConcern
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.models import MailToken
-from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
 from frappyauth.stores.mongo.documents import (
     mail_token_from_document,
     mail_token_to_document,
     to_mongo_time,
 )
+from frappyauth.stores.mongo.retries import insert_once
 
 
 class MongoMailTokenStore:
@@ -21,8 +23,14 @@ class MongoMailTokenStore:
     expired ones."""
 
     @translate_connection_errors
-    def __init__(self, db: Database, mail_tokens_collection: str = "userMailTokens") -> None:
-        self._tokens = db[mail_tokens_collection]
+    def __init__(
+        self,
+        db: Database,
+        mail_tokens_collection: str = "userMailTokens",
+        *,
+        write_concern: WriteConcern | None = None,
+    ) -> None:
+        self._tokens = collection_on(db, mail_tokens_collection, write_concern)
         self._tokens.create_index("tokenHash", unique=True)
         self._tokens.create_index("userId")
         self._tokens.create_index("expires", expireAfterSeconds=0)
@@ -30,7 +38,7 @@ class MongoMailTokenStore:
     @translate_connection_errors
     def create(self, token: MailToken) -> None:
         try:
-            self._tokens.insert_one(mail_token_to_document(token))
+            insert_once(self._tokens, mail_token_to_document(token))
         except DuplicateKeyError:
             raise ValueError("A mail token with that hash exists.") from None
 

@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
-from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
 from frappyauth.stores.mongo.documents import from_mongo_time, to_mongo_time
+from frappyauth.stores.mongo.retries import insert_once
 
 
 class MongoMfaStore:
@@ -32,11 +33,13 @@ class MongoMfaStore:
         challenges_collection: str = "userMfaTokens",
         passkeys_collection: str = "userPasskeys",
         passkey_challenges_collection: str = "userPasskeyChallenges",
+        *,
+        write_concern: WriteConcern | None = None,
     ) -> None:
-        self._totp = db[totp_collection]
-        self._challenges = db[challenges_collection]
-        self._passkeys = db[passkeys_collection]
-        self._passkey_challenges = db[passkey_challenges_collection]
+        self._totp = collection_on(db, totp_collection, write_concern)
+        self._challenges = collection_on(db, challenges_collection, write_concern)
+        self._passkeys = collection_on(db, passkeys_collection, write_concern)
+        self._passkey_challenges = collection_on(db, passkey_challenges_collection, write_concern)
         self._passkeys.create_index("credentialId", unique=True)
         self._passkeys.create_index("userId")
         self._passkey_challenges.create_index("challengeHash", unique=True)
@@ -119,13 +122,14 @@ class MongoMfaStore:
     @translate_connection_errors
     def create_challenge(self, challenge: MfaChallenge) -> None:
         try:
-            self._challenges.insert_one(
+            insert_once(
+                self._challenges,
                 {
                     "tokenHash": challenge.token_hash,
                     "userId": challenge.user_id,
                     "credentialVersion": challenge.credential_version,
                     "expires": to_mongo_time(challenge.expires_at),
-                }
+                },
             )
         except DuplicateKeyError:
             raise ValueError("A challenge with that token hash exists.") from None
@@ -156,7 +160,7 @@ class MongoMfaStore:
     @translate_connection_errors
     def create_passkey(self, passkey: Passkey) -> None:
         try:
-            self._passkeys.insert_one(_passkey_document(passkey))
+            insert_once(self._passkeys, _passkey_document(passkey))
         except DuplicateKeyError:
             raise ValueError("A passkey with that credential id exists.") from None
 
@@ -218,13 +222,14 @@ class MongoMfaStore:
     @translate_connection_errors
     def create_passkey_challenge(self, challenge: PasskeyChallenge) -> None:
         try:
-            self._passkey_challenges.insert_one(
+            insert_once(
+                self._passkey_challenges,
                 {
                     "challengeHash": challenge.challenge_hash,
                     "ceremony": challenge.ceremony,
                     "userId": challenge.user_id,
                     "expires": to_mongo_time(challenge.expires_at),
-                }
+                },
             )
         except DuplicateKeyError:
             raise ValueError("A challenge with that hash exists.") from None

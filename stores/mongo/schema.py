@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from pymongo.collection import Collection
-from pymongo.database import Database
 
 from frappyauth.stores.mongo import migration
 from frappyauth.stores.mongo.documents import LOOKALIKE_FIELDS
@@ -64,23 +63,23 @@ class MigrationReport:
         return "; ".join([line, *self.notes])
 
 
-def read_marker(db: Database, collection: str) -> dict[str, Any] | None:
-    """The collection's marker if it records the current schema version (or a newer one), else
-    `None`."""
-    marker = db[MARKER_COLLECTION].find_one({"_id": collection})
+def read_marker(markers: Collection, collection: str) -> dict[str, Any] | None:
+    """The collection's marker (in `markers`, the `MARKER_COLLECTION`) if it records the current
+    schema version (or a newer one), else `None`."""
+    marker = markers.find_one({"_id": collection})
     return (
         marker if marker is not None and marker.get("schemaVersion", 0) >= SCHEMA_VERSION else None
     )
 
 
-def write_marker(db: Database, collection: str, facts: dict[str, Any]) -> None:
-    db[MARKER_COLLECTION].update_one(
+def write_marker(markers: Collection, collection: str, facts: dict[str, Any]) -> None:
+    markers.update_one(
         {"_id": collection}, {"$set": {"schemaVersion": SCHEMA_VERSION, **facts}}, upsert=True
     )
 
 
 def migrate_users(
-    db: Database, users: Collection, dry_run: bool, progress: Progress
+    markers: Collection, users: Collection, dry_run: bool, progress: Progress
 ) -> MigrationReport:
     report, write = MigrationReport(users.name, dry_run), not dry_run
     progress(
@@ -110,7 +109,7 @@ def migrate_users(
         report.notes.append(nameless_note(nameless))
     if write:
         create_user_indexes(users)
-        write_marker(db, users.name, {"usersWithoutUsername": nameless})
+        write_marker(markers, users.name, {"usersWithoutUsername": nameless})
     return report
 
 
@@ -119,7 +118,11 @@ def nameless_note(count: int) -> str:
 
 
 def migrate_sessions(
-    db: Database, tokens: Collection, dry_run: bool, progress: Progress, now: datetime | None = None
+    markers: Collection,
+    tokens: Collection,
+    dry_run: bool,
+    progress: Progress,
+    now: datetime | None = None,
 ) -> MigrationReport:
     report, write = MigrationReport(tokens.name, dry_run), not dry_run
     progress(
@@ -136,7 +139,7 @@ def migrate_sessions(
         report.notes.append(f"their users log in again{still}: legacy sessions are never converted")
     if write:
         create_session_indexes(tokens)
-        write_marker(db, tokens.name, {})
+        write_marker(markers, tokens.name, {})
     return report
 
 

@@ -5,21 +5,23 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from pymongo import DESCENDING
+from pymongo import DESCENDING, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.models import Session, User
 from frappyauth.core.protocols import UserStore
-from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
 from frappyauth.stores.mongo.documents import (
     session_from_document,
     session_to_document,
     to_mongo_time,
 )
 from frappyauth.stores.mongo.joins import find_with_user
+from frappyauth.stores.mongo.retries import insert_once
 from frappyauth.stores.mongo.migration import Progress, quiet
 from frappyauth.stores.mongo.schema import (
+    MARKER_COLLECTION,
     MigrationReport,
     migrate_on_start_default,
     migrate_sessions,
@@ -46,11 +48,13 @@ class MongoSessionStore:
         tokens_collection: str = "userTokens",
         *,
         migrate_on_start: bool | None = None,
+        write_concern: WriteConcern | None = None,
     ) -> None:
         self._db = db
-        self._tokens = db[tokens_collection]
+        self._tokens = collection_on(db, tokens_collection, write_concern)
+        self._markers = collection_on(db, MARKER_COLLECTION, write_concern)
         if migrate_on_start if migrate_on_start is not None else migrate_on_start_default():
-            if read_marker(db, tokens_collection) is None:
+            if read_marker(self._markers, tokens_collection) is None:
                 log.info(self.migrate().summary())
 
     @translate_connection_errors
@@ -61,12 +65,12 @@ class MongoSessionStore:
 
         With `now`, the report also says how many legacy sessions had not expired yet.
         """
-        return migrate_sessions(self._db, self._tokens, dry_run, progress or quiet, now)
+        return migrate_sessions(self._markers, self._tokens, dry_run, progress or quiet, now)
 
     @translate_connection_errors
     def create(self, session: Session) -> None:
         try:
-            self._tokens.insert_one(session_to_document(session))
+            insert_once(self._tokens, session_to_document(session))
         except DuplicateKeyError:
             raise ValueError("A session with that token hash or session id exists.") from None
 

@@ -7,14 +7,14 @@ import warnings
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.models import User, prefix_end
 from frappyauth.stores.mongo.mfa import MongoMfaStore
-from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
 from frappyauth.stores.mongo.documents import (
     LOOKALIKE_FIELDS,
     email_fields,
@@ -25,7 +25,9 @@ from frappyauth.stores.mongo.documents import (
 from frappyauth.stores.mongo.joins import JoinableUsers
 from frappyauth.stores.mongo.legacy import adopt_legacy_username, adopt_plaintext_api_key
 from frappyauth.stores.mongo.migration import Progress, quiet
+from frappyauth.stores.mongo.retries import insert_once
 from frappyauth.stores.mongo.schema import (
+    MARKER_COLLECTION,
     MigrationReport,
     migrate_on_start_default,
     migrate_users,
@@ -56,9 +58,12 @@ class MongoUserStore(JoinableUsers):
         *,
         migrate_on_start: bool | None = None,
         legacy_lookups: bool = True,
+        write_concern: WriteConcern | None = None,
     ) -> None:
         self._db = db
-        self._users = db[users_collection]
+        self.write_concern = write_concern  # the stores built beside this one write with it too
+        self._users = collection_on(db, users_collection, write_concern)
+        self._markers = collection_on(db, MARKER_COLLECTION, write_concern)
         # The throttle's counters have a store of their own now; this name only says where the one
         # built beside this store keeps them.
         self.attempts_collection = failed_logins_collection or "userLoginFailures"
@@ -74,7 +79,7 @@ class MongoUserStore(JoinableUsers):
             self._start()
 
     def _start(self) -> None:
-        marker = read_marker(self._db, self._users.name)
+        marker = read_marker(self._markers, self._users.name)
         if marker is None:
             log.info(self.migrate().summary())
         elif marker.get("usersWithoutUsername"):
@@ -94,7 +99,7 @@ class MongoUserStore(JoinableUsers):
         case. `progress` receives a line per batch; `now` is not needed here (the session store's
         `migrate` uses it).
         """
-        return migrate_users(self._db, self._users, dry_run, progress or quiet)
+        return migrate_users(self._markers, self._users, dry_run, progress or quiet)
 
     def api_key_store(self, api_keys_collection: str = "userApiKeys") -> Any:
         """Deprecated: `mongo_stores(db).api_keys`, or `MongoApiKeyStore(db)`."""
@@ -108,7 +113,7 @@ class MongoUserStore(JoinableUsers):
             MongoApiKeyStore,
         )  # not above: api_keys reads users
 
-        return MongoApiKeyStore(self._db, api_keys_collection)
+        return MongoApiKeyStore(self._db, api_keys_collection, write_concern=self.write_concern)
 
     def mfa_store(self) -> MongoMfaStore:
         """Deprecated: `mongo_stores(db).mfa`, or `MongoMfaStore(db)`."""
@@ -117,7 +122,7 @@ class MongoUserStore(JoinableUsers):
             DeprecationWarning,
             stacklevel=2,
         )
-        return MongoMfaStore(self._db)
+        return MongoMfaStore(self._db, write_concern=self.write_concern)
 
     @property
     def database(self) -> Database:
@@ -164,7 +169,7 @@ class MongoUserStore(JoinableUsers):
     def create(self, user: User) -> User:
         document = user_to_document(user)
         try:
-            inserted = self._users.insert_one(document)
+            inserted_id = insert_once(self._users, document)
         except DuplicateKeyError as duplicate:
             # Which unique index refused it: the username's (or a lookalike's) decides first, as in
             # memory.
@@ -179,7 +184,7 @@ class MongoUserStore(JoinableUsers):
             ):
                 raise DuplicateUsernameError() from duplicate
             raise DuplicateEmailError() from duplicate
-        return self._to_user({**document, "_id": inserted.inserted_id})
+        return self._to_user({**document, "_id": inserted_id})
 
     @translate_connection_errors
     def list_page(self, offset: int, limit: int) -> tuple[list[User], int]:
