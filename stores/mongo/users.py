@@ -26,6 +26,7 @@ from frappyauth.stores.mongo.joins import JoinableUsers
 from frappyauth.stores.mongo.legacy import adopt_legacy_username, adopt_plaintext_api_key
 from frappyauth.stores.mongo.migration import Progress, quiet
 from frappyauth.stores.mongo.retries import insert_once
+from frappyauth.stores.mongo.startup import Startup, command
 from frappyauth.stores.mongo.schema import (
     MARKER_COLLECTION,
     MigrationReport,
@@ -42,14 +43,14 @@ log = logging.getLogger("frappyauth")
 class MongoUserStore(JoinableUsers):
     """Users in a MongoDB collection.
 
-    At start the store reads its schema marker (one read). An unmarked database (frappymongouser's,
-    or one from before the marker) is migrated then, with one log line saying what changed;
+    Before its first command the store reads its schema marker (one read; building it sends
+    nothing, see `startup`). An unmarked database (frappymongouser's, or one from before the marker)
+    is migrated then, with one log line saying what changed;
     `migrate_on_start=False` (or `FRAPPYAUTH_MIGRATE_ON_START=0`) leaves that to `flask frappyauth
     migrate`. `legacy_lookups` finds users an old worker wrote during a rolling upgrade (see
     `legacy`); turn it off once none is left.
     """
 
-    @translate_connection_errors
     def __init__(
         self,
         db: Database,
@@ -75,13 +76,27 @@ class MongoUserStore(JoinableUsers):
                 stacklevel=3,
             )
         self._legacy_lookups = legacy_lookups
-        if migrate_on_start if migrate_on_start is not None else migrate_on_start_default():
-            self._start()
+        self._migrate_on_start = (
+            migrate_on_start if migrate_on_start is not None else migrate_on_start_default()
+        )
+        self._startup = Startup(self._start_up, db)
 
-    def _start(self) -> None:
+    @translate_connection_errors
+    def start(self) -> None:
+        """Check the schema marker (and migrate an unmarked database) now rather than before the
+        first command: for an app that would rather fail at start-up than answer 503.
+
+        Raises `LegacyUsernameConflictError` where the migration stops (the store's methods then
+        raise `StoreFailedError` until an operator renames those users).
+        """
+        self._startup.ensure()
+
+    def _start_up(self) -> None:
+        if not self._migrate_on_start:
+            return
         marker = read_marker(self._markers, self._users.name)
         if marker is None:
-            log.info(self.migrate().summary())
+            log.info(migrate_users(self._markers, self._users, False, quiet).summary())
         elif marker.get("usersWithoutUsername"):
             log.warning(
                 "frappyauth: %s (at the last migration)",
@@ -136,12 +151,12 @@ class MongoUserStore(JoinableUsers):
         """The record for a user document another store read with its own (see `joins`)."""
         return self._to_user(document)
 
-    @translate_connection_errors
+    @command
     def get(self, user_id: str) -> User | None:
         oid = object_id(user_id)
         return None if oid is None else self._find_one({"_id": oid})
 
-    @translate_connection_errors
+    @command
     def get_by_username(self, username_key: str) -> User | None:
         if not isinstance(username_key, str):
             return None
@@ -150,7 +165,7 @@ class MongoUserStore(JoinableUsers):
             document = adopt_legacy_username(self._users, username_key)
         return None if document is None else self._to_user(document)
 
-    @translate_connection_errors
+    @command
     def get_by_api_key_hash(self, api_key_hash: str) -> User | None:
         if not isinstance(api_key_hash, str):
             return None
@@ -161,11 +176,11 @@ class MongoUserStore(JoinableUsers):
             document = adopt_plaintext_api_key(self._users, api_key_hash)
         return None if document is None else self._to_user(document)
 
-    @translate_connection_errors
+    @command
     def get_by_email(self, email_key: str) -> User | None:
         return self._find_one({"emailKey": email_key}) if isinstance(email_key, str) else None
 
-    @translate_connection_errors
+    @command
     def create(self, user: User) -> User:
         document = user_to_document(user)
         try:
@@ -186,7 +201,7 @@ class MongoUserStore(JoinableUsers):
             raise DuplicateEmailError() from duplicate
         return self._to_user({**document, "_id": inserted_id})
 
-    @translate_connection_errors
+    @command
     def list_page(self, offset: int, limit: int) -> tuple[list[User], int]:
         total = self._users.count_documents({})
         if offset < 0 or limit <= 0:
@@ -194,7 +209,7 @@ class MongoUserStore(JoinableUsers):
         cursor = self._users.find({}).sort("_id", ASCENDING).skip(offset).limit(limit)
         return [self._to_user(document) for document in cursor], total
 
-    @translate_connection_errors
+    @command
     def list_by_username_prefix(
         self, prefix_key: str, offset: int, limit: int
     ) -> tuple[list[User], int]:
@@ -212,7 +227,7 @@ class MongoUserStore(JoinableUsers):
         cursor = self._users.find(query).sort("usernameKey", ASCENDING).skip(offset).limit(limit)
         return [self._to_user(document) for document in cursor], total
 
-    @translate_connection_errors
+    @command
     def count(self, permission: str | None = None) -> int:
         return self._users.count_documents(
             {} if permission is None else {"permissions": permission}
@@ -238,7 +253,7 @@ class MongoUserStore(JoinableUsers):
             condition,
         )
 
-    @translate_connection_errors
+    @command
     def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
         oid = object_id(user_id)
         if oid is None:
@@ -265,7 +280,7 @@ class MongoUserStore(JoinableUsers):
             duplicate=DuplicateEmailError(),
         )
 
-    @translate_connection_errors
+    @command
     def delete(self, user_id: str) -> bool:
         oid = object_id(user_id)
         return oid is not None and self._users.delete_one({"_id": oid}).deleted_count == 1
@@ -279,7 +294,7 @@ class MongoUserStore(JoinableUsers):
         attributes."""
         return user_from_document(document)
 
-    @translate_connection_errors
+    @command
     def _set(
         self,
         user_id: str,
