@@ -105,16 +105,39 @@ def migrate_users(
         (migration.add_lookalike_keys(users, write, progress), "lookalike keys", "added"),
     ]
     nameless = migration.count_nameless_users(users)
-    if nameless:
-        report.notes.append(nameless_note(nameless))
+    list_names, list_keys = migration.count_list_values(users)
+    facts = {
+        "usersWithoutUsername": nameless,
+        "usersWithListUsername": list_names,
+        "usersWithListApiKey": list_keys,
+    }
+    report.notes += unusable_notes(facts)
     if write:
         create_user_indexes(users)
-        write_marker(markers, users.name, {"usersWithoutUsername": nameless})
+        write_marker(markers, users.name, facts)
     return report
 
 
 def nameless_note(count: int) -> str:
     return f"{count} users have no username and cannot log in until they are given one"
+
+
+def unusable_notes(facts: dict[str, Any]) -> list[str]:
+    """What the migration left as it was, from the counts it records in the marker."""
+    notes = []
+    if facts.get("usersWithoutUsername"):
+        notes.append(nameless_note(facts["usersWithoutUsername"]))
+    if facts.get("usersWithListUsername"):
+        notes.append(
+            f"{facts['usersWithListUsername']} users have a list as their username, left as it "
+            "is: they cannot log in until they are given a string"
+        )
+    if facts.get("usersWithListApiKey"):
+        notes.append(
+            f"{facts['usersWithListApiKey']} users have a list as their API key, left as it is: "
+            "it does not work; give them a new key"
+        )
+    return notes
 
 
 def migrate_sessions(

@@ -32,7 +32,7 @@ from frappyauth.stores.mongo.schema import (
     MigrationReport,
     migrate_on_start_default,
     migrate_users,
-    nameless_note,
+    unusable_notes,
     read_marker,
 )
 
@@ -97,11 +97,9 @@ class MongoUserStore(JoinableUsers):
         marker = read_marker(self._markers, self._users.name)
         if marker is None:
             log.info(migrate_users(self._markers, self._users, False, quiet).summary())
-        elif marker.get("usersWithoutUsername"):
-            log.warning(
-                "frappyauth: %s (at the last migration)",
-                nameless_note(marker["usersWithoutUsername"]),
-            )
+        else:
+            for note in unusable_notes(marker):
+                log.warning("frappyauth: %s (at the last migration)", note)
 
     @translate_connection_errors
     def migrate(
