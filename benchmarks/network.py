@@ -58,6 +58,10 @@ class DelayedDatabase:
     def __getitem__(self, name: str) -> DelayedCollection:
         return DelayedCollection(self._database[name], self)
 
+    def get_collection(self, name: str, **options: Any) -> DelayedCollection:
+        # The stores take their collections with options (primary reads, majority writes).
+        return DelayedCollection(self._database.get_collection(name, **options), self)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._database, name)
 

@@ -50,6 +50,10 @@ NOT_SENDING = {
     "MongoUserStore.user_from_document": "maps a document another store read; no database call",
     "MongoUserStore.api_key_store": "deprecated: builds a MongoApiKeyStore (its commands are its)",
     "MongoUserStore.mfa_store": "deprecated: builds a MongoMfaStore (its commands are its)",
+    **{
+        f"{store.__name__}.start": "the first contact, recorded as start-up (indexes, migration)"
+        for store in STORES
+    },
 }
 # An instant in the future: mongomock's TTL deletion runs on the real clock (STYLE.md).
 NOW = datetime(2100, 1, 1, 12, tzinfo=timezone.utc)

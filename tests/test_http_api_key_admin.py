@@ -307,9 +307,9 @@ def test_a_frappyflaskauth_plaintext_key_works_on_mongo(clock, ledger) -> None:
     assert app.test_client().get("/api/things", headers=key_auth(LEGACY_KEY)).get_json() == {
         "for": "legacy"
     }
-    assert (
-        "userApiKeys" in db.list_collection_names()
-    )  # the key store was derived from the user store's database
+    # The key store was derived from the user store's database (its first command creates it).
+    app.extensions["frappyauth"].services.stores.api_keys.start()
+    assert "userApiKeys" in db.list_collection_names()
 
 
 def test_an_unreachable_key_store_answers_503_and_changes_nothing(spied, api_key_store) -> None:

@@ -89,7 +89,7 @@ def test_legacy_lookalikes_keep_working_and_block_new_ones(backend, database, cl
 
 @pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 def test_the_lookalike_keys_have_unique_indexes(backend, database) -> None:
-    backend.user_store(database)
+    backend.user_store(database).start()  # building a store sends nothing; starting it indexes
     indexes = database["users"].index_information()
     assert indexes["usernameSkeleton_1"]["unique"] and indexes["usernameKeySkeleton_1"]["unique"]
 
@@ -109,7 +109,7 @@ def test_a_key_taken_during_the_migration_is_skipped_not_duplicated(
         return real(users, query, source, target, mapping, progress, **kwargs)
 
     monkeypatch.setattr(migration, "set_by_value", with_a_concurrent_create)
-    backend.user_store(database)
+    backend.user_store(database).start()
     holders = database["users"].count_documents({"usernameKeySkeleton": lookalike_keys("bob")[1]})
     assert (
         holders == 1
@@ -125,6 +125,7 @@ def test_a_database_migrated_before_lookalike_keys_gets_them_at_start(backend, d
         {"_id": "users", "schemaVersion": 2}
     )  # frappyauth before this rule
     users = backend.user_store(database)
+    users.start()  # what the first command would do
     assert (
         database["users"].find_one({"username": "admin"})["usernameKeySkeleton"]
         == lookalike_keys("admin")[1]

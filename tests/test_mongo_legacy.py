@@ -87,6 +87,7 @@ def test_a_permissions_string_becomes_the_list_it_meant(db: Any) -> None:
         ]
     )
     store = MongoUserStore(db)
+    store.start()
     stored = {d["username"]: d["permissions"] for d in db["users"].find()}
     assert stored == {"a": ["view"], "b": ["view", "edit"], "c": ["$where"]}  # `$` stays literal
     assert store.get_by_username("a").permissions == ("view",)
@@ -97,7 +98,7 @@ def test_values_starting_with_a_dollar_are_migrated_as_they_are(db: Any) -> None
     inserted = (
         db["users"].insert_one(old_user("$Ops", apiKey="$key", permissions="$view")).inserted_id
     )
-    MongoUserStore(db)
+    MongoUserStore(db).start()
     document = db["users"].find_one({"_id": inserted})
     assert (document["usernameKey"], document["apiKeyHash"], document["permissions"]) == (
         "$ops",
@@ -108,6 +109,7 @@ def test_values_starting_with_a_dollar_are_migrated_as_they_are(db: Any) -> None
 
 def test_a_permissions_string_an_old_worker_writes_later_is_that_one_permission(db: Any) -> None:
     store = MongoUserStore(db)
+    store.start()
     inserted = db["users"].insert_one(old_user(permissions="admin")).inserted_id
     user = store.get(str(inserted))
     assert user.permissions == ("admin",)
@@ -148,9 +150,9 @@ def test_users_without_a_username_are_listed_counted_and_cannot_log_in(db: Any, 
 
 def test_a_later_start_still_says_how_many_users_have_no_name_at_one_read(db: Any, caplog) -> None:
     db["users"].insert_one(old_user(None, email="x@example.org"))
-    MongoUserStore(db)
+    MongoUserStore(db).start()
     caplog.set_level(logging.INFO, logger="frappyauth")
-    MongoUserStore(db)
+    MongoUserStore(db).start()
     assert [r.getMessage() for r in caplog.records] == [
         "frappyauth: 1 users have no username and cannot log in until they are given one (at the "
         "last migration)"
@@ -230,6 +232,7 @@ def test_legacy_sessions_are_removed_never_converted(db: Any, caplog) -> None:
         old_session("u1", "logged-out-on-the-old-server", datetime(2100, 1, 2))
     )
     store = MongoSessionStore(db)
+    store.start()
     assert db["userTokens"].count_documents({}) == 0
     assert store.get(hash_secret("logged-out-on-the-old-server"), NOW) is None
     assert "1 legacy frappyflaskauth session documents removed" in caplog.records[-1].getMessage()
@@ -262,6 +265,7 @@ def test_a_user_an_old_worker_creates_can_log_in_and_is_migrated_on_first_touch(
 
 def test_two_old_shape_users_sharing_a_key_are_ambiguous_and_neither_is_found(db: Any) -> None:
     store = MongoUserStore(db)
+    store.start()
     db["users"].insert_many([old_user("Dan"), old_user("dan")])
     assert store.get_by_username("dan") is None
     assert db["users"].count_documents({"usernameKey": "dan"}) == 0
@@ -269,6 +273,7 @@ def test_two_old_shape_users_sharing_a_key_are_ambiguous_and_neither_is_found(db
 
 def test_legacy_lookups_can_be_turned_off_once_no_old_worker_is_left(db: Any) -> None:
     store = MongoUserStore(db, legacy_lookups=False)
+    store.start()
     db["users"].insert_one(old_user("Erin", apiKey="plain-key"))
     assert (
         store.get_by_username("erin") is None
@@ -280,6 +285,7 @@ def test_a_plaintext_key_an_old_worker_hands_out_works_and_is_hashed_when_first_
     db: Any,
 ) -> None:
     store = MongoUserStore(db)
+    store.start()
     inserted = db["users"].insert_one(old_user("frank", apiKey="plain-key")).inserted_id
     assert store.get_by_api_key_hash(hash_secret("plain-key")).id == str(inserted)
     document = db["users"].find_one({"_id": inserted})
@@ -289,7 +295,8 @@ def test_a_plaintext_key_an_old_worker_hands_out_works_and_is_hashed_when_first_
 
 def test_a_key_an_old_worker_rotates_replaces_the_hashed_one(db: Any) -> None:
     db["users"].insert_one(old_user("gina", apiKey="first-key"))
-    store = MongoUserStore(db)  # hashes the first key
+    store = MongoUserStore(db)
+    store.start()  # hashes the first key
     db["users"].update_one(
         {"username": "gina"}, {"$set": {"apiKey": "second-key"}}
     )  # the old worker rotates

@@ -84,12 +84,13 @@ def test_a_user_without_mail_flows_is_written_without_address_fields(db: Any) ->
 def test_a_database_marked_before_the_mail_flows_gets_the_unique_address_index(db: Any) -> None:
     """Schema 4 adds the `emailKey` index: a database at an earlier schema migrates again at
     start and gets it."""
-    MongoUserStore(db)
+    MongoUserStore(db).start()
     db["users"].drop_index("emailKey_1")
     db["frappyauthSchema"].update_one(
         {"_id": "users"}, {"$set": {"schemaVersion": SCHEMA_VERSION - 1}}
     )
     store = MongoUserStore(db)
+    store.start()
     assert db["users"].index_information()["emailKey_1"]["unique"] is True
     store.create(
         User(

@@ -50,6 +50,9 @@ class CountingDatabase:
     def __getitem__(self, name: str) -> CountingCollection:
         return CountingCollection(self._db[name], self.calls)
 
+    def get_collection(self, name: str, **options: Any) -> CountingCollection:
+        return CountingCollection(self._db.get_collection(name, **options), self.calls)
+
 
 def legacy_users(count: int) -> list[dict[str, Any]]:
     return [
@@ -67,9 +70,13 @@ def legacy_users(count: int) -> list[dict[str, Any]]:
 
 def test_a_migrated_database_costs_one_read_per_store_at_start(db: Any) -> None:
     db["users"].insert_many(legacy_users(3))
-    MongoUserStore(db), MongoSessionStore(db)
+    MongoUserStore(db).start(), MongoSessionStore(db).start()
     counting = CountingDatabase(db)
-    MongoUserStore(counting), MongoSessionStore(counting)  # type: ignore[arg-type]
+    stores = MongoUserStore(counting), MongoSessionStore(counting)  # type: ignore[arg-type]
+    assert counting.calls == {}  # building a store sends nothing
+    for store in stores:
+        store.start()
+        store.start()  # once per process
     assert counting.calls == {"frappyauthSchema.find_one": 2}
 
 
@@ -81,6 +88,7 @@ def test_an_unmarked_database_is_migrated_in_batches_and_marked(
     db["users"].insert_many(legacy_users(250))
     counting = CountingDatabase(db)
     store = MongoUserStore(counting)  # type: ignore[arg-type]
+    store.start()
     assert counting.calls["users.update_one"] == 0
     # Keys, API keys and both lookalike keys in batches of 100; one permissions value.
     assert counting.calls["users.update_many"] == 3 + 3 + 1 + 3 + 3
@@ -103,12 +111,10 @@ def test_migrate_on_start_can_be_left_to_the_operator(
     db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     counting = CountingDatabase(db)
-    (
-        MongoUserStore(counting, migrate_on_start=False),
-        MongoSessionStore(counting, migrate_on_start=False),
-    )
+    MongoUserStore(counting, migrate_on_start=False).start()  # type: ignore[arg-type]
+    MongoSessionStore(counting, migrate_on_start=False).start()  # type: ignore[arg-type]
     monkeypatch.setenv("FRAPPYAUTH_MIGRATE_ON_START", "0")
-    MongoUserStore(counting), MongoSessionStore(counting)  # type: ignore[arg-type]
+    MongoUserStore(counting).start(), MongoSessionStore(counting).start()  # type: ignore[arg-type]
     assert counting.calls == {}
 
 
@@ -138,6 +144,7 @@ def test_a_dry_run_counts_and_writes_nothing(db: Any) -> None:
 
 def test_migrate_converts_what_old_workers_wrote_after_the_marker(db: Any) -> None:
     store = MongoUserStore(db)
+    store.start()
     db["users"].insert_many(legacy_users(2))
     report = store.migrate()
     assert report.changes[0] == (2, "username keys", "added")

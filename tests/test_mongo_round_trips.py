@@ -47,6 +47,9 @@ class CountingDatabase:
     def __getitem__(self, name: str) -> CountingCollection:
         return CountingCollection(self._database[name], self)
 
+    def get_collection(self, name: str, **options: Any) -> CountingCollection:
+        return CountingCollection(self._database.get_collection(name, **options), self)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._database, name)
 

@@ -12,7 +12,7 @@ from pymongo.errors import AutoReconnect
 
 from backends import BACKENDS, MONGO_BACKEND_PARAMS
 from conftest import LATER, NOW
-from frappyauth.core.errors import StoreUnavailableError
+from frappyauth.core.errors import StoreFailedError, StoreUnavailableError
 from frappyauth.core.models import Session, User
 from frappyauth.core.minting import hash_secret
 from frappyauth.stores.mongo import (
@@ -64,7 +64,7 @@ def test_a_frappymongouser_document_loads_as_a_user(db: Any) -> None:
 
 def test_start_up_leaves_only_the_api_key_hash_and_keeps_unknown_fields(db: Any) -> None:
     inserted = db["users"].insert_one(frappymongouser_document()).inserted_id
-    MongoUserStore(db)
+    MongoUserStore(db).start()
     document = db["users"].find_one({"_id": inserted})
     assert "apiKey" not in document
     assert document["apiKeyHash"] == hash_secret("0123456789abcdef0123456789abcdef")
@@ -92,7 +92,7 @@ def test_new_users_are_written_in_the_legacy_layout(db: Any) -> None:
     }
 
 
-def test_usernames_differing_only_in_case_refuse_start_up_and_name_them(db: Any) -> None:
+def test_usernames_differing_only_in_case_refuse_start_up_and_name_them(db: Any, caplog) -> None:
     db["users"].insert_many(
         [
             frappymongouser_document("Bob", apiKey="k1"),
@@ -100,18 +100,28 @@ def test_usernames_differing_only_in_case_refuse_start_up_and_name_them(db: Any)
             frappymongouser_document("alice", apiKey="k3"),
         ]
     )
+    store = MongoUserStore(db)  # building it sends nothing
     with pytest.raises(LegacyUsernameConflictError, match="Bob, bob") as raised:
-        MongoUserStore(db)
+        store.start()
     assert raised.value.groups == [["Bob", "bob"]]
+    # Started by its first call instead, it refuses every call (500) and logs why, until renamed.
+    with pytest.raises(StoreFailedError):
+        store.get_by_username("alice")
+    assert "Bob, bob" in caplog.text
     assert (
         db["users"].count_documents({"usernameKey": {"$exists": True}}) == 0
     )  # nothing merged or changed
 
 
+def start_all(stores: Any) -> None:
+    for kind in ("users", "sessions", "api_keys", "attempts", "mail_tokens", "mfa"):
+        getattr(stores, kind).start()
+
+
 def test_start_up_is_idempotent_and_creates_the_indexes(db: Any) -> None:
-    mongo_stores(db)
+    start_all(mongo_stores(db))
     MongoUserStore(db).create(User(id="", username="a", password_hash="h"))
-    mongo_stores(db)
+    start_all(mongo_stores(db))
     users, tokens = db["users"].index_information(), db["userTokens"].index_information()
     assert users["usernameKey_1"]["unique"] and users["apiKeyHash_1"]["unique"]
     assert tokens["expires_1"]["expireAfterSeconds"] == 0 and "userId_1" in tokens
@@ -216,11 +226,12 @@ def test_an_unreachable_server_raises_store_unavailable_for_tokens(db: Any, call
         call(store)
 
 
-def test_building_a_store_without_a_server_raises_store_unavailable() -> None:
+def test_without_a_server_a_store_builds_and_its_first_call_raises_store_unavailable() -> None:
     client: pymongo.MongoClient = pymongo.MongoClient(
         "mongodb://127.0.0.1:9", serverSelectionTimeoutMS=50, connect=False
     )
+    users, sessions = MongoUserStore(client["frappyauth"]), MongoSessionStore(client["frappyauth"])
     with pytest.raises(StoreUnavailableError):
-        MongoUserStore(client["frappyauth"])
+        users.get_by_username("a")
     with pytest.raises(StoreUnavailableError):
-        MongoSessionStore(client["frappyauth"])
+        sessions.get("t", NOW)

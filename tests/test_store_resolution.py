@@ -66,6 +66,8 @@ def test_beside_a_mongo_user_store_every_store_is_on_its_database_but_sessions()
     assert [
         type(store) for store in (stores.api_keys, stores.attempts, stores.mail_tokens, stores.mfa)
     ] == [MongoApiKeyStore, MongoAttemptStore, MongoMailTokenStore, MongoMfaStore]
+    for store in (stores.attempts, stores.mail_tokens):
+        store.start()  # building a store sends nothing: its first command creates its collection
     assert (
         "userMailTokens" in db.list_collection_names()
         and "userLoginFailures" in db.list_collection_names()

@@ -12,25 +12,41 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.errors import ApiKeyNameTakenError
 from frappyauth.core.models import ApiKey, User
-from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
 from frappyauth.core.protocols import UserStore
 from frappyauth.stores.mongo.documents import from_mongo_time, to_mongo_time, user_ref
 from frappyauth.stores.mongo.joins import find_with_user
+from frappyauth.stores.mongo.retries import insert_once
+from frappyauth.stores.mongo.startup import Startup, command
 
 
 class MongoApiKeyStore:
     """API keys in their own collection; a TTL index on `expires` lets the server delete expired
     ones."""
 
+    def __init__(
+        self,
+        db: Database,
+        api_keys_collection: str = "userApiKeys",
+        *,
+        write_concern: WriteConcern | None = None,
+    ) -> None:
+        self._keys = collection_on(db, api_keys_collection, write_concern)
+        self._startup = Startup(self._create_indexes, db)
+
     @translate_connection_errors
-    def __init__(self, db: Database, api_keys_collection: str = "userApiKeys") -> None:
-        self._keys = db[api_keys_collection]
+    def start(self) -> None:
+        """Create the indexes now rather than before the first command: for an app that would
+        rather fail at start-up than answer 503."""
+        self._startup.ensure()
+
+    def _create_indexes(self) -> None:
         self._keys.create_index("keyHash", unique=True)
         self._keys.create_index("keyId", unique=True)
         self._keys.create_index([("userId", ASCENDING), ("name", ASCENDING)], unique=True)
@@ -43,7 +59,7 @@ class MongoApiKeyStore:
             "expires", expireAfterSeconds=0
         )  # garbage collection: reads filter themselves
 
-    @translate_connection_errors
+    @command
     def create(self, key: ApiKey, limit: int, now: datetime) -> bool:
         self._keys.delete_many({"userId": key.user_id, "expires": {"$lte": to_mongo_time(now)}})
         held = list(self._keys.find({"userId": key.user_id}, {"slot": 1, "name": 1}))
@@ -56,13 +72,13 @@ class MongoApiKeyStore:
             if slot in taken:
                 continue
             try:
-                self._keys.insert_one({**api_key_to_document(key), "slot": slot})
+                insert_once(self._keys, {**api_key_to_document(key), "slot": slot})
                 return True
             except DuplicateKeyError:
                 self._raise_unless_the_slot_was_taken(key)
         return False
 
-    @translate_connection_errors
+    @command
     def replace(self, key: ApiKey, now: datetime) -> ApiKey | None:
         fields = {k: v for k, v in api_key_to_document(key).items() if k not in ("userId", "name")}
         update: dict[str, Any] = {"$set": fields}
@@ -78,14 +94,14 @@ class MongoApiKeyStore:
             raise ValueError("An API key with that hash or id exists.") from None
         return None if document is None else api_key_from_document(document)
 
-    @translate_connection_errors
+    @command
     def get_by_hash(self, key_hash: str, now: datetime) -> ApiKey | None:
         if not isinstance(key_hash, str):
             return None
         document = self._keys.find_one({"keyHash": key_hash, **_live(now)})
         return None if document is None else api_key_from_document(document)
 
-    @translate_connection_errors
+    @command
     def get_by_hash_with_user(
         self, key_hash: str, now: datetime, users: UserStore
     ) -> tuple[ApiKey, User | None] | None:
@@ -94,30 +110,30 @@ class MongoApiKeyStore:
         found = find_with_user(self._keys, {"keyHash": key_hash, **_live(now)}, users)
         return None if found is None else (api_key_from_document(found[0]), found[1])
 
-    @translate_connection_errors
+    @command
     def list_for_user(self, user_id: str, now: datetime) -> list[ApiKey]:
         cursor = self._keys.find({"userId": user_id, **_live(now)}).sort("created", DESCENDING)
         return [api_key_from_document(document) for document in cursor]
 
-    @translate_connection_errors
+    @command
     def holders(self, name: str, user_ids: Sequence[str], now: datetime) -> set[str]:
         query = {"userId": {"$in": list(user_ids)}, "name": name, **_live(now)}
         return {document["userId"] for document in self._keys.find(query, {"userId": 1})}
 
-    @translate_connection_errors
+    @command
     def delete(self, user_id: str, key_id: str, now: datetime) -> bool:
         if not isinstance(key_id, str):
             return False
         document = self._keys.find_one_and_delete({"keyId": key_id, "userId": user_id})
         return document is not None and not api_key_from_document(document).expired(now)
 
-    @translate_connection_errors
+    @command
     def delete_for_user(self, user_id: str, now: datetime) -> int:
         live = self._keys.delete_many({"userId": user_id, **_live(now)}).deleted_count
         self._keys.delete_many({"userId": user_id})
         return live
 
-    @translate_connection_errors
+    @command
     def touch(self, key_id: str, last_used_at: datetime) -> bool:
         result = self._keys.update_one(
             {"keyId": key_id}, {"$set": {"lastUsed": to_mongo_time(last_used_at)}}

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.models import AttemptCounter
-from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
 from frappyauth.stores.mongo.documents import attempt_counter_from_document, to_mongo_time
+from frappyauth.stores.mongo.startup import Startup, command
 
 
 class MongoAttemptStore:
@@ -21,14 +22,28 @@ class MongoAttemptStore:
     A TTL index on `expires` is garbage collection only: reads filter on `expires` themselves.
     """
 
+    def __init__(
+        self,
+        db: Database,
+        collection: str = "userLoginFailures",
+        *,
+        write_concern: WriteConcern | None = None,
+    ) -> None:
+        self._counters = collection_on(db, collection, write_concern)
+        self._startup = Startup(self._create_indexes, db)
+
     @translate_connection_errors
-    def __init__(self, db: Database, collection: str = "userLoginFailures") -> None:
-        self._counters = db[collection]
+    def start(self) -> None:
+        """Create the indexes now rather than before the first command: for an app that would
+        rather fail at start-up than answer 503."""
+        self._startup.ensure()
+
+    def _create_indexes(self) -> None:
         self._counters.create_index("key", unique=True)
         self._counters.create_index("subject", sparse=True)
         self._counters.create_index("expires", expireAfterSeconds=0)
 
-    @translate_connection_errors
+    @command
     def increment(
         self, key: str, subject: str | None, now: datetime, expires_at: datetime
     ) -> AttemptCounter:
@@ -46,23 +61,23 @@ class MongoAttemptStore:
             document = self._increment(key, update)
         return attempt_counter_from_document(document)
 
-    @translate_connection_errors
+    @command
     def decrement(self, key: str, now: datetime) -> None:
         self._counters.update_one(
             {"key": key, "expires": {"$gt": to_mongo_time(now)}, "count": {"$gt": 0}},
             {"$inc": {"count": -1}},
         )
 
-    @translate_connection_errors
+    @command
     def get(self, key: str, now: datetime) -> AttemptCounter | None:
         document = self._counters.find_one({"key": key, "expires": {"$gt": to_mongo_time(now)}})
         return None if document is None else attempt_counter_from_document(document)
 
-    @translate_connection_errors
+    @command
     def delete(self, key: str) -> None:
         self._counters.delete_one({"key": key})
 
-    @translate_connection_errors
+    @command
     def delete_for_subject(self, subject: str) -> None:
         if isinstance(subject, str):
             self._counters.delete_many({"subject": subject})

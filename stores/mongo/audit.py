@@ -6,11 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import DESCENDING
+from pymongo import DESCENDING, WriteConcern
 from pymongo.database import Database
 
 from frappyauth.core.models import AuditEntry
-from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
+from frappyauth.stores.mongo.retries import insert_once
+from frappyauth.stores.mongo.startup import Startup, command
 from frappyauth.stores.mongo.documents import from_mongo_time, to_mongo_time
 
 DEFAULT_RETENTION_DAYS = 180
@@ -21,23 +23,34 @@ class MongoAuditStore:
     page; a TTL index on the time lets the server forget entries after `retention_days` (the core
     never returns older ones anyway: garbage collection, not correctness)."""
 
-    @translate_connection_errors
     def __init__(
         self,
         db: Database,
         collection: str = "userAuditLog",
         retention_days: int = DEFAULT_RETENTION_DAYS,
+        *,
+        write_concern: WriteConcern | None = None,
     ) -> None:
-        self._entries = db[collection]
+        self._entries = collection_on(db, collection, write_concern)
+        self._retention = retention_days * 24 * 60 * 60
+        self._startup = Startup(self._create_indexes, db)
+
+    @translate_connection_errors
+    def start(self) -> None:
+        """Create the indexes now rather than before the first command."""
+        self._startup.ensure()
+
+    def _create_indexes(self) -> None:
         self._entries.create_index([("userId", DESCENDING), ("at", DESCENDING)])
         self._entries.create_index([("event", DESCENDING), ("at", DESCENDING)])
-        self._entries.create_index("at", expireAfterSeconds=retention_days * 24 * 60 * 60)
+        self._entries.create_index("at", expireAfterSeconds=self._retention)
 
-    @translate_connection_errors
+    @command
     def append(self, entry: AuditEntry) -> None:
-        self._entries.insert_one(_to_document(entry))  # `_id` made by the client: ordered
+        # The `_id`, made by the client, orders the entries of one millisecond (see `page`).
+        insert_once(self._entries, _to_document(entry))
 
-    @translate_connection_errors
+    @command
     def page(
         self,
         user_id: str | None,

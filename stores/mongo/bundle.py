@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pymongo import WriteConcern
 from pymongo.database import Database
 
 from frappyauth.core.protocols import Stores
@@ -25,17 +26,34 @@ MONGO_STORES: dict[str, type] = {
 }
 
 
-def mongo_store(db: Database, kind: str, users: object = None) -> object:
-    """The store of `kind` (a field of `Stores`) on `db`, with its default collection names; the
-    attempt store in the collection that `users` names, if it names one (an option of the user store
-    before the counters had a store of their own)."""
+def mongo_store(
+    db: Database, kind: str, users: object = None, write_concern: WriteConcern | None = None
+) -> object:
+    """The store of `kind` (a field of `Stores`) on `db`, with its default collection names and
+    `write_concern`, else the write concern of `users`; the attempt store in the collection `users`
+    names, if it names one (an option of the user store before the counters had a store of their
+    own)."""
+    write_concern = write_concern or getattr(users, "write_concern", None)
     if kind == "attempts":
-        return MongoAttemptStore(db, getattr(users, "attempts_collection", "userLoginFailures"))
-    return MONGO_STORES[kind](db)
+        collection = getattr(users, "attempts_collection", "userLoginFailures")
+        return MongoAttemptStore(db, collection, write_concern=write_concern)
+    return MONGO_STORES[kind](db, write_concern=write_concern)
 
 
-def mongo_stores(db: Database, users: MongoUserStore | None = None) -> Stores:
+def mongo_stores(
+    db: Database,
+    users: MongoUserStore | None = None,
+    *,
+    write_concern: WriteConcern | None = None,
+) -> Stores:
     """Every store on `db` (a pymongo, or mongomock, `Database`), with the default collection names;
-    `users` may be a user store built with other options (a collection name, `migrate_on_start`)."""
-    users = users if users is not None else MongoUserStore(db)
-    return Stores(users=users, **{kind: mongo_store(db, kind, users) for kind in MONGO_STORES})
+    `users` may be a user store built with other options (a collection name, `migrate_on_start`).
+
+    Every store writes with `majority` unless `write_concern` relaxes it (see `collection_on`);
+    reads always go to the primary.
+    """
+    users = users if users is not None else MongoUserStore(db, write_concern=write_concern)
+    return Stores(
+        users=users,
+        **{kind: mongo_store(db, kind, users, write_concern) for kind in MONGO_STORES},
+    )

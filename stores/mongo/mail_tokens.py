@@ -4,37 +4,54 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pymongo import WriteConcern
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.models import MailToken
-from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
 from frappyauth.stores.mongo.documents import (
     mail_token_from_document,
     mail_token_to_document,
     to_mongo_time,
 )
+from frappyauth.stores.mongo.retries import insert_once
+from frappyauth.stores.mongo.startup import Startup, command
 
 
 class MongoMailTokenStore:
     """Mailed tokens in a MongoDB collection; a TTL index on `expires` lets the server delete
     expired ones."""
 
+    def __init__(
+        self,
+        db: Database,
+        mail_tokens_collection: str = "userMailTokens",
+        *,
+        write_concern: WriteConcern | None = None,
+    ) -> None:
+        self._tokens = collection_on(db, mail_tokens_collection, write_concern)
+        self._startup = Startup(self._create_indexes, db)
+
     @translate_connection_errors
-    def __init__(self, db: Database, mail_tokens_collection: str = "userMailTokens") -> None:
-        self._tokens = db[mail_tokens_collection]
+    def start(self) -> None:
+        """Create the indexes now rather than before the first command: for an app that would
+        rather fail at start-up than answer 503."""
+        self._startup.ensure()
+
+    def _create_indexes(self) -> None:
         self._tokens.create_index("tokenHash", unique=True)
         self._tokens.create_index("userId")
         self._tokens.create_index("expires", expireAfterSeconds=0)
 
-    @translate_connection_errors
+    @command
     def create(self, token: MailToken) -> None:
         try:
-            self._tokens.insert_one(mail_token_to_document(token))
+            insert_once(self._tokens, mail_token_to_document(token))
         except DuplicateKeyError:
             raise ValueError("A mail token with that hash exists.") from None
 
-    @translate_connection_errors
+    @command
     def take(self, token_hash: str, purpose: str, now: datetime) -> MailToken | None:
         if not isinstance(token_hash, str):
             return None
@@ -45,11 +62,11 @@ class MongoMailTokenStore:
         )
         return None if document is None else mail_token_from_document(document)
 
-    @translate_connection_errors
+    @command
     def delete_for_user(self, user_id: str, purpose: str | None = None) -> int:
         query = {"userId": user_id} if purpose is None else {"userId": user_id, "purpose": purpose}
         return self._tokens.delete_many(query).deleted_count
 
-    @translate_connection_errors
+    @command
     def purge_expired(self, now: datetime) -> int:
         return self._tokens.delete_many({"expires": {"$lte": to_mongo_time(now)}}).deleted_count

@@ -10,20 +10,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
-from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
 from frappyauth.stores.mongo.documents import from_mongo_time, to_mongo_time
+from frappyauth.stores.mongo.retries import insert_once
+from frappyauth.stores.mongo.startup import Startup, command
 
 
 class MongoMfaStore:
     """A unique index on the user id keeps one enrolment per user; a TTL index on `expires` lets the
     server delete expired challenges (garbage collection: reads filter on `expires` themselves)."""
 
-    @translate_connection_errors
     def __init__(
         self,
         db: Database,
@@ -31,11 +32,22 @@ class MongoMfaStore:
         challenges_collection: str = "userMfaTokens",
         passkeys_collection: str = "userPasskeys",
         passkey_challenges_collection: str = "userPasskeyChallenges",
+        *,
+        write_concern: WriteConcern | None = None,
     ) -> None:
-        self._totp = db[totp_collection]
-        self._challenges = db[challenges_collection]
-        self._passkeys = db[passkeys_collection]
-        self._passkey_challenges = db[passkey_challenges_collection]
+        self._totp = collection_on(db, totp_collection, write_concern)
+        self._challenges = collection_on(db, challenges_collection, write_concern)
+        self._passkeys = collection_on(db, passkeys_collection, write_concern)
+        self._passkey_challenges = collection_on(db, passkey_challenges_collection, write_concern)
+        self._startup = Startup(self._create_indexes, db)
+
+    @translate_connection_errors
+    def start(self) -> None:
+        """Create the indexes now rather than before the first command: for an app that would
+        rather fail at start-up than answer 503."""
+        self._startup.ensure()
+
+    def _create_indexes(self) -> None:
         self._passkeys.create_index("credentialId", unique=True)
         self._passkeys.create_index("userId")
         self._passkey_challenges.create_index("challengeHash", unique=True)
@@ -44,7 +56,7 @@ class MongoMfaStore:
         self._challenges.create_index("tokenHash", unique=True)
         self._challenges.create_index("expires", expireAfterSeconds=0)
 
-    @translate_connection_errors
+    @command
     def start_totp(self, enrolment: TotpEnrolment) -> bool:
         document = {**_totp_document(enrolment), "confirmed": False}
         # matches an unconfirmed enrolment or none; a confirmed one makes the upsert a duplicate key
@@ -56,14 +68,14 @@ class MongoMfaStore:
             return False
         return True
 
-    @translate_connection_errors
+    @command
     def get_totp(self, user_id: str) -> TotpEnrolment | None:
         if not isinstance(user_id, str):
             return None
         document = self._totp.find_one({"userId": user_id})
         return None if document is None else _totp_from_document(document)
 
-    @translate_connection_errors
+    @command
     def confirm_totp(
         self, user_id: str, secret: str, last_step: int, recovery_code_hashes: tuple[str, ...]
     ) -> bool:
@@ -79,7 +91,7 @@ class MongoMfaStore:
         )
         return result.matched_count == 1
 
-    @translate_connection_errors
+    @command
     def use_totp_step(self, user_id: str, step: int) -> bool:
         result = self._totp.update_one(
             {"userId": user_id, "confirmed": True, "lastStep": {"$lt": step}},
@@ -87,7 +99,7 @@ class MongoMfaStore:
         )
         return result.modified_count == 1
 
-    @translate_connection_errors
+    @command
     def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
         if not isinstance(code_hash, str):
             return False
@@ -97,39 +109,40 @@ class MongoMfaStore:
         )
         return result.modified_count == 1
 
-    @translate_connection_errors
+    @command
     def set_recovery_codes(self, user_id: str, code_hashes: tuple[str, ...]) -> bool:
         result = self._totp.update_one(
             {"userId": user_id, "confirmed": True}, {"$set": {"recoveryCodes": list(code_hashes)}}
         )
         return result.matched_count == 1
 
-    @translate_connection_errors
+    @command
     def delete_totp(self, user_id: str) -> bool:
         if not isinstance(user_id, str):
             return False
         return self._totp.delete_one({"userId": user_id}).deleted_count == 1
 
-    @translate_connection_errors
+    @command
     def totp_users(self, user_ids: Sequence[str]) -> set[str]:
         query = {"userId": {"$in": list(user_ids)}, "confirmed": True}
         return {document["userId"] for document in self._totp.find(query, {"userId": 1})}
 
-    @translate_connection_errors
+    @command
     def create_challenge(self, challenge: MfaChallenge) -> None:
         try:
-            self._challenges.insert_one(
+            insert_once(
+                self._challenges,
                 {
                     "tokenHash": challenge.token_hash,
                     "userId": challenge.user_id,
                     "credentialVersion": challenge.credential_version,
                     "expires": to_mongo_time(challenge.expires_at),
-                }
+                },
             )
         except DuplicateKeyError:
             raise ValueError("A challenge with that token hash exists.") from None
 
-    @translate_connection_errors
+    @command
     def get_challenge(self, token_hash: str, now: datetime) -> MfaChallenge | None:
         if not isinstance(token_hash, str):
             return None
@@ -145,40 +158,40 @@ class MongoMfaStore:
             expires_at=from_mongo_time(document["expires"]),
         )
 
-    @translate_connection_errors
+    @command
     def delete_challenge(self, token_hash: str, now: datetime) -> bool:
         if not isinstance(token_hash, str):
             return False
         document = self._challenges.find_one_and_delete({"tokenHash": token_hash})
         return document is not None and from_mongo_time(document["expires"]) > now
 
-    @translate_connection_errors
+    @command
     def create_passkey(self, passkey: Passkey) -> None:
         try:
-            self._passkeys.insert_one(_passkey_document(passkey))
+            insert_once(self._passkeys, _passkey_document(passkey))
         except DuplicateKeyError:
             raise ValueError("A passkey with that credential id exists.") from None
 
-    @translate_connection_errors
+    @command
     def get_passkey(self, credential_id: str) -> Passkey | None:
         if not isinstance(credential_id, str):
             return None
         document = self._passkeys.find_one({"credentialId": credential_id})
         return None if document is None else _passkey_from_document(document)
 
-    @translate_connection_errors
+    @command
     def list_passkeys(self, user_id: str) -> list[Passkey]:
         cursor = self._passkeys.find({"userId": user_id}).sort("created", ASCENDING)
         return [_passkey_from_document(document) for document in cursor]
 
-    @translate_connection_errors
+    @command
     def passkey_counts(self, user_ids: Sequence[str]) -> dict[str, int]:
         counts: dict[str, int] = {}
         for document in self._passkeys.find({"userId": {"$in": list(user_ids)}}, {"userId": 1}):
             counts[document["userId"]] = counts.get(document["userId"], 0) + 1
         return counts
 
-    @translate_connection_errors
+    @command
     def rename_passkey(self, user_id: str, credential_id: str, name: str) -> Passkey | None:
         if not isinstance(credential_id, str):
             return None
@@ -189,7 +202,7 @@ class MongoMfaStore:
         )
         return None if document is None else _passkey_from_document(document)
 
-    @translate_connection_errors
+    @command
     def delete_passkey(self, user_id: str, credential_id: str) -> bool:
         if not isinstance(credential_id, str):
             return False
@@ -200,11 +213,11 @@ class MongoMfaStore:
             == 1
         )
 
-    @translate_connection_errors
+    @command
     def delete_passkeys(self, user_id: str) -> int:
         return self._passkeys.delete_many({"userId": user_id}).deleted_count
 
-    @translate_connection_errors
+    @command
     def use_passkey(
         self, credential_id: str, expected_sign_count: int, sign_count: int, used_at: datetime
     ) -> bool:
@@ -214,21 +227,22 @@ class MongoMfaStore:
         )
         return result.matched_count == 1
 
-    @translate_connection_errors
+    @command
     def create_passkey_challenge(self, challenge: PasskeyChallenge) -> None:
         try:
-            self._passkey_challenges.insert_one(
+            insert_once(
+                self._passkey_challenges,
                 {
                     "challengeHash": challenge.challenge_hash,
                     "ceremony": challenge.ceremony,
                     "userId": challenge.user_id,
                     "expires": to_mongo_time(challenge.expires_at),
-                }
+                },
             )
         except DuplicateKeyError:
             raise ValueError("A challenge with that hash exists.") from None
 
-    @translate_connection_errors
+    @command
     def take_passkey_challenge(self, challenge_hash: str, now: datetime) -> PasskeyChallenge | None:
         if not isinstance(challenge_hash, str):
             return None

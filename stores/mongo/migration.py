@@ -32,6 +32,10 @@ def quiet(line: str) -> None:
 NAMELESS = {"username": {"$not": {"$type": "string"}}}
 # `$type` alone also matches an array holding a string: only a bare string is legacy.
 STRING_PERMISSIONS = {"permissions": {"$type": "string", "$not": {"$type": "array"}}}
+STRING_API_KEY = {"apiKey": {"$type": "string", "$not": {"$type": "array"}}}
+# Values frappymongouser never wrote (a hand-edited database): skipped by every step and reported.
+LIST_USERNAMES = {"username": {"$type": "array"}}
+LIST_API_KEYS = {"apiKey": {"$type": "array"}}
 LEGACY_SESSION = {"tokenHash": {"$exists": False}}
 
 log = logging.getLogger("frappyauth")
@@ -71,6 +75,9 @@ def set_by_value(
     read as field paths.
     """
     values, changed = list(mapping), 0
+    # `$in` also matches an array holding a value, which no `$switch` branch equals: a switch
+    # without a matching branch fails the whole update (on MongoDB as on mongomock).
+    query = {"$and": [query, {source: {"$not": {"$type": "array"}}}]}
     for start in range(0, len(values), BATCH_SIZE):
         batch = values[start : start + BATCH_SIZE]
         branches = [
@@ -179,7 +186,8 @@ def hash_api_keys(users: Collection, write: bool, progress: Progress) -> int:
     """Replace every plaintext `apiKey` by its SHA-256 in `apiKeyHash`."""
     keys = {
         document["apiKey"]: hash_secret(document["apiKey"])
-        for document in users.find({"apiKey": {"$type": "string"}}, {"apiKey": 1})
+        for document in users.find(STRING_API_KEY, {"apiKey": 1})
+        if isinstance(document["apiKey"], str)
     }
     return (
         set_by_value(users, {}, "apiKey", "apiKeyHash", keys, progress, drop_source=True)
@@ -203,6 +211,11 @@ def list_string_permissions(users: Collection, write: bool, progress: Progress) 
 def count_nameless_users(users: Collection) -> int:
     """Users frappymongouser stored by email or uid only: listed, but unable to log in."""
     return users.count_documents(NAMELESS)
+
+
+def count_list_values(users: Collection) -> tuple[int, int]:
+    """Users whose username, and users whose API key, is a list: left as they are, unusable."""
+    return users.count_documents(LIST_USERNAMES), users.count_documents(LIST_API_KEYS)
 
 
 def remove_legacy_sessions(
@@ -232,6 +245,7 @@ def add_session_ids(tokens: Collection, write: bool, progress: Progress) -> int:
         for document in tokens.find(
             {"sessionId": {"$exists": False}, "tokenHash": {"$type": "string"}}, {"tokenHash": 1}
         )
+        if isinstance(document["tokenHash"], str)
     ]
     if not write:
         return len(hashes)

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from pymongo.collection import Collection
-from pymongo.database import Database
 
 from frappyauth.stores.mongo import migration
 from frappyauth.stores.mongo.documents import LOOKALIKE_FIELDS
@@ -63,23 +62,23 @@ class MigrationReport:
         return "; ".join([line, *self.notes])
 
 
-def read_marker(db: Database, collection: str) -> dict[str, Any] | None:
-    """The collection's marker if it records the current schema version (or a newer one), else
-    `None`."""
-    marker = db[MARKER_COLLECTION].find_one({"_id": collection})
+def read_marker(markers: Collection, collection: str) -> dict[str, Any] | None:
+    """The collection's marker (in `markers`, the `MARKER_COLLECTION`) if it records the current
+    schema version (or a newer one), else `None`."""
+    marker = markers.find_one({"_id": collection})
     return (
         marker if marker is not None and marker.get("schemaVersion", 0) >= SCHEMA_VERSION else None
     )
 
 
-def write_marker(db: Database, collection: str, facts: dict[str, Any]) -> None:
-    db[MARKER_COLLECTION].update_one(
+def write_marker(markers: Collection, collection: str, facts: dict[str, Any]) -> None:
+    markers.update_one(
         {"_id": collection}, {"$set": {"schemaVersion": SCHEMA_VERSION, **facts}}, upsert=True
     )
 
 
 def migrate_users(
-    db: Database, users: Collection, dry_run: bool, progress: Progress
+    markers: Collection, users: Collection, dry_run: bool, progress: Progress
 ) -> MigrationReport:
     report, write = MigrationReport(users.name, dry_run), not dry_run
     progress(
@@ -105,11 +104,16 @@ def migrate_users(
         (migration.add_lookalike_keys(users, write, progress), "lookalike keys", "added"),
     ]
     nameless = migration.count_nameless_users(users)
-    if nameless:
-        report.notes.append(nameless_note(nameless))
+    list_names, list_keys = migration.count_list_values(users)
+    facts = {
+        "usersWithoutUsername": nameless,
+        "usersWithListUsername": list_names,
+        "usersWithListApiKey": list_keys,
+    }
+    report.notes += unusable_notes(facts)
     if write:
         create_user_indexes(users)
-        write_marker(db, users.name, {"usersWithoutUsername": nameless})
+        write_marker(markers, users.name, facts)
     return report
 
 
@@ -117,8 +121,30 @@ def nameless_note(count: int) -> str:
     return f"{count} users have no username and cannot log in until they are given one"
 
 
+def unusable_notes(facts: dict[str, Any]) -> list[str]:
+    """What the migration left as it was, from the counts it records in the marker."""
+    notes = []
+    if facts.get("usersWithoutUsername"):
+        notes.append(nameless_note(facts["usersWithoutUsername"]))
+    if facts.get("usersWithListUsername"):
+        notes.append(
+            f"{facts['usersWithListUsername']} users have a list as their username, left as it "
+            "is: they cannot log in until they are given a string"
+        )
+    if facts.get("usersWithListApiKey"):
+        notes.append(
+            f"{facts['usersWithListApiKey']} users have a list as their API key, left as it is: "
+            "it does not work; give them a new key"
+        )
+    return notes
+
+
 def migrate_sessions(
-    db: Database, tokens: Collection, dry_run: bool, progress: Progress, now: datetime | None = None
+    markers: Collection,
+    tokens: Collection,
+    dry_run: bool,
+    progress: Progress,
+    now: datetime | None = None,
 ) -> MigrationReport:
     report, write = MigrationReport(tokens.name, dry_run), not dry_run
     progress(
@@ -135,7 +161,7 @@ def migrate_sessions(
         report.notes.append(f"their users log in again{still}: legacy sessions are never converted")
     if write:
         create_session_indexes(tokens)
-        write_marker(db, tokens.name, {})
+        write_marker(markers, tokens.name, {})
     return report
 
 

@@ -5,21 +5,24 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from pymongo import DESCENDING
+from pymongo import DESCENDING, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.models import Session, User
 from frappyauth.core.protocols import UserStore
-from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
 from frappyauth.stores.mongo.documents import (
     session_from_document,
     session_to_document,
     to_mongo_time,
 )
 from frappyauth.stores.mongo.joins import find_with_user
+from frappyauth.stores.mongo.retries import insert_once
+from frappyauth.stores.mongo.startup import Startup, command
 from frappyauth.stores.mongo.migration import Progress, quiet
 from frappyauth.stores.mongo.schema import (
+    MARKER_COLLECTION,
     MigrationReport,
     migrate_on_start_default,
     migrate_sessions,
@@ -33,25 +36,39 @@ class MongoSessionStore:
     """Sessions in a MongoDB collection; a TTL index on `expires` lets the server delete expired
     ones.
 
-    At start the store reads its schema marker (one read); an unmarked database is migrated then
-    (see `schema`): frappyflaskauth's plaintext session documents are deleted, never converted,
-    because 1.6 did not delete them at logout. Those an old worker writes later are never returned
+    Before its first command the store reads its schema marker (one read); an unmarked database is
+    migrated then (see `schema`, and `startup`: building the store sends nothing).
+    frappyflaskauth's plaintext session documents are deleted, never converted, because 1.6 did not
+    delete them at logout. Those an old worker writes later are never returned
     by any method here.
     """
 
-    @translate_connection_errors
     def __init__(
         self,
         db: Database,
         tokens_collection: str = "userTokens",
         *,
         migrate_on_start: bool | None = None,
+        write_concern: WriteConcern | None = None,
     ) -> None:
         self._db = db
-        self._tokens = db[tokens_collection]
-        if migrate_on_start if migrate_on_start is not None else migrate_on_start_default():
-            if read_marker(db, tokens_collection) is None:
-                log.info(self.migrate().summary())
+        self._tokens = collection_on(db, tokens_collection, write_concern)
+        self._markers = collection_on(db, MARKER_COLLECTION, write_concern)
+        self._migrate_on_start = (
+            migrate_on_start if migrate_on_start is not None else migrate_on_start_default()
+        )
+        self._startup = Startup(self._start_up, db)
+
+    @translate_connection_errors
+    def start(self) -> None:
+        """Check the schema marker (and migrate an unmarked database) now rather than before the
+        first command: for an app that would rather fail at start-up than answer 503."""
+        self._startup.ensure()
+
+    def _start_up(self) -> None:
+        if self._migrate_on_start and read_marker(self._markers, self._tokens.name) is None:
+            report = migrate_sessions(self._markers, self._tokens, False, quiet)
+            log.info(report.summary())
 
     @translate_connection_errors
     def migrate(
@@ -61,16 +78,16 @@ class MongoSessionStore:
 
         With `now`, the report also says how many legacy sessions had not expired yet.
         """
-        return migrate_sessions(self._db, self._tokens, dry_run, progress or quiet, now)
+        return migrate_sessions(self._markers, self._tokens, dry_run, progress or quiet, now)
 
-    @translate_connection_errors
+    @command
     def create(self, session: Session) -> None:
         try:
-            self._tokens.insert_one(session_to_document(session))
+            insert_once(self._tokens, session_to_document(session))
         except DuplicateKeyError:
             raise ValueError("A session with that token hash or session id exists.") from None
 
-    @translate_connection_errors
+    @command
     def get(self, token_hash: str, now: datetime) -> Session | None:
         if not isinstance(token_hash, str):
             return None
@@ -79,7 +96,7 @@ class MongoSessionStore:
         )
         return None if document is None else session_from_document(document)
 
-    @translate_connection_errors
+    @command
     def get_with_user(
         self, token_hash: str, now: datetime, users: UserStore
     ) -> tuple[Session, User | None] | None:
@@ -90,25 +107,25 @@ class MongoSessionStore:
         )
         return None if found is None else (session_from_document(found[0]), found[1])
 
-    @translate_connection_errors
+    @command
     def delete(self, token_hash: str) -> bool:
         return (
             isinstance(token_hash, str)
             and self._tokens.delete_one({"tokenHash": token_hash}).deleted_count == 1
         )
 
-    @translate_connection_errors
+    @command
     def delete_for_user(self, user_id: str, keep_token_hash: str | None = None) -> int:
         query: dict = {"userId": user_id}
         if keep_token_hash is not None:
             query["tokenHash"] = {"$ne": keep_token_hash}
         return self._tokens.delete_many(query).deleted_count
 
-    @translate_connection_errors
+    @command
     def purge_expired(self, now: datetime) -> int:
         return self._tokens.delete_many({"expires": {"$lte": to_mongo_time(now)}}).deleted_count
 
-    @translate_connection_errors
+    @command
     def list_for_user(self, user_id: str, now: datetime) -> list[Session]:
         # A legacy document (no `tokenHash`) an old worker wrote is not a session of ours.
         cursor = self._tokens.find(
@@ -120,7 +137,7 @@ class MongoSessionStore:
         )
         return [session_from_document(document) for document in cursor.sort("created", DESCENDING)]
 
-    @translate_connection_errors
+    @command
     def delete_by_id(self, user_id: str, session_id: str) -> bool:
         if not isinstance(session_id, str):
             return False
@@ -134,7 +151,7 @@ class MongoSessionStore:
     def set_credential_version(self, token_hash: str, credential_version: str) -> bool:
         return self._set(token_hash, {"credentialVersion": credential_version})
 
-    @translate_connection_errors
+    @command
     def _set(self, token_hash: str, fields: dict) -> bool:
         if not isinstance(token_hash, str):
             return False

@@ -7,14 +7,14 @@ import warnings
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.models import User, prefix_end
 from frappyauth.stores.mongo.mfa import MongoMfaStore
-from frappyauth.stores.mongo.connection import translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
 from frappyauth.stores.mongo.documents import (
     LOOKALIKE_FIELDS,
     email_fields,
@@ -25,11 +25,14 @@ from frappyauth.stores.mongo.documents import (
 from frappyauth.stores.mongo.joins import JoinableUsers
 from frappyauth.stores.mongo.legacy import adopt_legacy_username, adopt_plaintext_api_key
 from frappyauth.stores.mongo.migration import Progress, quiet
+from frappyauth.stores.mongo.retries import insert_once
+from frappyauth.stores.mongo.startup import Startup, command
 from frappyauth.stores.mongo.schema import (
+    MARKER_COLLECTION,
     MigrationReport,
     migrate_on_start_default,
     migrate_users,
-    nameless_note,
+    unusable_notes,
     read_marker,
 )
 
@@ -40,14 +43,14 @@ log = logging.getLogger("frappyauth")
 class MongoUserStore(JoinableUsers):
     """Users in a MongoDB collection.
 
-    At start the store reads its schema marker (one read). An unmarked database (frappymongouser's,
-    or one from before the marker) is migrated then, with one log line saying what changed;
+    Before its first command the store reads its schema marker (one read; building it sends
+    nothing, see `startup`). An unmarked database (frappymongouser's, or one from before the marker)
+    is migrated then, with one log line saying what changed;
     `migrate_on_start=False` (or `FRAPPYAUTH_MIGRATE_ON_START=0`) leaves that to `flask frappyauth
     migrate`. `legacy_lookups` finds users an old worker wrote during a rolling upgrade (see
     `legacy`); turn it off once none is left.
     """
 
-    @translate_connection_errors
     def __init__(
         self,
         db: Database,
@@ -56,9 +59,12 @@ class MongoUserStore(JoinableUsers):
         *,
         migrate_on_start: bool | None = None,
         legacy_lookups: bool = True,
+        write_concern: WriteConcern | None = None,
     ) -> None:
         self._db = db
-        self._users = db[users_collection]
+        self.write_concern = write_concern  # the stores built beside this one write with it too
+        self._users = collection_on(db, users_collection, write_concern)
+        self._markers = collection_on(db, MARKER_COLLECTION, write_concern)
         # The throttle's counters have a store of their own now; this name only says where the one
         # built beside this store keeps them.
         self.attempts_collection = failed_logins_collection or "userLoginFailures"
@@ -70,18 +76,30 @@ class MongoUserStore(JoinableUsers):
                 stacklevel=3,
             )
         self._legacy_lookups = legacy_lookups
-        if migrate_on_start if migrate_on_start is not None else migrate_on_start_default():
-            self._start()
+        self._migrate_on_start = (
+            migrate_on_start if migrate_on_start is not None else migrate_on_start_default()
+        )
+        self._startup = Startup(self._start_up, db)
 
-    def _start(self) -> None:
-        marker = read_marker(self._db, self._users.name)
+    @translate_connection_errors
+    def start(self) -> None:
+        """Check the schema marker (and migrate an unmarked database) now rather than before the
+        first command: for an app that would rather fail at start-up than answer 503.
+
+        Raises `LegacyUsernameConflictError` where the migration stops (the store's methods then
+        raise `StoreFailedError` until an operator renames those users).
+        """
+        self._startup.ensure()
+
+    def _start_up(self) -> None:
+        if not self._migrate_on_start:
+            return
+        marker = read_marker(self._markers, self._users.name)
         if marker is None:
-            log.info(self.migrate().summary())
-        elif marker.get("usersWithoutUsername"):
-            log.warning(
-                "frappyauth: %s (at the last migration)",
-                nameless_note(marker["usersWithoutUsername"]),
-            )
+            log.info(migrate_users(self._markers, self._users, False, quiet).summary())
+        else:
+            for note in unusable_notes(marker):
+                log.warning("frappyauth: %s (at the last migration)", note)
 
     @translate_connection_errors
     def migrate(
@@ -94,7 +112,7 @@ class MongoUserStore(JoinableUsers):
         case. `progress` receives a line per batch; `now` is not needed here (the session store's
         `migrate` uses it).
         """
-        return migrate_users(self._db, self._users, dry_run, progress or quiet)
+        return migrate_users(self._markers, self._users, dry_run, progress or quiet)
 
     def api_key_store(self, api_keys_collection: str = "userApiKeys") -> Any:
         """Deprecated: `mongo_stores(db).api_keys`, or `MongoApiKeyStore(db)`."""
@@ -108,7 +126,7 @@ class MongoUserStore(JoinableUsers):
             MongoApiKeyStore,
         )  # not above: api_keys reads users
 
-        return MongoApiKeyStore(self._db, api_keys_collection)
+        return MongoApiKeyStore(self._db, api_keys_collection, write_concern=self.write_concern)
 
     def mfa_store(self) -> MongoMfaStore:
         """Deprecated: `mongo_stores(db).mfa`, or `MongoMfaStore(db)`."""
@@ -117,7 +135,7 @@ class MongoUserStore(JoinableUsers):
             DeprecationWarning,
             stacklevel=2,
         )
-        return MongoMfaStore(self._db)
+        return MongoMfaStore(self._db, write_concern=self.write_concern)
 
     @property
     def database(self) -> Database:
@@ -131,12 +149,12 @@ class MongoUserStore(JoinableUsers):
         """The record for a user document another store read with its own (see `joins`)."""
         return self._to_user(document)
 
-    @translate_connection_errors
+    @command
     def get(self, user_id: str) -> User | None:
         oid = object_id(user_id)
         return None if oid is None else self._find_one({"_id": oid})
 
-    @translate_connection_errors
+    @command
     def get_by_username(self, username_key: str) -> User | None:
         if not isinstance(username_key, str):
             return None
@@ -145,7 +163,7 @@ class MongoUserStore(JoinableUsers):
             document = adopt_legacy_username(self._users, username_key)
         return None if document is None else self._to_user(document)
 
-    @translate_connection_errors
+    @command
     def get_by_api_key_hash(self, api_key_hash: str) -> User | None:
         if not isinstance(api_key_hash, str):
             return None
@@ -156,15 +174,15 @@ class MongoUserStore(JoinableUsers):
             document = adopt_plaintext_api_key(self._users, api_key_hash)
         return None if document is None else self._to_user(document)
 
-    @translate_connection_errors
+    @command
     def get_by_email(self, email_key: str) -> User | None:
         return self._find_one({"emailKey": email_key}) if isinstance(email_key, str) else None
 
-    @translate_connection_errors
+    @command
     def create(self, user: User) -> User:
         document = user_to_document(user)
         try:
-            inserted = self._users.insert_one(document)
+            inserted_id = insert_once(self._users, document)
         except DuplicateKeyError as duplicate:
             # Which unique index refused it: the username's (or a lookalike's) decides first, as in
             # memory.
@@ -179,9 +197,9 @@ class MongoUserStore(JoinableUsers):
             ):
                 raise DuplicateUsernameError() from duplicate
             raise DuplicateEmailError() from duplicate
-        return self._to_user({**document, "_id": inserted.inserted_id})
+        return self._to_user({**document, "_id": inserted_id})
 
-    @translate_connection_errors
+    @command
     def list_page(self, offset: int, limit: int) -> tuple[list[User], int]:
         total = self._users.count_documents({})
         if offset < 0 or limit <= 0:
@@ -189,7 +207,7 @@ class MongoUserStore(JoinableUsers):
         cursor = self._users.find({}).sort("_id", ASCENDING).skip(offset).limit(limit)
         return [self._to_user(document) for document in cursor], total
 
-    @translate_connection_errors
+    @command
     def list_by_username_prefix(
         self, prefix_key: str, offset: int, limit: int
     ) -> tuple[list[User], int]:
@@ -207,7 +225,7 @@ class MongoUserStore(JoinableUsers):
         cursor = self._users.find(query).sort("usernameKey", ASCENDING).skip(offset).limit(limit)
         return [self._to_user(document) for document in cursor], total
 
-    @translate_connection_errors
+    @command
     def count(self, permission: str | None = None) -> int:
         return self._users.count_documents(
             {} if permission is None else {"permissions": permission}
@@ -233,7 +251,7 @@ class MongoUserStore(JoinableUsers):
             condition,
         )
 
-    @translate_connection_errors
+    @command
     def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
         oid = object_id(user_id)
         if oid is None:
@@ -260,7 +278,7 @@ class MongoUserStore(JoinableUsers):
             duplicate=DuplicateEmailError(),
         )
 
-    @translate_connection_errors
+    @command
     def delete(self, user_id: str) -> bool:
         oid = object_id(user_id)
         return oid is not None and self._users.delete_one({"_id": oid}).deleted_count == 1
@@ -274,7 +292,7 @@ class MongoUserStore(JoinableUsers):
         attributes."""
         return user_from_document(document)
 
-    @translate_connection_errors
+    @command
     def _set(
         self,
         user_id: str,
