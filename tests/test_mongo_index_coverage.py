@@ -53,7 +53,6 @@ FULL_SCANS: dict[tuple[str, str, str], str] = {
 }
 MIGRATION_SCANS = [
     ("find", '{"usernameKey": {"$exists": false}, "username": {"$type": "string"}}'),
-    ("find", '{"apiKey": {"$type": "string"}}'),
     ("find", '{"usernameSkeleton": {"$exists": false}, "username": {"$type": "string"}}'),
     ("find", '{"usernameKeySkeleton": {"$exists": false}, "username": {"$type": "string"}}'),
     ("count_documents", '{"username": {"$not": {"$type": "string"}}}'),
@@ -62,6 +61,9 @@ MIGRATION_SCANS = [
     ("delete_many", '{"tokenHash": {"$exists": false}}'),
     ("count_documents", '{"tokenHash": {"$exists": false}}'),
     ("find", '{"sessionId": {"$exists": false}, "tokenHash": {"$type": "string"}}'),
+    ("count_documents", '{"apiKey": {"$type": "array"}}'),
+    ("count_documents", '{"username": {"$type": "array"}}'),
+    ("find", '{"apiKey": {"$type": "string", "$not": {"$type": "array"}}}'),
 ]
 for label in MIGRATION:
     for operation, scanned in MIGRATION_SCANS:

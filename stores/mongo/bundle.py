@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo import WriteConcern
 from pymongo.database import Database
 
@@ -53,7 +55,7 @@ def mongo_stores(
     reads always go to the primary.
     """
     users = users if users is not None else MongoUserStore(db, write_concern=write_concern)
-    return Stores(
-        users=users,
-        **{kind: mongo_store(db, kind, users, write_concern) for kind in MONGO_STORES},
-    )
+    stores: dict[str, Any] = {
+        kind: mongo_store(db, kind, users, write_concern) for kind in MONGO_STORES
+    }
+    return Stores(users=users, **stores)
