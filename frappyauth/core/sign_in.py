@@ -85,11 +85,17 @@ class SignIn:
                 level=logging.WARNING,
             )
             raise InvalidCredentialsError()
+        self.upgrade_hash(user, password)
+        return self.finish(user, PASSWORD, user_agent, remote_addr, admission)
+
+    def upgrade_hash(self, user: User, password: str) -> None:
+        """After a right `password`: replace a legacy MD5 or cheaper bcrypt hash, only if it is
+        still the one verified (a compare-and-set: a reset that wrote meanwhile wins)."""
+        context = self._context
         if context.hasher.needs_rehash(user.password_hash):
             context.stores.users.upgrade_password_hash(
                 user.id, user.password_hash, context.hasher.hash(password)
             )
-        return self.finish(user, PASSWORD, user_agent, remote_addr, admission)
 
     def with_second_step(
         self,
