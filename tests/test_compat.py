@@ -225,3 +225,24 @@ def test_old_store_calls_outside_an_app_use_the_given_options() -> None:
         users, total = store.get_all(page_size=0)
         assert total == 2 and [u.username for u in users] == ["root", "bob"]
         UserTokenStore(db=db).clean_up_expired()
+
+
+def test_login_with_password_upgrades_an_md5_hash_at_the_first_right_login() -> None:
+    """The migration guide promises bcrypt at the first login; apps that kept their own login route
+    on the old call must get it too (issue 24 §6)."""
+    db = mongomock.MongoClient()["x"]
+    store = UserStore(db=db, options_override={"bcrypt_cost": 4})
+    md5 = hashlib.md5(b"old secret").hexdigest()
+    inserted = db["users"].insert_one(
+        {"username": "legacy", "password": md5, "permissions": [], "profile": {}}
+    )
+    with pytest.warns(DeprecationWarning):
+        assert store.login_with_password("legacy", "wrong") is None
+        assert db["users"].find_one({"_id": inserted.inserted_id})["password"] == md5
+        user = store.login_with_password("LEGACY", "old secret")
+    assert user is not None and user.username == "legacy"
+    upgraded = db["users"].find_one({"_id": inserted.inserted_id})["password"]
+    assert upgraded.startswith("$2b$04$")
+    with pytest.warns(DeprecationWarning):
+        assert store.login_with_password("legacy", "old secret") is not None
+    assert db["users"].find_one({"_id": inserted.inserted_id})["password"] == upgraded

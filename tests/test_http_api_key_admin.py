@@ -50,9 +50,11 @@ def works(client, api_key: str) -> bool:
 def test_an_admin_lists_and_revokes_one_key_of_a_user(scene) -> None:
     client, admin, bob, (a, b) = scene["client"], scene["admin"], scene["bob"], scene["keys"]
     listed = body(client.get(f"/api/user/users/{bob}/keys", headers=auth(admin)))["keys"]
+    legacy = [key["id"] for key in listed if key["name"] == "legacy"]  # adopted when listed
     assert sorted(key["id"] for key in listed) == sorted(
-        [a["id"], b["id"]]
+        [a["id"], b["id"], *legacy]
     ) and "apiKey" not in str(listed)
+    assert len(legacy) == 1
     response = client.delete(f"/api/user/users/{bob}/keys/{a['id']}", headers=auth(admin))
     assert body(response) == {"userId": bob, "id": a["id"], "revoked": True}
     assert not works(client, a["apiKey"]) and works(client, b["apiKey"])
@@ -190,8 +192,9 @@ def test_cli_creates_lists_and_revokes_keys(app, scene) -> None:
     listed = runner.invoke(args=["frappyauth", "list-keys", "bob"]).output
     key_id = api_key.split("_")[1]
     assert (
-        f"{key_id}  ci  scopes view" in listed and "3 API keys" in listed and api_key not in listed
+        f"{key_id}  ci  scopes view" in listed and "4 API keys" in listed and api_key not in listed
     )
+    assert "  legacy  scopes all" in listed  # the record's legacy key, adopted when listed
     assert runner.invoke(args=["frappyauth", "revoke-key", "bob", key_id]).exit_code == 0
     assert not works(client, api_key)
     assert (
@@ -273,6 +276,8 @@ def test_a_key_request_makes_one_store_read_and_writes_only_last_used_per_interv
 
 
 def test_a_legacy_key_request_makes_one_point_read_and_no_write(spied, user_store) -> None:
+    """Once adopted into the key store (at its first use, which writes it there and clears the
+    record), a legacy key costs what any key costs."""
     client, bob, users, tokens, keys = spied
     user_store.set_api_key_hash(
         body(client.get("/api/user", headers=auth(bob)))["id"], hash_secret(LEGACY_KEY)
@@ -281,9 +286,17 @@ def test_a_legacy_key_request_makes_one_point_read_and_no_write(spied, user_stor
         spy.calls.clear()
     assert works(client, LEGACY_KEY)
     assert calls(users, tokens, keys) == {
-        "users": ["get_by_api_key_hash"],
+        "users": ["get_by_api_key_hash", "set_api_key_hash"],
         "sessions": [],
-        "keys": [],
+        "keys": ["get_by_hash_with_user", "create", "touch"],
+    }
+    for spy in (users, tokens, keys):
+        spy.calls.clear()
+    assert works(client, LEGACY_KEY)
+    assert calls(users, tokens, keys) == {
+        "users": ["get"],
+        "sessions": [],
+        "keys": ["get_by_hash_with_user"],
     }
 
 

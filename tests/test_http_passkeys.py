@@ -313,3 +313,20 @@ def test_holders_of_a_required_permission_may_enrol_a_passkey_and_nothing_else_f
     )
     assert register(client, token, SoftAuthenticator()).status_code == 200
     assert client.get(f"{PREFIX}/users", headers=auth(token)).status_code == 200
+
+
+@pytest.mark.parametrize("ceremony", ["login", "register"])
+def test_the_ceremony_paths_are_not_passkey_ids(client, admin_token, ceremony: str) -> None:
+    """`/passkeys/<passkey_id>` must not shadow `/passkeys/login` and `/passkeys/register`: a
+    credential id is base64url of at least 16 bytes, longer than either word (issue 24 §6)."""
+    allowed = client.options(f"{PREFIX}/passkeys/{ceremony}").headers["Allow"]
+    assert sorted(allowed.replace(" ", "").split(",")) == ["OPTIONS", "POST"]
+    removed = client.delete(f"{PREFIX}/passkeys/{ceremony}", headers=auth(admin_token))
+    assert removed.status_code == 405 and removed.get_json()["error"] == "method_not_allowed"
+    assert sorted(removed.headers["Allow"].replace(" ", "").split(",")) == ["OPTIONS", "POST"]
+
+
+def test_a_too_short_or_non_base64url_id_is_no_passkey(client, admin_token) -> None:
+    for odd in ("abc", "x" * 15, "not~base64url~at~all~~~~"):
+        answer = client.delete(f"{PREFIX}/passkeys/{odd}", headers=auth(admin_token))
+        assert answer.status_code == 404, odd

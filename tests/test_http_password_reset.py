@@ -213,7 +213,10 @@ def test_asking_for_an_existing_or_a_missing_account_does_the_same_work(
     assert (
         calls["ann@example.org"]
         == calls["nobody@example.org"]
-        == (["increment", "increment"], ["get_by_email"])
+        == (
+            ["increment", "increment", "increment"],
+            ["get_by_email"],
+        )  # anonymous, address, account
     )
     delivered(app)
     assert token_threads == ["frappyauth-outbox"]

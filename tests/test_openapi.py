@@ -23,7 +23,7 @@ MAIL = {
 def registered(app: Flask, prefix: str) -> set[tuple[str, str]]:
     """(path, method) of every route under the prefix, in OpenAPI's `{name}` path syntax."""
     return {
-        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
+        (re.sub(r"<(?:[^:<>]+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
         for rule in app.url_map.iter_rules()
         if rule.rule == prefix or rule.rule.startswith(prefix + "/")
         for method in rule.methods - {"HEAD", "OPTIONS"}

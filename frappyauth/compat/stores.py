@@ -110,13 +110,17 @@ class UserStore(MongoUserStore):
 
     def login_with_password(self, username: str, password: str) -> User | None:
         """The user if the password is right. Unlike `POST /login` it is not throttled and starts
-        no session."""
+        no session; like it, a legacy MD5 (or cheaper bcrypt) hash is replaced at the first right
+        password."""
         deprecated("UserStore.login_with_password()", "POST /login (Authenticator.login)")
-        user = self.get_by_username(username)
-        verified = self._services().context.hasher.verify(
+        user, services = self.get_by_username(username), self._services()
+        verified = services.context.hasher.verify(
             password, None if user is None else user.password_hash
         )
-        return user if verified else None
+        if user is None or not verified:
+            return None
+        services.sign_in.upgrade_hash(user, password)
+        return user
 
     def change_password(self, user_id: str, new_password: str) -> User | None:
         deprecated(

@@ -18,7 +18,6 @@ from frappyauth.core import signals
 from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.authorization import is_admin
 from frappyauth.core.errors import (
-    BadRequestError,
     DuplicateUsernameError,
     LastAdminError,
     PasswordChangedMeanwhileError,
@@ -26,8 +25,12 @@ from frappyauth.core.errors import (
     UserNotFoundError,
 )
 from frappyauth.core.minting import new_credential_version
-from frappyauth.core.models import Actor, Identity, User, username_key
-from frappyauth.core.usernames import MAX_USERNAME_LENGTH, check_username
+from frappyauth.core.models import Actor, Identity, User
+from frappyauth.core.usernames import (
+    capped_username_key,
+    check_email_length,
+    check_username,
+)
 from frappyauth.core.passwords import check_new_password
 from frappyauth.core.context import ServiceContext
 from frappyauth.core.throttle import Throttle
@@ -55,6 +58,8 @@ class Accounts:
         the mail flows) is."""
         options = self._context.options
         check_username(username)
+        if email is not None:  # kept as given without the mail flows (frappyflaskauth), but capped
+            check_email_length(email)
         self._check_password(password)
         user = User(
             id="",
@@ -90,14 +95,11 @@ class Accounts:
 
     def search(self, prefix: str, page: int) -> tuple[list[User], int]:
         """A page of the users whose name starts with `prefix` in any case or Unicode form, ordered
-        by name, and how many match; 400 for a prefix longer than any username."""
-        if len(prefix) > MAX_USERNAME_LENGTH:
-            raise BadRequestError(
-                f"The search prefix must be at most {MAX_USERNAME_LENGTH} characters."
-            )
+        by name,
+        and how many match; 400 for a prefix longer than any username."""
         size = self._context.options.page_size
         return self._context.stores.users.list_by_username_prefix(
-            username_key(prefix), page * size, size
+            capped_username_key(prefix), page * size, size
         )
 
     def get(self, user_id: str) -> User:
@@ -109,7 +111,7 @@ class Accounts:
     def get_by_username(self, username: str) -> User:
         """The user with this name, in any case or Unicode form; `UserNotFoundError` if there is
         none."""
-        user = self._context.stores.users.get_by_username(username_key(username))
+        user = self._context.stores.users.get_by_username(capped_username_key(username))
         if user is None:
             raise UserNotFoundError(f"There is no user {username!r}.")
         return user

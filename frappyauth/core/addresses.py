@@ -9,8 +9,7 @@ from __future__ import annotations
 import email_validator
 
 from frappyauth.core.errors import InvalidEmailError
-
-MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path
+from frappyauth.core.usernames import check_email_length
 
 
 def normalise_email(address: str) -> str:
@@ -20,8 +19,9 @@ def normalise_email(address: str) -> str:
     Deliverability (DNS) is not checked: no network lookups in a request, and a mail that cannot be
     delivered simply never gets its link used.
     """
-    if not isinstance(address, str) or len(address) > MAX_EMAIL_LENGTH:
+    if not isinstance(address, str):
         raise InvalidEmailError()
+    check_email_length(address)
     try:
         return email_validator.validate_email(address, check_deliverability=False).normalized
     except email_validator.EmailNotValidError:

@@ -4,11 +4,15 @@ requests.
 A key reads `fak_<id>_<secret>` (see `minting.new_api_key`). Its effective rights are its scopes
 that its owner holds at the time of the request, so taking a permission from a user takes it from
 all their keys. Keys made by frappyflaskauth 1.6 and earlier frappyauth versions (one hash on the
-user record) keep working, as the key named `default` that `POST /key` manages.
+user record) keep working: the first time the user's keys are listed or the key is used, it is
+adopted into the key store as a key named `legacy` (created then, expiring per
+`api_key_max_lifetime`) and its hash leaves the user record, so it is listed, capped and revocable
+like any other key. `POST /key` and `DELETE /key` manage it with the `default` key, as the seed did.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -27,6 +31,9 @@ from frappyauth.core.options import MAX_KEY_LIFETIME
 from frappyauth.core.context import ServiceContext
 
 DEFAULT_KEY_NAME = "default"  # the key of the seed's `POST /key` and `DELETE /key`
+LEGACY_KEY_NAME = "legacy"  # a key frappyflaskauth made, adopted from the user record
+SEED_KEY_NAMES = (DEFAULT_KEY_NAME, LEGACY_KEY_NAME)  # what `POST /key` and `DELETE /key` manage
+ADOPTION_LIMIT = 2**31  # adopting an existing key never fails for the count of keys held
 MAX_KEY_NAME_LENGTH = 100
 ROTATION_ATTEMPTS = (
     5  # each retry means another rotation created the key just then; the next replaces it
@@ -63,21 +70,17 @@ class ApiKeys:
 
         One store read (the key with its owner: one round trip on MongoDB), and no write but "last
         used", at most once per `last_used_interval`. A key without our prefix can only be a legacy
-        key (every key the key store holds has it): it is looked up on the user records instead.
+        key: the key store holds it once adopted; before, it is found on its user record and
+        adopted then (this once, more reads and two writes).
         """
         context = self._context
         if not context.options.api_keys:
             raise AuthenticationError("The API key is invalid.")
-        key_hash = hash_secret(api_key)
-        if (
-            api_key[: len(API_KEY_PREFIX)] != API_KEY_PREFIX
-        ):  # a slice: no call, on every key request
-            legacy = context.stores.users.get_by_api_key_hash(key_hash)
-            if legacy is None:
-                raise AuthenticationError("The API key is invalid.")
-            return Identity(user=legacy, session=None)
-        now = context.clock()
+        key_hash, now = hash_secret(api_key), context.clock()
         found = context.stores.api_keys.get_by_hash_with_user(key_hash, now, context.stores.users)
+        # A slice: no call. A prefixed key is never looked up on the user records.
+        if found is None and api_key[: len(API_KEY_PREFIX)] != API_KEY_PREFIX:
+            found = self._adopt_by_hash(key_hash, now)
         key, user = found if found is not None else (None, None)
         if key is None or user is None:
             raise AuthenticationError("The API key is invalid.")
@@ -109,8 +112,12 @@ class ApiKeys:
         return key, api_key
 
     def list(self, user_id: str) -> list[ApiKey]:
-        """The user's live keys, newest first."""
-        return self._context.stores.api_keys.list_for_user(user_id, self._context.clock())
+        """The user's live keys, newest first; a legacy key on the user record adopted first."""
+        now = self._context.clock()
+        user = self._context.stores.users.get(user_id)
+        if user is not None and user.api_key_hash is not None:
+            self._adopt(user, now)
+        return self._context.stores.api_keys.list_for_user(user_id, now)
 
     def revoke(self, user_id: str, key_id: str, actor: Actor) -> None:
         """Revoke one of the user's keys; raise `ApiKeyNotFoundError` if the user has no such
@@ -148,6 +155,7 @@ class ApiKeys:
         """
         key, api_key = self._new_key(user, DEFAULT_KEY_NAME, None, None, None)
         self._revoke_legacy(user, actor)
+        self._revoke_named(user, (LEGACY_KEY_NAME,), actor)
         for _ in range(ROTATION_ATTEMPTS):
             replaced = self._context.stores.api_keys.replace(key, self._context.clock())
             if replaced is not None:
@@ -175,43 +183,25 @@ class ApiKeys:
 
     def revoke_default(self, user: User, actor: Actor) -> None:
         """Revoke the user's `default` key and a legacy key, as the seed's `DELETE /key` did."""
-        now = self._context.clock()
-        default = next(
-            (
-                key
-                for key in self._context.stores.api_keys.list_for_user(user.id, now)
-                if key.name == DEFAULT_KEY_NAME
-            ),
-            None,
-        )
         revoked = self._revoke_legacy(user, actor)
-        if default is not None and self._context.stores.api_keys.delete(
-            user.id, default.key_id, now
-        ):
-            self._context.events.announce(
-                signals.api_key_revoked,
-                user_id=user.id,
-                actor=actor,
-                key_id=default.key_id,
-                count=1,
-            )
-        elif not revoked:  # nothing to revoke: still one event, as before
+        revoked = self._revoke_named(user, SEED_KEY_NAMES, actor) or revoked
+        if not revoked:  # nothing to revoke: still one event, as before
             self._context.events.announce(
                 signals.api_key_revoked, user_id=user.id, actor=actor, key_id=None, count=0
             )
 
     def default_key_holders(self, users: Sequence[User]) -> set[str]:
-        """Ids of those users who have a key for `POST /key`'s `hasApiKey`: a legacy or a
-        `default` one."""
+        """Ids of those users who have a key for `POST /key`'s `hasApiKey`: a legacy (on the record
+        or adopted) or a `default` one."""
         holders = {user.id for user in users if user.api_key_hash is not None}
         if not self._context.options.api_keys:
             return holders
-        others = [user.id for user in users if user.id not in holders]
-        return holders | (
-            self._context.stores.api_keys.holders(DEFAULT_KEY_NAME, others, self._context.clock())
-            if others
-            else set()
-        )
+        now = self._context.clock()
+        for name in SEED_KEY_NAMES:
+            others = [user.id for user in users if user.id not in holders]
+            if others:
+                holders |= self._context.stores.api_keys.holders(name, others, now)
+        return holders
 
     def _new_key(
         self,
@@ -245,6 +235,55 @@ class ApiKeys:
             raise TooManyApiKeysError(
                 f"A user may have at most {limit} API keys; revoke one first."
             )
+
+    def _adopt_by_hash(self, key_hash: str, now: datetime) -> tuple[ApiKey, User | None] | None:
+        """The legacy key with this hash on a user record, adopted; `None` if no record has it."""
+        owner = self._context.stores.users.get_by_api_key_hash(key_hash)
+        key = None if owner is None else self._adopt(owner, now)
+        return None if key is None or key.expired(now) else (key, owner)
+
+    def _adopt(self, user: User, now: datetime) -> ApiKey | None:
+        """Move the legacy key on the user record into the key store, named `legacy`, created now
+        and expiring per `api_key_max_lifetime`; return it. Concurrent adoptions store it once."""
+        if user.api_key_hash is None:
+            return None
+        store = self._context.stores.api_keys
+        key_id, _ = new_api_key()
+        key = ApiKey(
+            key_id=key_id,
+            user_id=user.id,
+            name=LEGACY_KEY_NAME,
+            key_hash=user.api_key_hash,
+            created_at=now,
+            expires_at=self._expiry(now, None, None),
+        )
+        try:
+            try:
+                store.create(key, ADOPTION_LIMIT, now)
+            except ApiKeyNameTakenError:  # the user named a key `legacy` themselves
+                key = dataclasses.replace(key, name=f"{LEGACY_KEY_NAME} {key_id}")
+                store.create(key, ADOPTION_LIMIT, now)
+        except ValueError:  # its hash is stored: a concurrent request adopted it first
+            adopted = store.get_by_hash(key.key_hash, now)
+            key = adopted if adopted is not None else key
+        self._context.stores.users.set_api_key_hash(user.id, None)
+        return key
+
+    def _revoke_named(self, user: User, names: tuple[str, ...], actor: Actor) -> bool:
+        """Revoke the user's keys with these names; return whether one was."""
+        now, store = self._context.clock(), self._context.stores.api_keys
+        revoked = False
+        for key in store.list_for_user(user.id, now):
+            if key.name in names and store.delete(user.id, key.key_id, now):
+                revoked = True
+                self._context.events.announce(
+                    signals.api_key_revoked,
+                    user_id=user.id,
+                    actor=actor,
+                    key_id=key.key_id,
+                    count=1,
+                )
+        return revoked
 
     def _revoke_legacy(self, user: User, actor: Actor) -> bool:
         """Remove the key kept on the user record by frappyflaskauth and earlier versions, if

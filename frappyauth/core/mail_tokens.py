@@ -9,8 +9,8 @@ or the address voids every token issued before, without a write to the token sto
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from frappyauth.core.errors import InvalidTokenError
@@ -19,6 +19,7 @@ from frappyauth.core.minting import hash_secret, new_secret
 from frappyauth.core.models import MailToken, User
 from frappyauth.core.protocols import MailTokenStore
 from frappyauth.core.context import ServiceContext
+from frappyauth.core.sessions import PURGE_INTERVAL
 from frappyauth.core.throttle import Throttle
 
 PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE = (
@@ -53,6 +54,10 @@ class MailTokens:
     context: ServiceContext
     limiter: Throttle
     outbox: Outbox
+    _next_purge: datetime = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_next_purge", self.context.clock() + PURGE_INTERVAL)
 
     @property
     def store(self) -> MailTokenStore:
@@ -76,7 +81,19 @@ class MailTokens:
                 expires_at=now + self.lifetime(purpose),
             )
         )
+        self._purge_now_and_then(now)
         return token
+
+    def _purge_now_and_then(self, now: datetime) -> None:
+        """Remove expired tokens once per interval, as `Sessions` does with sessions, so a
+        process-local store does not grow without end (in MongoDB a TTL index does it too).
+
+        Expired tokens are never redeemed anyway; this is garbage collection. Two threads may both
+        purge at the turn of an interval, which is harmless.
+        """
+        if now >= self._next_purge:
+            object.__setattr__(self, "_next_purge", now + PURGE_INTERVAL)
+            self.store.purge_expired(now)
 
     def redeem(self, token: str, purpose: str) -> tuple[MailToken, User]:
         """Use up the token; return it with its user. `InvalidTokenError` for a token that is

@@ -94,6 +94,7 @@ class Options:
     )
     max_failed_logins_per_address: int = option(100, THROTTLE, _positive, "must be at least 1")
     lockout_seconds: int = option(15 * 60, THROTTLE, _positive, "must be at least 1")
+    anonymous_rate_limit: int = option(1000, THROTTLE, _positive, "must be at least 1")
     cookie_secure: bool | None = option(None, SESSIONS)
     allowed_origins: tuple[str, ...] = option((), SESSIONS, _strings, "must be a list of strings")
     max_body_bytes: int = option(64 * 1024, SESSIONS, lambda v: v >= 1024, "must be at least 1024")

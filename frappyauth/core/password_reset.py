@@ -16,8 +16,9 @@ from frappyauth.core.accounts import Accounts
 from frappyauth.core.addresses import email_key, normalise_email
 from frappyauth.core.errors import BadRequestError
 from frappyauth.core.mail_tokens import PASSWORD_RESET, MailTokens
-from frappyauth.core.models import Actor, User, username_key
+from frappyauth.core.models import Actor, User
 from frappyauth.core.passwords import check_new_password
+from frappyauth.core.usernames import capped_username_key
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class PasswordReset:
             self.tokens.throttle("password_reset", actor.remote_addr, f"account:{key}")
             user = users.get_by_email(key)
         else:
-            key = username_key(username or "")
+            key = capped_username_key(username or "")
             self.tokens.throttle("password_reset", actor.remote_addr, f"account:{key}")
             user = users.get_by_username(key)
         if user is not None and user.email_key is not None and user.email is not None:

@@ -68,12 +68,15 @@ class PasswordHasher:
 
     def verify(self, password: str, stored_hash: str | None) -> bool:
         """Check `password` against a stored hash; with `None` (no such user) spend the same time,
-        return False.
+        return False. A stored value that is not text (a legacy `password` field holding a number,
+        a list or bytes) is no hash at all: it is treated like `None`, never matched.
 
         Every answer costs at least one check at the configured cost: a hash stored at a lower cost
         (before `bcrypt_cost` was raised) is checked and then padded with the dummy check, so known
         names cannot be told from unknown ones by a faster answer.
         """
+        if not isinstance(stored_hash, str):
+            stored_hash = None
         match = _BCRYPT.fullmatch(stored_hash) if stored_hash is not None else None
         if match is not None:
             stored = stored_hash.encode("ascii")  # type: ignore[union-attr]
@@ -90,5 +93,5 @@ class PasswordHasher:
 
     def needs_rehash(self, stored_hash: str) -> bool:
         """True for a legacy MD5 hash and for a bcrypt hash of a lower cost than configured."""
-        match = _BCRYPT.fullmatch(stored_hash)
+        match = _BCRYPT.fullmatch(stored_hash) if isinstance(stored_hash, str) else None
         return match is None or int(match.group(1)) < self.cost

@@ -16,12 +16,12 @@ from frappyauth.core import signals
 from frappyauth.core.authorization import check_email_verified
 from frappyauth.core.context import ServiceContext
 from frappyauth.core.errors import InvalidCredentialsError, InvalidMfaTokenError
-from frappyauth.core.models import Actor, Session, User, username_key
+from frappyauth.core.models import Actor, Session, User
 from frappyauth.core.passwords import check_length_cap
 from frappyauth.core.second_factors import SecondFactorPending, SecondFactors
 from frappyauth.core.sessions import Sessions
 from frappyauth.core.throttle import Admission, Throttle
-from frappyauth.core.usernames import check_username_length
+from frappyauth.core.usernames import capped_username_key
 
 if TYPE_CHECKING:  # the factors of the `mfa` extra, present only with their options on
     from frappyauth.core.passkeys import Passkeys, RelyingParty
@@ -69,9 +69,8 @@ class SignIn:
         it is still the one verified (a reset that wrote meanwhile wins).
         """
         context = self._context
-        check_username_length(username)
+        key = capped_username_key(username)
         check_length_cap(password, context.options.password_max_length)
-        key = username_key(username)
         admission = self._throttle.admit(key, remote_addr)
         user = context.stores.users.get_by_username(key)
         # Verify even without a user (against a dummy hash): both answers must take the same time.
@@ -86,11 +85,17 @@ class SignIn:
                 level=logging.WARNING,
             )
             raise InvalidCredentialsError()
+        self.upgrade_hash(user, password)
+        return self.finish(user, PASSWORD, user_agent, remote_addr, admission)
+
+    def upgrade_hash(self, user: User, password: str) -> None:
+        """After a right `password`: replace a legacy MD5 or cheaper bcrypt hash, only if it is
+        still the one verified (a compare-and-set: a reset that wrote meanwhile wins)."""
+        context = self._context
         if context.hasher.needs_rehash(user.password_hash):
             context.stores.users.upgrade_password_hash(
                 user.id, user.password_hash, context.hasher.hash(password)
             )
-        return self.finish(user, PASSWORD, user_agent, remote_addr, admission)
 
     def with_second_step(
         self,

@@ -20,6 +20,9 @@ in flight).
 
 `limit_requests` is the same gate for endpoints that send mail or store something for anyone who
 asks: a count per client network and per account, over a limit in the window a 429.
+`limit_anonymous` is the floor under every endpoint anyone may call that writes (the web layer
+calls it for each, from their declarations): a count per endpoint and client network, over
+`anonymous_rate_limit` a 429 before the endpoint does anything, whatever the store.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ PASSWORDS, CODES = "passwords", "codes"  # the throttle's scopes: what is being 
 # Request counters share the attempt store; this prefix keeps them apart from the `pair:`, `user:`
 # and `addr:` keys of guesses.
 REQUESTS_PREFIX = "mail:"
+ANONYMOUS_PREFIX = "anon:"  # the counters of `limit_anonymous`, apart from those of the mail flows
 MAX_ADDRESS_LENGTH = (
     64  # an IPv6 address with a zone is shorter; anything longer is cut, never stored whole
 )
@@ -130,14 +134,26 @@ class Throttle:
         window, raise `TooManyRequestsError`. Each endpoint counts apart, so one sign-up, a resend
         and a verification do
         not add up against a user."""
-        options, now = self._context.options, self._context.clock()
-        expires_at = now + self._window
+        limit = self._context.options.mail_rate_limit
         for key in (f"addr:{client_network(remote_addr)}", *accounts):
-            counter = self._attempts.increment(
-                f"{REQUESTS_PREFIX}{endpoint}:{key}", None, now, expires_at
-            )
-            if counter.count > options.mail_rate_limit:
-                raise TooManyRequestsError(retry_after=_seconds_until(counter.expires_at, now))
+            self._count_request(f"{REQUESTS_PREFIX}{endpoint}:{key}", limit)
+
+    def limit_anonymous(self, endpoint: str, remote_addr: str | None) -> None:
+        """Count one request to `endpoint`, which anyone may call and which writes, against the
+        client's network; over `anonymous_rate_limit` in the window, raise `TooManyRequestsError`.
+
+        Counted before anything is parsed or stored, so a flood costs one counter per network.
+        """
+        self._count_request(
+            f"{ANONYMOUS_PREFIX}{endpoint}:addr:{client_network(remote_addr)}",
+            self._context.options.anonymous_rate_limit,
+        )
+
+    def _count_request(self, key: str, limit: int) -> None:
+        now = self._context.clock()
+        counter = self._attempts.increment(key, None, now, now + self._window)
+        if counter.count > limit:
+            raise TooManyRequestsError(retry_after=_seconds_until(counter.expires_at, now))
 
     def _count(
         self, key: str, subject: str | None, limit: int, now: datetime, remote_addr: str | None

@@ -73,9 +73,14 @@ def string(body: dict[str, Any], name: str) -> str:
     return value
 
 
-def optional_string(body: dict[str, Any], name: str) -> str | None:
+def optional_string(body: dict[str, Any], name: str, nullable: bool = True) -> str | None:
+    """A string field that may be left out; `None` when it is. An explicit `null` counts as left
+    out only if `nullable` (where the document says `["string", "null"]`); else it is refused like
+    any other value that is not a string."""
     value = body.get(name)
-    if value is not None and not isinstance(value, str):
+    if value is None and (nullable or name not in body):
+        return None
+    if not isinstance(value, str):
         _bad_field(name, "a string")
     return value
 

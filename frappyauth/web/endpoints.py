@@ -10,21 +10,24 @@ endpoint is one declaration in one place.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
 from frappyauth.core.options import Options
+from frappyauth.core.throttle import Throttle
 from frappyauth.web.responses import no_store, render_any
 from frappyauth.web.schemas import Operation
 
 View = Callable[..., ResponseReturnValue]
 V = TypeVar("V", bound=View)
 OperationSource = Operation | Callable[[Options], Operation] | None
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,20 @@ class Endpoint:
         source = self.operation
         return source(options) if callable(source) else source
 
+    def counts_anonymous_requests(self, options: Options) -> bool:
+        """Whether anyone may call it without credentials and it may write: then each request is
+        counted per client network before the view runs (`Throttle.limit_anonymous`).
+
+        Read from the declaration itself: a method other than GET whose operation lets a caller
+        send no credentials (`security` empty, or one of its alternatives empty). An undocumented
+        write counts too, so forgetting the operation cannot open a flood.
+        """
+        if self.method in SAFE_METHODS:
+            return False
+        operation = self.openapi_operation(options)
+        security = None if operation is None else operation.get("security")
+        return not security or any(not requirement for requirement in security)
+
 
 @dataclass
 class Endpoints:
@@ -121,8 +138,12 @@ class Endpoints:
         return iter(self.declared)
 
 
-def build_blueprints(options: Options, endpoints: Iterable[Endpoint]) -> list[Blueprint]:
-    """The blueprints of the endpoints these options turn on, under `api_prefix`."""
+def build_blueprints(
+    options: Options, endpoints: Iterable[Endpoint], throttle: Throttle
+) -> list[Blueprint]:
+    """The blueprints of the endpoints these options turn on, under `api_prefix`; those anyone
+    may call that write are counted by `throttle` first (see `Endpoint.counts_anonymous_requests`).
+    """
     blueprints: dict[str, Blueprint] = {}
     for endpoint in endpoints:
         if endpoint.off_message(options) is not None:
@@ -135,10 +156,26 @@ def build_blueprints(options: Options, endpoints: Iterable[Endpoint]) -> list[Bl
         blueprint.add_url_rule(
             endpoint.rule,
             endpoint=endpoint.name,
-            view_func=endpoint.view,
+            view_func=(
+                _counted(endpoint, throttle)
+                if endpoint.counts_anonymous_requests(options)
+                else endpoint.view
+            ),
             methods=[endpoint.method],
         )
     return list(blueprints.values())
+
+
+def _counted(endpoint: Endpoint, throttle: Throttle) -> View:
+    """The endpoint's view, after one count of the request against its client's network."""
+    view = endpoint.view
+
+    @functools.wraps(view)
+    def counted(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        throttle.limit_anonymous(endpoint.name, request.remote_addr)
+        return view(*args, **kwargs)
+
+    return counted
 
 
 def _blueprint(spec: BlueprintSpec, options: Options) -> Blueprint:

@@ -147,7 +147,7 @@ class FrappyAuth:
             else None
         )
         app.extensions[EXTENSION_KEY] = AuthState(services, endpoints, enrolment_check)
-        for blueprint in build_blueprints(options, endpoints):
+        for blueprint in build_blueprints(options, endpoints, services.throttle):
             app.register_blueprint(blueprint)
         answer_routing_errors(app, options, endpoints)
         app.register_error_handler(FrappyAuthError, self._render_app_route_error)

@@ -50,6 +50,11 @@ PASSKEY = {
     },
 }
 ERRORS, LOGIN_ERRORS = (400, 401, 403, 409, 413, 415), (400, 401, 413, 415, 429)
+# A passkey's id is its credential id in base64url: WebAuthn has authenticators make it at least 16
+# bytes (22 characters) and at most 1023 (1364). The rule's converter asks for 16 characters or
+# more, so `/passkeys/login` and `/passkeys/register` are never taken for one (a `DELETE` there is a
+# 405, and their `Allow` names only their own methods); the alphabet is the store's to match.
+PASSKEY_ID = "/passkeys/<string(minlength=16, maxlength=1400):passkey_id>"
 
 
 def _passkeys() -> Passkeys:
@@ -146,7 +151,7 @@ def own_passkeys() -> Response:
 
 @endpoints.route(
     "POST",
-    "/passkeys/<passkey_id>",
+    PASSKEY_ID,
     operation(
         "Rename one of the caller's passkeys",
         PASSKEY,
@@ -163,7 +168,7 @@ def rename_passkey(passkey_id: str) -> Response:
 
 @endpoints.route(
     "DELETE",
-    "/passkeys/<passkey_id>",
+    PASSKEY_ID,
     operation(
         "Remove one of the caller's passkeys",
         {

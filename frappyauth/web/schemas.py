@@ -153,6 +153,29 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+# What `bodies` refuses in any object of a body (MongoDB gives `$`-prefixed and dotted keys meanings
+# of their own, and refuses NUL): no key starting with `$`, none with a `.` or a NUL. Without a
+# lookahead, so that every JSON Schema dialect (and schemathesis' generator) reads it.
+STORABLE_KEY = {
+    "pattern": "^(?:[^$.\\u0000][^.\\u0000]*)?$",
+    "description": "Object keys must not start with '$' or contain '.' or NUL characters.",
+}
+
+
+def refusing_unstorable_keys(schema: Any) -> Any:
+    """A copy of a request body's schema in which every object schema says, with `propertyNames`,
+    which keys the body parser refuses (see `bodies._check_structure`)."""
+    if isinstance(schema, list):
+        return [refusing_unstorable_keys(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    copied = {name: refusing_unstorable_keys(value) for name, value in schema.items()}
+    kind = schema.get("type")
+    if kind == "object" or (isinstance(kind, list) and "object" in kind):
+        copied.setdefault("propertyNames", STORABLE_KEY)
+    return copied
+
+
 def obj(required: list[str], **properties: Any) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": properties}
 
@@ -191,7 +214,7 @@ def operation(
     if body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": body}},
+            "content": {"application/json": {"schema": refusing_unstorable_keys(body)}},
         }
     if parameters:
         operation["parameters"] = parameters

@@ -8,20 +8,33 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
+from frappyauth.stores.memory.challenges import ChallengeBook
+
+MAX_CHALLENGES = 50_000  # of each kind: login challenges, and passkey challenges
 
 
 class MemoryMfaStore:
     """TOTP enrolments by user id and challenges by token hash, behind one lock: each
-    compare-and-set is
-    one step under it."""
+    compare-and-set is one step under it.
 
-    def __init__(self) -> None:
+    Challenges live minutes. Those expired by the latest `now` the store was given are dropped when
+    a new one is stored, from the front of a heap of expiries (no scan of the others); and each
+    kind holds at most `max_challenges`, the oldest evicted first (its ceremony then fails as if it
+    had expired), so a flood of anonymous passkey options cannot grow the process without end.
+    """
+
+    def __init__(self, max_challenges: int = MAX_CHALLENGES) -> None:
         self._lock = threading.Lock()
         self._totp: dict[str, TotpEnrolment] = {}
-        self._challenges: dict[str, MfaChallenge] = {}
+        self._challenges: ChallengeBook[MfaChallenge] = ChallengeBook(max_challenges)
         self._latest_now: datetime | None = None
         self._passkeys: dict[str, Passkey] = {}
-        self._passkey_challenges: dict[str, PasskeyChallenge] = {}
+        self._passkey_challenges: ChallengeBook[PasskeyChallenge] = ChallengeBook(max_challenges)
+
+    def challenge_count(self) -> int:
+        """How many challenges (of both kinds) are held, expired ones not dropped yet included."""
+        with self._lock:
+            return len(self._challenges) + len(self._passkey_challenges)
 
     def start_totp(self, enrolment: TotpEnrolment) -> bool:
         with self._lock:
@@ -95,16 +108,7 @@ class MemoryMfaStore:
 
     def create_challenge(self, challenge: MfaChallenge) -> None:
         with self._lock:
-            # Garbage collection: challenges live minutes; those expired by the latest `now` seen
-            # are dropped.
-            if self._latest_now is not None:
-                for token_hash in [
-                    h for h, c in self._challenges.items() if c.expires_at <= self._latest_now
-                ]:
-                    del self._challenges[token_hash]
-            if challenge.token_hash in self._challenges:
-                raise ValueError("A challenge with that token hash exists.")
-            self._challenges[challenge.token_hash] = challenge
+            self._challenges.add(challenge.token_hash, challenge, self._latest_now)
 
     def get_challenge(self, token_hash: str, now: datetime) -> MfaChallenge | None:
         with self._lock:
@@ -114,9 +118,7 @@ class MemoryMfaStore:
 
     def delete_challenge(self, token_hash: str, now: datetime) -> bool:
         with self._lock:
-            challenge = (
-                self._challenges.pop(token_hash, None) if isinstance(token_hash, str) else None
-            )
+            challenge = self._challenges.pop(token_hash) if isinstance(token_hash, str) else None
         return challenge is not None and now < challenge.expires_at
 
     def create_passkey(self, passkey: Passkey) -> None:
@@ -179,22 +181,13 @@ class MemoryMfaStore:
 
     def create_passkey_challenge(self, challenge: PasskeyChallenge) -> None:
         with self._lock:
-            if self._latest_now is not None:  # garbage collection, as for login challenges
-                for key in [
-                    k
-                    for k, c in self._passkey_challenges.items()
-                    if c.expires_at <= self._latest_now
-                ]:
-                    del self._passkey_challenges[key]
-            if challenge.challenge_hash in self._passkey_challenges:
-                raise ValueError("A challenge with that hash exists.")
-            self._passkey_challenges[challenge.challenge_hash] = challenge
+            self._passkey_challenges.add(challenge.challenge_hash, challenge, self._latest_now)
 
     def take_passkey_challenge(self, challenge_hash: str, now: datetime) -> PasskeyChallenge | None:
         with self._lock:
             self._latest_now = now if self._latest_now is None else max(now, self._latest_now)
             challenge = (
-                self._passkey_challenges.pop(challenge_hash, None)
+                self._passkey_challenges.pop(challenge_hash)
                 if isinstance(challenge_hash, str)
                 else None
             )
