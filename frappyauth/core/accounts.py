@@ -95,8 +95,7 @@ class Accounts:
 
     def search(self, prefix: str, page: int) -> tuple[list[User], int]:
         """A page of the users whose name starts with `prefix` in any case or Unicode form, ordered
-        by name,
-        and how many match; 400 for a prefix longer than any username."""
+        by name, and how many match; 400 for a prefix longer than any username."""
         size = self._context.options.page_size
         return self._context.stores.users.list_by_username_prefix(
             capped_username_key(prefix), page * size, size

@@ -15,37 +15,25 @@ from frappyauth.core.models import AuditEntry
 from frappyauth.web.admin_views import admin
 from frappyauth.web.endpoints import AUDIT, Endpoints
 from frappyauth.web.guard import request_identity
-from frappyauth.web.schemas import DATE_TIME, NULLABLE_STRING, operation
+from frappyauth.web.schemas import closed, DATE_TIME, NULLABLE_STRING, operation
 from frappyauth.web.state import current_state
 
 endpoints = Endpoints(requires=(AUDIT,))
 
 _LIMIT = re.compile(r"\d{1,3}")
 CURSOR = "~"  # between the time and the entry's id in a page's `next`
-ENTRY = {
-    "type": "object",
-    "required": ["at", "event", "outcome", "userId", "actorId", "remoteAddr", "details"],
-    "additionalProperties": False,
-    "properties": {
-        "at": DATE_TIME,
-        "event": {"type": "string"},
-        "outcome": {"enum": ["success", "failure"]},
-        "userId": NULLABLE_STRING,
-        "actorId": NULLABLE_STRING,
-        "remoteAddr": NULLABLE_STRING,
-        "impersonatorId": NULLABLE_STRING,
-        "details": {"type": "object"},
-    },
-}
-PAGE = {
-    "type": "object",
-    "required": ["entries", "next"],
-    "additionalProperties": False,
-    "properties": {
-        "entries": {"type": "array", "items": ENTRY},
-        "next": NULLABLE_STRING,
-    },
-}
+ENTRY = closed(
+    ["at", "event", "outcome", "userId", "actorId", "remoteAddr", "details"],
+    at=DATE_TIME,
+    event={"type": "string"},
+    outcome={"enum": ["success", "failure"]},
+    userId=NULLABLE_STRING,
+    actorId=NULLABLE_STRING,
+    remoteAddr=NULLABLE_STRING,
+    impersonatorId=NULLABLE_STRING,
+    details={"type": "object"},
+)
+PAGE = closed(["entries", "next"], entries={"type": "array", "items": ENTRY}, next=NULLABLE_STRING)
 BEFORE = {
     "name": "before",
     "in": "query",

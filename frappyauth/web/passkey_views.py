@@ -19,7 +19,7 @@ from frappyauth.web import bodies
 from frappyauth.web.endpoints import PASSKEYS, Endpoints
 from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.answers import sign_in_answer
-from frappyauth.web.schemas import STRING, operation, ref
+from frappyauth.web.schemas import closed, STRING, operation, ref
 from frappyauth.web.state import current_state
 
 if TYPE_CHECKING:
@@ -38,17 +38,13 @@ CEREMONY_OPTIONS = {
     "description": "The options for navigator.credentials, as JSON "
     "(base64url), with a new single-use challenge.",
 }
-PASSKEY = {
-    "type": "object",
-    "required": ["id", "name", "createdAt", "lastUsedAt"],
-    "additionalProperties": False,
-    "properties": {
-        "id": {"type": "string"},
-        "name": {"type": "string"},
-        "createdAt": {"type": "string", "format": "date-time"},
-        "lastUsedAt": {"type": ["string", "null"], "format": "date-time"},
-    },
-}
+PASSKEY = closed(
+    ["id", "name", "createdAt", "lastUsedAt"],
+    id={"type": "string"},
+    name={"type": "string"},
+    createdAt={"type": "string", "format": "date-time"},
+    lastUsedAt={"type": ["string", "null"], "format": "date-time"},
+)
 ERRORS, LOGIN_ERRORS = (400, 401, 403, 409, 413, 415), (400, 401, 413, 415, 429)
 # A passkey's id is its credential id in base64url: WebAuthn has authenticators make it at least 16
 # bytes (22 characters) and at most 1023 (1364). The rule's converter asks for 16 characters or
@@ -135,12 +131,7 @@ def passkey_register() -> Response:
     "/passkeys",
     operation(
         "The caller's passkeys",
-        {
-            "type": "object",
-            "required": ["passkeys"],
-            "additionalProperties": False,
-            "properties": {"passkeys": {"type": "array", "items": PASSKEY}},
-        },
+        closed(["passkeys"], passkeys={"type": "array", "items": PASSKEY}),
         (401, 403),
     ),
 )
@@ -171,12 +162,7 @@ def rename_passkey(passkey_id: str) -> Response:
     PASSKEY_ID,
     operation(
         "Remove one of the caller's passkeys",
-        {
-            "type": "object",
-            "required": ["id", "deleted"],
-            "additionalProperties": False,
-            "properties": {"id": {"type": "string"}, "deleted": {"const": True}},
-        },
+        closed(["id", "deleted"], id={"type": "string"}, deleted={"const": True}),
         (401, 403, 404),
     ),
 )

@@ -180,6 +180,11 @@ def obj(required: list[str], **properties: Any) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": properties}
 
 
+def closed(required: list[str], **properties: Any) -> dict[str, Any]:
+    """An object with exactly these properties: what an answer carries, and nothing else."""
+    return {**obj(required, **properties), "additionalProperties": False}
+
+
 def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 

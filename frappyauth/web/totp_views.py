@@ -18,7 +18,7 @@ from frappyauth.web.admin_views import admin
 from frappyauth.web.endpoints import SECOND_FACTORS, TOTP, USER_MANAGEMENT, Endpoints
 from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.answers import sign_in_answer, user_json
-from frappyauth.web.schemas import STRING, operation, ref
+from frappyauth.web.schemas import closed, STRING, operation, ref
 from frappyauth.web.state import current_state
 
 if TYPE_CHECKING:
@@ -37,14 +37,10 @@ RECOVERY_CODE = {
     "maxLength": 64,
     "description": "One of the recovery codes.",
 }
-RECOVERY_CODES = {
-    "type": "object",
-    "required": ["recoveryCodes"],
-    "additionalProperties": False,
-    "properties": {
-        "recoveryCodes": {"type": "array", "items": STRING, "minItems": 10, "maxItems": 10}
-    },
-}
+RECOVERY_CODES = closed(
+    ["recoveryCodes"],
+    recoveryCodes={"type": "array", "items": STRING, "minItems": 10, "maxItems": 10},
+)
 BODY_ERRORS = (400, 401, 403, 409, 413, 415, 429)
 
 
@@ -75,12 +71,9 @@ def qr_svg(uri: str) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
-ENROLMENT = {
-    "type": "object",
-    "required": ["secret", "otpauthUri", "qrSvg"],
-    "additionalProperties": False,
-    "properties": {"secret": STRING, "otpauthUri": STRING, "qrSvg": STRING},
-}
+ENROLMENT = closed(
+    ["secret", "otpauthUri", "qrSvg"], secret=STRING, otpauthUri=STRING, qrSvg=STRING
+)
 
 
 @endpoints.route(
@@ -201,12 +194,7 @@ resetting = Endpoints(requires=(USER_MANAGEMENT, SECOND_FACTORS))
     "/users/<user_id>/mfa",
     operation(
         "Remove a user's second factors (a lost phone)",
-        {
-            "type": "object",
-            "required": ["userId", "reset"],
-            "additionalProperties": False,
-            "properties": {"userId": {"type": "string"}, "reset": {"const": True}},
-        },
+        closed(["userId", "reset"], userId={"type": "string"}, reset={"const": True}),
         (401, 403, 404),
     ),
 )
