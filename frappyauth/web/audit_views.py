@@ -16,7 +16,7 @@ from frappyauth.web.admin_views import admin
 from frappyauth.web.endpoints import AUDIT, Endpoints
 from frappyauth.web.guard import request_identity
 from frappyauth.web.schemas import closed, DATE_TIME, NULLABLE_STRING, operation
-from frappyauth.web.state import current_state
+from frappyauth.web.state import current_state, switched_on
 
 endpoints = Endpoints(requires=(AUDIT,))
 
@@ -48,10 +48,7 @@ LIMIT = {
 
 
 def _trail() -> AuditTrail:
-    trail = current_state().services.audit
-    if trail is None:  # the endpoints exist only with the option on
-        raise RuntimeError("frappyauth: the audit endpoints were registered without 'audit_trail'.")
-    return trail
+    return switched_on(current_state().services.audit)
 
 
 @endpoints.route(

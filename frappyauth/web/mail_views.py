@@ -23,7 +23,7 @@ from frappyauth.web.endpoints import (
 from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.answers import user_json
 from frappyauth.web.schemas import SESSION_SECURITY, STRING, Operation, obj, operation, ref
-from frappyauth.web.state import current_state
+from frappyauth.web.state import current_state, switched_on
 
 if TYPE_CHECKING:
     from frappyauth.core.mail_flows import MailFlows
@@ -34,10 +34,7 @@ TOKEN, USER, ERRORS = obj(["token"], token=STRING), ref("User"), (400, 413, 415,
 
 
 def _mail() -> MailFlows:
-    mail = current_state().services.mail
-    if mail is None:  # the endpoints are registered only with a mail flow on
-        raise RuntimeError("frappyauth's mail flows are not set up on this app.")
-    return mail
+    return switched_on(current_state().services.mail)
 
 
 def _status(status: str, code: int) -> Response:

@@ -20,7 +20,7 @@ from frappyauth.web.endpoints import PASSKEYS, Endpoints
 from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.answers import sign_in_answer
 from frappyauth.web.schemas import closed, STRING, operation, ref
-from frappyauth.web.state import current_state
+from frappyauth.web.state import current_state, switched_on
 
 if TYPE_CHECKING:
     from frappyauth.core.passkeys import Passkeys
@@ -54,12 +54,7 @@ PASSKEY_ID = "/passkeys/<string(minlength=16, maxlength=1400):passkey_id>"
 
 
 def _passkeys() -> Passkeys:
-    passkeys = current_state().services.passkeys
-    if passkeys is None:  # the endpoints exist only with the option on
-        raise RuntimeError(
-            "frappyauth: the passkey endpoints were registered without the option 'passkeys'."
-        )
-    return passkeys
+    return switched_on(current_state().services.passkeys)
 
 
 def _relying_party() -> RelyingParty:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from flask import current_app, has_app_context
 
@@ -14,6 +14,7 @@ from frappyauth.core.services import Services
 if TYPE_CHECKING:
     from frappyauth.web.endpoints import Endpoint
 
+T = TypeVar("T")
 EXTENSION_KEY = "frappyauth"
 OUTSIDE_CONTEXT = (
     "frappyauth was used outside a request or app context: call check_login_state() and "
@@ -34,6 +35,15 @@ class AuthState:
     # The second-factor enrolment rule, or `None` while `require_mfa_for` is empty: checked on every
     # request.
     enrolment_check: Callable[[Identity], None] | None = None
+
+
+def switched_on(service: T | None) -> T:
+    """A service that the option of the calling endpoint turns on: endpoints are registered only
+    with their option on (see `Endpoint.off_message`), so `None` here is a bug, not a client's
+    error."""
+    if service is None:
+        raise RuntimeError("frappyauth: an endpoint was registered without the option it needs.")
+    return service
 
 
 def current_state() -> AuthState:

@@ -19,7 +19,7 @@ from frappyauth.web.endpoints import SECOND_FACTORS, TOTP, USER_MANAGEMENT, Endp
 from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.answers import sign_in_answer, user_json
 from frappyauth.web.schemas import closed, STRING, operation, ref
-from frappyauth.web.state import current_state
+from frappyauth.web.state import current_state, switched_on
 
 if TYPE_CHECKING:
     from frappyauth.core.totp import Totp
@@ -54,12 +54,7 @@ def _factor(*required: str, **properties: Any) -> dict[str, Any]:
 
 
 def _totp() -> Totp:
-    totp = current_state().services.totp
-    if totp is None:  # the endpoints exist only with the option on
-        raise RuntimeError(
-            "frappyauth: the TOTP endpoints were registered without the option 'totp'."
-        )
-    return totp
+    return switched_on(current_state().services.totp)
 
 
 def qr_svg(uri: str) -> str:
