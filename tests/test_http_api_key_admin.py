@@ -8,6 +8,8 @@ from typing import Any
 
 import mongomock
 import pytest
+
+from backends import MONGO_BACKEND_PARAMS
 from flask import Flask
 
 from conftest import NOW
@@ -170,6 +172,7 @@ def test_key_events_carry_the_key_id_never_the_key(app, scene) -> None:
 # the CLI
 
 
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 def test_cli_creates_lists_and_revokes_keys(app, scene) -> None:
     runner, client = app.test_cli_runner(), scene["client"]
     created = runner.invoke(
@@ -202,6 +205,7 @@ def test_cli_creates_lists_and_revokes_keys(app, scene) -> None:
     assert not works(client, scene["keys"][0]["apiKey"]) and not works(client, LEGACY_KEY)
 
 
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -333,6 +337,7 @@ def test_an_unreachable_key_store_answers_503_and_changes_nothing(spied, api_key
     ] == ["ci"]
 
 
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 def test_cli_set_password_is_recovery_too(app, scene) -> None:
     result = app.test_cli_runner().invoke(
         args=["frappyauth", "set-password", "bob"],

@@ -7,6 +7,8 @@ import sys
 import threading
 
 import pytest
+
+from backends import MONGO_BACKEND_PARAMS
 from flask import Flask
 
 from conftest import NOW
@@ -151,6 +153,7 @@ def test_of_24_concurrent_second_steps_with_one_code_exactly_one_gets_a_session(
     assert sorted(statuses) == [200] + [400] * 23
 
 
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 def test_the_cli_resets_a_lost_second_factor_the_last_admins_way_back(make_app, clock) -> None:
     app = make_app(totp=True)
     client = app.test_client()
