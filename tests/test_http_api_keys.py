@@ -316,11 +316,30 @@ def test_every_refused_key_gets_the_same_answer(keyed, clock) -> None:
 
 
 def test_a_key_is_not_a_session_token_nor_the_other_way_round(keyed) -> None:
+    """`Bearer <key>` (what most HTTP clients send) is a key: accepted where keys are, refused as a
+    key where they are not, and never a session."""
     _, client, _, bob, _ = keyed()
     api_key = body(new_key(client, bob))["apiKey"]
-    for headers in [{"Authorization": api_key}, {"Authorization": f"Bearer {api_key}"}]:
-        assert client.get("/api/things", headers=headers).status_code == 401
+    for headers in [
+        {"Authorization": api_key},
+        {"Authorization": f"Bearer {api_key}"},
+        {"Authorization": f"bearer  {api_key} "},
+    ]:
+        assert body(client.get("/api/report", headers=headers)) == {"for": "bob"}
+        refused = client.get("/api/user/sessions", headers=headers)
+        assert refused.status_code == 403
+        assert body(refused)["message"] == "API keys are not accepted here."
     assert client.get("/api/things", headers=key_auth(bob)).status_code == 401
+    # A session token stays a session token, in every form.
+    assert client.get("/api/user/sessions", headers=auth(bob)).status_code == 200
+
+
+def test_a_bearer_key_that_is_not_valid_is_answered_as_a_key(keyed) -> None:
+    _, client, _, bob, _ = keyed()
+    revoked = body(new_key(client, bob))
+    client.delete(f"/api/user/keys/{revoked['id']}", headers=auth(bob))
+    answer = client.get("/api/report", headers={"Authorization": f"Bearer {revoked['apiKey']}"})
+    assert (answer.status_code, body(answer)["message"]) == (401, "The API key is invalid.")
 
 
 def test_the_stores_never_hold_the_key_itself(keyed, database, api_key_store, user_store) -> None:
