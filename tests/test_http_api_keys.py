@@ -201,10 +201,30 @@ def test_a_user_revokes_only_their_own_keys(keyed) -> None:
     assert (
         client.get("/api/things", headers=key_auth(admins["apiKey"])).status_code == 403
     )  # alive: no `view`
-    assert client.get("/api/user", headers=key_auth(admins["apiKey"])).status_code == 403
+    assert body(client.get("/api/user", headers=key_auth(admins["apiKey"])))["username"] == "Admin"
     assert client.delete(f"/api/user/keys/{mine['id']}", headers=auth(bob)).status_code == 200
     assert client.get("/api/things", headers=key_auth(mine["apiKey"])).status_code == 401
     assert client.delete(f"/api/user/keys/{mine['id']}", headers=auth(bob)).status_code == 404
+
+
+def test_who_am_i_answers_a_keys_owner_with_the_keys_rights(keyed) -> None:
+    _, client, admin, bob, bob_id = keyed()
+    viewer = body(new_key(client, bob, name="viewer", scopes=["view"]))["apiKey"]
+    whole = body(new_key(client, bob, name="whole"))["apiKey"]
+    for api_key, permissions in [(viewer, ["view"]), (whole, ["view", "report"])]:
+        for headers in [key_auth(api_key), {"Authorization": f"Bearer {api_key}"}]:
+            answer = client.get("/api/user", headers=headers)
+            assert answer.status_code == 200, body(answer)
+            assert (body(answer)["id"], body(answer)["username"]) == (bob_id, "bob")
+            assert body(answer)["permissions"] == permissions
+    # Taking a permission from the owner takes it from the key's answer at once.
+    client.post(
+        f"/api/user/users/{bob_id}/permissions",
+        json={"permissions": ["report"]},
+        headers=auth(admin),
+    )
+    assert body(client.get("/api/user", headers=key_auth(viewer)))["permissions"] == []
+    assert body(client.get("/api/user", headers=auth(bob)))["permissions"] == ["report"]
 
 
 def test_a_key_cannot_manage_keys(keyed) -> None:
