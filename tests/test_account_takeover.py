@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from backends import MONGO_BACKEND_PARAMS
-
 from frappyauth.core.models import User
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, body, login
 from threads import run_in_threads

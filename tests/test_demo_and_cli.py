@@ -23,7 +23,6 @@ from typing import Any
 import pytest
 
 from backends import MONGO_BACKEND_PARAMS
-
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, login
 
 ROOT = Path(__file__).resolve().parent.parent

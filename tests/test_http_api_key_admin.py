@@ -8,15 +8,14 @@ from typing import Any
 
 import mongomock
 import pytest
-
-from backends import MONGO_BACKEND_PARAMS
 from flask import Flask
 
+from backends import MONGO_BACKEND_PARAMS
 from conftest import NOW
 from frappyauth import register_endpoints
 from frappyauth.core import signals
 from frappyauth.core.minting import hash_secret
-from frappyauth.stores.mongo import MongoUserStore
+from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, StoreSpy, auth, body, build_app, login
 from test_mongo_store import frappymongouser_document
 
@@ -300,7 +299,11 @@ def test_a_frappyflaskauth_plaintext_key_works_on_mongo(clock, ledger) -> None:
     db["users"].insert_one(frappymongouser_document(permissions=["view"]))
     app = Flask("legacy")
     register_endpoints(
-        app, MongoUserStore(db), options_override={"api_keys": True, "bcrypt_cost": 4}, clock=clock
+        app,
+        MongoUserStore(db),
+        MongoSessionStore(db),
+        options_override={"api_keys": True, "bcrypt_cost": 4},
+        clock=clock,
     )
 
     @app.route("/api/things")

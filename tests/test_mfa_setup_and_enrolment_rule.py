@@ -7,10 +7,9 @@ import sys
 import threading
 
 import pytest
-
-from backends import MONGO_BACKEND_PARAMS
 from flask import Flask
 
+from backends import MONGO_BACKEND_PARAMS
 from conftest import NOW
 from frappyauth import register_endpoints
 from frappyauth.core.totp_codec import TotpCodec
