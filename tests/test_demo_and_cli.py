@@ -401,3 +401,22 @@ def test_cli_on_the_memory_demo_refuses_writes_and_prints_no_admin_password() ->
     listed = flask_on_the_demo("frappyauth", "list-users")
     assert listed.exit_code == 0 and "created admin" not in listed.output
     assert "0 shown, 0 in all" in listed.output and "in memory" in listed.output
+
+
+def test_set_password_help_says_what_the_reference_table_says(app) -> None:
+    """Account recovery: the command's help (and so the generated CLI reference) names the keys."""
+    result = app.test_cli_runner().invoke(args=["frappyauth", "set-password", "--help"])
+    assert (
+        "Account recovery: set a user's password, end their sessions, revoke their API keys."
+        in " ".join(result.output.split())
+    )
+    table = (ROOT / "docs" / "cli.md").read_text()
+    assert (
+        "| `set-password USERNAME` | account recovery: sets the user's password, ends their "
+        in (table)
+    )
+
+
+def test_the_compose_file_names_both_compose_commands() -> None:
+    header = (ROOT / "docker-compose.yml").read_text().split("services:")[0]
+    assert "`docker compose up`" in header and "`docker-compose up`" in header

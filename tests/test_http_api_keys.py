@@ -1,4 +1,4 @@
-"""API keys as their holder sees them: several named keys, scopes, expiry, limits, the seed's
+"""API keys as their holder sees them: several named keys, scopes, expiry, limits, frappyflaskauth's
 `/key`."""
 
 from __future__ import annotations
@@ -243,7 +243,7 @@ def test_a_key_cannot_manage_keys(keyed) -> None:
         assert response.status_code == 403, (method, path)
 
 
-def test_the_seeds_key_endpoints_manage_only_the_default_key(keyed) -> None:
+def test_frappyflaskauths_key_endpoints_manage_only_the_default_key(keyed) -> None:
     _, client, _, bob, _ = keyed()
     ci = body(new_key(client, bob))["apiKey"]
     assert (

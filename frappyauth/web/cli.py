@@ -161,14 +161,18 @@ def init_admin(username: str, password: str | None) -> None:
 @click.argument("username")
 @_password_option
 def set_password(username: str, password: str | None) -> None:
-    """Set a user's password and end all of their sessions."""
+    """Account recovery: set a user's password, end their sessions, revoke their API keys.
+
+    As an administrator's reset (POST /users/<id>/password): with `passwordless` their passkeys are
+    removed too, and the login throttle is cleared.
+    """
     _refuse_memory("users", "sessions", "api_keys", "attempts", "mfa")
     password = _ask_password(password)
 
     def action() -> str:
         user = _state().services.accounts.get_by_username(username)
         _state().services.accounts.reset_password(user.id, password, actor=CLI_ACTOR)
-        return f"Password of {user.username!r} set; their sessions ended."
+        return f"Password of {user.username!r} set; their sessions ended, their API keys revoked."
 
     _run(action)
 
