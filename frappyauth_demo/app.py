@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+import click
 from flask import Flask
 
 from frappyauth import (
@@ -21,12 +22,14 @@ from frappyauth import (
 from frappyauth.core.mailer import LoggingMailer
 from frappyauth.core.protocols import MailTokenStore, SessionStore, UserStore
 from frappyauth.stores.memory import MemoryMailTokenStore, MemorySessionStore, MemoryUserStore
+from frappyauth.web.cli import cli
 from frappyauth_demo.pages import pages
 from frappyauth_demo.startup import gunicorn_settings, mongodb_hosts, refuse
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
-    """Build the demo app and seed its first admin (see `seed_admin`)."""
+    """Build the demo app and seed its first admin (see `seed_admin`), except for the
+    `flask frappyauth` commands."""
     environ = os.environ if environ is None else environ
     app = Flask("frappyauth_demo")
     totp = _totp_options(environ)
@@ -52,6 +55,8 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         check_login_state("admin")
         return {"report": "all is well"}
 
+    if _loaded_by_the_cli():
+        return app
     seed_admin(app, environ)
     if totp:
         print(
@@ -63,6 +68,18 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
             flush=True,
         )
     return app
+
+
+def _loaded_by_the_cli() -> bool:
+    """Whether a `flask frappyauth ...` command is loading the app: it manages users itself
+    (`init-admin`), and a password printed there would be for a store that may end with the
+    command."""
+    context = click.get_current_context(silent=True)
+    while context is not None:
+        if context.command is cli:
+            return True
+        context = context.parent
+    return False
 
 
 def _mail_options(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from backends import MONGO_BACKEND_PARAMS
 from frappyauth.core.models import User
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, body, login
 from threads import run_in_threads
@@ -300,6 +301,7 @@ def test_an_admin_reset_clears_the_throttle(make_app, admin_token, bob) -> None:
     assert attempt(client, "bob", NEW_PASSWORD, address="203.0.113.9").status_code == 200
 
 
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 def test_the_cli_unlocks_an_account(make_app) -> None:
     app = make_app(max_failed_logins=2)
     client = app.test_client()

@@ -275,3 +275,31 @@ def test_account_view_by_keyboard_at_phone_width_ends_sessions(keyless_server, b
     phone.message("You are signed out everywhere.")
     phone.driver.refresh()
     phone.wait(lambda: phone.visible("view-sign-in"), "the sign-in form after a reload")
+
+
+def test_a_message_ends_with_its_view_and_nothing_switched_off_is_asked_for(
+    keyless_server, browser
+) -> None:
+    """Passkeys and API keys are off here: the console never asks for them (a 404 the browser would
+    log as an error), and the banner of one view does not follow the admin to the next."""
+    admin = browser()
+    admin.sign_in(keyless_server.console, "admin", ADMIN_PASSWORD)
+    admin.click_text("Manage admin")
+    admin.see("detail-sessions", "1 active session.")
+    admin.idle()
+    assert not admin.visible("detail-revoke-keys")
+    admin.fill("detail-permissions", "view")
+    admin.click_text("Save permissions")
+    admin.message("This is the last administrator")
+    admin.find("nav-account").click()
+    admin.wait(lambda: admin.visible("view-account"), "the account view")
+    admin.idle()
+    assert not admin.visible("message") and admin.text("message") == ""
+    assert not admin.visible("passkey-card") and not admin.visible("keys-card")
+    admin.find("nav-users").click()
+    admin.wait(lambda: admin.visible("view-users"), "the users view")
+    admin.idle()
+    assert not admin.visible("message")
+    log = [entry["message"] for entry in admin.read_console_log()]
+    assert [line for line in log if "status of 404" in line] == []
+    assert any("status of 409" in line for line in log)  # the log does show refused requests

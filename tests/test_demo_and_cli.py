@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from backends import MONGO_BACKEND_PARAMS
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, login
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -260,6 +261,7 @@ def cli(app):
     )
 
 
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 def test_cli_creates_users_and_admins_that_can_log_in(app, cli) -> None:
     result = cli(
         "create-user",
@@ -278,6 +280,7 @@ def test_cli_creates_users_and_admins_that_can_log_in(app, cli) -> None:
     )
 
 
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 def test_cli_init_admin_creates_an_admin_only_on_an_empty_store(make_app, user_store) -> None:
     runner = make_app().test_cli_runner()
     for user in user_store.list_page(0, 10)[
@@ -295,6 +298,7 @@ def test_cli_init_admin_creates_an_admin_only_on_an_empty_store(make_app, user_s
     assert user_store.count() == 1 and user_store.get_by_username("root").permissions == ("admin",)
 
 
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 def test_cli_set_password_ends_sessions(app, cli, user_token) -> None:
     result = cli("set-password", "BOB", password="a brand new password")
     assert result.exit_code == 0
@@ -309,6 +313,7 @@ def test_cli_lists_users(cli, user_token) -> None:
     assert "2 shown, 2 in all" in result.output
 
 
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 @pytest.mark.parametrize(
     "args, password, message",
     [
@@ -346,3 +351,72 @@ def test_the_compose_file_is_valid_and_wires_the_app_to_a_healthy_mongodb() -> N
         r"WEB_CONCURRENCY: ['\"]?2", config
     )  # several workers only where MongoDB is shared
     assert re.search(r"published: \"?5000\"?|127\.0\.0\.1:5000:5000", config)
+
+
+# the CLI on the demo's app, loaded as `flask --app` loads it
+
+UNREACHABLE_MONGODB = "mongodb://127.0.0.1:9/demo?serverSelectionTimeoutMS=300"
+DEMO_ENVIRONMENT = {"MONGODB_URI": None, "FRAPPYAUTH_TOTP": None, "FRAPPYAUTH_ADMIN_PASSWORD": None}
+
+
+def flask_on_the_demo(*args: str, **environ: str | None) -> Any:
+    """`flask --app frappyauth_demo:create_app() ...` in this process (click's runner)."""
+    from click.testing import CliRunner
+    from flask.cli import cli as flask_cli
+
+    return CliRunner().invoke(
+        flask_cli,
+        ["--app", "frappyauth_demo:create_app()", *args],
+        env={**DEMO_ENVIRONMENT, **environ},
+    )
+
+
+def test_cli_help_prints_help_only_without_loading_the_app(monkeypatch) -> None:
+    """Without a database at all: the app's start-up would stop at the unreachable MongoDB."""
+    import frappyauth_demo
+    from frappyauth.web.commands import cli as frappyauth_cli
+
+    monkeypatch.setattr(frappyauth_demo, "create_app", lambda: pytest.fail("the app was loaded"))
+    for command in ["", *frappyauth_cli.commands]:
+        args = ["frappyauth", command, "--help"] if command else ["frappyauth", "--help"]
+        result = flask_on_the_demo(*[a for a in args if a], MONGODB_URI=UNREACHABLE_MONGODB)
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith(f"Usage: flask frappyauth {command}".rstrip())
+        assert "created admin" not in result.output
+
+
+def test_cli_help_answers_while_mongodb_is_unreachable() -> None:
+    result = flask_on_the_demo("frappyauth", "--help", MONGODB_URI=UNREACHABLE_MONGODB)
+    assert result.exit_code == 0 and "create-user" in result.output
+    assert "cannot reach MongoDB" not in result.output
+
+
+def test_cli_on_the_memory_demo_refuses_writes_and_prints_no_admin_password() -> None:
+    created = flask_on_the_demo("frappyauth", "create-user", "bob", "--password", USER_PASSWORD)
+    unlocked = flask_on_the_demo("frappyauth", "unlock", "bob")
+    for result in (created, unlocked):
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith("Error: This app keeps its users in memory")
+        assert result.output.count("\n") == 1 and "MONGODB_URI" in result.output
+    listed = flask_on_the_demo("frappyauth", "list-users")
+    assert listed.exit_code == 0 and "created admin" not in listed.output
+    assert "0 shown, 0 in all" in listed.output and "in memory" in listed.output
+
+
+def test_set_password_help_says_what_the_reference_table_says(app) -> None:
+    """Account recovery: the command's help (and so the generated CLI reference) names the keys."""
+    result = app.test_cli_runner().invoke(args=["frappyauth", "set-password", "--help"])
+    assert (
+        "Account recovery: set a user's password, end their sessions, revoke their API keys."
+        in " ".join(result.output.split())
+    )
+    table = (ROOT / "docs" / "cli.md").read_text()
+    assert (
+        "| `set-password USERNAME` | account recovery: sets the user's password, ends their "
+        in (table)
+    )
+
+
+def test_the_compose_file_names_both_compose_commands() -> None:
+    header = (ROOT / "docker-compose.yml").read_text().split("services:")[0]
+    assert "`docker compose up`" in header and "`docker-compose up`" in header

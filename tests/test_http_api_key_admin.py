@@ -9,11 +9,12 @@ import mongomock
 import pytest
 from flask import Flask
 
+from backends import MONGO_BACKEND_PARAMS
 from conftest import NOW
 from frappyauth import register_endpoints
 from frappyauth.core import signals
 from frappyauth.core.minting import hash_secret
-from frappyauth.stores.mongo import MongoUserStore
+from frappyauth.stores.mongo import MongoSessionStore, MongoUserStore
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, StoreSpy, auth, body, build_app, login
 from test_mongo_store import frappymongouser_document
 
@@ -171,6 +172,7 @@ def test_key_events_carry_the_key_id_never_the_key(app, scene) -> None:
 # the CLI
 
 
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 def test_cli_creates_lists_and_revokes_keys(app, scene) -> None:
     runner, client = app.test_cli_runner(), scene["client"]
     created = runner.invoke(
@@ -204,6 +206,7 @@ def test_cli_creates_lists_and_revokes_keys(app, scene) -> None:
     assert not works(client, scene["keys"][0]["apiKey"]) and not works(client, LEGACY_KEY)
 
 
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -308,7 +311,11 @@ def test_a_frappyflaskauth_plaintext_key_works_on_mongo(clock, ledger) -> None:
     db["users"].insert_one(frappymongouser_document(permissions=["view"]))
     app = Flask("legacy")
     register_endpoints(
-        app, MongoUserStore(db), options_override={"api_keys": True, "bcrypt_cost": 4}, clock=clock
+        app,
+        MongoUserStore(db),
+        MongoSessionStore(db),
+        options_override={"api_keys": True, "bcrypt_cost": 4},
+        clock=clock,
     )
 
     @app.route("/api/things")
@@ -345,6 +352,7 @@ def test_an_unreachable_key_store_answers_503_and_changes_nothing(spied, api_key
     ] == ["ci"]
 
 
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 def test_cli_set_password_is_recovery_too(app, scene) -> None:
     result = app.test_cli_runner().invoke(
         args=["frappyauth", "set-password", "bob"],

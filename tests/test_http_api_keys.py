@@ -1,4 +1,4 @@
-"""API keys as their holder sees them: several named keys, scopes, expiry, limits, the seed's
+"""API keys as their holder sees them: several named keys, scopes, expiry, limits, frappyflaskauth's
 `/key`."""
 
 from __future__ import annotations
@@ -201,10 +201,30 @@ def test_a_user_revokes_only_their_own_keys(keyed) -> None:
     assert (
         client.get("/api/things", headers=key_auth(admins["apiKey"])).status_code == 403
     )  # alive: no `view`
-    assert client.get("/api/user", headers=key_auth(admins["apiKey"])).status_code == 403
+    assert body(client.get("/api/user", headers=key_auth(admins["apiKey"])))["username"] == "Admin"
     assert client.delete(f"/api/user/keys/{mine['id']}", headers=auth(bob)).status_code == 200
     assert client.get("/api/things", headers=key_auth(mine["apiKey"])).status_code == 401
     assert client.delete(f"/api/user/keys/{mine['id']}", headers=auth(bob)).status_code == 404
+
+
+def test_who_am_i_answers_a_keys_owner_with_the_keys_rights(keyed) -> None:
+    _, client, admin, bob, bob_id = keyed()
+    viewer = body(new_key(client, bob, name="viewer", scopes=["view"]))["apiKey"]
+    whole = body(new_key(client, bob, name="whole"))["apiKey"]
+    for api_key, permissions in [(viewer, ["view"]), (whole, ["view", "report"])]:
+        for headers in [key_auth(api_key), {"Authorization": f"Bearer {api_key}"}]:
+            answer = client.get("/api/user", headers=headers)
+            assert answer.status_code == 200, body(answer)
+            assert (body(answer)["id"], body(answer)["username"]) == (bob_id, "bob")
+            assert body(answer)["permissions"] == permissions
+    # Taking a permission from the owner takes it from the key's answer at once.
+    client.post(
+        f"/api/user/users/{bob_id}/permissions",
+        json={"permissions": ["report"]},
+        headers=auth(admin),
+    )
+    assert body(client.get("/api/user", headers=key_auth(viewer)))["permissions"] == []
+    assert body(client.get("/api/user", headers=auth(bob)))["permissions"] == ["report"]
 
 
 def test_a_key_cannot_manage_keys(keyed) -> None:
@@ -223,7 +243,7 @@ def test_a_key_cannot_manage_keys(keyed) -> None:
         assert response.status_code == 403, (method, path)
 
 
-def test_the_seeds_key_endpoints_manage_only_the_default_key(keyed) -> None:
+def test_frappyflaskauths_key_endpoints_manage_only_the_default_key(keyed) -> None:
     _, client, _, bob, _ = keyed()
     ci = body(new_key(client, bob))["apiKey"]
     assert (
@@ -316,11 +336,30 @@ def test_every_refused_key_gets_the_same_answer(keyed, clock) -> None:
 
 
 def test_a_key_is_not_a_session_token_nor_the_other_way_round(keyed) -> None:
+    """`Bearer <key>` (what most HTTP clients send) is a key: accepted where keys are, refused as a
+    key where they are not, and never a session."""
     _, client, _, bob, _ = keyed()
     api_key = body(new_key(client, bob))["apiKey"]
-    for headers in [{"Authorization": api_key}, {"Authorization": f"Bearer {api_key}"}]:
-        assert client.get("/api/things", headers=headers).status_code == 401
+    for headers in [
+        {"Authorization": api_key},
+        {"Authorization": f"Bearer {api_key}"},
+        {"Authorization": f"bearer  {api_key} "},
+    ]:
+        assert body(client.get("/api/report", headers=headers)) == {"for": "bob"}
+        refused = client.get("/api/user/sessions", headers=headers)
+        assert refused.status_code == 403
+        assert body(refused)["message"] == "API keys are not accepted here."
     assert client.get("/api/things", headers=key_auth(bob)).status_code == 401
+    # A session token stays a session token, in every form.
+    assert client.get("/api/user/sessions", headers=auth(bob)).status_code == 200
+
+
+def test_a_bearer_key_that_is_not_valid_is_answered_as_a_key(keyed) -> None:
+    _, client, _, bob, _ = keyed()
+    revoked = body(new_key(client, bob))
+    client.delete(f"/api/user/keys/{revoked['id']}", headers=auth(bob))
+    answer = client.get("/api/report", headers={"Authorization": f"Bearer {revoked['apiKey']}"})
+    assert (answer.status_code, body(answer)["message"]) == (401, "The API key is invalid.")
 
 
 def test_the_stores_never_hold_the_key_itself(keyed, database, api_key_store, user_store) -> None:

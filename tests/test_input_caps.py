@@ -46,15 +46,19 @@ class KeyRecorder:
 
 
 @pytest.fixture
-def recorded(user_store, attempt_store, clock, ledger) -> tuple[Flask, KeyRecorder, KeyRecorder]:
+def recorded(
+    user_store, token_store, attempt_store, api_key_store, mail_token_store, clock, ledger
+) -> tuple[Flask, KeyRecorder, KeyRecorder]:
     users, attempts = KeyRecorder(user_store), KeyRecorder(attempt_store)
     app = build_app(
         users,
-        None,
+        token_store,
         clock,
         ledger,
         mailer=LoggingMailer(io.StringIO()),
         attempt_store=attempts,
+        api_key_store=api_key_store,
+        mail_token_store=mail_token_store,
         registration=True,
         email_verification="optional",
         password_reset=True,

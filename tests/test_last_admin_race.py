@@ -13,7 +13,12 @@ import pytest
 
 from conftest import NOW
 from http_support import ADMIN_PASSWORD, Clock, SecretLedger, auth, body, build_app, login
-from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
+from frappyauth.stores.memory import (
+    MemoryApiKeyStore,
+    MemoryAttemptStore,
+    MemorySessionStore,
+    MemoryUserStore,
+)
 
 
 class CountRendezvous:
@@ -47,7 +52,14 @@ def delete(client, token: str, user_id: str):
 @pytest.mark.parametrize("remove", [demote, delete])
 def test_two_admins_removing_each_other_at_once_leave_an_admin(remove) -> None:
     users = CountRendezvous(MemoryUserStore())
-    app = build_app(users, MemorySessionStore(), Clock(NOW), SecretLedger())
+    app = build_app(
+        users,
+        MemorySessionStore(),
+        Clock(NOW),
+        SecretLedger(),
+        api_key_store=MemoryApiKeyStore(),
+        attempt_store=MemoryAttemptStore(),
+    )
     client = app.test_client()
     first = login(client, "admin", ADMIN_PASSWORD)
     second_id = body(

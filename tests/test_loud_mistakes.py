@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from backends import BACKENDS
+from backends import BACKENDS, MONGO_BACKEND_PARAMS
 from frappyauth import register_endpoints
 from frappyauth.stores.memory import MemoryUserStore
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, login
@@ -102,32 +102,48 @@ MYAPP = (  # an app on memory stores, as `flask --app myapp` finds it
     "app = Flask(__name__)\nregister_endpoints(app, MemoryUserStore(), "
     "options_override={'bcrypt_cost': 4})\n"
 )
+# The same on a Mongo store (mongomock: the CLI cannot tell it ends with the process as well).
+MONGO_APP = MYAPP.replace(
+    "from frappyauth.stores.memory import MemoryUserStore\n",
+    "import mongomock\nfrom frappyauth.stores.mongo import MongoUserStore\n",
+).replace("MemoryUserStore()", "MongoUserStore(mongomock.MongoClient()['myapp'])")
 
 
-def test_cli_reads_one_password_from_standard_input_and_says_memory_stores_forget(
-    tmp_path: Path,
-) -> None:
-    (tmp_path / "myapp.py").write_text(MYAPP)
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "myapp", "frappyauth", "create-user", "bob"],
-        input=f"{USER_PASSWORD}\n",
+def flask_frappyauth(cwd: Path, *args: str, stdin: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "myapp", "frappyauth", *args],
+        input=stdin,
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=cwd,
         env=clean_environment(),
         timeout=60,
     )
+
+
+def test_cli_reads_one_password_from_standard_input(tmp_path: Path) -> None:
+    (tmp_path / "myapp.py").write_text(MONGO_APP)
+    result = flask_frappyauth(tmp_path, "create-user", "bob", stdin=f"{USER_PASSWORD}\n")
     assert result.returncode == 0, result.stderr
     assert "Created 'bob'" in result.stdout and "Aborted" not in result.stderr
-    assert (
-        "lives only in this process" in result.stderr
-        and USER_PASSWORD not in result.stdout + result.stderr
-    )
+    assert USER_PASSWORD not in result.stdout + result.stderr
+
+
+def test_cli_refuses_a_memory_store_in_one_line_before_asking_a_password(tmp_path: Path) -> None:
+    (tmp_path / "myapp.py").write_text(MYAPP)
+    for command in (["create-user", "bob"], ["unlock", "bob"], ["set-password", "bob"]):
+        result = flask_frappyauth(tmp_path, *command, stdin=f"{USER_PASSWORD}\n")
+        assert result.returncode == 1 and result.stdout == "", result.stderr
+        assert re.fullmatch(
+            r"Error: This app keeps its users in memory \(MemoryUserStore\): "
+            r"[^\n]+ MONGODB_URI[^\n]+\n",
+            result.stderr,
+        ), result.stderr
 
 
 @pytest.mark.slow
 def test_cli_at_a_terminal_asks_for_the_password_twice_without_echoing_it(tmp_path: Path) -> None:
-    (tmp_path / "myapp.py").write_text(MYAPP)
+    (tmp_path / "myapp.py").write_text(MONGO_APP)
     terminal, child_end = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "myapp", "frappyauth", "create-user", "bob"],
@@ -159,14 +175,21 @@ def test_cli_at_a_terminal_asks_for_the_password_twice_without_echoing_it(tmp_pa
         os.close(terminal)
 
 
-def test_cli_says_nothing_about_memory_on_a_shared_store(backend, make_app) -> None:
+def test_cli_refuses_to_write_to_memory_and_only_there(backend, make_app, user_store) -> None:
+    """A command runs in a process of its own: what it wrote to memory would end with it."""
     runner = make_app().test_cli_runner()
     result = runner.invoke(args=["frappyauth", "create-user", "carol"], input=f"{USER_PASSWORD}\n")
-    assert result.exit_code == 0 and "Created 'carol'" in result.output
-    assert ("lives only in this process" in result.output) == (backend is BACKENDS["memory"])
-    assert login(runner.app.test_client(), "carol", USER_PASSWORD)
+    if backend is BACKENDS["memory"]:
+        assert result.exit_code == 1 and "Created" not in result.output
+        assert result.output.count("\n") == 1 and "in memory (MemoryUserStore)" in result.output
+        assert "MONGODB_URI" in result.output and user_store.get_by_username("carol") is None
+    else:
+        assert result.exit_code == 0 and "Created 'carol'" in result.output
+        assert "memory" not in result.output
+        assert login(runner.app.test_client(), "carol", USER_PASSWORD)
 
 
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 def test_cli_refuses_an_empty_line_as_a_password(make_app) -> None:
     result = (
         make_app().test_cli_runner().invoke(args=["frappyauth", "create-user", "carol"], input="\n")

@@ -142,7 +142,7 @@ def test_get_by_email_finds_the_user_by_its_key_only(user_store: UserStore) -> N
 
 
 def test_users_without_an_email_key_may_share_an_address(user_store: UserStore) -> None:
-    """The seed's behaviour: without the mail flows, addresses are not unique."""
+    """frappyflaskauth's behaviour: without the mail flows, addresses are not unique."""
     user_store.create(user("Ann", email_key=None))
     user_store.create(user("Bob", email_key=None))
     assert user_store.count() == 2

@@ -159,6 +159,18 @@ def test_an_app_template_overrides_the_built_in_one_of_the_same_name(tmp_path: P
     )  # the built-in HTML part, escaped
 
 
+@pytest.mark.parametrize(
+    "hours, words", [(1.0, "1 hour"), (24.0, "24 hours"), (0.5, "30 minutes"), (1.5, "90 minutes")]
+)
+def test_a_links_lifetime_reads_as_words(hours: float, words: str) -> None:
+    """Not "within 1.0 hours": the core passes hours rounded to a tenth, the templates say it."""
+    composer = TemplateComposer(Flask("plain"))
+    for kind in ("password_reset", "verify_email", "confirm_email_change"):
+        context = {"username": "ann", "email": "a@example.org", "link": "https://a/?token=t"}
+        message = composer.compose(kind, "a@example.org", {**context, "expires_in_hours": hours})
+        assert f"within {words}:" in message.text and f"within {words}:" in message.html, kind
+
+
 def test_every_built_in_kind_has_both_parts_and_a_subject() -> None:
     composer = TemplateComposer(Flask("plain"))
     context = {

@@ -9,6 +9,7 @@ import threading
 import pytest
 from flask import Flask
 
+from backends import MONGO_BACKEND_PARAMS
 from conftest import NOW
 from frappyauth import register_endpoints
 from frappyauth.core.totp_codec import TotpCodec
@@ -151,6 +152,7 @@ def test_of_24_concurrent_second_steps_with_one_code_exactly_one_gets_a_session(
     assert sorted(statuses) == [200] + [400] * 23
 
 
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
 def test_the_cli_resets_a_lost_second_factor_the_last_admins_way_back(make_app, clock) -> None:
     app = make_app(totp=True)
     client = app.test_client()

@@ -49,7 +49,8 @@ def test_keys_live_in_their_own_collection_with_the_indexes_the_issue_asks_for(d
 
 
 def test_the_user_store_gives_a_key_store_on_its_database(db) -> None:
-    MongoUserStore(db).api_key_store().create(key("a"), 20, NOW)
+    with pytest.warns(DeprecationWarning, match=r"api_key_store\(\) is deprecated"):
+        MongoUserStore(db).api_key_store().create(key("a"), 20, NOW)
     assert MongoApiKeyStore(db).get_by_hash("hash-a", NOW) is not None
 
 

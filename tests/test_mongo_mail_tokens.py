@@ -72,7 +72,7 @@ def test_legacy_users_sharing_an_address_still_start_up_and_load(db: Any) -> Non
 
 
 def test_a_user_without_mail_flows_is_written_without_address_fields(db: Any) -> None:
-    """With every mail option off, documents keep the seed's layout."""
+    """With every mail option off, documents keep frappyflaskauth's layout."""
     created = MongoUserStore(db).create(
         User(id="", username="ann", password_hash="h", email="Ann@example.org")
     )

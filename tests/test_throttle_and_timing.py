@@ -114,7 +114,7 @@ def test_unknown_and_known_usernames_take_the_same_time(make_app) -> None:
 def test_a_hash_cheaper_than_the_configured_cost_answers_no_faster_than_an_unknown_name(
     make_app,
 ) -> None:
-    """The admin's hash is at cost 4 (the seed's); the app now asks for 9. A wrong password for a
+    """The admin was created with a hash at cost 4; the app now asks for 9. A wrong password for a
     known name must take as long as one for an unknown name, or names are enumerable after
     `bcrypt_cost` rises."""
     make_app()  # seeds the admin at cost 4

@@ -7,7 +7,8 @@ all their keys. Keys made by frappyflaskauth 1.6 and earlier frappyauth versions
 user record) keep working: the first time the user's keys are listed or the key is used, it is
 adopted into the key store as a key named `legacy` (created then, expiring per
 `api_key_max_lifetime`) and its hash leaves the user record, so it is listed, capped and revocable
-like any other key. `POST /key` and `DELETE /key` manage it with the `default` key, as the seed did.
+like any other key. `POST /key` and `DELETE /key` manage it with the `default` key, as
+frappyflaskauth did.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from frappyauth.core.models import ApiKey, Actor, Identity, User
 from frappyauth.core.options import MAX_KEY_LIFETIME
 from frappyauth.core.context import ServiceContext
 
-DEFAULT_KEY_NAME = "default"  # the key of the seed's `POST /key` and `DELETE /key`
+DEFAULT_KEY_NAME = "default"  # the key of frappyflaskauth's `POST /key` and `DELETE /key`
 LEGACY_KEY_NAME = "legacy"  # a key frappyflaskauth made, adopted from the user record
 SEED_KEY_NAMES = (DEFAULT_KEY_NAME, LEGACY_KEY_NAME)  # what `POST /key` and `DELETE /key` manage
 ADOPTION_LIMIT = 2**31  # adopting an existing key never fails for the count of keys held
@@ -182,7 +183,8 @@ class ApiKeys:
         return api_key
 
     def revoke_default(self, user: User, actor: Actor) -> None:
-        """Revoke the user's `default` key and a legacy key, as the seed's `DELETE /key` did."""
+        """Revoke the user's `default` key and a legacy key, as frappyflaskauth's `DELETE /key`
+        did."""
         revoked = self._revoke_legacy(user, actor)
         revoked = self._revoke_named(user, SEED_KEY_NAMES, actor) or revoked
         if not revoked:  # nothing to revoke: still one event, as before

@@ -20,7 +20,7 @@ MAX_KEY_LIFETIME = (
 
 
 # The groups of the options, for the reference and for readers: each option names its group.
-SEED, PASSWORDS, THROTTLE, SESSIONS, KEYS, MAIL, SECOND_FACTOR, CONSOLE, AUDIT = (
+FRAPPYFLASKAUTH, PASSWORDS, THROTTLE, SESSIONS, KEYS, MAIL, SECOND_FACTOR, CONSOLE, AUDIT = (
     "frappyflaskauth's",
     "passwords",
     "throttle",
@@ -70,19 +70,23 @@ class Options:
 
     api_prefix: str = option(
         "/api/user",
-        SEED,
+        FRAPPYFLASKAUTH,
         lambda v: v.startswith("/") and not v.endswith("/"),
         "must start with '/' and not end with one",
     )
     token_expiration: int = option(
-        24 * 60 * 60, SEED, _positive, "must be a positive number of seconds"
+        24 * 60 * 60, FRAPPYFLASKAUTH, _positive, "must be a positive number of seconds"
     )
-    default_permissions: tuple[str, ...] = option((), SEED, _strings, "must be a list of strings")
-    user_admin_permission: str = option("admin", SEED, bool, "must be a non-empty string")
-    no_user_management: bool = option(False, SEED)
-    api_keys: bool = option(False, SEED)
-    allow_own_profile_edit: bool = option(False, SEED)
-    page_size: int = option(25, SEED, _between(1, 1000), "must be between 1 and 1000")
+    default_permissions: tuple[str, ...] = option(
+        (), FRAPPYFLASKAUTH, _strings, "must be a list of strings"
+    )
+    user_admin_permission: str = option(
+        "admin", FRAPPYFLASKAUTH, bool, "must be a non-empty string"
+    )
+    no_user_management: bool = option(False, FRAPPYFLASKAUTH)
+    api_keys: bool = option(False, FRAPPYFLASKAUTH)
+    allow_own_profile_edit: bool = option(False, FRAPPYFLASKAUTH)
+    page_size: int = option(25, FRAPPYFLASKAUTH, _between(1, 1000), "must be between 1 and 1000")
     password_min_length: int = option(12, PASSWORDS, _between(1, 128), "must be between 1 and 128")
     password_max_length: int = option(
         1024, PASSWORDS, _between(128, 4096), "must be between 128 and 4096"

@@ -12,25 +12,70 @@ from flask.cli import AppGroup
 
 from frappyauth.core.errors import FrappyAuthError
 from frappyauth.core.models import Actor, User, username_key
-from frappyauth.stores.memory import MemoryUserStore
-from frappyauth.web.state import current_state
+from frappyauth.stores.memory import (
+    MemoryApiKeyStore,
+    MemoryAttemptStore,
+    MemoryMfaStore,
+    MemorySessionStore,
+    MemoryUserStore,
+)
+from frappyauth.web.state import AuthState, current_state
 
 CLI_ACTOR = Actor("cli")
+# Also installed as a `flask.commands` entry point, so that `flask frappyauth --help` (and each
+# command's `--help`) answers without loading the app, whose start-up may need its database.
 cli = AppGroup("frappyauth", help="Manage frappyauth users.")
+MEMORY_STORES = (
+    MemoryUserStore,
+    MemorySessionStore,
+    MemoryApiKeyStore,
+    MemoryAttemptStore,
+    MemoryMfaStore,
+)
+# What each store of `Stores` keeps, for the refusal below.
+KEPT = {
+    "users": "users",
+    "sessions": "sessions",
+    "api_keys": "API keys",
+    "attempts": "login throttle",
+    "mfa": "second factors",
+}
+
+
+def _state() -> AuthState:
+    """This app's frappyauth state, or one line saying it has none (the group is on every app)."""
+    try:
+        return current_state()
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _refuse_memory(*kinds: str) -> None:
+    """Refuse a command that would write to a store in this process's memory: each command runs in
+    a process of its own, so the change would end with it and never reach the running app."""
+    stores = _state().services.stores
+    for kind in kinds:
+        store = getattr(stores, kind)
+        if isinstance(store, MEMORY_STORES):
+            raise click.ClickException(
+                f"This app keeps its {KEPT[kind]} in memory ({type(store).__name__}): a change "
+                "made here would end with this command, never reaching the running app. Give the "
+                "app a MongoDB store (the demo: set MONGODB_URI), or use the HTTP API or the "
+                "console."
+            )
 
 
 def _password_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Read the password at a hidden prompt, typed twice, or as one line of standard input when that
-    is not a terminal (`echo ... | flask frappyauth create-user bob`); never from the command
-    line."""
+    """`--password`; without it the command asks with `_ask_password`, once it knows it can run."""
     return click.option(
-        "--password",
-        callback=_ask_password,
-        help="Asked for when not given; prefer the prompt, arguments show in `ps`.",
+        "--password", help="Asked for when not given; prefer the prompt, arguments show in `ps`."
     )(command)
 
 
-def _ask_password(context: click.Context, parameter: click.Parameter, value: str | None) -> str:
+def _ask_password(value: str | None) -> str:
+    """Read the password at a hidden prompt, typed twice, or as one line of standard input when that
+    is not a terminal (`echo ... | flask frappyauth create-user bob`), unless `--password` gave it.
+    """
     if value is not None:
         return value
     stdin = sys.stdin  # replaced by click's test runner like any redirection
@@ -44,20 +89,23 @@ def _ask_password(context: click.Context, parameter: click.Parameter, value: str
     return line
 
 
-def _run(action: Callable[[], str], changes: bool = True) -> None:
+def _run(action: Callable[[], str]) -> None:
     try:
         result = action()
     except FrappyAuthError as error:
         raise click.ClickException(error.message) from None
-    if changes and isinstance(current_state().services.stores.users, MemoryUserStore):
-        # Before the result, whose last line scripts may read (a new API key).
+    click.echo(result)
+
+
+def _note_memory() -> None:
+    """A reading command on memory stores sees only this process's own, new store."""
+    users = _state().services.stores.users
+    if isinstance(users, MemoryUserStore):
         click.echo(
-            "Note: this app keeps its users in memory (MemoryUserStore): the change lives only in "
-            "this "
-            "process and is gone when the command ends. Give the app a MongoDB store to keep it.",
+            f"Note: this app keeps its users in memory ({type(users).__name__}): this command sees "
+            "its own new store, not the running app's.",
             err=True,
         )
-    click.echo(result)
 
 
 @cli.command("create-user")
@@ -66,11 +114,13 @@ def _run(action: Callable[[], str], changes: bool = True) -> None:
     "--permission", "permissions", multiple=True, help="A permission to give; repeat for more."
 )
 @_password_option
-def create_user(username: str, permissions: tuple[str, ...], password: str) -> None:
+def create_user(username: str, permissions: tuple[str, ...], password: str | None) -> None:
     """Create a user."""
+    _refuse_memory("users")
+    password = _ask_password(password)
     _run(
         lambda: _created(
-            current_state().services.accounts.create(
+            _state().services.accounts.create(
                 username, password, permissions or None, actor=CLI_ACTOR
             )
         )
@@ -80,12 +130,14 @@ def create_user(username: str, permissions: tuple[str, ...], password: str) -> N
 @cli.command("create-admin")
 @click.argument("username")
 @_password_option
-def create_admin(username: str, password: str) -> None:
+def create_admin(username: str, password: str | None) -> None:
     """Create a user with the admin permission."""
-    admin = current_state().services.options.user_admin_permission
+    _refuse_memory("users")
+    password = _ask_password(password)
+    admin = _state().services.options.user_admin_permission
     _run(
         lambda: _created(
-            current_state().services.accounts.create(username, password, (admin,), actor=CLI_ACTOR)
+            _state().services.accounts.create(username, password, (admin,), actor=CLI_ACTOR)
         )
     )
 
@@ -93,11 +145,13 @@ def create_admin(username: str, password: str) -> None:
 @cli.command("init-admin")
 @click.argument("username")
 @_password_option
-def init_admin(username: str, password: str) -> None:
+def init_admin(username: str, password: str | None) -> None:
     """Create an admin only if there are no users yet (safe to run at every deployment)."""
+    _refuse_memory("users")
+    password = _ask_password(password)
 
     def action() -> str:
-        created = current_state().services.accounts.create_initial_admin(username, password)
+        created = _state().services.accounts.create_initial_admin(username, password)
         return "Users exist already; nothing was created." if created is None else _created(created)
 
     _run(action)
@@ -106,13 +160,19 @@ def init_admin(username: str, password: str) -> None:
 @cli.command("set-password")
 @click.argument("username")
 @_password_option
-def set_password(username: str, password: str) -> None:
-    """Set a user's password and end all of their sessions."""
+def set_password(username: str, password: str | None) -> None:
+    """Account recovery: set a user's password, end their sessions, revoke their API keys.
+
+    As an administrator's reset (POST /users/<id>/password): with `passwordless` their passkeys are
+    removed too, and the login throttle is cleared.
+    """
+    _refuse_memory("users", "sessions", "api_keys", "attempts", "mfa")
+    password = _ask_password(password)
 
     def action() -> str:
-        user = current_state().services.accounts.get_by_username(username)
-        current_state().services.accounts.reset_password(user.id, password, actor=CLI_ACTOR)
-        return f"Password of {user.username!r} set; their sessions ended."
+        user = _state().services.accounts.get_by_username(username)
+        _state().services.accounts.reset_password(user.id, password, actor=CLI_ACTOR)
+        return f"Password of {user.username!r} set; their sessions ended, their API keys revoked."
 
     _run(action)
 
@@ -121,10 +181,11 @@ def set_password(username: str, password: str) -> None:
 @click.argument("username")
 def unlock(username: str) -> None:
     """Clear the login throttle for a user's account, from every address."""
+    _refuse_memory("users", "attempts")
 
     def action() -> str:
-        user = current_state().services.accounts.get_by_username(username)
-        current_state().services.accounts.unlock(user.id, actor=CLI_ACTOR)
+        user = _state().services.accounts.get_by_username(username)
+        _state().services.accounts.unlock(user.id, actor=CLI_ACTOR)
         return f"Unlocked {user.username!r}: failed logins from every address are forgotten."
 
     _run(action)
@@ -134,16 +195,15 @@ def unlock(username: str) -> None:
 @click.argument("username")
 def reset_mfa(username: str) -> None:
     """Remove a user's second factors (a lost phone; the way back in for the last admin)."""
+    _refuse_memory("users", "mfa")
 
     def action() -> str:
-        mfa = current_state().services.second_factors
+        mfa = _state().services.second_factors
         if mfa is None:
             raise click.ClickException(
                 "Second factors are off on this app (the frappyauth option 'totp')."
             )
-        user = mfa.reset(
-            current_state().services.accounts.get_by_username(username).id, actor=CLI_ACTOR
-        )
+        user = mfa.reset(_state().services.accounts.get_by_username(username).id, actor=CLI_ACTOR)
         return (
             f"Removed the second factors of {user.username!r}: their next login takes the "
             f"password only."
@@ -156,14 +216,15 @@ def reset_mfa(username: str) -> None:
 @click.option("--page", default=0, type=click.IntRange(min=0), help="Page number, from 0.")
 def list_users(page: int) -> None:
     """List users, a page at a time."""
-    users, total = current_state().services.accounts.page(page)
+    _note_memory()
+    users, total = _state().services.accounts.page(page)
     for user in users:
         click.echo(f"{user.id}  {user.username}  {','.join(user.permissions)}")
     click.echo(f"{len(users)} shown, {total} in all")
 
 
 def _user_named(username: str) -> User:
-    user = current_state().services.stores.users.get_by_username(username_key(username))
+    user = _state().services.stores.users.get_by_username(username_key(username))
     if user is None:
         raise click.ClickException(f"There is no user {username!r}.")
     return user
@@ -184,9 +245,10 @@ def _user_named(username: str) -> User:
 )
 def create_key(username: str, name: str, scopes: tuple[str, ...], expires_in: int | None) -> None:
     """Create an API key for a user and print it, this once."""
+    _refuse_memory("users", "api_keys")
 
     def action() -> str:
-        key, api_key = current_state().services.api_keys.create(
+        key, api_key = _state().services.api_keys.create(
             _user_named(username),
             name,
             scopes=scopes or None,
@@ -206,9 +268,10 @@ def create_key(username: str, name: str, scopes: tuple[str, ...], expires_in: in
 @click.argument("username")
 def list_keys(username: str) -> None:
     """List a user's API keys (never the keys themselves)."""
+    _note_memory()
 
     def action() -> str:
-        keys = current_state().services.api_keys.list(_user_named(username).id)
+        keys = _state().services.api_keys.list(_user_named(username).id)
         lines = [
             f"{key.key_id}  {key.name}  "
             f"scopes {'all' if key.scopes is None else ','.join(key.scopes) or '-'}  "
@@ -217,7 +280,7 @@ def list_keys(username: str) -> None:
         ]
         return "\n".join([*lines, f"{len(keys)} API keys"])
 
-    _run(action, changes=False)
+    _run(action)
 
 
 @cli.command("revoke-key")
@@ -225,9 +288,10 @@ def list_keys(username: str) -> None:
 @click.argument("key_id")
 def revoke_key(username: str, key_id: str) -> None:
     """Revoke one API key of a user."""
+    _refuse_memory("users", "api_keys")
 
     def action() -> str:
-        current_state().services.api_keys.revoke(_user_named(username).id, key_id, CLI_ACTOR)
+        _state().services.api_keys.revoke(_user_named(username).id, key_id, CLI_ACTOR)
         return f"API key {key_id} revoked."
 
     _run(action)
@@ -237,10 +301,11 @@ def revoke_key(username: str, key_id: str) -> None:
 @click.argument("username")
 def revoke_keys(username: str) -> None:
     """Revoke every API key of a user, a legacy one included."""
+    _refuse_memory("users", "api_keys")
 
     def action() -> str:
         user = _user_named(username)
-        count = current_state().services.api_keys.revoke_all(user.id, CLI_ACTOR)
+        count = _state().services.api_keys.revoke_all(user.id, CLI_ACTOR)
         return f"{count} API keys of {user.username!r} revoked."
 
     _run(action)
@@ -250,7 +315,7 @@ def revoke_keys(username: str) -> None:
 @click.argument("address")
 def send_test_email(address: str) -> None:
     """Send a test message through the app's mailer now, to check the mail settings."""
-    state = current_state()
+    state = _state()
     if state.services.mail is None:
         raise click.ClickException(
             "No mail flow is on: turn one on and pass register_endpoints a mailer."
@@ -278,7 +343,7 @@ def migrate(dry_run: bool) -> None:
     Runs every step even on a database already marked as migrated, to convert what old workers wrote
     since. Stores without documents (the memory stores) have nothing to migrate.
     """
-    context = current_state().services.context
+    context = _state().services.context
     # Not a protocol method: only stores that keep documents (the Mongo stores) have one.
     migrations = [
         getattr(store, "migrate")

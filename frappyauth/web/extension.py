@@ -32,7 +32,7 @@ from frappyauth.core.services import build_services
 from frappyauth.stores.beside import store_beside
 from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
 from frappyauth.web import flows
-from frappyauth.web.audit_cli import cli  # the commands, with the audit trail's
+from frappyauth.web.commands import cli
 from frappyauth.web.endpoints import build_blueprints
 from frappyauth.web.guard import authorize, request_identity
 from frappyauth.web.mail_templates import TemplateComposer

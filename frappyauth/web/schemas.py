@@ -120,7 +120,7 @@ SECURITY_SCHEMES = {
     "bearer": {
         "type": "http",
         "scheme": "bearer",
-        "description": "A session token from POST /login.",
+        "description": "A session token from POST /login, or an API key of the `fak_` form.",
     },
     "cookie": {
         "type": "apiKey",

@@ -11,7 +11,15 @@ from frappyauth.web.endpoints import Endpoints
 from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.answers import sign_in_answer, user_json
 from frappyauth.web.responses import clear_session_cookie, session_json
-from frappyauth.web.schemas import MFA_REQUIRED, STRING, Operation, obj, operation, ref
+from frappyauth.web.schemas import (
+    MFA_REQUIRED,
+    SESSION_SECURITY,
+    STRING,
+    Operation,
+    obj,
+    operation,
+    ref,
+)
 from frappyauth.web.state import current_state
 
 endpoints = Endpoints()
@@ -59,9 +67,20 @@ def logout() -> Response:
     return response
 
 
-@endpoints.route("GET", "", operation("The logged-in user", ref("User"), (401, 403)))
+@endpoints.route(
+    "GET",
+    "",
+    operation(
+        "The logged-in user; for an API key, its owner with the key's effective permissions",
+        ref("User"),
+        (401, 403),
+        security=[*SESSION_SECURITY, {"apiKey": []}],
+    ),
+)
 def own_user() -> Response:
-    return jsonify(user_json(request_identity(allow_api_key=False, enrolment_exempt=True).user))
+    """Who am I. A key may ask too: naming its owner gives it no power it lacks, and a script needs
+    to see which account a key acts for and with which rights (docs/api-keys.md)."""
+    return jsonify(user_json(request_identity(allow_api_key=True, enrolment_exempt=True).user))
 
 
 @endpoints.route(

@@ -1,6 +1,6 @@
 // The account view: one's own password, sessions and API keys.
 
-import {call} from "./api.js";
+import {call, offers} from "./api.js";
 import {fail, refreshAccount, signedOut} from "./app.js";
 import {setUpMfa, showTotp} from "./mfa.js";
 import {loadPasskeys, setUpPasskeys} from "./passkeys.js";
@@ -39,14 +39,11 @@ async function loadSessions() {
 }
 
 async function loadKeys() {
-  let keys;
-  try {
-    keys = (await call("GET", "/keys")).keys;
-  } catch (error) {
-    if (error.status !== 404) throw error;
+  if (!(await offers("/keys"))) {
     $("keys-card").hidden = true;  // API keys are off on this server
     return;
   }
+  const keys = (await call("GET", "/keys")).keys;
   $("keys-card").hidden = false;
   $("key-list").replaceChildren(...keys.map((key) => {
     const scopes = key.scopes === null ? "all my permissions" : key.scopes.join(", ") || "no permissions";

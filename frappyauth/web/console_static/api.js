@@ -46,6 +46,23 @@ export async function call(method, path, body) {
   }
 }
 
+// Whether this server serves `path` (as its OpenAPI document writes it: "/passkeys",
+// "/users/{userId}/keys"). The document lists only what the options turn on; asking an endpoint that is off
+// would answer 404, which the browser logs as an error.
+let served = null;
+
+export async function offers(path) {
+  if (served === null) {
+    served = call("GET", "/openapi.json").then((document) => {
+      const paths = Object.keys(document.paths);
+      const prefix = paths.find((name) => name.endsWith("/openapi.json")).slice(0, -"/openapi.json".length);
+      return new Set(paths.map((name) => name.slice(prefix.length)));
+    });
+    served.catch(() => { served = null; });  // a failure is not remembered: the next view asks again
+  }
+  return (await served).has(path);
+}
+
 export function waitText(seconds) {
   if (!seconds) return "a moment";
   if (seconds < 90) return `${seconds} second${seconds === 1 ? "" : "s"}`;

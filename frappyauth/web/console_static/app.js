@@ -20,6 +20,7 @@ function show(view) {
 
 export async function open(view) {
   if (view === "users" && !state.admin) view = "account";
+  say("");  // a message belongs to the view it was said in
   show(view);
   if (view === "users") await loadUsers();
   if (view === "account") await loadAccount(state.user);

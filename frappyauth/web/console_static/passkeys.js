@@ -2,7 +2,7 @@
 // second step of a login. The browser's WebAuthn API does the ceremony; the server's options and the
 // browser's answers travel as the standard WebAuthn JSON.
 
-import {call} from "./api.js";
+import {call, offers} from "./api.js";
 import {$, button, element, when} from "./dom.js";
 
 export const supported = () => typeof PublicKeyCredential !== "undefined" &&
@@ -17,14 +17,11 @@ export async function signInWithPasskey(mfaToken) {
 }
 
 export async function loadPasskeys(act) {
-  let passkeys;
-  try {
-    passkeys = (await call("GET", "/passkeys")).passkeys;
-  } catch (error) {
-    if (error.status !== 404) throw error;
+  if (!(await offers("/passkeys"))) {
     $("passkey-card").hidden = true;  // passkeys are off on this server
     return;
   }
+  const passkeys = (await call("GET", "/passkeys")).passkeys;
   $("passkey-card").hidden = !supported();
   $("passkey-list").replaceChildren(...passkeys.map((passkey) => {
     const used = `added ${when(passkey.createdAt)}, last used ${when(passkey.lastUsedAt)}`;

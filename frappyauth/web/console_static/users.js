@@ -1,6 +1,6 @@
 // The admin view: find users by name prefix, page through them, create one, and manage the one selected.
 
-import {call} from "./api.js";
+import {call, offers} from "./api.js";
 import {fail} from "./app.js";
 import {$, button, element, list, say, when} from "./dom.js";
 
@@ -54,14 +54,8 @@ async function loadDetail() {
   const id = view.selected.id;
   const sessions = (await call("GET", `/users/${id}/sessions`)).sessions;
   $("detail-sessions").textContent = `${sessions.length} active session${sessions.length === 1 ? "" : "s"}.`;
-  let keys = [];
-  let keysOn = true;
-  try {
-    keys = (await call("GET", `/users/${id}/keys`)).keys;
-  } catch (error) {
-    if (error.status !== 404 || error.code === "user_not_found") throw error;
-    keysOn = false;  // the route is not there: API keys are off on this server
-  }
+  const keysOn = await offers("/users/{userId}/keys");  // API keys may be off on this server
+  const keys = keysOn ? (await call("GET", `/users/${id}/keys`)).keys : [];
   $("detail-revoke-keys").hidden = !keysOn;
   $("detail-keys").replaceChildren(...keys.map((key) => {
     const item = element("li", `${key.name} (expires ${when(key.expiresAt)}) `);
