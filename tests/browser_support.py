@@ -22,7 +22,13 @@ from werkzeug.serving import make_server
 
 from frappyauth import initial_user_check, register_endpoints
 from frappyauth import check_login_state
-from frappyauth.stores.memory import MemoryApiKeyStore, MemorySessionStore, MemoryUserStore
+from frappyauth.stores.memory import (
+    MemoryApiKeyStore,
+    MemoryAttemptStore,
+    MemoryMfaStore,
+    MemorySessionStore,
+    MemoryUserStore,
+)
 from http_support import ADMIN_PASSWORD, StoreSpy
 
 ARTIFACTS = Path(__file__).with_name(
@@ -102,6 +108,8 @@ class ConsoleServer:
             MemorySessionStore(),  # type: ignore[arg-type]
             {"bcrypt_cost": 4, "console": True, "api_keys": True, **options},
             api_key_store=MemoryApiKeyStore(),
+            attempt_store=MemoryAttemptStore(),
+            mfa_store=MemoryMfaStore(),
         )
 
         @app.route("/api/things")

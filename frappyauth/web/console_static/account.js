@@ -1,7 +1,6 @@
 // The account view: one's own password, sessions and API keys.
 
 import {call, offers} from "./api.js";
-import {fail, refreshAccount, signedOut} from "./app.js";
 import {setUpMfa, showTotp} from "./mfa.js";
 import {loadPasskeys, setUpPasskeys} from "./passkeys.js";
 import {$, button, element, list, say, when} from "./dom.js";
@@ -11,7 +10,7 @@ async function act(work, done) {
     await work();
     if (done) say(done, "info");
   } catch (error) {
-    fail(error, "account");
+    shell.fail(error, "account");
   }
 }
 
@@ -30,7 +29,7 @@ async function loadSessions() {
       `since ${when(session.createdAt)} `);
     const end = () => act(async () => {
       await call("DELETE", `/sessions/${session.id}`);
-      if (session.current) signedOut("You are signed out.");
+      if (session.current) shell.signedOut("You are signed out.");
       else await loadSessions();
     }, session.current ? "" : "Session ended.");
     item.append(button("End", end, {"aria-label": `End session since ${when(session.createdAt)}`}));
@@ -91,7 +90,11 @@ function forgetKey() {
   $("key-name").focus();
 }
 
-export function setUpAccount() {
+// What the entry point lends this view (handed over by `setUpAccount`, so no module imports back).
+const shell = {fail: null, refreshAccount: null, signedOut: null};
+
+export function setUpAccount(hooks) {
+  Object.assign(shell, hooks);
   $("password-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const body = {oldPassword: $("old-password").value, newPassword: $("new-password").value};
@@ -108,11 +111,11 @@ export function setUpAccount() {
   }));
   $("end-all-sessions").addEventListener("click", () => act(async () => {
     await call("DELETE", "/sessions?keepCurrent=false");
-    signedOut("You are signed out everywhere.");
+    shell.signedOut("You are signed out everywhere.");
   }));
   $("key-form").addEventListener("submit", createKey);
-  setUpMfa(refreshAccount, act);
-  setUpPasskeys(refreshAccount, act);
+  setUpMfa(shell.refreshAccount, act);
+  setUpPasskeys(shell.refreshAccount, act);
   $("new-key-copy").addEventListener("click", copyKey);
   $("new-key-done").addEventListener("click", forgetKey);
 }

@@ -120,8 +120,8 @@ async function start() {
   for (const name of ["users", "account"]) {
     $(`nav-${name}`).addEventListener("click", () => open(name).catch((error) => fail(error, name)));
   }
-  setUpUsers();
-  setUpAccount();
+  setUpUsers({fail});
+  setUpAccount({fail, refreshAccount, signedOut});
   try {
     await signedIn(await call("GET", ""));
   } catch (error) {

@@ -1,7 +1,6 @@
 // The admin view: find users by name prefix, page through them, create one, and manage the one selected.
 
 import {call, offers} from "./api.js";
-import {fail} from "./app.js";
 import {$, button, element, list, say, when} from "./dom.js";
 
 const view = {page: 0, prefix: "", pages: 1, selected: null};
@@ -11,7 +10,7 @@ async function act(work, done) {
     await work();
     if (done) say(done, "info");
   } catch (error) {
-    fail(error, "users");
+    shell.fail(error, "users");
   }
 }
 
@@ -137,7 +136,11 @@ function setUpDelete() {
   }));
 }
 
-export function setUpUsers() {
+// What the entry point lends this view (handed over by `setUpUsers`, so no module imports back).
+const shell = {fail: null};
+
+export function setUpUsers(hooks) {
+  Object.assign(shell, hooks);
   $("search-form").addEventListener("submit", (event) => {
     event.preventDefault();
     view.prefix = $("search-prefix").value.trim();
