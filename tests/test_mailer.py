@@ -16,7 +16,7 @@ from frappyauth import register_endpoints
 from frappyauth.core.mailer import LoggingMailer, MailMessage, Outbox, SmtpMailer
 from frappyauth.stores.memory import MemoryUserStore
 from frappyauth.web.mail_templates import TemplateComposer
-from http_support import ADMIN_PASSWORD, auth, login
+from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, login
 from smtp_support import (
     FRONTEND_URL,
     HOST,
@@ -163,7 +163,7 @@ def test_an_app_template_overrides_the_built_in_one_of_the_same_name(tmp_path: P
     "hours, words", [(1.0, "1 hour"), (24.0, "24 hours"), (0.5, "30 minutes"), (1.5, "90 minutes")]
 )
 def test_a_links_lifetime_reads_as_words(hours: float, words: str) -> None:
-    """Not "within 1.0 hours": the core passes hours rounded to a tenth, the templates say it."""
+    """Not "within 1.0 hours": the core passes the hours, the templates say them in words."""
     composer = TemplateComposer(Flask("plain"))
     for kind in ("password_reset", "verify_email", "confirm_email_change"):
         context = {"username": "ann", "email": "a@example.org", "link": "https://a/?token=t"}
@@ -293,3 +293,27 @@ def test_the_demo_reset_mail_reaches_the_logging_mailer(make_app: Any) -> None:
     client.post("/api/user/password-reset", json={"email": "ann@example.org"})
     delivered(app)
     assert "https://app.example/account/reset-password?token=" in stream.getvalue()
+
+
+def test_a_reset_link_of_a_quarter_hour_says_15_minutes(make_app) -> None:
+    """The core passes the lifetime as it is: rounded to a tenth of an hour, 15 minutes read 12."""
+    out = io.StringIO()
+    app = make_app(
+        mailer=LoggingMailer(out),
+        password_reset=True,
+        reset_token_lifetime=900,
+        frontend_url="https://app.example/{action}?token={token}",
+    )
+    client = app.test_client()
+    admin = login(client, "admin", ADMIN_PASSWORD)
+    client.post(
+        "/api/user/users",
+        json={"username": "ann", "password": USER_PASSWORD, "email": "ann@example.org"},
+        headers=auth(admin),
+    )
+    assert (
+        client.post("/api/user/password-reset", json={"email": "ann@example.org"}).status_code
+        == 200
+    )
+    delivered(app)
+    assert "within 15 minutes:" in out.getvalue()

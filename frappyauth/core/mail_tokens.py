@@ -129,7 +129,7 @@ class MailTokens:
         storing it costs the request no time (asking for an account that exists takes as long as
         for one that does not). The token is bound to `user` as it was now: a password change
         before it is issued voids it."""
-        hours = round(self.lifetime(purpose).total_seconds() / 3600, 1)
+        hours = self.lifetime(purpose).total_seconds() / 3600  # the templates say it in words
 
         def context() -> dict[str, Any]:
             link = self.link(self.issue(user, purpose, email), purpose)
