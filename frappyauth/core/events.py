@@ -11,15 +11,14 @@ from typing import Any
 from blinker import NamedSignal
 
 from frappyauth.core.models import Actor, AuditEntry
-from frappyauth.core.protocols import AuditStore
 
 log = logging.getLogger("frappyauth")
 
 
 class Events:
-    """Announces an app's security events: logs them, signals them, and with an audit store keeps
-    them. `source` is what the signals are sent from (the web layer passes the Flask app, so
-    receivers can tell two apps apart); the core never looks at it.
+    """Announces an app's security events: logs them, signals them, and with `keep` (an audit
+    store's `append`) keeps them. `source` is what the signals are sent from (the web layer passes
+    the Flask app, so receivers can tell two apps apart); the core never looks at it.
 
     A failed audit write is logged as an error and the request goes on: the change it records has
     already happened, and refusing to answer after it would leave the client unsure of what did
@@ -29,10 +28,10 @@ class Events:
     def __init__(
         self,
         source: object = None,
-        audit: AuditStore | None = None,
+        keep: Callable[[AuditEntry], None] | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.source, self._audit, self._clock = source, audit, clock
+        self.source, self._keep_entry, self._clock = source, keep, clock
 
     def announce(
         self,
@@ -59,7 +58,7 @@ class Events:
             remote_addr,
             extra,
         )
-        if self._audit is not None:
+        if self._keep_entry is not None:
             self._keep(signal.name, level, user_id, actor, facts)
         signal.send(
             self.source, user_id=user_id, actor=actor_id, remote_addr=remote_addr, **details
@@ -73,7 +72,7 @@ class Events:
         actor: Actor | None,
         facts: dict[str, Any],
     ) -> None:
-        assert self._audit is not None and self._clock is not None
+        assert self._keep_entry is not None and self._clock is not None
         entry = AuditEntry(
             at=self._clock(),
             event=event,
@@ -84,7 +83,7 @@ class Events:
             details={key: _plain(value) for key, value in facts.items()},
         )
         try:
-            self._audit.append(entry)
+            self._keep_entry(entry)
         except Exception:  # noqa: BLE001 -- logged loudly; the change it records is done
             log.exception(
                 "frappyauth: the audit trail could not keep %s of user %s", event, user_id

@@ -80,7 +80,7 @@ def build_services(
         options,
         stores,
         PasswordHasher(options.bcrypt_cost),
-        Events(event_source, audit, clock),
+        Events(event_source, audit.append if audit else None, clock),
         clock,
     )
     throttle, sessions, api_keys = Throttle(context), Sessions(context), ApiKeys(context)
