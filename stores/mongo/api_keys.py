@@ -18,15 +18,15 @@ from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.errors import ApiKeyNameTakenError
 from frappyauth.core.models import ApiKey, User
-from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on
 from frappyauth.core.protocols import UserStore
 from frappyauth.stores.mongo.documents import from_mongo_time, to_mongo_time, user_ref
 from frappyauth.stores.mongo.joins import find_with_user
 from frappyauth.stores.mongo.retries import insert_once
-from frappyauth.stores.mongo.startup import Startup, command
+from frappyauth.stores.mongo.startup import StartsOnFirstContact, Startup, command
 
 
-class MongoApiKeyStore:
+class MongoApiKeyStore(StartsOnFirstContact):
     """API keys in their own collection; a TTL index on `expires` lets the server delete expired
     ones."""
 
@@ -39,12 +39,6 @@ class MongoApiKeyStore:
     ) -> None:
         self._keys = collection_on(db, api_keys_collection, write_concern)
         self._startup = Startup(self._create_indexes, db)
-
-    @translate_connection_errors
-    def start(self) -> None:
-        """Create the indexes now rather than before the first command: for an app that would
-        rather fail at start-up than answer 503."""
-        self._startup.ensure()
 
     def _create_indexes(self) -> None:
         self._keys.create_index("keyHash", unique=True)

@@ -10,12 +10,12 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.models import AttemptCounter
-from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on
 from frappyauth.stores.mongo.documents import attempt_counter_from_document, to_mongo_time
-from frappyauth.stores.mongo.startup import Startup, command
+from frappyauth.stores.mongo.startup import StartsOnFirstContact, Startup, command
 
 
-class MongoAttemptStore:
+class MongoAttemptStore(StartsOnFirstContact):
     """Counters in a MongoDB collection (frappymongouser's `userLoginFailures`), one document per
     key.
 
@@ -31,12 +31,6 @@ class MongoAttemptStore:
     ) -> None:
         self._counters = collection_on(db, collection, write_concern)
         self._startup = Startup(self._create_indexes, db)
-
-    @translate_connection_errors
-    def start(self) -> None:
-        """Create the indexes now rather than before the first command: for an app that would
-        rather fail at start-up than answer 503."""
-        self._startup.ensure()
 
     def _create_indexes(self) -> None:
         self._counters.create_index("key", unique=True)

@@ -10,15 +10,15 @@ from pymongo import DESCENDING, WriteConcern
 from pymongo.database import Database
 
 from frappyauth.core.models import AuditEntry
-from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on
 from frappyauth.stores.mongo.retries import insert_once
-from frappyauth.stores.mongo.startup import Startup, command
+from frappyauth.stores.mongo.startup import StartsOnFirstContact, Startup, command
 from frappyauth.stores.mongo.documents import from_mongo_time, to_mongo_time
 
 DEFAULT_RETENTION_DAYS = 180
 
 
-class MongoAuditStore:
+class MongoAuditStore(StartsOnFirstContact):
     """Entries in a MongoDB collection. Indexes on (user, time), (event, time) and time serve every
     page; a TTL index on the time lets the server forget entries after `retention_days` (the core
     never returns older ones anyway: garbage collection, not correctness)."""
@@ -34,11 +34,6 @@ class MongoAuditStore:
         self._entries = collection_on(db, collection, write_concern)
         self._retention = retention_days * 24 * 60 * 60
         self._startup = Startup(self._create_indexes, db)
-
-    @translate_connection_errors
-    def start(self) -> None:
-        """Create the indexes now rather than before the first command."""
-        self._startup.ensure()
 
     def _create_indexes(self) -> None:
         self._entries.create_index([("userId", DESCENDING), ("at", DESCENDING)])

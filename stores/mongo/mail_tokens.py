@@ -9,17 +9,17 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.models import MailToken
-from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on
 from frappyauth.stores.mongo.documents import (
     mail_token_from_document,
     mail_token_to_document,
     to_mongo_time,
 )
 from frappyauth.stores.mongo.retries import insert_once
-from frappyauth.stores.mongo.startup import Startup, command
+from frappyauth.stores.mongo.startup import StartsOnFirstContact, Startup, command
 
 
-class MongoMailTokenStore:
+class MongoMailTokenStore(StartsOnFirstContact):
     """Mailed tokens in a MongoDB collection; a TTL index on `expires` lets the server delete
     expired ones."""
 
@@ -32,12 +32,6 @@ class MongoMailTokenStore:
     ) -> None:
         self._tokens = collection_on(db, mail_tokens_collection, write_concern)
         self._startup = Startup(self._create_indexes, db)
-
-    @translate_connection_errors
-    def start(self) -> None:
-        """Create the indexes now rather than before the first command: for an app that would
-        rather fail at start-up than answer 503."""
-        self._startup.ensure()
 
     def _create_indexes(self) -> None:
         self._tokens.create_index("tokenHash", unique=True)

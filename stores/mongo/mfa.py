@@ -15,13 +15,13 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
-from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
+from frappyauth.stores.mongo.connection import collection_on
 from frappyauth.stores.mongo.documents import from_mongo_time, to_mongo_time
 from frappyauth.stores.mongo.retries import insert_once
-from frappyauth.stores.mongo.startup import Startup, command
+from frappyauth.stores.mongo.startup import StartsOnFirstContact, Startup, command
 
 
-class MongoMfaStore:
+class MongoMfaStore(StartsOnFirstContact):
     """A unique index on the user id keeps one enrolment per user; a TTL index on `expires` lets the
     server delete expired challenges (garbage collection: reads filter on `expires` themselves)."""
 
@@ -40,12 +40,6 @@ class MongoMfaStore:
         self._passkeys = collection_on(db, passkeys_collection, write_concern)
         self._passkey_challenges = collection_on(db, passkey_challenges_collection, write_concern)
         self._startup = Startup(self._create_indexes, db)
-
-    @translate_connection_errors
-    def start(self) -> None:
-        """Create the indexes now rather than before the first command: for an app that would
-        rather fail at start-up than answer 503."""
-        self._startup.ensure()
 
     def _create_indexes(self) -> None:
         self._passkeys.create_index("credentialId", unique=True)

@@ -19,7 +19,7 @@ from frappyauth.stores.mongo.documents import (
 )
 from frappyauth.stores.mongo.joins import find_with_user
 from frappyauth.stores.mongo.retries import insert_once
-from frappyauth.stores.mongo.startup import Startup, command
+from frappyauth.stores.mongo.startup import StartsOnFirstContact, Startup, command
 from frappyauth.stores.mongo.migration import Progress, quiet
 from frappyauth.stores.mongo.schema import (
     MARKER_COLLECTION,
@@ -32,7 +32,7 @@ from frappyauth.stores.mongo.schema import (
 log = logging.getLogger("frappyauth")
 
 
-class MongoSessionStore:
+class MongoSessionStore(StartsOnFirstContact):
     """Sessions in a MongoDB collection; a TTL index on `expires` lets the server delete expired
     ones.
 
@@ -58,12 +58,6 @@ class MongoSessionStore:
             migrate_on_start if migrate_on_start is not None else migrate_on_start_default()
         )
         self._startup = Startup(self._start_up, db)
-
-    @translate_connection_errors
-    def start(self) -> None:
-        """Check the schema marker (and migrate an unmarked database) now rather than before the
-        first command: for an app that would rather fail at start-up than answer 503."""
-        self._startup.ensure()
 
     def _start_up(self) -> None:
         if self._migrate_on_start and read_marker(self._markers, self._tokens.name) is None:

@@ -21,7 +21,12 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from frappyauth.core.errors import StoreFailedError
-from frappyauth.stores.mongo.connection import Reachability, reachability_of, translated
+from frappyauth.stores.mongo.connection import (
+    Reachability,
+    reachability_of,
+    translate_connection_errors,
+    translated,
+)
 from frappyauth.stores.mongo.migration import LegacyUsernameConflictError
 
 P = ParamSpec("P")
@@ -68,3 +73,16 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
         return result
 
     return wrapper
+
+
+class StartsOnFirstContact:
+    """A store whose `_startup` runs its first contact (indexes; for the user and session stores,
+    the schema check and migration) before its first command."""
+
+    _startup: Startup
+
+    @translate_connection_errors
+    def start(self) -> None:
+        """Run the first contact now rather than before the first command: for an app that would
+        rather fail at start-up than answer 503."""
+        self._startup.ensure()
