@@ -14,7 +14,6 @@ import base64
 import binascii
 import hashlib
 import json
-import logging
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -251,12 +250,10 @@ class Passkeys:
             raise PasskeyRelyingPartyError()
         count = int.from_bytes(data[33:37], "big")
         if (count or passkey.sign_count) and count <= passkey.sign_count:
-            self._context.events.announce(
-                signals.mfa_challenge_failed,
-                user_id=passkey.user_id,
-                actor=actor,
-                level=logging.WARNING,
-                reason="passkey sign count went backwards",
+            self._second_factors.refused(
+                passkey.user_id,
+                actor,
+                "passkey sign count went backwards",
                 passkey_id=passkey.credential_id,
             )
             raise PasskeyClonedError()
@@ -271,13 +268,7 @@ class Passkeys:
                 require_user_verification=require_verification,
             )
         except (WebAuthnException, ValueError, TypeError, KeyError) as refused:
-            self._context.events.announce(
-                signals.mfa_challenge_failed,
-                user_id=passkey.user_id,
-                actor=actor,
-                level=logging.WARNING,
-                reason="passkey refused",
-            )
+            self._second_factors.refused(passkey.user_id, actor, "passkey refused")
             raise _refusal(refused) from None
         if not self._store.use_passkey(
             passkey.credential_id,

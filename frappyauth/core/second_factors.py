@@ -4,8 +4,10 @@ coordinates."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from frappyauth.core import signals
 from frappyauth.core.context import ServiceContext
@@ -120,6 +122,18 @@ class SecondFactors:
         first."""
         if not self.store.delete_challenge(challenge.token_hash, now):
             raise InvalidMfaTokenError()
+
+    def refused(self, user_id: str, actor: Actor, reason: str, **details: Any) -> None:
+        """Announce a second factor that was refused (a wrong or replayed code, a refused or cloned
+        passkey): a security event, logged as a warning."""
+        self._context.events.announce(
+            signals.mfa_challenge_failed,
+            user_id=user_id,
+            actor=actor,
+            level=logging.WARNING,
+            reason=reason,
+            **details,
+        )
 
     def reset(self, user_id: str, actor: Actor) -> User:
         """An administrator removes the user's second factors (the recovery path for a lost

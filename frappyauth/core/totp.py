@@ -9,7 +9,6 @@ step, is refused.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import NoReturn
 
@@ -180,13 +179,7 @@ class Totp:
         if step is None:
             return False
         if not self._store.use_totp_step(user.id, step):
-            self._context.events.announce(
-                signals.mfa_challenge_failed,
-                user_id=user.id,
-                actor=actor,
-                level=logging.WARNING,
-                reason="replayed code",
-            )
+            self._second_factors.refused(user.id, actor, "replayed code")
             raise MfaCodeUsedError()
         return True
 
@@ -195,13 +188,7 @@ class Totp:
             raise PermissionDeniedError("The password is wrong.")
 
     def _failed(self, user: User, actor: Actor, error: Exception) -> NoReturn:
-        self._context.events.announce(
-            signals.mfa_challenge_failed,
-            user_id=user.id,
-            actor=actor,
-            level=logging.WARNING,
-            reason="wrong code",
-        )
+        self._second_factors.refused(user.id, actor, "wrong code")
         raise error
 
     def _fresh(self, identity: Identity) -> User:
