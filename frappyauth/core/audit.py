@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from frappyauth.core.context import ServiceContext
 from frappyauth.core.errors import BadRequestError
 from frappyauth.core.models import AuditEntry
-from frappyauth.core.protocols import AuditStore
 
 MAX_PAGE = 100
 MAX_EVENT_LENGTH = 64
@@ -26,10 +25,6 @@ class AuditTrail:
             raise ValueError("The audit trail needs an audit store.")
         self._context, self._store = context, context.stores.audit
         self._retention = timedelta(days=context.options.audit_retention_days)
-
-    @property
-    def store(self) -> AuditStore:
-        return self._store
 
     def page(
         self,

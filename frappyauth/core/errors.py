@@ -162,23 +162,6 @@ class UnsupportedMediaTypeError(FrappyAuthError):
     )
 
 
-class MfaRequiredError(AuthenticationError):
-    """The password was right and the user has a second factor: the login goes on at `POST
-    /login/mfa`.
-
-    The login endpoint answers it with 200 and `{"mfaRequired": true, "mfaToken", "methods"}`;
-    anything else that calls `Authenticator.login` and does not handle it answers 401, never a
-    session.
-    """
-
-    code, message = "mfa_required", "This account needs a second factor to log in."
-
-    def __init__(self, mfa_token: str, methods: list[str]) -> None:
-        super().__init__()
-        self.mfa_token = mfa_token
-        self.methods = methods
-
-
 class InvalidMfaTokenError(AuthenticationError):
     code, message = "invalid_mfa_token", "The mfaToken is invalid or has expired; log in again."
 
