@@ -4,7 +4,7 @@ activity for everyone."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -16,6 +16,7 @@ from frappyauth.web.admin_views import admin
 from frappyauth.web.endpoints import AUDIT, Endpoints
 from frappyauth.web.guard import request_identity
 from frappyauth.web.schemas import closed, DATE_TIME, NULLABLE_STRING, operation
+from frappyauth.web.responses import iso_time
 from frappyauth.web.state import current_state, switched_on
 
 endpoints = Endpoints(requires=(AUDIT,))
@@ -138,4 +139,4 @@ def _before() -> tuple[datetime, str] | None:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return iso_time(moment, "microseconds")  # a page's `next` must tell entries of one second apart

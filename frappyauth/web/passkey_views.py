@@ -8,7 +8,6 @@ registration checks; this module itself imports nothing of it.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, jsonify, request
@@ -20,6 +19,7 @@ from frappyauth.web.endpoints import PASSKEYS, Endpoints
 from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.answers import sign_in_answer
 from frappyauth.web.schemas import closed, STRING, operation, ref
+from frappyauth.web.responses import iso_time
 from frappyauth.web.state import current_state, switched_on
 
 if TYPE_CHECKING:
@@ -64,10 +64,6 @@ def _relying_party() -> RelyingParty:
     return RelyingParty(
         rp_id=rp_id, origins=options.webauthn_origins or (f"{request.scheme}://{host}",)
     )
-
-
-def iso_time(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def passkey_json(passkey: Passkey) -> dict[str, Any]:

@@ -22,9 +22,9 @@ def session_json(session: Session, current: Session | None) -> dict[str, Any]:
     hash."""
     return {
         "id": session.session_id,
-        "createdAt": _iso(session.created_at),
-        "lastUsedAt": _iso(session.last_used_at),
-        "expiresAt": _iso(session.expires_at),
+        "createdAt": iso_time(session.created_at),
+        "lastUsedAt": iso_time(session.last_used_at),
+        "expiresAt": iso_time(session.expires_at),
         "userAgent": session.user_agent,
         "remoteAddr": session.remote_addr,
         "current": current is not None and current.session_id == session.session_id,
@@ -38,14 +38,15 @@ def api_key_json(key: ApiKey) -> dict[str, Any]:
         "id": key.key_id,
         "name": key.name,
         "scopes": None if key.scopes is None else list(key.scopes),
-        "createdAt": _iso(key.created_at),
-        "lastUsedAt": None if key.last_used_at is None else _iso(key.last_used_at),
-        "expiresAt": None if key.expires_at is None else _iso(key.expires_at),
+        "createdAt": iso_time(key.created_at),
+        "lastUsedAt": None if key.last_used_at is None else iso_time(key.last_used_at),
+        "expiresAt": None if key.expires_at is None else iso_time(key.expires_at),
     }
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+def iso_time(moment: datetime, timespec: str = "seconds") -> str:
+    """An instant as answers write it: UTC, `Z`, to the second unless `timespec` says finer."""
+    return moment.astimezone(timezone.utc).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def no_store(response: Response) -> Response:
