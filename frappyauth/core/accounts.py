@@ -31,7 +31,7 @@ from frappyauth.core.usernames import (
     check_email_length,
     check_username,
 )
-from frappyauth.core.passwords import check_new_password
+from frappyauth.core.passwords import NO_PASSWORD, check_new_password
 from frappyauth.core.context import ServiceContext
 from frappyauth.core.throttle import Throttle
 
@@ -45,30 +45,34 @@ class Accounts:
     def create(
         self,
         username: str,
-        password: str,
+        password: str | None,
         permissions: tuple[str, ...] | None = None,
         email: str | None = None,
         profile: dict[str, Any] | None = None,
         actor: Actor | None = None,
         email_key: str | None = None,
+        email_verified: bool = False,
     ) -> User:
         """Create a user; raise `DuplicateUsernameError` if the username (ignoring case) is taken,
         or looks like one that is (see `lookalikes.lookalike_keys`), and `DuplicateEmailError` if
         `email_key` (given by
-        the mail flows) is."""
+        the mail flows) is. Without a `password` (an account made through an identity provider)
+        it has none: `NO_PASSWORD` matches no password."""
         options = self._context.options
         check_username(username)
         if email is not None:  # kept as given without the mail flows (frappyflaskauth), but capped
             check_email_length(email)
-        self._check_password(password)
+        if password is not None:
+            self._check_password(password)
         user = User(
             id="",
             username=username,
-            password_hash=self._context.hasher.hash(password),
+            password_hash=NO_PASSWORD if password is None else self._context.hasher.hash(password),
             permissions=options.default_permissions if permissions is None else permissions,
             profile=profile or {},
             email=email,
             email_key=email_key,
+            email_verified=email_verified,
         )
         created = self._context.stores.users.create(user)
         self._context.events.announce(signals.user_created, user_id=created.id, actor=actor)

@@ -239,9 +239,65 @@ class PasskeyClonedError(PasskeyRefusedError):
 class RecentLoginRequiredError(PermissionDeniedError):
     code, message = (
         "recent_login_required",
-        "Sign in again first: passkeys change only within minutes of a login.",
+        "Sign in again first: this change is allowed only within minutes of a login.",
     )
 
 
 class PasskeyNotFoundError(NotFoundError):
     code, message = "passkey_not_found", "No such passkey."
+
+
+class UnknownProviderError(NotFoundError):
+    code, message = "provider_not_found", "No identity provider of that name is configured."
+
+
+class IdentityNotFoundError(NotFoundError):
+    code, message = "identity_not_found", "No such linked identity."
+
+
+class AccountExistsError(ConflictError):
+    """An unlinked provider identity whose address an account already has: never merged by default
+    (a pre-registered account with someone else's address must not gain their provider)."""
+
+    code, message = (
+        "account_exists",
+        "An account with this address exists: sign in to it, then link the provider there.",
+    )
+
+
+class SignUpClosedError(PermissionDeniedError):
+    code, message = (
+        "sign_up_closed",
+        "No account is linked to this identity, and sign-up through it is closed.",
+    )
+
+
+class IdentityLinkedElsewhereError(ConflictError):
+    code, message = "identity_linked_elsewhere", "This identity is linked to another account."
+
+
+class LastWayInError(ConflictError):
+    code, message = (
+        "last_way_in",
+        "This is the account's last way to sign in: add a password, a passkey or another "
+        "provider first.",
+    )
+
+
+class ProviderRefusedError(BadRequestError):
+    """A provider's answer that failed validation (its `code` says why): a tampered or replayed
+    state, a wrong issuer, a bad ID token, or the user's refusal at the provider."""
+
+    code, message = "provider_refused", "The identity provider's answer was refused."
+
+    def __init__(self, code: str, message: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class ProviderUnavailableError(RetryLaterError):
+    status, code, message = (
+        503,
+        "provider_unavailable",
+        "The identity provider cannot be reached; try again later.",
+    )

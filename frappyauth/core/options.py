@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from frappyauth.core.identity_providers import provider_settings
+
 
 MAX_KEY_LIFETIME = (
     100 * 365 * 24 * 60 * 60
@@ -20,7 +22,18 @@ MAX_KEY_LIFETIME = (
 
 
 # The groups of the options, for the reference and for readers: each option names its group.
-FRAPPYFLASKAUTH, PASSWORDS, THROTTLE, SESSIONS, KEYS, MAIL, SECOND_FACTOR, CONSOLE, AUDIT = (
+(
+    FRAPPYFLASKAUTH,
+    PASSWORDS,
+    THROTTLE,
+    SESSIONS,
+    KEYS,
+    MAIL,
+    SECOND_FACTOR,
+    IDENTITY_PROVIDERS,
+    CONSOLE,
+    AUDIT,
+) = (
     "frappyflaskauth's",
     "passwords",
     "throttle",
@@ -28,6 +41,7 @@ FRAPPYFLASKAUTH, PASSWORDS, THROTTLE, SESSIONS, KEYS, MAIL, SECOND_FACTOR, CONSO
     "API keys",
     "mail",
     "second factor",
+    "identity providers",
     "console",
     "audit",
 )
@@ -181,6 +195,12 @@ class Options:
         "must be 'required', 'preferred' or 'discouraged'",
     )
 
+    identity_providers: dict[str, Any] | None = option(None, IDENTITY_PROVIDERS)
+    identity_merge_verified_email: bool = option(False, IDENTITY_PROVIDERS)
+    identity_sign_up_domains: tuple[str, ...] = option(
+        (), IDENTITY_PROVIDERS, _strings, "must be a list of address domains"
+    )
+
     audit_trail: bool = option(False, AUDIT)
     audit_retention_days: int = option(
         180, AUDIT, _between(1, 36500), "must be from 1 to 36500 days"
@@ -204,12 +224,17 @@ def _accepted_types() -> dict[str, tuple[type, ...]]:
     accepted: dict[str, tuple[type, ...]] = {}
     for name, hint in typing.get_type_hints(Options).items():
         members = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-        accepted[name] = tuple(
-            t
-            for member in members
-            for t in ((list, tuple) if typing.get_origin(member) is tuple else (member,))
-        )
+        accepted[name] = tuple(t for member in members for t in _runtime_types(member))
     return accepted
+
+
+def _runtime_types(member: Any) -> tuple[type, ...]:
+    """What `isinstance` checks for one member of an annotation: a tuple also takes a list, a
+    `dict[...]` any dict."""
+    origin = typing.get_origin(member)
+    if origin is tuple:
+        return (list, tuple)
+    return (origin,) if origin is not None else (member,)
 
 
 def build_options(override: Mapping[str, Any] | None) -> Options:
@@ -260,6 +285,7 @@ def build_options(override: Mapping[str, Any] | None) -> Options:
         )
     if options.passwordless and not options.passkeys:
         raise ValueError("frappyauth option 'passwordless' needs option 'passkeys' on.")
+    provider_settings(options.identity_providers)  # raises ValueError naming a bad entry
     return options
 
 

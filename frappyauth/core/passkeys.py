@@ -44,19 +44,19 @@ from frappyauth.core.errors import (
     PasskeyRefusedError,
     PasskeyRelyingPartyError,
     PasskeySignatureError,
-    RecentLoginRequiredError,
 )
 from frappyauth.core.second_factors import SecondFactors
 from frappyauth.core.mfa_models import Passkey, PasskeyChallenge, RelyingParty
 from frappyauth.core.minting import hash_secret
 from frappyauth.core.models import Actor, Identity, User
 from frappyauth.core.context import ServiceContext
+from frappyauth.core.sessions import require_recent_login
 from frappyauth.core.throttle import Admission, Throttle
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
-# Adding or removing a passkey needs a session this young: a stolen older session (without the
-# password) cannot plant a credential that outlives the owner's password change.
-RECENT_LOGIN = timedelta(minutes=10)
+# Adding or removing a passkey needs a young session (`sessions.RECENT_LOGIN`): a stolen older
+# session (without the password) cannot plant a credential that outlives the owner's password
+# change.
 REGISTER, LOGIN = "register", "login"
 MAX_NAME_LENGTH = 100
 
@@ -78,11 +78,8 @@ class Passkeys:
     # registration
 
     def check_recent_login(self, identity: Identity) -> None:
-        """Raise `RecentLoginRequiredError` unless the request's session began within
-        `RECENT_LOGIN`."""
-        session = identity.session
-        if session is None or self._context.clock() - session.created_at > RECENT_LOGIN:
-            raise RecentLoginRequiredError()
+        """See `sessions.require_recent_login`."""
+        require_recent_login(identity, self._context.clock())
 
     def registration_options(self, identity: Identity, rp: RelyingParty) -> dict[str, Any]:
         """The options for `navigator.credentials.create()`, with a new challenge for this user."""

@@ -15,6 +15,9 @@ import bcrypt
 from frappyauth.core.errors import InvalidPasswordError
 
 _MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
+# The stored "hash" of an account without a password (made through an identity provider): neither
+# bcrypt nor MD5, so `PasswordHasher.verify` matches no password against it.
+NO_PASSWORD = "!"
 _BCRYPT = re.compile(r"\$2[abxy]?\$(\d\d)\$[./A-Za-z0-9]{53}")
 
 

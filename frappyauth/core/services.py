@@ -17,6 +17,8 @@ from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.audit import AuditTrail
 from frappyauth.core.context import ServiceContext, utc_now
 from frappyauth.core.events import Events
+from frappyauth.core.federation import Federation
+from frappyauth.core.identity_providers import provider_settings
 from frappyauth.core.mailer import Mailer, MessageComposer
 from frappyauth.core.options import Options
 from frappyauth.core.passwords import PasswordHasher
@@ -49,6 +51,7 @@ class Services:
     passkeys: Passkeys | None = None
     mail: MailFlows | None = None  # with any mail flow on
     audit: AuditTrail | None = None  # with option `audit_trail`
+    federation: Federation | None = None  # with option `identity_providers`
 
     @property
     def options(self) -> Options:
@@ -86,19 +89,28 @@ def build_services(
     throttle, sessions, api_keys = Throttle(context), Sessions(context), ApiKeys(context)
     accounts = Accounts(context, throttle, api_keys)
     second_factors, totp, passkeys = _second_factor_services(context, throttle, secret_key)
+    federation = _federation(context, accounts, sessions, throttle)
     return Services(
         context,
         throttle,
         sessions,
         api_keys,
         accounts,
-        SignIn(context, throttle, sessions, second_factors, totp, passkeys),
+        SignIn(context, throttle, sessions, second_factors, totp, passkeys, federation),
         second_factors,
         totp,
         passkeys,
         _mail_flows(context, throttle, accounts, mailer, composer),
         AuditTrail(context) if audit is not None else None,
+        federation,
     )
+
+
+def _federation(
+    context: ServiceContext, accounts: Accounts, sessions: Sessions, throttle: Throttle
+) -> Federation | None:
+    providers = provider_settings(context.options.identity_providers)
+    return Federation(context, accounts, sessions, throttle, providers) if providers else None
 
 
 def _second_factor_services(

@@ -6,7 +6,11 @@ from datetime import datetime, timedelta
 
 from frappyauth.core import signals
 from frappyauth.core.context import ServiceContext
-from frappyauth.core.errors import AuthenticationError, SessionNotFoundError
+from frappyauth.core.errors import (
+    AuthenticationError,
+    RecentLoginRequiredError,
+    SessionNotFoundError,
+)
 from frappyauth.core.minting import hash_secret, new_secret, new_session_id
 from frappyauth.core.models import Actor, Identity, Session, User
 
@@ -15,6 +19,17 @@ PURGE_INTERVAL = timedelta(
     minutes=10
 )  # expired sessions are removed at most this often (TTL does it in MongoDB)
 INVALID = "The session is invalid or has expired."
+# How long after a login the sensitive changes (passkeys, linked identities) stay open without
+# signing in again: a stolen session that is old cannot add a way in.
+RECENT_LOGIN = timedelta(minutes=10)
+
+
+def require_recent_login(identity: Identity, now: datetime) -> None:
+    """Raise `RecentLoginRequiredError` unless the request's session began within
+    `RECENT_LOGIN` (an API key never counts as a recent login)."""
+    session = identity.session
+    if session is None or now - session.created_at > RECENT_LOGIN:
+        raise RecentLoginRequiredError()
 
 
 class Sessions:

@@ -44,3 +44,5 @@ mfa_challenge_failed = _signals.signal(
 )  # a wrong or replayed code; adds `reason`
 passkey_registered = _signals.signal("passkey-registered")
 passkey_removed = _signals.signal("passkey-removed")
+identity_linked = _signals.signal("identity-linked")  # adds `provider`
+identity_unlinked = _signals.signal("identity-unlinked")

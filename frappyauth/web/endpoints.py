@@ -58,6 +58,11 @@ EMAIL_CHANGE = Feature(lambda o: o.email_change, _disabled("Address change is", 
 TOTP = Feature(lambda o: o.totp, _disabled("TOTP is", "totp"))
 PASSKEYS = Feature(lambda o: o.passkeys, _disabled("Passkeys are", "passkeys"))
 SECOND_FACTORS = Feature(lambda o: o.totp or o.passkeys, TOTP.off_message)
+IDENTITY_PROVIDERS = Feature(
+    lambda o: bool(o.identity_providers),
+    "Sign-in through identity providers is disabled on this server (the frappyauth option "
+    "'identity_providers' is empty).",
+)
 AUDIT = Feature(lambda o: o.audit_trail, _disabled("The audit trail is", "audit_trail"))
 CONSOLE = Feature(lambda o: o.console, _disabled("The console is", "console"))
 

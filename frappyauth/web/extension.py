@@ -8,7 +8,7 @@ import functools
 import warnings
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask
 from flask.typing import ResponseReturnValue
@@ -28,7 +28,7 @@ from frappyauth.core.protocols import (
     Stores,
     UserStore,
 )
-from frappyauth.core.services import build_services
+from frappyauth.core.services import MIN_KEY_LENGTH, Services, build_services
 from frappyauth.stores.beside import store_beside
 from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
 from frappyauth.web import flows
@@ -40,6 +40,9 @@ from frappyauth.web.responses import render_error
 from frappyauth.web.routing import answer_routing_errors
 from frappyauth.web.state import EXTENSION_KEY, AuthState, current_state
 from frappyauth.web.user_proxy import current_user
+
+if TYPE_CHECKING:  # the `oidc` extra, imported only with option `identity_providers`
+    from frappyauth.web.identity_clients import IdentityClients
 
 F = TypeVar("F", bound=Callable[..., Any])
 UnauthorizedHandler = Callable[[FrappyAuthError], ResponseReturnValue]
@@ -146,7 +149,9 @@ class FrappyAuth:
             if second_factors is not None and second_factors.required_for
             else None
         )
-        app.extensions[EXTENSION_KEY] = AuthState(services, endpoints, enrolment_check)
+        app.extensions[EXTENSION_KEY] = AuthState(
+            services, endpoints, enrolment_check, _identity_clients(app, services)
+        )
         for blueprint in build_blueprints(options, endpoints, services.throttle):
             app.register_blueprint(blueprint)
         answer_routing_errors(app, options, endpoints)
@@ -273,10 +278,35 @@ def resolve_stores(
         sessions=token_store if token_store is not None else MemorySessionStore(),
         api_keys=pick("api_key_store", "api_keys"),
         attempts=pick("attempt_store", "attempts"),
-        mail_tokens=pick("mail_token_store", "mail_tokens", options.mail_flows),
+        # Identity providers keep their flows' single-use values as mailed tokens are kept.
+        mail_tokens=pick(
+            "mail_token_store",
+            "mail_tokens",
+            options.mail_flows or bool(options.identity_providers),
+        ),
         mfa=pick("mfa_store", "mfa", options.totp or options.passkeys),
         audit=pick("audit_store", "audit", options.audit_trail),
     )
+
+
+def _identity_clients(app: Flask, services: Services) -> IdentityClients | None:
+    """Authlib's clients of the configured identity providers (the `oidc` extra), built once."""
+    federation = services.federation
+    if federation is None:
+        return None
+    if not app.secret_key or len(app.secret_key) < MIN_KEY_LENGTH:
+        raise ValueError(
+            "frappyauth option 'identity_providers' needs app.secret_key (16+ random characters): "
+            "it signs the cookie that binds a provider's sign-in to the browser that started it."
+        )
+    try:
+        from frappyauth.web.identity_clients import IdentityClients
+    except ImportError as missing:
+        raise RuntimeError(
+            "frappyauth option 'identity_providers' needs the oidc extra: pip install "
+            f"'frappyauth[oidc]' ({missing.name} is missing)."
+        ) from None
+    return IdentityClients(federation.providers)
 
 
 def _require_qr_codes() -> None:

@@ -95,16 +95,18 @@ def set_session_cookie(response: Response, token: str, options: Options) -> None
         max_age=options.token_expiration,
         httponly=True,
         samesite="Lax",
-        secure=_secure(options),
+        secure=is_secure_cookie(options),
         path="/",
     )
 
 
 def clear_session_cookie(response: Response, options: Options) -> None:
     response.delete_cookie(
-        COOKIE_NAME, httponly=True, samesite="Lax", secure=_secure(options), path="/"
+        COOKIE_NAME, httponly=True, samesite="Lax", secure=is_secure_cookie(options), path="/"
     )
 
 
-def _secure(options: Options) -> bool:
+def is_secure_cookie(options: Options) -> bool:
+    """Whether frappyauth's cookies get `Secure`: option `cookie_secure`, else as the request came
+    (HTTPS)."""
     return request.is_secure if options.cookie_secure is None else options.cookie_secure

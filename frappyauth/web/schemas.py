@@ -224,3 +224,18 @@ def operation(
     if parameters:
         operation["parameters"] = parameters
     return operation
+
+
+def redirect_operation(
+    summary: str, errors: tuple[int, ...], parameter: dict[str, Any] | None
+) -> Operation:
+    """An operation a browser navigates to: a 302 with `Location`, or a JSON error."""
+    redirecting = operation(
+        summary, {}, errors, security=[], parameters=[parameter] if parameter else None
+    )
+    del redirecting["responses"]["200"]
+    redirecting["responses"]["302"] = {
+        "description": "Redirect",
+        "headers": {"Location": {"schema": {"type": "string"}, "required": True}},
+    }
+    return redirecting

@@ -13,6 +13,7 @@ from frappyauth.core.services import Services
 
 if TYPE_CHECKING:
     from frappyauth.web.endpoints import Endpoint
+    from frappyauth.web.identity_clients import IdentityClients
 
 T = TypeVar("T")
 EXTENSION_KEY = "frappyauth"
@@ -35,6 +36,9 @@ class AuthState:
     # The second-factor enrolment rule, or `None` while `require_mfa_for` is empty: checked on every
     # request.
     enrolment_check: Callable[[Identity], None] | None = None
+    # Authlib's clients of the identity providers, or `None` while option `identity_providers` is
+    # empty.
+    identity_clients: IdentityClients | None = None
 
 
 def switched_on(service: T | None) -> T:

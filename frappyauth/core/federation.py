@@ -1,0 +1,318 @@
+"""Sign-in through identity providers (option `identity_providers`): which account a provider's
+identity opens, linking and unlinking, and the single-use values of a flow.
+
+An identity is its provider's (issuer, subject) pair; an address never identifies by itself. The
+rules are those that stop pre-account hijacking (Sudhodanan & Paverd, USENIX Security 2022):
+
+- an unlinked identity whose address a local account has is not merged (`AccountExistsError`),
+  unless option `identity_merge_verified_email` allows it and both the provider's and the local
+  address are verified, from a provider that verifies addresses;
+- a new account is made only where option `registration` allows it (and its domain is allowed);
+- linking to an account whose address was never verified ends the account's other sessions and
+  voids its pending mailed links (an attacker who pre-registered the address loses his session and
+  his address change).
+
+A flow's `state` and the code a callback hands the front end are single use and stored hashed (as
+mailed tokens are); the code is exchanged for a sign-in through `SignIn.with_identity`, so a
+provider's sign-in ends in the common finish like every other.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from frappyauth.core import signals
+from frappyauth.core.accounts import Accounts
+from frappyauth.core.context import ServiceContext
+from frappyauth.core.errors import (
+    AccountExistsError,
+    DuplicateEmailError,
+    DuplicateUsernameError,
+    IdentityLinkedElsewhereError,
+    IdentityNotFoundError,
+    InvalidEmailError,
+    InvalidTokenError,
+    LastWayInError,
+    ProviderRefusedError,
+    SignUpClosedError,
+    UnknownProviderError,
+)
+from frappyauth.core.identity_providers import ProviderAccount, ProviderSettings
+from frappyauth.core.identity_providers import claimed_permissions
+from frappyauth.core.mail_tokens import binding_of
+from frappyauth.core.minting import hash_secret, new_secret, new_session_id
+from frappyauth.core.passwords import NO_PASSWORD
+from frappyauth.core.models import Actor, LinkedIdentity, MailToken, Session, User
+from frappyauth.core.protocols import IdentityStore, MailTokenStore
+from frappyauth.core.sessions import Sessions
+from frappyauth.core.throttle import Throttle
+
+USERNAME_TRIES = 10
+FLOW, SIGN_IN_CODE = "identity_flow", "identity_sign_in"
+FLOW_LIFETIME = timedelta(minutes=10)  # from the start to the provider's callback
+CODE_LIFETIME = timedelta(seconds=60)  # from the callback to the front end's exchange
+
+
+class Federation:
+    """The identity providers of one app and the accounts their identities open."""
+
+    def __init__(
+        self,
+        context: ServiceContext,
+        accounts: Accounts,
+        sessions: Sessions,
+        throttle: Throttle,
+        providers: dict[str, ProviderSettings],
+    ) -> None:
+        self._context, self._accounts, self._sessions = context, accounts, sessions
+        self._throttle, self.providers = throttle, providers
+
+    @property
+    def _identities(self) -> IdentityStore:
+        store = self._context.stores.identities
+        assert store is not None  # resolved whenever option identity_providers is set
+        return store
+
+    @property
+    def _tokens(self) -> MailTokenStore:
+        store = self._context.stores.mail_tokens
+        assert store is not None  # resolved whenever option identity_providers is set
+        return store
+
+    def provider(self, name: str) -> ProviderSettings:
+        settings = self.providers.get(name)
+        if settings is None:
+            raise UnknownProviderError()
+        return settings
+
+    # the single-use values of a flow
+
+    def begin_flow(self, linking_user: User | None, remote_addr: str | None) -> str:
+        """A new flow's `state` (stored hashed, single use, `FLOW_LIFETIME`); a linking flow
+        remembers its user. Anyone may start one, so each start is counted per client network
+        before it is stored."""
+        self._throttle.limit_anonymous("identity_flow", remote_addr)
+        return self._issue(FLOW, linking_user, FLOW_LIFETIME, binding="")
+
+    def end_flow(self, state: str) -> str | None:
+        """Use up the flow's `state`; return its linking user's id (`None` for a sign-in flow).
+        `ProviderRefusedError("invalid_state")` for a state unknown, used or expired."""
+        token = self._tokens.take(hash_secret(state), FLOW, self._context.clock())
+        if token is None:
+            raise ProviderRefusedError("invalid_state", "The sign-in expired or was used; retry.")
+        return token.user_id or None
+
+    def take_code(self, code: str) -> User:
+        """The user a callback's code signs in; `InvalidTokenError` if the code is unknown, used,
+        expired, or the user's password changed since."""
+        token = self._tokens.take(hash_secret(code), SIGN_IN_CODE, self._context.clock())
+        user = None if token is None else self._context.stores.users.get(token.user_id)
+        if token is None or user is None or binding_of(user) != token.binding:
+            raise InvalidTokenError()
+        return user
+
+    def _issue(self, purpose: str, user: User | None, lifetime: timedelta, binding: str) -> str:
+        now, secret = self._context.clock(), new_secret()
+        self._tokens.create(
+            MailToken(
+                token_hash=hash_secret(secret),
+                purpose=purpose,
+                user_id=user.id if user else "",
+                email="",
+                binding=binding,
+                created_at=now,
+                expires_at=now + lifetime,
+            )
+        )
+        return secret
+
+    # signing in and linking
+
+    def sign_in(self, account: ProviderAccount, remote_addr: str | None) -> str:
+        """The code that signs in the account `account` opens (linked, merged or new)."""
+        user = self._linked_user(account) or self._unlinked_user(account, remote_addr)
+        return self._issue(SIGN_IN_CODE, user, CODE_LIFETIME, binding=binding_of(user))
+
+    def link(
+        self,
+        user_id: str,
+        account: ProviderAccount,
+        remote_addr: str | None,
+        keep: Session | None = None,
+    ) -> User:
+        """Link `account` to the user who started the linking flow; `keep` is the linking
+        browser's session, which survives the rule for unverified addresses."""
+        user = self._context.stores.users.get(user_id)
+        if user is None:
+            raise ProviderRefusedError("invalid_state", "The account that started this is gone.")
+        linked = self._store_link(user, account, remote_addr)
+        if linked.user_id != user.id:
+            raise IdentityLinkedElsewhereError()
+        if not user.email_verified:
+            self._void_what_an_unverified_address_left(user, remote_addr, keep)
+        return user
+
+    def _linked_user(self, account: ProviderAccount) -> User | None:
+        linked = self._identities.find(account.issuer, account.subject)
+        if linked is None:
+            return None
+        user = self._context.stores.users.get(linked.user_id)
+        if user is None:  # its user was deleted meanwhile: the link is stale
+            self._identities.delete(linked.user_id, linked.identity_id)
+            return None
+        now = self._context.clock()
+        self._identities.touch(linked.identity_id, now, account.email, account.email_verified)
+        return self._grant_claimed(user, account)
+
+    def _unlinked_user(self, account: ProviderAccount, remote_addr: str | None) -> User:
+        settings, options = self.provider(account.provider), self._context.options
+        key = self._address_key(account)
+        local = None if key is None else self._context.stores.users.get_by_email(key)
+        if local is not None:
+            if not self._may_merge(settings, account, local):
+                raise AccountExistsError()
+            return self._owner_of(self._store_link(local, account, remote_addr))
+        if not options.registration or not self._domain_allowed(key):
+            raise SignUpClosedError()
+        user = self._new_account(settings, account, key, remote_addr)
+        return self._owner_of(self._store_link(user, account, remote_addr))
+
+    def _may_merge(self, settings: ProviderSettings, account: ProviderAccount, local: User) -> bool:
+        return (
+            self._context.options.identity_merge_verified_email
+            and settings.verifies_email
+            and account.email_verified
+            and local.email_verified
+        )
+
+    def _address_key(self, account: ProviderAccount) -> str | None:
+        """The address's unique key; only the mail flows keep keys, so without them `None`."""
+        if account.email is None or not self._context.options.mail_flows:
+            return None
+        from frappyauth.core.addresses import email_key, normalise_email
+
+        try:
+            return email_key(normalise_email(account.email))
+        except InvalidEmailError:  # the provider's claim is no address: it identifies nothing
+            return None
+
+    def _domain_allowed(self, key: str | None) -> bool:
+        domains = self._context.options.identity_sign_up_domains
+        if not domains:
+            return True
+        return key is not None and key.rsplit("@", 1)[-1] in {d.casefold() for d in domains}
+
+    def _new_account(
+        self,
+        settings: ProviderSettings,
+        account: ProviderAccount,
+        key: str | None,
+        remote_addr: str | None,
+    ) -> User:
+        options = self._context.options
+        defaults = options.default_permissions
+        claimed = claimed_permissions(settings, account)
+        permissions = defaults + tuple(p for p in claimed if p not in defaults)
+        verified = settings.verifies_email and account.email_verified
+        hint = account.name_hint or (account.email or "").split("@")[0] or account.provider
+        for username in candidate_usernames(hint):
+            try:
+                return self._accounts.create(
+                    username,
+                    None,
+                    permissions=permissions,
+                    email=account.email if key else None,
+                    email_key=key,
+                    email_verified=verified,
+                    actor=Actor(None, remote_addr),
+                )
+            except DuplicateUsernameError:
+                continue
+            except DuplicateEmailError:  # an account with the address was made meanwhile
+                raise AccountExistsError() from None
+        raise SignUpClosedError("No free username could be derived for this identity.")
+
+    def _store_link(
+        self, user: User, account: ProviderAccount, remote_addr: str | None
+    ) -> LinkedIdentity:
+        now = self._context.clock()
+        linked = self._identities.link(
+            LinkedIdentity(
+                identity_id=new_session_id(),
+                user_id=user.id,
+                provider=account.provider,
+                issuer=account.issuer,
+                subject=account.subject,
+                email=account.email,
+                email_verified=account.email_verified,
+                created_at=now,
+                last_used_at=now,
+            )
+        )
+        if linked.user_id == user.id and linked.created_at == now:
+            self._context.events.announce(
+                signals.identity_linked,
+                user_id=user.id,
+                actor=Actor(user.id, remote_addr),
+                provider=account.provider,
+            )
+        return linked
+
+    def _owner_of(self, linked: LinkedIdentity) -> User:
+        """The user a link belongs to (a concurrent callback may have linked it first)."""
+        user = self._context.stores.users.get(linked.user_id)
+        if user is None:
+            raise ProviderRefusedError("invalid_state", "The account was deleted meanwhile.")
+        return user
+
+    def _grant_claimed(self, user: User, account: ProviderAccount) -> User:
+        """Add the permissions the provider's claim grants; never takes any away."""
+        granted = claimed_permissions(self.provider(account.provider), account)
+        missing = tuple(p for p in granted if p not in user.permissions)
+        if not missing:
+            return user
+        updated = self._context.stores.users.set_permissions(user.id, user.permissions + missing)
+        return updated or user
+
+    def _void_what_an_unverified_address_left(
+        self, user: User, remote_addr: str | None, keep: Session | None
+    ) -> None:
+        """Whoever registered an unverified address may hold a session or a mailed link for it:
+        after a link, only the linking session survives, and no pending link does."""
+        self._sessions.end_all(user.id, Actor(user.id, remote_addr), keep=keep)
+        self._tokens.delete_for_user(user.id)
+
+    # the account's identities
+
+    def identities_of(self, user_id: str) -> list[LinkedIdentity]:
+        return self._identities.list_for_user(user_id)
+
+    def unlink(self, user: User, identity_id: str, actor: Actor, by_admin: bool = False) -> None:
+        """Remove a link; `LastWayInError` (unless an administrator asks) if the account would be
+        left with no password, no passwordless passkey and no other identity."""
+        identities = self._identities.list_for_user(user.id)
+        if not any(i.identity_id == identity_id for i in identities):
+            raise IdentityNotFoundError()
+        if not by_admin and len(identities) == 1 and not self._has_other_way_in(user):
+            raise LastWayInError()
+        if not self._identities.delete(user.id, identity_id):
+            raise IdentityNotFoundError()
+        self._context.events.announce(signals.identity_unlinked, user_id=user.id, actor=actor)
+
+    def _has_other_way_in(self, user: User) -> bool:
+        if user.password_hash != NO_PASSWORD:
+            return True
+        mfa = self._context.stores.mfa
+        return bool(
+            self._context.options.passwordless
+            and mfa is not None
+            and mfa.passkey_counts([user.id]).get(user.id)
+        )
+
+
+def candidate_usernames(hint: str) -> list[str]:
+    """Usernames to try for a new account, from the provider's name for it: printable, trimmed,
+    then numbered, then random (a taken or lookalike name is refused by `Accounts.create`)."""
+    base = "".join(c for c in hint if c.isprintable() and not c.isspace())[:40] or "user"
+    numbered = [base] + [f"{base}-{n}" for n in range(2, USERNAME_TRIES)]
+    return numbered + [f"{base}-{new_secret()[:8]}"]
