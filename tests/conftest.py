@@ -18,6 +18,7 @@ from frappyauth.core.protocols import (
     ApiKeyStore,
     AttemptStore,
     AuditStore,
+    IdentityStore,
     MailTokenStore,
     MfaStore,
     SessionStore,
@@ -75,6 +76,11 @@ def audit_store(backend: Backend, database: Any) -> AuditStore:
 
 
 @pytest.fixture
+def identity_store(backend: Backend, database: Any) -> IdentityStore:
+    return backend.identity_store(database)
+
+
+@pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on a loopback port, plain text, no login."""
     server = SmtpServer()
@@ -126,6 +132,7 @@ def make_app(
     mfa_store: MfaStore,
     attempt_store: AttemptStore,
     audit_store: AuditStore,
+    identity_store: IdentityStore,
     clock: Clock,
     ledger: SecretLedger,
 ) -> Any:
@@ -139,6 +146,7 @@ def make_app(
         mfa_store=mfa_store,
         attempt_store=attempt_store,
         audit_store=audit_store,
+        identity_store=identity_store,
         **options,
     )
 

@@ -16,7 +16,7 @@ from pymongo import ReadPreference, WriteConcern
 
 from conftest import LATER, NOW
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge
-from frappyauth.core.models import ApiKey, MailToken, Session, User
+from frappyauth.core.models import ApiKey, LinkedIdentity, MailToken, Session, User
 from frappyauth.stores.beside import store_beside
 from frappyauth.stores.mongo import MongoUserStore, mongo_stores
 
@@ -32,6 +32,7 @@ EVERY_COLLECTION = {
     "userPasskeys",
     "userPasskeyChallenges",
     "userAuditLog",
+    "userIdentities",
 }
 
 
@@ -78,7 +79,7 @@ def test_an_app_may_relax_the_write_concern_but_not_the_read_preference() -> Non
 def test_stores_built_beside_a_user_store_write_with_its_write_concern() -> None:
     db = RecordingDatabase()
     users = MongoUserStore(db, write_concern=WriteConcern(w=1))  # type: ignore[arg-type]
-    for kind in ("sessions", "api_keys", "attempts", "mail_tokens", "mfa", "audit"):
+    for kind in ("sessions", "api_keys", "attempts", "mail_tokens", "mfa", "audit", "identities"):
         store_beside(users, kind)
     assert set(db.collections) == EVERY_COLLECTION
     assert all(
@@ -164,6 +165,13 @@ CREATES: dict[str, tuple[str, str, Callable[[Any], Any]]] = {
         "mfa",
         "userPasskeyChallenges",
         lambda store: store.create_passkey_challenge(PasskeyChallenge("h", "login", None, LATER)),
+    ),
+    "linked_identity": (
+        "identities",
+        "userIdentities",
+        lambda store: store.link(
+            LinkedIdentity("i", "u", "google", "https://accounts.google.com", "1", None, False, NOW)
+        ),
     ),
 }
 

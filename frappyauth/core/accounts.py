@@ -203,8 +203,8 @@ class Accounts:
         return user
 
     def delete(self, user_id: str, actor: Actor) -> User:
-        """Delete a user with its legacy API key, then end its sessions and keys (refused without a
-        user anyway).
+        """Delete a user with its legacy API key, then end its sessions and keys and remove its
+        second factors and linked identities (refused without a user anyway).
 
         An administrator is first demoted, with the last-admin guard, so that two admins deleting
         each other at once cannot both succeed. Should the store fail between the two writes, the
@@ -223,6 +223,8 @@ class Accounts:
         if self._context.stores.mfa is not None:
             self._context.stores.mfa.delete_totp(user.id)
             self._context.stores.mfa.delete_passkeys(user.id)
+        if self._context.stores.identities is not None:
+            self._context.stores.identities.delete_for_user(user.id)
         self._context.events.announce(signals.user_deleted, user_id=user.id, actor=actor)
         return user
 

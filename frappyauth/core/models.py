@@ -1,5 +1,5 @@
-"""The records the core and the stores exchange (users, sessions, API keys, throttle counters),
-and who asks."""
+"""The records the core and the stores exchange (users, sessions, API keys, throttle counters,
+linked provider identities), and who asks."""
 
 from __future__ import annotations
 
@@ -212,3 +212,26 @@ class AuditEntry:
     details: dict[str, Any]
     impersonator_id: str | None = None
     entry_id: str = ""  # given by the store when it keeps the entry; orders entries of one instant
+
+
+@dataclass(frozen=True)
+class LinkedIdentity:
+    """An account at an identity provider linked to a user. Its (issuer, subject) pair identifies
+    it; an address never does.
+
+    `provider` is the configured provider's name (`"google"`), `issuer` the provider's issuer
+    (GitHub: `"https://github.com"`), `subject` its stable id for the account (the ID token's `sub`;
+    GitHub: the numeric user id as a string). `email` and `email_verified` are the provider's latest
+    claim about the address, for display and the linking rules only; `last_used_at` is the latest
+    sign-in through it.
+    """
+
+    identity_id: str
+    user_id: str
+    provider: str
+    issuer: str
+    subject: str
+    email: str | None
+    email_verified: bool
+    created_at: datetime
+    last_used_at: datetime | None = None

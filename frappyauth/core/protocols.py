@@ -1,4 +1,4 @@
-"""The store protocols: what the core needs from each of its six stores, and `Stores`, the set of
+"""The store protocols: what the core needs from each of its stores, and `Stores`, the set of
 them.
 
 Stores only persist and look up; every decision (hashing, expiry, throttling, permissions) is the
@@ -28,7 +28,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
-from frappyauth.core.models import ApiKey, AttemptCounter, AuditEntry, MailToken, Session, User
+from frappyauth.core.models import (
+    ApiKey,
+    AttemptCounter,
+    AuditEntry,
+    LinkedIdentity,
+    MailToken,
+    Session,
+    User,
+)
 
 
 class UserStore(Protocol):
@@ -422,13 +430,63 @@ class AuditStore(Protocol):
         """
 
 
+class IdentityStore(Protocol):
+    """Persists the identity-provider accounts linked to users (`LinkedIdentity`); `identity_id`
+    is a link's public name.
+
+    A link is found by its (`issuer`, `subject`) pair, never by its address: at most one link holds
+    a pair (a unique index, or a check under one lock).
+    """
+
+    def link(self, identity: LinkedIdentity) -> LinkedIdentity:
+        """Store a new link and return it.
+
+        If its (`issuer`, `subject`) pair is linked already, to this user or another, store nothing
+        and return the existing link. Linking is atomic: of concurrent links of one pair exactly one
+        is stored, and every caller gets that one back. Raises `ValueError` if another pair's link
+        has the same `identity_id` (random ids: that means a broken caller).
+        """
+
+    def find(self, issuer: str, subject: str) -> LinkedIdentity | None:
+        """Return the link of this (`issuer`, `subject`) pair, or `None`. Both are compared
+        exactly, as given."""
+
+    def get(self, user_id: str, identity_id: str) -> LinkedIdentity | None:
+        """Return the user's link with this id, or `None` if there is none or it belongs to another
+        user."""
+
+    def list_for_user(self, user_id: str) -> list[LinkedIdentity]:
+        """Return the user's links, oldest `created_at` first (links of one instant by
+        `identity_id`)."""
+
+    def counts(self, user_ids: Sequence[str]) -> dict[str, int]:
+        """Return how many links each of `user_ids` has, leaving out those with none."""
+
+    def touch(
+        self, identity_id: str, last_used_at: datetime, email: str | None, email_verified: bool
+    ) -> bool:
+        """Record a sign-in through the link: set its `last_used_at`, and its `email` and
+        `email_verified` to the provider's latest claim, in one write; return whether there was
+        such a link."""
+
+    def delete(self, user_id: str, identity_id: str) -> bool:
+        """Delete the user's link with this id; return whether one was deleted.
+
+        A link of another user is left alone (and `False` returned), so a user can only unlink
+        their own. Its pair may then be linked again.
+        """
+
+    def delete_for_user(self, user_id: str) -> int:
+        """Delete every link of the user; return how many."""
+
+
 @dataclass(frozen=True)
 class Stores:
     """The stores of one app, resolved once (see `frappyauth.stores.memory_stores` and
     `mongo_stores`).
 
-    `mail_tokens`, `mfa` and `audit` are `None` while no option needs them, so that nothing is built
-    for a feature that is off.
+    `mail_tokens`, `mfa`, `audit` and `identities` are `None` while no option needs them, so that
+    nothing is built for a feature that is off (`identities`: option `identity_providers`).
     """
 
     users: UserStore
@@ -438,3 +496,4 @@ class Stores:
     mail_tokens: MailTokenStore | None = None
     mfa: MfaStore | None = None
     audit: AuditStore | None = None
+    identities: IdentityStore | None = None

@@ -22,6 +22,7 @@ from frappyauth.core.protocols import (
     ApiKeyStore,
     AttemptStore,
     AuditStore,
+    IdentityStore,
     MailTokenStore,
     MfaStore,
     SessionStore,
@@ -86,6 +87,7 @@ class FrappyAuth:
         mail_token_store: MailTokenStore | None = None,
         mfa_store: MfaStore | None = None,
         audit_store: AuditStore | None = None,
+        identity_store: IdentityStore | None = None,
     ) -> None:
         self.options = build_options(options_override)
         self.stores = (
@@ -100,6 +102,7 @@ class FrappyAuth:
                 mail_token_store=mail_token_store,
                 mfa_store=mfa_store,
                 audit_store=audit_store,
+                identity_store=identity_store,
             )
         )
         if stores is not None and user_store is not None:
@@ -252,6 +255,7 @@ def resolve_stores(
         ("mail_token_store", MailTokenStore),
         ("mfa_store", MfaStore),
         ("audit_store", AuditStore),
+        ("identity_store", IdentityStore),
     ):
         if given[name] is not None:
             _check_store(name.replace("_", " "), given[name], protocol, f"the {name}")
@@ -286,6 +290,9 @@ def resolve_stores(
         ),
         mfa=pick("mfa_store", "mfa", options.totp or options.passkeys),
         audit=pick("audit_store", "audit", options.audit_trail),
+        # Built beside the user store once option `identity_providers` exists and is on: then
+        # `False` becomes `bool(options.identity_providers)`. Until then only a store given.
+        identities=pick("identity_store", "identities", False),
     )
 
 

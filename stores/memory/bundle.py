@@ -6,6 +6,7 @@ from frappyauth.core.protocols import Stores
 from frappyauth.stores.memory.api_keys import MemoryApiKeyStore
 from frappyauth.stores.memory.audit import MemoryAuditStore
 from frappyauth.stores.memory.attempts import MemoryAttemptStore
+from frappyauth.stores.memory.identities import MemoryIdentityStore
 from frappyauth.stores.memory.mail_tokens import MemoryMailTokenStore
 from frappyauth.stores.memory.mfa import MemoryMfaStore
 from frappyauth.stores.memory.sessions import MemorySessionStore
@@ -19,6 +20,7 @@ MEMORY_STORES: dict[str, type] = {
     "mail_tokens": MemoryMailTokenStore,
     "mfa": MemoryMfaStore,
     "audit": MemoryAuditStore,
+    "identities": MemoryIdentityStore,
 }
 
 

@@ -7,6 +7,7 @@ from frappyauth.stores.mongo.attempts import MongoAttemptStore
 from frappyauth.stores.mongo.audit import MongoAuditStore
 from frappyauth.stores.mongo.bundle import mongo_stores
 from frappyauth.stores.mongo.connection import check_connection
+from frappyauth.stores.mongo.identities import MongoIdentityStore
 from frappyauth.stores.mongo.mail_tokens import MongoMailTokenStore
 from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.migration import LegacyUsernameConflictError
@@ -22,6 +23,7 @@ __all__ = [
     "MongoApiKeyStore",
     "MongoAttemptStore",
     "MongoAuditStore",
+    "MongoIdentityStore",
     "MongoMailTokenStore",
     "MongoMfaStore",
     "MongoSessionStore",
