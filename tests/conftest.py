@@ -28,6 +28,8 @@ from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, aut
 from smtp_support import FRONTEND_URL, HOST, SmtpServer
 from frappyauth.core.mailer import SmtpMailer
 
+pytest_plugins = ["oidc_support", "github_shape"]  # the sign-in providers' fixtures
+
 # Instants in the future: mongomock runs TTL deletion on the real clock and would drop past-dated
 # documents.
 NOW = datetime(2100, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
