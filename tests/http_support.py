@@ -20,6 +20,7 @@ from frappyauth import (
 from frappyauth.core.errors import StoreUnavailableError
 from frappyauth.core.protocols import ApiKeyStore, AttemptStore, MfaStore, SessionStore, UserStore
 from frappyauth.core.minting import hash_secret
+from frappyauth.core.passwords import NO_PASSWORD
 
 ADMIN_PASSWORD = "admin password 1234"
 USER_PASSWORD = "plain user password"
@@ -74,7 +75,9 @@ class SecretLedger:
         self.responses.append((description, body, frozenset(allowed)))
 
     def leaks(self, user_store: UserStore) -> list[str]:
-        hashes = {user.password_hash for user in user_store.list_page(0, 10_000)[0]}
+        users = user_store.list_page(0, 10_000)[0]
+        # An account without a password stores the marker `NO_PASSWORD`, which hides nothing.
+        hashes = {user.password_hash for user in users} - {NO_PASSWORD}
         secrets = self.passwords | self.minted | {hash_secret(s) for s in self.minted} | hashes
         return [
             f"{description} shows a secret"
@@ -121,6 +124,8 @@ def build_app(
     `totp` on, TOTP secrets are sealed with `MFA_KEY` unless the options say otherwise."""
     app = Flask("frappyauth_test", template_folder=template_folder)
     app.test_client_class = recording_client(ledger)
+    if options.get("identity_providers"):
+        app.secret_key = "the test app's secret key, which signs provider flows"
     if options.get("totp"):
         options = {"mfa_encryption_key": MFA_KEY, **options}
     register_endpoints(

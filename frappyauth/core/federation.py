@@ -12,14 +12,13 @@ rules are those that stop pre-account hijacking (Sudhodanan & Paverd, USENIX Sec
   voids its pending mailed links (an attacker who pre-registered the address loses his session and
   his address change).
 
-A flow's `state` and the code a callback hands the front end are single use and stored hashed (as
-mailed tokens are); the code is exchanged for a sign-in through `SignIn.with_identity`, so a
-provider's sign-in ends in the common finish like every other.
+The flow's single-use values are `identity_flows.IdentityFlows`'; the code a callback hands the
+front end is exchanged for a sign-in through `SignIn.with_identity`, so a provider's sign-in ends
+in the common finish like every other.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from frappyauth.core import signals
 from frappyauth.core.accounts import Accounts
@@ -31,7 +30,6 @@ from frappyauth.core.errors import (
     IdentityLinkedElsewhereError,
     IdentityNotFoundError,
     InvalidEmailError,
-    InvalidTokenError,
     LastWayInError,
     ProviderRefusedError,
     SignUpClosedError,
@@ -39,18 +37,13 @@ from frappyauth.core.errors import (
 )
 from frappyauth.core.identity_providers import ProviderAccount, ProviderSettings
 from frappyauth.core.identity_providers import claimed_permissions
-from frappyauth.core.mail_tokens import binding_of
-from frappyauth.core.minting import hash_secret, new_secret, new_session_id
+from frappyauth.core.minting import new_secret, new_session_id
 from frappyauth.core.passwords import NO_PASSWORD
-from frappyauth.core.models import Actor, LinkedIdentity, MailToken, Session, User
-from frappyauth.core.protocols import IdentityStore, MailTokenStore
+from frappyauth.core.models import Actor, LinkedIdentity, Session, User
+from frappyauth.core.protocols import IdentityStore
 from frappyauth.core.sessions import Sessions
-from frappyauth.core.throttle import Throttle
 
 USERNAME_TRIES = 10
-FLOW, SIGN_IN_CODE = "identity_flow", "identity_sign_in"
-FLOW_LIFETIME = timedelta(minutes=10)  # from the start to the provider's callback
-CODE_LIFETIME = timedelta(seconds=60)  # from the callback to the front end's exchange
 
 
 class Federation:
@@ -61,21 +54,14 @@ class Federation:
         context: ServiceContext,
         accounts: Accounts,
         sessions: Sessions,
-        throttle: Throttle,
         providers: dict[str, ProviderSettings],
     ) -> None:
         self._context, self._accounts, self._sessions = context, accounts, sessions
-        self._throttle, self.providers = throttle, providers
+        self.providers = providers
 
     @property
     def _identities(self) -> IdentityStore:
         store = self._context.stores.identities
-        assert store is not None  # resolved whenever option identity_providers is set
-        return store
-
-    @property
-    def _tokens(self) -> MailTokenStore:
-        store = self._context.stores.mail_tokens
         assert store is not None  # resolved whenever option identity_providers is set
         return store
 
@@ -85,53 +71,11 @@ class Federation:
             raise UnknownProviderError()
         return settings
 
-    # the single-use values of a flow
-
-    def begin_flow(self, linking_user: User | None, remote_addr: str | None) -> str:
-        """A new flow's `state` (stored hashed, single use, `FLOW_LIFETIME`); a linking flow
-        remembers its user. Anyone may start one, so each start is counted per client network
-        before it is stored."""
-        self._throttle.limit_anonymous("identity_flow", remote_addr)
-        return self._issue(FLOW, linking_user, FLOW_LIFETIME, binding="")
-
-    def end_flow(self, state: str) -> str | None:
-        """Use up the flow's `state`; return its linking user's id (`None` for a sign-in flow).
-        `ProviderRefusedError("invalid_state")` for a state unknown, used or expired."""
-        token = self._tokens.take(hash_secret(state), FLOW, self._context.clock())
-        if token is None:
-            raise ProviderRefusedError("invalid_state", "The sign-in expired or was used; retry.")
-        return token.user_id or None
-
-    def take_code(self, code: str) -> User:
-        """The user a callback's code signs in; `InvalidTokenError` if the code is unknown, used,
-        expired, or the user's password changed since."""
-        token = self._tokens.take(hash_secret(code), SIGN_IN_CODE, self._context.clock())
-        user = None if token is None else self._context.stores.users.get(token.user_id)
-        if token is None or user is None or binding_of(user) != token.binding:
-            raise InvalidTokenError()
-        return user
-
-    def _issue(self, purpose: str, user: User | None, lifetime: timedelta, binding: str) -> str:
-        now, secret = self._context.clock(), new_secret()
-        self._tokens.create(
-            MailToken(
-                token_hash=hash_secret(secret),
-                purpose=purpose,
-                user_id=user.id if user else "",
-                email="",
-                binding=binding,
-                created_at=now,
-                expires_at=now + lifetime,
-            )
-        )
-        return secret
-
     # signing in and linking
 
-    def sign_in(self, account: ProviderAccount, remote_addr: str | None) -> str:
-        """The code that signs in the account `account` opens (linked, merged or new)."""
-        user = self._linked_user(account) or self._unlinked_user(account, remote_addr)
-        return self._issue(SIGN_IN_CODE, user, CODE_LIFETIME, binding=binding_of(user))
+    def sign_in(self, account: ProviderAccount, remote_addr: str | None) -> User:
+        """The account `account` opens: linked, merged (only as the rules allow) or new."""
+        return self._linked_user(account) or self._unlinked_user(account, remote_addr)
 
     def link(
         self,
@@ -174,8 +118,17 @@ class Federation:
             return self._owner_of(self._store_link(local, account, remote_addr))
         if not options.registration or not self._domain_allowed(key):
             raise SignUpClosedError()
-        user = self._new_account(settings, account, key, remote_addr)
-        return self._owner_of(self._store_link(user, account, remote_addr))
+        try:
+            user = self._new_account(settings, account, key, remote_addr)
+        except AccountExistsError:  # a concurrent first sign-in with this identity made it
+            raced = self._linked_user(account)
+            if raced is None:
+                raise
+            return raced
+        linked = self._store_link(user, account, remote_addr)
+        if linked.user_id != user.id:  # a concurrent first sign-in linked its own new account
+            self._context.stores.users.delete(user.id)
+        return self._owner_of(linked)
 
     def _may_merge(self, settings: ProviderSettings, account: ProviderAccount, local: User) -> bool:
         return (
@@ -280,7 +233,9 @@ class Federation:
         """Whoever registered an unverified address may hold a session or a mailed link for it:
         after a link, only the linking session survives, and no pending link does."""
         self._sessions.end_all(user.id, Actor(user.id, remote_addr), keep=keep)
-        self._tokens.delete_for_user(user.id)
+        mailed = self._context.stores.mail_tokens
+        if mailed is not None:
+            mailed.delete_for_user(user.id)
 
     # the account's identities
 

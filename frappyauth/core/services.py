@@ -18,6 +18,7 @@ from frappyauth.core.audit import AuditTrail
 from frappyauth.core.context import ServiceContext, utc_now
 from frappyauth.core.events import Events
 from frappyauth.core.federation import Federation
+from frappyauth.core.identity_flows import IdentityFlows
 from frappyauth.core.identity_providers import provider_settings
 from frappyauth.core.mailer import Mailer, MessageComposer
 from frappyauth.core.options import Options
@@ -52,6 +53,7 @@ class Services:
     mail: MailFlows | None = None  # with any mail flow on
     audit: AuditTrail | None = None  # with option `audit_trail`
     federation: Federation | None = None  # with option `identity_providers`
+    identity_flows: IdentityFlows | None = None
 
     @property
     def options(self) -> Options:
@@ -89,28 +91,30 @@ def build_services(
     throttle, sessions, api_keys = Throttle(context), Sessions(context), ApiKeys(context)
     accounts = Accounts(context, throttle, api_keys)
     second_factors, totp, passkeys = _second_factor_services(context, throttle, secret_key)
-    federation = _federation(context, accounts, sessions, throttle)
+    federation = _federation(context, accounts, sessions)
+    identity_flows = IdentityFlows(context, throttle) if federation is not None else None
     return Services(
         context,
         throttle,
         sessions,
         api_keys,
         accounts,
-        SignIn(context, throttle, sessions, second_factors, totp, passkeys, federation),
+        SignIn(context, throttle, sessions, second_factors, totp, passkeys, identity_flows),
         second_factors,
         totp,
         passkeys,
         _mail_flows(context, throttle, accounts, mailer, composer),
         AuditTrail(context) if audit is not None else None,
         federation,
+        identity_flows,
     )
 
 
 def _federation(
-    context: ServiceContext, accounts: Accounts, sessions: Sessions, throttle: Throttle
+    context: ServiceContext, accounts: Accounts, sessions: Sessions
 ) -> Federation | None:
     providers = provider_settings(context.options.identity_providers)
-    return Federation(context, accounts, sessions, throttle, providers) if providers else None
+    return Federation(context, accounts, sessions, providers) if providers else None
 
 
 def _second_factor_services(

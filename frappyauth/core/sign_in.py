@@ -24,7 +24,7 @@ from frappyauth.core.throttle import Admission, Throttle
 from frappyauth.core.usernames import capped_username_key
 
 if TYPE_CHECKING:  # the factors of extras, present only with their options on
-    from frappyauth.core.federation import Federation
+    from frappyauth.core.identity_flows import IdentityFlows
     from frappyauth.core.passkeys import Passkeys, RelyingParty
     from frappyauth.core.totp import Totp
 
@@ -55,11 +55,11 @@ class SignIn:
         second_factors: SecondFactors | None = None,
         totp: Totp | None = None,
         passkeys: Passkeys | None = None,
-        federation: Federation | None = None,
+        identity_flows: IdentityFlows | None = None,
     ) -> None:
         self._context, self._throttle, self._sessions = context, throttle, sessions
         self._second_factors, self._totp, self._passkeys = second_factors, totp, passkeys
-        self._federation = federation
+        self._identity_flows = identity_flows
 
     def with_password(
         self, username: str, password: str, user_agent: str | None, remote_addr: str | None
@@ -142,11 +142,11 @@ class SignIn:
     def with_identity(
         self, code: str, user_agent: str | None, remote_addr: str | None
     ) -> SignInResult:
-        """The code an identity provider's callback handed the front end (see `Federation`): the
-        provider proved the user; a second factor may still be owed."""
-        if self._federation is None:
+        """The code an identity provider's callback handed the front end (see `IdentityFlows`):
+        the provider proved the user; a second factor may still be owed."""
+        if self._identity_flows is None:
             raise InvalidCredentialsError()
-        user = self._federation.take_code(code)
+        user = self._identity_flows.take_code(code)
         return self.finish(user, IDENTITY_PROVIDER, user_agent, remote_addr)
 
     def finish(

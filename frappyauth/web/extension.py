@@ -290,9 +290,7 @@ def resolve_stores(
         ),
         mfa=pick("mfa_store", "mfa", options.totp or options.passkeys),
         audit=pick("audit_store", "audit", options.audit_trail),
-        # Built beside the user store once option `identity_providers` exists and is on: then
-        # `False` becomes `bool(options.identity_providers)`. Until then only a store given.
-        identities=pick("identity_store", "identities", False),
+        identities=pick("identity_store", "identities", bool(options.identity_providers)),
     )
 
 

@@ -17,7 +17,7 @@ from flask import Response, current_app, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from frappyauth.core.errors import ProviderRefusedError
-from frappyauth.core.federation import FLOW_LIFETIME
+from frappyauth.core.identity_flows import FLOW_LIFETIME
 from frappyauth.core.options import Options
 from frappyauth.web.responses import is_secure_cookie
 

@@ -16,7 +16,7 @@ from flask import Response, jsonify, redirect, request, url_for
 
 from frappyauth.core.errors import BadRequestError, FrappyAuthError
 from frappyauth.core.federation import Federation
-from frappyauth.core.models import LinkedIdentity, User
+from frappyauth.core.models import Identity, LinkedIdentity
 from frappyauth.core.options import normal_origin
 from frappyauth.web import bodies
 from frappyauth.web.admin_views import admin_on_user
@@ -113,15 +113,22 @@ def start_sign_in(provider: str) -> Response:
 def start_link(provider: str) -> Response:
     identity = request_identity(allow_api_key=False)
     next_path = bodies.optional_string(bodies.request_object(), "next", nullable=False)
-    return _start(provider, identity.user, lambda url: jsonify({"url": url}), next_path)
+    return _start(provider, identity, lambda url: jsonify({"url": url}), next_path)
 
 
-def _start(provider: str, linking: User | None, answer: Any, next_path: str | None = None) -> Any:
+def _start(
+    provider: str, linking: Identity | None, answer: Any, next_path: str | None = None
+) -> Any:
     """Begin a flow: its single-use state, the provider's URL, and this browser's cookie."""
     federation, options = _federation(), current_state().services.options
     settings = federation.provider(provider)
     next_path = _safe_next(request.args.get("next") if next_path is None else next_path)
-    state = federation.begin_flow(linking, request.remote_addr)
+    flows = switched_on(current_state().services.identity_flows)
+    state = (
+        flows.begin_flow(None, request.remote_addr)
+        if linking is None
+        else flows.begin_link(linking, request.remote_addr)
+    )
     redirect_uri = url_for("frappyauth.identity_callback_get", provider=provider, _external=True)
     authorization = current_state().identity_clients.authorization(
         settings.name, redirect_uri, state
@@ -166,7 +173,8 @@ def identity_callback(provider: str) -> Response:
 
 
 def _finish_flow(federation: Federation, provider: str, flow: dict[str, Any]) -> dict[str, str]:
-    linking_user_id = federation.end_flow(flow["state"])
+    flows = switched_on(current_state().services.identity_flows)
+    linking_user_id = flows.end_flow(flow["state"])
     account = current_state().identity_clients.account(provider, request.args, flow)
     if flow.get("linking"):
         if linking_user_id is None:
@@ -175,7 +183,7 @@ def _finish_flow(federation: Federation, provider: str, flow: dict[str, Any]) ->
         keep = caller.session if caller and caller.user.id == linking_user_id else None
         federation.link(linking_user_id, account, request.remote_addr, keep)
         return {"sso_linked": provider}
-    return {"sso_code": federation.sign_in(account, request.remote_addr)}
+    return {"sso_code": flows.issue_code(federation.sign_in(account, request.remote_addr))}
 
 
 def _signed_in_caller() -> Any:
