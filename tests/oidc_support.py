@@ -59,11 +59,11 @@ def callback_uri(provider: str, prefix: str = "/api/user", origin: str = "http:/
     return f"{origin}{prefix}/sso/{provider}/callback"
 
 
-def node_tooling_missing() -> str | None:
-    """Why the Node test tooling cannot run here, or None when it can."""
+def node_tooling_missing(package: str = "oidc-provider") -> str | None:
+    """Why the Node test tooling's `package` cannot run here, or None when it can."""
     if shutil.which("node") is None:
-        return "node is not installed: the OpenID Connect tests need node-oidc-provider"
-    if not (NODE_DIR / "node_modules" / "oidc-provider").is_dir():
+        return f"node is not installed: these tests run the npm package {package}"
+    if not (NODE_DIR / "node_modules" / package).is_dir():
         return "tests/node/node_modules is missing: run `npm ci --prefix tests/node` (.ci/run does)"
     return None
 
