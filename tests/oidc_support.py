@@ -188,11 +188,13 @@ def start_provider(
 def oidc_provider() -> Iterator[Callable[..., OidcProvider]]:
     """`oidc_provider(**start_provider's keywords) -> OidcProvider`: the same configuration gets
     the same running provider for the whole session; a different `name` gets another one (a
-    second issuer: the malicious provider of mix-up tests). All stop at the session's end."""
+    second issuer: the malicious provider of mix-up tests). `id_token_tamper` is not part of the
+    configuration: each call sets the running provider's mode to it (None: honest), so that a
+    test asking for a provider gets the behaviour it asked for. All stop at the session's end."""
     reason = node_tooling_missing()
     running: dict[str, tuple[OidcProvider, ProviderProcess]] = {}
 
-    def provider(**settings: Any) -> OidcProvider:
+    def provider(*, id_token_tamper: str | None = None, **settings: Any) -> OidcProvider:
         if reason:
             pytest.skip(reason)
         bound = inspect.signature(start_provider).bind(**settings)
@@ -200,7 +202,9 @@ def oidc_provider() -> Iterator[Callable[..., OidcProvider]]:
         key = json.dumps(bound.arguments, sort_keys=True, default=list)
         if key not in running:
             running[key] = start_provider(**settings)
-        return running[key][0]
+        started = running[key][0]
+        started.set_id_token_tamper(id_token_tamper)
+        return started
 
     yield provider
     for _, process in running.values():
