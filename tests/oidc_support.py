@@ -59,11 +59,11 @@ def callback_uri(provider: str, prefix: str = "/api/user", origin: str = "http:/
     return f"{origin}{prefix}/sso/{provider}/callback"
 
 
-def node_tooling_missing() -> str | None:
-    """Why the Node test tooling cannot run here, or None when it can."""
+def node_tooling_missing(package: str = "oidc-provider") -> str | None:
+    """Why the Node test tooling's `package` cannot run here, or None when it can."""
     if shutil.which("node") is None:
-        return "node is not installed: the OpenID Connect tests need node-oidc-provider"
-    if not (NODE_DIR / "node_modules" / "oidc-provider").is_dir():
+        return f"node is not installed: these tests run the npm package {package}"
+    if not (NODE_DIR / "node_modules" / package).is_dir():
         return "tests/node/node_modules is missing: run `npm ci --prefix tests/node` (.ci/run does)"
     return None
 
@@ -188,11 +188,13 @@ def start_provider(
 def oidc_provider() -> Iterator[Callable[..., OidcProvider]]:
     """`oidc_provider(**start_provider's keywords) -> OidcProvider`: the same configuration gets
     the same running provider for the whole session; a different `name` gets another one (a
-    second issuer: the malicious provider of mix-up tests). All stop at the session's end."""
+    second issuer: the malicious provider of mix-up tests). `id_token_tamper` is not part of the
+    configuration: each call sets the running provider's mode to it (None: honest), so that a
+    test asking for a provider gets the behaviour it asked for. All stop at the session's end."""
     reason = node_tooling_missing()
     running: dict[str, tuple[OidcProvider, ProviderProcess]] = {}
 
-    def provider(**settings: Any) -> OidcProvider:
+    def provider(*, id_token_tamper: str | None = None, **settings: Any) -> OidcProvider:
         if reason:
             pytest.skip(reason)
         bound = inspect.signature(start_provider).bind(**settings)
@@ -200,7 +202,9 @@ def oidc_provider() -> Iterator[Callable[..., OidcProvider]]:
         key = json.dumps(bound.arguments, sort_keys=True, default=list)
         if key not in running:
             running[key] = start_provider(**settings)
-        return running[key][0]
+        started = running[key][0]
+        started.set_id_token_tamper(id_token_tamper)
+        return started
 
     yield provider
     for _, process in running.values():

@@ -158,18 +158,24 @@ def test_a_second_provider_is_another_issuer_and_says_so_in_its_redirects(oidc_p
         verified_claims(honest, token["id_token"], token["nonce"])
 
 
+def test_a_provider_may_claim_an_issuer_other_than_where_it_answers(oidc_provider):
+    impostor = oidc_provider(name="impostor", issuer="https://idp.example")
+    metadata = impostor.metadata()
+    assert impostor.metadata_url.startswith(impostor.url + "/")
+    assert metadata["issuer"] == impostor.issuer == "https://idp.example" != impostor.url
+
+
 def header_of(token: str) -> dict:
     return json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
 
 
 @pytest.mark.parametrize("mode", ID_TOKEN_TAMPERS)
 def test_each_malicious_mode_sends_an_id_token_a_client_must_refuse(oidc_provider, mode):
-    provider = oidc_provider(name="malicious")
-    provider.set_id_token_tamper(mode)
+    provider = oidc_provider(name="malicious", id_token_tamper=mode)
     token = sign_in(provider, "alice")
     with pytest.raises(JoseError):
         verified_claims(provider, token["id_token"], token["nonce"])
-    provider.set_id_token_tamper(None)
+    assert oidc_provider(name="malicious") is provider  # the same process, honest again
     honest = sign_in(provider, "alice")
     assert verified_claims(provider, honest["id_token"], honest["nonce"])["sub"] == "alice"
 
@@ -178,7 +184,6 @@ def test_the_key_confusion_mode_is_an_hmac_keyed_with_the_advertised_public_key(
     provider = oidc_provider(name="malicious")
     provider.set_id_token_tamper("hmac_public_key")
     id_token = sign_in(provider, "alice")["id_token"]
-    provider.set_id_token_tamper(None)
     jwks = requests.get(provider.metadata()["jwks_uri"], timeout=10).json()
     public_pem = jwk.RSAKey.import_key(jwks["keys"][0]).as_pem(private=False)
     signing_input, _, signature = id_token.rpartition(".")
@@ -253,3 +258,42 @@ def test_denying_on_the_github_stand_in_sends_access_denied(github_like_provider
     url, state = github_client(stand_in).create_authorization_url(stand_in.authorize_url)
     callback = approve_github_authorization(url, "octo-alice", approve=False)
     assert query_of(callback) == {"error": "access_denied", "state": state}
+
+
+def test_authlibs_flask_client_signs_in_through_the_driver_and_the_flask_test_client(
+    oidc_provider,
+):
+    """The lead's path: the app's redirect to the provider, the driver, then the callback fed to
+    the Flask test client, under Authlib's Flask client (discovery, PKCE, nonce, the JWKS)."""
+    flask = pytest.importorskip("flask")
+    flask_client = pytest.importorskip("authlib.integrations.flask_client")
+    provider = oidc_provider()
+    app = flask.Flask(__name__)
+    app.secret_key = "test"
+    oauth = flask_client.OAuth(app)
+    idp = oauth.register(
+        "idp",
+        client_id=provider.client_id,
+        client_secret=provider.client_secret,
+        server_metadata_url=provider.metadata_url,
+        client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"},
+    )
+    app.add_url_rule(
+        "/api/user/sso/idp/start",
+        "start",
+        lambda: idp.authorize_redirect(provider.redirect_uris[0]),
+    )
+    app.add_url_rule(
+        "/api/user/sso/idp/callback",
+        "callback",
+        lambda: idp.authorize_access_token()["userinfo"],
+    )
+    client = app.test_client()
+    location = client.get("/api/user/sso/idp/start").headers["Location"]
+    callback = authorize_in_browserless_session(location, "alice")
+    userinfo = client.get(callback.removeprefix("http://localhost")).get_json()
+    assert (userinfo["iss"], userinfo["sub"], userinfo["email"]) == (
+        provider.issuer,
+        "alice",
+        "alice@example.com",
+    )
