@@ -70,7 +70,7 @@ setup(
             "selenium>=4.11",
         ],  # drives Debian's chromium + chromium-driver in the console's browser tests
         # sign-in through OpenID Connect and OAuth 2.0 providers: Authlib's Flask client
-        "oidc": ["Authlib>=1.3"],
+        "oidc": ["Authlib>=1.9,<2"],
     },
     entry_points={
         "console_scripts": ["frappyauth-demo = frappyauth_demo.__main__:main"],

@@ -52,6 +52,11 @@ FUZZ_OPTIONS = {
     "email_change": True,
     "frontend_url": "https://app.example/{action}?token={token}",
     "mail_rate_limit": 1_000_000,
+    # A provider that is never reached (nothing listens on port 9): its starts answer 503, its
+    # callbacks redirect with an error, its exchanges refuse the code.
+    "identity_providers": {
+        "idp": {"issuer": "http://127.0.0.1:9", "client_id": "c", "client_secret": "s"}
+    },
 }
 CHECKS = [
     not_a_server_error,
