@@ -32,13 +32,16 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     `flask frappyauth` commands."""
     environ = os.environ if environ is None else environ
     app = Flask("frappyauth_demo")
-    totp = _totp_options(environ)
+    totp, provider = _totp_options(environ), _provider_options(app, environ)
     users, tokens, mail_tokens = _stores(environ)
+    mail = _mail_options(environ)
+    if provider and mail:  # new accounts through the provider need sign-up, which needs mail
+        provider["registration"] = True
     register_endpoints(
         app,
         users,
         tokens,
-        options_override={"api_keys": True, "console": True, **_mail_options(environ), **totp},
+        options_override={"api_keys": True, "console": True, **mail, **totp, **provider},
         mailer=LoggingMailer(),
         mail_token_store=mail_tokens,
     )
@@ -113,6 +116,32 @@ def _totp_options(environ: Mapping[str, str]) -> dict[str, Any]:
             environ,
         )
     return {"totp": True, "mfa_encryption_key": key or secrets.token_urlsafe(32)}
+
+
+def _provider_options(app: Flask, environ: Mapping[str, str]) -> dict[str, Any]:
+    """`FRAPPYAUTH_OIDC_ISSUER`, `FRAPPYAUTH_OIDC_CLIENT_ID` and `FRAPPYAUTH_OIDC_CLIENT_SECRET` add
+    an OpenID Connect provider named `FRAPPYAUTH_OIDC_NAME` (default `oidc`; its redirect URI is
+    `<public URL>/api/user/sso/<name>/callback`). Its flows are signed with `FRAPPYAUTH_SECRET_KEY`
+    or, without one, a key made for this process."""
+    issuer = environ.get("FRAPPYAUTH_OIDC_ISSUER")
+    if not issuer:
+        return {}
+    key = environ.get("FRAPPYAUTH_SECRET_KEY")
+    if not key and environ.get("MONGODB_URI"):  # every worker must check the others' cookies
+        refuse(
+            "frappyauth demo: FRAPPYAUTH_OIDC_ISSUER with MONGODB_URI needs FRAPPYAUTH_SECRET_KEY "
+            "(32+ random characters), shared by every worker.",
+            environ,
+        )
+    app.secret_key = key or secrets.token_urlsafe(32)
+    name = environ.get("FRAPPYAUTH_OIDC_NAME", "oidc")
+    settings = {
+        "issuer": issuer,
+        "client_id": environ.get("FRAPPYAUTH_OIDC_CLIENT_ID", ""),
+        "client_secret": environ.get("FRAPPYAUTH_OIDC_CLIENT_SECRET", ""),
+        "display_name": environ.get("FRAPPYAUTH_OIDC_DISPLAY_NAME", name),
+    }
+    return {"identity_providers": {name: settings}}
 
 
 def seed_admin(app: Flask, environ: Mapping[str, str]) -> None:

@@ -420,3 +420,37 @@ def test_set_password_help_says_what_the_reference_table_says(app) -> None:
 def test_the_compose_file_names_both_compose_commands() -> None:
     header = (ROOT / "docker-compose.yml").read_text().split("services:")[0]
     assert "`docker compose up`" in header and "`docker-compose up`" in header
+
+
+def test_the_demo_signs_in_through_a_provider_from_the_environment(oidc_provider) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from frappyauth_demo.app import create_app
+    from oidc_support import authorize_in_browserless_session
+
+    provider = oidc_provider(name="oidc")
+    app = create_app(
+        {
+            "FRAPPYAUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "FRAPPYAUTH_OIDC_ISSUER": provider.issuer,
+            "FRAPPYAUTH_OIDC_CLIENT_ID": provider.client_id,
+            "FRAPPYAUTH_OIDC_CLIENT_SECRET": provider.client_secret,
+            "FRAPPYAUTH_OIDC_DISPLAY_NAME": "Test provider",
+        }
+    )
+    client = app.test_client()
+    assert client.get("/api/user/providers").get_json()["providers"] == [
+        {"name": "oidc", "displayName": "Test provider"}
+    ]
+    start = client.get("/api/user/sso/oidc/start?next=/").headers["Location"]
+    back = urlsplit(authorize_in_browserless_session(start, "alice"))
+    code = parse_qs(urlsplit(client.get(f"{back.path}?{back.query}").headers["Location"]).query)
+    answer = client.post("/api/user/sso/exchange", json={"code": code["sso_code"][0]})
+    assert answer.status_code == 200 and answer.get_json()["user"]["email"] == "alice@example.com"
+
+
+def test_the_demo_refuses_a_provider_on_mongodb_without_a_shared_key() -> None:
+    from frappyauth_demo.app import create_app
+
+    with pytest.raises(SystemExit, match="needs FRAPPYAUTH_SECRET_KEY"):
+        create_app({"FRAPPYAUTH_OIDC_ISSUER": "https://x.example", "MONGODB_URI": "mongodb://h/x"})

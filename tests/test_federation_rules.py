@@ -295,3 +295,25 @@ def test_racing_first_sign_ins_with_one_identity_leave_one_account_and_one_link(
     assert linked is not None and len(signed_in) + len(refused) == 24
     assert set(signed_in) == {linked.user_id}
     assert len(store.list_for_user(linked.user_id)) == 1
+
+
+def test_a_password_reset_keeps_identities_and_ends_sessions(federated_app: Any) -> None:
+    """Linked identities are separate credentials: a reset (by an administrator, or by mail through
+    the same `Accounts` write) leaves them, listed and removable, and ends every session."""
+    app = federated_app()
+    client = app.test_client()
+    user = services(app).accounts.create("dora", USER_PASSWORD)
+    federation(app).link(user.id, account(email=None), None)
+    token = login(client, "dora", USER_PASSWORD)
+    services(app).accounts.reset_password(user.id, "another long password 12", Actor("admin"))
+    assert client.get("/api/user", headers=auth(token)).status_code == 401
+    assert [i.provider for i in federation(app).identities_of(user.id)] == ["corp"]
+
+
+def test_deleting_a_user_deletes_its_identities(federated_app: Any) -> None:
+    app = federated_app()
+    user = services(app).accounts.create("erin", USER_PASSWORD)
+    federation(app).link(user.id, account(email=None), None)
+    services(app).accounts.delete(user.id, Actor("admin"))
+    assert federation(app).identities_of(user.id) == []
+    assert services(app).context.stores.identities.find(ISSUER, "subject-1") is None
