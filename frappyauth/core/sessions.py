@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from frappyauth.core import signals
 from frappyauth.core.context import ServiceContext
-from frappyauth.core.errors import AuthenticationError, SessionNotFoundError
+from frappyauth.core.errors import AuthenticationError, SessionNotFoundError, Text
 from frappyauth.core.minting import hash_secret, new_secret, new_session_id
 from frappyauth.core.models import Actor, Identity, Session, User
 
@@ -14,7 +14,7 @@ MAX_USER_AGENT_LENGTH = 256
 PURGE_INTERVAL = timedelta(
     minutes=10
 )  # expired sessions are removed at most this often (TTL does it in MongoDB)
-INVALID = "The session is invalid or has expired."
+INVALID = Text("The session is invalid or has expired.")
 
 
 class Sessions:
