@@ -199,8 +199,8 @@ def update() -> None:
         catalog.last_translator = catalog.language_team = "frappyauth"
         if language == "en":  # the code is written in English: its translation is the text itself
             for message in catalog:
-                if message.id and not message.string:
-                    message.string = message.id
+                if message.id and not all(message.string or [""]):
+                    message.string = message.id  # a plural's forms are the two English ones
         with path.open("wb") as file:
             write_po(file, catalog, no_location=True, width=100)
         path.with_suffix(".mo").write_bytes(compiled(catalog))
