@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import g, request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from frappyauth.core.errors import FrappyAuthError
 from frappyauth.core.languages import ENGLISH, LANGUAGES, catalog, profile_language, translate
 from frappyauth.core.models import User
-from frappyauth.web.guard import cached_identity
+from frappyauth.web.credentials import IDENTITY_KEY
 
 
 def accepted_language(header: str | None) -> str:
@@ -31,7 +31,7 @@ def request_language(user: User | None = None) -> str:
     """The language to answer the current request in; `user` is the signed-in user, when known
     (else the one an earlier check of this request accepted)."""
     if user is None:
-        identity = cached_identity()
+        identity = g.get(IDENTITY_KEY)  # what the guard accepted; not imported: it imports answers
         user = identity.user if identity is not None else None
     return profile_language(user) or accepted_language(request.headers.get("Accept-Language"))
 
