@@ -282,3 +282,38 @@ def test_lifetimes_are_said_with_the_languages_plural_forms(make_mail_app: Any) 
             {**context, "expires_in_hours": hours, "language": language},
         )
         assert words in message.text and words in message.html
+
+
+# -- the console in a German browser ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_german_browser_sees_the_console_in_german(tmp_path: Any) -> None:
+    from browser_support import Browser, ConsoleServer, chromium_or_skip
+
+    binaries = chromium_or_skip()
+    server = ConsoleServer()
+    window = Browser(binaries, tmp_path / "profile", language="de")
+    try:
+        window.driver.get(server.console)
+        window.wait(lambda: window.visible("view-sign-in"), "the sign-in form")
+        window.see("sign-in-title", "Anmelden")
+        assert window.driver.find_element("css selector", "label[for=sign-in-username]").text == (
+            "Benutzername"
+        )
+        assert window.driver.title == "frappyauth-Konsole"
+        window.fill("sign-in-username", "admin")
+        window.fill("sign-in-password", "not the password")
+        window.find("sign-in-password").submit()
+        window.message("Falscher Benutzername oder falsches Passwort.")
+        window.fill("sign-in-password", ADMIN_PASSWORD)
+        window.find("sign-in-password").submit()
+        window.see("who", "Angemeldet als admin")
+        window.idle()
+        window.see("nav-account", "Mein Konto")
+        window.see("user-count", "1 Benutzer insgesamt")
+        assert window.script_errors() == []
+    finally:
+        window.save("german-console", False)
+        window.quit()
+        server.stop()

@@ -32,12 +32,12 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+from frappyauth.core.languages import ENGLISH, LANGUAGES
 from frappyauth.web.languages import CONSOLE
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TRANSLATIONS = PACKAGE / "translations"
 TEMPLATE = TRANSLATIONS / "messages.pot"
-LANGUAGES = ("en", "de")
 TEXT_CALLS = {"Text": 1, "gettext": 1, "_": 1, "ngettext": 2}
 NOT_OURS = {"UsageError", "ClickException", "LegacyUsernameConflictError"}
 
@@ -197,7 +197,9 @@ def update() -> None:
         catalog.obsolete.clear()
         catalog.revision_date = catalog.creation_date = STABLE_DATE
         catalog.last_translator = catalog.language_team = "frappyauth"
-        if language == "en":  # the code is written in English: its translation is the text itself
+        if (
+            language == ENGLISH
+        ):  # the code is written in English: its translation is the text itself
             for message in catalog:
                 if message.id and not all(message.string or [""]):
                     message.string = message.id  # a plural's forms are the two English ones
