@@ -302,6 +302,8 @@ def test_a_german_browser_sees_the_console_in_german(tmp_path: Any) -> None:
             "Benutzername"
         )
         assert window.driver.title == "frappyauth-Konsole"
+        assert window.find("nav").get_attribute("aria-label") == "Ansichten"
+        assert window.driver.find_element("css selector", "html").get_attribute("lang") == "de"
         window.fill("sign-in-username", "admin")
         window.fill("sign-in-password", "not the password")
         window.find("sign-in-password").submit()

@@ -12,7 +12,7 @@ What counts as a message:
   `Error` that is not a built-in exception), a `message` set in an error class's body, and
   `Text(...)`, `gettext(...)`, `ngettext(...)` calls;
 - mail templates: Jinja's `{% trans %}` blocks and `gettext`/`ngettext` calls;
-- the console: every text node of `index.html` and the `t(...)`/`tn(...)` calls of its scripts.
+- the console: every text node and text attribute of `index.html` and the `t(...)`/`tn(...)` calls of its scripts.
 """
 
 from __future__ import annotations
@@ -130,6 +130,9 @@ def unextractable_messages(root: Path = PACKAGE) -> list[str]:
     return found
 
 
+TRANSLATED_ATTRIBUTES = ("aria-label", "alt", "title", "placeholder")  # as in i18n.js
+
+
 class _TextNodes(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -138,6 +141,9 @@ class _TextNodes(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: Any) -> None:
         self._skipping += tag in ("script", "style")
+        for name, value in attrs:
+            if name in TRANSLATED_ATTRIBUTES and value:
+                self.texts.append((self.getpos()[0], " ".join(value.split())))
 
     def handle_endtag(self, tag: str) -> None:
         self._skipping -= tag in ("script", "style")
@@ -149,8 +155,8 @@ class _TextNodes(HTMLParser):
 
 
 def extract_html(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) -> Extracted:
-    """Every text node of the console's page, its white space collapsed as the page's script
-    looks it up."""
+    """Every text node of the console's page and every text attribute (`aria-label`, `alt`...),
+    white space collapsed as the page's script looks them up."""
     parser = _TextNodes()
     parser.feed(fileobj.read().decode("utf-8"))
     for line, text in parser.texts:

@@ -4,6 +4,7 @@
 // translating, so a translation may move them; `tn` picks the plural form (English and German: one or other).
 
 const words = {language: "en", messages: {}};
+const ATTRIBUTES = ["aria-label", "alt", "title", "placeholder"];  // the page's words outside its text
 let pageTexts = null;  // the page's own text nodes with their English, found before any script adds text
 
 function fill(text, values) {
@@ -37,8 +38,16 @@ function translatePage() {
       const text = english.split(/\s+/).filter((part) => part).join(" ");
       if (text) pageTexts.push({node, text, start: english.match(/^\s*/)[0], end: english.match(/\s*$/)[0]});
     }
+    for (const name of ATTRIBUTES) {
+      for (const element of document.querySelectorAll(`[${name}]`)) {
+        pageTexts.push({element, name, text: element.getAttribute(name).split(/\s+/).filter((part) => part).join(" ")});
+      }
+    }
   }
-  for (const {node, text, start, end} of pageTexts) node.nodeValue = start + t(text) + end;
+  for (const {node, element, name, text, start, end} of pageTexts) {
+    if (element) element.setAttribute(name, t(text));
+    else node.nodeValue = start + t(text) + end;
+  }
   document.documentElement.lang = words.language;
 }
 
