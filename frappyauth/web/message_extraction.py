@@ -12,7 +12,8 @@ What counts as a message:
   `Error` that is not a built-in exception), a `message` set in an error class's body, and
   `Text(...)`, `gettext(...)`, `ngettext(...)` calls;
 - mail templates: Jinja's `{% trans %}` blocks and `gettext`/`ngettext` calls;
-- the console: every text node and text attribute of `index.html` and the `t(...)`/`tn(...)` calls of its scripts.
+- the console: every text node and text attribute of `index.html`, and the `t(...)`/`tn(...)`
+  calls of its scripts.
 """
 
 from __future__ import annotations
