@@ -22,7 +22,13 @@ setup(
     ],
     package_dir={"frappyauth.stores": "stores"},
     package_data={
-        "frappyauth": ["py.typed", "templates/frappyauth/mail/*"],
+        "frappyauth": [
+            "py.typed",
+            "templates/frappyauth/mail/*",
+            "translations/messages.pot",
+            "translations/*/LC_MESSAGES/messages.po",
+            "translations/*/LC_MESSAGES/messages.mo",  # what the library reads at run time
+        ],
         "frappyauth.web": ["console_static/*.html", "console_static/*.css", "console_static/*.js"],
     },
     install_requires=[
@@ -68,6 +74,9 @@ setup(
             "aiosmtpd>=1.4",
             "cryptography>=42",
             "selenium>=4.11",
+            # extracting and compiling the translation catalogs (tests/test_languages.py); the
+            # running library reads the compiled catalogs with the standard library's gettext
+            "Babel>=2.12",
         ],  # drives Debian's chromium + chromium-driver in the console's browser tests
         # sign-in through OpenID Connect and OAuth 2.0 providers: Authlib's Flask client
         "oidc": ["Authlib>=1.9,<2"],

@@ -149,8 +149,14 @@ class Browser:
     """One Chromium window on the console, with the few moves a person makes."""
 
     def __init__(
-        self, binaries: tuple[str, str], profile: Path, width: int = 1000, height: int = 800
+        self,
+        binaries: tuple[str, str],
+        profile: Path,
+        width: int = 1000,
+        height: int = 800,
+        language: str | None = None,
     ) -> None:
+        """`language` sets the browser's own language and the `Accept-Language` it sends."""
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
@@ -159,6 +165,9 @@ class Browser:
         for flag in CHROMIUM_FLAGS:
             options.add_argument(flag)
         options.add_argument(f"--user-data-dir={profile}")
+        if language is not None:
+            options.add_argument(f"--lang={language}")
+            options.add_experimental_option("prefs", {"intl.accept_languages": language})
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(
             options=options, service=Service(executable_path=binaries[1])

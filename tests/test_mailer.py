@@ -129,6 +129,9 @@ class StaticComposer:
     def compose(self, kind: str, to: str, context: dict[str, Any]) -> MailMessage:
         return MailMessage(to=to, subject=kind, text="text", html="<p>html</p>", kind=kind)
 
+    def request_language(self) -> str | None:
+        return None
+
 
 def test_the_logging_mailer_prints_the_message_and_logs_nothing(
     caplog: pytest.LogCaptureFixture,

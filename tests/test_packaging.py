@@ -31,7 +31,10 @@ app = create_app({{"FRAPPYAUTH_ADMIN_USER": "root",
 response = app.test_client().post("/api/user/login",
                                   json={{"username": "root", "password": {ADMIN_PASSWORD!r}}})
 assert response.status_code == 200, response.get_json()
-for name in ["", "app.js", "console.css"]:  # the console's files came with the wheel
+wrong = app.test_client().post("/api/user/login", json={{"username": "root", "password": "no"}},
+                               headers={{"Accept-Language": "de"}})
+assert wrong.get_json()["message"] == "Benutzername oder Passwort ist falsch.", wrong.get_json()
+for name in ["", "app.js", "i18n.js", "console.css"]:  # the console's files came with the wheel
     assert app.test_client().get("/api/user/console/" + name).status_code == 200, name
 print("login", response.get_json()["user"]["username"], stores.MARK)
 """

@@ -116,7 +116,7 @@ class Accounts:
         none."""
         user = self._context.stores.users.get_by_username(capped_username_key(username))
         if user is None:
-            raise UserNotFoundError(f"There is no user {username!r}.")
+            raise UserNotFoundError("There is no user {username!r}.", username=username)
         return user
 
     def set_permissions(self, user_id: str, permissions: tuple[str, ...], actor: Actor) -> User:

@@ -47,7 +47,9 @@ def check_key_name(name: str) -> None:
             "The key name must be printable text without leading or trailing spaces."
         )
     if len(name) > MAX_KEY_NAME_LENGTH:
-        raise BadRequestError(f"The key name must have at most {MAX_KEY_NAME_LENGTH} characters.")
+        raise BadRequestError(
+            "The key name must have at most {limit} characters.", limit=MAX_KEY_NAME_LENGTH
+        )
 
 
 def effective_user(user: User, key: ApiKey) -> User:
@@ -217,7 +219,7 @@ class ApiKeys:
         unheld = [scope for scope in scopes or () if scope not in user.permissions]
         if unheld:
             raise BadRequestError(
-                f"The scope {unheld[0]!r} is not a permission the key's owner holds."
+                "The scope {scope!r} is not a permission the key's owner holds.", scope=unheld[0]
             )
         now = self._context.clock()
         key_id, api_key = new_api_key()
@@ -235,7 +237,7 @@ class ApiKeys:
         limit = self._context.options.api_keys_per_user
         if not self._context.stores.api_keys.create(key, limit, self._context.clock()):
             raise TooManyApiKeysError(
-                f"A user may have at most {limit} API keys; revoke one first."
+                "A user may have at most {limit} API keys; revoke one first.", limit=limit
             )
 
     def _adopt_by_hash(self, key_hash: str, now: datetime) -> tuple[ApiKey, User | None] | None:
@@ -309,7 +311,9 @@ class ApiKeys:
             raise BadRequestError("Give expiresIn or expiresAt, not both.")
         if expires_in is not None:
             if not 1 <= expires_in <= MAX_KEY_LIFETIME:
-                raise BadRequestError(f"expiresIn must be from 1 to {MAX_KEY_LIFETIME} seconds.")
+                raise BadRequestError(
+                    "expiresIn must be from 1 to {limit} seconds.", limit=MAX_KEY_LIFETIME
+                )
             expires_at = now + timedelta(seconds=expires_in)
         if expires_at is not None and expires_at <= now:
             raise BadRequestError("The expiry must be in the future.")
@@ -317,6 +321,6 @@ class ApiKeys:
         if cap is not None:
             latest = now + timedelta(seconds=cap)
             if expires_at is not None and expires_at > latest:
-                raise BadRequestError(f"An API key may live at most {cap} seconds.")
+                raise BadRequestError("An API key may live at most {cap} seconds.", cap=cap)
             expires_at = expires_at or latest  # a key without expiry would outlive the cap
         return expires_at

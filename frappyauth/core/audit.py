@@ -38,7 +38,7 @@ class AuditTrail:
         (`at`, `entry_id`) of the last entry of the page before, see `AuditStore.page`) and
         not older than `since` (nor than the retention)."""
         if not 1 <= limit <= MAX_PAGE:
-            raise BadRequestError(f"The limit must be from 1 to {MAX_PAGE}.")
+            raise BadRequestError("The limit must be from 1 to {limit}.", limit=MAX_PAGE)
         if event is not None and len(event) > MAX_EVENT_LENGTH:
             raise BadRequestError("There is no such event type.")
         oldest = self._context.clock() - self._retention

@@ -32,10 +32,12 @@ def check_permissions(identity: Identity, required: Sequence[str]) -> None:
     scopes = identity.api_key.scopes if identity.api_key is not None else None
     unscoped = [p for p in missing if scopes is not None and p not in scopes]
     if unscoped:
-        raise PermissionDeniedError(f"This API key's scopes do not include {_names(unscoped)}.")
-    raise PermissionDeniedError(
-        f"This needs the permission{'s' if len(missing) > 1 else ''} {_names(missing)}."
-    )
+        raise PermissionDeniedError(
+            "This API key's scopes do not include {names}.", names=_names(unscoped)
+        )
+    if len(missing) == 1:
+        raise PermissionDeniedError("This needs the permission {names}.", names=_names(missing))
+    raise PermissionDeniedError("This needs the permissions {names}.", names=_names(missing))
 
 
 def _names(permissions: Sequence[str]) -> str:

@@ -7,17 +7,33 @@ Messages never contain a password, token, key or hash.
 
 from __future__ import annotations
 
+from typing import Any
+
+
+class Text(str):
+    """A piece of English text to be translated when it is shown (gettext's `N_`): a value given
+    to an error's message that is words, not data (`"a string"` in "The field 'x' must be a
+    string."). Message extraction collects `Text("...")` calls."""
+
 
 class FrappyAuthError(Exception):
-    """Root of every error the HTTP layer turns into a JSON answer."""
+    """Root of every error the HTTP layer turns into a JSON answer.
+
+    A message is an English template, extracted into the translation catalog as it is written:
+    data goes in as keyword arguments named in it (`BadRequestError("At most {limit}.",
+    limit=5)`), never into an f-string, so the HTTP layer can translate the template and then fill
+    it in. `message` is the English sentence, filled in.
+    """
 
     status: int = 500
     code: str = "internal_error"
     message: str = "The server could not complete the request."
 
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.message)
-        self.message = message or self.message
+    def __init__(self, message: str | None = None, **params: Any) -> None:
+        self.template = message or self.message
+        self.params = params
+        self.message = self.template.format(**params) if params else self.template
+        super().__init__(self.message)
 
 
 class BadRequestError(FrappyAuthError):
@@ -115,8 +131,8 @@ class EmailNotVerifiedError(PermissionDeniedError):
 class RetryLaterError(FrappyAuthError):
     """An error whose answer carries `Retry-After`."""
 
-    def __init__(self, message: str | None = None, retry_after: int = 1) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None, retry_after: int = 1, **params: Any) -> None:
+        super().__init__(message, **params)
         self.retry_after = max(1, int(retry_after))
 
 

@@ -19,6 +19,7 @@ from frappyauth.core.minting import hash_secret, new_secret
 from frappyauth.core.models import MailToken, User
 from frappyauth.core.protocols import MailTokenStore
 from frappyauth.core.context import ServiceContext
+from frappyauth.core.languages import profile_language
 from frappyauth.core.sessions import PURGE_INTERVAL
 from frappyauth.core.throttle import Throttle
 
@@ -120,9 +121,16 @@ class MailTokens:
 
     def send(self, kind: str, to: str, user: User | None, **context: Any) -> None:
         """Queue a message; the templates get `username`, `email` and the given context."""
+        username = user.username if user else None
+        language = self.language(user)
         self.outbox.submit(
-            kind, to, {"username": user.username if user else None, "email": to, **context}
+            kind, to, {"username": username, "email": to, "language": language, **context}
         )
+
+    def language(self, user: User | None) -> str | None:
+        """The language of a message to `user`: the profile's choice, else the current request's
+        (asked now, on the request's thread)."""
+        return profile_language(user) or self.outbox.composer.request_language()
 
     def send_link(self, kind: str, user: User, purpose: str, email: str) -> None:
         """Queue the message that carries a link; its token is issued on the outbox's thread, so
@@ -130,6 +138,7 @@ class MailTokens:
         for one that does not). The token is bound to `user` as it was now: a password change
         before it is issued voids it."""
         hours = self.lifetime(purpose).total_seconds() / 3600  # the templates say it in words
+        language = self.language(user)
 
         def context() -> dict[str, Any]:
             link = self.link(self.issue(user, purpose, email), purpose)
@@ -138,6 +147,7 @@ class MailTokens:
                 "email": email,
                 "link": link,
                 "expires_in_hours": hours,
+                "language": language,
             }
 
         self.outbox.submit(kind, email, context)

@@ -110,6 +110,10 @@ class MessageComposer(Protocol):
     def compose(self, kind: str, to: str, context: dict[str, Any]) -> MailMessage:
         """Return the message; raise if a template is missing or fails."""
 
+    def request_language(self) -> str | None:
+        """The language the request being served on this thread asks for (`Accept-Language`), or
+        `None` outside a request; asked when a message is queued, for a recipient who chose none."""
+
 
 # A message's template context, or a function that makes it on the outbox's thread (minting its
 # token there).

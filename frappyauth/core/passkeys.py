@@ -311,7 +311,8 @@ class Passkeys:
 def _check_name(name: str) -> None:
     if not name or name != name.strip() or not name.isprintable() or len(name) > MAX_NAME_LENGTH:
         raise BadRequestError(
-            f"The passkey name must be printable text of 1 to {MAX_NAME_LENGTH} characters."
+            "The passkey name must be printable text of 1 to {limit} characters.",
+            limit=MAX_NAME_LENGTH,
         )
 
 
@@ -331,7 +332,7 @@ def _client_data(credential: dict[str, Any], kind: str) -> dict[str, Any]:
         or client.get("type") != kind
         or not isinstance(client.get("challenge"), str)
     ):
-        raise PasskeyRefusedError(f"The clientDataJSON is not of a {kind} ceremony.")
+        raise PasskeyRefusedError("The clientDataJSON is not of a {kind} ceremony.", kind=kind)
     return client
 
 
@@ -339,7 +340,9 @@ def _response_field(credential: dict[str, Any], name: str) -> str:
     response = credential.get("response")
     value = response.get(name) if isinstance(response, dict) else None
     if not isinstance(value, str) or len(value) > 64 * 1024:
-        raise PasskeyRefusedError(f"The credential's response.{name} is missing or malformed.")
+        raise PasskeyRefusedError(
+            "The credential's response.{name} is missing or malformed.", name=name
+        )
     return value
 
 

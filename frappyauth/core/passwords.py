@@ -32,7 +32,9 @@ def check_new_password(password: object, min_length: int, max_length: int) -> st
     if not isinstance(password, str):
         raise InvalidPasswordError("The password must be a string.")
     if len(normalise(password)) < min_length:
-        raise InvalidPasswordError(f"The password must have at least {min_length} characters.")
+        raise InvalidPasswordError(
+            "The password must have at least {limit} characters.", limit=min_length
+        )
     check_length_cap(password, max_length)
     return password
 
@@ -41,7 +43,9 @@ def check_length_cap(password: str, max_length: int) -> None:
     """Refuse a password longer than `max_length` in its NFKC form: the same measure on set and at
     login, since NFKC can shorten text (a letter and a combining accent become one character)."""
     if len(normalise(password)) > max_length:
-        raise InvalidPasswordError(f"The password must have at most {max_length} characters.")
+        raise InvalidPasswordError(
+            "The password must have at most {limit} characters.", limit=max_length
+        )
 
 
 def _bcrypt_input(password: str) -> bytes:

@@ -10,6 +10,7 @@ from frappyauth.core.errors import (
     AuthenticationError,
     RecentLoginRequiredError,
     SessionNotFoundError,
+    Text,
 )
 from frappyauth.core.minting import hash_secret, new_secret, new_session_id
 from frappyauth.core.models import Actor, Identity, Session, User
@@ -18,7 +19,7 @@ MAX_USER_AGENT_LENGTH = 256
 PURGE_INTERVAL = timedelta(
     minutes=10
 )  # expired sessions are removed at most this often (TTL does it in MongoDB)
-INVALID = "The session is invalid or has expired."
+INVALID = Text("The session is invalid or has expired.")
 # How long after a login the sensitive changes (passkeys, linked identities) stay open without
 # signing in again: a stolen session that is old cannot add a way in.
 RECENT_LOGIN = timedelta(minutes=10)

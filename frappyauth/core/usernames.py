@@ -21,7 +21,9 @@ def check_username_length(username: str) -> None:
     """The creation cap, on the given and the normalised form: NFKC expands some characters 18-fold,
     so a short request could otherwise make a huge counter key."""
     if len(username) > MAX_USERNAME_LENGTH or len(username_key(username)) > MAX_USERNAME_LENGTH:
-        raise BadRequestError(f"The username must have at most {MAX_USERNAME_LENGTH} characters.")
+        raise BadRequestError(
+            "The username must have at most {limit} characters.", limit=MAX_USERNAME_LENGTH
+        )
 
 
 def check_username(username: str) -> None:

@@ -115,7 +115,7 @@ def entry_json(entry: AuditEntry) -> dict[str, Any]:
 def _limit() -> int:
     text = request.args.get("limit", "50")
     if not _LIMIT.fullmatch(text) or not 1 <= int(text) <= MAX_PAGE:
-        raise BadRequestError(f"The limit must be a whole number from 1 to {MAX_PAGE}.")
+        raise BadRequestError("The limit must be a whole number from 1 to {limit}.", limit=MAX_PAGE)
     return int(text)
 
 

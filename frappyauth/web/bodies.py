@@ -11,7 +11,12 @@ from typing import Any, NoReturn
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from frappyauth.core.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+from frappyauth.core.errors import (
+    BadRequestError,
+    PayloadTooLargeError,
+    Text,
+    UnsupportedMediaTypeError,
+)
 from frappyauth.web.state import current_state
 
 MAX_NESTING = 32  # deeper JSON is refused before it reaches a store (MongoDB allows 100 levels)
@@ -37,7 +42,7 @@ def json_object(max_bytes: int) -> dict[str, Any]:
             parse_float=_finite_float,
         )
     except RefusedJSONError as refused:
-        raise BadRequestError(str(refused)) from None
+        raise BadRequestError(refused.template, **refused.params) from None
     except (ValueError, RecursionError):
         raise BadRequestError("The body is not valid JSON.") from None
     if not isinstance(value, dict):
@@ -69,7 +74,7 @@ def string(body: dict[str, Any], name: str) -> str:
     query."""
     value = body.get(name)
     if not isinstance(value, str) or not value:
-        _bad_field(name, "a non-empty string")
+        _bad_field(name, Text("a non-empty string"))
     return value
 
 
@@ -81,7 +86,7 @@ def optional_string(body: dict[str, Any], name: str, nullable: bool = True) -> s
     if value is None and (nullable or name not in body):
         return None
     if not isinstance(value, str):
-        _bad_field(name, "a string")
+        _bad_field(name, Text("a string"))
     return value
 
 
@@ -91,14 +96,14 @@ def string_list(body: dict[str, Any], name: str, required: bool = True) -> tuple
     if value is None and not required:
         return None
     if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
-        _bad_field(name, "a list of non-empty strings")
+        _bad_field(name, Text("a list of non-empty strings"))
     return tuple(dict.fromkeys(value))  # without repeats, in the given order
 
 
 def optional_int(body: dict[str, Any], name: str) -> int | None:
     value = body.get(name)
     if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        _bad_field(name, "a whole number")
+        _bad_field(name, Text("a whole number"))
     return value
 
 
@@ -118,22 +123,27 @@ def optional_datetime(body: dict[str, Any], name: str) -> datetime | None:
             OverflowError,
         ):  # not a date; or an offset that leaves the years 1 to 9999
             pass
-    _bad_field(name, "an ISO 8601 date and time with a UTC offset")
+    _bad_field(name, Text("an ISO 8601 date and time with a UTC offset"))
 
 
 def optional_object(body: dict[str, Any], name: str) -> dict[str, Any] | None:
     value = body.get(name)
     if value is not None and not isinstance(value, dict):
-        _bad_field(name, "a JSON object")
+        _bad_field(name, Text("a JSON object"))
     return value
 
 
 def _bad_field(name: str, expected: str) -> NoReturn:
-    raise BadRequestError(f"The field {name!r} must be {expected}.")
+    raise BadRequestError("The field {name!r} must be {expected}.", name=name, expected=expected)
 
 
 class RefusedJSONError(ValueError):
-    """Valid JSON that frappyauth refuses; the message says why."""
+    """Valid JSON that frappyauth refuses; the message says why, as an error's template and
+    values."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        super().__init__(template)
+        self.template, self.params = template, params
 
 
 def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -144,7 +154,7 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _refuse_constant(name: str) -> NoReturn:
-    raise RefusedJSONError(f"{name} is not a JSON number.")
+    raise RefusedJSONError("{name} is not a JSON number.", name=name)
 
 
 def _int64(digits: str) -> int:
@@ -175,7 +185,9 @@ def _check_structure(value: Any) -> None:
     while current:
         level += 1
         if level > MAX_NESTING:
-            raise BadRequestError(f"The body is nested deeper than {MAX_NESTING} levels.")
+            raise BadRequestError(
+                "The body is nested deeper than {limit} levels.", limit=MAX_NESTING
+            )
         for item in current:
             if isinstance(item, dict) and any(_unstorable(key) for key in item):
                 raise BadRequestError(

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Response, send_from_directory
+from flask import Response, jsonify, send_from_directory
 
+from frappyauth.core.errors import FrappyAuthError
+from frappyauth.core.models import User
 from frappyauth.web.endpoints import CONSOLE, BlueprintSpec, Endpoints
+from frappyauth.web.guard import request_identity
+from frappyauth.web.languages import console_messages, request_language
+from frappyauth.web.schemas import STRING, closed, operation
 
 STATIC_FOLDER = Path(__file__).with_name("console_static")
 
@@ -56,6 +61,37 @@ endpoints = Endpoints(
 )
 def index() -> Response:
     return send_from_directory(STATIC_FOLDER, "index.html")
+
+
+@endpoints.route(
+    "GET",
+    "/console/messages",
+    operation(
+        "The console's words in the reader's language: the signed-in user's profile setting "
+        "(`profile.language`), else `Accept-Language`, else English",
+        closed(
+            ["language", "messages"],
+            language=STRING,
+            messages={"type": "object", "additionalProperties": {"type": ["string", "array"]}},
+        ),
+        (),
+        security=[],
+    ),
+)
+def messages() -> Response:
+    language = request_language(_signed_in_user())
+    response = jsonify({"language": language, "messages": console_messages(language)})
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def _signed_in_user() -> User | None:
+    """The user of the request's session, if it has a valid one; nobody otherwise (the words are
+    then chosen by `Accept-Language`)."""
+    try:
+        return request_identity(allow_api_key=False).user
+    except FrappyAuthError:
+        return None
 
 
 @endpoints.route("GET", "/console/<path:name>", None)

@@ -12,6 +12,7 @@ from frappyauth.core.errors import AuthenticationError
 from frappyauth.core.minting import API_KEY_PREFIX
 
 COOKIE_NAME = "Authorization"  # frappyflaskauth's cookie, read by frappy-react-authentication
+IDENTITY_KEY = "_frappyauth_identity"  # the attribute of `g` holding the current request's identity
 MAX_CREDENTIAL_LENGTH = 512  # ours are 43 characters; anything this long is not one of them
 
 # What a credential is. A plain (kind, secret) tuple: it is built on every request, a class would

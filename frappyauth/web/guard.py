@@ -19,11 +19,10 @@ from werkzeug.local import LocalProxy
 from frappyauth.core.authorization import check_permissions, refuse_api_key
 from frappyauth.core.errors import AuthenticationError
 from frappyauth.core.models import Actor, Identity
-from frappyauth.web.credentials import API_KEY, COOKIE, request_credential
+from frappyauth.web.credentials import API_KEY, COOKIE, IDENTITY_KEY, request_credential
 from frappyauth.web.csrf import check_same_origin
 from frappyauth.web.state import EXTENSION_KEY, NOT_SET_UP, OUTSIDE_CONTEXT
 
-IDENTITY_KEY = "_frappyauth_identity"  # the attribute of `g` holding the current request's identity
 NO_REQUEST = (
     "frappyauth's check needs a request: call it inside one (`app.test_request_context()`)."
 )

@@ -13,6 +13,7 @@ from frappyauth.web.credentials import COOKIE_NAME
 from frappyauth.core.errors import FrappyAuthError, RetryLaterError
 from frappyauth.core.models import ApiKey, Session
 from frappyauth.core.options import Options
+from frappyauth.web.languages import error_message, request_language, words
 
 log = logging.getLogger("frappyauth")
 
@@ -62,7 +63,7 @@ def error_response(status: int, code: str, message: str) -> Response:
 
 
 def render_error(error: FrappyAuthError) -> Response:
-    response = error_response(error.status, error.code, error.message)
+    response = error_response(error.status, error.code, error_message(error))
     if isinstance(error, RetryLaterError):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
@@ -85,7 +86,8 @@ def render_any(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return render_http_error(error)
     log.exception("unexpected error in %s %s", request.method, request.path)
-    return error_response(500, "internal_error", "The server could not complete the request.")
+    message = words(request_language(), FrappyAuthError.message)
+    return error_response(500, "internal_error", message)
 
 
 def set_session_cookie(response: Response, token: str, options: Options) -> None:

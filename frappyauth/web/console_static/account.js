@@ -4,6 +4,7 @@ import {call, offers} from "./api.js";
 import {setUpMfa, showTotp} from "./mfa.js";
 import {loadPasskeys, setUpPasskeys} from "./passkeys.js";
 import {$, button, element, list, say, when} from "./dom.js";
+import {t, tn} from "./i18n.js";
 
 async function act(work, done) {
   try {
@@ -24,15 +25,20 @@ export async function loadAccount(user) {
 async function loadSessions() {
   const sessions = (await call("GET", "/sessions")).sessions;
   $("session-list").replaceChildren(...sessions.map((session) => {
-    const where = `${session.userAgent || "unknown browser"} from ${session.remoteAddr || "an unknown address"}`;
-    const item = element("li", `${session.current ? "This session" : "Session"}: ${where}, ` +
-      `since ${when(session.createdAt)} `);
+    const values = {
+      agent: session.userAgent || t("unknown browser"),
+      address: session.remoteAddr || t("an unknown address"),
+      since: when(session.createdAt),
+    };
+    const text = session.current ? t("This session: {agent} from {address}, since {since}", values)
+      : t("Session: {agent} from {address}, since {since}", values);
+    const item = element("li", `${text} `);
     const end = () => act(async () => {
       await call("DELETE", `/sessions/${session.id}`);
-      if (session.current) shell.signedOut("You are signed out.");
+      if (session.current) shell.signedOut(t("You are signed out."));
       else await loadSessions();
-    }, session.current ? "" : "Session ended.");
-    item.append(button("End", end, {"aria-label": `End session since ${when(session.createdAt)}`}));
+    }, session.current ? "" : t("Session ended."));
+    item.append(button(t("End"), end, {"aria-label": t("End session since {since}", values)}));
     return item;
   }));
 }
@@ -45,14 +51,14 @@ async function loadKeys() {
   const keys = (await call("GET", "/keys")).keys;
   $("keys-card").hidden = false;
   $("key-list").replaceChildren(...keys.map((key) => {
-    const scopes = key.scopes === null ? "all my permissions" : key.scopes.join(", ") || "no permissions";
-    const item = element("li", `${key.name}: ${scopes}; expires ${when(key.expiresAt)}; ` +
-      `last used ${when(key.lastUsedAt)} `);
+    const scopes = key.scopes === null ? t("all my permissions") : key.scopes.join(", ") || t("no permissions");
+    const values = {name: key.name, scopes, expires: when(key.expiresAt), used: when(key.lastUsedAt)};
+    const item = element("li", t("{name}: {scopes}; expires {expires}; last used {used}", values) + " ");
     const revoke = () => act(async () => {
       await call("DELETE", `/keys/${key.id}`);
       await loadKeys();
-    }, `Key ${key.name} revoked.`);
-    item.append(button("Revoke", revoke, {"aria-label": `Revoke key ${key.name}`}));
+    }, t("Key {name} revoked.", values));
+    item.append(button(t("Revoke"), revoke, {"aria-label": t("Revoke key {name}", values)}));
     return item;
   }));
 }
@@ -70,17 +76,17 @@ function createKey(event) {
     $("new-key").hidden = false;
     $("new-key-value").select();
     await loadKeys();
-  }, "Key created: copy it now, it will not be shown again.");
+  }, t("Key created: copy it now, it will not be shown again."));
 }
 
 async function copyKey() {
   const field = $("new-key-value");
   try {
     await navigator.clipboard.writeText(field.value);
-    say("Copied.", "info");
+    say(t("Copied."), "info");
   } catch (error) {
     field.select();  // without clipboard access (plain HTTP), the selected text can be copied by hand
-    say("Select the key and copy it with your keyboard.", "info");
+    say(t("Select the key and copy it with your keyboard."), "info");
   }
 }
 
@@ -102,16 +108,16 @@ export function setUpAccount(hooks) {
       await call("POST", "/password", body);
       $("password-form").reset();
       await loadSessions();
-    }, "Password changed. Your other sessions have ended.");
+    }, t("Password changed. Your other sessions have ended."));
   });
   $("end-other-sessions").addEventListener("click", () => act(async () => {
     const answer = await call("DELETE", "/sessions?keepCurrent=true");
     await loadSessions();
-    say(`${answer.deleted} other session${answer.deleted === 1 ? "" : "s"} ended.`, "info");
+    say(tn("{count} other session ended.", "{count} other sessions ended.", answer.deleted), "info");
   }));
   $("end-all-sessions").addEventListener("click", () => act(async () => {
     await call("DELETE", "/sessions?keepCurrent=false");
-    shell.signedOut("You are signed out everywhere.");
+    shell.signedOut(t("You are signed out everywhere."));
   }));
   $("key-form").addEventListener("submit", createKey);
   setUpMfa(shell.refreshAccount, act);

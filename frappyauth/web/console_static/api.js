@@ -1,6 +1,8 @@
 // Calls to frappyauth's JSON endpoints, with the session cookie. The token in a login answer is never
 // kept: the HttpOnly cookie carries the session, so no script (ours or an injected one) can read it.
 
+import {t, tn} from "./i18n.js";
+
 const base = location.pathname.replace(/\/console\/.*$/, "");
 const busy = document.getElementById("busy");
 let pending = 0;
@@ -33,7 +35,7 @@ export async function call(method, path, body) {
     try {
       response = await fetch(base + path, init);
     } catch (error) {
-      throw new ApiError(0, "network", "The server cannot be reached. Check the connection and try again.");
+      throw new ApiError(0, "network", t("The server cannot be reached. Check the connection and try again."));
     }
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) {
@@ -64,9 +66,9 @@ export async function offers(path) {
 }
 
 export function waitText(seconds) {
-  if (!seconds) return "a moment";
-  if (seconds < 90) return `${seconds} second${seconds === 1 ? "" : "s"}`;
-  return `${Math.ceil(seconds / 60)} minutes`;
+  if (!seconds) return t("a moment");
+  if (seconds < 90) return tn("{count} second", "{count} seconds", seconds);
+  return tn("{count} minute", "{count} minutes", Math.ceil(seconds / 60));
 }
 
 // What to tell a person for each kind of refusal; `context` says what they were doing.
@@ -74,19 +76,19 @@ export function explain(error, context) {
   if (!(error instanceof ApiError)) return String(error);
   switch (error.status) {
     case 401:
-      if (error.code === "invalid_mfa_code") return "The code is wrong.";
-      if (error.code === "invalid_mfa_token") return "This sign-in took too long: enter your password again.";
-      return context === "sign-in" ? "Wrong username or password." : "Your session has ended: please sign in again.";
+      if (error.code === "invalid_mfa_code") return t("The code is wrong.");
+      if (error.code === "invalid_mfa_token") return t("This sign-in took too long: enter your password again.");
+      return context === "sign-in" ? t("Wrong username or password.") : t("Your session has ended: please sign in again.");
     case 403:
-      return `Not allowed: ${error.message}`;
+      return t("Not allowed: {reason}", {reason: error.message});
     case 429:
-      return `Too many failed attempts. Try again in ${waitText(error.retryAfter)}.`;
+      return t("Too many failed attempts. Try again in {wait}.", {wait: waitText(error.retryAfter)});
     case 503:
-      return `The user store is unavailable. Try again in ${waitText(error.retryAfter)}.`;
+      return t("The user store is unavailable. Try again in {wait}.", {wait: waitText(error.retryAfter)});
     case 409:
       if (error.code === "last_admin") {
-        return "This is the last administrator: give another user the admin permission first, " +
-          "so that someone can still manage users.";
+        return t("This is the last administrator: give another user the admin permission first, " +
+          "so that someone can still manage users.");
       }
       return error.message;
     default:

@@ -5,6 +5,7 @@ import {$, say} from "./dom.js";
 import {loadAccount, setUpAccount} from "./account.js";
 import {askSecondFactor, completeSignIn, completeWithPasskey, forgetSecondFactor} from "./mfa.js";
 import {loadUsers, setUpUsers} from "./users.js";
+import {loadWords, t} from "./i18n.js";
 
 const views = ["sign-in", "users", "account"];
 const state = {user: null, admin: false};
@@ -58,10 +59,11 @@ async function holdsAdmin() {
   }
 }
 
-async function signedIn(user) {
+async function signedIn(user, reloadWords = true) {
   state.user = user;
+  if (reloadWords) await loadWords(call);  // the user's profile may choose another language than the browser
   state.admin = await holdsAdmin();
-  $("who").textContent = `Signed in as ${user.username}`;
+  $("who").textContent = t("Signed in as {name}", {name: user.username});
   say("");
   await open(state.admin ? "users" : "account");
 }
@@ -104,7 +106,7 @@ async function signOut() {
   } catch (error) {
     if (error.status !== 401) return fail(error, "sign-out");
   }
-  signedOut("You are signed out.");
+  signedOut(t("You are signed out."));
 }
 
 async function start() {
@@ -122,8 +124,9 @@ async function start() {
   }
   setUpUsers({fail});
   setUpAccount({fail, refreshAccount, signedOut});
+  await loadWords(call);
   try {
-    await signedIn(await call("GET", ""));
+    await signedIn(await call("GET", ""), false);  // the words were chosen with this session already
   } catch (error) {
     if (error.status === 401) signedOut("");
     else fail(error, "start");

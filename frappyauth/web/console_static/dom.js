@@ -1,5 +1,7 @@
 // Small DOM helpers. Text from the server always goes in through textContent, never as HTML.
 
+import {language, t} from "./i18n.js";
+
 export const $ = (id) => document.getElementById(id);
 
 export function element(tag, text, attributes = {}) {
@@ -30,5 +32,5 @@ export function list(values) {
 }
 
 export function when(iso) {
-  return iso ? new Date(iso).toLocaleString() : "never";
+  return iso ? new Date(iso).toLocaleString(language()) : t("never");
 }

@@ -4,6 +4,7 @@
 import {call} from "./api.js";
 import {$, element, say} from "./dom.js";
 import {signInWithPasskey, supported} from "./passkeys.js";
+import {t} from "./i18n.js";
 
 const pending = {mfaToken: null};
 
@@ -59,8 +60,8 @@ export function showTotp(user) {
   card.hidden = !user.mfa;  // the server has TOTP off: no `mfa` in the user
   if (!user.mfa) return;
   const on = user.mfa.totp;
-  $("totp-state").textContent = on ? "On: signing in asks for a code from your authenticator app."
-    : "Off: your password alone signs you in.";
+  $("totp-state").textContent = on ? t("On: signing in asks for a code from your authenticator app.")
+    : t("Off: your password alone signs you in.");
   $("totp-start-form").hidden = on;
   $("totp-manage-form").hidden = !on;
 }
@@ -93,7 +94,7 @@ export function setUpMfa(refresh, act) {
       $("totp-enrol").hidden = true;
       await refresh();
       showRecoveryCodes(answer.recoveryCodes);
-    }, "Two-step sign-in is on. Save your recovery codes now.");
+    }, t("Two-step sign-in is on. Save your recovery codes now."));
   });
   $("totp-manage-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -102,7 +103,7 @@ export function setUpMfa(refresh, act) {
       const answer = await call("POST", "/mfa/recovery-codes", body);
       $("totp-manage-form").reset();
       showRecoveryCodes(answer.recoveryCodes);
-    }, "New recovery codes: the old ones no longer work.");
+    }, t("New recovery codes: the old ones no longer work."));
   });
   $("totp-off").addEventListener("click", () => {
     const body = {password: $("totp-manage-password").value, ...factor($("totp-manage-code").value)};
@@ -110,7 +111,7 @@ export function setUpMfa(refresh, act) {
       await call("DELETE", "/mfa/totp", body);
       $("totp-manage-form").reset();
       await refresh();
-    }, "Two-step sign-in is off.");
+    }, t("Two-step sign-in is off."));
   });
   $("recovery-done").addEventListener("click", () => {
     $("recovery-list").replaceChildren();

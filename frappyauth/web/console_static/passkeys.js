@@ -4,6 +4,7 @@
 
 import {call, offers} from "./api.js";
 import {$, button, element, when} from "./dom.js";
+import {t} from "./i18n.js";
 
 export const supported = () => typeof PublicKeyCredential !== "undefined" &&
   typeof PublicKeyCredential.parseCreationOptionsFromJSON === "function";
@@ -24,13 +25,13 @@ export async function loadPasskeys(act) {
   const passkeys = (await call("GET", "/passkeys")).passkeys;
   $("passkey-card").hidden = !supported();
   $("passkey-list").replaceChildren(...passkeys.map((passkey) => {
-    const used = `added ${when(passkey.createdAt)}, last used ${when(passkey.lastUsedAt)}`;
-    const item = element("li", `${passkey.name}: ${used} `);
+    const values = {name: passkey.name, added: when(passkey.createdAt), used: when(passkey.lastUsedAt)};
+    const item = element("li", t("{name}: added {added}, last used {used}", values) + " ");
     const remove = () => act(async () => {
       await call("DELETE", `/passkeys/${encodeURIComponent(passkey.id)}`);
       await loadPasskeys(act);
-    }, `Passkey ${passkey.name} removed.`);
-    item.append(button("Remove", remove, {"aria-label": `Remove passkey ${passkey.name}`}));
+    }, t("Passkey {name} removed.", values));
+    item.append(button(t("Remove"), remove, {"aria-label": t("Remove passkey {name}", values)}));
     return item;
   }));
 }
@@ -46,6 +47,6 @@ export function setUpPasskeys(refresh, act) {
       await call("POST", "/passkeys/register", {name, credential: credential.toJSON()});
       $("passkey-form").reset();
       await refresh();
-    }, `Passkey ${name} added.`);
+    }, t("Passkey {name} added.", {name}));
   });
 }

@@ -2,6 +2,7 @@
 
 import {call, offers} from "./api.js";
 import {$, button, element, list, say, when} from "./dom.js";
+import {t, tn} from "./i18n.js";
 
 const view = {page: 0, prefix: "", pages: 1, selected: null};
 
@@ -21,9 +22,11 @@ export async function loadUsers() {
   view.pages = view.page === 0 ? Math.max(1, Math.ceil(answer.total / size)) : view.pages;
   const rows = $("user-table").tBodies[0];
   rows.replaceChildren(...answer.users.map(userRow));
-  const what = view.prefix ? `starting with "${view.prefix}"` : "in all";
-  $("user-count").textContent = `${answer.total} user${answer.total === 1 ? "" : "s"} ${what}`;
-  $("page-label").textContent = `Page ${view.page + 1} of ${view.pages}`;
+  $("user-count").textContent = view.prefix
+    ? tn("{count} user starting with \"{prefix}\"", "{count} users starting with \"{prefix}\"", answer.total,
+      {prefix: view.prefix})
+    : tn("{count} user in all", "{count} users in all", answer.total);
+  $("page-label").textContent = t("Page {page} of {pages}", {page: view.page + 1, pages: view.pages});
   $("page-previous").hidden = view.page === 0;
   $("page-next").hidden = view.page + 1 >= view.pages;
 }
@@ -32,7 +35,8 @@ function userRow(user) {
   const row = element("tr");
   row.append(element("td", user.username), element("td", user.permissions.join(", ") || "—"));
   const cell = element("td");
-  cell.append(button("Manage", () => act(() => select(user)), {"aria-label": `Manage ${user.username}`}));
+  const label = t("Manage {name}", {name: user.username});
+  cell.append(button(t("Manage"), () => act(() => select(user)), {"aria-label": label}));
   row.append(cell);
   return row;
 }
@@ -52,17 +56,18 @@ async function select(user) {
 async function loadDetail() {
   const id = view.selected.id;
   const sessions = (await call("GET", `/users/${id}/sessions`)).sessions;
-  $("detail-sessions").textContent = `${sessions.length} active session${sessions.length === 1 ? "" : "s"}.`;
+  $("detail-sessions").textContent = tn("{count} active session.", "{count} active sessions.", sessions.length);
   const keysOn = await offers("/users/{userId}/keys");  // API keys may be off on this server
   const keys = keysOn ? (await call("GET", `/users/${id}/keys`)).keys : [];
   $("detail-revoke-keys").hidden = !keysOn;
   $("detail-keys").replaceChildren(...keys.map((key) => {
-    const item = element("li", `${key.name} (expires ${when(key.expiresAt)}) `);
+    const values = {name: key.name, expires: when(key.expiresAt)};
+    const item = element("li", t("{name} (expires {expires})", values) + " ");
     const revoke = () => act(async () => {
       await call("DELETE", `/users/${id}/keys/${key.id}`);
       await loadDetail();
-    }, `Key ${key.name} revoked.`);
-    item.append(button("Revoke", revoke, {"aria-label": `Revoke key ${key.name}`}));
+    }, t("Key {name} revoked.", values));
+    item.append(button(t("Revoke"), revoke, {"aria-label": t("Revoke key {name}", values)}));
     return item;
   }));
 }
@@ -84,7 +89,7 @@ function setUpDetail() {
         $("detail-permissions").value = view.selected.permissions.join(", ");  // what the user still holds
         throw error;
       }
-    }, "Permissions saved.");
+    }, t("Permissions saved."));
   });
   $("reset-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -93,32 +98,32 @@ function setUpDetail() {
       await call("POST", `/users/${view.selected.id}/password`, {password});
       $("detail-password").value = "";
       await loadDetail();
-    }, "Password reset: their sessions ended and their API keys were revoked.");
+    }, t("Password reset: their sessions ended and their API keys were revoked."));
   });
   $("detail-reset-mfa").addEventListener("click", () => act(async () => {
     await call("DELETE", `/users/${view.selected.id}/mfa`);
     $("detail-reset-mfa").hidden = true;
     await loadUsers();
-  }, "Second factor reset: they sign in with their password, and can set it up again."));
+  }, t("Second factor reset: they sign in with their password, and can set it up again.")));
   $("detail-unlock").addEventListener("click", () =>
-    act(() => call("POST", `/users/${view.selected.id}/unlock`), "Unlocked: failed sign-ins are forgotten."));
+    act(() => call("POST", `/users/${view.selected.id}/unlock`), t("Unlocked: failed sign-ins are forgotten.")));
   $("detail-end-sessions").addEventListener("click", () => act(async () => {
     const answer = await call("DELETE", `/users/${view.selected.id}/sessions`);
     await loadDetail();
-    say(`${answer.deleted} session${answer.deleted === 1 ? "" : "s"} ended.`, "info");
+    say(tn("{count} session ended.", "{count} sessions ended.", answer.deleted), "info");
   }));
   $("detail-revoke-keys").addEventListener("click", () => act(async () => {
     const answer = await call("DELETE", `/users/${view.selected.id}/keys`);
     await loadDetail();
-    say(`${answer.revoked} API key${answer.revoked === 1 ? "" : "s"} revoked.`, "info");
+    say(tn("{count} API key revoked.", "{count} API keys revoked.", answer.revoked), "info");
   }));
   setUpDelete();
 }
 
 function setUpDelete() {
   $("detail-delete").addEventListener("click", () => {
-    $("delete-question").textContent = `Delete ${view.selected.username} for good? ` +
-      "Their sessions and API keys end with the account.";
+    $("delete-question").textContent = t(
+      "Delete {name} for good? Their sessions and API keys end with the account.", {name: view.selected.username});
     $("delete-confirm").hidden = false;
     $("delete-no").focus();
   });
@@ -132,7 +137,7 @@ function setUpDelete() {
     $("user-detail").hidden = true;
     view.selected = null;
     await loadUsers();
-    say(`${name} deleted.`, "info");
+    say(t("{name} deleted.", {name}), "info");
   }));
 }
 
@@ -158,7 +163,7 @@ export function setUpUsers(hooks) {
       const user = await call("POST", "/users", body);
       $("create-form").reset();
       await loadUsers();
-      say(`${user.username} created.`, "info");
+      say(t("{name} created.", {name: user.username}), "info");
     });
   });
   setUpDetail();
