@@ -30,7 +30,7 @@ from frappyauth.core.minting import (
     new_secret,
     new_session_id,
 )
-from frappyauth.core.models import ApiKey, MailToken, Session, User
+from frappyauth.core.models import ApiKey, LinkedIdentity, MailToken, Session, User
 from frappyauth.core.passwords import PasswordHasher
 from frappyauth.core.totp_codec import TotpCodec, new_recovery_codes, recovery_code_hash
 from frappyauth.stores.mongo import mongo_stores
@@ -63,6 +63,7 @@ KINDS = [
     Kind("passkey", "userPasskeys", 1_000_000, "1 passkey per user"),
     Kind("second-factor challenge", "userMfaTokens", 1_000, "logins halfway at once"),
     Kind("passkey challenge", "userPasskeyChallenges", 1_000, "ceremonies under way at once"),
+    Kind("linked identity", "userIdentities", 1_000_000, "1 provider account per user"),
 ]
 
 
@@ -110,6 +111,21 @@ def write_typical_documents(db: Any) -> None:
     stores.mfa.create_challenge(MfaChallenge(hash_secret(new_secret()), user.id, version, later))
     challenge = PasskeyChallenge(hash_secret(new_secret()), "login", None, later)
     stores.mfa.create_passkey_challenge(challenge)
+    assert stores.identities is not None
+    google_subject = "109876543210987654321"  # Google's `sub`: 21 digits
+    stores.identities.link(
+        LinkedIdentity(
+            new_session_id(),
+            user.id,
+            "google",
+            "https://accounts.google.com",
+            google_subject,
+            user.email,
+            True,
+            NOW,
+            NOW,
+        )
+    )
 
 
 def value_bytes(value: Any) -> int:

@@ -1,7 +1,7 @@
 """Every public method of every Mongo store, called with representative arguments on a recording
 mongomock database (`mongo_recording`), and what each call sent.
 
-`record_every_method()` builds the six stores on one `RecordingDatabase`, makes first contact with
+`record_every_method()` builds every store on one `RecordingDatabase`, makes first contact with
 each (whatever a store sends at construction or on first contact is filed under "start-up"), then
 calls each method in one scripted story (a user signs up, logs in, makes keys, enrols a second
 factor, ...). A method with more than one path to MongoDB is called once per path, each a *case*
@@ -10,6 +10,7 @@ factor, ...). A method with more than one path to MongoDB is called once per pat
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import warnings
 from collections.abc import Callable
@@ -23,12 +24,13 @@ import pytest
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.minting import hash_secret
-from frappyauth.core.models import ApiKey, AuditEntry, MailToken, Session, User
+from frappyauth.core.models import ApiKey, AuditEntry, LinkedIdentity, MailToken, Session, User
 from frappyauth.stores.memory import MemoryUserStore
 from frappyauth.stores.mongo import (
     MongoApiKeyStore,
     MongoAttemptStore,
     MongoAuditStore,
+    MongoIdentityStore,
     MongoMailTokenStore,
     MongoMfaStore,
     MongoSessionStore,
@@ -44,6 +46,7 @@ STORES = (
     MongoMailTokenStore,
     MongoMfaStore,
     MongoAuditStore,
+    MongoIdentityStore,
 )
 # Public methods that send nothing of their own, and why they are not driven.
 NOT_SENDING = {
@@ -58,6 +61,7 @@ NOT_SENDING = {
 # An instant in the future: mongomock's TTL deletion runs on the real clock (STYLE.md).
 NOW = datetime(2100, 1, 1, 12, tzinfo=timezone.utc)
 LATER = NOW + timedelta(days=30)
+GOOGLE = "https://accounts.google.com"
 
 
 def h(text: str) -> str:
@@ -122,7 +126,7 @@ def record_every_method() -> Recording:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         stores = [store(db) for store in STORES]
-    users, sessions, keys, attempts, mail, mfa, audit = stores
+    users, sessions, keys, attempts, mail, mfa, audit, identities = stores
     for first_contact in (
         lambda: users.get("0" * 24),
         lambda: sessions.get(h("none"), NOW),
@@ -134,6 +138,7 @@ def record_every_method() -> Recording:
         lambda: mfa.get_passkey("none"),
         lambda: mfa.take_passkey_challenge(h("none"), NOW),
         lambda: audit.page(None, None, None, NOW, 1),
+        lambda: identities.find(GOOGLE, "none"),
     ):  # every collection touched once, so that what a store sends on first contact is start-up
         first_contact()
     log.current = "between methods"  # a story's own set-up calls: not a method's record
@@ -145,6 +150,7 @@ def record_every_method() -> Recording:
     mail_token_story(story, mail, user)
     mfa_story(story, mfa, user)
     audit_story(story, audit, user)
+    identity_story(story, identities, user)
     user_endings(story, users, user, database)
     return Recording(log, database, story.methods)
 
@@ -284,6 +290,23 @@ def audit_story(story: Story, audit: MongoAuditStore, user: User) -> None:
         audit, "page", user.id, None, (kept.at, kept.entry_id), NOW, 50, case="a user, after a page"
     )
     send(audit, "page", None, "login-failed", (NOW, ""), NOW, 50, case="an event, before a time")
+
+
+def identity_story(story: Story, identities: MongoIdentityStore, user: User) -> None:
+    send = story.send
+    made = LinkedIdentity("id-1", user.id, "google", GOOGLE, "1001", "a@example.org", True, NOW)
+    send(identities, "link", made)
+    taken = dataclasses.replace(made, identity_id="id-2", user_id="0" * 24)
+    send(identities, "link", taken, case="pair linked already")
+    clash = dataclasses.replace(made, subject="1002")
+    send(identities, "link", clash, case="identity id taken", raises=ValueError)
+    send(identities, "find", GOOGLE, "1001")
+    send(identities, "get", user.id, "id-1")
+    send(identities, "list_for_user", user.id)
+    send(identities, "counts", [user.id, "0" * 24])
+    send(identities, "touch", "id-1", LATER, "b@example.org", False)
+    send(identities, "delete", user.id, "id-1")
+    send(identities, "delete_for_user", user.id)
 
 
 def mail_token_story(story: Story, mail: MongoMailTokenStore, user: User) -> None:

@@ -8,16 +8,19 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+import mongomock
 import pytest
 from pymongo.errors import DuplicateKeyError
 
 from backends import BACKEND_PARAMS, BACKENDS, MONGO_BACKEND_PARAMS
 from conftest import LATER, NOW
 from http_support import USER_PASSWORD, auth, body
+from frappyauth.core.errors import StoreUnavailableError
 from frappyauth.core.models import LinkedIdentity
 from frappyauth.core.protocols import IdentityStore
 from frappyauth.stores.memory import MemoryIdentityStore
 from frappyauth.stores.mongo import MongoIdentityStore
+from frappyauth.stores.mongo.identities import LINK_ATTEMPTS
 
 GOOGLE = "https://accounts.google.com"
 GITHUB = "https://github.com"
@@ -379,3 +382,26 @@ def test_deleting_a_user_deletes_its_identities_and_no_one_elses(
     assert client.delete(f"/api/user/users/{bob}", headers=auth(admin_token)).status_code == 200
     assert identity_store.list_for_user(bob) == [] and identity_store.find(GOOGLE, "1") is None
     assert identity_store.counts([bob, admin]) == {admin: 1}
+
+
+class HolderGoneEachTime:
+    """A collection on which the pair's holder is unlinked between every refused insert and the
+    read of the holder: the rare race `link` tries again after, a bounded number of times."""
+
+    def __init__(self, collection: Any) -> None:
+        self._collection, self.inserts = collection, 0
+
+    def insert_one(self, document: dict[str, Any]) -> Any:
+        self.inserts += 1
+        raise DuplicateKeyError("E11000 duplicate key error")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._collection, name)
+
+
+def test_a_holder_unlinked_while_a_link_reads_it_makes_the_link_try_again_then_503() -> None:
+    store = MongoIdentityStore(mongomock.MongoClient()["identities"])
+    store._identities = flaky = HolderGoneEachTime(store._identities)  # type: ignore[assignment]
+    with pytest.raises(StoreUnavailableError):
+        store.link(linked())
+    assert flaky.inserts == LINK_ATTEMPTS > 1

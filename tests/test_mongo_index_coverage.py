@@ -244,3 +244,14 @@ def test_the_analysis_tells_a_served_query_from_a_scan(recording):
     assert [index.described for index in serving(holders, keys)][0] == "userId, name"
     either = Query("", "", "userApiKeys", "find_one", {"$or": [{"keyHash": "s"}, {"keyId": "s"}]})
     assert sorted(index.described for index in serving(either, keys)) == ["keyHash", "keyId"]
+
+
+def test_a_provider_sign_in_and_a_users_links_are_served_by_the_identity_indexes(recording):
+    identities = indexes_of(recording)["userIdentities"]
+    pair = Query("", "", "userIdentities", "find_one", {"issuer": "s", "subject": "s"})
+    assert [index.described for index in serving(pair, identities)] == ["issuer, subject"]
+    assert [i.unique for i in serving(pair, identities)] == [True]
+    counts = Query("", "", "userIdentities", "find", {"userId": {"$in": ["s"]}})
+    assert [index.described for index in serving(counts, identities)] == ["userId"]
+    sent = {query.label for query in queries_of(recording) if query.collection == "userIdentities"}
+    assert {"MongoIdentityStore.find", "MongoIdentityStore.counts"} <= sent

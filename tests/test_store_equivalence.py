@@ -19,11 +19,20 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, multipl
 from conftest import NOW
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
-from frappyauth.core.models import ApiKey, AuditEntry, MailToken, Session, User, username_key
+from frappyauth.core.models import (
+    ApiKey,
+    AuditEntry,
+    LinkedIdentity,
+    MailToken,
+    Session,
+    User,
+    username_key,
+)
 from frappyauth.stores.memory import (
     MemoryApiKeyStore,
     MemoryAttemptStore,
     MemoryAuditStore,
+    MemoryIdentityStore,
     MemoryMailTokenStore,
     MemoryMfaStore,
     MemorySessionStore,
@@ -33,6 +42,7 @@ from frappyauth.stores.mongo import (
     MongoApiKeyStore,
     MongoAttemptStore,
     MongoAuditStore,
+    MongoIdentityStore,
     MongoMailTokenStore,
     MongoMfaStore,
     MongoSessionStore,
@@ -67,6 +77,10 @@ PURPOSES = st.sampled_from(["password_reset", "email_verification", "email_chang
 SEALED_SECRETS = st.sampled_from(["sealed-1", "sealed-2"])
 RECOVERY_HASHES = st.lists(st.sampled_from(["c1", "c2", "c3"]), unique=True, max_size=3).map(tuple)
 STEPS = st.integers(0, 6)
+IDENTITY_IDS = st.sampled_from(["l1", "l2", "l3", "l4", "l5"])  # few: some links reuse an id
+ISSUERS = st.sampled_from(["https://accounts.google.com", "https://github.com"])
+SUBJECTS = st.sampled_from(["1", "2", "10"])
+CLAIMED_EMAILS = st.none() | st.sampled_from(["ann@example.org", "Ann@Example.org"])
 MISSING = {"memory": "0123456789abcdef01234567", "mongomock": "0123456789abcdef01234567"}
 EXAMPLES = int(
     os.environ.get("EQUIVALENCE_EXAMPLES", "500")
@@ -92,6 +106,10 @@ class StoreEquivalence(RuleBasedStateMachine):
         self.mfa_stores = {"memory": MemoryMfaStore(), "mongomock": MongoMfaStore(db)}
         self.attempt_stores = {"memory": MemoryAttemptStore(), "mongomock": MongoAttemptStore(db)}
         self.audit_stores = {"memory": MemoryAuditStore(), "mongomock": MongoAuditStore(db)}
+        self.identity_stores = {
+            "memory": MemoryIdentityStore(),
+            "mongomock": MongoIdentityStore(db),
+        }
         self.audit_appended = 0
         self.challenges_made = 0
         self.labels: dict[str, str] = {}  # each store's user id -> one label for both
@@ -675,6 +693,63 @@ class StoreEquivalence(RuleBasedStateMachine):
     def delete_challenge(self, challenge, advance):
         now = self.tick(advance)
         self.same_mfa(lambda store: store.delete_challenge(challenge.token_hash, now))
+
+    # linked identities
+
+    def same_identities(self, call: Callable[[Any], Any]) -> Any:
+        """Run `call(identity store)` on both identity stores; assert equal outcomes."""
+        return self.same(lambda name, _users, _tokens: call(self.identity_stores[name]))
+
+    @rule(
+        identity_id=IDENTITY_IDS,
+        owner=SESSION_OWNERS,
+        issuer=ISSUERS,
+        subject=SUBJECTS,
+        email=CLAIMED_EMAILS,
+        verified=st.booleans(),
+    )
+    def link_identity(self, identity_id, owner, issuer, subject, email, verified):
+        self.now += timedelta(seconds=1)  # every link its own creation instant
+        made = LinkedIdentity(
+            identity_id,
+            owner,
+            "google" if "google" in issuer else "github",
+            issuer,
+            subject,
+            email,
+            verified,
+            self.now,
+        )
+        self.same_identities(lambda store: store.link(made))
+
+    @rule(issuer=ISSUERS, subject=SUBJECTS)
+    def find_identity(self, issuer, subject):
+        self.same_identities(lambda store: store.find(issuer, subject))
+
+    @rule(owner=SESSION_OWNERS, identity_id=IDENTITY_IDS)
+    def get_identity(self, owner, identity_id):
+        self.same_identities(lambda store: store.get(owner, identity_id))
+
+    @rule(owner=SESSION_OWNERS)
+    def list_identities(self, owner):
+        self.same_identities(lambda store: store.list_for_user(owner))
+
+    @rule(owners=st.lists(SESSION_OWNERS, unique=True))
+    def identity_counts(self, owners):
+        self.same_identities(lambda store: store.counts(owners))
+
+    @rule(identity_id=IDENTITY_IDS, advance=ADVANCE, email=CLAIMED_EMAILS, verified=st.booleans())
+    def touch_identity(self, identity_id, advance, email, verified):
+        now = self.tick(advance)
+        self.same_identities(lambda store: store.touch(identity_id, now, email, verified))
+
+    @rule(owner=SESSION_OWNERS, identity_id=IDENTITY_IDS)
+    def delete_identity(self, owner, identity_id):
+        self.same_identities(lambda store: store.delete(owner, identity_id))
+
+    @rule(owner=SESSION_OWNERS)
+    def delete_identities_for_user(self, owner):
+        self.same_identities(lambda store: store.delete_for_user(owner))
 
 
 StoreEquivalence.TestCase.settings = settings(

@@ -19,6 +19,7 @@ from frappyauth.core.mailer import LoggingMailer
 from frappyauth.stores.memory import (
     MemoryApiKeyStore,
     MemoryAttemptStore,
+    MemoryIdentityStore,
     MemorySessionStore,
     MemoryUserStore,
     memory_stores,
@@ -26,6 +27,7 @@ from frappyauth.stores.memory import (
 from frappyauth.stores.mongo import (
     MongoApiKeyStore,
     MongoAttemptStore,
+    MongoIdentityStore,
     MongoMailTokenStore,
     MongoMfaStore,
     MongoSessionStore,
@@ -193,3 +195,15 @@ def test_login_succeeded_keeps_its_documented_arguments() -> None:
     finally:
         signals.login_succeeded.disconnect(receiver, sender=app)
     assert answer.status_code == 200 and seen == [admin.id]
+
+
+def test_an_identity_store_is_built_by_the_bundles_and_taken_when_given() -> None:
+    db = mongomock.MongoClient()["app"]
+    assert isinstance(mongo_stores(db).identities, MongoIdentityStore)
+    assert isinstance(memory_stores().identities, MemoryIdentityStore)
+    identities = MemoryIdentityStore()
+    stores = register(MemoryUserStore(), identity_store=identities)
+    assert stores.identities is identities
+    assert register(MemoryUserStore()).identities is None  # no option needs one
+    with pytest.raises(TypeError, match="IdentityStore"):
+        register(MemoryUserStore(), identity_store=MemorySessionStore())

@@ -49,7 +49,8 @@ class MemoryIdentityStore:
         return sorted(found, key=lambda link: (link.created_at, link.identity_id))
 
     def counts(self, user_ids: Sequence[str]) -> dict[str, int]:
-        wanted, counts = set(user_ids), {}
+        wanted = set(user_ids)
+        counts: dict[str, int] = {}
         with self._lock:
             for link in self._links.values():
                 if link.user_id in wanted:
