@@ -306,9 +306,9 @@ class ProviderRefusedError(BadRequestError):
 
     code, message = "provider_refused", "The identity provider's answer was refused."
 
-    def __init__(self, code: str, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, reason: str = "provider_refused") -> None:
         super().__init__(message)
-        self.code = code
+        self.code = reason
 
 
 class ProviderUnavailableError(RetryLaterError):

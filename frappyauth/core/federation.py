@@ -88,7 +88,9 @@ class Federation:
         browser's session, which survives the rule for unverified addresses."""
         user = self._context.stores.users.get(user_id)
         if user is None:
-            raise ProviderRefusedError("invalid_state", "The account that started this is gone.")
+            raise ProviderRefusedError(
+                "The account that started this is gone.", reason="invalid_state"
+            )
         linked = self._store_link(user, account, remote_addr)
         if linked.user_id != user.id:
             raise IdentityLinkedElsewhereError()
@@ -215,7 +217,7 @@ class Federation:
         """The user a link belongs to (a concurrent callback may have linked it first)."""
         user = self._context.stores.users.get(linked.user_id)
         if user is None:
-            raise ProviderRefusedError("invalid_state", "The account was deleted meanwhile.")
+            raise ProviderRefusedError("The account was deleted meanwhile.", reason="invalid_state")
         return user
 
     def _grant_claimed(self, user: User, account: ProviderAccount) -> User:

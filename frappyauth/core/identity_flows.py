@@ -51,10 +51,12 @@ class IdentityFlows:
 
     def end_flow(self, state: str) -> str | None:
         """Use up the flow's `state`; return its linking user's id (`None` for a sign-in flow).
-        `ProviderRefusedError("invalid_state")` for a state unknown, used or expired."""
+        `ProviderRefusedError(reason="invalid_state")` for a state unknown, used or expired."""
         token = self._tokens.take(hash_secret(state), FLOW, self._context.clock())
         if token is None:
-            raise ProviderRefusedError("invalid_state", "The sign-in expired or was used; retry.")
+            raise ProviderRefusedError(
+                "The sign-in expired or was used; retry.", reason="invalid_state"
+            )
         return token.user_id or None
 
     def take_code(self, code: str) -> User:

@@ -54,7 +54,7 @@ class IdentityClients:
         settings, client = self._settings[name], self._clients[name]
         if "error" in args:
             refused = "access_denied" if args["error"] == "access_denied" else "provider_error"
-            raise ProviderRefusedError(refused, "The identity provider did not sign you in.")
+            raise ProviderRefusedError("The identity provider did not sign you in.", reason=refused)
         with _provider_call():
             if settings.kind == GITHUB:
                 return self._github_account(settings, client, args, flow)
@@ -78,7 +78,7 @@ class IdentityClients:
             token, nonce=flow["nonce"], claims_options={"iss": {"essential": True, "value": issuer}}
         )
         if claims is None:
-            raise ProviderRefusedError("invalid_id_token", "The provider sent no ID token.")
+            raise ProviderRefusedError("The provider sent no ID token.", reason="invalid_id_token")
         email = claims.get("email")
         return ProviderAccount(
             provider=name,
@@ -108,7 +108,7 @@ class IdentityClients:
             None,
         )
         if not isinstance(user, dict) or not isinstance(user.get("id"), int):
-            raise ProviderRefusedError("provider_error", "GitHub's answer has no user id.")
+            raise ProviderRefusedError("GitHub's answer has no user id.", reason="provider_error")
         return ProviderAccount(
             provider=settings.name,
             issuer=settings.issuer or "https://github.com",
@@ -125,7 +125,9 @@ class IdentityClients:
         client, settings = self._clients[name], self._settings[name]
         metadata = client.load_server_metadata()
         if settings.issuer is not None and metadata.get("issuer") != settings.issuer:
-            raise ProviderRefusedError("wrong_issuer", "The provider's issuer is not the expected.")
+            raise ProviderRefusedError(
+                "The provider's discovery document names another issuer.", reason="wrong_issuer"
+            )
         offered = metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
         metadata["id_token_signing_alg_values_supported"] = [
             alg for alg in offered if alg in SAFE_ALGORITHMS
@@ -163,9 +165,9 @@ def _check_response_issuer(
     must have sent it (else the answer may come from another provider: a mix-up)."""
     sent = args.get("iss")
     if sent is None and metadata.get("authorization_response_iss_parameter_supported") is True:
-        raise ProviderRefusedError("wrong_issuer", "The answer does not name its issuer.")
+        raise ProviderRefusedError("The answer does not name its issuer.", reason="wrong_issuer")
     if sent is not None and sent != issuer:
-        raise ProviderRefusedError("wrong_issuer", "The answer came from another issuer.")
+        raise ProviderRefusedError("The answer came from another issuer.", reason="wrong_issuer")
 
 
 @contextmanager
@@ -179,9 +181,9 @@ def _provider_call() -> Iterator[None]:
         status = error.response.status_code if error.response is not None else 502
         if status >= 500:
             raise ProviderUnavailableError(retry_after=30) from error
-        raise ProviderRefusedError("provider_error") from error
+        raise ProviderRefusedError(reason="provider_error") from error
     except (OAuthError, JoseError, KeyError, TypeError, ValueError) as error:
-        raise ProviderRefusedError("invalid_id_token") from error
+        raise ProviderRefusedError(reason="invalid_id_token") from error
 
 
 def _json(response: Any) -> Any:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import current_app, request
+from werkzeug.wrappers import Response  # a redirect's type as much as a JSON answer's
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from frappyauth.core.errors import ProviderRefusedError
@@ -47,7 +48,7 @@ def remember_flow(response: Response, flow: dict[str, Any], options: Options) ->
 
 def recalled_flow(provider: str) -> dict[str, Any]:
     """The flow this browser started with `provider`, if its cookie is intact and young, and the
-    answer's `state` is the flow's; else `ProviderRefusedError("invalid_state")`."""
+    answer's `state` is the flow's; else `ProviderRefusedError(reason="invalid_state")`."""
     try:
         flow = _serializer().loads(
             request.cookies.get(COOKIE, ""), max_age=int(FLOW_LIFETIME.total_seconds())
@@ -60,7 +61,9 @@ def recalled_flow(provider: str) -> dict[str, Any]:
         or not isinstance(flow.get("state"), str)
         or request.args.get("state") != flow["state"]
     ):
-        raise ProviderRefusedError("invalid_state", "This sign-in was not started here; retry.")
+        raise ProviderRefusedError(
+            "This sign-in was not started here; retry.", reason="invalid_state"
+        )
     return flow
 
 

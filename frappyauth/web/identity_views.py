@@ -9,10 +9,11 @@ a signed-in account starts with `POST /sso/<provider>/link/start`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Response, jsonify, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from frappyauth.core.errors import BadRequestError, FrappyAuthError
 from frappyauth.core.federation import Federation
@@ -27,6 +28,9 @@ from frappyauth.web.identity_flow import forget_flow, recalled_flow, remember_fl
 from frappyauth.web.responses import iso_time
 from frappyauth.web.schemas import STRING, closed, operation, redirect_operation, ref
 from frappyauth.web.state import current_state, switched_on
+
+if TYPE_CHECKING:  # the `oidc` extra: present whenever these endpoints are registered
+    from frappyauth.web.identity_clients import IdentityClients
 
 endpoints = Endpoints(requires=(IDENTITY_PROVIDERS,))
 
@@ -53,6 +57,10 @@ UNLINKED = closed(["id", "deleted"], id={"type": "string"}, deleted={"const": Tr
 
 def _federation() -> Federation:
     return switched_on(current_state().services.federation)
+
+
+def _clients() -> IdentityClients:
+    return switched_on(current_state().identity_clients)
 
 
 def identity_json(identity: LinkedIdentity) -> dict[str, Any]:
@@ -95,7 +103,7 @@ def providers() -> Response:
     f"{PROVIDER_RULE}/start",
     redirect_operation("Sign in with an identity provider: redirects to it", (400, 404, 429), NEXT),
 )
-def start_sign_in(provider: str) -> Response:
+def start_sign_in(provider: str) -> BaseResponse:
     return _start(provider, None, lambda url: redirect(url, 302))
 
 
@@ -130,9 +138,7 @@ def _start(
         else flows.begin_link(linking, request.remote_addr)
     )
     redirect_uri = url_for("frappyauth.identity_callback_get", provider=provider, _external=True)
-    authorization = current_state().identity_clients.authorization(
-        settings.name, redirect_uri, state
-    )
+    authorization = _clients().authorization(settings.name, redirect_uri, state)
     flow = {
         "provider": settings.name,
         "state": state,
@@ -157,7 +163,7 @@ def _start(
         None,
     ),
 )
-def identity_callback(provider: str) -> Response:
+def identity_callback(provider: str) -> BaseResponse:
     federation = _federation()
     federation.provider(provider)
     next_path, outcome = None, {}
@@ -175,7 +181,7 @@ def identity_callback(provider: str) -> Response:
 def _finish_flow(federation: Federation, provider: str, flow: dict[str, Any]) -> dict[str, str]:
     flows = switched_on(current_state().services.identity_flows)
     linking_user_id = flows.end_flow(flow["state"])
-    account = current_state().identity_clients.account(provider, request.args, flow)
+    account = _clients().account(provider, request.args, flow)
     if flow.get("linking"):
         if linking_user_id is None:
             raise BadRequestError()
