@@ -9,6 +9,7 @@ from __future__ import annotations
 import email_validator
 
 from frappyauth.core.errors import InvalidEmailError
+from frappyauth.core.models import email_key
 from frappyauth.core.usernames import check_email_length
 
 
@@ -28,7 +29,4 @@ def normalise_email(address: str) -> str:
         raise InvalidEmailError() from None
 
 
-def email_key(normalised: str) -> str:
-    """The key that makes addresses unique: the normalised address, case-folded (`Bob@x.org` =
-    `bob@x.org`)."""
-    return normalised.casefold()
+__all__ = ["email_key", "normalise_email"]  # email_key lives with the records, needing no extra

@@ -25,8 +25,6 @@ from frappyauth.core.accounts import Accounts
 from frappyauth.core.context import ServiceContext
 from frappyauth.core.errors import (
     AccountExistsError,
-    DuplicateEmailError,
-    DuplicateUsernameError,
     IdentityLinkedElsewhereError,
     IdentityNotFoundError,
     InvalidEmailError,
@@ -37,9 +35,10 @@ from frappyauth.core.errors import (
 )
 from frappyauth.core.identity_providers import ProviderAccount, ProviderSettings
 from frappyauth.core.identity_providers import claimed_permissions
-from frappyauth.core.minting import new_secret, new_session_id
+from frappyauth.core.federated_accounts import new_account
+from frappyauth.core.minting import new_session_id
 from frappyauth.core.passwords import NO_PASSWORD
-from frappyauth.core.models import Actor, LinkedIdentity, Session, User
+from frappyauth.core.models import Actor, LinkedIdentity, Session, User, email_key
 from frappyauth.core.protocols import IdentityStore
 from frappyauth.core.sessions import Sessions
 
@@ -112,16 +111,19 @@ class Federation:
 
     def _unlinked_user(self, account: ProviderAccount, remote_addr: str | None) -> User:
         settings, options = self.provider(account.provider), self._context.options
-        key = self._address_key(account)
+        address = self._proven_address(account)
+        key = None if address is None else email_key(address)
         local = None if key is None else self._context.stores.users.get_by_email(key)
         if local is not None:
-            if not self._may_merge(settings, account, local):
+            if not self._may_merge(account, local):
                 raise AccountExistsError()
             return self._owner_of(self._store_link(local, account, remote_addr))
         if not options.registration or not self._domain_allowed(key):
             raise SignUpClosedError()
         try:
-            user = self._new_account(settings, account, key, remote_addr)
+            user = new_account(
+                self._accounts, options.default_permissions, settings, account, address, remote_addr
+            )
         except AccountExistsError:  # a concurrent first sign-in with this identity made it
             raced = self._linked_user(account)
             if raced is None:
@@ -132,22 +134,31 @@ class Federation:
             self._context.stores.users.delete(user.id)
         return self._owner_of(linked)
 
-    def _may_merge(self, settings: ProviderSettings, account: ProviderAccount, local: User) -> bool:
+    def _may_merge(self, account: ProviderAccount, local: User) -> bool:
+        """Only by option, only a proven address (see `_proven_address`) the same as the local one
+        (not merely the same key: case folding makes distinct mailboxes equal), verified too."""
         return (
             self._context.options.identity_merge_verified_email
-            and settings.verifies_email
-            and account.email_verified
             and local.email_verified
+            and local.email == self._proven_address(account)
         )
 
-    def _address_key(self, account: ProviderAccount) -> str | None:
-        """The address's unique key; only the mail flows keep keys, so without them `None`."""
-        if account.email is None or not self._context.options.mail_flows:
+    def _proven_address(self, account: ProviderAccount) -> str | None:
+        """The provider's address, normalised, if it is proven: the provider verifies addresses
+        and says this one is verified. An unproven address is ignored entirely: it neither finds,
+        nor makes, nor names an account (whoever typed it need not own it). Only the mail flows
+        keep addresses unique, so without them `None` too."""
+        settings = self.provider(account.provider)
+        if (
+            account.email is None
+            or not (settings.verifies_email and account.email_verified)
+            or not self._context.options.mail_flows
+        ):
             return None
-        from frappyauth.core.addresses import email_key, normalise_email
+        from frappyauth.core.addresses import normalise_email
 
         try:
-            return email_key(normalise_email(account.email))
+            return normalise_email(account.email)
         except InvalidEmailError:  # the provider's claim is no address: it identifies nothing
             return None
 
@@ -156,36 +167,6 @@ class Federation:
         if not domains:
             return True
         return key is not None and key.rsplit("@", 1)[-1] in {d.casefold() for d in domains}
-
-    def _new_account(
-        self,
-        settings: ProviderSettings,
-        account: ProviderAccount,
-        key: str | None,
-        remote_addr: str | None,
-    ) -> User:
-        options = self._context.options
-        defaults = options.default_permissions
-        claimed = claimed_permissions(settings, account)
-        permissions = defaults + tuple(p for p in claimed if p not in defaults)
-        verified = settings.verifies_email and account.email_verified
-        hint = account.name_hint or (account.email or "").split("@")[0] or account.provider
-        for username in candidate_usernames(hint):
-            try:
-                return self._accounts.create(
-                    username,
-                    None,
-                    permissions=permissions,
-                    email=account.email if key else None,
-                    email_key=key,
-                    email_verified=verified,
-                    actor=Actor(None, remote_addr),
-                )
-            except DuplicateUsernameError:
-                continue
-            except DuplicateEmailError:  # an account with the address was made meanwhile
-                raise AccountExistsError() from None
-        raise SignUpClosedError("No free username could be derived for this identity.")
 
     def _store_link(
         self, user: User, account: ProviderAccount, remote_addr: str | None
@@ -244,17 +225,40 @@ class Federation:
     def identities_of(self, user_id: str) -> list[LinkedIdentity]:
         return self._identities.list_for_user(user_id)
 
-    def unlink(self, user: User, identity_id: str, actor: Actor, by_admin: bool = False) -> None:
-        """Remove a link; `LastWayInError` (unless an administrator asks) if the account would be
-        left with no password, no passwordless passkey and no other identity."""
-        identities = self._identities.list_for_user(user.id)
-        if not any(i.identity_id == identity_id for i in identities):
+    def unlink(
+        self,
+        user: User,
+        identity_id: str,
+        actor: Actor,
+        keep: Session | None = None,
+        by_admin: bool = False,
+    ) -> None:
+        """Remove a link and end the account's sessions but `keep` (some may have come through the
+        link: removing a stranger's identity must lock the stranger out).
+
+        `LastWayInError` (unless an administrator asks) if the account would be left with no
+        password, no passwordless passkey and no other identity. The check is made again after the
+        delete: of two unlinks racing for an account's last two links, each then finds none left,
+        puts its own back and answers 409.
+        """
+        linked = self._identities.get(user.id, identity_id)
+        if linked is None:
             raise IdentityNotFoundError()
-        if not by_admin and len(identities) == 1 and not self._has_other_way_in(user):
+        if not by_admin and not self._has_way_in_but(user, identity_id):
             raise LastWayInError()
         if not self._identities.delete(user.id, identity_id):
             raise IdentityNotFoundError()
+        if not by_admin and not self._has_way_in_but(user, identity_id):
+            self._identities.link(linked)
+            raise LastWayInError()
+        self._sessions.end_all(user.id, actor, keep=keep)
         self._context.events.announce(signals.identity_unlinked, user_id=user.id, actor=actor)
+
+    def _has_way_in_but(self, user: User, identity_id: str) -> bool:
+        others = [
+            i for i in self._identities.list_for_user(user.id) if i.identity_id != identity_id
+        ]
+        return bool(others) or self._has_other_way_in(user)
 
     def _has_other_way_in(self, user: User) -> bool:
         if user.password_hash != NO_PASSWORD:
@@ -265,11 +269,3 @@ class Federation:
             and mfa is not None
             and mfa.passkey_counts([user.id]).get(user.id)
         )
-
-
-def candidate_usernames(hint: str) -> list[str]:
-    """Usernames to try for a new account, from the provider's name for it: printable, trimmed,
-    then numbered, then random (a taken or lookalike name is refused by `Accounts.create`)."""
-    base = "".join(c for c in hint if c.isprintable() and not c.isspace())[:40] or "user"
-    numbered = [base] + [f"{base}-{n}" for n in range(2, USERNAME_TRIES)]
-    return numbered + [f"{base}-{new_secret()[:8]}"]

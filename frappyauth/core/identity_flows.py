@@ -36,28 +36,32 @@ class IdentityFlows:
         assert store is not None  # resolved whenever option identity_providers is set
         return store
 
-    def begin_flow(self, linking_user: User | None, remote_addr: str | None) -> str:
+    def begin_flow(
+        self, linking_user: User | None, remote_addr: str | None, binding: str = ""
+    ) -> str:
         """A new flow's `state` (stored hashed, single use, `FLOW_LIFETIME`); a linking flow
-        remembers its user. Anyone may start one, so each start is counted per client network
-        before it is stored."""
+        remembers its user and (`binding`) the session that started it. Anyone may start one, so
+        each start is counted per client network before it is stored."""
         self._throttle.limit_anonymous("identity_flow", remote_addr)
-        return self._issue(FLOW, linking_user, FLOW_LIFETIME, binding="")
+        return self._issue(FLOW, linking_user, FLOW_LIFETIME, binding=binding)
 
     def begin_link(self, identity: Identity, remote_addr: str | None) -> str:
         """A linking flow's `state`, for a session made within minutes (a stolen older session
         cannot add a way in, as with passkeys)."""
         require_recent_login(identity, self._context.clock())
-        return self.begin_flow(identity.user, remote_addr)
+        assert identity.session is not None  # a recent login is a session
+        return self.begin_flow(identity.user, remote_addr, binding=identity.session.session_id)
 
-    def end_flow(self, state: str) -> str | None:
-        """Use up the flow's `state`; return its linking user's id (`None` for a sign-in flow).
+    def end_flow(self, state: str) -> tuple[str, str] | None:
+        """Use up the flow's `state`; return the user id and session id that started a linking
+        flow (`None` for a sign-in flow).
         `ProviderRefusedError(reason="invalid_state")` for a state unknown, used or expired."""
         token = self._tokens.take(hash_secret(state), FLOW, self._context.clock())
         if token is None:
             raise ProviderRefusedError(
                 "The sign-in expired or was used; retry.", reason="invalid_state"
             )
-        return token.user_id or None
+        return (token.user_id, token.binding) if token.user_id else None
 
     def take_code(self, code: str) -> User:
         """The user a callback's code signs in; `InvalidTokenError` if the code is unknown, used,

@@ -2,7 +2,8 @@
 Microsoft and GitHub), and what a provider asserts about its user after a sign-in.
 
 Each entry of the option maps a name (used in URLs: `/sso/<name>/start`) to settings. A generic
-OpenID Connect provider is found by discovery, from its `issuer` or its `metadata_url`; a preset
+OpenID Connect provider is found by discovery from its `issuer` (or a `metadata_url`, whose document
+must name that issuer: the issuer is always configured, never taken from the provider); a preset
 fills in what is fixed for its provider. GitHub speaks OAuth 2.0 without OpenID Connect: its
 subject is the numeric user id and its address comes from `/user/emails`.
 """
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 OIDC, GITHUB = "oidc", "github"
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+TENANT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 
 # What is fixed per provider. Entra ID's addresses are not verified by Microsoft (any tenant admin
@@ -72,7 +74,7 @@ class ProviderSettings:
     kind: str  # OIDC (discovery) or GITHUB (OAuth 2.0 shaped like GitHub's API)
     client_id: str
     client_secret: str
-    issuer: str | None  # the expected `iss`; None: the discovery document's, from `metadata_url`
+    issuer: str  # the expected `iss`, always configured: links are found by (issuer, subject)
     metadata_url: str | None
     scopes: tuple[str, ...]
     verifies_email: bool  # whether its `email_verified` may ever merge accounts
@@ -100,7 +102,16 @@ def provider_settings(option: Mapping[str, Any] | None) -> dict[str, ProviderSet
     """Parse option `identity_providers`; raise `ValueError` naming the first bad entry."""
     if not option:
         return {}
-    return {name: _settings(name, entry) for name, entry in option.items()}
+    parsed = {name: _settings(name, entry) for name, entry in option.items()}
+    issuers = [settings.issuer for settings in parsed.values()]
+    shared = sorted({issuer for issuer in issuers if issuers.count(issuer) > 1})
+    if shared:
+        # Links are found by (issuer, subject): two providers of one issuer would open each
+        # other's accounts.
+        raise ValueError(
+            f"frappyauth option 'identity_providers': two providers have the issuer {shared[0]!r}."
+        )
+    return parsed
 
 
 def _settings(name: Any, entry: Any) -> ProviderSettings:
@@ -120,10 +131,12 @@ def _settings(name: Any, entry: Any) -> ProviderSettings:
         if not isinstance(merged.get(required), str) or not merged[required]:
             raise ValueError(f"{where} needs {required!r} (text).")
     if preset_name == "microsoft":
-        merged["metadata_url"] = _microsoft_metadata(where, merged)
+        merged.update(_microsoft_urls(where, merged))
     kind = merged.get("kind", OIDC)
     if kind not in (OIDC, GITHUB):
         raise ValueError(f"{where}: kind must be 'oidc' or 'github'.")
+    if kind == GITHUB and "issuer" not in entry:
+        merged["issuer"] = _github_issuer(merged.get("authorize_url"))
     _check_urls(where, kind, merged)
     return ProviderSettings(
         name=name,
@@ -131,7 +144,7 @@ def _settings(name: Any, entry: Any) -> ProviderSettings:
         kind=kind,
         client_id=merged["client_id"],
         client_secret=merged["client_secret"],
-        issuer=merged.get("issuer"),
+        issuer=merged["issuer"],
         metadata_url=merged.get("metadata_url") or _discovery_url(merged.get("issuer"), kind),
         scopes=_scopes(where, merged.get("scopes", ("openid", "email", "profile"))),
         verifies_email=bool(merged.get("verifies_email", False)),
@@ -143,12 +156,25 @@ def _settings(name: Any, entry: Any) -> ProviderSettings:
     )
 
 
-def _microsoft_metadata(where: str, merged: Mapping[str, Any]) -> str:
+def _microsoft_urls(where: str, merged: Mapping[str, Any]) -> dict[str, str]:
     tenant = merged.get("tenant")
-    # "common" and "organizations" answer with a templated issuer that no single value matches.
-    if not isinstance(tenant, str) or tenant in ("", "common", "organizations", "consumers"):
+    # A tenant's id, not a domain: the issuer names the id. "common" and "organizations" answer
+    # with a templated issuer that no single value matches.
+    if not isinstance(tenant, str) or not TENANT_ID.fullmatch(tenant):
         raise ValueError(f"{where}: the microsoft preset needs 'tenant', your tenant's id.")
-    return str(merged["metadata_url"]).replace("{tenant}", tenant)
+    return {
+        "issuer": f"https://login.microsoftonline.com/{tenant}/v2.0",
+        "metadata_url": str(merged["metadata_url"]).replace("{tenant}", tenant),
+    }
+
+
+def _github_issuer(authorize_url: Any) -> str:
+    """github.com's issuer, or, for GitHub Enterprise (and stand-ins), the server's own origin:
+    one numeric id on two servers is two people."""
+    parts = urlsplit(authorize_url if isinstance(authorize_url, str) else "")
+    if parts.netloc in ("", "github.com"):
+        return "https://github.com"
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _discovery_url(issuer: str | None, kind: str) -> str | None:
@@ -158,9 +184,7 @@ def _discovery_url(issuer: str | None, kind: str) -> str | None:
 
 
 def _check_urls(where: str, kind: str, merged: Mapping[str, Any]) -> None:
-    needed = ("authorize_url", "token_url", "api_url") if kind == GITHUB else ()
-    if kind == OIDC and not (merged.get("issuer") or merged.get("metadata_url")):
-        raise ValueError(f"{where} needs 'issuer' or 'metadata_url'.")
+    needed = ("issuer", "authorize_url", "token_url", "api_url") if kind == GITHUB else ("issuer",)
     for key in ("issuer", "metadata_url", "authorize_url", "token_url", "api_url"):
         value = merged.get(key)
         if value is None and key not in needed:

@@ -21,6 +21,12 @@ def username_key(username: str) -> str:
     return unicodedata.normalize("NFKC", username).casefold()
 
 
+def email_key(normalised: str) -> str:
+    """The key that makes addresses unique: the normalised address (see
+    `addresses.normalise_email`), case-folded (`Bob@x.org` = `bob@x.org`)."""
+    return normalised.casefold()
+
+
 def prefix_end(prefix: str) -> str | None:
     """Return the least string above every string that starts with `prefix`, or `None` if there is
     none.

@@ -67,7 +67,17 @@ class PasswordReset:
         if not updated.email_verified and updated.email_key == email_key(taken.email):
             users = self.tokens.context.stores.users
             updated = users.set_email(updated.id, updated.email, updated.email_key, True) or updated
+            self._forget_identities_linked_before_proof(updated, actor)
         self.tokens.store.delete_for_user(updated.id, PASSWORD_RESET)
         self.tokens.send("password_was_reset", taken.email, updated)  # ASVS 2.5.5: tell the owner
         self.tokens.context.events.announce(signals.password_reset, user_id=updated.id, actor=actor)
         return updated
+
+    def _forget_identities_linked_before_proof(self, user: User, actor: Actor) -> None:
+        """This reset first proved the address: provider identities linked before may be those of
+        whoever registered it (a trojan identifier). The owner links their own again."""
+        identities = self.tokens.context.stores.identities
+        if identities is not None and identities.delete_for_user(user.id):
+            self.tokens.context.events.announce(
+                signals.identity_unlinked, user_id=user.id, actor=actor
+            )

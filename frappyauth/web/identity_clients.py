@@ -36,14 +36,20 @@ class IdentityClients:
         self._settings = dict(providers)
         self._clients = {name: _client(settings) for name, settings in providers.items()}
 
-    def authorization(self, name: str, redirect_uri: str, state: str) -> dict[str, Any]:
-        """The provider's authorization URL for a new flow, with its PKCE verifier and nonce:
-        `{"url", "code_verifier", "nonce"?}`."""
-        client = self._clients[name]
+    def authorization(
+        self, name: str, redirect_uri: str, state: str, secrets: Mapping[str, str]
+    ) -> str:
+        """The provider's authorization URL for a new flow, with the flow's PKCE challenge (of
+        `secrets["code_verifier"]`) and, for OpenID Connect, its nonce."""
+        client, is_oidc = self._clients[name], self._settings[name].kind != GITHUB
+        extra = {"nonce": secrets["nonce"]} if is_oidc else {}
         with _provider_call():
-            if self._settings[name].kind != GITHUB:
+            if is_oidc:
                 self._metadata(name)
-            return client.create_authorization_url(redirect_uri, state=state)
+            created = client.create_authorization_url(
+                redirect_uri, state=state, code_verifier=secrets["code_verifier"], **extra
+            )
+        return str(created["url"])
 
     def account(
         self, name: str, args: Mapping[str, str], flow: Mapping[str, Any]
@@ -75,9 +81,9 @@ class IdentityClients:
             flow["redirect_uri"], code=args.get("code", ""), code_verifier=flow["code_verifier"]
         )
         claims = client.parse_id_token(
-            token, nonce=flow["nonce"], claims_options={"iss": {"essential": True, "value": issuer}}
+            token, nonce=flow["nonce"], claims_options=_checked(issuer, client)
         )
-        if claims is None:
+        if claims is None or not isinstance(claims.get("sub"), str) or not claims["sub"]:
             raise ProviderRefusedError("The provider sent no ID token.", reason="invalid_id_token")
         email = claims.get("email")
         return ProviderAccount(
@@ -111,7 +117,7 @@ class IdentityClients:
             raise ProviderRefusedError("GitHub's answer has no user id.", reason="provider_error")
         return ProviderAccount(
             provider=settings.name,
-            issuer=settings.issuer or "https://github.com",
+            issuer=settings.issuer,
             subject=str(user["id"]),
             email=_text(primary.get("email")) if primary else None,
             email_verified=primary is not None,
@@ -124,7 +130,7 @@ class IdentityClients:
         Connect Discovery 4.3), and only asymmetric ID token signatures are allowed."""
         client, settings = self._clients[name], self._settings[name]
         metadata = client.load_server_metadata()
-        if settings.issuer is not None and metadata.get("issuer") != settings.issuer:
+        if metadata.get("issuer") != settings.issuer:
             raise ProviderRefusedError(
                 "The provider's discovery document names another issuer.", reason="wrong_issuer"
             )
@@ -133,6 +139,15 @@ class IdentityClients:
             alg for alg in offered if alg in SAFE_ALGORITHMS
         ] or ["RS256"]
         return metadata
+
+
+def _checked(issuer: str, client: FlaskOAuth2App) -> dict[str, Any]:
+    """The ID token's claims that must hold beyond Authlib's own checks: this issuer, and this
+    client among the audiences (Authlib alone accepts another audience with our `azp`)."""
+    return {
+        "iss": {"essential": True, "value": issuer},
+        "aud": {"essential": True, "values": [client.client_id]},
+    }
 
 
 def _client(settings: ProviderSettings) -> FlaskOAuth2App:
@@ -182,7 +197,8 @@ def _provider_call() -> Iterator[None]:
         if status >= 500:
             raise ProviderUnavailableError(retry_after=30) from error
         raise ProviderRefusedError(reason="provider_error") from error
-    except (OAuthError, JoseError, KeyError, TypeError, ValueError) as error:
+    # ArithmeticError: an `expires_in` of 1e400 overflows Authlib's arithmetic.
+    except (OAuthError, JoseError, KeyError, TypeError, ValueError, ArithmeticError) as error:
         raise ProviderRefusedError(reason="invalid_id_token") from error
 
 

@@ -10,21 +10,28 @@ a signed-in account starts with `POST /sso/<provider>/link/start`.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Response, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from frappyauth.core.errors import BadRequestError, FrappyAuthError
+from frappyauth.core.errors import FrappyAuthError, ProviderRefusedError
 from frappyauth.core.federation import Federation
 from frappyauth.core.models import Identity, LinkedIdentity
-from frappyauth.core.options import normal_origin
 from frappyauth.web import bodies
 from frappyauth.web.admin_views import admin_on_user
 from frappyauth.web.answers import sign_in_answer
 from frappyauth.web.endpoints import IDENTITY_PROVIDERS, Endpoints
-from frappyauth.web.guard import cached_identity, request_actor, request_identity
-from frappyauth.web.identity_flow import forget_flow, recalled_flow, remember_flow
+from frappyauth.web.guard import request_actor, request_identity
+from frappyauth.web.identity_flow import (
+    check_code_is_this_browsers,
+    derived_secret,
+    forget_flow,
+    recalled_flow,
+    remember_code,
+    remember_flow,
+    safe_next,
+    target,
+)
 from frappyauth.web.responses import iso_time
 from frappyauth.web.schemas import STRING, closed, operation, redirect_operation, ref
 from frappyauth.web.state import current_state, switched_on
@@ -42,6 +49,11 @@ NEXT = {
     "schema": {"type": "string", "maxLength": MAX_NEXT_LENGTH},
     "description": "where to go afterwards: a path on this site, or a URL of an allowed origin",
 }
+# What a provider sends back (RFC 6749 4.1.2, RFC 9207); anything may arrive, nothing is required.
+CALLBACK_PARAMETERS = [
+    {"name": name, "in": "query", "schema": {"type": "string"}}
+    for name in ("code", "state", "iss", "error", "error_description")
+]
 IDENTITY = closed(
     ["id", "provider", "email", "emailVerified", "createdAt", "lastUsedAt"],
     id={"type": "string"},
@@ -128,29 +140,32 @@ def _start(
     provider: str, linking: Identity | None, answer: Any, next_path: str | None = None
 ) -> Any:
     """Begin a flow: its single-use state, the provider's URL, and this browser's cookie."""
-    federation, options = _federation(), current_state().services.options
-    settings = federation.provider(provider)
-    next_path = _safe_next(request.args.get("next") if next_path is None else next_path)
-    flows = switched_on(current_state().services.identity_flows)
+    services = current_state().services
+    settings = _federation().provider(provider)
+    next_path = safe_next(
+        request.args.get("next") if next_path is None else next_path, services.options
+    )
+    flows = switched_on(services.identity_flows)
     state = (
         flows.begin_flow(None, request.remote_addr)
         if linking is None
         else flows.begin_link(linking, request.remote_addr)
     )
     redirect_uri = url_for("frappyauth.identity_callback_get", provider=provider, _external=True)
-    authorization = _clients().authorization(settings.name, redirect_uri, state)
-    flow = {
-        "provider": settings.name,
-        "state": state,
-        "redirect_uri": redirect_uri,
-        "code_verifier": authorization.get("code_verifier"),
-        "nonce": authorization.get("nonce"),
-        "next": next_path,
-        "linking": linking is not None,
-    }
-    response = answer(authorization["url"])
-    remember_flow(response, flow, options)
+    flow = {"provider": settings.name, "state": state, "redirect_uri": redirect_uri}
+    url = _clients().authorization(settings.name, redirect_uri, state, _secrets_of(state))
+    response = answer(url)
+    remember_flow(
+        response, {**flow, "next": next_path, "linking": linking is not None}, services.options
+    )
     return response
+
+
+def _secrets_of(state: str) -> dict[str, str]:
+    return {
+        "code_verifier": derived_secret(state, "code_verifier"),
+        "nonce": derived_secret(state, "nonce"),
+    }
 
 
 @endpoints.route(
@@ -160,39 +175,47 @@ def _start(
         "Where the identity provider sends the browser back: redirects to `next` with "
         "`sso_code` (for POST /sso/exchange) or `sso_error`",
         (404,),
-        None,
+        *CALLBACK_PARAMETERS,
     ),
 )
 def identity_callback(provider: str) -> BaseResponse:
-    federation = _federation()
-    federation.provider(provider)
+    _federation().provider(provider)
+    options = current_state().services.options
     next_path, outcome = None, {}
     try:
         flow = recalled_flow(provider)
         next_path = flow.get("next")
-        outcome = _finish_flow(federation, provider, flow)
+        outcome = _finish_flow(provider, flow)
     except FrappyAuthError as refused:
         outcome = {"sso_error": refused.code}
-    response = redirect(_target(next_path, outcome), 302)
-    forget_flow(response, current_state().services.options)
+    response = redirect(target(next_path, outcome, options), 302)
+    if "sso_code" in outcome:
+        remember_code(response, outcome["sso_code"], options)
+    else:
+        forget_flow(response, options)
     return response
 
 
-def _finish_flow(federation: Federation, provider: str, flow: dict[str, Any]) -> dict[str, str]:
-    flows = switched_on(current_state().services.identity_flows)
-    linking_user_id = flows.end_flow(flow["state"])
-    account = _clients().account(provider, request.args, flow)
+def _finish_flow(provider: str, flow: dict[str, Any]) -> dict[str, str]:
+    services, federation = current_state().services, _federation()
+    linking = switched_on(services.identity_flows).end_flow(flow["state"])
+    account = _clients().account(provider, request.args, {**flow, **_secrets_of(flow["state"])})
     if flow.get("linking"):
-        if linking_user_id is None:
-            raise BadRequestError()
-        caller = cached_identity() or _signed_in_caller()
-        keep = caller.session if caller and caller.user.id == linking_user_id else None
-        federation.link(linking_user_id, account, request.remote_addr, keep)
+        caller = _signed_in_caller()
+        # The linking session must still be the one that started the flow (SameSite=Lax brings
+        # its cookie along): a flow outlives no sign-out, reset or revocation.
+        session = None if caller is None else caller.session
+        if linking is None or session is None or (session.user_id, session.session_id) != linking:
+            raise ProviderRefusedError(
+                "The session that started this has ended.", reason="invalid_state"
+            )
+        federation.link(session.user_id, account, request.remote_addr, session)
         return {"sso_linked": provider}
-    return {"sso_code": flows.issue_code(federation.sign_in(account, request.remote_addr))}
+    user = federation.sign_in(account, request.remote_addr)
+    return {"sso_code": switched_on(services.identity_flows).issue_code(user)}
 
 
-def _signed_in_caller() -> Any:
+def _signed_in_caller() -> Identity | None:
     """The session the provider's redirect carried (SameSite=Lax sends it), if any and valid."""
     try:
         return request_identity(allow_api_key=False)
@@ -216,10 +239,13 @@ def _signed_in_caller() -> Any:
 )
 def exchange_code() -> Response:
     code = bodies.string(bodies.request_object(), "code")
-    sign_in = current_state().services.sign_in
-    return sign_in_answer(
-        sign_in.with_identity(code, request.headers.get("User-Agent"), request.remote_addr)
+    check_code_is_this_browsers(code)
+    services = current_state().services
+    answer = sign_in_answer(
+        services.sign_in.with_identity(code, request.headers.get("User-Agent"), request.remote_addr)
     )
+    forget_flow(answer, services.options)
+    return answer
 
 
 @endpoints.route(
@@ -238,7 +264,7 @@ def own_identities() -> Response:
 )
 def unlink_own(identity_id: str) -> Response:
     identity = request_identity(allow_api_key=False)
-    _federation().unlink(identity.user, identity_id, request_actor(identity))
+    _federation().unlink(identity.user, identity_id, request_actor(identity), identity.session)
     return jsonify({"id": identity_id, "deleted": True})
 
 
@@ -261,28 +287,3 @@ def unlink_for_user(user_id: str, identity_id: str) -> Response:
     actor, user = admin_on_user(user_id)
     _federation().unlink(user, identity_id, actor, by_admin=True)
     return jsonify({"id": identity_id, "deleted": True})
-
-
-def _safe_next(next_path: str | None) -> str | None:
-    """`next` if it stays on this site or goes to an allowed origin (no open redirect)."""
-    if next_path is None or next_path == "":
-        return None
-    allowed = current_state().services.options.allowed_origins
-    if len(next_path) <= MAX_NEXT_LENGTH and next_path.isprintable() and "\\" not in next_path:
-        parts = urlsplit(next_path)
-        if not parts.scheme and not parts.netloc and next_path.startswith("/"):
-            return next_path
-        if normal_origin(f"{parts.scheme}://{parts.netloc}") in allowed and parts.netloc:
-            return next_path
-    raise BadRequestError("next must be a path on this site or a URL of an allowed origin.")
-
-
-def _target(next_path: str | None, outcome: dict[str, str]) -> str:
-    """Where the callback sends the browser: `next`, else `frontend_url` (action `sso`), else the
-    site's root; with the outcome added to its query."""
-    template = current_state().services.options.frontend_url
-    if next_path is None and template is not None:
-        next_path = template.replace("{action}", "sso").replace("{token}", "")
-    parts = urlsplit(next_path or "/")
-    query = urlencode([*parse_qsl(parts.query, keep_blank_values=True), *outcome.items()])
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))

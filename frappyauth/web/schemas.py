@@ -227,12 +227,10 @@ def operation(
 
 
 def redirect_operation(
-    summary: str, errors: tuple[int, ...], parameter: dict[str, Any] | None
+    summary: str, errors: tuple[int, ...], *parameters: dict[str, Any]
 ) -> Operation:
     """An operation a browser navigates to: a 302 with `Location`, or a JSON error."""
-    redirecting = operation(
-        summary, {}, errors, security=[], parameters=[parameter] if parameter else None
-    )
+    redirecting = operation(summary, {}, errors, security=[], parameters=list(parameters) or None)
     del redirecting["responses"]["200"]
     redirecting["responses"]["302"] = {
         "description": "Redirect",
