@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -25,6 +26,8 @@ from frappyauth import check_login_state
 from frappyauth.stores.memory import (
     MemoryApiKeyStore,
     MemoryAttemptStore,
+    MemoryIdentityStore,
+    MemoryMailTokenStore,
     MemoryMfaStore,
     MemorySessionStore,
     MemoryUserStore,
@@ -95,13 +98,23 @@ class GatedUsers(StoreSpy):
         return gated
 
 
+def free_port() -> int:
+    """A loopback port free now (the kernel's choice; nothing else here takes ports meanwhile)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class ConsoleServer:
     """The library with the console on, memory stores and a seeded `admin`, served in a thread."""
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, port: int = 0, **options: Any) -> None:
+        """`port` 0 takes a free one; a test that must name the server's address before it starts
+        (a provider's redirect URI) passes one from `free_port()`."""
         self.gate = Gate()
         self.users = GatedUsers(MemoryUserStore(), self.gate)
         app = Flask("frappyauth_console_test")
+        app.secret_key = "the console test's secret key, which signs provider flows"
         register_endpoints(
             app,
             self.users,
@@ -110,6 +123,8 @@ class ConsoleServer:
             api_key_store=MemoryApiKeyStore(),
             attempt_store=MemoryAttemptStore(),
             mfa_store=MemoryMfaStore(),
+            mail_token_store=MemoryMailTokenStore(),
+            identity_store=MemoryIdentityStore(),
         )
 
         @app.route("/api/things")
@@ -117,7 +132,7 @@ class ConsoleServer:
             return {"for": check_login_state("view", allow_api_key=True).username}
 
         initial_user_check(app, "admin", ADMIN_PASSWORD)
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
         self.base = f"http://127.0.0.1:{self.server.server_port}"
         self.console = self.base + "/api/user/console/"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

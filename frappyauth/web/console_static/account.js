@@ -3,6 +3,7 @@
 import {call, offers} from "./api.js";
 import {setUpMfa, showTotp} from "./mfa.js";
 import {loadPasskeys, setUpPasskeys} from "./passkeys.js";
+import {loadIdentities} from "./providers.js";
 import {$, button, element, list, say, when} from "./dom.js";
 import {t, tn} from "./i18n.js";
 
@@ -18,6 +19,7 @@ async function act(work, done) {
 export async function loadAccount(user) {
   showTotp(user);
   await loadPasskeys(act);
+  await loadIdentities(act);
   await loadSessions();
   await loadKeys();
 }

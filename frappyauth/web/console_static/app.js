@@ -6,6 +6,7 @@ import {loadAccount, setUpAccount} from "./account.js";
 import {askSecondFactor, completeSignIn, completeWithPasskey, forgetSecondFactor} from "./mfa.js";
 import {loadUsers, setUpUsers} from "./users.js";
 import {loadWords, t} from "./i18n.js";
+import {returnFromProvider, showProviderButtons} from "./providers.js";
 
 const views = ["sign-in", "users", "account"];
 const state = {user: null, admin: false};
@@ -125,12 +126,21 @@ async function start() {
   setUpUsers({fail});
   setUpAccount({fail, refreshAccount, signedOut});
   await loadWords(call);
+  let note = null;
+  try {
+    await showProviderButtons();
+    note = await returnFromProvider({signedIn, askSecondFactor});
+    if (note === true) return;
+  } catch (error) {
+    note = {text: explain(error, "sign-in"), kind: "error"};
+  }
   try {
     await signedIn(await call("GET", ""), false);  // the words were chosen with this session already
   } catch (error) {
     if (error.status === 401) signedOut("");
-    else fail(error, "start");
+    else return fail(error, "start");
   }
+  if (note) say(note.text, note.kind);
 }
 
 start();
