@@ -17,6 +17,7 @@ from frappyauth.core.protocols import (
     ApiKeyStore,
     AttemptStore,
     AuditStore,
+    DeviceStore,
     MailTokenStore,
     MfaStore,
     SessionStore,
@@ -26,6 +27,7 @@ from frappyauth.stores.memory import (
     MemoryApiKeyStore,
     MemoryAttemptStore,
     MemoryAuditStore,
+    MemoryDeviceStore,
     MemoryMailTokenStore,
     MemoryMfaStore,
     MemorySessionStore,
@@ -35,6 +37,7 @@ from frappyauth.stores.mongo import (
     MongoApiKeyStore,
     MongoAttemptStore,
     MongoAuditStore,
+    MongoDeviceStore,
     MongoMailTokenStore,
     MongoMfaStore,
     MongoSessionStore,
@@ -72,6 +75,7 @@ class Backend:
     mfa_store: Callable[[Any], MfaStore]
     attempt_store: Callable[[Any], AttemptStore]
     audit_store: Callable[[Any], AuditStore]
+    device_store: Callable[[Any], DeviceStore]
     thread_safe: bool = True  # mongomock is not (nor is its $inc atomic): concurrency tests skip it
     marks: tuple[Any, ...] = ()
 
@@ -86,6 +90,7 @@ BACKENDS: dict[str, Backend] = {
         lambda _db: MemoryMfaStore(),
         lambda _db: MemoryAttemptStore(),
         lambda _db: MemoryAuditStore(),
+        lambda _db: MemoryDeviceStore(),
     ),
     "mongomock": Backend(
         mongomock_database,
@@ -96,6 +101,7 @@ BACKENDS: dict[str, Backend] = {
         MongoMfaStore,
         MongoAttemptStore,
         MongoAuditStore,
+        MongoDeviceStore,
         thread_safe=False,
     ),
     "mongodb": Backend(
@@ -107,6 +113,7 @@ BACKENDS: dict[str, Backend] = {
         MongoMfaStore,
         MongoAttemptStore,
         MongoAuditStore,
+        MongoDeviceStore,
         marks=(
             pytest.mark.skipif(
                 not MONGODB_URI, reason="MONGODB_URI is not set: no real MongoDB to test"

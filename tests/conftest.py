@@ -18,6 +18,7 @@ from frappyauth.core.protocols import (
     ApiKeyStore,
     AttemptStore,
     AuditStore,
+    DeviceStore,
     MailTokenStore,
     MfaStore,
     SessionStore,
@@ -75,6 +76,11 @@ def audit_store(backend: Backend, database: Any) -> AuditStore:
 
 
 @pytest.fixture
+def device_store(backend: Backend, database: Any) -> DeviceStore:
+    return backend.device_store(database)
+
+
+@pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on a loopback port, plain text, no login."""
     server = SmtpServer()
@@ -126,6 +132,7 @@ def make_app(
     mfa_store: MfaStore,
     attempt_store: AttemptStore,
     audit_store: AuditStore,
+    device_store: DeviceStore,
     clock: Clock,
     ledger: SecretLedger,
 ) -> Any:
@@ -139,6 +146,7 @@ def make_app(
         mfa_store=mfa_store,
         attempt_store=attempt_store,
         audit_store=audit_store,
+        device_store=device_store,
         **options,
     )
 

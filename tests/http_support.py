@@ -114,6 +114,7 @@ def build_app(
     mfa_store: MfaStore | None = None,
     attempt_store: AttemptStore | None = None,
     audit_store: Any = None,
+    device_store: Any = None,
     **options: Any,
 ) -> Flask:
     """A test app with the endpoints, a seeded admin and two protected routes of its own. With
@@ -134,6 +135,7 @@ def build_app(
         mfa_store=mfa_store,
         attempt_store=attempt_store,
         audit_store=audit_store,
+        device_store=device_store,
     )
 
     @app.route("/api/things")

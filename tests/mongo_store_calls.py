@@ -1,7 +1,7 @@
 """Every public method of every Mongo store, called with representative arguments on a recording
 mongomock database (`mongo_recording`), and what each call sent.
 
-`record_every_method()` builds the six stores on one `RecordingDatabase`, makes first contact with
+`record_every_method()` builds every store on one `RecordingDatabase`, makes first contact with
 each (whatever a store sends at construction or on first contact is filed under "start-up"), then
 calls each method in one scripted story (a user signs up, logs in, makes keys, enrols a second
 factor, ...). A method with more than one path to MongoDB is called once per path, each a *case*
@@ -29,6 +29,7 @@ from frappyauth.stores.mongo import (
     MongoApiKeyStore,
     MongoAttemptStore,
     MongoAuditStore,
+    MongoDeviceStore,
     MongoMailTokenStore,
     MongoMfaStore,
     MongoSessionStore,
@@ -44,6 +45,7 @@ STORES = (
     MongoMailTokenStore,
     MongoMfaStore,
     MongoAuditStore,
+    MongoDeviceStore,
 )
 # Public methods that send nothing of their own, and why they are not driven.
 NOT_SENDING = {
@@ -122,7 +124,7 @@ def record_every_method() -> Recording:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         stores = [store(db) for store in STORES]
-    users, sessions, keys, attempts, mail, mfa, audit = stores
+    users, sessions, keys, attempts, mail, mfa, audit, devices = stores
     for first_contact in (
         lambda: users.get("0" * 24),
         lambda: sessions.get(h("none"), NOW),
@@ -134,6 +136,7 @@ def record_every_method() -> Recording:
         lambda: mfa.get_passkey("none"),
         lambda: mfa.take_passkey_challenge(h("none"), NOW),
         lambda: audit.page(None, None, None, NOW, 1),
+        lambda: devices.list_for_user("none"),
     ):  # every collection touched once, so that what a store sends on first contact is start-up
         first_contact()
     log.current = "between methods"  # a story's own set-up calls: not a method's record
@@ -145,6 +148,7 @@ def record_every_method() -> Recording:
     mail_token_story(story, mail, user)
     mfa_story(story, mfa, user)
     audit_story(story, audit, user)
+    device_story(story, devices, user)
     user_endings(story, users, user, database)
     return Recording(log, database, story.methods)
 
@@ -284,6 +288,14 @@ def audit_story(story: Story, audit: MongoAuditStore, user: User) -> None:
         audit, "page", user.id, None, (kept.at, kept.entry_id), NOW, 50, case="a user, after a page"
     )
     send(audit, "page", None, "login-failed", (NOW, ""), NOW, 50, case="an event, before a time")
+
+
+def device_story(story: Story, devices: MongoDeviceStore, user: User) -> None:
+    send = story.send
+    send(devices, "see", user.id, h("device"), NOW, case="a new device")
+    send(devices, "see", user.id, h("device"), LATER, case="a known device")
+    send(devices, "list_for_user", user.id)
+    send(devices, "delete_for_user", user.id)
 
 
 def mail_token_story(story: Story, mail: MongoMailTokenStore, user: User) -> None:

@@ -245,3 +245,11 @@ class RecentLoginRequiredError(PermissionDeniedError):
 
 class PasskeyNotFoundError(NotFoundError):
     code, message = "passkey_not_found", "No such passkey."
+
+
+class SecondFactorRequiredError(PermissionDeniedError):
+    code, message = (
+        "second_factor_required",
+        "Give a code of your second factor, or sign in again first: an account with a second "
+        "factor is deleted only with a code or within minutes of a sign-in.",
+    )

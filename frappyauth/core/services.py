@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from frappyauth.core.account_deletion import AccountDeletion
 from frappyauth.core.accounts import Accounts
 from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.audit import AuditTrail
 from frappyauth.core.context import ServiceContext, utc_now
+from frappyauth.core.data_export import DataExport
 from frappyauth.core.events import Events
 from frappyauth.core.mailer import Mailer, MessageComposer
 from frappyauth.core.options import Options
@@ -28,6 +30,7 @@ from frappyauth.core.throttle import Throttle
 
 if TYPE_CHECKING:  # the services of the `[mail]` and `[mfa]` extras
     from frappyauth.core.mail_flows import MailFlows
+    from frappyauth.core.new_devices import NewDeviceAlerts
     from frappyauth.core.passkeys import Passkeys
     from frappyauth.core.totp import Totp
 
@@ -49,6 +52,9 @@ class Services:
     passkeys: Passkeys | None = None
     mail: MailFlows | None = None  # with any mail flow on
     audit: AuditTrail | None = None  # with option `audit_trail`
+    data_export: DataExport | None = None  # always; `None` only where Services are built by hand
+    account_deletion: AccountDeletion | None = None  # with option `allow_self_delete`
+    new_devices: NewDeviceAlerts | None = None  # with option `new_device_alerts`
 
     @property
     def options(self) -> Options:
@@ -86,19 +92,37 @@ def build_services(
     throttle, sessions, api_keys = Throttle(context), Sessions(context), ApiKeys(context)
     accounts = Accounts(context, throttle, api_keys)
     second_factors, totp, passkeys = _second_factor_services(context, throttle, secret_key)
+    mail = _mail_flows(context, throttle, accounts, mailer, composer)
+    new_devices = _new_device_alerts(mail, accounts)
+    trail = AuditTrail(context) if audit is not None else None
     return Services(
         context,
         throttle,
         sessions,
         api_keys,
         accounts,
-        SignIn(context, throttle, sessions, second_factors, totp, passkeys),
+        SignIn(context, throttle, sessions, second_factors, totp, passkeys, new_devices),
         second_factors,
         totp,
         passkeys,
-        _mail_flows(context, throttle, accounts, mailer, composer),
-        AuditTrail(context) if audit is not None else None,
+        mail,
+        trail,
+        DataExport(context, trail),
+        AccountDeletion(context, throttle, accounts, second_factors, totp)
+        if options.allow_self_delete
+        else None,
+        new_devices,
     )
+
+
+def _new_device_alerts(mail: MailFlows | None, accounts: Accounts) -> NewDeviceAlerts | None:
+    """The alerts, over the mail flows' tokens (option `password_reset`, which they need, builds
+    them)."""
+    if mail is None or not mail.tokens.context.options.new_device_alerts:
+        return None
+    from frappyauth.core.new_devices import NewDeviceAlerts
+
+    return NewDeviceAlerts(mail.tokens, accounts)
 
 
 def _second_factor_services(

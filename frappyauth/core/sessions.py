@@ -15,6 +15,15 @@ PURGE_INTERVAL = timedelta(
     minutes=10
 )  # expired sessions are removed at most this often (TTL does it in MongoDB)
 INVALID = "The session is invalid or has expired."
+# What counts as a recent login: adding or removing a passkey, and deleting one's account with a
+# second factor but without a code, need a session this young. A stolen older session (without the
+# password) cannot plant a credential that outlives the owner's password change.
+RECENT_LOGIN = timedelta(minutes=10)
+
+
+def began_recently(session: Session | None, now: datetime) -> bool:
+    """Whether `session` (`None`: an API key) began within `RECENT_LOGIN` of `now`."""
+    return session is not None and now - session.created_at <= RECENT_LOGIN
 
 
 class Sessions:

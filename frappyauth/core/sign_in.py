@@ -24,6 +24,7 @@ from frappyauth.core.throttle import Admission, Throttle
 from frappyauth.core.usernames import capped_username_key
 
 if TYPE_CHECKING:  # the factors of the `mfa` extra, present only with their options on
+    from frappyauth.core.new_devices import NewDeviceAlerts
     from frappyauth.core.passkeys import Passkeys, RelyingParty
     from frappyauth.core.totp import Totp
 
@@ -53,9 +54,11 @@ class SignIn:
         second_factors: SecondFactors | None = None,
         totp: Totp | None = None,
         passkeys: Passkeys | None = None,
+        new_devices: NewDeviceAlerts | None = None,
     ) -> None:
         self._context, self._throttle, self._sessions = context, throttle, sessions
         self._second_factors, self._totp, self._passkeys = second_factors, totp, passkeys
+        self._new_devices = new_devices
 
     def with_password(
         self, username: str, password: str, user_agent: str | None, remote_addr: str | None
@@ -158,6 +161,8 @@ class SignIn:
             pending = self._second_factors.challenge(user)
             if pending is not None:
                 return pending
+        if self._new_devices is not None:  # option `new_device_alerts`
+            self._new_devices.signed_in(user, user_agent, remote_addr)
         session, token = self._sessions.start(user, user_agent, remote_addr)
         self._context.events.announce(
             signals.login_succeeded,

@@ -44,3 +44,7 @@ mfa_challenge_failed = _signals.signal(
 )  # a wrong or replayed code; adds `reason`
 passkey_registered = _signals.signal("passkey-registered")
 passkey_removed = _signals.signal("passkey-removed")
+# The new-device alerts: `new_device_signed_in` when an alert is sent (recorded: the browser family
+# and the approximate network); `sign_in_reported` when its "this wasn't me" link was followed.
+new_device_signed_in = _signals.signal("new-device-signed-in")
+sign_in_reported = _signals.signal("sign-in-reported")

@@ -22,6 +22,7 @@ from frappyauth.core.protocols import (
     ApiKeyStore,
     AttemptStore,
     AuditStore,
+    DeviceStore,
     MailTokenStore,
     MfaStore,
     SessionStore,
@@ -83,6 +84,7 @@ class FrappyAuth:
         mail_token_store: MailTokenStore | None = None,
         mfa_store: MfaStore | None = None,
         audit_store: AuditStore | None = None,
+        device_store: DeviceStore | None = None,
     ) -> None:
         self.options = build_options(options_override)
         self.stores = (
@@ -97,6 +99,7 @@ class FrappyAuth:
                 mail_token_store=mail_token_store,
                 mfa_store=mfa_store,
                 audit_store=audit_store,
+                device_store=device_store,
             )
         )
         if stores is not None and user_store is not None:
@@ -247,6 +250,7 @@ def resolve_stores(
         ("mail_token_store", MailTokenStore),
         ("mfa_store", MfaStore),
         ("audit_store", AuditStore),
+        ("device_store", DeviceStore),
     ):
         if given[name] is not None:
             _check_store(name.replace("_", " "), given[name], protocol, f"the {name}")
@@ -276,6 +280,7 @@ def resolve_stores(
         mail_tokens=pick("mail_token_store", "mail_tokens", options.mail_flows),
         mfa=pick("mfa_store", "mfa", options.totp or options.passkeys),
         audit=pick("audit_store", "audit", options.audit_trail),
+        devices=pick("device_store", "devices", options.new_device_alerts),
     )
 
 

@@ -9,8 +9,10 @@ from frappyauth.web import (
     console,
     key_views,
     mail_views,
+    new_device_views,
     openapi,
     passkey_views,
+    privacy_views,
     session_views,
     totp_views,
 )
@@ -28,5 +30,7 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     *passkey_views.endpoints,
     *console.endpoints,
     *audit_views.endpoints,
+    *privacy_views.endpoints,
+    *new_device_views.endpoints,
     *openapi.endpoints,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from frappyauth.core.protocols import Stores
 from frappyauth.stores.memory.api_keys import MemoryApiKeyStore
+from frappyauth.stores.memory.devices import MemoryDeviceStore
 from frappyauth.stores.memory.audit import MemoryAuditStore
 from frappyauth.stores.memory.attempts import MemoryAttemptStore
 from frappyauth.stores.memory.mail_tokens import MemoryMailTokenStore
@@ -19,6 +20,7 @@ MEMORY_STORES: dict[str, type] = {
     "mail_tokens": MemoryMailTokenStore,
     "mfa": MemoryMfaStore,
     "audit": MemoryAuditStore,
+    "devices": MemoryDeviceStore,
 }
 
 

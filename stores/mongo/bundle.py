@@ -11,6 +11,7 @@ from frappyauth.core.protocols import Stores
 from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
 from frappyauth.stores.mongo.attempts import MongoAttemptStore
 from frappyauth.stores.mongo.audit import MongoAuditStore
+from frappyauth.stores.mongo.devices import MongoDeviceStore
 from frappyauth.stores.mongo.mail_tokens import MongoMailTokenStore
 from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.sessions import MongoSessionStore
@@ -25,6 +26,7 @@ MONGO_STORES: dict[str, type] = {
     "mail_tokens": MongoMailTokenStore,
     "mfa": MongoMfaStore,
     "audit": MongoAuditStore,
+    "devices": MongoDeviceStore,
 }
 
 
