@@ -146,22 +146,38 @@ def test_the_last_admin_is_refused_and_another_admin_may_go(app, client, admin_t
 
 
 def leave_traces(app, client, admin_token: str, clock) -> tuple[str, str]:
-    """A user with an address, sessions, a key, TOTP, a failed login, a reset link and a seen
-    device; return the user's id and a session token."""
+    """A user through the events an account goes through, left with an address, sessions, a key,
+    TOTP, throttle counters, mailed links and seen devices; return its id and a session token."""
     user_id = new_user(client, admin_token, email=ADDRESS, profile={"name": NAME})
     client.post(f"{PREFIX}/login", json={"username": NAME, "password": "a wrong password"})
     token = login(client, NAME, USER_PASSWORD)
+    admin = auth(admin_token)
+    client.post(f"{PREFIX}/users/{user_id}/profile", json={"name": NAME}, headers=admin)
+    client.post(
+        f"{PREFIX}/password",
+        json={"oldPassword": USER_PASSWORD, "newPassword": USER_PASSWORD + "!"},
+        headers=auth(token),
+    )
+    client.post(
+        f"{PREFIX}/users/{user_id}/password", json={"password": USER_PASSWORD}, headers=admin
+    )
+    client.post(f"{PREFIX}/users/{user_id}/unlock", headers=admin)
+    client.post(
+        f"{PREFIX}/users/{user_id}/permissions", json={"permissions": ["view"]}, headers=admin
+    )
+    token = login(client, NAME, USER_PASSWORD)
     other_network = app.test_client()
     other_network.environ_base["REMOTE_ADDR"] = "198.51.100.7"
-    login(other_network, NAME, USER_PASSWORD)
+    login(other_network, NAME, USER_PASSWORD)  # a new device: an alert
+    client.post(
+        f"{PREFIX}/email",
+        json={"password": USER_PASSWORD, "email": "z2@example.org"},
+        headers=auth(token),
+    )
     client.post(f"{PREFIX}/keys", json={"name": "ci"}, headers=auth(token))
     enrol(client, token, USER_PASSWORD, clock.now)
+    client.post(f"{PREFIX}/login", json={"username": NAME, "password": "wrong again"})
     client.post(f"{PREFIX}/password-reset", json={"email": ADDRESS})
-    client.post(
-        f"{PREFIX}/users/{user_id}/permissions",
-        json={"permissions": ["view"]},
-        headers=auth(admin_token),
-    )
     delivered(app)
     return user_id, token
 
@@ -187,7 +203,9 @@ def test_self_delete_and_admin_delete_leave_the_same_nothing(
     admin = login(client, "admin", ADMIN_PASSWORD)
     user_id, token = leave_traces(app, client, admin, clock)
     stores = app.extensions["frappyauth"].services.stores
-    assert stores.devices.list_for_user(user_id) != []
+    assert stores.devices.list_for_user(user_id) and stores.api_keys.list_for_user(user_id, NOW)
+    assert stores.mfa.get_totp(user_id) is not None
+    assert stores.attempts.get(f"user:{NAME.casefold()}", NOW) is not None
     if who == "self":
         deleted = delete_me(client, token)  # within minutes of the sign-in
     else:
