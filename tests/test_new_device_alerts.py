@@ -4,12 +4,14 @@ link."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from frappyauth.core.new_devices import approximate_network, browser_family
+from conftest import NOW
 from frappyauth.core.mailer import SmtpMailer
 from http_support import ADMIN_PASSWORD, StoreSpy, auth, body, build_app, login
 from smtp_support import FRONTEND_URL, HOST, SmtpServer, delivered, parts, token_in
@@ -248,3 +250,29 @@ def test_browser_families_and_networks() -> None:
     assert approximate_network("::ffff:203.0.113.77") == "203.0.113.0/24"
     assert approximate_network("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
     assert approximate_network(None) == approximate_network("unix socket") == "unknown"
+
+
+def test_an_alert_and_a_report_are_each_kept_once_in_the_audit_trail(
+    make_mail_app, smtp_server, audit_store, ledger
+) -> None:
+    app = make_mail_app(**ALERTS, audit_trail=True)
+    client = app.test_client()
+    admin = auth(login(client, "admin", ADMIN_PASSWORD))
+    client.post(
+        f"{PREFIX}/users",
+        json={"username": "dora", "password": PASSWORD, "email": ADDRESS},
+        headers=admin,
+    )
+    user_id = body(client.get(f"{PREFIX}/users?q=dora", headers=admin))["users"][0]["id"]
+    sign_in(app, FIREFOX)
+    sign_in(app, CHROME, "198.51.100.9")
+    token = token_in(alerts(app, smtp_server)[-1])
+    ledger.minted.add(token)
+    client.post(f"{PREFIX}/sign-in-report", json={"token": token})
+    kept = audit_store.page(user_id, None, None, NOW - timedelta(days=1), 100)
+    alerted = [entry for entry in kept if entry.event == "new-device-signed-in"]
+    assert [entry.details for entry in alerted] == [
+        {"browser": "Chrome", "network": "198.51.100.0/24"}
+    ]
+    assert [entry.event for entry in kept].count("sign-in-reported") == 1
+    assert token not in str(kept)
