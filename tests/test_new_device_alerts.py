@@ -148,6 +148,7 @@ def test_the_link_is_single_use(app, smtp_server, ledger) -> None:
     assert again.status_code == 400 and body(again)["error"] == "invalid_token"
     unknown = client.post(f"{PREFIX}/sign-in-report", json={"token": "not a token"})
     assert unknown.status_code == 400
+    delivered(app)  # the reset mail, before the server stops
 
 
 def test_the_link_survives_a_password_change_by_whoever_signed_in(app, smtp_server, ledger):
@@ -164,6 +165,7 @@ def test_the_link_survives_a_password_change_by_whoever_signed_in(app, smtp_serv
     assert changed.status_code == 200
     assert client.post(f"{PREFIX}/sign-in-report", json={"token": token}).status_code == 200
     assert client.get(PREFIX, headers=auth(theirs)).status_code == 401
+    delivered(app)
 
 
 def test_the_option_needs_the_password_reset_flow(make_mail_app) -> None:
@@ -276,3 +278,4 @@ def test_an_alert_and_a_report_are_each_kept_once_in_the_audit_trail(
     ]
     assert [entry.event for entry in kept].count("sign-in-reported") == 1
     assert token not in str(kept)
+    delivered(app)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from frappyauth.core import signals
 from frappyauth.core.accounts import Accounts
@@ -88,12 +88,8 @@ class NewDeviceAlerts:
         """Note the device of a finished sign-in; mail an alert if it is new to the user."""
         now = self._context.clock()
         browser, network = browser_family(user_agent), approximate_network(remote_addr)
-        fingerprint = hash_secret(f"{user.id}\x00{browser}\x00{network}")
-        seen_before = self._store.see(user.id, fingerprint, now)
-        if seen_before is not None and now - seen_before < self._window:
+        if not self._is_new(user.id, hash_secret(f"{user.id}\x00{browser}\x00{network}"), now):
             return
-        if seen_before is None and len(self._store.list_for_user(user.id)) <= 1:
-            return  # the account's first device: nothing to compare it with
         if user.email is None or user.email_key is None:
             return  # no address to alert
         if not self._tokens.limiter.within_limit(
@@ -116,6 +112,14 @@ class NewDeviceAlerts:
             actor=Actor(user.id, remote_addr),
             recorded={"browser": browser, "network": network},
         )
+
+    def _is_new(self, user_id: str, fingerprint: str, now: datetime) -> bool:
+        """Record the sighting (the one write); whether the device is new to the user: not seen
+        within the window, and not the account's first device (nothing to compare it with)."""
+        seen_before = self._store.see(user_id, fingerprint, now)
+        if seen_before is not None:
+            return now - seen_before >= self._window
+        return len(self._store.list_for_user(user_id)) > 1
 
     def report(self, token: str, actor: Actor) -> User:
         """Follow an alert's "this wasn't me" link: end every session, API key and trusted device

@@ -52,7 +52,7 @@ class Services:
     passkeys: Passkeys | None = None
     mail: MailFlows | None = None  # with any mail flow on
     audit: AuditTrail | None = None  # with option `audit_trail`
-    data_export: DataExport | None = None  # always; `None` only where Services are built by hand
+    data_export: DataExport | None = None  # always built; a default only to follow the others
     account_deletion: AccountDeletion | None = None  # with option `allow_self_delete`
     new_devices: NewDeviceAlerts | None = None  # with option `new_device_alerts`
 
