@@ -3,7 +3,7 @@
 
 What stays is the audit trail: its entries keep the user's id, an opaque random id that names
 nobody once the user record is gone, and never hold a name or an address (their details are ids,
-counts and methods; `tests/test_self_delete.py` proves it for every event a user can cause).
+counts, methods and reasons; `tests/test_self_delete.py` scans them after an account's whole life).
 """
 
 from __future__ import annotations
