@@ -18,6 +18,7 @@ from frappyauth.core.protocols import (
     AttemptStore,
     AuditStore,
     IdentityStore,
+    DeviceStore,
     MailTokenStore,
     MfaStore,
     SessionStore,
@@ -28,6 +29,7 @@ from frappyauth.stores.memory import (
     MemoryAttemptStore,
     MemoryAuditStore,
     MemoryIdentityStore,
+    MemoryDeviceStore,
     MemoryMailTokenStore,
     MemoryMfaStore,
     MemorySessionStore,
@@ -38,6 +40,7 @@ from frappyauth.stores.mongo import (
     MongoAttemptStore,
     MongoAuditStore,
     MongoIdentityStore,
+    MongoDeviceStore,
     MongoMailTokenStore,
     MongoMfaStore,
     MongoSessionStore,
@@ -76,6 +79,7 @@ class Backend:
     attempt_store: Callable[[Any], AttemptStore]
     audit_store: Callable[[Any], AuditStore]
     identity_store: Callable[[Any], IdentityStore]
+    device_store: Callable[[Any], DeviceStore]
     thread_safe: bool = True  # mongomock is not (nor is its $inc atomic): concurrency tests skip it
     marks: tuple[Any, ...] = ()
 
@@ -91,6 +95,7 @@ BACKENDS: dict[str, Backend] = {
         lambda _db: MemoryAttemptStore(),
         lambda _db: MemoryAuditStore(),
         lambda _db: MemoryIdentityStore(),
+        lambda _db: MemoryDeviceStore(),
     ),
     "mongomock": Backend(
         mongomock_database,
@@ -102,6 +107,7 @@ BACKENDS: dict[str, Backend] = {
         MongoAttemptStore,
         MongoAuditStore,
         MongoIdentityStore,
+        MongoDeviceStore,
         thread_safe=False,
     ),
     "mongodb": Backend(
@@ -114,6 +120,7 @@ BACKENDS: dict[str, Backend] = {
         MongoAttemptStore,
         MongoAuditStore,
         MongoIdentityStore,
+        MongoDeviceStore,
         marks=(
             pytest.mark.skipif(
                 not MONGODB_URI, reason="MONGODB_URI is not set: no real MongoDB to test"

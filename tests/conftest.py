@@ -19,6 +19,7 @@ from frappyauth.core.protocols import (
     AttemptStore,
     AuditStore,
     IdentityStore,
+    DeviceStore,
     MailTokenStore,
     MfaStore,
     SessionStore,
@@ -82,6 +83,10 @@ def identity_store(backend: Backend, database: Any) -> IdentityStore:
     return backend.identity_store(database)
 
 
+def device_store(backend: Backend, database: Any) -> DeviceStore:
+    return backend.device_store(database)
+
+
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on a loopback port, plain text, no login."""
@@ -135,6 +140,7 @@ def make_app(
     attempt_store: AttemptStore,
     audit_store: AuditStore,
     identity_store: IdentityStore,
+    device_store: DeviceStore,
     clock: Clock,
     ledger: SecretLedger,
 ) -> Any:
@@ -149,6 +155,7 @@ def make_app(
         attempt_store=attempt_store,
         audit_store=audit_store,
         identity_store=identity_store,
+        device_store=device_store,
         **options,
     )
 

@@ -118,6 +118,7 @@ def build_app(
     attempt_store: AttemptStore | None = None,
     audit_store: Any = None,
     identity_store: Any = None,
+    device_store: Any = None,
     **options: Any,
 ) -> Flask:
     """A test app with the endpoints, a seeded admin and two protected routes of its own. With
@@ -141,6 +142,7 @@ def build_app(
         attempt_store=attempt_store,
         audit_store=audit_store,
         identity_store=identity_store,
+        device_store=device_store,
     )
 
     @app.route("/api/things")

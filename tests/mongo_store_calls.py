@@ -31,6 +31,7 @@ from frappyauth.stores.mongo import (
     MongoAttemptStore,
     MongoAuditStore,
     MongoIdentityStore,
+    MongoDeviceStore,
     MongoMailTokenStore,
     MongoMfaStore,
     MongoSessionStore,
@@ -47,6 +48,7 @@ STORES = (
     MongoMfaStore,
     MongoAuditStore,
     MongoIdentityStore,
+    MongoDeviceStore,
 )
 # Public methods that send nothing of their own, and why they are not driven.
 NOT_SENDING = {
@@ -126,7 +128,7 @@ def record_every_method() -> Recording:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         stores = [store(db) for store in STORES]
-    users, sessions, keys, attempts, mail, mfa, audit, identities = stores
+    users, sessions, keys, attempts, mail, mfa, audit, identities, devices = stores
     for first_contact in (
         lambda: users.get("0" * 24),
         lambda: sessions.get(h("none"), NOW),
@@ -139,6 +141,7 @@ def record_every_method() -> Recording:
         lambda: mfa.take_passkey_challenge(h("none"), NOW),
         lambda: audit.page(None, None, None, NOW, 1),
         lambda: identities.find(GOOGLE, "none"),
+        lambda: devices.list_for_user("none"),
     ):  # every collection touched once, so that what a store sends on first contact is start-up
         first_contact()
     log.current = "between methods"  # a story's own set-up calls: not a method's record
@@ -151,6 +154,7 @@ def record_every_method() -> Recording:
     mfa_story(story, mfa, user)
     audit_story(story, audit, user)
     identity_story(story, identities, user)
+    device_story(story, devices, user)
     user_endings(story, users, user, database)
     return Recording(log, database, story.methods)
 
@@ -307,6 +311,14 @@ def identity_story(story: Story, identities: MongoIdentityStore, user: User) -> 
     send(identities, "touch", "id-1", LATER, "b@example.org", False)
     send(identities, "delete", user.id, "id-1")
     send(identities, "delete_for_user", user.id)
+
+
+def device_story(story: Story, devices: MongoDeviceStore, user: User) -> None:
+    send = story.send
+    send(devices, "see", user.id, h("device"), NOW, case="a new device")
+    send(devices, "see", user.id, h("device"), LATER, case="a known device")
+    send(devices, "list_for_user", user.id)
+    send(devices, "delete_for_user", user.id)
 
 
 def mail_token_story(story: Story, mail: MongoMailTokenStore, user: User) -> None:

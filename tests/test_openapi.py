@@ -49,6 +49,12 @@ def documented(document: dict) -> set[tuple[str, str]]:
         {"totp": True, "mfa_encryption_key": "k" * 32},
         {"totp": True, "mfa_encryption_key": "k" * 32, "no_user_management": True},
         {"passkeys": True},
+        {
+            "allow_self_delete": True,
+            "new_device_alerts": True,
+            "password_reset": True,
+            "frontend_url": MAIL["frontend_url"],
+        },
         {"passkeys": True, "passwordless": True, "totp": True, "mfa_encryption_key": "k" * 32},
     ],
 )
@@ -90,6 +96,8 @@ def test_the_document_is_valid_openapi_3_1() -> None:
             "totp": True,
             "passkeys": True,
             "mfa_encryption_key": "k" * 32,
+            "allow_self_delete": True,
+            "new_device_alerts": True,
             **MAIL,
         },
     )

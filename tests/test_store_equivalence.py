@@ -33,6 +33,7 @@ from frappyauth.stores.memory import (
     MemoryAttemptStore,
     MemoryAuditStore,
     MemoryIdentityStore,
+    MemoryDeviceStore,
     MemoryMailTokenStore,
     MemoryMfaStore,
     MemorySessionStore,
@@ -43,6 +44,7 @@ from frappyauth.stores.mongo import (
     MongoAttemptStore,
     MongoAuditStore,
     MongoIdentityStore,
+    MongoDeviceStore,
     MongoMailTokenStore,
     MongoMfaStore,
     MongoSessionStore,
@@ -65,6 +67,7 @@ PROFILES = st.dictionaries(
 )
 KEY_HASHES = st.sampled_from(["k1", "k2", "k3"])
 AUDIT_EVENTS = st.sampled_from(["login-failed", "login-succeeded", "password-changed"])
+FINGERPRINTS = st.sampled_from(["f1", "f2", "f3"])
 THROTTLE_KEYS = st.sampled_from(["pair:alice|1", "pair:alice|2", "user:alice", "addr:1"])
 HASHES = st.sampled_from(["h", "$2b$04$x", "5f4dcc3b"])
 ADVANCE = st.integers(0, 30)  # minutes the shared clock moves on: it never runs backwards
@@ -111,6 +114,7 @@ class StoreEquivalence(RuleBasedStateMachine):
             "mongomock": MongoIdentityStore(db),
         }
         self.audit_appended = 0
+        self.device_stores = {"memory": MemoryDeviceStore(), "mongomock": MongoDeviceStore(db)}
         self.challenges_made = 0
         self.labels: dict[str, str] = {}  # each store's user id -> one label for both
         self.sessions_made = 0
@@ -298,6 +302,23 @@ class StoreEquivalence(RuleBasedStateMachine):
         since = self.now - timedelta(minutes=back)
         before = (self.now, "") if cursor else None
         self.same_audit(lambda store: store.page(user, event, before, since, limit))
+
+    def same_devices(self, call: Callable[[Any], Any]) -> Any:
+        """Run `call(device store)` on both device stores; assert equal outcomes."""
+        return self.same(lambda name, _users, _tokens: call(self.device_stores[name]))
+
+    @rule(owner=SESSION_OWNERS, fingerprint=FINGERPRINTS, advance=st.integers(0, 2))
+    def see_device(self, owner, fingerprint, advance):
+        now = self.tick(advance)
+        self.same_devices(lambda store: store.see(owner, fingerprint, now))
+
+    @rule(owner=SESSION_OWNERS)
+    def list_devices(self, owner):
+        self.same_devices(lambda store: store.list_for_user(owner))
+
+    @rule(owner=SESSION_OWNERS)
+    def delete_devices(self, owner):
+        self.same_devices(lambda store: store.delete_for_user(owner))
 
     def same_attempts(self, call: Callable[[Any], Any]) -> Any:
         """Run `call(attempt store)` on both attempt stores; assert equal outcomes."""

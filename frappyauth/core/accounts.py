@@ -24,6 +24,7 @@ from frappyauth.core.errors import (
     PermissionDeniedError,
     UserNotFoundError,
 )
+from frappyauth.core.erasure import erase_user_data
 from frappyauth.core.minting import new_credential_version
 from frappyauth.core.models import Actor, Identity, User
 from frappyauth.core.usernames import (
@@ -203,8 +204,9 @@ class Accounts:
         return user
 
     def delete(self, user_id: str, actor: Actor) -> User:
-        """Delete a user with its legacy API key, then end its sessions and keys and remove its
-        second factors and linked identities (refused without a user anyway).
+        """Delete a user with its legacy API key, then erase everything else stored about it (see
+        `erasure.erase_user_data`; refused without a user anyway). The one deletion: an
+        administrator's, and the user's own (`AccountDeletion`).
 
         An administrator is first demoted, with the last-admin guard, so that two admins deleting
         each other at once cannot both succeed. Should the store fail between the two writes, the
@@ -218,13 +220,7 @@ class Accounts:
             )
         if not self._context.stores.users.delete(user.id):
             raise UserNotFoundError()
-        self._context.stores.sessions.delete_for_user(user.id)
-        self._context.stores.api_keys.delete_for_user(user.id, self._context.clock())
-        if self._context.stores.mfa is not None:
-            self._context.stores.mfa.delete_totp(user.id)
-            self._context.stores.mfa.delete_passkeys(user.id)
-        if self._context.stores.identities is not None:
-            self._context.stores.identities.delete_for_user(user.id)
+        erase_user_data(self._context.stores, user, self._context.clock())
         self._context.events.announce(signals.user_deleted, user_id=user.id, actor=actor)
         return user
 

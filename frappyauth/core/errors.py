@@ -317,3 +317,11 @@ class ProviderUnavailableError(RetryLaterError):
         "provider_unavailable",
         "The identity provider cannot be reached; try again later.",
     )
+
+
+class SecondFactorRequiredError(PermissionDeniedError):
+    code, message = (
+        "second_factor_required",
+        "Give a code of your second factor, or sign in again first: an account with a second "
+        "factor is deleted only with a code or within minutes of a sign-in.",
+    )

@@ -28,12 +28,15 @@ PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE = (
     "email_verification",
     "email_change",
 )
+NEW_DEVICE = "new_device"  # the "this wasn't me" link of a new-device alert (`new_devices`)
+NEW_DEVICE_LINK_LIFETIME = 7 * 24 * 60 * 60  # seconds: an alert may be read days later
 # What `{action}` in `frontend_url` becomes, per purpose: the page of the front end that takes the
 # token.
 ACTIONS = {
     PASSWORD_RESET: "reset-password",
     EMAIL_VERIFICATION: "verify-email",
     EMAIL_CHANGE: "confirm-email",
+    NEW_DEVICE: "report-sign-in",
 }
 
 
@@ -116,6 +119,7 @@ class MailTokens:
             PASSWORD_RESET: options.reset_token_lifetime,
             EMAIL_VERIFICATION: options.verification_token_lifetime,
             EMAIL_CHANGE: options.email_change_token_lifetime,
+            NEW_DEVICE: NEW_DEVICE_LINK_LIFETIME,
         }[purpose]
         return timedelta(seconds=seconds)
 
@@ -132,11 +136,11 @@ class MailTokens:
         (asked now, on the request's thread)."""
         return profile_language(user) or self.outbox.composer.request_language()
 
-    def send_link(self, kind: str, user: User, purpose: str, email: str) -> None:
+    def send_link(self, kind: str, user: User, purpose: str, email: str, **extra: Any) -> None:
         """Queue the message that carries a link; its token is issued on the outbox's thread, so
         storing it costs the request no time (asking for an account that exists takes as long as
         for one that does not). The token is bound to `user` as it was now: a password change
-        before it is issued voids it."""
+        before it is issued voids it. `extra` is more context for the templates."""
         hours = self.lifetime(purpose).total_seconds() / 3600  # the templates say it in words
         language = self.language(user)
 
@@ -148,6 +152,7 @@ class MailTokens:
                 "link": link,
                 "expires_in_hours": hours,
                 "language": language,
+                **extra,
             }
 
         self.outbox.submit(kind, email, context)

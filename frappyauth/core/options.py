@@ -45,6 +45,7 @@ MAX_KEY_LIFETIME = (
     "console",
     "audit",
 )
+PRIVACY = "privacy"
 
 
 def option(
@@ -205,6 +206,9 @@ class Options:
     audit_retention_days: int = option(
         180, AUDIT, _between(1, 36500), "must be from 1 to 36500 days"
     )
+    allow_self_delete: bool = option(False, PRIVACY)
+    new_device_alerts: bool = option(False, MAIL)
+    new_device_window_days: int = option(90, MAIL, _between(1, 3650), "must be from 1 to 3650 days")
 
     @property
     def mail_flows(self) -> bool:
@@ -282,6 +286,12 @@ def build_options(override: Mapping[str, Any] | None) -> Options:
         raise ValueError(
             "frappyauth option 'require_mfa_for' needs option 'totp' or 'passkeys' on: there is "
             "nothing to enrol in."
+        )
+    if options.new_device_alerts and not options.password_reset:
+        # The alert's "this wasn't me" link ends in a password reset, whose page needs that flow.
+        raise ValueError(
+            "frappyauth option 'new_device_alerts' needs option 'password_reset' on (and so "
+            "'frontend_url' and a mailer): the alert's link starts a password reset."
         )
     if options.passwordless and not options.passkeys:
         raise ValueError("frappyauth option 'passwordless' needs option 'passkeys' on.")

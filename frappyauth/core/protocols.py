@@ -27,6 +27,7 @@ from datetime import datetime
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from frappyauth.core.device_models import SeenDevice
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.models import (
     ApiKey,
@@ -480,6 +481,26 @@ class IdentityStore(Protocol):
         """Delete every link of the user; return how many."""
 
 
+class DeviceStore(Protocol):
+    """Persists the devices users signed in from (`SeenDevice`): one record per user and
+    fingerprint hash."""
+
+    def see(self, user_id: str, fingerprint_hash: str, now: datetime) -> datetime | None:
+        """Record that the user signed in from this device at `now`, and return when it was last
+        seen before (`None` if never), in one atomic write (an upsert).
+
+        Of concurrent calls for one user and fingerprint, exactly one gets `None` for a new
+        device. The stored `last_seen_at` never moves backwards: a `now` older than it leaves it.
+        """
+
+    def list_for_user(self, user_id: str) -> list[SeenDevice]:
+        """Return the user's devices, latest `last_seen_at` first (of one instant, by fingerprint
+        hash)."""
+
+    def delete_for_user(self, user_id: str) -> int:
+        """Delete every device of the user; return how many."""
+
+
 @dataclass(frozen=True)
 class Stores:
     """The stores of one app, resolved once (see `frappyauth.stores.memory_stores` and
@@ -497,3 +518,4 @@ class Stores:
     mfa: MfaStore | None = None
     audit: AuditStore | None = None
     identities: IdentityStore | None = None
+    devices: DeviceStore | None = None  # with option `new_device_alerts`

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from frappyauth.core.account_deletion import AccountDeletion
 from frappyauth.core.accounts import Accounts
 from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.audit import AuditTrail
 from frappyauth.core.context import ServiceContext, utc_now
+from frappyauth.core.data_export import DataExport
 from frappyauth.core.events import Events
 from frappyauth.core.federation import Federation
 from frappyauth.core.identity_flows import IdentityFlows
@@ -31,6 +33,7 @@ from frappyauth.core.throttle import Throttle
 
 if TYPE_CHECKING:  # the services of the `[mail]` and `[mfa]` extras
     from frappyauth.core.mail_flows import MailFlows
+    from frappyauth.core.new_devices import NewDeviceAlerts
     from frappyauth.core.passkeys import Passkeys
     from frappyauth.core.totp import Totp
 
@@ -54,6 +57,9 @@ class Services:
     audit: AuditTrail | None = None  # with option `audit_trail`
     federation: Federation | None = None  # with option `identity_providers`
     identity_flows: IdentityFlows | None = None
+    data_export: DataExport | None = None  # always built; a default only to follow the others
+    account_deletion: AccountDeletion | None = None  # with option `allow_self_delete`
+    new_devices: NewDeviceAlerts | None = None  # with option `new_device_alerts`
 
     @property
     def options(self) -> Options:
@@ -93,20 +99,37 @@ def build_services(
     second_factors, totp, passkeys = _second_factor_services(context, throttle, secret_key)
     federation = _federation(context, accounts, sessions)
     identity_flows = IdentityFlows(context, throttle) if federation is not None else None
+    mail = _mail_flows(context, throttle, accounts, mailer, composer)
+    new_devices = _new_device_alerts(mail, accounts)
+    trail = AuditTrail(context) if audit is not None else None
     return Services(
         context,
         throttle,
         sessions,
         api_keys,
         accounts,
-        SignIn(context, throttle, sessions, second_factors, totp, passkeys, identity_flows),
+        SignIn(
+            context,
+            throttle,
+            sessions,
+            second_factors,
+            totp,
+            passkeys,
+            identity_flows=identity_flows,
+            new_devices=new_devices,
+        ),
         second_factors,
         totp,
         passkeys,
-        _mail_flows(context, throttle, accounts, mailer, composer),
-        AuditTrail(context) if audit is not None else None,
+        mail,
+        trail,
         federation,
         identity_flows,
+        DataExport(context, trail),
+        AccountDeletion(context, throttle, accounts, second_factors, totp)
+        if options.allow_self_delete
+        else None,
+        new_devices,
     )
 
 
@@ -115,6 +138,16 @@ def _federation(
 ) -> Federation | None:
     providers = provider_settings(context.options.identity_providers)
     return Federation(context, accounts, sessions, providers) if providers else None
+
+
+def _new_device_alerts(mail: MailFlows | None, accounts: Accounts) -> NewDeviceAlerts | None:
+    """The alerts, over the mail flows' tokens (option `password_reset`, which they need, builds
+    them)."""
+    if mail is None or not mail.tokens.context.options.new_device_alerts:
+        return None
+    from frappyauth.core.new_devices import NewDeviceAlerts
+
+    return NewDeviceAlerts(mail.tokens, accounts)
 
 
 def _second_factor_services(

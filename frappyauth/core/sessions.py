@@ -20,16 +20,21 @@ PURGE_INTERVAL = timedelta(
     minutes=10
 )  # expired sessions are removed at most this often (TTL does it in MongoDB)
 INVALID = Text("The session is invalid or has expired.")
-# How long after a login the sensitive changes (passkeys, linked identities) stay open without
-# signing in again: a stolen session that is old cannot add a way in.
+# What counts as a recent login: adding or removing a passkey or a linked identity, and deleting
+# one's account with a second factor but without a code, need a session this young. A stolen older
+# session (without the password) cannot plant a credential that outlives the owner's password
+# change.
 RECENT_LOGIN = timedelta(minutes=10)
 
 
+def began_recently(session: Session | None, now: datetime) -> bool:
+    """Whether `session` (`None`: an API key) began within `RECENT_LOGIN` of `now`."""
+    return session is not None and now - session.created_at <= RECENT_LOGIN
+
+
 def require_recent_login(identity: Identity, now: datetime) -> None:
-    """Raise `RecentLoginRequiredError` unless the request's session began within
-    `RECENT_LOGIN` (an API key never counts as a recent login)."""
-    session = identity.session
-    if session is None or now - session.created_at > RECENT_LOGIN:
+    """Raise `RecentLoginRequiredError` unless the request's session `began_recently`."""
+    if not began_recently(identity.session, now):
         raise RecentLoginRequiredError()
 
 

@@ -23,8 +23,9 @@ from frappyauth.core.sessions import Sessions
 from frappyauth.core.throttle import Admission, Throttle
 from frappyauth.core.usernames import capped_username_key
 
-if TYPE_CHECKING:  # the factors of extras, present only with their options on
+if TYPE_CHECKING:  # the services of extras and options, present only with their options on
     from frappyauth.core.identity_flows import IdentityFlows
+    from frappyauth.core.new_devices import NewDeviceAlerts
     from frappyauth.core.passkeys import Passkeys, RelyingParty
     from frappyauth.core.totp import Totp
 
@@ -56,10 +57,11 @@ class SignIn:
         totp: Totp | None = None,
         passkeys: Passkeys | None = None,
         identity_flows: IdentityFlows | None = None,
+        new_devices: NewDeviceAlerts | None = None,
     ) -> None:
         self._context, self._throttle, self._sessions = context, throttle, sessions
         self._second_factors, self._totp, self._passkeys = second_factors, totp, passkeys
-        self._identity_flows = identity_flows
+        self._identity_flows, self._new_devices = identity_flows, new_devices
 
     def with_password(
         self, username: str, password: str, user_agent: str | None, remote_addr: str | None
@@ -172,6 +174,8 @@ class SignIn:
             pending = self._second_factors.challenge(user)
             if pending is not None:
                 return pending
+        if self._new_devices is not None:  # option `new_device_alerts`
+            self._new_devices.signed_in(user, user_agent, remote_addr)
         session, token = self._sessions.start(user, user_agent, remote_addr)
         self._context.events.announce(
             signals.login_succeeded,

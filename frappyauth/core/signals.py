@@ -46,3 +46,7 @@ passkey_registered = _signals.signal("passkey-registered")
 passkey_removed = _signals.signal("passkey-removed")
 identity_linked = _signals.signal("identity-linked")  # adds `provider`
 identity_unlinked = _signals.signal("identity-unlinked")
+# The new-device alerts: `new_device_signed_in` when an alert is sent (recorded: the browser family
+# and the approximate network); `sign_in_reported` when its "this wasn't me" link was followed.
+new_device_signed_in = _signals.signal("new-device-signed-in")
+sign_in_reported = _signals.signal("sign-in-reported")

@@ -149,6 +149,14 @@ class Throttle:
             self._context.options.anonymous_rate_limit,
         )
 
+    def within_limit(self, key: str, limit: int, window: timedelta) -> bool:
+        """Count one event under `key`, in a fixed `window` of its own; return whether the count is
+        still within `limit`. For what must not flood a mailbox without refusing the request that
+        causes it (the new-device alerts): counted before acting, like every gate here."""
+        now = self._context.clock()
+        counter = self._attempts.increment(f"{REQUESTS_PREFIX}{key}", None, now, now + window)
+        return counter.count <= limit
+
     def _count_request(self, key: str, limit: int) -> None:
         now = self._context.clock()
         counter = self._attempts.increment(key, None, now, now + self._window)

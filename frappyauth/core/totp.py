@@ -127,6 +127,14 @@ class Totp:
                 signals.mfa_disabled, user_id=user.id, actor=actor, method=TOTP_METHOD
             )
 
+    def check_password_and_code(
+        self, user: User, password: str, code: str | None, recovery_code: str | None, actor: Actor
+    ) -> None:
+        """The password and a second factor, as turning TOTP off asks them (deleting one's account
+        asks the same); raise `PermissionDeniedError`, `WrongMfaCodeError` or
+        `MfaNotEnabledError`."""
+        self._check_both(user, password, code, recovery_code, actor)
+
     # sign-in
 
     def second_step(

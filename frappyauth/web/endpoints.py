@@ -65,6 +65,12 @@ IDENTITY_PROVIDERS = Feature(
 )
 AUDIT = Feature(lambda o: o.audit_trail, _disabled("The audit trail is", "audit_trail"))
 CONSOLE = Feature(lambda o: o.console, _disabled("The console is", "console"))
+SELF_DELETE = Feature(
+    lambda o: o.allow_self_delete, _disabled("Deleting one's own account is", "allow_self_delete")
+)
+NEW_DEVICE_ALERTS = Feature(
+    lambda o: o.new_device_alerts, _disabled("New-device alerts are", "new_device_alerts")
+)
 
 
 @dataclass(frozen=True)

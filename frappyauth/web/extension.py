@@ -22,6 +22,7 @@ from frappyauth.core.protocols import (
     ApiKeyStore,
     AttemptStore,
     AuditStore,
+    DeviceStore,
     IdentityStore,
     MailTokenStore,
     MfaStore,
@@ -88,6 +89,7 @@ class FrappyAuth:
         mfa_store: MfaStore | None = None,
         audit_store: AuditStore | None = None,
         identity_store: IdentityStore | None = None,
+        device_store: DeviceStore | None = None,
     ) -> None:
         self.options = build_options(options_override)
         self.stores = (
@@ -103,6 +105,7 @@ class FrappyAuth:
                 mfa_store=mfa_store,
                 audit_store=audit_store,
                 identity_store=identity_store,
+                device_store=device_store,
             )
         )
         if stores is not None and user_store is not None:
@@ -256,6 +259,7 @@ def resolve_stores(
         ("mfa_store", MfaStore),
         ("audit_store", AuditStore),
         ("identity_store", IdentityStore),
+        ("device_store", DeviceStore),
     ):
         if given[name] is not None:
             _check_store(name.replace("_", " "), given[name], protocol, f"the {name}")
@@ -291,6 +295,7 @@ def resolve_stores(
         mfa=pick("mfa_store", "mfa", options.totp or options.passkeys),
         audit=pick("audit_store", "audit", options.audit_trail),
         identities=pick("identity_store", "identities", bool(options.identity_providers)),
+        devices=pick("device_store", "devices", options.new_device_alerts),
     )
 
 

@@ -10,8 +10,10 @@ from frappyauth.web import (
     identity_views,
     key_views,
     mail_views,
+    new_device_views,
     openapi,
     passkey_views,
+    privacy_views,
     session_views,
     totp_views,
 )
@@ -30,5 +32,7 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     *console.endpoints,
     *audit_views.endpoints,
     *identity_views.endpoints,
+    *privacy_views.endpoints,
+    *new_device_views.endpoints,
     *openapi.endpoints,
 )

@@ -3,6 +3,7 @@
 from frappyauth.stores.memory.api_keys import MemoryApiKeyStore
 from frappyauth.stores.memory.attempts import MemoryAttemptStore
 from frappyauth.stores.memory.audit import MemoryAuditStore
+from frappyauth.stores.memory.devices import MemoryDeviceStore
 from frappyauth.stores.memory.bundle import memory_stores
 from frappyauth.stores.memory.identities import MemoryIdentityStore
 from frappyauth.stores.memory.mail_tokens import MemoryMailTokenStore
@@ -14,6 +15,7 @@ __all__ = [
     "MemoryApiKeyStore",
     "MemoryAttemptStore",
     "MemoryAuditStore",
+    "MemoryDeviceStore",
     "MemoryIdentityStore",
     "MemoryMailTokenStore",
     "MemoryMfaStore",

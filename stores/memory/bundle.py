@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from frappyauth.core.protocols import Stores
 from frappyauth.stores.memory.api_keys import MemoryApiKeyStore
+from frappyauth.stores.memory.devices import MemoryDeviceStore
 from frappyauth.stores.memory.audit import MemoryAuditStore
 from frappyauth.stores.memory.attempts import MemoryAttemptStore
 from frappyauth.stores.memory.identities import MemoryIdentityStore
@@ -21,6 +22,7 @@ MEMORY_STORES: dict[str, type] = {
     "mfa": MemoryMfaStore,
     "audit": MemoryAuditStore,
     "identities": MemoryIdentityStore,
+    "devices": MemoryDeviceStore,
 }
 
 

@@ -11,6 +11,7 @@ from frappyauth.core.protocols import Stores
 from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
 from frappyauth.stores.mongo.attempts import MongoAttemptStore
 from frappyauth.stores.mongo.audit import MongoAuditStore
+from frappyauth.stores.mongo.devices import MongoDeviceStore
 from frappyauth.stores.mongo.identities import MongoIdentityStore
 from frappyauth.stores.mongo.mail_tokens import MongoMailTokenStore
 from frappyauth.stores.mongo.mfa import MongoMfaStore
@@ -27,6 +28,7 @@ MONGO_STORES: dict[str, type] = {
     "mfa": MongoMfaStore,
     "audit": MongoAuditStore,
     "identities": MongoIdentityStore,
+    "devices": MongoDeviceStore,
 }
 
 
