@@ -83,6 +83,7 @@ def identity_store(backend: Backend, database: Any) -> IdentityStore:
     return backend.identity_store(database)
 
 
+@pytest.fixture
 def device_store(backend: Backend, database: Any) -> DeviceStore:
     return backend.device_store(database)
 

@@ -1,4 +1,4 @@
-"""Attacks on sign-in through identity providers (issue 25), by an independent reviewer.
+"""Attacks on sign-in through identity providers, by an independent reviewer.
 
 Each test FAILS while the weakness it names exists and passes once it is fixed; the docstring
 says the attack, its impact and what a fix looks like. They use the suite's fixtures: the real
@@ -317,7 +317,7 @@ def test_attack_trojan_identifier_does_not_survive_the_owners_recovery(stub_app:
     victim's address (unverified: `email_verification` optional), signs in with his password and
     links HIS OWN provider identity. The victim cannot register (the address is taken), so uses
     "forgot password": the reset proves the address (it is marked verified), ends sessions, but
-    keeps the identities (issue 25: "an admin or mail password reset keeps identities"). The
+    keeps the identities (they are separate credentials). The
     attacker then signs in through his provider into what is now the victim's account. The rule
     "linking to an unverified account ends the other sessions" does not help: the attacker is the
     one linking.
@@ -495,8 +495,8 @@ def test_attack_a_token_answer_with_an_infinite_lifetime_is_no_500(
     make_mail_app: Any, hostile: Any
 ) -> None:
     """`{"expires_in": 1e400}` parses as infinity; Authlib's token turns it into an int and raises
-    OverflowError, which `_provider_call` does not catch: a 500 from the callback (SPEC 4: never
-    a 500). Fix: catch OverflowError (or any Exception from the provider call) as
+    OverflowError, which `_provider_call` does not catch: a 500 from the callback (a provider's
+    answer, however odd, is never a 500). Fix: catch OverflowError (or any Exception from the provider call) as
     `invalid_id_token`/`provider_error`."""
     provider = hostile()
     provider.raw_token = lambda: (
