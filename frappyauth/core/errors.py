@@ -245,3 +245,22 @@ class RecentLoginRequiredError(PermissionDeniedError):
 
 class PasskeyNotFoundError(NotFoundError):
     code, message = "passkey_not_found", "No such passkey."
+
+
+class ImpersonationForbiddenError(PermissionDeniedError):
+    code, message = (
+        "impersonation_forbidden",
+        "An impersonation session cannot do this, and administrators cannot be impersonated.",
+    )
+
+
+class RecentSecondFactorRequiredError(PermissionDeniedError):
+    code, message = (
+        "recent_second_factor_required",
+        "Sign in again with your second factor first: impersonation starts only within minutes "
+        "of such a sign-in.",
+    )
+
+
+class NotImpersonatingError(ConflictError):
+    code, message = "not_impersonating", "This session is not an impersonation session."

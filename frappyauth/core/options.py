@@ -185,6 +185,8 @@ class Options:
     audit_retention_days: int = option(
         180, AUDIT, _between(1, 36500), "must be from 1 to 36500 days"
     )
+    impersonation: bool = option(False, AUDIT)
+    impersonation_permission: str = option("impersonate", AUDIT, bool, "must be a non-empty string")
 
     @property
     def mail_flows(self) -> bool:
@@ -260,7 +262,24 @@ def build_options(override: Mapping[str, Any] | None) -> Options:
         )
     if options.passwordless and not options.passkeys:
         raise ValueError("frappyauth option 'passwordless' needs option 'passkeys' on.")
+    _check_impersonation(options)
     return options
+
+
+def _check_impersonation(options: Options) -> None:
+    """Impersonation is audited, asks for a recent second factor, and is not an admin's right."""
+    if not options.impersonation:
+        return
+    if not options.audit_trail or not (options.totp or options.passkeys):
+        raise ValueError(
+            "frappyauth option 'impersonation' needs option 'audit_trail' on (every request "
+            "is recorded) and 'totp' or 'passkeys' on (it asks for a recent second factor)."
+        )
+    if options.impersonation_permission == options.user_admin_permission:
+        raise ValueError(
+            "frappyauth option 'impersonation_permission' must differ from "
+            "'user_admin_permission': administrators do not impersonate by that alone."
+        )
 
 
 def _check(name: str, value: Any) -> None:

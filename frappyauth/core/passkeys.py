@@ -51,12 +51,10 @@ from frappyauth.core.mfa_models import Passkey, PasskeyChallenge, RelyingParty
 from frappyauth.core.minting import hash_secret
 from frappyauth.core.models import Actor, Identity, User
 from frappyauth.core.context import ServiceContext
+from frappyauth.core.sessions import signed_in_recently
 from frappyauth.core.throttle import Admission, Throttle
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
-# Adding or removing a passkey needs a session this young: a stolen older session (without the
-# password) cannot plant a credential that outlives the owner's password change.
-RECENT_LOGIN = timedelta(minutes=10)
 REGISTER, LOGIN = "register", "login"
 MAX_NAME_LENGTH = 100
 
@@ -79,9 +77,9 @@ class Passkeys:
 
     def check_recent_login(self, identity: Identity) -> None:
         """Raise `RecentLoginRequiredError` unless the request's session began within
-        `RECENT_LOGIN`."""
-        session = identity.session
-        if session is None or self._context.clock() - session.created_at > RECENT_LOGIN:
+        `RECENT_LOGIN`: a stolen older session (without the password) cannot plant a credential
+        that outlives the owner's password change."""
+        if not signed_in_recently(identity.session, self._context.clock()):
             raise RecentLoginRequiredError()
 
     def registration_options(self, identity: Identity, rp: RelyingParty) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.audit import AuditTrail
 from frappyauth.core.context import ServiceContext, utc_now
 from frappyauth.core.events import Events
+from frappyauth.core.impersonation import Impersonation
 from frappyauth.core.mailer import Mailer, MessageComposer
 from frappyauth.core.options import Options
 from frappyauth.core.passwords import PasswordHasher
@@ -49,6 +50,7 @@ class Services:
     passkeys: Passkeys | None = None
     mail: MailFlows | None = None  # with any mail flow on
     audit: AuditTrail | None = None  # with option `audit_trail`
+    impersonation: Impersonation | None = None  # with option `impersonation`
 
     @property
     def options(self) -> Options:
@@ -98,6 +100,7 @@ def build_services(
         passkeys,
         _mail_flows(context, throttle, accounts, mailer, composer),
         AuditTrail(context) if audit is not None else None,
+        Impersonation(context, sessions) if options.impersonation else None,
     )
 
 

@@ -15,6 +15,14 @@ PURGE_INTERVAL = timedelta(
     minutes=10
 )  # expired sessions are removed at most this often (TTL does it in MongoDB)
 INVALID = "The session is invalid or has expired."
+# What needs a recent sign-in (adding or removing a passkey, starting an impersonation) needs a
+# session this young: a stolen older session cannot do it.
+RECENT_LOGIN = timedelta(minutes=10)
+
+
+def signed_in_recently(session: Session | None, now: datetime) -> bool:
+    """Whether `session` (`None`: an API key) began within `RECENT_LOGIN` of `now`."""
+    return session is not None and now - session.created_at <= RECENT_LOGIN
 
 
 class Sessions:
@@ -38,21 +46,32 @@ class Sessions:
         self._next_purge = context.clock() + PURGE_INTERVAL
 
     def start(
-        self, user: User, user_agent: str | None, remote_addr: str | None
+        self,
+        user: User,
+        user_agent: str | None,
+        remote_addr: str | None,
+        *,
+        second_factor: bool = False,
+        impersonator_id: str | None = None,
+        lifetime: timedelta | None = None,
     ) -> tuple[Session, str]:
         """Store a new session for `user`, bound to its credential version; return it and its
-        token."""
+        token. It lasts `token_expiration`, or `lifetime` when that is shorter; see `Session` for
+        `second_factor` and `impersonator_id`."""
         now, token = self._clock(), new_secret()
+        lifetime = self._lifetime if lifetime is None else min(lifetime, self._lifetime)
         session = Session(
             token_hash=hash_secret(token),
             session_id=new_session_id(),
             user_id=user.id,
             created_at=now,
             last_used_at=now,
-            expires_at=now + self._lifetime,
+            expires_at=now + lifetime,
             user_agent=user_agent[:MAX_USER_AGENT_LENGTH] if user_agent else None,
             remote_addr=remote_addr,
             credential_version=user.credential_version,
+            second_factor=second_factor,
+            impersonator_id=impersonator_id,
         )
         self._store.create(session)
         self._purge_now_and_then(now)

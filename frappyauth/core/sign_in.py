@@ -158,7 +158,9 @@ class SignIn:
             pending = self._second_factors.challenge(user)
             if pending is not None:
                 return pending
-        session, token = self._sessions.start(user, user_agent, remote_addr)
+        session, token = self._sessions.start(
+            user, user_agent, remote_addr, second_factor=second_factor_done
+        )
         self._context.events.announce(
             signals.login_succeeded,
             user_id=user.id,

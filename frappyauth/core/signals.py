@@ -44,3 +44,8 @@ mfa_challenge_failed = _signals.signal(
 )  # a wrong or replayed code; adds `reason`
 passkey_registered = _signals.signal("passkey-registered")
 passkey_removed = _signals.signal("passkey-removed")
+# Impersonation: `user_id` is the impersonated user, `actor` the administrator (for requests, the
+# user, with the administrator kept as the audit entry's `impersonator_id`).
+impersonation_started = _signals.signal("impersonation-started")  # adds `session_id`
+impersonation_ended = _signals.signal("impersonation-ended")  # adds `session_id`
+impersonated_request = _signals.signal("impersonated-request")  # adds `method`, `path`

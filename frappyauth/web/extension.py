@@ -34,6 +34,7 @@ from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
 from frappyauth.web import flows
 from frappyauth.web.commands import cli
 from frappyauth.web.endpoints import build_blueprints
+from frappyauth.web.impersonation_views import impersonation_guard
 from frappyauth.web.guard import authorize, request_identity
 from frappyauth.web.mail_templates import TemplateComposer
 from frappyauth.web.responses import render_error
@@ -146,7 +147,12 @@ class FrappyAuth:
             if second_factors is not None and second_factors.required_for
             else None
         )
-        app.extensions[EXTENSION_KEY] = AuthState(services, endpoints, enrolment_check)
+        app.extensions[EXTENSION_KEY] = AuthState(
+            services,
+            endpoints,
+            enrolment_check,
+            impersonation_guard(services.impersonation, endpoints),
+        )
         for blueprint in build_blueprints(options, endpoints, services.throttle):
             app.register_blueprint(blueprint)
         answer_routing_errors(app, options, endpoints)

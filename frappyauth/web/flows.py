@@ -7,6 +7,7 @@ from frappyauth.web import (
     audit_views,
     admin_views,
     console,
+    impersonation_views,
     key_views,
     mail_views,
     openapi,
@@ -28,5 +29,6 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     *passkey_views.endpoints,
     *console.endpoints,
     *audit_views.endpoints,
+    *impersonation_views.endpoints,
     *openapi.endpoints,
 )

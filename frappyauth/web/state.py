@@ -35,6 +35,10 @@ class AuthState:
     # The second-factor enrolment rule, or `None` while `require_mfa_for` is empty: checked on every
     # request.
     enrolment_check: Callable[[Identity], None] | None = None
+    # What an impersonation session may do, and the record of each of its requests (see
+    # `impersonation_views.impersonation_guard`); `None` while `impersonation` is off, and then such
+    # a session is nobody.
+    impersonation_check: Callable[[Identity], None] | None = None
 
 
 def switched_on(service: T | None) -> T:
