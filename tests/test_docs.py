@@ -35,6 +35,7 @@ COMPANIONS: dict[str, dict[str, Any]] = {
     "email_change": MAIL,
     "totp": {"mfa_encryption_key": "a key of 32 characters or more...."},
     "passwordless": {"passkeys": True},
+    "impersonation": {"audit_trail": True, "passkeys": True},
 }
 
 

@@ -45,6 +45,7 @@ FUZZ_OPTIONS = {
     "passwordless": True,
     "console": True,
     "audit_trail": True,
+    "impersonation": True,
     "max_failed_logins": 1_000_000,  # generated logins must not lock out the identities used
     "registration": True,
     "email_verification": "optional",
