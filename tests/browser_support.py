@@ -25,6 +25,7 @@ from frappyauth import check_login_state
 from frappyauth.stores.memory import (
     MemoryApiKeyStore,
     MemoryAttemptStore,
+    MemoryAuditStore,
     MemoryMfaStore,
     MemorySessionStore,
     MemoryUserStore,
@@ -110,6 +111,7 @@ class ConsoleServer:
             api_key_store=MemoryApiKeyStore(),
             attempt_store=MemoryAttemptStore(),
             mfa_store=MemoryMfaStore(),
+            audit_store=MemoryAuditStore(),
         )
 
         @app.route("/api/things")

@@ -4,6 +4,7 @@ import {call, offers} from "./api.js";
 import {setUpMfa, showTotp} from "./mfa.js";
 import {loadPasskeys, setUpPasskeys} from "./passkeys.js";
 import {$, button, element, list, say, when} from "./dom.js";
+import {loadActivity} from "./audit.js";
 
 async function act(work, done) {
   try {
@@ -19,6 +20,7 @@ export async function loadAccount(user) {
   await loadPasskeys(act);
   await loadSessions();
   await loadKeys();
+  await loadActivity();
 }
 
 async function loadSessions() {

@@ -1,34 +1,41 @@
 // The console's entry point: which view shows, sign-in and sign-out, and the errors every view shares.
 
-import {call, explain} from "./api.js";
+import {call, explain, offers} from "./api.js";
 import {$, say} from "./dom.js";
 import {loadAccount, setUpAccount} from "./account.js";
 import {askSecondFactor, completeSignIn, completeWithPasskey, forgetSecondFactor} from "./mfa.js";
 import {loadUsers, setUpUsers} from "./users.js";
+import {forgetAudit, loadAudit, setUpAudit} from "./audit.js";
+import {hideImpersonation, setUpImpersonation, showImpersonation} from "./impersonation.js";
 
-const views = ["sign-in", "users", "account"];
-const state = {user: null, admin: false};
+const views = ["sign-in", "users", "audit", "account"];
+const state = {user: null, admin: false, audit: false};
 
 function show(view) {
   for (const name of views) $(`view-${name}`).hidden = name !== view;
   $("nav").hidden = view === "sign-in";
-  for (const name of ["users", "account"]) {
+  for (const name of ["users", "audit", "account"]) {
     $(`nav-${name}`).setAttribute("aria-current", String(name === view));
   }
   $("nav-users").hidden = !state.admin;
+  $("nav-audit").hidden = !state.audit;
 }
 
 export async function open(view) {
-  if (view === "users" && !state.admin) view = "account";
+  if ((view === "users" && !state.admin) || (view === "audit" && !state.audit)) view = "account";
   say("");  // a message belongs to the view it was said in
   show(view);
   if (view === "users") await loadUsers();
+  if (view === "audit") await loadAudit();
   if (view === "account") await loadAccount(state.user);
 }
 
 export function signedOut(text) {
   state.user = null;
   state.admin = false;
+  state.audit = false;
+  hideImpersonation();
+  forgetAudit();
   for (const form of document.forms) form.reset();  // nothing typed stays for the next person at this screen
   $("new-key-value").value = "";
   $("new-key").hidden = true;
@@ -60,8 +67,10 @@ async function holdsAdmin() {
 
 async function signedIn(user) {
   state.user = user;
-  state.admin = await holdsAdmin();
-  $("who").textContent = `Signed in as ${user.username}`;
+  const impersonating = await showImpersonation(user);  // then no admin endpoint is open: none is asked
+  state.admin = !impersonating && await holdsAdmin();
+  state.audit = state.admin && await offers("/audit");
+  $("who").textContent = `${impersonating ? "Acting as" : "Signed in as"} ${user.username}`;
   say("");
   await open(state.admin ? "users" : "account");
 }
@@ -117,11 +126,13 @@ async function start() {
     $("sign-in-username").focus();
   });
   $("sign-out").addEventListener("click", signOut);
-  for (const name of ["users", "account"]) {
+  for (const name of ["users", "audit", "account"]) {
     $(`nav-${name}`).addEventListener("click", () => open(name).catch((error) => fail(error, name)));
   }
   setUpUsers({fail});
   setUpAccount({fail, refreshAccount, signedOut});
+  setUpAudit(fail);
+  setUpImpersonation({fail, signedIn, signedOut});
   try {
     await signedIn(await call("GET", ""));
   } catch (error) {
