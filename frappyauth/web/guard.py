@@ -81,7 +81,7 @@ def request_identity(allow_api_key: bool, enrolment_exempt: bool = False) -> Ide
             if kind == COOKIE:
                 check_same_origin(services.options.allowed_origins)
             identity = services.sessions.identify(secret)
-            if identity.session.impersonator_id is not None:  # type: ignore[union-attr]
+            if identity.session.impersonator_id is not None:  # sessions.identify: always one
                 _check_impersonation(state.impersonation_check, identity)
         # Before caching: a refused user is nobody to later reads.
         if state.enrolment_check is not None and not enrolment_exempt:
