@@ -311,3 +311,15 @@ def test_the_impersonation_session_expires_with_the_clock_even_when_sessions_las
     token = body(answer)["token"]
     clock.advance(seconds=600)
     assert client.get(PREFIX, headers=auth(token)).status_code == 401
+
+
+def test_the_target_sees_the_session_without_where_from_and_can_end_it(world: World) -> None:
+    token = world.as_bob()
+    bob = login(world.client, "bob", USER_PASSWORD)
+    sessions = body(world.client.get(f"{PREFIX}/sessions", headers=auth(bob)))["sessions"]
+    marked = [session for session in sessions if session.get("impersonated")]
+    assert len(marked) == 1 and len(sessions) == 2
+    assert marked[0]["remoteAddr"] is None and marked[0]["userAgent"] is None
+    ended = world.client.delete(f"{PREFIX}/sessions/{marked[0]['id']}", headers=auth(bob))
+    assert ended.status_code == 200
+    assert world.client.get(PREFIX, headers=auth(token)).status_code == 401

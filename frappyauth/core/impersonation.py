@@ -42,7 +42,6 @@ class Impersonation:
         identity: Identity,
         target_id: str,
         reason: str,
-        user_agent: str | None,
         remote_addr: str | None,
     ) -> tuple[User, Session, str]:
         """Start a session of user `target_id` for the calling administrator; return the user, the
@@ -67,8 +66,10 @@ class Impersonation:
             raise ImpersonationForbiddenError(
                 "Administrators (yourself included) cannot be impersonated."
             )
+        # Without the administrator's browser and address: the user lists the session (and may
+        # end it) but learns only that it is an impersonation; the audit trail keeps where from.
         started, token = self._sessions.start(
-            target, user_agent, remote_addr, impersonator_id=identity.user.id, lifetime=LIFETIME
+            target, None, None, impersonator_id=identity.user.id, lifetime=LIFETIME
         )
         self._context.events.announce(
             signals.impersonation_started,

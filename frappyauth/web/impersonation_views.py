@@ -78,9 +78,7 @@ def _impersonation() -> Impersonation:
 def impersonate(user_id: str) -> Response:
     identity = request_identity(allow_api_key=False)
     reason = bodies.string(bodies.request_object(), "reason")
-    user, session, token = _impersonation().start(
-        identity, user_id, reason, request.user_agent.string or None, request.remote_addr
-    )
+    user, session, token = _impersonation().start(identity, user_id, reason, request.remote_addr)
     response = jsonify(
         {
             "user": user_json(user),

@@ -26,7 +26,8 @@ export async function loadAccount(user) {
 async function loadSessions() {
   const sessions = (await call("GET", "/sessions")).sessions;
   $("session-list").replaceChildren(...sessions.map((session) => {
-    const where = `${session.userAgent || "unknown browser"} from ${session.remoteAddr || "an unknown address"}`;
+    const where = session.impersonated ? "an administrator impersonating you" :
+      `${session.userAgent || "unknown browser"} from ${session.remoteAddr || "an unknown address"}`;
     const item = element("li", `${session.current ? "This session" : "Session"}: ${where}, ` +
       `since ${when(session.createdAt)} `);
     const end = () => act(async () => {
