@@ -28,6 +28,7 @@ from frappyauth.stores.memory import (
     MemoryAttemptStore,
     MemoryIdentityStore,
     MemoryMailTokenStore,
+    MemoryAuditStore,
     MemoryMfaStore,
     MemorySessionStore,
     MemoryUserStore,
@@ -125,6 +126,7 @@ class ConsoleServer:
             mfa_store=MemoryMfaStore(),
             mail_token_store=MemoryMailTokenStore(),
             identity_store=MemoryIdentityStore(),
+            audit_store=MemoryAuditStore(),
         )
 
         @app.route("/api/things")

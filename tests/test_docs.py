@@ -36,6 +36,7 @@ COMPANIONS: dict[str, dict[str, Any]] = {
     "totp": {"mfa_encryption_key": "a key of 32 characters or more...."},
     "passwordless": {"passkeys": True},
     "new_device_alerts": {"password_reset": True, **MAIL},
+    "impersonation": {"audit_trail": True, "passkeys": True},
 }
 
 

@@ -47,6 +47,7 @@ FUZZ_OPTIONS = {
     "audit_trail": True,
     "allow_self_delete": True,  # DELETE /me: never with the right password, so bob stays
     "new_device_alerts": True,
+    "impersonation": True,
     "max_failed_logins": 1_000_000,  # generated logins must not lock out the identities used
     "registration": True,
     "email_verification": "optional",

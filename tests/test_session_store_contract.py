@@ -132,6 +132,21 @@ def test_a_session_keeps_the_credential_version_it_was_made_under(
     assert token_store.get("b", NOW).credential_version == ""
 
 
+def test_a_session_keeps_its_second_factor_mark_and_impersonator(
+    token_store: SessionStore, user_store: UserStore
+) -> None:
+    marked = dataclasses.replace(session("a"), second_factor=True, impersonator_id="admin-1")
+    token_store.create(marked)
+    token_store.create(session("b"))
+    token_store.touch("a", NOW + timedelta(minutes=1))
+    kept = dataclasses.replace(marked, last_used_at=NOW + timedelta(minutes=1))
+    assert token_store.get("a", NOW) == kept
+    assert kept in token_store.list_for_user("u1", NOW)
+    assert token_store.get_with_user("a", NOW, user_store) == (kept, None)
+    unmarked = token_store.get("b", NOW)
+    assert unmarked.second_factor is False and unmarked.impersonator_id is None
+
+
 def test_set_credential_version_rebinds_one_session_and_says_whether_there_was_one(
     token_store: SessionStore,
 ) -> None:

@@ -353,8 +353,14 @@ class StoreEquivalence(RuleBasedStateMachine):
 
     # sessions
 
-    @rule(target=sessions, owner=SESSION_OWNERS, lifetime=st.integers(1, 120))
-    def create_session(self, owner, lifetime):
+    @rule(
+        target=sessions,
+        owner=SESSION_OWNERS,
+        lifetime=st.integers(1, 120),
+        second_factor=st.booleans(),
+        impersonator=st.sampled_from([None, "u1", "admin"]),
+    )
+    def create_session(self, owner, lifetime, second_factor, impersonator):
         self.sessions_made += 1
         self.now += timedelta(seconds=1)  # every session its own creation instant
         created = self.now
@@ -367,6 +373,8 @@ class StoreEquivalence(RuleBasedStateMachine):
             expires_at=created + timedelta(minutes=lifetime),
             user_agent="agent",
             remote_addr="10.0.0.1",
+            second_factor=second_factor,
+            impersonator_id=impersonator,
         )
         self.same(lambda _, __, tokens: tokens.create(session))
         return session

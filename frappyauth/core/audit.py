@@ -53,14 +53,17 @@ class AuditTrail:
 
 
 def _as_seen_by(user_id: str, entry: AuditEntry) -> AuditEntry:
-    if entry.actor_id in (None, user_id, "cli"):
+    """The entry as its user sees it: another actor, and an impersonating administrator, are named
+    only as "administrator", and where they acted from is left out."""
+    acted_alone = entry.actor_id in (None, user_id, "cli")
+    if acted_alone and entry.impersonator_id is None:
         return entry
     return AuditEntry(
         at=entry.at,
         event=entry.event,
         outcome=entry.outcome,
         user_id=entry.user_id,
-        actor_id="administrator",
+        actor_id=entry.actor_id if acted_alone else "administrator",
         remote_addr=None,
         details=entry.details,
         impersonator_id=None if entry.impersonator_id is None else "administrator",

@@ -325,3 +325,22 @@ class SecondFactorRequiredError(PermissionDeniedError):
         "Give a code of your second factor, or sign in again first: an account with a second "
         "factor is deleted only with a code or within minutes of a sign-in.",
     )
+
+
+class ImpersonationForbiddenError(PermissionDeniedError):
+    code, message = (
+        "impersonation_forbidden",
+        "An impersonation session cannot do this, and administrators cannot be impersonated.",
+    )
+
+
+class RecentSecondFactorRequiredError(PermissionDeniedError):
+    code, message = (
+        "recent_second_factor_required",
+        "Sign in again with your second factor first: impersonation starts only within minutes "
+        "of such a sign-in.",
+    )
+
+
+class NotImpersonatingError(ConflictError):
+    code, message = "not_impersonating", "This session is not an impersonation session."

@@ -81,6 +81,7 @@ class Events:
             actor_id=actor.id if actor else None,
             remote_addr=actor.remote_addr if actor else None,
             details={key: _plain(value) for key, value in facts.items()},
+            impersonator_id=actor.impersonator_id if actor else None,
         )
         try:
             self._keep_entry(entry)

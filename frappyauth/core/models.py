@@ -103,7 +103,12 @@ class User:
 class Session:
     """A login session. Only the SHA-256 of its token is stored; `session_id` is a separate random
     public name for it, safe to show and to use in URLs, from which the token cannot be derived.
-    It is valid only while its `credential_version` is its user's."""
+    It is valid only while its `credential_version` is its user's.
+
+    `second_factor` says the sign-in that made it proved a second factor (a TOTP or recovery code,
+    or a passkey). `impersonator_id` is set on a session an administrator made to act as its user
+    (see `core.impersonation`): the administrator's user id.
+    """
 
     token_hash: str
     session_id: str
@@ -116,6 +121,8 @@ class Session:
     credential_version: str = (
         ""  # the user's credential version when the login verified the password
     )
+    second_factor: bool = False
+    impersonator_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)  # slots: about 60 bytes less for each of a million records
@@ -173,11 +180,13 @@ class Actor:
     """Who asks for a change, and from where: for the log and the signals only, never for a
     decision.
 
-    `id` is a user id, `"cli"`, or `None` (nobody logged in); `remote_addr` is the client's address.
+    `id` is a user id, `"cli"`, or `None` (nobody logged in); `remote_addr` is the client's address;
+    `impersonator_id` the administrator acting as user `id` through an impersonation session.
     """
 
     id: str | None
     remote_addr: str | None = None
+    impersonator_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -209,6 +209,8 @@ class Options:
     allow_self_delete: bool = option(False, PRIVACY)
     new_device_alerts: bool = option(False, MAIL)
     new_device_window_days: int = option(90, MAIL, _between(1, 3650), "must be from 1 to 3650 days")
+    impersonation: bool = option(False, AUDIT)
+    impersonation_permission: str = option("impersonate", AUDIT, bool, "must be a non-empty string")
 
     @property
     def mail_flows(self) -> bool:
@@ -296,7 +298,24 @@ def build_options(override: Mapping[str, Any] | None) -> Options:
     if options.passwordless and not options.passkeys:
         raise ValueError("frappyauth option 'passwordless' needs option 'passkeys' on.")
     provider_settings(options.identity_providers)  # raises ValueError naming a bad entry
+    _check_impersonation(options)
     return options
+
+
+def _check_impersonation(options: Options) -> None:
+    """Impersonation is audited, asks for a recent second factor, and is not an admin's right."""
+    if not options.impersonation:
+        return
+    if not options.audit_trail or not (options.totp or options.passkeys):
+        raise ValueError(
+            "frappyauth option 'impersonation' needs option 'audit_trail' on (every request "
+            "is recorded) and 'totp' or 'passkeys' on (it asks for a recent second factor)."
+        )
+    if options.impersonation_permission == options.user_admin_permission:
+        raise ValueError(
+            "frappyauth option 'impersonation_permission' must differ from "
+            "'user_admin_permission': administrators do not impersonate by that alone."
+        )
 
 
 def _check(name: str, value: Any) -> None:

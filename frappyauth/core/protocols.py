@@ -177,8 +177,9 @@ class SessionStore(Protocol):
     """Persists login sessions, keyed by the SHA-256 of their token."""
 
     def create(self, session: Session) -> None:
-        """Store a new session. Raises `ValueError` if a session with its token hash or session
-        id exists."""
+        """Store a new session, every field of it (its `second_factor` mark and `impersonator_id`
+        too) kept as given for every method that returns it. Raises `ValueError` if a session with
+        its token hash or session id exists."""
 
     def get(self, token_hash: str, now: datetime) -> Session | None:
         """Return the session with this token hash, or `None` if there is none or it expired by

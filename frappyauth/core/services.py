@@ -22,6 +22,7 @@ from frappyauth.core.events import Events
 from frappyauth.core.federation import Federation
 from frappyauth.core.identity_flows import IdentityFlows
 from frappyauth.core.identity_providers import provider_settings
+from frappyauth.core.impersonation import Impersonation
 from frappyauth.core.mailer import Mailer, MessageComposer
 from frappyauth.core.options import Options
 from frappyauth.core.passwords import PasswordHasher
@@ -60,6 +61,7 @@ class Services:
     data_export: DataExport | None = None  # always built; a default only to follow the others
     account_deletion: AccountDeletion | None = None  # with option `allow_self_delete`
     new_devices: NewDeviceAlerts | None = None  # with option `new_device_alerts`
+    impersonation: Impersonation | None = None  # with option `impersonation`
 
     @property
     def options(self) -> Options:
@@ -130,6 +132,7 @@ def build_services(
         if options.allow_self_delete
         else None,
         new_devices,
+        Impersonation(context, sessions) if options.impersonation else None,
     )
 
 

@@ -20,10 +20,10 @@ PURGE_INTERVAL = timedelta(
     minutes=10
 )  # expired sessions are removed at most this often (TTL does it in MongoDB)
 INVALID = Text("The session is invalid or has expired.")
-# What counts as a recent login: adding or removing a passkey or a linked identity, and deleting
-# one's account with a second factor but without a code, need a session this young. A stolen older
-# session (without the password) cannot plant a credential that outlives the owner's password
-# change.
+# What counts as a recent login: adding or removing a passkey or a linked identity, starting an
+# impersonation, and deleting one's account with a second factor but without a code, need a
+# session this young. A stolen older session (without the password) cannot plant a credential that
+# outlives the owner's password change.
 RECENT_LOGIN = timedelta(minutes=10)
 
 
@@ -59,21 +59,32 @@ class Sessions:
         self._next_purge = context.clock() + PURGE_INTERVAL
 
     def start(
-        self, user: User, user_agent: str | None, remote_addr: str | None
+        self,
+        user: User,
+        user_agent: str | None,
+        remote_addr: str | None,
+        *,
+        second_factor: bool = False,
+        impersonator_id: str | None = None,
+        lifetime: timedelta | None = None,
     ) -> tuple[Session, str]:
         """Store a new session for `user`, bound to its credential version; return it and its
-        token."""
+        token. It lasts `token_expiration`, or `lifetime` when that is shorter; see `Session` for
+        `second_factor` and `impersonator_id`."""
         now, token = self._clock(), new_secret()
+        lifetime = self._lifetime if lifetime is None else min(lifetime, self._lifetime)
         session = Session(
             token_hash=hash_secret(token),
             session_id=new_session_id(),
             user_id=user.id,
             created_at=now,
             last_used_at=now,
-            expires_at=now + self._lifetime,
+            expires_at=now + lifetime,
             user_agent=user_agent[:MAX_USER_AGENT_LENGTH] if user_agent else None,
             remote_addr=remote_addr,
             credential_version=user.credential_version,
+            second_factor=second_factor,
+            impersonator_id=impersonator_id,
         )
         self._store.create(session)
         self._purge_now_and_then(now)

@@ -176,7 +176,9 @@ class SignIn:
                 return pending
         if self._new_devices is not None:  # option `new_device_alerts`
             self._new_devices.signed_in(user, user_agent, remote_addr)
-        session, token = self._sessions.start(user, user_agent, remote_addr)
+        session, token = self._sessions.start(
+            user, user_agent, remote_addr, second_factor=second_factor_done
+        )
         self._context.events.announce(
             signals.login_succeeded,
             user_id=user.id,

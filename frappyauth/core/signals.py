@@ -50,3 +50,8 @@ identity_unlinked = _signals.signal("identity-unlinked")
 # and the approximate network); `sign_in_reported` when its "this wasn't me" link was followed.
 new_device_signed_in = _signals.signal("new-device-signed-in")
 sign_in_reported = _signals.signal("sign-in-reported")
+# Impersonation: `user_id` is the impersonated user, `actor` the administrator (for requests, the
+# user, with the administrator kept as the audit entry's `impersonator_id`).
+impersonation_started = _signals.signal("impersonation-started")  # adds `session_id`
+impersonation_ended = _signals.signal("impersonation-ended")  # adds `session_id`
+impersonated_request = _signals.signal("impersonated-request")  # adds `method`, `path`

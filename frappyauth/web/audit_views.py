@@ -84,6 +84,7 @@ def audit_trail() -> Response:
         (400, 401, 403),
         parameters=[BEFORE, LIMIT],
     ),
+    impersonation=True,
 )
 def own_activity() -> Response:
     identity = request_identity(allow_api_key=False)

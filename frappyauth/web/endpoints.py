@@ -64,6 +64,7 @@ IDENTITY_PROVIDERS = Feature(
     "'identity_providers' is empty).",
 )
 AUDIT = Feature(lambda o: o.audit_trail, _disabled("The audit trail is", "audit_trail"))
+IMPERSONATION = Feature(lambda o: o.impersonation, _disabled("Impersonation is", "impersonation"))
 CONSOLE = Feature(lambda o: o.console, _disabled("The console is", "console"))
 SELF_DELETE = Feature(
     lambda o: o.allow_self_delete, _disabled("Deleting one's own account is", "allow_self_delete")
@@ -93,10 +94,18 @@ class Endpoint:
     operation: OperationSource  # `None`: not in the OpenAPI document
     requires: tuple[Feature, ...] = ()
     blueprint: BlueprintSpec = API
+    # Whether an impersonation session may call it. Off unless declared: an endpoint added later
+    # is closed to impersonation until someone decides it is safe (see docs/audit.md).
+    impersonation: bool = False
 
     @property
     def name(self) -> str:
         return f"{self.view.__name__}_{self.method.lower()}"
+
+    @property
+    def flask_endpoint(self) -> str:
+        """Its name as Flask's `request.endpoint` gives it."""
+        return f"{self.blueprint.name}.{self.name}"
 
     def off_message(self, options: Options) -> str | None:
         """What a client is told while a feature this endpoint needs is off; `None` while it is
@@ -133,13 +142,27 @@ class Endpoints:
     declared: list[Endpoint] = field(default_factory=list)
 
     def route(
-        self, method: str, rule: str, operation: OperationSource, requires: tuple[Feature, ...] = ()
+        self,
+        method: str,
+        rule: str,
+        operation: OperationSource,
+        requires: tuple[Feature, ...] = (),
+        impersonation: bool = False,
     ) -> Callable[[V], V]:
-        """Declare the decorated view as `method rule`; the view itself is returned unchanged."""
+        """Declare the decorated view as `method rule`; the view itself is returned unchanged.
+        `impersonation` opens it to impersonation sessions (see `Endpoint.impersonation`)."""
 
         def declare(view: V) -> V:
             self.declared.append(
-                Endpoint(rule, method, view, operation, (*self.requires, *requires), self.blueprint)
+                Endpoint(
+                    rule,
+                    method,
+                    view,
+                    operation,
+                    (*self.requires, *requires),
+                    self.blueprint,
+                    impersonation,
+                )
             )
             return view
 

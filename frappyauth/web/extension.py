@@ -36,6 +36,7 @@ from frappyauth.stores.memory import MemorySessionStore, MemoryUserStore
 from frappyauth.web import flows
 from frappyauth.web.commands import cli
 from frappyauth.web.endpoints import build_blueprints
+from frappyauth.web.impersonation_views import impersonation_guard
 from frappyauth.web.guard import authorize, request_identity
 from frappyauth.web.mail_templates import TemplateComposer
 from frappyauth.web.responses import render_error
@@ -156,7 +157,11 @@ class FrappyAuth:
             else None
         )
         app.extensions[EXTENSION_KEY] = AuthState(
-            services, endpoints, enrolment_check, _identity_clients(app, services)
+            services,
+            endpoints,
+            enrolment_check,
+            identity_clients=_identity_clients(app, services),
+            impersonation_check=impersonation_guard(services.impersonation, endpoints),
         )
         for blueprint in build_blueprints(options, endpoints, services.throttle):
             app.register_blueprint(blueprint)

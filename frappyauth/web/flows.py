@@ -8,6 +8,7 @@ from frappyauth.web import (
     admin_views,
     console,
     identity_views,
+    impersonation_views,
     key_views,
     mail_views,
     new_device_views,
@@ -34,5 +35,6 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     *identity_views.endpoints,
     *privacy_views.endpoints,
     *new_device_views.endpoints,
+    *impersonation_views.endpoints,
     *openapi.endpoints,
 )

@@ -80,6 +80,8 @@ def request_identity(allow_api_key: bool, enrolment_exempt: bool = False) -> Ide
             if kind == COOKIE:
                 check_same_origin(services.options.allowed_origins)
             identity = services.sessions.identify(secret)
+            if identity.session.impersonator_id is not None:  # sessions.identify: always one
+                _check_impersonation(state.impersonation_check, identity)
         # Before caching: a refused user is nobody to later reads.
         if state.enrolment_check is not None and not enrolment_exempt:
             state.enrolment_check(identity)
@@ -90,6 +92,14 @@ def request_identity(allow_api_key: bool, enrolment_exempt: bool = False) -> Ide
     if state.enrolment_check is not None and not enrolment_exempt:
         state.enrolment_check(identity)
     return identity
+
+
+def _check_impersonation(check: Callable[[Identity], None] | None, identity: Identity) -> None:
+    """Every request of an impersonation session passes here once: recorded, and refused unless
+    its endpoint is open to impersonation. With the option off, such a session is nobody."""
+    if check is None:
+        raise AuthenticationError("The session is invalid or has expired.")
+    check(identity)
 
 
 def cached_identity() -> Identity | None:
@@ -111,5 +121,13 @@ def authorize(permissions: list[str], allow_api_key: bool) -> Identity:
 
 
 def request_actor(identity: Identity | None) -> Actor:
-    """Who is asking, from where: for the log and the signals."""
-    return Actor(identity.user.id if identity is not None else None, request.remote_addr)
+    """Who is asking, from where (and the administrator, through an impersonation session): for
+    the log, the signals and the audit trail."""
+    if identity is None:
+        return Actor(None, request.remote_addr)
+    session = identity.session
+    return Actor(
+        identity.user.id,
+        request.remote_addr,
+        session.impersonator_id if session is not None else None,
+    )

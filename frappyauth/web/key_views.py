@@ -50,7 +50,12 @@ def revoke_default_key() -> Response:
     return jsonify({"apiKey": None})
 
 
-@endpoints.route("GET", "/keys", operation("The caller's API keys", ref("ApiKeys"), (401, 403)))
+@endpoints.route(
+    "GET",
+    "/keys",
+    operation("The caller's API keys", ref("ApiKeys"), (401, 403)),
+    impersonation=True,
+)
 def own_keys() -> Response:
     identity = request_identity(allow_api_key=False)
     keys = current_state().services.api_keys.list(identity.user.id)

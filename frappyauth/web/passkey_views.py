@@ -125,6 +125,7 @@ def passkey_register() -> Response:
         closed(["passkeys"], passkeys={"type": "array", "items": PASSKEY}),
         (401, 403),
     ),
+    impersonation=True,
 )
 def own_passkeys() -> Response:
     identity = request_identity(allow_api_key=False)

@@ -20,8 +20,8 @@ log = logging.getLogger("frappyauth")
 
 def session_json(session: Session, current: Session | None) -> dict[str, Any]:
     """A session as its owner sees it: its public id and metadata, never its token or the token's
-    hash."""
-    return {
+    hash; `impersonated` only on an administrator's impersonation session."""
+    body = {
         "id": session.session_id,
         "createdAt": iso_time(session.created_at),
         "lastUsedAt": iso_time(session.last_used_at),
@@ -30,6 +30,9 @@ def session_json(session: Session, current: Session | None) -> dict[str, Any]:
         "remoteAddr": session.remote_addr,
         "current": current is not None and current.session_id == session.session_id,
     }
+    if session.impersonator_id is not None:
+        body["impersonated"] = True
+    return body
 
 
 def api_key_json(key: ApiKey) -> dict[str, Any]:

@@ -72,6 +72,7 @@ SCHEMAS: dict[str, Any] = {
             "userAgent": NULLABLE_STRING,
             "remoteAddr": NULLABLE_STRING,
             "current": {"type": "boolean"},
+            "impersonated": {"const": True},
         },
     },
     "Sessions": {

@@ -57,8 +57,8 @@ LOGOUT = operation(
 )
 
 
-@endpoints.route("DELETE", "/login", LOGOUT)
-@endpoints.route("DELETE", "/logout", LOGOUT)
+@endpoints.route("DELETE", "/login", LOGOUT, impersonation=True)
+@endpoints.route("DELETE", "/logout", LOGOUT, impersonation=True)
 def logout() -> Response:
     identity = request_identity(allow_api_key=False, enrolment_exempt=True)
     current_state().services.sessions.logout(identity, request_actor(identity))
@@ -76,6 +76,7 @@ def logout() -> Response:
         (401, 403),
         security=[*SESSION_SECURITY, {"apiKey": []}],
     ),
+    impersonation=True,
 )
 def own_user() -> Response:
     """Who am I. A key may ask too: naming its owner gives it no power it lacks, and a script needs
@@ -105,7 +106,10 @@ def change_own_password() -> Response:
 
 
 @endpoints.route(
-    "GET", "/sessions", operation("The caller's active sessions", ref("Sessions"), (401, 403))
+    "GET",
+    "/sessions",
+    operation("The caller's active sessions", ref("Sessions"), (401, 403)),
+    impersonation=True,
 )
 def own_sessions() -> Response:
     identity = request_identity(allow_api_key=False)

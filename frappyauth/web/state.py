@@ -39,6 +39,10 @@ class AuthState:
     # Authlib's clients of the identity providers, or `None` while option `identity_providers` is
     # empty.
     identity_clients: IdentityClients | None = None
+    # What an impersonation session may do, and the record of each of its requests (see
+    # `impersonation_views.impersonation_guard`); `None` while `impersonation` is off, and then such
+    # a session is nobody.
+    impersonation_check: Callable[[Identity], None] | None = None
 
 
 def switched_on(service: T | None) -> T:

@@ -137,6 +137,8 @@ def session_from_document(document: dict[str, Any]) -> Session:
         user_agent=document.get("userAgent"),
         remote_addr=document.get("remoteAddr"),
         credential_version=document.get("credentialVersion", ""),
+        second_factor=document.get("secondFactor", False),
+        impersonator_id=document.get("impersonatorId"),
     )
 
 
@@ -159,6 +161,9 @@ def session_to_document(session: Session) -> dict[str, Any]:
         "userAgent": session.user_agent,
         "remoteAddr": session.remote_addr,
         "credentialVersion": session.credential_version,
+        # Only when set: every other session's document keeps frappyauth's earlier shape.
+        **({"secondFactor": True} if session.second_factor else {}),
+        **({"impersonatorId": session.impersonator_id} if session.impersonator_id else {}),
     }
 
 

@@ -6,6 +6,7 @@ import {loadPasskeys, setUpPasskeys} from "./passkeys.js";
 import {loadIdentities} from "./providers.js";
 import {$, button, element, list, say, when} from "./dom.js";
 import {t, tn} from "./i18n.js";
+import {loadActivity} from "./audit.js";
 
 async function act(work, done) {
   try {
@@ -22,6 +23,7 @@ export async function loadAccount(user) {
   await loadIdentities(act);
   await loadSessions();
   await loadKeys();
+  await loadActivity();
 }
 
 async function loadSessions() {
@@ -32,8 +34,14 @@ async function loadSessions() {
       address: session.remoteAddr || t("an unknown address"),
       since: when(session.createdAt),
     };
-    const text = session.current ? t("This session: {agent} from {address}, since {since}", values)
-      : t("Session: {agent} from {address}, since {since}", values);
+    let text;
+    if (session.impersonated) {
+      text = session.current ? t("This session: an administrator impersonating you, since {since}", values)
+        : t("Session: an administrator impersonating you, since {since}", values);
+    } else {
+      text = session.current ? t("This session: {agent} from {address}, since {since}", values)
+        : t("Session: {agent} from {address}, since {since}", values);
+    }
     const item = element("li", `${text} `);
     const end = () => act(async () => {
       await call("DELETE", `/sessions/${session.id}`);

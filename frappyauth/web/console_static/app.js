@@ -1,36 +1,43 @@
 // The console's entry point: which view shows, sign-in and sign-out, and the errors every view shares.
 
-import {call, explain} from "./api.js";
+import {call, explain, offers} from "./api.js";
 import {$, say} from "./dom.js";
 import {loadAccount, setUpAccount} from "./account.js";
 import {askSecondFactor, completeSignIn, completeWithPasskey, forgetSecondFactor} from "./mfa.js";
 import {loadUsers, setUpUsers} from "./users.js";
 import {loadWords, t} from "./i18n.js";
 import {returnFromProvider, showProviderButtons} from "./providers.js";
+import {forgetAudit, loadAudit, setUpAudit} from "./audit.js";
+import {hideImpersonation, setUpImpersonation, showImpersonation} from "./impersonation.js";
 
-const views = ["sign-in", "users", "account"];
-const state = {user: null, admin: false};
+const views = ["sign-in", "users", "audit", "account"];
+const state = {user: null, admin: false, audit: false};
 
 function show(view) {
   for (const name of views) $(`view-${name}`).hidden = name !== view;
   $("nav").hidden = view === "sign-in";
-  for (const name of ["users", "account"]) {
+  for (const name of ["users", "audit", "account"]) {
     $(`nav-${name}`).setAttribute("aria-current", String(name === view));
   }
   $("nav-users").hidden = !state.admin;
+  $("nav-audit").hidden = !state.audit;
 }
 
 export async function open(view) {
-  if (view === "users" && !state.admin) view = "account";
+  if ((view === "users" && !state.admin) || (view === "audit" && !state.audit)) view = "account";
   say("");  // a message belongs to the view it was said in
   show(view);
   if (view === "users") await loadUsers();
+  if (view === "audit") await loadAudit();
   if (view === "account") await loadAccount(state.user);
 }
 
 export function signedOut(text) {
   state.user = null;
   state.admin = false;
+  state.audit = false;
+  hideImpersonation();
+  forgetAudit();
   for (const form of document.forms) form.reset();  // nothing typed stays for the next person at this screen
   $("new-key-value").value = "";
   $("new-key").hidden = true;
@@ -63,8 +70,11 @@ async function holdsAdmin() {
 async function signedIn(user, reloadWords = true) {
   state.user = user;
   if (reloadWords) await loadWords(call);  // the user's profile may choose another language than the browser
-  state.admin = await holdsAdmin();
-  $("who").textContent = t("Signed in as {name}", {name: user.username});
+  const impersonating = await showImpersonation(user);  // then no admin endpoint is open: none is asked
+  state.admin = !impersonating && await holdsAdmin();
+  state.audit = state.admin && await offers("/audit");
+  const name = {name: user.username};
+  $("who").textContent = impersonating ? t("Acting as {name}", name) : t("Signed in as {name}", name);
   say("");
   await open(state.admin ? "users" : "account");
 }
@@ -120,11 +130,13 @@ async function start() {
     $("sign-in-username").focus();
   });
   $("sign-out").addEventListener("click", signOut);
-  for (const name of ["users", "account"]) {
+  for (const name of ["users", "audit", "account"]) {
     $(`nav-${name}`).addEventListener("click", () => open(name).catch((error) => fail(error, name)));
   }
   setUpUsers({fail});
   setUpAccount({fail, refreshAccount, signedOut});
+  setUpAudit(fail);
+  setUpImpersonation({fail, signedIn, signedOut});
   await loadWords(call);
   let note = null;
   try {

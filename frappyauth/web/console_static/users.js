@@ -3,6 +3,7 @@
 import {call, offers} from "./api.js";
 import {$, button, element, list, say, when} from "./dom.js";
 import {t, tn} from "./i18n.js";
+import {offerImpersonation} from "./impersonation.js";
 
 const view = {page: 0, prefix: "", pages: 1, selected: null};
 
@@ -50,6 +51,7 @@ async function select(user) {
   $("detail-password").value = "";
   $("detail-reset-mfa").hidden = !(user.mfa && (user.mfa.totp || user.mfa.passkeys));
   await loadDetail();
+  await offerImpersonation(user);
   $("detail-permissions").focus();
 }
 

@@ -1,0 +1,128 @@
+"""Audited impersonation (option `impersonation`): an administrator acting as a user, for a while.
+
+A holder of the permission `impersonation_permission` (never implied by the admin permission) who
+signed in with a second factor less than `RECENT_LOGIN` ago may start a session of another user,
+giving a reason. That session is the user's, marked with the administrator's id, and lasts at most
+`LIFETIME`. What it may do is decided in one place, the web layer's guard (see
+`web.impersonation_views`): only the endpoints declared for it, and every request it makes is
+recorded here, with both ids. Ending it ends the session.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from frappyauth.core import signals
+from frappyauth.core.authorization import check_permissions, is_admin
+from frappyauth.core.context import ServiceContext
+from frappyauth.core.errors import (
+    BadRequestError,
+    ImpersonationForbiddenError,
+    NotImpersonatingError,
+    RecentSecondFactorRequiredError,
+    UserNotFoundError,
+)
+from frappyauth.core.models import Actor, Identity, Session, User
+from frappyauth.core.sessions import Sessions, began_recently
+
+LIFETIME = timedelta(minutes=30)
+MAX_REASON_LENGTH = 500
+MAX_PATH_LENGTH = 300  # of a request's path as the audit entry keeps it
+
+
+class Impersonation:
+    """Starting, ending and recording impersonation sessions of one app."""
+
+    def __init__(self, context: ServiceContext, sessions: Sessions) -> None:
+        self._context, self._sessions = context, sessions
+
+    def start(
+        self,
+        identity: Identity,
+        target_id: str,
+        reason: str,
+        remote_addr: str | None,
+    ) -> tuple[User, Session, str]:
+        """Start a session of user `target_id` for the calling administrator; return the user, the
+        session and its token (shown once).
+
+        Refused (403) from an impersonation session, without the permission, without a sign-in
+        with a second factor within `RECENT_LOGIN`, for oneself, and for an administrator; 404
+        for an unknown user; 400 for an empty or long `reason`.
+        """
+        session = identity.session
+        if session is None or session.impersonator_id is not None:
+            raise ImpersonationForbiddenError("An impersonation session cannot impersonate.")
+        options, now = self._context.options, self._context.clock()
+        check_permissions(identity, [options.impersonation_permission])
+        if not (session.second_factor and began_recently(session, now)):
+            raise RecentSecondFactorRequiredError()
+        reason = _checked_reason(reason)
+        target = self._context.stores.users.get(target_id)
+        if target is None:
+            raise UserNotFoundError()
+        if target.id == identity.user.id or is_admin(target, options):
+            raise ImpersonationForbiddenError(
+                "Administrators (yourself included) cannot be impersonated."
+            )
+        # Without the administrator's browser and address: the user lists the session (and may
+        # end it) but learns only that it is an impersonation; the audit trail keeps where from.
+        started, token = self._sessions.start(
+            target, None, None, impersonator_id=identity.user.id, lifetime=LIFETIME
+        )
+        self._context.events.announce(
+            signals.impersonation_started,
+            user_id=target.id,
+            actor=Actor(identity.user.id, remote_addr, identity.user.id),
+            session_id=started.session_id,
+            recorded={"reason": reason, "expiresAt": started.expires_at.isoformat()},
+        )
+        return target, started, token
+
+    def end(self, identity: Identity, remote_addr: str | None) -> None:
+        """End the calling impersonation session; 409 `not_impersonating` for any other."""
+        session = identity.session
+        if session is None or session.impersonator_id is None:
+            raise NotImpersonatingError()
+        self._context.stores.sessions.delete(session.token_hash)
+        self._context.events.announce(
+            signals.impersonation_ended,
+            user_id=identity.user.id,
+            actor=Actor(session.impersonator_id, remote_addr, session.impersonator_id),
+            session_id=session.session_id,
+        )
+
+    def admit(
+        self,
+        identity: Identity,
+        allowed: bool,
+        method: str,
+        path: str,
+        remote_addr: str | None,
+    ) -> None:
+        """Record one request of an impersonation session in the audit trail, with both ids, and
+        refuse it (403 `impersonation_forbidden`) unless its endpoint is open to impersonation
+        (`allowed`) and its user is still no administrator."""
+        session = identity.session
+        assert session is not None and session.impersonator_id is not None
+        admitted = allowed and not is_admin(identity.user, self._context.options)
+        self._context.events.announce(
+            signals.impersonated_request,
+            user_id=identity.user.id,
+            actor=Actor(identity.user.id, remote_addr, session.impersonator_id),
+            level=logging.INFO if admitted else logging.WARNING,
+            method=method,
+            path=path[:MAX_PATH_LENGTH],
+        )
+        if not admitted:
+            raise ImpersonationForbiddenError()
+
+
+def _checked_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_REASON_LENGTH or not reason.isprintable():
+        raise BadRequestError(
+            f"The reason must be printable text of 1 to {MAX_REASON_LENGTH} characters."
+        )
+    return reason
