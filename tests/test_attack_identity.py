@@ -496,8 +496,8 @@ def test_attack_a_token_answer_with_an_infinite_lifetime_is_no_500(
 ) -> None:
     """`{"expires_in": 1e400}` parses as infinity; Authlib's token turns it into an int and raises
     OverflowError, which `_provider_call` does not catch: a 500 from the callback (a provider's
-    answer, however odd, is never a 500). Fix: catch OverflowError (or any Exception from the provider call) as
-    `invalid_id_token`/`provider_error`."""
+    answer, however odd, is never a 500). Fix: catch OverflowError (or any Exception from the
+    provider call) as `invalid_id_token`/`provider_error`."""
     provider = hostile()
     provider.raw_token = lambda: (
         200,
