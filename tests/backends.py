@@ -19,6 +19,7 @@ from frappyauth.core.protocols import (
     AuditStore,
     MailTokenStore,
     MfaStore,
+    RoleStore,
     SessionStore,
     UserStore,
 )
@@ -28,6 +29,7 @@ from frappyauth.stores.memory import (
     MemoryAuditStore,
     MemoryMailTokenStore,
     MemoryMfaStore,
+    MemoryRoleStore,
     MemorySessionStore,
     MemoryUserStore,
 )
@@ -37,6 +39,7 @@ from frappyauth.stores.mongo import (
     MongoAuditStore,
     MongoMailTokenStore,
     MongoMfaStore,
+    MongoRoleStore,
     MongoSessionStore,
     MongoUserStore,
 )
@@ -72,6 +75,7 @@ class Backend:
     mfa_store: Callable[[Any], MfaStore]
     attempt_store: Callable[[Any], AttemptStore]
     audit_store: Callable[[Any], AuditStore]
+    role_store: Callable[[Any], RoleStore]
     thread_safe: bool = True  # mongomock is not (nor is its $inc atomic): concurrency tests skip it
     marks: tuple[Any, ...] = ()
 
@@ -86,6 +90,7 @@ BACKENDS: dict[str, Backend] = {
         lambda _db: MemoryMfaStore(),
         lambda _db: MemoryAttemptStore(),
         lambda _db: MemoryAuditStore(),
+        lambda _db: MemoryRoleStore(),
     ),
     "mongomock": Backend(
         mongomock_database,
@@ -96,6 +101,7 @@ BACKENDS: dict[str, Backend] = {
         MongoMfaStore,
         MongoAttemptStore,
         MongoAuditStore,
+        MongoRoleStore,
         thread_safe=False,
     ),
     "mongodb": Backend(
@@ -107,6 +113,7 @@ BACKENDS: dict[str, Backend] = {
         MongoMfaStore,
         MongoAttemptStore,
         MongoAuditStore,
+        MongoRoleStore,
         marks=(
             pytest.mark.skipif(
                 not MONGODB_URI, reason="MONGODB_URI is not set: no real MongoDB to test"

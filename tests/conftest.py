@@ -20,6 +20,7 @@ from frappyauth.core.protocols import (
     AuditStore,
     MailTokenStore,
     MfaStore,
+    RoleStore,
     SessionStore,
     UserStore,
 )
@@ -72,6 +73,11 @@ def attempt_store(backend: Backend, database: Any) -> AttemptStore:
 @pytest.fixture
 def audit_store(backend: Backend, database: Any) -> AuditStore:
     return backend.audit_store(database)
+
+
+@pytest.fixture
+def role_store(backend: Backend, database: Any) -> RoleStore:
+    return backend.role_store(database)
 
 
 @pytest.fixture

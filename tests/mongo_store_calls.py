@@ -23,7 +23,7 @@ import pytest
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.minting import hash_secret
-from frappyauth.core.models import ApiKey, AuditEntry, MailToken, Session, User
+from frappyauth.core.models import ApiKey, AuditEntry, MailToken, Role, Session, User
 from frappyauth.stores.memory import MemoryUserStore
 from frappyauth.stores.mongo import (
     MongoApiKeyStore,
@@ -31,6 +31,7 @@ from frappyauth.stores.mongo import (
     MongoAuditStore,
     MongoMailTokenStore,
     MongoMfaStore,
+    MongoRoleStore,
     MongoSessionStore,
     MongoUserStore,
 )
@@ -44,12 +45,14 @@ STORES = (
     MongoMailTokenStore,
     MongoMfaStore,
     MongoAuditStore,
+    MongoRoleStore,
 )
 # Public methods that send nothing of their own, and why they are not driven.
 NOT_SENDING = {
     "MongoUserStore.user_from_document": "maps a document another store read; no database call",
     "MongoUserStore.api_key_store": "deprecated: builds a MongoApiKeyStore (its commands are its)",
     "MongoUserStore.mfa_store": "deprecated: builds a MongoMfaStore (its commands are its)",
+    "MongoRoleStore.role_from_document": "maps a document the `$lookup` of `joins` read",
     **{
         f"{store.__name__}.start": "the first contact, recorded as start-up (indexes, migration)"
         for store in STORES
@@ -122,7 +125,7 @@ def record_every_method() -> Recording:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         stores = [store(db) for store in STORES]
-    users, sessions, keys, attempts, mail, mfa, audit = stores
+    users, sessions, keys, attempts, mail, mfa, audit, roles = stores
     for first_contact in (
         lambda: users.get("0" * 24),
         lambda: sessions.get(h("none"), NOW),
@@ -134,13 +137,15 @@ def record_every_method() -> Recording:
         lambda: mfa.get_passkey("none"),
         lambda: mfa.take_passkey_challenge(h("none"), NOW),
         lambda: audit.page(None, None, None, NOW, 1),
+        lambda: roles.get("none"),
     ):  # every collection touched once, so that what a store sends on first contact is start-up
         first_contact()
     log.current = "between methods"  # a story's own set-up calls: not a method's record
     story = Story(log)
     user = user_story(story, users, database)
-    session_story(story, sessions, users, user)
-    api_key_story(story, keys, users, user)
+    role_story(story, roles, users, user)
+    session_story(story, sessions, users, user, roles)
+    api_key_story(story, keys, users, user, roles)
     attempt_story(story, attempts)
     mail_token_story(story, mail, user)
     mfa_story(story, mfa, user)
@@ -215,8 +220,35 @@ def user_endings(story: Story, users: MongoUserStore, user: User, database: Any)
     story.send(users, "delete", "not an id", case="malformed id")
 
 
+def role_story(story: Story, roles: MongoRoleStore, users: MongoUserStore, user: User) -> None:
+    send = story.send
+    send(roles, "put", Role("editor", ("edit", "view")))
+    send(roles, "put", Role("editor", ("edit",)), case="replace")
+    roles.put(Role("gone", ("x",)))
+    send(roles, "get", "editor")
+    send(roles, "get", 7, case="not a name")
+    send(roles, "list")
+    send(roles, "get_many", ["editor", "nobody"])
+    send(roles, "get_many", [], case="no names")
+    send(roles, "delete", "gone")
+    send(roles, "delete", 7, case="not a name")
+    send(users, "set_roles", user.id, ("editor", "temp"))
+    send(users, "remove_role", "temp")
+    send(users, "remove_role", 7, case="not a name")
+    send(users, "count_holders", "admin", (), True)
+    send(users, "count_holders", "admin", ("editor",), True, case="through roles")
+    send(users, "count_holders", None, ("editor",), False, case="holders of a role")
+    send(users, "count_holders", None, (), False, case="nothing asked")
+    send(users, "set_suspended", user.id, NOW)
+    send(users, "set_suspended", user.id, None, case="reinstate")
+
+
 def session_story(
-    story: Story, sessions: MongoSessionStore, users: MongoUserStore, user: User
+    story: Story,
+    sessions: MongoSessionStore,
+    users: MongoUserStore,
+    user: User,
+    roles: MongoRoleStore,
 ) -> None:
     send = story.send
     session = Session(h("token"), "sid-1", user.id, NOW, NOW, LATER, "agent", "127.0.0.1", "v1")
@@ -226,6 +258,7 @@ def session_story(
     send(sessions, "get", h("token"), NOW)
     send(sessions, "get_with_user", h("token"), NOW, users)
     send(sessions, "get_with_user", h("token"), NOW, MemoryUserStore(), case="users elsewhere")
+    send(sessions, "get_with_user", h("token"), NOW, users, roles, case="with roles")
     send(sessions, "touch", h("token"), NOW)
     send(sessions, "set_credential_version", h("token"), "v2")
     send(sessions, "list_for_user", user.id, NOW)
@@ -238,7 +271,9 @@ def session_story(
     send(sessions, "migrate", now=NOW)
 
 
-def api_key_story(story: Story, keys: MongoApiKeyStore, users: MongoUserStore, user: User) -> None:
+def api_key_story(
+    story: Story, keys: MongoApiKeyStore, users: MongoUserStore, user: User, roles: MongoRoleStore
+) -> None:
     send = story.send
     key = ApiKey("k1", user.id, "deploy", h("key 1"), NOW, ("read",), LATER)
     send(keys, "create", key, 3, NOW)
@@ -250,6 +285,7 @@ def api_key_story(story: Story, keys: MongoApiKeyStore, users: MongoUserStore, u
     send(keys, "replace", ApiKey("k4", user.id, "deploy", h("key 4"), NOW), NOW)
     send(keys, "get_by_hash", h("key 4"), NOW)
     send(keys, "get_by_hash_with_user", h("key 4"), NOW, users)
+    send(keys, "get_by_hash_with_user", h("key 4"), NOW, users, roles, case="with roles")
     send(keys, "list_for_user", user.id, NOW)
     send(keys, "holders", "deploy", [user.id, "0" * 24], NOW)
     send(keys, "touch", "k4", NOW)

@@ -32,6 +32,8 @@ FRAPPYFLASKAUTH, PASSWORDS, THROTTLE, SESSIONS, KEYS, MAIL, SECOND_FACTOR, CONSO
     "audit",
 )
 
+ACCOUNTS = "accounts"  # roles, suspension, login history (issue 26)
+
 
 def option(
     default: Any, group: str, check: Callable[[Any], bool] | None = None, reason: str = ""
@@ -185,6 +187,9 @@ class Options:
     audit_retention_days: int = option(
         180, AUDIT, _between(1, 36500), "must be from 1 to 36500 days"
     )
+
+    roles: bool = option(False, ACCOUNTS)
+    suspension: bool = option(False, ACCOUNTS)
 
     @property
     def mail_flows(self) -> bool:

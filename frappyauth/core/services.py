@@ -21,9 +21,11 @@ from frappyauth.core.mailer import Mailer, MessageComposer
 from frappyauth.core.options import Options
 from frappyauth.core.passwords import PasswordHasher
 from frappyauth.core.protocols import Stores
+from frappyauth.core.roles import Roles
 from frappyauth.core.second_factors import SecondFactors
 from frappyauth.core.sessions import Sessions
 from frappyauth.core.sign_in import SignIn
+from frappyauth.core.suspension import Suspension
 from frappyauth.core.throttle import Throttle
 
 if TYPE_CHECKING:  # the services of the `[mail]` and `[mfa]` extras
@@ -49,6 +51,8 @@ class Services:
     passkeys: Passkeys | None = None
     mail: MailFlows | None = None  # with any mail flow on
     audit: AuditTrail | None = None  # with option `audit_trail`
+    roles: Roles | None = None  # with option `roles`
+    suspension: Suspension | None = None  # with option `suspension`
 
     @property
     def options(self) -> Options:
@@ -98,6 +102,8 @@ def build_services(
         passkeys,
         _mail_flows(context, throttle, accounts, mailer, composer),
         AuditTrail(context) if audit is not None else None,
+        Roles(context, stores.roles) if options.roles and stores.roles is not None else None,
+        Suspension(context) if options.suspension else None,
     )
 
 

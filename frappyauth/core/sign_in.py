@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from frappyauth.core import signals
-from frappyauth.core.authorization import check_email_verified
+from frappyauth.core.authorization import check_email_verified, check_not_suspended
 from frappyauth.core.context import ServiceContext
 from frappyauth.core.errors import InvalidCredentialsError, InvalidMfaTokenError
 from frappyauth.core.models import Actor, Session, User
@@ -154,6 +154,7 @@ class SignIn:
         if admission is not None:
             self._throttle.succeeded(admission)
         check_email_verified(user, self._context.options)
+        check_not_suspended(user)  # every factor ends here: passwords, passkeys, identities
         if not second_factor_done and self._second_factors is not None:
             pending = self._second_factors.challenge(user)
             if pending is not None:

@@ -44,3 +44,9 @@ mfa_challenge_failed = _signals.signal(
 )  # a wrong or replayed code; adds `reason`
 passkey_registered = _signals.signal("passkey-registered")
 passkey_removed = _signals.signal("passkey-removed")
+# Roles and suspension (options `roles`, `suspension`).
+role_changed = _signals.signal("role-changed")  # adds `role` and `permissions`
+role_deleted = _signals.signal("role-deleted")  # adds `role` and `count` (users it was taken from)
+roles_granted = _signals.signal("roles-granted")  # adds `roles`
+user_suspended = _signals.signal("user-suspended")  # adds `reason` (the admin's words, or None)
+user_unsuspended = _signals.signal("user-unsuspended")

@@ -9,7 +9,7 @@ from flask import Response, jsonify
 from frappyauth.core.models import User
 from frappyauth.core.second_factors import SecondFactorPending
 from frappyauth.core.sign_in import SignInResult
-from frappyauth.web.responses import set_session_cookie
+from frappyauth.web.responses import iso_time, set_session_cookie
 from frappyauth.web.state import current_state
 
 
@@ -17,12 +17,22 @@ def users_json(users: list[User]) -> list[dict[str, Any]]:
     """Users as clients see them: never a password, hash or key. `hasApiKey` says whether `POST
     /key` made a key (or the record holds a legacy one); with the mail flows on, `emailVerified`;
     with second factors on, which ones the user has (`mfa`). Every endpoint answers users through
-    this function."""
+    this function. With option `roles`, also `roles` and `effectivePermissions` (`permissions` stays
+    the direct ones); with option `suspension`, `suspended` and `suspendedAt`."""
     services = current_state().services
     holders = services.api_keys.default_key_holders(users)
     mfa = services.second_factors.status(users) if services.second_factors is not None else {}
     mail_flows = services.options.mail_flows
-    return [_user_json(user, user.id in holders, mail_flows, mfa.get(user.id)) for user in users]
+    answers = [_user_json(user, user.id in holders, mail_flows, mfa.get(user.id)) for user in users]
+    if services.roles is not None:
+        for body, resolved in zip(answers, services.roles.resolve(users)):
+            body["roles"] = list(resolved.roles)
+            body["effectivePermissions"] = list(resolved.effective_permissions)
+    if services.suspension is not None:
+        for body, user in zip(answers, users):
+            body["suspended"] = user.suspended_at is not None
+            body["suspendedAt"] = iso_time(user.suspended_at) if user.suspended_at else None
+    return answers
 
 
 def user_json(user: User) -> dict[str, Any]:

@@ -60,6 +60,8 @@ PASSKEYS = Feature(lambda o: o.passkeys, _disabled("Passkeys are", "passkeys"))
 SECOND_FACTORS = Feature(lambda o: o.totp or o.passkeys, TOTP.off_message)
 AUDIT = Feature(lambda o: o.audit_trail, _disabled("The audit trail is", "audit_trail"))
 CONSOLE = Feature(lambda o: o.console, _disabled("The console is", "console"))
+ROLES = Feature(lambda o: o.roles, _disabled("Roles are", "roles"))
+SUSPENSION = Feature(lambda o: o.suspension, _disabled("Suspension is", "suspension"))
 
 
 @dataclass(frozen=True)

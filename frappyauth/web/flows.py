@@ -11,6 +11,7 @@ from frappyauth.web import (
     mail_views,
     openapi,
     passkey_views,
+    role_views,
     session_views,
     totp_views,
 )
@@ -28,5 +29,7 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     *passkey_views.endpoints,
     *console.endpoints,
     *audit_views.endpoints,
+    *role_views.endpoints,
+    *role_views.suspending,
     *openapi.endpoints,
 )

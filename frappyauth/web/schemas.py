@@ -50,6 +50,19 @@ SCHEMAS: dict[str, Any] = {
             "hasApiKey": {"type": "boolean"},
             "emailVerified": {"type": "boolean"},
             "mfa": MFA_STATUS,
+            "roles": {"type": "array", "items": {"type": "string"}},
+            "effectivePermissions": {"type": "array", "items": {"type": "string"}},
+            "suspended": {"type": "boolean"},
+            "suspendedAt": NULLABLE_DATE_TIME,
+        },
+    },
+    "Role": {
+        "type": "object",
+        "required": ["name", "permissions"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string"},
+            "permissions": {"type": "array", "items": {"type": "string"}},
         },
     },
     "Session": {

@@ -3,6 +3,7 @@
 from frappyauth.stores.memory.api_keys import MemoryApiKeyStore
 from frappyauth.stores.memory.attempts import MemoryAttemptStore
 from frappyauth.stores.memory.audit import MemoryAuditStore
+from frappyauth.stores.memory.roles import MemoryRoleStore
 from frappyauth.stores.memory.bundle import memory_stores
 from frappyauth.stores.memory.mail_tokens import MemoryMailTokenStore
 from frappyauth.stores.memory.mfa import MemoryMfaStore
@@ -13,6 +14,7 @@ __all__ = [
     "MemoryApiKeyStore",
     "MemoryAttemptStore",
     "MemoryAuditStore",
+    "MemoryRoleStore",
     "MemoryMailTokenStore",
     "MemoryMfaStore",
     "MemorySessionStore",

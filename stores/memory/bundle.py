@@ -10,6 +10,7 @@ from frappyauth.stores.memory.mail_tokens import MemoryMailTokenStore
 from frappyauth.stores.memory.mfa import MemoryMfaStore
 from frappyauth.stores.memory.sessions import MemorySessionStore
 from frappyauth.stores.memory.users import MemoryUserStore
+from frappyauth.stores.memory.roles import MemoryRoleStore
 
 # Each kind of store beside the users, by its field in `Stores`.
 MEMORY_STORES: dict[str, type] = {
@@ -18,6 +19,7 @@ MEMORY_STORES: dict[str, type] = {
     "attempts": MemoryAttemptStore,
     "mail_tokens": MemoryMailTokenStore,
     "mfa": MemoryMfaStore,
+    "roles": MemoryRoleStore,
     "audit": MemoryAuditStore,
 }
 

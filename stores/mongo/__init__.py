@@ -5,6 +5,7 @@ from frappyauth.stores.mongo import requirement  # noqa: F401
 from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
 from frappyauth.stores.mongo.attempts import MongoAttemptStore
 from frappyauth.stores.mongo.audit import MongoAuditStore
+from frappyauth.stores.mongo.roles import MongoRoleStore
 from frappyauth.stores.mongo.bundle import mongo_stores
 from frappyauth.stores.mongo.connection import check_connection
 from frappyauth.stores.mongo.mail_tokens import MongoMailTokenStore
@@ -22,6 +23,7 @@ __all__ = [
     "MongoApiKeyStore",
     "MongoAttemptStore",
     "MongoAuditStore",
+    "MongoRoleStore",
     "MongoMailTokenStore",
     "MongoMfaStore",
     "MongoSessionStore",

@@ -3,7 +3,8 @@
 User documents keep frappymongouser 1.5's fields (`_id`, `username`, `password`, `permissions`,
 `profile`, `email`, `uid`, `apiKey`, `dataModelVersion`); frappyauth only adds `usernameKey`,
 `usernameSkeleton`, `usernameKeySkeleton` (the lookalike keys), `apiKeyHash`, `credentialVersion`,
-and with the mail flows `emailKey` and `emailVerified`. Fields it does not know (such as `uid`) are
+with the mail flows `emailKey` and `emailVerified`, with option `roles` `roles` (names) and with
+option `suspension` `suspendedAt`. Fields it does not know (such as `uid`) are
 left as they are.
 
 Reading is lenient with the shapes frappymongouser allowed, because an old worker may still write
@@ -83,7 +84,13 @@ def user_fields(document: dict[str, Any]) -> dict[str, Any]:
         "credential_version": document.get("credentialVersion", ""),
         "email_key": document.get("emailKey"),
         "email_verified": document.get("emailVerified") is True,
+        "roles": read_permissions(document.get("roles")),
+        "suspended_at": _time_or_none(document.get("suspendedAt")),
     }
+
+
+def _time_or_none(moment: Any) -> datetime | None:
+    return from_mongo_time(moment) if isinstance(moment, datetime) else None
 
 
 def user_from_document(document: dict[str, Any]) -> User:
@@ -109,6 +116,8 @@ def user_to_document(user: User) -> dict[str, Any]:
         document["apiKeyHash"] = user.api_key_hash
     if user.credential_version:
         document["credentialVersion"] = user.credential_version
+    if user.roles:  # only with option `roles`: the seed's documents keep their fields
+        document["roles"] = list(user.roles)
     document.update(email_fields(user.email, user.email_key, user.email_verified)["$set"])
     return document
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from frappyauth.stores.mongo.documents import (
     LOOKALIKE_FIELDS,
     email_fields,
     object_id,
+    to_mongo_time,
     user_from_document,
     user_to_document,
 )
@@ -282,6 +284,32 @@ class MongoUserStore(JoinableUsers):
     def delete(self, user_id: str) -> bool:
         oid = object_id(user_id)
         return oid is not None and self._users.delete_one({"_id": oid}).deleted_count == 1
+
+    def set_roles(self, user_id: str, roles: tuple[str, ...]) -> User | None:
+        return self._set(user_id, {"$set": {"roles": list(roles)}})
+
+    @command
+    def remove_role(self, role: str) -> int:
+        if not isinstance(role, str):
+            return 0
+        return self._users.update_many({"roles": role}, {"$pull": {"roles": role}}).modified_count
+
+    @command
+    def count_holders(self, permission: str | None, roles: Sequence[str], active_only: bool) -> int:
+        holds: list[dict[str, Any]] = [{"roles": {"$in": list(roles)}}] if roles else []
+        if permission is not None:
+            holds.insert(0, {"permissions": permission})
+        if not holds:
+            return 0
+        query = holds[0] if len(holds) == 1 else {"$or": holds}
+        if active_only:  # `null` matches a missing field too: older users are active
+            query = {**query, "suspendedAt": None}
+        return self._users.count_documents(query)
+
+    def set_suspended(self, user_id: str, suspended_at: datetime | None) -> User | None:
+        if suspended_at is None:
+            return self._set(user_id, {"$unset": {"suspendedAt": ""}})
+        return self._set(user_id, {"$set": {"suspendedAt": to_mongo_time(suspended_at)}})
 
     def _find_one(self, query: dict[str, Any]) -> User | None:
         document = self._users.find_one(query)
