@@ -91,16 +91,21 @@ class User:
 
     def with_permissions(self, permissions: tuple[str, ...]) -> User:
         """This user acting with exactly `permissions` (an API key's narrowed rights: the roles'
-        permissions are then part of them, so `role_permissions` is emptied). It runs on every key
+        permissions are then part of them, so `roles` and `role_permissions` are emptied). It runs
+        on every key
         request: a shallow copy of the fields, several times cheaper than `dataclasses.replace`,
         which rebuilds the record through `__init__` (the profile is already read-only, so
         nothing else needs making)."""
         if (
             type(self) is not User
         ):  # a subclass may keep fields in slots, which the copy below would miss
-            return dataclasses.replace(self, permissions=tuple(permissions), role_permissions=())
+            return dataclasses.replace(
+                self, permissions=tuple(permissions), roles=(), role_permissions=()
+            )
         narrowed = object.__new__(User)
-        narrowed.__dict__.update(self.__dict__, permissions=tuple(permissions), role_permissions=())
+        narrowed.__dict__.update(
+            self.__dict__, permissions=tuple(permissions), roles=(), role_permissions=()
+        )
         return narrowed
 
     def with_role_permissions(self, role_permissions: tuple[str, ...]) -> User:

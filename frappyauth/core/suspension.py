@@ -49,11 +49,13 @@ class Suspension:
         return updated
 
     def unsuspend(self, user_id: str, actor: Actor) -> User:
-        """Reinstate the user: their keys, passkeys and password work again (sessions stay
-        ended)."""
+        """Reinstate the user: their keys, passkeys and password work again. Their sessions are
+        ended again first: one a login racing the suspension created after its sweep was refused
+        while it lasted, and must not come back with the user."""
         user = self._get(user_id)
         if user.suspended_at is None:
             return user
+        self._context.stores.sessions.delete_for_user(user.id)
         updated = self._found(self._context.stores.users.set_suspended(user.id, None))
         self._context.events.announce(signals.user_unsuspended, user_id=user.id, actor=actor)
         return updated
