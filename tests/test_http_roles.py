@@ -99,7 +99,7 @@ def test_a_role_is_deleted_only_while_nobody_holds_it_unless_forced(roles_app) -
     assert [r["name"] for r in body(client.get("/api/user/roles", headers=auth(admin)))["roles"]]
     forced = client.delete("/api/user/roles/reporter?force=true", headers=auth(admin))
     assert body(forced) == {"name": "reporter", "deleted": True}
-    bob = body(client.get(f"/api/user/users?q=bob", headers=auth(admin)))["users"][0]
+    bob = body(client.get("/api/user/users?q=bob", headers=auth(admin)))["users"][0]
     assert bob["roles"] == [] and bob["effectivePermissions"] == ["view"]
     # Made again, the role is not silently given back to those it was taken from.
     put_role(client, admin, "reporter", ["report"])
