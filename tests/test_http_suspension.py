@@ -9,6 +9,7 @@ import pytest
 
 from conftest import NOW
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, body, login
+from soft_authenticator import SoftAuthenticator
 
 SEED_USER_KEYS = {"_id", "id", "username", "permissions", "profile", "hasApiKey"}
 
@@ -123,3 +124,39 @@ def test_only_an_admin_suspends(suspending) -> None:
     assert suspend(client, bob, bob_id).status_code == 403
     assert client.post(f"/api/user/users/{bob_id}/unsuspend", headers=auth(bob)).status_code == 403
     assert client.get("/api/user", headers=auth(bob)).status_code == 200
+
+
+def test_a_suspended_users_passkey_sign_in_is_refused(make_app) -> None:
+    app = make_app(passkeys=True, passwordless=True, suspension=True)
+    client = app.test_client()
+    admin = login(client, "Admin", ADMIN_PASSWORD)
+    bob_id = body(
+        client.post(
+            "/api/user/users",
+            json={"username": "bob", "password": USER_PASSWORD, "permissions": ["admin"]},
+            headers=auth(admin),
+        )
+    )["id"]
+    authenticator = SoftAuthenticator()
+    options = body(client.post("/api/user/passkeys/register/options", json={}, headers=auth(admin)))
+    registered = client.post(
+        "/api/user/passkeys/register",
+        headers=auth(admin),
+        json={"name": "laptop", "credential": authenticator.create(options)},
+    )
+    assert registered.status_code == 200
+
+    def passkey_login() -> Any:
+        fresh = app.test_client()
+        options = body(fresh.post("/api/user/passkeys/login/options", json={}))
+        credential = authenticator.get(options)
+        return fresh.post("/api/user/passkeys/login", json={"credential": credential})
+
+    assert passkey_login().status_code == 200
+    bob = login(client, "bob", USER_PASSWORD)
+    admin_id = body(client.get("/api/user", headers=auth(admin)))["id"]
+    assert suspend(client, bob, admin_id).status_code == 200
+    refused = passkey_login()
+    assert refused.status_code == 403 and body(refused)["error"] == "account_suspended"
+    client.post(f"/api/user/users/{admin_id}/unsuspend", headers=auth(bob))
+    assert passkey_login().status_code == 200

@@ -55,7 +55,9 @@ def effective_user(user: User, key: ApiKey) -> User:
     hold."""
     if key.scopes is None:
         return user
-    return user.with_permissions(tuple(filter(key.scopes.__contains__, user.effective_permissions)))
+    # The property only when roles add something: this runs on every scoped key's request.
+    held = user.effective_permissions if user.role_permissions else user.permissions
+    return user.with_permissions(tuple(filter(key.scopes.__contains__, held)))
 
 
 class ApiKeys:
