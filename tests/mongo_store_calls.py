@@ -187,6 +187,7 @@ def user_story(story: Story, users: MongoUserStore, database: Any) -> User:
     send(users, "set_profile", user.id, {"displayName": "Alice A."})
     send(users, "set_password_hash", user.id, "$2b$12$" + "b" * 53, "v2")
     send(users, "set_password_hash", user.id, "c", "v3", "b", case="compare-and-set")
+    send(users, "set_password_hash", user.id, "$2b$12$" + "b" * 53, "v2", None, NOW, case="dated")
     send(users, "upgrade_password_hash", user.id, "$2b$12$" + "b" * 53, "$2b$13$" + "c" * 53)
     send(users, "set_api_key_hash", user.id, h("legacy key"))
     send(users, "set_api_key_hash", user.id, None, case="remove")
@@ -241,6 +242,8 @@ def role_story(story: Story, roles: MongoRoleStore, users: MongoUserStore, user:
     send(users, "count_holders", None, (), False, case="nothing asked")
     send(users, "set_suspended", user.id, NOW)
     send(users, "set_suspended", user.id, None, case="reinstate")
+    send(users, "record_login", user.id, NOW, "192.0.2.1")
+    send(users, "record_login", "not an id", NOW, None, case="malformed id")
 
 
 def session_story(

@@ -197,3 +197,38 @@ def test_the_suspension_is_read_with_the_session(
     token_store.create(session(user.id))
     user_store.set_suspended(user.id, NOW)
     assert token_store.get_with_user("t" * 64, NOW, user_store, role_store)[1].suspended_at == NOW
+
+
+# UserStore.record_login / set_password_hash(changed_at) / create(created_at): login history
+
+
+def test_record_login_sets_the_last_login_and_counts_it(user_store: UserStore) -> None:
+    user = member(user_store, "alice")
+    assert (user.last_login_at, user.last_login_address, user.login_count) == (None, None, 0)
+    assert user_store.record_login(user.id, NOW, "192.0.2.1") is True
+    assert user_store.record_login(user.id, LATER, None) is True
+    found = user_store.get(user.id)
+    assert (found.last_login_at, found.last_login_address, found.login_count) == (LATER, None, 2)
+    assert user_store.record_login("0123456789abcdef01234567", NOW, None) is False
+
+
+def test_concurrent_logins_lose_no_count(backend, user_store: UserStore) -> None:
+    if not backend.thread_safe:
+        pytest.skip("mongomock is not thread-safe: concurrency is tested on memory and MongoDB")
+    user = member(user_store, "alice")
+    run_in_threads(user_store.record_login, [(user.id, NOW, "192.0.2.1")] * 16)
+    assert user_store.get(user.id).login_count == 16
+
+
+def test_set_password_hash_dates_the_change_only_when_asked(user_store: UserStore) -> None:
+    user = member(user_store, "alice")
+    assert user_store.set_password_hash(user.id, "h2", "v2").password_changed_at is None
+    assert user_store.set_password_hash(user.id, "h3", "v3", None, NOW).password_changed_at == NOW
+    assert user_store.get(user.id).password_changed_at == NOW
+    assert user_store.set_password_hash(user.id, "h4", "v4", "wrong", LATER) is None
+    assert user_store.get(user.id).password_changed_at == NOW
+
+
+def test_create_keeps_the_creation_instant(user_store: UserStore) -> None:
+    created = user_store.create(User(id="", username="alice", password_hash="h", created_at=NOW))
+    assert created.created_at == NOW and user_store.get(created.id).created_at == NOW

@@ -295,6 +295,22 @@ class StoreEquivalence(RuleBasedStateMachine):
     def count_holders(self, permission, roles, active_only):
         self.same(lambda _, users, __: users.count_holders(permission, roles, active_only))
 
+    @rule(
+        ref=users | st.just(MISSING),
+        address=st.none() | st.sampled_from(["192.0.2.1", "::1"]),
+        advance=ADVANCE,
+    )
+    def record_login(self, ref, address, advance):
+        at = self.tick(advance)
+        self.same(lambda name, users, _: users.record_login(ref[name], at, address))
+
+    @rule(ref=users | st.just(MISSING), password_hash=HASHES, advance=ADVANCE)
+    def set_password_hash_dated(self, ref, password_hash, advance):
+        at = self.tick(advance)
+        self.same(
+            lambda name, users, _: users.set_password_hash(ref[name], password_hash, "v", None, at)
+        )
+
     @rule(ref=users | st.just(MISSING), suspend=st.booleans())
     def set_suspended(self, ref, suspend):
         at = self.now if suspend else None

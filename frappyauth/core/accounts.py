@@ -69,6 +69,7 @@ class Accounts:
             profile=profile or {},
             email=email,
             email_key=email_key,
+            created_at=self._context.clock() if options.login_history else None,
         )
         created = self._context.stores.users.create(user)
         self._context.events.announce(signals.user_created, user_id=created.id, actor=actor)
@@ -265,8 +266,12 @@ class Accounts:
         win.
         """
         password_hash = self._context.hasher.hash(password)
+        # Only with `login_history`: a store of the seed's time takes four arguments.
+        changed = (
+            {"changed_at": self._context.clock()} if self._context.options.login_history else {}
+        )
         updated = self._context.stores.users.set_password_hash(
-            user.id, password_hash, new_credential_version(), expected_hash
+            user.id, password_hash, new_credential_version(), expected_hash, **changed
         )
         if (
             updated is None

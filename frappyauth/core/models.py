@@ -73,6 +73,12 @@ class User:
     role_permissions: tuple[str, ...] = ()
     # With option `suspension`: when an admin suspended the account; `None` while it is not.
     suspended_at: datetime | None = None
+    # With option `login_history` (`None`/0 where unknown: written only while the option is on).
+    created_at: datetime | None = None
+    password_changed_at: datetime | None = None
+    last_login_at: datetime | None = None
+    last_login_address: str | None = None
+    login_count: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "profile", read_only(self.profile))  # the dataclass is frozen

@@ -190,6 +190,7 @@ class Options:
 
     roles: bool = option(False, ACCOUNTS)
     suspension: bool = option(False, ACCOUNTS)
+    login_history: bool = option(False, ACCOUNTS)
 
     @property
     def mail_flows(self) -> bool:

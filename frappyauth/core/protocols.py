@@ -105,10 +105,11 @@ class UserStore(Protocol):
         password_hash: str,
         credential_version: str,
         expected_hash: str | None = None,
+        changed_at: datetime | None = None,
     ) -> User | None:
         """Replace the user's password hash and credential version in one atomic write; return the
         updated user, or `None` if there is no such user. No reader ever sees the new hash with the
-        old version.
+        old version. With `changed_at`, the same write sets `password_changed_at` to it.
 
         With `expected_hash`, write only if the stored hash is still that one (compare-and-set: a
         change made by someone who verified the old password loses to any change that wrote since);
@@ -162,6 +163,11 @@ class UserStore(Protocol):
     def set_suspended(self, user_id: str, suspended_at: datetime | None) -> User | None:
         """Set when the user was suspended (`None`: not suspended); return the updated user, or
         `None` if there is no such user."""
+
+    def record_login(self, user_id: str, at: datetime, address: str | None) -> bool:
+        """Set the user's `last_login_at` and `last_login_address` and add one to `login_count`,
+        in one atomic write (concurrent logins lose no count); return whether there was such a
+        user."""
 
 
 class RoleStore(Protocol):

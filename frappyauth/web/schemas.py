@@ -54,6 +54,11 @@ SCHEMAS: dict[str, Any] = {
             "effectivePermissions": {"type": "array", "items": {"type": "string"}},
             "suspended": {"type": "boolean"},
             "suspendedAt": NULLABLE_DATE_TIME,
+            "createdAt": NULLABLE_DATE_TIME,
+            "passwordChangedAt": NULLABLE_DATE_TIME,
+            "lastLoginAt": NULLABLE_DATE_TIME,
+            "loginCount": {"type": "integer", "minimum": 0},
+            "lastLoginAddress": NULLABLE_STRING,
         },
     },
     "Role": {

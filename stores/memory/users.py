@@ -124,13 +124,18 @@ class MemoryUserStore:
         password_hash: str,
         credential_version: str,
         expected_hash: str | None = None,
+        changed_at: datetime | None = None,
     ) -> User | None:
         with self._lock:
             user = self.get(user_id)
             if user is None or (expected_hash is not None and user.password_hash != expected_hash):
                 return None
+            changed = {} if changed_at is None else {"password_changed_at": changed_at}
             return self._replace_locked(
-                user_id, password_hash=password_hash, credential_version=credential_version
+                user_id,
+                password_hash=password_hash,
+                credential_version=credential_version,
+                **changed,
             )
 
     def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
@@ -195,6 +200,19 @@ class MemoryUserStore:
 
     def set_suspended(self, user_id: str, suspended_at: datetime | None) -> User | None:
         return self._replace(user_id, suspended_at=suspended_at)
+
+    def record_login(self, user_id: str, at: datetime, address: str | None) -> bool:
+        with self._lock:
+            user = self._users.get(user_id) if isinstance(user_id, str) else None
+            if user is None:
+                return False
+            self._replace_locked(
+                user_id,
+                last_login_at=at,
+                last_login_address=address,
+                login_count=user.login_count + 1,
+            )
+            return True
 
     def _lookup(self, index: dict[str, str], key: str) -> User | None:
         user_id = index.get(key) if isinstance(key, str) else None

@@ -245,13 +245,13 @@ class MongoUserStore(JoinableUsers):
         password_hash: str,
         credential_version: str,
         expected_hash: str | None = None,
+        changed_at: datetime | None = None,
     ) -> User | None:
         condition = {} if expected_hash is None else {"password": expected_hash}
-        return self._set(
-            user_id,
-            {"$set": {"password": password_hash, "credentialVersion": credential_version}},
-            condition,
-        )
+        fields = {"password": password_hash, "credentialVersion": credential_version}
+        if changed_at is not None:
+            fields["passwordChangedAt"] = to_mongo_time(changed_at)
+        return self._set(user_id, {"$set": fields}, condition)
 
     @command
     def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
@@ -310,6 +310,17 @@ class MongoUserStore(JoinableUsers):
         if suspended_at is None:
             return self._set(user_id, {"$unset": {"suspendedAt": ""}})
         return self._set(user_id, {"$set": {"suspendedAt": to_mongo_time(suspended_at)}})
+
+    @command
+    def record_login(self, user_id: str, at: datetime, address: str | None) -> bool:
+        oid = object_id(user_id)
+        if oid is None:
+            return False
+        update = {
+            "$set": {"lastLoginAt": to_mongo_time(at), "lastLoginAddress": address},
+            "$inc": {"loginCount": 1},
+        }
+        return self._users.update_one({"_id": oid}, update).matched_count == 1
 
     def _find_one(self, query: dict[str, Any]) -> User | None:
         document = self._users.find_one(query)
