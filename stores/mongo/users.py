@@ -248,7 +248,10 @@ class MongoUserStore(JoinableUsers):
         changed_at: datetime | None = None,
     ) -> User | None:
         condition = {} if expected_hash is None else {"password": expected_hash}
-        fields = {"password": password_hash, "credentialVersion": credential_version}
+        fields: dict[str, Any] = {
+            "password": password_hash,
+            "credentialVersion": credential_version,
+        }
         if changed_at is not None:
             fields["passwordChangedAt"] = to_mongo_time(changed_at)
         return self._set(user_id, {"$set": fields}, condition)
