@@ -45,6 +45,9 @@ FUZZ_OPTIONS = {
     "passwordless": True,
     "console": True,
     "audit_trail": True,
+    "roles": True,
+    "suspension": True,
+    "login_history": True,
     "max_failed_logins": 1_000_000,  # generated logins must not lock out the identities used
     "registration": True,
     "email_verification": "optional",

@@ -102,9 +102,20 @@ def build_services(
         passkeys,
         _mail_flows(context, throttle, accounts, mailer, composer),
         AuditTrail(context) if audit is not None else None,
-        Roles(context, stores.roles) if options.roles and stores.roles is not None else None,
+        _roles(context),
         Suspension(context) if options.suspension else None,
     )
+
+
+def _roles(context: ServiceContext) -> Roles | None:
+    if not context.options.roles:
+        return None
+    if context.stores.roles is None:
+        raise ValueError(
+            "frappyauth option 'roles' needs a role store: Stores(..., roles=MongoRoleStore(db)), "
+            "or stores=mongo_stores(db) / memory_stores()."
+        )
+    return Roles(context, context.stores.roles)
 
 
 def _second_factor_services(
