@@ -197,3 +197,17 @@ def test_api_key_scopes_narrow_the_effective_set(roles_app) -> None:
         "/api/user/keys", json={"name": "x", "scopes": ["report"]}, headers=auth(bob)
     )
     assert refused.status_code == 400
+
+
+def test_an_admin_both_directly_and_through_a_role_may_drop_the_direct_one(roles_app) -> None:
+    app, client, admin = roles_app
+    admin_id = body(client.get("/api/user", headers=auth(admin)))["id"]
+    put_role(client, admin, "admins", ["admin"])
+    grant(client, admin, admin_id, ["admins"])
+    dropped = client.post(
+        f"/api/user/users/{admin_id}/permissions", json={"permissions": []}, headers=auth(admin)
+    )
+    assert dropped.status_code == 200, body(dropped)
+    assert body(dropped)["effectivePermissions"] == ["admin"]
+    refused = grant(client, admin, admin_id, [])
+    assert refused.status_code == 409 and body(refused)["error"] == "last_admin"

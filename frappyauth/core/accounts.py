@@ -240,7 +240,9 @@ class Accounts:
         """
         admin = self._context.options.user_admin_permission
         demotes = admin in user.permissions and admin not in permissions
-        if demotes and self._admins() <= (1 if user.suspended_at is None else 0):
+        # Refused before writing when the count alone decides: not for a holder of roles (one may
+        # keep them an admin) nor, for a suspended user, counted among the active ones.
+        if demotes and not user.roles and self._admins() <= (1 if user.suspended_at is None else 0):
             raise LastAdminError()
         updated = self._found(self._context.stores.users.set_permissions(user.id, permissions))
         if demotes and self._admins() == 0:
