@@ -32,6 +32,7 @@ EVERY_COLLECTION = {
     "userPasskeys",
     "userPasskeyChallenges",
     "userAuditLog",
+    "userRoles",
 }
 
 
