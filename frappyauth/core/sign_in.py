@@ -160,7 +160,7 @@ class SignIn:
             if pending is not None:
                 return pending
         session, token = self._sessions.start(user, user_agent, remote_addr)
-        if self._context.options.login_history:  # the one write a login adds (see `sessions`)
+        if self._context.options.login_history:  # the one write a login adds to the user
             self._context.stores.users.record_login(user.id, session.created_at, remote_addr)
         self._context.events.announce(
             signals.login_succeeded,
