@@ -21,6 +21,7 @@ from frappyauth.core.protocols import (
     DeviceStore,
     MailTokenStore,
     MfaStore,
+    RoleStore,
     SessionStore,
     UserStore,
 )
@@ -32,6 +33,7 @@ from frappyauth.stores.memory import (
     MemoryDeviceStore,
     MemoryMailTokenStore,
     MemoryMfaStore,
+    MemoryRoleStore,
     MemorySessionStore,
     MemoryUserStore,
 )
@@ -43,6 +45,7 @@ from frappyauth.stores.mongo import (
     MongoDeviceStore,
     MongoMailTokenStore,
     MongoMfaStore,
+    MongoRoleStore,
     MongoSessionStore,
     MongoUserStore,
 )
@@ -80,6 +83,7 @@ class Backend:
     audit_store: Callable[[Any], AuditStore]
     identity_store: Callable[[Any], IdentityStore]
     device_store: Callable[[Any], DeviceStore]
+    role_store: Callable[[Any], RoleStore]
     thread_safe: bool = True  # mongomock is not (nor is its $inc atomic): concurrency tests skip it
     marks: tuple[Any, ...] = ()
 
@@ -96,6 +100,7 @@ BACKENDS: dict[str, Backend] = {
         lambda _db: MemoryAuditStore(),
         lambda _db: MemoryIdentityStore(),
         lambda _db: MemoryDeviceStore(),
+        lambda _db: MemoryRoleStore(),
     ),
     "mongomock": Backend(
         mongomock_database,
@@ -108,6 +113,7 @@ BACKENDS: dict[str, Backend] = {
         MongoAuditStore,
         MongoIdentityStore,
         MongoDeviceStore,
+        MongoRoleStore,
         thread_safe=False,
     ),
     "mongodb": Backend(
@@ -121,6 +127,7 @@ BACKENDS: dict[str, Backend] = {
         MongoAuditStore,
         MongoIdentityStore,
         MongoDeviceStore,
+        MongoRoleStore,
         marks=(
             pytest.mark.skipif(
                 not MONGODB_URI, reason="MONGODB_URI is not set: no real MongoDB to test"

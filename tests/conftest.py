@@ -22,6 +22,7 @@ from frappyauth.core.protocols import (
     DeviceStore,
     MailTokenStore,
     MfaStore,
+    RoleStore,
     SessionStore,
     UserStore,
 )
@@ -86,6 +87,11 @@ def identity_store(backend: Backend, database: Any) -> IdentityStore:
 @pytest.fixture
 def device_store(backend: Backend, database: Any) -> DeviceStore:
     return backend.device_store(database)
+
+
+@pytest.fixture
+def role_store(backend: Backend, database: Any) -> RoleStore:
+    return backend.role_store(database)
 
 
 @pytest.fixture

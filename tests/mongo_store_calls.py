@@ -24,7 +24,15 @@ import pytest
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.minting import hash_secret
-from frappyauth.core.models import ApiKey, AuditEntry, LinkedIdentity, MailToken, Session, User
+from frappyauth.core.models import (
+    ApiKey,
+    AuditEntry,
+    LinkedIdentity,
+    MailToken,
+    Role,
+    Session,
+    User,
+)
 from frappyauth.stores.memory import MemoryUserStore
 from frappyauth.stores.mongo import (
     MongoApiKeyStore,
@@ -34,6 +42,7 @@ from frappyauth.stores.mongo import (
     MongoDeviceStore,
     MongoMailTokenStore,
     MongoMfaStore,
+    MongoRoleStore,
     MongoSessionStore,
     MongoUserStore,
 )
@@ -49,12 +58,14 @@ STORES = (
     MongoAuditStore,
     MongoIdentityStore,
     MongoDeviceStore,
+    MongoRoleStore,
 )
 # Public methods that send nothing of their own, and why they are not driven.
 NOT_SENDING = {
     "MongoUserStore.user_from_document": "maps a document another store read; no database call",
     "MongoUserStore.api_key_store": "deprecated: builds a MongoApiKeyStore (its commands are its)",
     "MongoUserStore.mfa_store": "deprecated: builds a MongoMfaStore (its commands are its)",
+    "MongoRoleStore.role_from_document": "maps a document the `$lookup` of `joins` read",
     **{
         f"{store.__name__}.start": "the first contact, recorded as start-up (indexes, migration)"
         for store in STORES
@@ -128,7 +139,7 @@ def record_every_method() -> Recording:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         stores = [store(db) for store in STORES]
-    users, sessions, keys, attempts, mail, mfa, audit, identities, devices = stores
+    users, sessions, keys, attempts, mail, mfa, audit, identities, devices, roles = stores
     for first_contact in (
         lambda: users.get("0" * 24),
         lambda: sessions.get(h("none"), NOW),
@@ -142,13 +153,15 @@ def record_every_method() -> Recording:
         lambda: audit.page(None, None, None, NOW, 1),
         lambda: identities.find(GOOGLE, "none"),
         lambda: devices.list_for_user("none"),
+        lambda: roles.get("none"),
     ):  # every collection touched once, so that what a store sends on first contact is start-up
         first_contact()
     log.current = "between methods"  # a story's own set-up calls: not a method's record
     story = Story(log)
     user = user_story(story, users, database)
-    session_story(story, sessions, users, user)
-    api_key_story(story, keys, users, user)
+    role_story(story, roles, users, user)
+    session_story(story, sessions, users, user, roles)
+    api_key_story(story, keys, users, user, roles)
     attempt_story(story, attempts)
     mail_token_story(story, mail, user)
     mfa_story(story, mfa, user)
@@ -192,6 +205,7 @@ def user_story(story: Story, users: MongoUserStore, database: Any) -> User:
     send(users, "set_profile", user.id, {"displayName": "Alice A."})
     send(users, "set_password_hash", user.id, "$2b$12$" + "b" * 53, "v2")
     send(users, "set_password_hash", user.id, "c", "v3", "b", case="compare-and-set")
+    send(users, "set_password_hash", user.id, "$2b$12$" + "b" * 53, "v2", None, NOW, case="dated")
     send(users, "upgrade_password_hash", user.id, "$2b$12$" + "b" * 53, "$2b$13$" + "c" * 53)
     send(users, "set_api_key_hash", user.id, h("legacy key"))
     send(users, "set_api_key_hash", user.id, None, case="remove")
@@ -225,8 +239,37 @@ def user_endings(story: Story, users: MongoUserStore, user: User, database: Any)
     story.send(users, "delete", "not an id", case="malformed id")
 
 
+def role_story(story: Story, roles: MongoRoleStore, users: MongoUserStore, user: User) -> None:
+    send = story.send
+    send(roles, "put", Role("editor", ("edit", "view")))
+    send(roles, "put", Role("editor", ("edit",)), case="replace")
+    roles.put(Role("gone", ("x",)))
+    send(roles, "get", "editor")
+    send(roles, "get", 7, case="not a name")
+    send(roles, "list")
+    send(roles, "get_many", ["editor", "nobody"])
+    send(roles, "get_many", [], case="no names")
+    send(roles, "delete", "gone")
+    send(roles, "delete", 7, case="not a name")
+    send(users, "set_roles", user.id, ("editor", "temp"))
+    send(users, "remove_role", "temp")
+    send(users, "remove_role", 7, case="not a name")
+    send(users, "count_holders", "admin", (), True)
+    send(users, "count_holders", "admin", ("editor",), True, case="through roles")
+    send(users, "count_holders", None, ("editor",), False, case="holders of a role")
+    send(users, "count_holders", None, (), False, case="nothing asked")
+    send(users, "set_suspended", user.id, NOW)
+    send(users, "set_suspended", user.id, None, case="reinstate")
+    send(users, "record_login", user.id, NOW, "192.0.2.1")
+    send(users, "record_login", "not an id", NOW, None, case="malformed id")
+
+
 def session_story(
-    story: Story, sessions: MongoSessionStore, users: MongoUserStore, user: User
+    story: Story,
+    sessions: MongoSessionStore,
+    users: MongoUserStore,
+    user: User,
+    roles: MongoRoleStore,
 ) -> None:
     send = story.send
     session = Session(h("token"), "sid-1", user.id, NOW, NOW, LATER, "agent", "127.0.0.1", "v1")
@@ -236,6 +279,7 @@ def session_story(
     send(sessions, "get", h("token"), NOW)
     send(sessions, "get_with_user", h("token"), NOW, users)
     send(sessions, "get_with_user", h("token"), NOW, MemoryUserStore(), case="users elsewhere")
+    send(sessions, "get_with_user", h("token"), NOW, users, roles, case="with roles")
     send(sessions, "touch", h("token"), NOW)
     send(sessions, "set_credential_version", h("token"), "v2")
     send(sessions, "list_for_user", user.id, NOW)
@@ -248,7 +292,9 @@ def session_story(
     send(sessions, "migrate", now=NOW)
 
 
-def api_key_story(story: Story, keys: MongoApiKeyStore, users: MongoUserStore, user: User) -> None:
+def api_key_story(
+    story: Story, keys: MongoApiKeyStore, users: MongoUserStore, user: User, roles: MongoRoleStore
+) -> None:
     send = story.send
     key = ApiKey("k1", user.id, "deploy", h("key 1"), NOW, ("read",), LATER)
     send(keys, "create", key, 3, NOW)
@@ -260,6 +306,7 @@ def api_key_story(story: Story, keys: MongoApiKeyStore, users: MongoUserStore, u
     send(keys, "replace", ApiKey("k4", user.id, "deploy", h("key 4"), NOW), NOW)
     send(keys, "get_by_hash", h("key 4"), NOW)
     send(keys, "get_by_hash_with_user", h("key 4"), NOW, users)
+    send(keys, "get_by_hash_with_user", h("key 4"), NOW, users, roles, case="with roles")
     send(keys, "list_for_user", user.id, NOW)
     send(keys, "holders", "deploy", [user.id, "0" * 24], NOW)
     send(keys, "touch", "k4", NOW)

@@ -48,6 +48,9 @@ FUZZ_OPTIONS = {
     "allow_self_delete": True,  # DELETE /me: never with the right password, so bob stays
     "new_device_alerts": True,
     "impersonation": True,
+    "roles": True,
+    "suspension": True,
+    "login_history": True,
     "max_failed_logins": 1_000_000,  # generated logins must not lock out the identities used
     "registration": True,
     "email_verification": "optional",

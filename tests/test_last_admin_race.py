@@ -31,8 +31,9 @@ class CountRendezvous:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 
-    def count(self, permission: str | None = None) -> int:
-        result = self._store.count(permission)
+    def count_holders(self, permission: str | None, roles: Any, active_only: bool) -> int:
+        # The last-admin rule counts active admins, through roles too (`authorization`).
+        result = self._store.count_holders(permission, roles, active_only)
         if self.armed and permission == "admin" and threading.get_ident() not in self._waited:
             self._waited.add(threading.get_ident())
             self._barrier.wait(timeout=5)

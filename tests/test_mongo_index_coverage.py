@@ -45,6 +45,10 @@ LEGACY_NAME = (
 FULL_SCANS: dict[tuple[str, str, str], str] = {
     ("MongoUserStore.list_page", "count_documents", "{}"): COUNT_ALL,
     ("MongoUserStore.count", "count_documents", "{}"): COUNT_ALL,
+    ("MongoRoleStore.list", "find", "{}"): (
+        "every role, for the admin's list and the last-admin count: roles are few (made by "
+        "admins), and the `_id` index gives their order"
+    ),
     (
         "MongoUserStore.get_by_username",
         "find",

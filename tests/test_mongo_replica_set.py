@@ -34,6 +34,7 @@ EVERY_COLLECTION = {
     "userAuditLog",
     "userIdentities",
     "userDevices",
+    "userRoles",
 }
 
 
@@ -89,6 +90,7 @@ def test_stores_built_beside_a_user_store_write_with_its_write_concern() -> None
         "audit",
         "identities",
         "devices",
+        "roles",
     ):
         store_beside(users, kind)
     assert set(db.collections) == EVERY_COLLECTION

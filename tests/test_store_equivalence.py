@@ -24,6 +24,7 @@ from frappyauth.core.models import (
     AuditEntry,
     LinkedIdentity,
     MailToken,
+    Role,
     Session,
     User,
     username_key,
@@ -36,6 +37,7 @@ from frappyauth.stores.memory import (
     MemoryDeviceStore,
     MemoryMailTokenStore,
     MemoryMfaStore,
+    MemoryRoleStore,
     MemorySessionStore,
     MemoryUserStore,
 )
@@ -47,6 +49,7 @@ from frappyauth.stores.mongo import (
     MongoDeviceStore,
     MongoMailTokenStore,
     MongoMfaStore,
+    MongoRoleStore,
     MongoSessionStore,
     MongoUserStore,
 )
@@ -84,6 +87,8 @@ IDENTITY_IDS = st.sampled_from(["l1", "l2", "l3", "l4", "l5"])  # few: some link
 ISSUERS = st.sampled_from(["https://accounts.google.com", "https://github.com"])
 SUBJECTS = st.sampled_from(["1", "2", "10"])
 CLAIMED_EMAILS = st.none() | st.sampled_from(["ann@example.org", "Ann@Example.org"])
+ROLE_NAMES = st.sampled_from(["editor", "auditor", "admins"])
+ROLE_LISTS = st.lists(ROLE_NAMES, unique=True, max_size=3).map(tuple)
 MISSING = {"memory": "0123456789abcdef01234567", "mongomock": "0123456789abcdef01234567"}
 EXAMPLES = int(
     os.environ.get("EQUIVALENCE_EXAMPLES", "500")
@@ -115,6 +120,7 @@ class StoreEquivalence(RuleBasedStateMachine):
         }
         self.audit_appended = 0
         self.device_stores = {"memory": MemoryDeviceStore(), "mongomock": MongoDeviceStore(db)}
+        self.role_stores = {"memory": MemoryRoleStore(), "mongomock": MongoRoleStore(db)}
         self.challenges_made = 0
         self.labels: dict[str, str] = {}  # each store's user id -> one label for both
         self.sessions_made = 0
@@ -263,6 +269,68 @@ class StoreEquivalence(RuleBasedStateMachine):
     def count(self, permission):
         self.same(lambda _, users, __: users.count(permission))
 
+    # roles and suspension
+
+    def same_roles(self, call: Callable[[Any], Any]) -> Any:
+        return self.same(lambda name, _users, _tokens: call(self.role_stores[name]))
+
+    @rule(name=ROLE_NAMES, permissions=PERMISSIONS)
+    def put_role(self, name, permissions):
+        self.same_roles(lambda roles: roles.put(Role(name, permissions)))
+
+    @rule(name=ROLE_NAMES)
+    def get_role(self, name):
+        self.same_roles(lambda roles: roles.get(name))
+
+    @rule()
+    def list_roles(self):
+        self.same_roles(lambda roles: roles.list())
+
+    @rule(names=st.lists(ROLE_NAMES | st.just("nobody"), max_size=4))
+    def get_many_roles(self, names):
+        self.same_roles(lambda roles: roles.get_many(names))
+
+    @rule(name=ROLE_NAMES)
+    def delete_role(self, name):
+        self.same_roles(lambda roles: roles.delete(name))
+
+    @rule(ref=users | st.just(MISSING), roles=ROLE_LISTS)
+    def set_roles(self, ref, roles):
+        self.same(lambda name, users, _: users.set_roles(ref[name], roles))
+
+    @rule(role=ROLE_NAMES)
+    def remove_role(self, role):
+        self.same(lambda _, users, __: users.remove_role(role))
+
+    @rule(
+        permission=st.none() | st.sampled_from(["admin", "view", "other"]),
+        roles=ROLE_LISTS,
+        active_only=st.booleans(),
+    )
+    def count_holders(self, permission, roles, active_only):
+        self.same(lambda _, users, __: users.count_holders(permission, roles, active_only))
+
+    @rule(
+        ref=users | st.just(MISSING),
+        address=st.none() | st.sampled_from(["192.0.2.1", "::1"]),
+        advance=ADVANCE,
+    )
+    def record_login(self, ref, address, advance):
+        at = self.tick(advance)
+        self.same(lambda name, users, _: users.record_login(ref[name], at, address))
+
+    @rule(ref=users | st.just(MISSING), password_hash=HASHES, advance=ADVANCE)
+    def set_password_hash_dated(self, ref, password_hash, advance):
+        at = self.tick(advance)
+        self.same(
+            lambda name, users, _: users.set_password_hash(ref[name], password_hash, "v", None, at)
+        )
+
+    @rule(ref=users | st.just(MISSING), suspend=st.booleans())
+    def set_suspended(self, ref, suspend):
+        at = self.now if suspend else None
+        self.same(lambda name, users, _: users.set_suspended(ref[name], at))
+
     def same_audit(self, call: Callable[[Any], Any]) -> Any:
         """Run `call(audit store)` on both; entry ids are each store's own, so they are left out."""
         return self.same(
@@ -404,6 +472,15 @@ class StoreEquivalence(RuleBasedStateMachine):
         now = self.tick(advance)
         self.same(lambda _, users, tokens: tokens.get_with_user(session.token_hash, now, users))
 
+    @rule(session=sessions, advance=ADVANCE)
+    def get_session_with_user_and_roles(self, session, advance):
+        now = self.tick(advance)
+        self.same(
+            lambda name, users, tokens: tokens.get_with_user(
+                session.token_hash, now, users, self.role_stores[name]
+            )
+        )
+
     @rule(session=sessions)
     def create_duplicate_session(self, session):
         self.same(lambda _, __, tokens: tokens.create(session))
@@ -525,6 +602,15 @@ class StoreEquivalence(RuleBasedStateMachine):
         self.same(
             lambda name, users, _: self.key_stores[name].get_by_hash_with_user(
                 key.key_hash, now, users
+            )
+        )
+
+    @rule(key=keys, advance=ADVANCE)
+    def get_key_with_user_and_roles(self, key, advance):
+        now = self.tick(advance)
+        self.same(
+            lambda name, users, _: self.key_stores[name].get_by_hash_with_user(
+                key.key_hash, now, users, self.role_stores[name]
             )
         )
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from frappyauth.core import signals
 from frappyauth.core.api_keys import ApiKeys
-from frappyauth.core.authorization import is_admin
+from frappyauth.core.authorization import active_admins, is_admin
 from frappyauth.core.errors import (
     DuplicateUsernameError,
     LastAdminError,
@@ -74,6 +74,7 @@ class Accounts:
             email=email,
             email_key=email_key,
             email_verified=email_verified,
+            created_at=self._context.clock() if options.login_history else None,
         )
         created = self._context.stores.users.create(user)
         self._context.events.announce(signals.user_created, user_id=created.id, actor=actor)
@@ -218,6 +219,8 @@ class Accounts:
             self._set_permissions_keeping_an_admin(
                 user, tuple(p for p in user.permissions if p != admin)
             )
+        if user.roles:  # an admin through a role is demoted too, with the same guard
+            self._take_roles_keeping_an_admin(user)
         if not self._context.stores.users.delete(user.id):
             raise UserNotFoundError()
         erase_user_data(self._context.stores, user, self._context.clock())
@@ -235,17 +238,29 @@ class Accounts:
         Stores have no transactions, so a check before the write cannot see a concurrent demotion of
         the other admin. So the count is checked again after the write, and the write undone if it
         left none: two admins demoting each other at once end with at least one of them still an
-        admin.
+        admin. Admins are counted through roles too, and only those not suspended.
         """
         admin = self._context.options.user_admin_permission
         demotes = admin in user.permissions and admin not in permissions
-        if demotes and self._context.stores.users.count(admin) <= 1:
+        # Refused before writing when the count alone decides: not for a holder of roles (one may
+        # keep them an admin) nor, for a suspended user, counted among the active ones.
+        if demotes and not user.roles and self._admins() <= (1 if user.suspended_at is None else 0):
             raise LastAdminError()
         updated = self._found(self._context.stores.users.set_permissions(user.id, permissions))
-        if demotes and self._context.stores.users.count(admin) == 0:
+        if demotes and self._admins() == 0:
             self._context.stores.users.set_permissions(user.id, user.permissions)
             raise LastAdminError()
         return updated
+
+    def _take_roles_keeping_an_admin(self, user: User) -> None:
+        users = self._context.stores.users
+        self._found(users.set_roles(user.id, ()))
+        if self._admins() == 0:
+            users.set_roles(user.id, user.roles)
+            raise LastAdminError()
+
+    def _admins(self) -> int:
+        return active_admins(self._context.stores, self._context.options)
 
     def _write_password(self, user: User, password: str, expected_hash: str | None = None) -> User:
         """Hash first (the slow part changes nothing), then the hash and a new version in one write.
@@ -255,8 +270,12 @@ class Accounts:
         win.
         """
         password_hash = self._context.hasher.hash(password)
+        # Only with `login_history`: a store of the seed's time takes four arguments.
+        changed = (
+            {"changed_at": self._context.clock()} if self._context.options.login_history else {}
+        )
         updated = self._context.stores.users.set_password_hash(
-            user.id, password_hash, new_credential_version(), expected_hash
+            user.id, password_hash, new_credential_version(), expected_hash, **changed
         )
         if (
             updated is None

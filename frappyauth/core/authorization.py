@@ -5,13 +5,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NoReturn
 
-from frappyauth.core.errors import EmailNotVerifiedError, PermissionDeniedError
+from frappyauth.core.errors import (
+    AccountSuspendedError,
+    EmailNotVerifiedError,
+    PermissionDeniedError,
+)
 from frappyauth.core.models import Identity, User
 from frappyauth.core.options import Options
+from frappyauth.core.protocols import Stores
 
 
 def is_admin(user: User, options: Options) -> bool:
     return user.has_permissions(options.user_admin_permission)
+
+
+def active_admins(stores: Stores, options: Options) -> int:
+    """How many users not suspended hold the admin permission, directly or through a role: the
+    count the last-admin rule keeps above zero. Read now, from the stores (two commands with
+    roles: the roles that grant it, then the count)."""
+    admin = options.user_admin_permission
+    granting: list[str] = []
+    if options.roles and stores.roles is not None:
+        granting = [role.name for role in stores.roles.list() if admin in role.permissions]
+    return stores.users.count_holders(admin, granting, True)
 
 
 def refuse_api_key() -> NoReturn:
@@ -23,10 +39,12 @@ def check_permissions(identity: Identity, required: Sequence[str]) -> None:
     """Raise `PermissionDeniedError` naming what is missing unless the identity holds all of
     `required`.
 
-    For an API key, `identity.user.permissions` are the key's effective rights already; the message
-    says whether the key's scopes or the owner's permissions lack what is missing.
+    The user's effective permissions count: their own and those their roles grant. For an API key,
+    `identity.user.permissions` are the key's effective rights already; the message says whether
+    the key's scopes or the owner's permissions lack what is missing.
     """
-    missing = [permission for permission in required if permission not in identity.user.permissions]
+    user = identity.user
+    missing = [permission for permission in required if not user.has_permissions(permission)]
     if not missing:
         return
     scopes = identity.api_key.scopes if identity.api_key is not None else None
@@ -54,3 +72,10 @@ def check_email_verified(user: User, options: Options) -> None:
         and not user.email_verified
     ):
         raise EmailNotVerifiedError()
+
+
+def check_not_suspended(user: User) -> None:
+    """Refuse a suspended user (403 `account_suspended`). Checked only after the factor was found
+    right: a wrong password gets the same 401 as anyone's."""
+    if user.suspended_at is not None:
+        raise AccountSuspendedError()

@@ -99,6 +99,28 @@ class TooManyApiKeysError(ConflictError):
     code, message = "too_many_api_keys", "You have as many API keys as allowed; revoke one first."
 
 
+class RoleNotFoundError(NotFoundError):
+    code, message = "role_not_found", "No such role."
+
+
+class UnknownRoleError(BadRequestError):
+    code, message = "unknown_role", "No role of that name exists."
+
+
+class RoleInUseError(ConflictError):
+    code, message = (
+        "role_in_use",
+        "Users hold this role; take it from them first, or delete it with force=true.",
+    )
+
+
+class AccountSuspendedError(PermissionDeniedError):
+    """Raised only after the password (or other factor) was found right: it tells a guesser
+    nothing."""
+
+    code, message = "account_suspended", "This account is suspended."
+
+
 class InvalidPasswordError(BadRequestError):
     code = "invalid_password"
 

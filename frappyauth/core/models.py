@@ -72,6 +72,19 @@ class User:
     # their defaults.
     email_key: str | None = None
     email_verified: bool = False
+    # With option `roles`: the names of the roles the user holds (stored), and the permissions those
+    # roles grant, resolved when the user is read with the role store (never stored: a change to a
+    # role counts on the next request, on every worker).
+    roles: tuple[str, ...] = ()
+    role_permissions: tuple[str, ...] = ()
+    # With option `suspension`: when an admin suspended the account; `None` while it is not.
+    suspended_at: datetime | None = None
+    # With option `login_history` (`None`/0 where unknown: written only while the option is on).
+    created_at: datetime | None = None
+    password_changed_at: datetime | None = None
+    last_login_at: datetime | None = None
+    last_login_address: str | None = None
+    login_count: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "profile", read_only(self.profile))  # the dataclass is frozen
@@ -80,23 +93,57 @@ class User:
     def username_key(self) -> str:
         return username_key(self.username)
 
+    @property
+    def effective_permissions(self) -> tuple[str, ...]:
+        """The direct permissions, then those the roles add (each once)."""
+        if not self.role_permissions:
+            return self.permissions
+        added = (p for p in dict.fromkeys(self.role_permissions) if p not in self.permissions)
+        return (*self.permissions, *added)
+
     def with_permissions(self, permissions: tuple[str, ...]) -> User:
-        """This user acting with `permissions` (an API key's narrowed rights). It runs on every key
+        """This user acting with exactly `permissions` (an API key's narrowed rights: the roles'
+        permissions are then part of them, so `roles` and `role_permissions` are emptied). It runs
+        on every key
         request: a shallow copy of the fields, several times cheaper than `dataclasses.replace`,
         which rebuilds the record through `__init__` (the profile is already read-only, so
         nothing else needs making)."""
         if (
             type(self) is not User
         ):  # a subclass may keep fields in slots, which the copy below would miss
-            return dataclasses.replace(self, permissions=tuple(permissions))
+            return dataclasses.replace(
+                self, permissions=tuple(permissions), roles=(), role_permissions=()
+            )
         narrowed = object.__new__(User)
-        narrowed.__dict__.update(self.__dict__, permissions=tuple(permissions))
+        narrowed.__dict__.update(
+            self.__dict__, permissions=tuple(permissions), roles=(), role_permissions=()
+        )
         return narrowed
 
+    def with_role_permissions(self, role_permissions: tuple[str, ...]) -> User:
+        """This user with the permissions its roles grant now (see `roles`)."""
+        return dataclasses.replace(self, role_permissions=tuple(role_permissions))
+
     def has_permissions(self, *required: str) -> bool:
-        """True when the user holds every one of `required` (exact string match, never a
-        substring)."""
-        return all(permission in self.permissions for permission in required)
+        """True when the user holds every one of `required`, directly or through a role (exact
+        string match, never a substring)."""
+        return all(
+            permission in self.permissions or permission in self.role_permissions
+            for permission in required
+        )
+
+
+@dataclass(frozen=True)
+class Role:
+    """A named set of permissions (option `roles`); users hold roles by name."""
+
+    name: str
+    permissions: tuple[str, ...] = ()
+
+
+def granted_by(roles: list[Role]) -> tuple[str, ...]:
+    """The permissions `roles` grant together, each once, in the order of the roles."""
+    return tuple(dict.fromkeys(p for role in roles for p in role.permissions))
 
 
 @dataclass(frozen=True, slots=True)  # slots: about 60 bytes less for each of a million records

@@ -47,6 +47,8 @@ MAX_KEY_LIFETIME = (
 )
 PRIVACY = "privacy"
 
+ACCOUNTS = "accounts"  # roles, suspension, login history (issue 26)
+
 
 def option(
     default: Any, group: str, check: Callable[[Any], bool] | None = None, reason: str = ""
@@ -211,6 +213,10 @@ class Options:
     new_device_window_days: int = option(90, MAIL, _between(1, 3650), "must be from 1 to 3650 days")
     impersonation: bool = option(False, AUDIT)
     impersonation_permission: str = option("impersonate", AUDIT, bool, "must be a non-empty string")
+
+    roles: bool = option(False, ACCOUNTS)
+    suspension: bool = option(False, ACCOUNTS)
+    login_history: bool = option(False, ACCOUNTS)
 
     @property
     def mail_flows(self) -> bool:

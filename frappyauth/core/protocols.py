@@ -22,6 +22,7 @@ sentence of it against every store. Common to all methods:
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
 from dataclasses import dataclass
@@ -35,8 +36,10 @@ from frappyauth.core.models import (
     AuditEntry,
     LinkedIdentity,
     MailToken,
+    Role,
     Session,
     User,
+    granted_by,
 )
 
 
@@ -104,10 +107,11 @@ class UserStore(Protocol):
         password_hash: str,
         credential_version: str,
         expected_hash: str | None = None,
+        changed_at: datetime | None = None,
     ) -> User | None:
         """Replace the user's password hash and credential version in one atomic write; return the
         updated user, or `None` if there is no such user. No reader ever sees the new hash with the
-        old version.
+        old version. With `changed_at`, the same write sets `password_changed_at` to it.
 
         With `expected_hash`, write only if the stored hash is still that one (compare-and-set: a
         change made by someone who verified the old password loses to any change that wrote since);
@@ -142,6 +146,60 @@ class UserStore(Protocol):
     def delete(self, user_id: str) -> bool:
         """Delete the user; return whether a user was deleted. Lookups by any key then return
         `None`."""
+
+    def set_roles(self, user_id: str, roles: tuple[str, ...]) -> User | None:
+        """Replace the names of the roles the user holds; return the updated user, or `None` if
+        there is no such user."""
+
+    def remove_role(self, role: str) -> int:
+        """Take the role named `role` from every user holding it, atomically per user; return how
+        many users held it."""
+
+    def count_holders(self, permission: str | None, roles: Sequence[str], active_only: bool) -> int:
+        """Return the number of users that hold `permission` directly (when it is not `None`) or
+        any of `roles`, each user counted once; with `active_only`, only users not suspended.
+
+        An index on the permissions and one on the roles serve it.
+        """
+
+    def set_suspended(self, user_id: str, suspended_at: datetime | None) -> User | None:
+        """Set when the user was suspended (`None`: not suspended); return the updated user, or
+        `None` if there is no such user."""
+
+    def record_login(self, user_id: str, at: datetime, address: str | None) -> bool:
+        """Set the user's `last_login_at` and `last_login_address` and add one to `login_count`,
+        in one atomic write (concurrent logins lose no count); return whether there was such a
+        user."""
+
+
+class RoleStore(Protocol):
+    """Persists roles: named sets of permissions, keyed by their name (case-sensitive)."""
+
+    def get(self, name: str) -> Role | None:
+        """Return the role with this name, or `None`."""
+
+    def list(self) -> builtins.list[Role]:
+        """Return every role, ordered by name (code-point order)."""
+
+    def get_many(self, names: Sequence[str]) -> builtins.list[Role]:
+        """Return the roles of `names` that exist, ordered by name; unknown names are left out."""
+
+    def put(self, role: Role) -> Role | None:
+        """Store `role`, replacing the permissions of a role of the same name in one atomic write;
+        return the role it replaced, or `None` if it is new. Of concurrent puts of one name, the
+        stored role is one of them whole, never a mix."""
+
+    def delete(self, name: str) -> Role | None:
+        """Delete the role with this name and return it, or `None` if there was none. Of concurrent
+        deletes of one name exactly one gets it."""
+
+
+def resolve_roles(user: User | None, roles: RoleStore | None) -> User | None:
+    """`user` with the permissions its roles in `roles` grant: what a store that cannot join the
+    roles into its read does after it (`None` stays `None`; without `roles` the user is as read)."""
+    if user is None or roles is None or not user.roles:
+        return user
+    return user.with_role_permissions(granted_by(roles.get_many(user.roles)))
 
 
 class AttemptStore(Protocol):
@@ -190,14 +248,17 @@ class SessionStore(Protocol):
         """
 
     def get_with_user(
-        self, token_hash: str, now: datetime, users: UserStore
+        self, token_hash: str, now: datetime, users: UserStore, roles: RoleStore | None = None
     ) -> tuple[Session, User | None] | None:
         """Return the session `get` returns, with its user as `users.get(session.user_id)` returns
-        it then (`None` if there is no such user); `None` if there is no session.
+        it then (`None` if there is no such user); `None` if there is no session. With `roles`, the
+        user's `role_permissions` are those its roles in `roles` grant (unknown roles grant
+        nothing).
 
-        Both are read as they are at the time of the call, never from a cache, so a logout, a
-        deletion or a password change elsewhere counts at once. A store that shares a database with
-        `users` reads both in one command (the per-request path: one round trip).
+        All are read as they are at the time of the call, never from a cache, so a logout, a
+        deletion, a password change or a change to a role elsewhere counts at once. A store that
+        shares a database with `users` (and `roles`) reads all in one command (the per-request
+        path: one round trip).
         """
 
     def delete(self, token_hash: str) -> bool:
@@ -260,13 +321,15 @@ class ApiKeyStore(Protocol):
         """Return the key with this hash, or `None` if there is none or it expired by `now`."""
 
     def get_by_hash_with_user(
-        self, key_hash: str, now: datetime, users: UserStore
+        self, key_hash: str, now: datetime, users: UserStore, roles: RoleStore | None = None
     ) -> tuple[ApiKey, User | None] | None:
         """Return the key `get_by_hash` returns, with its owner as `users.get(key.user_id)` returns
-        it then (`None` if there is no such user); `None` if there is no live key.
+        it then (`None` if there is no such user); `None` if there is no live key. With `roles`, the
+        owner's `role_permissions` are resolved as `SessionStore.get_with_user` does.
 
-        Both are read as they are at the time of the call, never from a cache. A store that shares a
-        database with `users` reads both in one command (the per-request path: one round trip).
+        All are read as they are at the time of the call, never from a cache. A store that shares a
+        database with `users` (and `roles`) reads all in one command (the per-request path: one
+        round trip).
         """
 
     def list_for_user(self, user_id: str, now: datetime) -> list[ApiKey]:
@@ -507,8 +570,8 @@ class Stores:
     """The stores of one app, resolved once (see `frappyauth.stores.memory_stores` and
     `mongo_stores`).
 
-    `mail_tokens`, `mfa`, `audit` and `identities` are `None` while no option needs them, so that
-    nothing is built for a feature that is off (`identities`: option `identity_providers`).
+    `mail_tokens`, `mfa`, `audit`, `roles`, `identities`, `devices` (and the others of options) are
+    `None` while no option needs them, so that nothing is built for a feature that is off.
     """
 
     users: UserStore
@@ -520,3 +583,4 @@ class Stores:
     audit: AuditStore | None = None
     identities: IdentityStore | None = None
     devices: DeviceStore | None = None  # with option `new_device_alerts`
+    roles: RoleStore | None = None

@@ -19,6 +19,7 @@ from frappyauth.core.errors import (
 from frappyauth.core.mfa_models import MfaChallenge
 from frappyauth.core.minting import hash_secret, new_secret
 from frappyauth.core.models import Actor, Identity, User
+from frappyauth.core.protocols import resolve_roles
 
 MFA_TOKEN_LIFETIME = timedelta(minutes=5)
 MAX_MFA_TOKEN_LENGTH = 128
@@ -64,10 +65,12 @@ class SecondFactors:
         A key's user carries only the key's scopes, and the rule is about its owner: a key scoped to
         `view` of an unenrolled admin is refused too.
         """
-        user = identity.user
-        if identity.api_key is not None:
-            user = self._context.stores.users.get(user.id) or user
-        if self.required_for.intersection(user.permissions) and not self.methods(user.id):
+        user, stores = identity.user, self._context.stores
+        if identity.api_key is not None:  # the owner, with what their roles grant (option `roles`)
+            roles = stores.roles if self._context.options.roles else None
+            user = resolve_roles(stores.users.get(user.id), roles) or user
+        held = user.effective_permissions if user.role_permissions else user.permissions
+        if self.required_for.intersection(held) and not self.methods(user.id):
             raise MfaEnrolmentRequiredError()
 
     def methods(self, user_id: str) -> list[str]:

@@ -27,9 +27,11 @@ from frappyauth.core.mailer import Mailer, MessageComposer
 from frappyauth.core.options import Options
 from frappyauth.core.passwords import PasswordHasher
 from frappyauth.core.protocols import Stores
+from frappyauth.core.roles import Roles
 from frappyauth.core.second_factors import SecondFactors
 from frappyauth.core.sessions import Sessions
 from frappyauth.core.sign_in import SignIn
+from frappyauth.core.suspension import Suspension
 from frappyauth.core.throttle import Throttle
 
 if TYPE_CHECKING:  # the services of the `[mail]` and `[mfa]` extras
@@ -62,6 +64,8 @@ class Services:
     account_deletion: AccountDeletion | None = None  # with option `allow_self_delete`
     new_devices: NewDeviceAlerts | None = None  # with option `new_device_alerts`
     impersonation: Impersonation | None = None  # with option `impersonation`
+    roles: Roles | None = None  # with option `roles`
+    suspension: Suspension | None = None  # with option `suspension`
 
     @property
     def options(self) -> Options:
@@ -133,6 +137,8 @@ def build_services(
         else None,
         new_devices,
         Impersonation(context, sessions) if options.impersonation else None,
+        _roles(context),
+        Suspension(context) if options.suspension else None,
     )
 
 
@@ -151,6 +157,17 @@ def _new_device_alerts(mail: MailFlows | None, accounts: Accounts) -> NewDeviceA
     from frappyauth.core.new_devices import NewDeviceAlerts
 
     return NewDeviceAlerts(mail.tokens, accounts)
+
+
+def _roles(context: ServiceContext) -> Roles | None:
+    if not context.options.roles:
+        return None
+    if context.stores.roles is None:
+        raise ValueError(
+            "frappyauth option 'roles' needs a role store: Stores(..., roles=MongoRoleStore(db)), "
+            "or stores=mongo_stores(db) / memory_stores()."
+        )
+    return Roles(context, context.stores.roles)
 
 
 def _second_factor_services(

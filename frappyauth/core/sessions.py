@@ -57,6 +57,8 @@ class Sessions:
         )
         self._touch_after = timedelta(seconds=options.last_used_interval)
         self._next_purge = context.clock() + PURGE_INTERVAL
+        # With option `roles`, the user's roles are read with the session (same command).
+        self._roles = context.stores.roles if options.roles else None
 
     def start(
         self,
@@ -93,13 +95,17 @@ class Sessions:
     def identify(self, token: str) -> Identity:
         """Return who holds this session token; raise `AuthenticationError` if it is unknown,
         expired, idle, or made under a credential version its user no longer has (a password changed
-        since).
+        since), or its user is suspended.
 
         One store read (the session with its user: one round trip on MongoDB). "Last used" is
         written only when it is older than `last_used_interval`, so most requests write nothing.
         """
         now = self._clock()
-        found = self._store.get_with_user(hash_secret(token), now, self._users)
+        found = (
+            self._store.get_with_user(hash_secret(token), now, self._users)
+            if self._roles is None  # the seed's call: a session store of its time takes 3 arguments
+            else self._store.get_with_user(hash_secret(token), now, self._users, self._roles)
+        )
         if found is None:
             raise AuthenticationError(INVALID)
         session, user = found
@@ -107,6 +113,8 @@ class Sessions:
             self._store.delete(session.token_hash)
             raise AuthenticationError(INVALID)
         if user is None or session.credential_version != user.credential_version:
+            raise AuthenticationError(INVALID)
+        if user.suspended_at is not None:  # read with the session: a session made late fails too
             raise AuthenticationError(INVALID)
         if now - session.last_used_at >= self._touch_after:
             self._store.touch(session.token_hash, now)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from frappyauth.core import signals
-from frappyauth.core.authorization import check_email_verified
+from frappyauth.core.authorization import check_email_verified, check_not_suspended
 from frappyauth.core.context import ServiceContext
 from frappyauth.core.errors import InvalidCredentialsError, InvalidMfaTokenError
 from frappyauth.core.models import Actor, Session, User
@@ -170,6 +170,7 @@ class SignIn:
         if admission is not None:
             self._throttle.succeeded(admission)
         check_email_verified(user, self._context.options)
+        check_not_suspended(user)  # every factor ends here: passwords, passkeys, identities
         if not second_factor_done and self._second_factors is not None:
             pending = self._second_factors.challenge(user)
             if pending is not None:
@@ -179,6 +180,8 @@ class SignIn:
         session, token = self._sessions.start(
             user, user_agent, remote_addr, second_factor=second_factor_done
         )
+        if self._context.options.login_history:  # the one write a login adds to the user
+            self._context.stores.users.record_login(user.id, session.created_at, remote_addr)
         self._context.events.announce(
             signals.login_succeeded,
             user_id=user.id,

@@ -55,3 +55,9 @@ sign_in_reported = _signals.signal("sign-in-reported")
 impersonation_started = _signals.signal("impersonation-started")  # adds `session_id`
 impersonation_ended = _signals.signal("impersonation-ended")  # adds `session_id`
 impersonated_request = _signals.signal("impersonated-request")  # adds `method`, `path`
+# Roles and suspension (options `roles`, `suspension`).
+role_changed = _signals.signal("role-changed")  # adds `role` and `permissions`
+role_deleted = _signals.signal("role-deleted")  # adds `role` and `count` (users it was taken from)
+roles_granted = _signals.signal("roles-granted")  # adds `roles`
+user_suspended = _signals.signal("user-suspended")  # adds `reason` (the admin's words, or None)
+user_unsuspended = _signals.signal("user-unsuspended")

@@ -72,6 +72,8 @@ SELF_DELETE = Feature(
 NEW_DEVICE_ALERTS = Feature(
     lambda o: o.new_device_alerts, _disabled("New-device alerts are", "new_device_alerts")
 )
+ROLES = Feature(lambda o: o.roles, _disabled("Roles are", "roles"))
+SUSPENSION = Feature(lambda o: o.suspension, _disabled("Suspension is", "suspension"))
 
 
 @dataclass(frozen=True)

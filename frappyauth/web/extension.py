@@ -281,7 +281,7 @@ def resolve_stores(
         )
 
     def pick(name: str, kind: str, needed: bool = True) -> Any:
-        given_store = given[name]
+        given_store = given.get(name)
         if given_store is not None or not needed:
             return given_store
         return store_beside(user_store, kind)
@@ -301,6 +301,7 @@ def resolve_stores(
         audit=pick("audit_store", "audit", options.audit_trail),
         identities=pick("identity_store", "identities", bool(options.identity_providers)),
         devices=pick("device_store", "devices", options.new_device_alerts),
+        roles=pick("role_store", "roles", options.roles),
     )
 
 

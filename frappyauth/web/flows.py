@@ -15,6 +15,7 @@ from frappyauth.web import (
     openapi,
     passkey_views,
     privacy_views,
+    role_views,
     session_views,
     totp_views,
 )
@@ -36,5 +37,7 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     *privacy_views.endpoints,
     *new_device_views.endpoints,
     *impersonation_views.endpoints,
+    *role_views.endpoints,
+    *role_views.suspending,
     *openapi.endpoints,
 )

@@ -4,6 +4,7 @@ from frappyauth.stores.memory.api_keys import MemoryApiKeyStore
 from frappyauth.stores.memory.attempts import MemoryAttemptStore
 from frappyauth.stores.memory.audit import MemoryAuditStore
 from frappyauth.stores.memory.devices import MemoryDeviceStore
+from frappyauth.stores.memory.roles import MemoryRoleStore
 from frappyauth.stores.memory.bundle import memory_stores
 from frappyauth.stores.memory.identities import MemoryIdentityStore
 from frappyauth.stores.memory.mail_tokens import MemoryMailTokenStore
@@ -17,6 +18,7 @@ __all__ = [
     "MemoryAuditStore",
     "MemoryDeviceStore",
     "MemoryIdentityStore",
+    "MemoryRoleStore",
     "MemoryMailTokenStore",
     "MemoryMfaStore",
     "MemorySessionStore",

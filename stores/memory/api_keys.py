@@ -9,7 +9,7 @@ from datetime import datetime
 
 from frappyauth.core.errors import ApiKeyNameTakenError
 from frappyauth.core.models import ApiKey, User
-from frappyauth.core.protocols import UserStore
+from frappyauth.core.protocols import RoleStore, UserStore, resolve_roles
 
 
 class MemoryApiKeyStore:
@@ -65,7 +65,11 @@ class MemoryApiKeyStore:
         return None if found is None else found[0]
 
     def get_by_hash_with_user(
-        self, key_hash: str, now: datetime, users: UserStore | None
+        self,
+        key_hash: str,
+        now: datetime,
+        users: UserStore | None,
+        roles: RoleStore | None = None,
     ) -> tuple[ApiKey, User | None] | None:
         try:
             key = self._by_hash.get(key_hash)
@@ -74,7 +78,7 @@ class MemoryApiKeyStore:
         # `expired`, inline: this runs on every request made with a key.
         if key is None or (key.expires_at is not None and key.expires_at <= now):
             return None
-        return key, None if users is None else users.get(key.user_id)
+        return key, None if users is None else resolve_roles(users.get(key.user_id), roles)
 
     def list_for_user(self, user_id: str, now: datetime) -> list[ApiKey]:
         with self._lock:

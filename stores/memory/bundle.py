@@ -12,6 +12,7 @@ from frappyauth.stores.memory.mail_tokens import MemoryMailTokenStore
 from frappyauth.stores.memory.mfa import MemoryMfaStore
 from frappyauth.stores.memory.sessions import MemorySessionStore
 from frappyauth.stores.memory.users import MemoryUserStore
+from frappyauth.stores.memory.roles import MemoryRoleStore
 
 # Each kind of store beside the users, by its field in `Stores`.
 MEMORY_STORES: dict[str, type] = {
@@ -20,6 +21,7 @@ MEMORY_STORES: dict[str, type] = {
     "attempts": MemoryAttemptStore,
     "mail_tokens": MemoryMailTokenStore,
     "mfa": MemoryMfaStore,
+    "roles": MemoryRoleStore,
     "audit": MemoryAuditStore,
     "identities": MemoryIdentityStore,
     "devices": MemoryDeviceStore,

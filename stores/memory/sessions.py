@@ -7,7 +7,7 @@ import threading
 from datetime import datetime
 
 from frappyauth.core.models import Session, User
-from frappyauth.core.protocols import UserStore
+from frappyauth.core.protocols import RoleStore, UserStore, resolve_roles
 
 
 class MemorySessionStore:
@@ -33,14 +33,14 @@ class MemorySessionStore:
         return session if session is not None and session.expires_at > now else None
 
     def get_with_user(
-        self, token_hash: str, now: datetime, users: UserStore
+        self, token_hash: str, now: datetime, users: UserStore, roles: RoleStore | None = None
     ) -> tuple[Session, User | None] | None:
         # Two dictionary reads, neither under a lock: a record is replaced by one assignment, never
         # changed.
         session = self._sessions.get(token_hash) if isinstance(token_hash, str) else None
         if session is None or session.expires_at <= now:
             return None
-        return session, users.get(session.user_id)
+        return session, resolve_roles(users.get(session.user_id), roles)
 
     def delete(self, token_hash: str) -> bool:
         with self._lock:

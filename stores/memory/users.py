@@ -7,6 +7,8 @@ import itertools
 import secrets
 import threading
 from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sortedcontainers import SortedDict
@@ -42,6 +44,7 @@ class MemoryUserStore:
         self._id_by_api_key: dict[str, str] = {}
         self._id_by_email: dict[str, str] = {}
         self._holders: Counter[str] = Counter()  # permission -> number of users holding it
+        self._suspended: set[str] = set()  # ids: while there are none, admins are counted in O(1)
         self._sequence = itertools.count()
 
     def get(self, user_id: str) -> User | None:
@@ -121,13 +124,18 @@ class MemoryUserStore:
         password_hash: str,
         credential_version: str,
         expected_hash: str | None = None,
+        changed_at: datetime | None = None,
     ) -> User | None:
         with self._lock:
             user = self.get(user_id)
             if user is None or (expected_hash is not None and user.password_hash != expected_hash):
                 return None
+            changed = {} if changed_at is None else {"password_changed_at": changed_at}
             return self._replace_locked(
-                user_id, password_hash=password_hash, credential_version=credential_version
+                user_id,
+                password_hash=password_hash,
+                credential_version=credential_version,
+                **changed,
             )
 
     def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
@@ -168,6 +176,44 @@ class MemoryUserStore:
             del self._creation_order[self._sequence_of.pop(user_id)]
             return True
 
+    def set_roles(self, user_id: str, roles: tuple[str, ...]) -> User | None:
+        return self._replace(user_id, roles=tuple(roles))
+
+    def remove_role(self, role: str) -> int:
+        with self._lock:
+            holders = [user for user in self._users.values() if role in user.roles]
+            for user in holders:
+                self._replace_locked(user.id, roles=tuple(r for r in user.roles if r != role))
+            return len(holders)
+
+    def count_holders(self, permission: str | None, roles: Sequence[str], active_only: bool) -> int:
+        with self._lock:
+            if not roles and permission is not None and not (active_only and self._suspended):
+                return self._holders[permission]
+            wanted = set(roles)
+            return sum(
+                1
+                for user in self._users.values()
+                if not (active_only and user.suspended_at is not None)
+                and ((permission in user.permissions) or not wanted.isdisjoint(user.roles))
+            )
+
+    def set_suspended(self, user_id: str, suspended_at: datetime | None) -> User | None:
+        return self._replace(user_id, suspended_at=suspended_at)
+
+    def record_login(self, user_id: str, at: datetime, address: str | None) -> bool:
+        with self._lock:
+            user = self._users.get(user_id) if isinstance(user_id, str) else None
+            if user is None:
+                return False
+            self._replace_locked(
+                user_id,
+                last_login_at=at,
+                last_login_address=address,
+                login_count=user.login_count + 1,
+            )
+            return True
+
     def _lookup(self, index: dict[str, str], key: str) -> User | None:
         user_id = index.get(key) if isinstance(key, str) else None
         return None if user_id is None else self._users[user_id]
@@ -196,6 +242,8 @@ class MemoryUserStore:
         if user.email_key is not None:
             self._id_by_email[user.email_key] = user.id
         self._holders.update(set(user.permissions))
+        if user.suspended_at is not None:
+            self._suspended.add(user.id)
 
     def _unindex(self, user: User) -> None:
         """Remove the user from the secondary indexes; `_users` keeps the record until it is
@@ -206,6 +254,7 @@ class MemoryUserStore:
         if user.email_key is not None:
             del self._id_by_email[user.email_key]
         self._holders.subtract(set(user.permissions))
+        self._suspended.discard(user.id)
 
     def _new_id(self) -> str:
         while (user_id := secrets.token_hex(12)) in self._users:

@@ -6,6 +6,7 @@ from frappyauth.stores.mongo.api_keys import MongoApiKeyStore
 from frappyauth.stores.mongo.attempts import MongoAttemptStore
 from frappyauth.stores.mongo.audit import MongoAuditStore
 from frappyauth.stores.mongo.devices import MongoDeviceStore
+from frappyauth.stores.mongo.roles import MongoRoleStore
 from frappyauth.stores.mongo.bundle import mongo_stores
 from frappyauth.stores.mongo.connection import check_connection
 from frappyauth.stores.mongo.identities import MongoIdentityStore
@@ -26,6 +27,7 @@ __all__ = [
     "MongoAuditStore",
     "MongoDeviceStore",
     "MongoIdentityStore",
+    "MongoRoleStore",
     "MongoMailTokenStore",
     "MongoMfaStore",
     "MongoSessionStore",

@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from frappyauth.core.errors import ApiKeyNameTakenError
 from frappyauth.core.models import ApiKey, User
 from frappyauth.stores.mongo.connection import collection_on
-from frappyauth.core.protocols import UserStore
+from frappyauth.core.protocols import RoleStore, UserStore
 from frappyauth.stores.mongo.documents import from_mongo_time, to_mongo_time, user_ref
 from frappyauth.stores.mongo.joins import find_with_user
 from frappyauth.stores.mongo.retries import insert_once
@@ -97,11 +97,11 @@ class MongoApiKeyStore(StartsOnFirstContact):
 
     @command
     def get_by_hash_with_user(
-        self, key_hash: str, now: datetime, users: UserStore
+        self, key_hash: str, now: datetime, users: UserStore, roles: RoleStore | None = None
     ) -> tuple[ApiKey, User | None] | None:
         if not isinstance(key_hash, str):
             return None
-        found = find_with_user(self._keys, {"keyHash": key_hash, **_live(now)}, users)
+        found = find_with_user(self._keys, {"keyHash": key_hash, **_live(now)}, users, roles)
         return None if found is None else (api_key_from_document(found[0]), found[1])
 
     @command

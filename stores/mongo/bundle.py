@@ -17,6 +17,7 @@ from frappyauth.stores.mongo.mail_tokens import MongoMailTokenStore
 from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.sessions import MongoSessionStore
 from frappyauth.stores.mongo.users import MongoUserStore
+from frappyauth.stores.mongo.roles import MongoRoleStore
 
 # Each kind of store beside the users, by its field in `Stores`; each takes the database and keeps
 # its collections' default names (frappymongouser's where it had them).
@@ -26,6 +27,7 @@ MONGO_STORES: dict[str, type] = {
     "attempts": MongoAttemptStore,
     "mail_tokens": MongoMailTokenStore,
     "mfa": MongoMfaStore,
+    "roles": MongoRoleStore,
     "audit": MongoAuditStore,
     "identities": MongoIdentityStore,
     "devices": MongoDeviceStore,

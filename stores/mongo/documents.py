@@ -3,8 +3,10 @@
 User documents keep frappymongouser 1.5's fields (`_id`, `username`, `password`, `permissions`,
 `profile`, `email`, `uid`, `apiKey`, `dataModelVersion`); frappyauth only adds `usernameKey`,
 `usernameSkeleton`, `usernameKeySkeleton` (the lookalike keys), `apiKeyHash`, `credentialVersion`,
-and with the mail flows `emailKey` and `emailVerified`. Fields it does not know (such as `uid`) are
-left as they are.
+with the mail flows `emailKey` and `emailVerified`, with option `roles` `roles` (names), with option
+`suspension` `suspendedAt`, and with option `login_history` `createdAt`, `passwordChangedAt`,
+`lastLoginAt`, `lastLoginAddress` and `loginCount`. Fields it does not know (such as `uid`) are left
+as they are.
 
 Reading is lenient with the shapes frappymongouser allowed, because an old worker may still write
 them during a rolling upgrade: a user without a `username` reads with the name `""` (it is listed,
@@ -83,7 +85,26 @@ def user_fields(document: dict[str, Any]) -> dict[str, Any]:
         "credential_version": document.get("credentialVersion", ""),
         "email_key": document.get("emailKey"),
         "email_verified": document.get("emailVerified") is True,
+        "roles": read_permissions(document.get("roles")),
+        "suspended_at": _time_or_none(document.get("suspendedAt")),
+        "created_at": _time_or_none(document.get("createdAt")),
+        "password_changed_at": _time_or_none(document.get("passwordChangedAt")),
+        "last_login_at": _time_or_none(document.get("lastLoginAt")),
+        "last_login_address": _string_or_none(document.get("lastLoginAddress")),
+        "login_count": _count(document.get("loginCount")),
     }
+
+
+def _string_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _time_or_none(moment: Any) -> datetime | None:
+    return from_mongo_time(moment) if isinstance(moment, datetime) else None
 
 
 def user_from_document(document: dict[str, Any]) -> User:
@@ -109,6 +130,10 @@ def user_to_document(user: User) -> dict[str, Any]:
         document["apiKeyHash"] = user.api_key_hash
     if user.credential_version:
         document["credentialVersion"] = user.credential_version
+    if user.roles:  # only with option `roles`: the seed's documents keep their fields
+        document["roles"] = list(user.roles)
+    if user.created_at is not None:  # only with option `login_history`
+        document["createdAt"] = to_mongo_time(user.created_at)
     document.update(email_fields(user.email, user.email_key, user.email_verified)["$set"])
     return document
 

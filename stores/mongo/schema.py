@@ -22,9 +22,9 @@ from frappyauth.stores.mongo.documents import LOOKALIKE_FIELDS
 from frappyauth.stores.mongo.migration import LegacyUsernameConflictError, Progress
 
 SCHEMA_VERSION = (
-    4  # 1: frappymongouser's layout (its `dataModelVersion`); 2: frappyauth's; 3: lookalike keys;
+    5  # 1: frappymongouser's layout (its `dataModelVersion`); 2: frappyauth's; 3: lookalike keys;
 )
-# 4: the unique `emailKey` index of the mail flows
+# 4: the unique `emailKey` index of the mail flows; 5: the `roles` index (option `roles`)
 MARKER_COLLECTION = "frappyauthSchema"
 MIGRATE_ON_START_VARIABLE = "FRAPPYAUTH_MIGRATE_ON_START"
 
@@ -174,6 +174,7 @@ def create_user_indexes(users: Collection) -> None:
         "emailKey", unique=True, sparse=True
     )  # only addresses set through the mail flows
     users.create_index("permissions")
+    users.create_index("roles")  # who holds a role: counting admins, deleting a role
     # For the rolling-upgrade lookups in `legacy`: old workers write no `usernameKey`, and plaintext
     # keys.
     users.create_index("username")

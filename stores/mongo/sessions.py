@@ -10,7 +10,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.models import Session, User
-from frappyauth.core.protocols import UserStore
+from frappyauth.core.protocols import RoleStore, UserStore
 from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
 from frappyauth.stores.mongo.documents import (
     session_from_document,
@@ -92,13 +92,12 @@ class MongoSessionStore(StartsOnFirstContact):
 
     @command
     def get_with_user(
-        self, token_hash: str, now: datetime, users: UserStore
+        self, token_hash: str, now: datetime, users: UserStore, roles: RoleStore | None = None
     ) -> tuple[Session, User | None] | None:
         if not isinstance(token_hash, str):
             return None
-        found = find_with_user(
-            self._tokens, {"tokenHash": token_hash, "expires": {"$gt": to_mongo_time(now)}}, users
-        )
+        query = {"tokenHash": token_hash, "expires": {"$gt": to_mongo_time(now)}}
+        found = find_with_user(self._tokens, query, users, roles)
         return None if found is None else (session_from_document(found[0]), found[1])
 
     @command

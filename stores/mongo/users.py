@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from frappyauth.stores.mongo.documents import (
     LOOKALIKE_FIELDS,
     email_fields,
     object_id,
+    to_mongo_time,
     user_from_document,
     user_to_document,
 )
@@ -243,13 +245,16 @@ class MongoUserStore(JoinableUsers):
         password_hash: str,
         credential_version: str,
         expected_hash: str | None = None,
+        changed_at: datetime | None = None,
     ) -> User | None:
         condition = {} if expected_hash is None else {"password": expected_hash}
-        return self._set(
-            user_id,
-            {"$set": {"password": password_hash, "credentialVersion": credential_version}},
-            condition,
-        )
+        fields: dict[str, Any] = {
+            "password": password_hash,
+            "credentialVersion": credential_version,
+        }
+        if changed_at is not None:
+            fields["passwordChangedAt"] = to_mongo_time(changed_at)
+        return self._set(user_id, {"$set": fields}, condition)
 
     @command
     def upgrade_password_hash(self, user_id: str, expected_hash: str, password_hash: str) -> bool:
@@ -282,6 +287,43 @@ class MongoUserStore(JoinableUsers):
     def delete(self, user_id: str) -> bool:
         oid = object_id(user_id)
         return oid is not None and self._users.delete_one({"_id": oid}).deleted_count == 1
+
+    def set_roles(self, user_id: str, roles: tuple[str, ...]) -> User | None:
+        return self._set(user_id, {"$set": {"roles": list(roles)}})
+
+    @command
+    def remove_role(self, role: str) -> int:
+        if not isinstance(role, str):
+            return 0
+        return self._users.update_many({"roles": role}, {"$pull": {"roles": role}}).modified_count
+
+    @command
+    def count_holders(self, permission: str | None, roles: Sequence[str], active_only: bool) -> int:
+        holds: list[dict[str, Any]] = [{"roles": {"$in": list(roles)}}] if roles else []
+        if permission is not None:
+            holds.insert(0, {"permissions": permission})
+        if not holds:
+            return 0
+        query = holds[0] if len(holds) == 1 else {"$or": holds}
+        if active_only:  # `null` matches a missing field too: older users are active
+            query = {**query, "suspendedAt": None}
+        return self._users.count_documents(query)
+
+    def set_suspended(self, user_id: str, suspended_at: datetime | None) -> User | None:
+        if suspended_at is None:
+            return self._set(user_id, {"$unset": {"suspendedAt": ""}})
+        return self._set(user_id, {"$set": {"suspendedAt": to_mongo_time(suspended_at)}})
+
+    @command
+    def record_login(self, user_id: str, at: datetime, address: str | None) -> bool:
+        oid = object_id(user_id)
+        if oid is None:
+            return False
+        update = {
+            "$set": {"lastLoginAt": to_mongo_time(at), "lastLoginAddress": address},
+            "$inc": {"loginCount": 1},
+        }
+        return self._users.update_one({"_id": oid}, update).matched_count == 1
 
     def _find_one(self, query: dict[str, Any]) -> User | None:
         document = self._users.find_one(query)
