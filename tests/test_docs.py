@@ -35,6 +35,8 @@ COMPANIONS: dict[str, dict[str, Any]] = {
     "email_change": MAIL,
     "totp": {"mfa_encryption_key": "a key of 32 characters or more...."},
     "passwordless": {"passkeys": True},
+    "email_sign_in": MAIL,
+    "trusted_devices": {"totp": True, "mfa_encryption_key": "a key of 32 characters or more...."},
 }
 
 

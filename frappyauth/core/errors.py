@@ -245,3 +245,14 @@ class RecentLoginRequiredError(PermissionDeniedError):
 
 class PasskeyNotFoundError(NotFoundError):
     code, message = "passkey_not_found", "No such passkey."
+
+
+class DeviceNotFoundError(NotFoundError):
+    code, message = "device_not_found", "No such trusted device."
+
+
+class InvalidSignInCodeError(AuthenticationError):
+    """An emailed sign-in code or link that is wrong, used, expired or spent by too many wrong
+    guesses: all answered alike."""
+
+    code, message = "invalid_code", "The code is wrong or has expired; ask for a new one."

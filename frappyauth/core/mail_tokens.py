@@ -22,10 +22,11 @@ from frappyauth.core.context import ServiceContext
 from frappyauth.core.sessions import PURGE_INTERVAL
 from frappyauth.core.throttle import Throttle
 
-PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE = (
+PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE, EMAIL_SIGN_IN = (
     "password_reset",
     "email_verification",
     "email_change",
+    "email_sign_in",
 )
 # What `{action}` in `frontend_url` becomes, per purpose: the page of the front end that takes the
 # token.
@@ -33,6 +34,7 @@ ACTIONS = {
     PASSWORD_RESET: "reset-password",
     EMAIL_VERIFICATION: "verify-email",
     EMAIL_CHANGE: "confirm-email",
+    EMAIL_SIGN_IN: "email-sign-in",
 }
 
 

@@ -141,6 +141,7 @@ class Options:
         24 * 60 * 60, MAIL, lambda v: v >= 60, "must be at least 60 seconds"
     )
     mail_rate_limit: int = option(5, MAIL, _positive, "must be at least 1")
+    email_sign_in: bool = option(False, MAIL)
     totp: bool = option(False, SECOND_FACTOR)
     totp_issuer: str = option(
         "frappyauth",
@@ -180,6 +181,14 @@ class Options:
         lambda v: v in ("required", "preferred", "discouraged"),
         "must be 'required', 'preferred' or 'discouraged'",
     )
+    trusted_devices: bool = option(False, SECOND_FACTOR)
+    trusted_device_lifetime: int = option(
+        30 * 24 * 60 * 60,
+        SECOND_FACTOR,
+        _between(60, 400 * 24 * 60 * 60),
+        "must be between 60 seconds and 400 days",
+    )
+    trusted_devices_skip_required: bool = option(False, SECOND_FACTOR)
 
     audit_trail: bool = option(False, AUDIT)
     audit_retention_days: int = option(
@@ -194,6 +203,7 @@ class Options:
             or self.email_verification is not None
             or self.password_reset
             or self.email_change
+            or self.email_sign_in
         )
 
 
@@ -251,12 +261,17 @@ def build_options(override: Mapping[str, Any] | None) -> Options:
         # poisoning).
         raise ValueError(
             "frappyauth option 'frontend_url' is needed by the mail flows (registration, "
-            "email_verification, password_reset, email_change)."
+            "email_verification, password_reset, email_change, email_sign_in)."
         )
     if options.require_mfa_for and not (options.totp or options.passkeys):
         raise ValueError(
             "frappyauth option 'require_mfa_for' needs option 'totp' or 'passkeys' on: there is "
             "nothing to enrol in."
+        )
+    if options.trusted_devices and not (options.totp or options.passkeys):
+        raise ValueError(
+            "frappyauth option 'trusted_devices' needs option 'totp' or 'passkeys' on: there is "
+            "no second factor to skip."
         )
     if options.passwordless and not options.passkeys:
         raise ValueError("frappyauth option 'passwordless' needs option 'passkeys' on.")

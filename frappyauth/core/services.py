@@ -25,6 +25,7 @@ from frappyauth.core.second_factors import SecondFactors
 from frappyauth.core.sessions import Sessions
 from frappyauth.core.sign_in import SignIn
 from frappyauth.core.throttle import Throttle
+from frappyauth.core.trusted_devices import TrustedDevices
 
 if TYPE_CHECKING:  # the services of the `[mail]` and `[mfa]` extras
     from frappyauth.core.mail_flows import MailFlows
@@ -49,6 +50,7 @@ class Services:
     passkeys: Passkeys | None = None
     mail: MailFlows | None = None  # with any mail flow on
     audit: AuditTrail | None = None  # with option `audit_trail`
+    trusted_devices: TrustedDevices | None = None  # with option `trusted_devices`
 
     @property
     def options(self) -> Options:
@@ -85,24 +87,41 @@ def build_services(
     )
     throttle, sessions, api_keys = Throttle(context), Sessions(context), ApiKeys(context)
     accounts = Accounts(context, throttle, api_keys)
-    second_factors, totp, passkeys = _second_factor_services(context, throttle, secret_key)
+    trusted_devices = TrustedDevices(context) if options.trusted_devices else None
+    second_factors, totp, passkeys = _second_factor_services(
+        context, throttle, secret_key, trusted_devices
+    )
+    mail = _mail_flows(context, throttle, accounts, mailer, composer)
+    sign_in = SignIn(
+        context,
+        throttle,
+        sessions,
+        second_factors,
+        totp,
+        passkeys,
+        mail.email_sign_in if mail is not None else None,
+    )
     return Services(
         context,
         throttle,
         sessions,
         api_keys,
         accounts,
-        SignIn(context, throttle, sessions, second_factors, totp, passkeys),
+        sign_in,
         second_factors,
         totp,
         passkeys,
-        _mail_flows(context, throttle, accounts, mailer, composer),
+        mail,
         AuditTrail(context) if audit is not None else None,
+        trusted_devices,
     )
 
 
 def _second_factor_services(
-    context: ServiceContext, throttle: Throttle, secret_key: str | bytes | None
+    context: ServiceContext,
+    throttle: Throttle,
+    secret_key: str | bytes | None,
+    trusted_devices: TrustedDevices | None,
 ) -> tuple[SecondFactors | None, Totp | None, Passkeys | None]:
     options = context.options
     if not (options.totp or options.passkeys):
@@ -125,7 +144,7 @@ def _second_factor_services(
             f"frappyauth options 'totp' and 'passkeys' need the mfa extra: pip install "
             f"'frappyauth[mfa]' ({missing.name} is missing)."
         ) from None
-    second_factors = SecondFactors(context)
+    second_factors = SecondFactors(context, trusted_devices)
     totp = (
         Totp(context, throttle, second_factors, TotpCodec(key, options.totp_issuer))
         if options.totp and key
@@ -151,6 +170,7 @@ def _mail_flows(
         )
     try:
         from frappyauth.core.email_change import EmailChange
+        from frappyauth.core.email_sign_in import EmailSignIn
         from frappyauth.core.mail_flows import MailFlows
         from frappyauth.core.mail_tokens import MailTokens
         from frappyauth.core.mailer import Outbox
@@ -162,5 +182,9 @@ def _mail_flows(
         ) from missing
     tokens = MailTokens(context, throttle, Outbox(mailer, composer))
     return MailFlows(
-        tokens, PasswordReset(tokens, accounts), Registration(tokens, accounts), EmailChange(tokens)
+        tokens,
+        PasswordReset(tokens, accounts),
+        Registration(tokens, accounts),
+        EmailChange(tokens),
+        EmailSignIn(tokens) if context.options.email_sign_in else None,
     )

@@ -44,3 +44,8 @@ mfa_challenge_failed = _signals.signal(
 )  # a wrong or replayed code; adds `reason`
 passkey_registered = _signals.signal("passkey-registered")
 passkey_removed = _signals.signal("passkey-removed")
+device_trusted = _signals.signal("device-trusted")  # a browser may skip the second factor
+devices_forgotten = _signals.signal("devices-forgotten")  # adds `count`
+email_sign_in_requested = _signals.signal(
+    "email-sign-in-requested"
+)  # carries no user id when no account matched

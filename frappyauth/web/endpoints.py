@@ -58,6 +58,12 @@ EMAIL_CHANGE = Feature(lambda o: o.email_change, _disabled("Address change is", 
 TOTP = Feature(lambda o: o.totp, _disabled("TOTP is", "totp"))
 PASSKEYS = Feature(lambda o: o.passkeys, _disabled("Passkeys are", "passkeys"))
 SECOND_FACTORS = Feature(lambda o: o.totp or o.passkeys, TOTP.off_message)
+TRUSTED_DEVICES = Feature(
+    lambda o: o.trusted_devices, _disabled("Trusted devices are", "trusted_devices")
+)
+EMAIL_SIGN_IN = Feature(
+    lambda o: o.email_sign_in, _disabled("Sign-in by emailed code is", "email_sign_in")
+)
 AUDIT = Feature(lambda o: o.audit_trail, _disabled("The audit trail is", "audit_trail"))
 CONSOLE = Feature(lambda o: o.console, _disabled("The console is", "console"))
 

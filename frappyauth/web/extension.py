@@ -263,7 +263,7 @@ def resolve_stores(
         )
 
     def pick(name: str, kind: str, needed: bool = True) -> Any:
-        given_store = given[name]
+        given_store = given.get(name)
         if given_store is not None or not needed:
             return given_store
         return store_beside(user_store, kind)
@@ -276,6 +276,7 @@ def resolve_stores(
         mail_tokens=pick("mail_token_store", "mail_tokens", options.mail_flows),
         mfa=pick("mfa_store", "mfa", options.totp or options.passkeys),
         audit=pick("audit_store", "audit", options.audit_trail),
+        trusted_devices=pick("trusted_device_store", "trusted_devices", options.trusted_devices),
     )
 
 

@@ -7,6 +7,7 @@ from frappyauth.stores.memory.bundle import memory_stores
 from frappyauth.stores.memory.mail_tokens import MemoryMailTokenStore
 from frappyauth.stores.memory.mfa import MemoryMfaStore
 from frappyauth.stores.memory.sessions import MemorySessionStore
+from frappyauth.stores.memory.trusted_devices import MemoryTrustedDeviceStore
 from frappyauth.stores.memory.users import MemoryUserStore
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "MemoryMailTokenStore",
     "MemoryMfaStore",
     "MemorySessionStore",
+    "MemoryTrustedDeviceStore",
     "MemoryUserStore",
     "memory_stores",
 ]

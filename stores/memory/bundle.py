@@ -9,6 +9,7 @@ from frappyauth.stores.memory.attempts import MemoryAttemptStore
 from frappyauth.stores.memory.mail_tokens import MemoryMailTokenStore
 from frappyauth.stores.memory.mfa import MemoryMfaStore
 from frappyauth.stores.memory.sessions import MemorySessionStore
+from frappyauth.stores.memory.trusted_devices import MemoryTrustedDeviceStore
 from frappyauth.stores.memory.users import MemoryUserStore
 
 # Each kind of store beside the users, by its field in `Stores`.
@@ -19,6 +20,7 @@ MEMORY_STORES: dict[str, type] = {
     "mail_tokens": MemoryMailTokenStore,
     "mfa": MemoryMfaStore,
     "audit": MemoryAuditStore,
+    "trusted_devices": MemoryTrustedDeviceStore,
 }
 
 

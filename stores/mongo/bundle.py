@@ -14,6 +14,7 @@ from frappyauth.stores.mongo.audit import MongoAuditStore
 from frappyauth.stores.mongo.mail_tokens import MongoMailTokenStore
 from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.sessions import MongoSessionStore
+from frappyauth.stores.mongo.trusted_devices import MongoTrustedDeviceStore
 from frappyauth.stores.mongo.users import MongoUserStore
 
 # Each kind of store beside the users, by its field in `Stores`; each takes the database and keeps
@@ -25,6 +26,7 @@ MONGO_STORES: dict[str, type] = {
     "mail_tokens": MongoMailTokenStore,
     "mfa": MongoMfaStore,
     "audit": MongoAuditStore,
+    "trusted_devices": MongoTrustedDeviceStore,
 }
 
 
