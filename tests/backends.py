@@ -20,6 +20,7 @@ from frappyauth.core.protocols import (
     MailTokenStore,
     MfaStore,
     SessionStore,
+    TrustedDeviceStore,
     UserStore,
 )
 from frappyauth.stores.memory import (
@@ -29,6 +30,7 @@ from frappyauth.stores.memory import (
     MemoryMailTokenStore,
     MemoryMfaStore,
     MemorySessionStore,
+    MemoryTrustedDeviceStore,
     MemoryUserStore,
 )
 from frappyauth.stores.mongo import (
@@ -38,6 +40,7 @@ from frappyauth.stores.mongo import (
     MongoMailTokenStore,
     MongoMfaStore,
     MongoSessionStore,
+    MongoTrustedDeviceStore,
     MongoUserStore,
 )
 
@@ -72,6 +75,7 @@ class Backend:
     mfa_store: Callable[[Any], MfaStore]
     attempt_store: Callable[[Any], AttemptStore]
     audit_store: Callable[[Any], AuditStore]
+    trusted_device_store: Callable[[Any], TrustedDeviceStore]
     thread_safe: bool = True  # mongomock is not (nor is its $inc atomic): concurrency tests skip it
     marks: tuple[Any, ...] = ()
 
@@ -86,6 +90,7 @@ BACKENDS: dict[str, Backend] = {
         lambda _db: MemoryMfaStore(),
         lambda _db: MemoryAttemptStore(),
         lambda _db: MemoryAuditStore(),
+        lambda _db: MemoryTrustedDeviceStore(),
     ),
     "mongomock": Backend(
         mongomock_database,
@@ -96,6 +101,7 @@ BACKENDS: dict[str, Backend] = {
         MongoMfaStore,
         MongoAttemptStore,
         MongoAuditStore,
+        MongoTrustedDeviceStore,
         thread_safe=False,
     ),
     "mongodb": Backend(
@@ -107,6 +113,7 @@ BACKENDS: dict[str, Backend] = {
         MongoMfaStore,
         MongoAttemptStore,
         MongoAuditStore,
+        MongoTrustedDeviceStore,
         marks=(
             pytest.mark.skipif(
                 not MONGODB_URI, reason="MONGODB_URI is not set: no real MongoDB to test"

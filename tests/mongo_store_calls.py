@@ -20,6 +20,7 @@ from typing import Any
 import mongomock
 import pytest
 
+from frappyauth.core.device_models import TrustedDevice
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.minting import hash_secret
@@ -32,6 +33,7 @@ from frappyauth.stores.mongo import (
     MongoMailTokenStore,
     MongoMfaStore,
     MongoSessionStore,
+    MongoTrustedDeviceStore,
     MongoUserStore,
 )
 from mongo_recording import INDEX_OPERATIONS, Command, CommandLog, RecordingDatabase
@@ -44,6 +46,7 @@ STORES = (
     MongoMailTokenStore,
     MongoMfaStore,
     MongoAuditStore,
+    MongoTrustedDeviceStore,
 )
 # Public methods that send nothing of their own, and why they are not driven.
 NOT_SENDING = {
@@ -122,7 +125,7 @@ def record_every_method() -> Recording:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         stores = [store(db) for store in STORES]
-    users, sessions, keys, attempts, mail, mfa, audit = stores
+    users, sessions, keys, attempts, mail, mfa, audit, devices = stores
     for first_contact in (
         lambda: users.get("0" * 24),
         lambda: sessions.get(h("none"), NOW),
@@ -134,6 +137,7 @@ def record_every_method() -> Recording:
         lambda: mfa.get_passkey("none"),
         lambda: mfa.take_passkey_challenge(h("none"), NOW),
         lambda: audit.page(None, None, None, NOW, 1),
+        lambda: devices.get(h("none"), NOW),
     ):  # every collection touched once, so that what a store sends on first contact is start-up
         first_contact()
     log.current = "between methods"  # a story's own set-up calls: not a method's record
@@ -145,6 +149,7 @@ def record_every_method() -> Recording:
     mail_token_story(story, mail, user)
     mfa_story(story, mfa, user)
     audit_story(story, audit, user)
+    trusted_device_story(story, devices, user)
     user_endings(story, users, user, database)
     return Recording(log, database, story.methods)
 
@@ -294,6 +299,19 @@ def mail_token_story(story: Story, mail: MongoMailTokenStore, user: User) -> Non
     send(mail, "delete_for_user", user.id, "reset", case="one purpose")
     send(mail, "delete_for_user", user.id)
     send(mail, "purge_expired", NOW)
+
+
+def trusted_device_story(story: Story, devices: MongoTrustedDeviceStore, user: User) -> None:
+    send = story.send
+    device = TrustedDevice("d1", h("device"), user.id, "Firefox", NOW, NOW, LATER)
+    send(devices, "create", device)
+    send(devices, "create", device, case="duplicate hash", raises=ValueError)
+    send(devices, "get", h("device"), NOW)
+    send(devices, "list_for_user", user.id, NOW)
+    send(devices, "touch", h("device"), NOW)
+    send(devices, "delete", user.id, "d1")
+    send(devices, "delete_for_user", user.id)
+    send(devices, "purge_expired", NOW)
 
 
 def mfa_story(story: Story, mfa: MongoMfaStore, user: User) -> None:
