@@ -12,7 +12,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from frappyauth.core.email_sign_in import EMAIL_SIGN_IN_CODE, MAX_CODE_TRIES, TRIES_PREFIX
+from frappyauth.core.email_sign_in import (
+    CODE_DIGITS,
+    EMAIL_SIGN_IN_CODE,
+    MAX_CODE_TRIES,
+    TRIES_PREFIX,
+)
 from frappyauth.core.mailer import LoggingMailer, SmtpMailer
 from frappyauth.stores.memory import MemoryApiKeyStore, MemoryAttemptStore, MemoryMailTokenStore
 from http_support import ADMIN_PASSWORD, SecretLedger, StoreSpy, auth, body, build_app, login
@@ -436,3 +441,10 @@ def test_24_threads_at_one_code_check_at_most_the_allowed_tries_and_one_signs_in
     # (the later ones voided the code: a flood kills it, and its owner asks for another).
     assert forced.checks == MAX_CODE_TRIES
     assert statuses.count(200) <= 1 and set(statuses) <= {200, 401}
+
+
+def test_the_documented_code_has_the_digits_of_the_core(client) -> None:
+    document = body(client.get("/api/user/openapi.json"))
+    schema = document["paths"]["/api/user/login/email/confirm"]["post"]["requestBody"]["content"]
+    pattern = schema["application/json"]["schema"]["properties"]["code"]["pattern"]
+    assert pattern == f"^[0-9]{{{CODE_DIGITS}}}$"

@@ -296,3 +296,20 @@ def test_with_the_option_off_trust_device_is_ignored_and_devices_are_404(make_ap
 def test_the_option_needs_a_second_factor(make_app) -> None:
     with pytest.raises(ValueError, match="'trusted_devices' needs option 'totp' or 'passkeys'"):
         make_app(trusted_devices=True)
+
+
+def test_deleting_a_user_forgets_their_devices(app, client, admin_token, clock) -> None:
+    created = client.post(
+        f"{PREFIX}/users",
+        json={"username": "bob", "password": USER_PASSWORD, "permissions": ["view"]},
+        headers=auth(admin_token),
+    )
+    bob_id = body(created)["id"]
+    bob = app.test_client()
+    bob_secret, _ = enrol(bob, login(bob, "bob", USER_PASSWORD), USER_PASSWORD, clock.now)
+    clock.advance(seconds=30)
+    trusted_login(bob, clock, bob_secret, username="bob")
+    assert stored_devices(app).list_for_user(bob_id, clock.now)
+    deleted = client.delete(f"{PREFIX}/users/{bob_id}", headers=auth(admin_token))
+    assert deleted.status_code == 200
+    assert stored_devices(app).list_for_user(bob_id, clock.now) == []
