@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from frappyauth.core import signals
 from frappyauth.core.email_sign_in import (
     CODE_DIGITS,
     EMAIL_SIGN_IN_CODE,
@@ -448,3 +449,14 @@ def test_the_documented_code_has_the_digits_of_the_core(client) -> None:
     schema = document["paths"]["/api/user/login/email/confirm"]["post"]["requestBody"]["content"]
     pattern = schema["application/json"]["schema"]["properties"]["code"]["pattern"]
     assert pattern == f"^[0-9]{{{CODE_DIGITS}}}$"
+
+
+def test_a_wrong_code_is_announced_as_a_failed_login(app, client, smtp_server, ledger) -> None:
+    failed: list[dict[str, Any]] = []
+    code, _ = mailed(app, client, smtp_server, ledger)
+    wrong = f"{(int(code) + 1) % 10**8:08d}"
+    with signals.login_failed.connected_to(lambda _app, **seen: failed.append(seen), app):
+        assert confirm(client, email="ann@example.org", code=wrong).status_code == 401
+        assert confirm(client, token="not a token").status_code == 401
+        assert confirm(client, email="ann@example.org", code=code).status_code == 200
+    assert [seen["user_id"] for seen in failed] == [None, None]

@@ -18,6 +18,7 @@ other. The sign-in then ends in `SignIn.finish` like any other: a second factor 
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -109,16 +110,31 @@ class EmailSignIn:
         self, email: str | None, code: str | None, token: str | None, remote_addr: str | None
     ) -> tuple[User, Admission | None]:
         """The user an emailed code (with its address) or link token proves, and the throttle's
-        admission of a code; `InvalidSignInCodeError` for anything wrong, alike."""
+        admission of a code; `InvalidSignInCodeError` for anything wrong, alike (and announced as a
+        failed login)."""
         if (token is None) == (code is None) or (code is not None and email is None):
             raise BadRequestError("Give either an email address and a code, or a token.")
-        if token is not None:
-            self.tokens.throttle("email_sign_in_confirm", remote_addr)
-            if len(token) > MAX_TOKEN_LENGTH:
-                raise InvalidSignInCodeError()
-            return self._taken(hash_secret(token), EMAIL_SIGN_IN), None
-        key = email_key(normalise_email(email or ""))
-        if code is None or len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
+        try:
+            if token is not None:
+                self.tokens.throttle("email_sign_in_confirm", remote_addr)
+                if len(token) > MAX_TOKEN_LENGTH:
+                    raise InvalidSignInCodeError()
+                return self._taken(hash_secret(token), EMAIL_SIGN_IN), None
+            return self._redeem_code(email or "", code or "", remote_addr)
+        except InvalidSignInCodeError:
+            self.tokens.context.events.announce(
+                signals.login_failed,
+                user_id=None,
+                actor=Actor(None, remote_addr),
+                level=logging.WARNING,
+            )
+            raise
+
+    def _redeem_code(
+        self, email: str, code: str, remote_addr: str | None
+    ) -> tuple[User, Admission]:
+        key = email_key(normalise_email(email))
+        if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
             raise BadRequestError(f"The code has {CODE_DIGITS} digits.")
         admission = self.tokens.limiter.admit(f"email:{key}", remote_addr, CODES)
         now = self.tokens.context.clock()
