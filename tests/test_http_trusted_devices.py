@@ -313,3 +313,18 @@ def test_deleting_a_user_forgets_their_devices(app, client, admin_token, clock) 
     deleted = client.delete(f"{PREFIX}/users/{bob_id}", headers=auth(admin_token))
     assert deleted.status_code == 200
     assert stored_devices(app).list_for_user(bob_id, clock.now) == []
+
+
+def test_trusting_the_same_browser_again_replaces_its_device(make_app, clock) -> None:
+    # A holder of a required permission gives the second step on a trusted browser too.
+    app = make_app(**TRUSTING, require_mfa_for=["admin"])
+    client = app.test_client()
+    token = login(client, "admin", ADMIN_PASSWORD)
+    totp_secret, _ = enrol(client, token, ADMIN_PASSWORD, clock.now)
+    clock.advance(seconds=30)
+    trusted_login(client, clock, totp_secret)
+    elsewhere = app.test_client()
+    trusted_login(elsewhere, clock, totp_secret)
+    answer = trusted_login(client, clock, totp_secret)
+    devices = body(client.get(f"{PREFIX}/devices", headers=auth(body(answer)["token"])))["devices"]
+    assert [d["current"] for d in devices] == [True, False]

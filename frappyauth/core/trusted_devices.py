@@ -47,9 +47,15 @@ class TrustedDevices:
     def store(self) -> TrustedDeviceStore:
         return self._store
 
-    def trust(self, user: User, user_agent: str | None, actor: Actor) -> str:
+    def trust(
+        self, user: User, user_agent: str | None, actor: Actor, replacing: str | None = None
+    ) -> str:
         """Trust the browser of a sign-in that has just given its second factor; return its secret
-        (for the cookie only)."""
+        (for the cookie only). The device that `replacing` (the browser's old cookie) names, if it
+        is the user's, is forgotten: the new cookie takes its place."""
+        replaced = self.current_id(user.id, replacing)
+        if replaced is not None:
+            self._store.delete(user.id, replaced)
         now, secret = self._context.clock(), new_secret()
         self._store.create(
             TrustedDevice(

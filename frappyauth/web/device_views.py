@@ -63,6 +63,7 @@ def trust_device_if_asked(response: Response, asked: bool, signed_in: SignedIn) 
             signed_in.user,
             request.user_agent.string or None,
             Actor(signed_in.user.id, request.remote_addr),
+            replacing=device_cookie(),
         )
         set_device_cookie(response, secret, services.options)
 
