@@ -32,12 +32,8 @@ if TYPE_CHECKING:  # the factors of the `mfa` extra, present only with their opt
     from frappyauth.core.passkeys import Passkeys, RelyingParty
     from frappyauth.core.totp import Totp
 
-PASSWORD, PASSKEY, SECOND_STEP, EMAILED_CODE = (
-    "password",
-    "passkey",
-    "second factor",
-    "emailed code",
-)
+PASSWORD, PASSKEY, SECOND_STEP = "password", "passkey", "second factor"
+EMAILED_CODE = "emailed code"
 
 
 @dataclass(frozen=True)
