@@ -32,6 +32,7 @@ EVERY_COLLECTION = {
     "userPasskeys",
     "userPasskeyChallenges",
     "userAuditLog",
+    "userTrustedDevices",
 }
 
 
@@ -78,7 +79,15 @@ def test_an_app_may_relax_the_write_concern_but_not_the_read_preference() -> Non
 def test_stores_built_beside_a_user_store_write_with_its_write_concern() -> None:
     db = RecordingDatabase()
     users = MongoUserStore(db, write_concern=WriteConcern(w=1))  # type: ignore[arg-type]
-    for kind in ("sessions", "api_keys", "attempts", "mail_tokens", "mfa", "audit"):
+    for kind in (
+        "sessions",
+        "api_keys",
+        "attempts",
+        "mail_tokens",
+        "mfa",
+        "audit",
+        "trusted_devices",
+    ):
         store_beside(users, kind)
     assert set(db.collections) == EVERY_COLLECTION
     assert all(
