@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from frappyauth import register_endpoints
 from frappyauth.core.minting import hash_secret
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, body, login
 from mfa_support import PREFIX, code, enrol, first_step, second_step
@@ -328,3 +329,25 @@ def test_trusting_the_same_browser_again_replaces_its_device(make_app, clock) ->
     answer = trusted_login(client, clock, totp_secret)
     devices = body(client.get(f"{PREFIX}/devices", headers=auth(body(answer)["token"])))["devices"]
     assert [d["current"] for d in devices] == [True, False]
+
+
+def test_a_given_trusted_device_store_is_used_and_a_wrong_one_refused(
+    user_store, token_store, clock, ledger, trusted_device_store
+) -> None:
+    app = Flask("given")
+    register_endpoints(
+        app,
+        user_store,
+        token_store,
+        {"totp": True, "trusted_devices": True, "mfa_encryption_key": "k" * 32},
+        trusted_device_store=trusted_device_store,
+    )
+    assert stored_devices(app) is trusted_device_store
+    with pytest.raises(TypeError, match="trusted_device_store must be a TrustedDeviceStore"):
+        register_endpoints(
+            Flask("wrong"),
+            user_store,
+            token_store,
+            {"totp": True, "trusted_devices": True, "mfa_encryption_key": "k" * 32},
+            trusted_device_store=user_store,  # has `get` and `create`, not the rest
+        )

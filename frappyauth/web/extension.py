@@ -22,6 +22,7 @@ from frappyauth.core.protocols import (
     ApiKeyStore,
     AttemptStore,
     AuditStore,
+    TrustedDeviceStore,
     MailTokenStore,
     MfaStore,
     SessionStore,
@@ -83,6 +84,7 @@ class FrappyAuth:
         mail_token_store: MailTokenStore | None = None,
         mfa_store: MfaStore | None = None,
         audit_store: AuditStore | None = None,
+        trusted_device_store: TrustedDeviceStore | None = None,
     ) -> None:
         self.options = build_options(options_override)
         self.stores = (
@@ -97,6 +99,7 @@ class FrappyAuth:
                 mail_token_store=mail_token_store,
                 mfa_store=mfa_store,
                 audit_store=audit_store,
+                trusted_device_store=trusted_device_store,
             )
         )
         if stores is not None and user_store is not None:
@@ -247,6 +250,7 @@ def resolve_stores(
         ("mail_token_store", MailTokenStore),
         ("mfa_store", MfaStore),
         ("audit_store", AuditStore),
+        ("trusted_device_store", TrustedDeviceStore),
     ):
         if given[name] is not None:
             _check_store(name.replace("_", " "), given[name], protocol, f"the {name}")
@@ -263,7 +267,7 @@ def resolve_stores(
         )
 
     def pick(name: str, kind: str, needed: bool = True) -> Any:
-        given_store = given.get(name)
+        given_store = given[name]
         if given_store is not None or not needed:
             return given_store
         return store_beside(user_store, kind)
