@@ -23,6 +23,7 @@ from frappyauth.core.protocols import (
     MfaStore,
     RoleStore,
     SessionStore,
+    TrustedDeviceStore,
     UserStore,
 )
 from frappyauth.stores.memory import (
@@ -35,6 +36,7 @@ from frappyauth.stores.memory import (
     MemoryMfaStore,
     MemoryRoleStore,
     MemorySessionStore,
+    MemoryTrustedDeviceStore,
     MemoryUserStore,
 )
 from frappyauth.stores.mongo import (
@@ -47,6 +49,7 @@ from frappyauth.stores.mongo import (
     MongoMfaStore,
     MongoRoleStore,
     MongoSessionStore,
+    MongoTrustedDeviceStore,
     MongoUserStore,
 )
 
@@ -84,6 +87,7 @@ class Backend:
     identity_store: Callable[[Any], IdentityStore]
     device_store: Callable[[Any], DeviceStore]
     role_store: Callable[[Any], RoleStore]
+    trusted_device_store: Callable[[Any], TrustedDeviceStore]
     thread_safe: bool = True  # mongomock is not (nor is its $inc atomic): concurrency tests skip it
     marks: tuple[Any, ...] = ()
 
@@ -101,6 +105,7 @@ BACKENDS: dict[str, Backend] = {
         lambda _db: MemoryIdentityStore(),
         lambda _db: MemoryDeviceStore(),
         lambda _db: MemoryRoleStore(),
+        lambda _db: MemoryTrustedDeviceStore(),
     ),
     "mongomock": Backend(
         mongomock_database,
@@ -114,6 +119,7 @@ BACKENDS: dict[str, Backend] = {
         MongoIdentityStore,
         MongoDeviceStore,
         MongoRoleStore,
+        MongoTrustedDeviceStore,
         thread_safe=False,
     ),
     "mongodb": Backend(
@@ -128,6 +134,7 @@ BACKENDS: dict[str, Backend] = {
         MongoIdentityStore,
         MongoDeviceStore,
         MongoRoleStore,
+        MongoTrustedDeviceStore,
         marks=(
             pytest.mark.skipif(
                 not MONGODB_URI, reason="MONGODB_URI is not set: no real MongoDB to test"

@@ -24,6 +24,7 @@ from frappyauth.core.protocols import (
     MfaStore,
     RoleStore,
     SessionStore,
+    TrustedDeviceStore,
     UserStore,
 )
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, Clock, SecretLedger, auth, build_app, login
@@ -120,6 +121,11 @@ def make_mail_app(make_app: Any, smtp_server: SmtpServer, mail_token_store: Mail
 @pytest.fixture
 def mfa_store(backend: Backend, database: Any) -> MfaStore:
     return backend.mfa_store(database)
+
+
+@pytest.fixture
+def trusted_device_store(backend: Backend, database: Any) -> TrustedDeviceStore:
+    return backend.trusted_device_store(database)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from typing import Any
 import mongomock
 import pytest
 
+from frappyauth.core.device_models import TrustedDevice
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.minting import hash_secret
@@ -44,6 +45,7 @@ from frappyauth.stores.mongo import (
     MongoMfaStore,
     MongoRoleStore,
     MongoSessionStore,
+    MongoTrustedDeviceStore,
     MongoUserStore,
 )
 from mongo_recording import INDEX_OPERATIONS, Command, CommandLog, RecordingDatabase
@@ -59,6 +61,7 @@ STORES = (
     MongoIdentityStore,
     MongoDeviceStore,
     MongoRoleStore,
+    MongoTrustedDeviceStore,
 )
 # Public methods that send nothing of their own, and why they are not driven.
 NOT_SENDING = {
@@ -139,7 +142,7 @@ def record_every_method() -> Recording:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         stores = [store(db) for store in STORES]
-    users, sessions, keys, attempts, mail, mfa, audit, identities, devices, roles = stores
+    users, sessions, keys, attempts, mail, mfa, audit, identities, devices, roles, trusted = stores
     for first_contact in (
         lambda: users.get("0" * 24),
         lambda: sessions.get(h("none"), NOW),
@@ -154,6 +157,7 @@ def record_every_method() -> Recording:
         lambda: identities.find(GOOGLE, "none"),
         lambda: devices.list_for_user("none"),
         lambda: roles.get("none"),
+        lambda: trusted.get(h("none"), NOW),
     ):  # every collection touched once, so that what a store sends on first contact is start-up
         first_contact()
     log.current = "between methods"  # a story's own set-up calls: not a method's record
@@ -168,6 +172,7 @@ def record_every_method() -> Recording:
     audit_story(story, audit, user)
     identity_story(story, identities, user)
     device_story(story, devices, user)
+    trusted_device_story(story, trusted, user)
     user_endings(story, users, user, database)
     return Recording(log, database, story.methods)
 
@@ -376,6 +381,18 @@ def mail_token_story(story: Story, mail: MongoMailTokenStore, user: User) -> Non
     send(mail, "delete_for_user", user.id, "reset", case="one purpose")
     send(mail, "delete_for_user", user.id)
     send(mail, "purge_expired", NOW)
+
+
+def trusted_device_story(story: Story, devices: MongoTrustedDeviceStore, user: User) -> None:
+    send = story.send
+    device = TrustedDevice("d1", h("device"), user.id, "Firefox", NOW, NOW, LATER)
+    send(devices, "create", device)
+    send(devices, "get", h("device"), NOW)
+    send(devices, "list_for_user", user.id, NOW)
+    send(devices, "touch", h("device"), NOW)
+    send(devices, "delete", user.id, "d1")
+    send(devices, "delete_for_user", user.id)
+    send(devices, "purge_expired", NOW)
 
 
 def mfa_story(story: Story, mfa: MongoMfaStore, user: User) -> None:

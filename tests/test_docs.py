@@ -37,6 +37,8 @@ COMPANIONS: dict[str, dict[str, Any]] = {
     "passwordless": {"passkeys": True},
     "new_device_alerts": {"password_reset": True, **MAIL},
     "impersonation": {"audit_trail": True, "passkeys": True},
+    "email_sign_in": MAIL,
+    "trusted_devices": {"totp": True, "mfa_encryption_key": "a key of 32 characters or more...."},
 }
 
 

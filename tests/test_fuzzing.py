@@ -56,6 +56,8 @@ FUZZ_OPTIONS = {
     "email_verification": "optional",
     "password_reset": True,
     "email_change": True,
+    "email_sign_in": True,
+    "trusted_devices": True,
     "frontend_url": "https://app.example/{action}?token={token}",
     "mail_rate_limit": 1_000_000,
     # A provider that is never reached (nothing listens on port 9): its starts answer 503, its

@@ -35,6 +35,7 @@ EVERY_COLLECTION = {
     "userIdentities",
     "userDevices",
     "userRoles",
+    "userTrustedDevices",
 }
 
 
@@ -91,6 +92,7 @@ def test_stores_built_beside_a_user_store_write_with_its_write_concern() -> None
         "identities",
         "devices",
         "roles",
+        "trusted_devices",
     ):
         store_beside(users, kind)
     assert set(db.collections) == EVERY_COLLECTION

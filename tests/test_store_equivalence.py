@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, multiple, rule
 
 from conftest import NOW
+from frappyauth.core.device_models import TrustedDevice
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.models import (
@@ -39,6 +40,7 @@ from frappyauth.stores.memory import (
     MemoryMfaStore,
     MemoryRoleStore,
     MemorySessionStore,
+    MemoryTrustedDeviceStore,
     MemoryUserStore,
 )
 from frappyauth.stores.mongo import (
@@ -51,6 +53,7 @@ from frappyauth.stores.mongo import (
     MongoMfaStore,
     MongoRoleStore,
     MongoSessionStore,
+    MongoTrustedDeviceStore,
     MongoUserStore,
 )
 
@@ -79,7 +82,10 @@ KEY_NAMES = st.sampled_from(["default", "ci", "deploy"])
 KEY_SCOPES = st.none() | PERMISSIONS
 EMAIL_KEYS = st.sampled_from(["ann@example.org", "bob@example.org"])
 MAIL_TOKEN_HASHES = st.sampled_from(["m1", "m2", "m3", "m4"])
-PURPOSES = st.sampled_from(["password_reset", "email_verification", "email_change"])
+PURPOSES = st.sampled_from(
+    ["password_reset", "email_verification", "email_change", "email_sign_in", "email_sign_in_code"]
+)
+DEVICE_NUMBERS = st.integers(1, 4)
 SEALED_SECRETS = st.sampled_from(["sealed-1", "sealed-2"])
 RECOVERY_HASHES = st.lists(st.sampled_from(["c1", "c2", "c3"]), unique=True, max_size=3).map(tuple)
 STEPS = st.integers(0, 6)
@@ -117,6 +123,10 @@ class StoreEquivalence(RuleBasedStateMachine):
         self.identity_stores = {
             "memory": MemoryIdentityStore(),
             "mongomock": MongoIdentityStore(db),
+        }
+        self.trusted_device_stores = {
+            "memory": MemoryTrustedDeviceStore(),
+            "mongomock": MongoTrustedDeviceStore(db),
         }
         self.audit_appended = 0
         self.device_stores = {"memory": MemoryDeviceStore(), "mongomock": MongoDeviceStore(db)}
@@ -556,6 +566,56 @@ class StoreEquivalence(RuleBasedStateMachine):
     def purge_expired_mail_tokens(self, advance):
         now = self.tick(advance)
         self.same(lambda name, _, __: self.mail_tokens[name].purge_expired(now))
+
+    # trusted devices
+
+    def same_trusted_devices(self, call: Callable[[Any], Any]) -> Any:
+        """Run `call(trusted-device store)` on both device stores; assert equal outcomes."""
+        return self.same(lambda name, _users, _tokens: call(self.trusted_device_stores[name]))
+
+    @rule(number=DEVICE_NUMBERS, owner=SESSION_OWNERS, lifetime=st.integers(1, 120))
+    def create_device(self, number, owner, lifetime):
+        self.now += timedelta(seconds=1)  # every device its own creation instant
+        device = TrustedDevice(
+            device_id=f"d{number}",
+            secret_hash=f"s{number}",
+            user_id=owner,
+            user_agent=None if number % 2 else "Firefox",
+            created_at=self.now,
+            last_used_at=self.now,
+            expires_at=self.now + timedelta(minutes=lifetime),
+        )
+        self.same_trusted_devices(lambda store: store.create(device))
+        # And the owner's list at once: with ~80 rules, a run seldom reaches a later list rule.
+        self.same_trusted_devices(lambda store: store.list_for_user(owner, device.created_at))
+
+    @rule(number=DEVICE_NUMBERS, advance=ADVANCE)
+    def get_device(self, number, advance):
+        now = self.tick(advance)
+        self.same_trusted_devices(lambda store: store.get(f"s{number}", now))
+
+    @rule(owner=SESSION_OWNERS, advance=ADVANCE)
+    def list_trusted_devices(self, owner, advance):
+        now = self.tick(advance)
+        self.same_trusted_devices(lambda store: store.list_for_user(owner, now))
+
+    @rule(number=DEVICE_NUMBERS, advance=ADVANCE)
+    def touch_device(self, number, advance):
+        now = self.tick(advance)
+        self.same_trusted_devices(lambda store: store.touch(f"s{number}", now))
+
+    @rule(owner=SESSION_OWNERS, number=DEVICE_NUMBERS)
+    def delete_device(self, owner, number):
+        self.same_trusted_devices(lambda store: store.delete(owner, f"d{number}"))
+
+    @rule(owner=SESSION_OWNERS)
+    def delete_devices_for_user(self, owner):
+        self.same_trusted_devices(lambda store: store.delete_for_user(owner))
+
+    @rule(advance=ADVANCE)
+    def purge_expired_devices(self, advance):
+        now = self.tick(advance)
+        self.same_trusted_devices(lambda store: store.purge_expired(now))
 
     # API keys
 

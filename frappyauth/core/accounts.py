@@ -150,9 +150,9 @@ class Accounts:
         return updated
 
     def reset_password(self, user_id: str, password: str, actor: Actor) -> User:
-        """Set another user's password (admin: account recovery): every session and API key of the
-        user ends, with `passwordless` every passkey too (each logs in alone), and the throttle's
-        counters are cleared."""
+        """Set another user's password (admin: account recovery): every session, API key and trusted
+        device of the user ends, with `passwordless` every passkey too (each logs in alone), and the
+        throttle's counters are cleared."""
         self._check_password(password)
         user = self.get(user_id)
         self._revoke_all_keys(
@@ -169,6 +169,8 @@ class Accounts:
         self._context.stores.sessions.delete_for_user(
             user.id
         )  # tidying: the new credential version voided them
+        if self._context.stores.trusted_devices is not None:  # recovery: no browser skips MFA
+            self._context.stores.trusted_devices.delete_for_user(user.id)
         self._throttle.unlock(user.username_key)
         self._context.events.announce(signals.password_changed, user_id=user.id, actor=actor)
         return updated

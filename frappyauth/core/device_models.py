@@ -1,5 +1,6 @@
-"""The record of a device a user signed in from, for the new-device alerts (option
-`new_device_alerts`)."""
+"""The records of devices: a device a user signed in from (the new-device alerts, option
+`new_device_alerts`), and a trusted device, a browser whose sign-ins skip the second factor for a
+while (option `trusted_devices`)."""
 
 from __future__ import annotations
 
@@ -16,3 +17,21 @@ class SeenDevice:
     user_id: str
     fingerprint_hash: str
     last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class TrustedDevice:
+    """A browser a user trusted after a second factor: only the SHA-256 of its secret is stored.
+
+    `device_id` names it in the list of the user's devices (never the secret); `user_agent` is a
+    short summary of the browser that was trusted; `last_used_at` moves when a sign-in skips the
+    second factor with it.
+    """
+
+    device_id: str
+    secret_hash: str
+    user_id: str
+    user_agent: str | None
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime

@@ -35,8 +35,6 @@ def erase_user_data(stores: Stores, user: User, now: datetime) -> None:
 
 def end_trusted_devices(stores: Stores, user_id: str) -> None:
     """Forget the devices on which the user skips the second factor: an erased account's, or one
-    whose owner reported a sign-in that was not theirs. The hook for the trusted-device store, a
-    no-op until that store exists."""
-    trusted = getattr(stores, "trusted_devices", None)
-    if trusted is not None:
-        trusted.delete_for_user(user_id)
+    whose owner reported a sign-in that was not theirs."""
+    if stores.trusted_devices is not None:
+        stores.trusted_devices.delete_for_user(user_id)

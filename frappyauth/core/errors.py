@@ -366,3 +366,14 @@ class RecentSecondFactorRequiredError(PermissionDeniedError):
 
 class NotImpersonatingError(ConflictError):
     code, message = "not_impersonating", "This session is not an impersonation session."
+
+
+class DeviceNotFoundError(NotFoundError):
+    code, message = "device_not_found", "No such trusted device."
+
+
+class InvalidSignInCodeError(AuthenticationError):
+    """An emailed sign-in code or link that is wrong, used, expired or spent by too many wrong
+    guesses: all answered alike."""
+
+    code, message = "invalid_code", "The code is wrong or has expired; ask for a new one."

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from frappyauth.core.addresses import email_key, normalise_email
 from frappyauth.core.email_change import EmailChange
+from frappyauth.core.email_sign_in import EmailSignIn
 from frappyauth.core.mail_tokens import MailTokens
 from frappyauth.core.mailer import Outbox
 from frappyauth.core.password_reset import PasswordReset
@@ -18,6 +19,7 @@ class MailFlows:
     password_reset: PasswordReset
     registration: Registration
     email_change: EmailChange
+    email_sign_in: EmailSignIn | None = None  # with option `email_sign_in`
 
     @property
     def outbox(self) -> Outbox:

@@ -23,10 +23,11 @@ from frappyauth.core.languages import profile_language
 from frappyauth.core.sessions import PURGE_INTERVAL
 from frappyauth.core.throttle import Throttle
 
-PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE = (
+PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE, EMAIL_SIGN_IN = (
     "password_reset",
     "email_verification",
     "email_change",
+    "email_sign_in",
 )
 NEW_DEVICE = "new_device"  # the "this wasn't me" link of a new-device alert (`new_devices`)
 NEW_DEVICE_LINK_LIFETIME = 7 * 24 * 60 * 60  # seconds: an alert may be read days later
@@ -37,6 +38,7 @@ ACTIONS = {
     EMAIL_VERIFICATION: "verify-email",
     EMAIL_CHANGE: "confirm-email",
     NEW_DEVICE: "report-sign-in",
+    EMAIL_SIGN_IN: "email-sign-in",
 }
 
 

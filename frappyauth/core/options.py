@@ -158,6 +158,7 @@ class Options:
         24 * 60 * 60, MAIL, lambda v: v >= 60, "must be at least 60 seconds"
     )
     mail_rate_limit: int = option(5, MAIL, _positive, "must be at least 1")
+    email_sign_in: bool = option(False, MAIL)
     totp: bool = option(False, SECOND_FACTOR)
     totp_issuer: str = option(
         "frappyauth",
@@ -197,6 +198,14 @@ class Options:
         lambda v: v in ("required", "preferred", "discouraged"),
         "must be 'required', 'preferred' or 'discouraged'",
     )
+    trusted_devices: bool = option(False, SECOND_FACTOR)
+    trusted_device_lifetime: int = option(
+        30 * 24 * 60 * 60,
+        SECOND_FACTOR,
+        _between(60, 400 * 24 * 60 * 60),
+        "must be between 60 seconds and 400 days",
+    )
+    trusted_devices_skip_required: bool = option(False, SECOND_FACTOR)
 
     identity_providers: dict[str, Any] | None = option(None, IDENTITY_PROVIDERS)
     identity_merge_verified_email: bool = option(False, IDENTITY_PROVIDERS)
@@ -226,6 +235,7 @@ class Options:
             or self.email_verification is not None
             or self.password_reset
             or self.email_change
+            or self.email_sign_in
         )
 
 
@@ -288,7 +298,7 @@ def build_options(override: Mapping[str, Any] | None) -> Options:
         # poisoning).
         raise ValueError(
             "frappyauth option 'frontend_url' is needed by the mail flows (registration, "
-            "email_verification, password_reset, email_change)."
+            "email_verification, password_reset, email_change, email_sign_in)."
         )
     if options.require_mfa_for and not (options.totp or options.passkeys):
         raise ValueError(
@@ -300,6 +310,11 @@ def build_options(override: Mapping[str, Any] | None) -> Options:
         raise ValueError(
             "frappyauth option 'new_device_alerts' needs option 'password_reset' on (and so "
             "'frontend_url' and a mailer): the alert's link starts a password reset."
+        )
+    if options.trusted_devices and not (options.totp or options.passkeys):
+        raise ValueError(
+            "frappyauth option 'trusted_devices' needs option 'totp' or 'passkeys' on: there is "
+            "no second factor to skip."
         )
     if options.passwordless and not options.passkeys:
         raise ValueError("frappyauth option 'passwordless' needs option 'passkeys' on.")

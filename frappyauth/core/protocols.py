@@ -28,7 +28,7 @@ from datetime import datetime
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from frappyauth.core.device_models import SeenDevice
+from frappyauth.core.device_models import SeenDevice, TrustedDevice
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.models import (
     ApiKey,
@@ -565,13 +565,42 @@ class DeviceStore(Protocol):
         """Delete every device of the user; return how many."""
 
 
+class TrustedDeviceStore(Protocol):
+    """Persists trusted devices (option `trusted_devices`): the hash of each browser's secret."""
+
+    def create(self, device: TrustedDevice) -> None:
+        """Store the device. Raises `ValueError` if a device with its `secret_hash` or `device_id`
+        exists."""
+
+    def get(self, secret_hash: str, now: datetime) -> TrustedDevice | None:
+        """Return the device with this secret hash, or `None` if there is none or it expired
+        (`expires_at` at or before `now`)."""
+
+    def list_for_user(self, user_id: str, now: datetime) -> list[TrustedDevice]:
+        """Return the user's unexpired devices, newest `created_at` first."""
+
+    def touch(self, secret_hash: str, last_used_at: datetime) -> bool:
+        """Set the device's `last_used_at`; return whether there was such a device."""
+
+    def delete(self, user_id: str, device_id: str) -> bool:
+        """Delete the device with this id if it is the user's; return whether one was deleted (a
+        device of another user is not touched)."""
+
+    def delete_for_user(self, user_id: str) -> int:
+        """Delete every device of the user; return how many there were."""
+
+    def purge_expired(self, now: datetime) -> int:
+        """Delete the devices expired at `now`; return how many."""
+
+
 @dataclass(frozen=True)
 class Stores:
     """The stores of one app, resolved once (see `frappyauth.stores.memory_stores` and
     `mongo_stores`).
 
-    `mail_tokens`, `mfa`, `audit`, `roles`, `identities`, `devices` (and the others of options) are
-    `None` while no option needs them, so that nothing is built for a feature that is off.
+    `mail_tokens`, `mfa`, `audit`, `roles`, `identities`, `devices`, `trusted_devices` (and the
+    others of options) are `None` while no option needs them, so that nothing is built for a feature
+    that is off.
     """
 
     users: UserStore
@@ -584,3 +613,4 @@ class Stores:
     identities: IdentityStore | None = None
     devices: DeviceStore | None = None  # with option `new_device_alerts`
     roles: RoleStore | None = None
+    trusted_devices: TrustedDeviceStore | None = None

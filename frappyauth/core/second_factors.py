@@ -20,6 +20,7 @@ from frappyauth.core.mfa_models import MfaChallenge
 from frappyauth.core.minting import hash_secret, new_secret
 from frappyauth.core.models import Actor, Identity, User
 from frappyauth.core.protocols import resolve_roles
+from frappyauth.core.trusted_devices import TrustedDevices
 
 MFA_TOKEN_LIFETIME = timedelta(minutes=5)
 MAX_MFA_TOKEN_LENGTH = 128
@@ -40,10 +41,13 @@ class SecondFactorPending:
 class SecondFactors:
     """Second factors for one app: every decision here, persistence in the MFA store."""
 
-    def __init__(self, context: ServiceContext) -> None:
+    def __init__(
+        self, context: ServiceContext, trusted_devices: TrustedDevices | None = None
+    ) -> None:
         if context.stores.mfa is None:
             raise ValueError("Second factors need an MFA store.")
         self._context, self.store = context, context.stores.mfa
+        self.trusted_devices = trusted_devices  # with option `trusted_devices`
         self._totp, self._passkeys = context.options.totp, context.options.passkeys
         self.required_for = frozenset(context.options.require_mfa_for)
 
@@ -85,12 +89,14 @@ class SecondFactors:
         enrolment = self.store.get_totp(user_id) if self._totp else None
         return enrolment is not None and enrolment.confirmed
 
-    def challenge(self, user: User) -> SecondFactorPending | None:
+    def challenge(self, user: User, device: str | None = None) -> SecondFactorPending | None:
         """After a right first factor: a pending sign-in with a new mfaToken if the user has a
-        second
-        factor, else `None`."""
+        second factor, else `None`; `None` too when `device` (the browser's device secret) names a
+        device the user trusted (see `TrustedDevices.recognises`)."""
         methods = self.methods(user.id)
         if not methods:
+            return None
+        if self.trusted_devices is not None and self.trusted_devices.recognises(user, device):
             return None
         mfa_token = new_secret()
         self.store.create_challenge(
@@ -151,5 +157,8 @@ class SecondFactors:
         return user
 
     def forget(self, user_id: str) -> bool:
-        """Delete every second factor of the user; return whether there was any."""
+        """Delete every second factor of the user, and every device trusted to skip one; return
+        whether there was any factor."""
+        if self.trusted_devices is not None:
+            self.trusted_devices.store.delete_for_user(user_id)
         return self.store.delete_totp(user_id) | bool(self.store.delete_passkeys(user_id))

@@ -33,6 +33,7 @@ from frappyauth.core.sessions import Sessions
 from frappyauth.core.sign_in import SignIn
 from frappyauth.core.suspension import Suspension
 from frappyauth.core.throttle import Throttle
+from frappyauth.core.trusted_devices import TrustedDevices
 
 if TYPE_CHECKING:  # the services of the `[mail]` and `[mfa]` extras
     from frappyauth.core.mail_flows import MailFlows
@@ -66,6 +67,7 @@ class Services:
     impersonation: Impersonation | None = None  # with option `impersonation`
     roles: Roles | None = None  # with option `roles`
     suspension: Suspension | None = None  # with option `suspension`
+    trusted_devices: TrustedDevices | None = None  # with option `trusted_devices`
 
     @property
     def options(self) -> Options:
@@ -102,28 +104,33 @@ def build_services(
     )
     throttle, sessions, api_keys = Throttle(context), Sessions(context), ApiKeys(context)
     accounts = Accounts(context, throttle, api_keys)
-    second_factors, totp, passkeys = _second_factor_services(context, throttle, secret_key)
+    trusted_devices = TrustedDevices(context) if options.trusted_devices else None
+    second_factors, totp, passkeys = _second_factor_services(
+        context, throttle, secret_key, trusted_devices
+    )
     federation = _federation(context, accounts, sessions)
     identity_flows = IdentityFlows(context, throttle) if federation is not None else None
     mail = _mail_flows(context, throttle, accounts, mailer, composer)
     new_devices = _new_device_alerts(mail, accounts)
     trail = AuditTrail(context) if audit is not None else None
+    sign_in = SignIn(
+        context,
+        throttle,
+        sessions,
+        second_factors,
+        totp,
+        passkeys,
+        identity_flows=identity_flows,
+        new_devices=new_devices,
+        emailed_codes=mail.email_sign_in if mail is not None else None,
+    )
     return Services(
         context,
         throttle,
         sessions,
         api_keys,
         accounts,
-        SignIn(
-            context,
-            throttle,
-            sessions,
-            second_factors,
-            totp,
-            passkeys,
-            identity_flows=identity_flows,
-            new_devices=new_devices,
-        ),
+        sign_in,
         second_factors,
         totp,
         passkeys,
@@ -139,6 +146,7 @@ def build_services(
         Impersonation(context, sessions) if options.impersonation else None,
         _roles(context),
         Suspension(context) if options.suspension else None,
+        trusted_devices,
     )
 
 
@@ -171,7 +179,10 @@ def _roles(context: ServiceContext) -> Roles | None:
 
 
 def _second_factor_services(
-    context: ServiceContext, throttle: Throttle, secret_key: str | bytes | None
+    context: ServiceContext,
+    throttle: Throttle,
+    secret_key: str | bytes | None,
+    trusted_devices: TrustedDevices | None,
 ) -> tuple[SecondFactors | None, Totp | None, Passkeys | None]:
     options = context.options
     if not (options.totp or options.passkeys):
@@ -194,7 +205,7 @@ def _second_factor_services(
             f"frappyauth options 'totp' and 'passkeys' need the mfa extra: pip install "
             f"'frappyauth[mfa]' ({missing.name} is missing)."
         ) from None
-    second_factors = SecondFactors(context)
+    second_factors = SecondFactors(context, trusted_devices)
     totp = (
         Totp(context, throttle, second_factors, TotpCodec(key, options.totp_issuer))
         if options.totp and key
@@ -220,6 +231,7 @@ def _mail_flows(
         )
     try:
         from frappyauth.core.email_change import EmailChange
+        from frappyauth.core.email_sign_in import EmailSignIn
         from frappyauth.core.mail_flows import MailFlows
         from frappyauth.core.mail_tokens import MailTokens
         from frappyauth.core.mailer import Outbox
@@ -231,5 +243,9 @@ def _mail_flows(
         ) from missing
     tokens = MailTokens(context, throttle, Outbox(mailer, composer))
     return MailFlows(
-        tokens, PasswordReset(tokens, accounts), Registration(tokens, accounts), EmailChange(tokens)
+        tokens,
+        PasswordReset(tokens, accounts),
+        Registration(tokens, accounts),
+        EmailChange(tokens),
+        EmailSignIn(tokens) if context.options.email_sign_in else None,
     )

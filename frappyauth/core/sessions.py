@@ -143,10 +143,13 @@ class Sessions:
         )
 
     def end_all(self, user_id: str, actor: Actor, keep: Session | None = None) -> int:
-        """End all the user's sessions but `keep`; return how many ended."""
+        """End all the user's sessions but `keep`, and forget the user's trusted devices; return
+        how many sessions ended."""
         count = self._store.delete_for_user(
             user_id, keep_token_hash=keep.token_hash if keep else None
         )
+        if self._context.stores.trusted_devices is not None:  # logging out everywhere: them too
+            self._context.stores.trusted_devices.delete_for_user(user_id)
         self._context.events.announce(
             signals.session_revoked, user_id=user_id, actor=actor, count=count
         )

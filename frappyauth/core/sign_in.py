@@ -15,7 +15,11 @@ from typing import TYPE_CHECKING, Any
 from frappyauth.core import signals
 from frappyauth.core.authorization import check_email_verified, check_not_suspended
 from frappyauth.core.context import ServiceContext
-from frappyauth.core.errors import InvalidCredentialsError, InvalidMfaTokenError
+from frappyauth.core.errors import (
+    InvalidCredentialsError,
+    InvalidMfaTokenError,
+    InvalidSignInCodeError,
+)
 from frappyauth.core.models import Actor, Session, User
 from frappyauth.core.passwords import check_length_cap
 from frappyauth.core.second_factors import SecondFactorPending, SecondFactors
@@ -24,13 +28,14 @@ from frappyauth.core.throttle import Admission, Throttle
 from frappyauth.core.usernames import capped_username_key
 
 if TYPE_CHECKING:  # the services of extras and options, present only with their options on
+    from frappyauth.core.email_sign_in import EmailSignIn
     from frappyauth.core.identity_flows import IdentityFlows
     from frappyauth.core.new_devices import NewDeviceAlerts
     from frappyauth.core.passkeys import Passkeys, RelyingParty
     from frappyauth.core.totp import Totp
 
 PASSWORD, PASSKEY, SECOND_STEP = "password", "passkey", "second factor"
-IDENTITY_PROVIDER = "identity provider"
+IDENTITY_PROVIDER, EMAILED_CODE = "identity provider", "emailed code"
 
 
 @dataclass(frozen=True)
@@ -58,13 +63,20 @@ class SignIn:
         passkeys: Passkeys | None = None,
         identity_flows: IdentityFlows | None = None,
         new_devices: NewDeviceAlerts | None = None,
+        emailed_codes: EmailSignIn | None = None,
     ) -> None:
         self._context, self._throttle, self._sessions = context, throttle, sessions
         self._second_factors, self._totp, self._passkeys = second_factors, totp, passkeys
         self._identity_flows, self._new_devices = identity_flows, new_devices
+        self._emailed_codes = emailed_codes
 
     def with_password(
-        self, username: str, password: str, user_agent: str | None, remote_addr: str | None
+        self,
+        username: str,
+        password: str,
+        user_agent: str | None,
+        remote_addr: str | None,
+        device: str | None = None,
     ) -> SignInResult:
         """Sign in with a username and password; raise `InvalidCredentialsError` or
         `TooManyAttemptsError`.
@@ -92,7 +104,7 @@ class SignIn:
             )
             raise InvalidCredentialsError()
         self.upgrade_hash(user, password)
-        return self.finish(user, PASSWORD, user_agent, remote_addr, admission)
+        return self.finish(user, PASSWORD, user_agent, remote_addr, admission, device=device)
 
     def upgrade_hash(self, user: User, password: str) -> None:
         """After a right `password`: replace a legacy MD5 or cheaper bcrypt hash, only if it is
@@ -142,14 +154,30 @@ class SignIn:
         )
 
     def with_identity(
-        self, code: str, user_agent: str | None, remote_addr: str | None
+        self, code: str, user_agent: str | None, remote_addr: str | None, device: str | None = None
     ) -> SignInResult:
         """The code an identity provider's callback handed the front end (see `IdentityFlows`):
         the provider proved the user; a second factor may still be owed."""
         if self._identity_flows is None:
             raise InvalidCredentialsError()
         user = self._identity_flows.take_code(code)
-        return self.finish(user, IDENTITY_PROVIDER, user_agent, remote_addr)
+        return self.finish(user, IDENTITY_PROVIDER, user_agent, remote_addr, device=device)
+
+    def with_emailed_code(
+        self,
+        email: str | None,
+        code: str | None,
+        token: str | None,
+        user_agent: str | None,
+        remote_addr: str | None,
+        device: str | None = None,
+    ) -> SignInResult:
+        """A code mailed to `email`, or the token of the mailed link (see `EmailSignIn`): a first
+        factor, so a second factor still applies."""
+        if self._emailed_codes is None:
+            raise InvalidSignInCodeError()
+        user, admission = self._emailed_codes.redeem(email, code, token, remote_addr)
+        return self.finish(user, EMAILED_CODE, user_agent, remote_addr, admission, device=device)
 
     def finish(
         self,
@@ -159,20 +187,21 @@ class SignIn:
         remote_addr: str | None,
         admission: Admission | None = None,
         second_factor_done: bool = False,
+        device: str | None = None,
     ) -> SignInResult:
         """End a sign-in whose first factor (and, with `second_factor_done`, second) proved `user`.
 
         Takes the attempt back from the throttle; refuses an unverified address where verification
         is required (403, after the factor was right, so it tells a guesser nothing); answers a user
-        with a second factor still owed with `SecondFactorPending` (no session); else starts the
-        session.
+        with a second factor still owed with `SecondFactorPending` (no session) unless `device`,
+        the browser's device secret, names a device the user trusted; else starts the session.
         """
         if admission is not None:
             self._throttle.succeeded(admission)
         check_email_verified(user, self._context.options)
         check_not_suspended(user)  # every factor ends here: passwords, passkeys, identities
         if not second_factor_done and self._second_factors is not None:
-            pending = self._second_factors.challenge(user)
+            pending = self._second_factors.challenge(user, device)
             if pending is not None:
                 return pending
         if self._new_devices is not None:  # option `new_device_alerts`

@@ -61,3 +61,8 @@ role_deleted = _signals.signal("role-deleted")  # adds `role` and `count` (users
 roles_granted = _signals.signal("roles-granted")  # adds `roles`
 user_suspended = _signals.signal("user-suspended")  # adds `reason` (the admin's words, or None)
 user_unsuspended = _signals.signal("user-unsuspended")
+device_trusted = _signals.signal("device-trusted")  # a browser may skip the second factor
+devices_forgotten = _signals.signal("devices-forgotten")  # adds `count`
+email_sign_in_requested = _signals.signal(
+    "email-sign-in-requested"
+)  # carries no user id when no account matched

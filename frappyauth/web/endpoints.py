@@ -63,6 +63,12 @@ IDENTITY_PROVIDERS = Feature(
     "Sign-in through identity providers is disabled on this server (the frappyauth option "
     "'identity_providers' is empty).",
 )
+TRUSTED_DEVICES = Feature(
+    lambda o: o.trusted_devices, _disabled("Trusted devices are", "trusted_devices")
+)
+EMAIL_SIGN_IN = Feature(
+    lambda o: o.email_sign_in, _disabled("Sign-in by emailed code is", "email_sign_in")
+)
 AUDIT = Feature(lambda o: o.audit_trail, _disabled("The audit trail is", "audit_trail"))
 IMPERSONATION = Feature(lambda o: o.impersonation, _disabled("Impersonation is", "impersonation"))
 CONSOLE = Feature(lambda o: o.console, _disabled("The console is", "console"))

@@ -24,6 +24,7 @@ from frappyauth.core.protocols import (
     AuditStore,
     DeviceStore,
     IdentityStore,
+    TrustedDeviceStore,
     MailTokenStore,
     MfaStore,
     SessionStore,
@@ -91,6 +92,7 @@ class FrappyAuth:
         audit_store: AuditStore | None = None,
         identity_store: IdentityStore | None = None,
         device_store: DeviceStore | None = None,
+        trusted_device_store: TrustedDeviceStore | None = None,
     ) -> None:
         self.options = build_options(options_override)
         self.stores = (
@@ -107,6 +109,7 @@ class FrappyAuth:
                 audit_store=audit_store,
                 identity_store=identity_store,
                 device_store=device_store,
+                trusted_device_store=trusted_device_store,
             )
         )
         if stores is not None and user_store is not None:
@@ -265,6 +268,7 @@ def resolve_stores(
         ("audit_store", AuditStore),
         ("identity_store", IdentityStore),
         ("device_store", DeviceStore),
+        ("trusted_device_store", TrustedDeviceStore),
     ):
         if given[name] is not None:
             _check_store(name.replace("_", " "), given[name], protocol, f"the {name}")
@@ -302,6 +306,7 @@ def resolve_stores(
         identities=pick("identity_store", "identities", bool(options.identity_providers)),
         devices=pick("device_store", "devices", options.new_device_alerts),
         roles=pick("role_store", "roles", options.roles),
+        trusted_devices=pick("trusted_device_store", "trusted_devices", options.trusted_devices),
     )
 
 

@@ -20,6 +20,7 @@ from frappyauth.core.models import Identity, LinkedIdentity
 from frappyauth.web import bodies
 from frappyauth.web.admin_views import admin_on_user
 from frappyauth.web.answers import sign_in_answer
+from frappyauth.web.device_views import device_cookie
 from frappyauth.web.endpoints import IDENTITY_PROVIDERS, Endpoints
 from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.identity_flow import (
@@ -241,8 +242,9 @@ def exchange_code() -> Response:
     code = bodies.string(bodies.request_object(), "code")
     check_code_is_this_browsers(code)
     services = current_state().services
+    user_agent = request.headers.get("User-Agent")
     answer = sign_in_answer(
-        services.sign_in.with_identity(code, request.headers.get("User-Agent"), request.remote_addr)
+        services.sign_in.with_identity(code, user_agent, request.remote_addr, device_cookie())
     )
     forget_flow(answer, services.options)
     return answer

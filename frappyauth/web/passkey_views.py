@@ -18,6 +18,7 @@ from frappyauth.web import bodies
 from frappyauth.web.endpoints import PASSKEYS, Endpoints
 from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.answers import sign_in_answer
+from frappyauth.web.device_views import TRUST_DEVICE, asks_trust, trust_device_if_asked
 from frappyauth.web.schemas import closed, STRING, operation, ref
 from frappyauth.web.responses import iso_time
 from frappyauth.web.state import current_state, switched_on
@@ -198,21 +199,29 @@ def passkey_login_options() -> Response:
         body={
             "type": "object",
             "required": ["credential"],
-            "properties": {"mfaToken": STRING, "credential": CREDENTIAL},
+            "properties": {
+                "mfaToken": STRING,
+                "credential": CREDENTIAL,
+                "trustDevice": TRUST_DEVICE,
+            },
         },
     ),
 )
 def passkey_login() -> Response:
     body = bodies.request_object()
-    return sign_in_answer(
-        current_state().services.sign_in.with_passkey(
-            _relying_party(),
-            bodies.optional_string(body, "mfaToken"),
-            _credential(body),
-            request.user_agent.string or None,
-            request.remote_addr,
-        )
+    asked = asks_trust(body)
+    mfa_token = bodies.optional_string(body, "mfaToken")
+    signed_in = current_state().services.sign_in.with_passkey(
+        _relying_party(),
+        mfa_token,
+        _credential(body),
+        request.user_agent.string or None,
+        request.remote_addr,
     )
+    response = sign_in_answer(signed_in)
+    if mfa_token is not None:  # a second step; a passwordless passkey leaves no factor to skip
+        trust_device_if_asked(response, asked, signed_in)
+    return response
 
 
 def _credential(body: dict[str, Any]) -> dict[str, Any]:

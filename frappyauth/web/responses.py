@@ -111,6 +111,33 @@ def clear_session_cookie(response: Response, options: Options) -> None:
     )
 
 
+DEVICE_COOKIE = "frappyauth_device"  # a trusted device's secret (option `trusted_devices`)
+
+
+def set_device_cookie(response: Response, secret: str, options: Options) -> None:
+    """The trusted device's secret: HttpOnly, Secure and SameSite as the session cookie, and sent
+    only to frappyauth's own endpoints."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        secret,
+        max_age=options.trusted_device_lifetime,
+        httponly=True,
+        samesite="Lax",
+        secure=is_secure_cookie(options),
+        path=options.api_prefix,
+    )
+
+
+def clear_device_cookie(response: Response, options: Options) -> None:
+    response.delete_cookie(
+        DEVICE_COOKIE,
+        httponly=True,
+        samesite="Lax",
+        secure=is_secure_cookie(options),
+        path=options.api_prefix,
+    )
+
+
 def is_secure_cookie(options: Options) -> bool:
     """Whether frappyauth's cookies get `Secure`: option `cookie_secure`, else as the request came
     (HTTPS)."""

@@ -10,6 +10,7 @@ from frappyauth.web import bodies
 from frappyauth.web.endpoints import Endpoints
 from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.answers import sign_in_answer, user_json
+from frappyauth.web.device_views import device_cookie
 from frappyauth.web.responses import clear_session_cookie, session_json
 from frappyauth.web.schemas import (
     MFA_REQUIRED,
@@ -45,7 +46,11 @@ def login() -> Response:
     username, password = bodies.string(body, "username"), bodies.string(body, "password")
     return sign_in_answer(
         current_state().services.sign_in.with_password(
-            username, password, request.user_agent.string or None, request.remote_addr
+            username,
+            password,
+            request.user_agent.string or None,
+            request.remote_addr,
+            device=device_cookie(),
         )
     )
 

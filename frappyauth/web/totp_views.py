@@ -15,6 +15,7 @@ from flask import Response, jsonify, request
 
 from frappyauth.web import bodies
 from frappyauth.web.admin_views import admin
+from frappyauth.web.device_views import TRUST_DEVICE, asks_trust, trust_device_if_asked
 from frappyauth.web.endpoints import SECOND_FACTORS, TOTP, USER_MANAGEMENT, Endpoints
 from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.answers import sign_in_answer, user_json
@@ -165,20 +166,22 @@ def disable_totp() -> Response:
         },
         (400, 401, 413, 415, 429),
         security=[],
-        body=_factor("mfaToken", mfaToken=STRING),
+        body=_factor("mfaToken", mfaToken=STRING, trustDevice=TRUST_DEVICE),
     ),
 )
 def login_mfa() -> Response:
     body = bodies.request_object()
-    return sign_in_answer(
-        current_state().services.sign_in.with_second_step(
-            bodies.string(body, "mfaToken"),
-            bodies.optional_string(body, "code"),
-            bodies.optional_string(body, "recoveryCode"),
-            request.user_agent.string or None,
-            request.remote_addr,
-        )
+    asked = asks_trust(body)
+    signed_in = current_state().services.sign_in.with_second_step(
+        bodies.string(body, "mfaToken"),
+        bodies.optional_string(body, "code"),
+        bodies.optional_string(body, "recoveryCode"),
+        request.user_agent.string or None,
+        request.remote_addr,
     )
+    response = sign_in_answer(signed_in)
+    trust_device_if_asked(response, asked, signed_in)
+    return response
 
 
 resetting = Endpoints(requires=(USER_MANAGEMENT, SECOND_FACTORS))

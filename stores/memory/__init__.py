@@ -10,6 +10,7 @@ from frappyauth.stores.memory.identities import MemoryIdentityStore
 from frappyauth.stores.memory.mail_tokens import MemoryMailTokenStore
 from frappyauth.stores.memory.mfa import MemoryMfaStore
 from frappyauth.stores.memory.sessions import MemorySessionStore
+from frappyauth.stores.memory.trusted_devices import MemoryTrustedDeviceStore
 from frappyauth.stores.memory.users import MemoryUserStore
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "MemoryMailTokenStore",
     "MemoryMfaStore",
     "MemorySessionStore",
+    "MemoryTrustedDeviceStore",
     "MemoryUserStore",
     "memory_stores",
 ]

@@ -11,6 +11,7 @@ from frappyauth.stores.memory.identities import MemoryIdentityStore
 from frappyauth.stores.memory.mail_tokens import MemoryMailTokenStore
 from frappyauth.stores.memory.mfa import MemoryMfaStore
 from frappyauth.stores.memory.sessions import MemorySessionStore
+from frappyauth.stores.memory.trusted_devices import MemoryTrustedDeviceStore
 from frappyauth.stores.memory.users import MemoryUserStore
 from frappyauth.stores.memory.roles import MemoryRoleStore
 
@@ -25,6 +26,7 @@ MEMORY_STORES: dict[str, type] = {
     "audit": MemoryAuditStore,
     "identities": MemoryIdentityStore,
     "devices": MemoryDeviceStore,
+    "trusted_devices": MemoryTrustedDeviceStore,
 }
 
 

@@ -15,6 +15,7 @@ from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.migration import LegacyUsernameConflictError
 from frappyauth.stores.mongo.schema import SCHEMA_VERSION, MigrationReport
 from frappyauth.stores.mongo.sessions import MongoSessionStore
+from frappyauth.stores.mongo.trusted_devices import MongoTrustedDeviceStore
 from frappyauth.stores.mongo.users import MongoUserStore
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "MongoMailTokenStore",
     "MongoMfaStore",
     "MongoSessionStore",
+    "MongoTrustedDeviceStore",
     "MongoUserStore",
     "mongo_stores",
 ]

@@ -16,6 +16,7 @@ from frappyauth.stores.mongo.identities import MongoIdentityStore
 from frappyauth.stores.mongo.mail_tokens import MongoMailTokenStore
 from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.sessions import MongoSessionStore
+from frappyauth.stores.mongo.trusted_devices import MongoTrustedDeviceStore
 from frappyauth.stores.mongo.users import MongoUserStore
 from frappyauth.stores.mongo.roles import MongoRoleStore
 
@@ -31,6 +32,7 @@ MONGO_STORES: dict[str, type] = {
     "audit": MongoAuditStore,
     "identities": MongoIdentityStore,
     "devices": MongoDeviceStore,
+    "trusted_devices": MongoTrustedDeviceStore,
 }
 
 
