@@ -22,7 +22,8 @@ setup(
     ],
     package_dir={"frappyauth.stores": "stores"},
     package_data={
-        "frappyauth": ["py.typed", "templates/frappyauth/mail/*"],
+        # data/: the list of common passwords (option refuse_common_passwords) and its NOTICE
+        "frappyauth": ["py.typed", "templates/frappyauth/mail/*", "data/*"],
         "frappyauth.web": ["console_static/*.html", "console_static/*.css", "console_static/*.js"],
     },
     install_requires=[
@@ -38,6 +39,7 @@ setup(
             "email-validator>=2.0"
         ],  # normalising addresses for the mail flows (registration, reset, ...)
         "serve": ["gunicorn>=22"],  # the production server in the Docker image
+        "strength": ["zxcvbn>=4.4"],  # option min_password_score: a password strength estimate
         "docs": [
             "mkdocs>=1.6",
             "mkdocs-material>=9.5",
@@ -67,6 +69,7 @@ setup(
             "email-validator>=2.0",
             "aiosmtpd>=1.4",
             "cryptography>=42",
+            "zxcvbn>=4.4",  # option min_password_score's tests
             "selenium>=4.11",
         ],  # drives Debian's chromium + chromium-driver in the console's browser tests
         # actionlint checks .github/workflows/tests.yml, which no machine of the project can run.

@@ -31,7 +31,7 @@ from frappyauth.core.usernames import (
     check_email_length,
     check_username,
 )
-from frappyauth.core.passwords import check_new_password
+from frappyauth.core.password_rules import PasswordRules
 from frappyauth.core.context import ServiceContext
 from frappyauth.core.throttle import Throttle
 
@@ -39,8 +39,15 @@ from frappyauth.core.throttle import Throttle
 class Accounts:
     """User management for one app; `actor` says who asked, for the log and the signals."""
 
-    def __init__(self, context: ServiceContext, throttle: Throttle, api_keys: ApiKeys) -> None:
+    def __init__(
+        self,
+        context: ServiceContext,
+        throttle: Throttle,
+        api_keys: ApiKeys,
+        password_rules: PasswordRules | None = None,
+    ) -> None:
         self._context, self._throttle, self._api_keys = context, throttle, api_keys
+        self._password_rules = password_rules or PasswordRules(context.options)
 
     def create(
         self,
@@ -60,7 +67,7 @@ class Accounts:
         check_username(username)
         if email is not None:  # kept as given without the mail flows (frappyflaskauth), but capped
             check_email_length(email)
-        self._check_password(password)
+        self.check_new_password(password)
         user = User(
             id="",
             username=username,
@@ -147,7 +154,7 @@ class Accounts:
         """Set another user's password (admin: account recovery): every session and API key of the
         user ends, with `passwordless` every passkey too (each logs in alone), and the throttle's
         counters are cleared."""
-        self._check_password(password)
+        self.check_new_password(password)
         user = self.get(user_id)
         self._revoke_all_keys(
             user.id, actor
@@ -175,7 +182,7 @@ class Accounts:
         A wrong old password counts in the login throttle (a stolen session must not guess it
         freely).
         """
-        self._check_password(new_password)
+        self.check_new_password(new_password)
         user = self.get(identity.user.id)
         admission = self._throttle.admit(user.username_key, actor.remote_addr)
         if not self._context.hasher.verify(old_password, user.password_hash):
@@ -264,9 +271,9 @@ class Accounts:
             raise PasswordChangedMeanwhileError()
         return self._found(updated)
 
-    def _check_password(self, password: str) -> None:
-        options = self._context.options
-        check_new_password(password, options.password_min_length, options.password_max_length)
+    def check_new_password(self, password: object) -> str:
+        """The one check of every new password (see `password_rules`); return it, or raise."""
+        return self._password_rules.check(password)
 
     @staticmethod
     def _found(user: User | None) -> User:

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 from frappyauth.core.accounts import Accounts
 from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.audit import AuditTrail
+from frappyauth.core.breached_passwords import BreachedPasswords
 from frappyauth.core.context import ServiceContext, utc_now
 from frappyauth.core.events import Events
 from frappyauth.core.mailer import Mailer, MessageComposer
 from frappyauth.core.options import Options
+from frappyauth.core.password_rules import PasswordRules, zxcvbn_estimate
 from frappyauth.core.passwords import PasswordHasher
 from frappyauth.core.protocols import Stores
 from frappyauth.core.second_factors import SecondFactors
@@ -84,7 +86,7 @@ def build_services(
         clock,
     )
     throttle, sessions, api_keys = Throttle(context), Sessions(context), ApiKeys(context)
-    accounts = Accounts(context, throttle, api_keys)
+    accounts = Accounts(context, throttle, api_keys, _password_rules(options))
     second_factors, totp, passkeys = _second_factor_services(context, throttle, secret_key)
     return Services(
         context,
@@ -99,6 +101,16 @@ def build_services(
         _mail_flows(context, throttle, accounts, mailer, composer),
         AuditTrail(context) if audit is not None else None,
     )
+
+
+def _password_rules(options: Options) -> PasswordRules:
+    breached = (
+        BreachedPasswords(options.breached_password_api, options.breached_password_timeout)
+        if options.breached_password_check
+        else None
+    )
+    estimate = zxcvbn_estimate() if options.min_password_score is not None else None
+    return PasswordRules(options, estimate, breached)
 
 
 def _second_factor_services(

@@ -38,10 +38,14 @@ class Sessions:
         self._next_purge = context.clock() + PURGE_INTERVAL
 
     def start(
-        self, user: User, user_agent: str | None, remote_addr: str | None
+        self,
+        user: User,
+        user_agent: str | None,
+        remote_addr: str | None,
+        lifetime: timedelta | None = None,
     ) -> tuple[Session, str]:
-        """Store a new session for `user`, bound to its credential version; return it and its
-        token."""
+        """Store a new session for `user`, bound to its credential version, lasting `lifetime`
+        (by default `token_expiration`); return it and its token."""
         now, token = self._clock(), new_secret()
         session = Session(
             token_hash=hash_secret(token),
@@ -49,7 +53,7 @@ class Sessions:
             user_id=user.id,
             created_at=now,
             last_used_at=now,
-            expires_at=now + self._lifetime,
+            expires_at=now + (lifetime or self._lifetime),
             user_agent=user_agent[:MAX_USER_AGENT_LENGTH] if user_agent else None,
             remote_addr=remote_addr,
             credential_version=user.credential_version,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from frappyauth.core import signals
@@ -37,6 +38,9 @@ class SignedIn:
     user: User
     session: Session
     token: str
+    # With option `remember_me`: the client's choice (a persistent cookie, or one for the browser
+    # session); `None` without the option, for the seed's cookie.
+    remember: bool | None = None
 
 
 SignInResult = SignedIn | SecondFactorPending
@@ -58,7 +62,12 @@ class SignIn:
         self._second_factors, self._totp, self._passkeys = second_factors, totp, passkeys
 
     def with_password(
-        self, username: str, password: str, user_agent: str | None, remote_addr: str | None
+        self,
+        username: str,
+        password: str,
+        user_agent: str | None,
+        remote_addr: str | None,
+        remember: bool | None = None,
     ) -> SignInResult:
         """Sign in with a username and password; raise `InvalidCredentialsError` or
         `TooManyAttemptsError`.
@@ -86,7 +95,7 @@ class SignIn:
             )
             raise InvalidCredentialsError()
         self.upgrade_hash(user, password)
-        return self.finish(user, PASSWORD, user_agent, remote_addr, admission)
+        return self.finish(user, PASSWORD, user_agent, remote_addr, admission, remember=remember)
 
     def upgrade_hash(self, user: User, password: str) -> None:
         """After a right `password`: replace a legacy MD5 or cheaper bcrypt hash, only if it is
@@ -104,6 +113,7 @@ class SignIn:
         recovery_code: str | None,
         user_agent: str | None,
         remote_addr: str | None,
+        remember: bool | None = None,
     ) -> SignedIn:
         """The second step of a pending sign-in, with a TOTP code or a recovery code (see
         `Totp`)."""
@@ -112,7 +122,13 @@ class SignIn:
         user, admission = self._totp.second_step(mfa_token, code, recovery_code, remote_addr)
         return self._finished(
             self.finish(
-                user, SECOND_STEP, user_agent, remote_addr, admission, second_factor_done=True
+                user,
+                SECOND_STEP,
+                user_agent,
+                remote_addr,
+                admission,
+                second_factor_done=True,
+                remember=remember,
             )
         )
 
@@ -123,6 +139,7 @@ class SignIn:
         credential: dict[str, Any],
         user_agent: str | None,
         remote_addr: str | None,
+        remember: bool | None = None,
     ) -> SignedIn:
         """A passkey: the second step of a pending sign-in, or with `passwordless` the only
         factor."""
@@ -132,7 +149,15 @@ class SignIn:
         # A passkey is possession and (passwordless: required) user verification: no second factor
         # owed.
         return self._finished(
-            self.finish(user, PASSKEY, user_agent, remote_addr, admission, second_factor_done=True)
+            self.finish(
+                user,
+                PASSKEY,
+                user_agent,
+                remote_addr,
+                admission,
+                second_factor_done=True,
+                remember=remember,
+            )
         )
 
     def finish(
@@ -143,13 +168,15 @@ class SignIn:
         remote_addr: str | None,
         admission: Admission | None = None,
         second_factor_done: bool = False,
+        remember: bool | None = None,
     ) -> SignInResult:
         """End a sign-in whose first factor (and, with `second_factor_done`, second) proved `user`.
 
         Takes the attempt back from the throttle; refuses an unverified address where verification
         is required (403, after the factor was right, so it tells a guesser nothing); answers a user
         with a second factor still owed with `SecondFactorPending` (no session); else starts the
-        session.
+        session. With option `remember_me`, `remember` makes it last `remember_lifetime`; otherwise
+        it lasts `token_expiration` (and its cookie only as long as the browser session).
         """
         if admission is not None:
             self._throttle.succeeded(admission)
@@ -158,14 +185,17 @@ class SignIn:
             pending = self._second_factors.challenge(user)
             if pending is not None:
                 return pending
-        session, token = self._sessions.start(user, user_agent, remote_addr)
+        options = self._context.options
+        remember = bool(remember) if options.remember_me else None
+        lifetime = timedelta(seconds=options.remember_lifetime) if remember else None
+        session, token = self._sessions.start(user, user_agent, remote_addr, lifetime)
         self._context.events.announce(
             signals.login_succeeded,
             user_id=user.id,
             actor=Actor(user.id, remote_addr),
             recorded={"method": method},
         )
-        return SignedIn(user, session, token)
+        return SignedIn(user, session, token, remember)
 
     @staticmethod
     def _finished(result: SignInResult) -> SignedIn:

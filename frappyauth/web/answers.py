@@ -57,5 +57,5 @@ def sign_in_answer(result: SignInResult) -> Response:
             {"mfaRequired": True, "mfaToken": result.mfa_token, "methods": result.methods}
         )
     response = jsonify({"user": user_json(result.user), "token": result.token})
-    set_session_cookie(response, result.token, current_state().services.options)
+    set_session_cookie(response, result.token, current_state().services.options, result.remember)
     return response

@@ -20,6 +20,7 @@ from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.answers import sign_in_answer
 from frappyauth.web.schemas import closed, STRING, operation, ref
 from frappyauth.web.responses import iso_time
+from frappyauth.web.remember import REMEMBER, remember_choice
 from frappyauth.web.state import current_state, switched_on
 
 if TYPE_CHECKING:
@@ -197,7 +198,7 @@ def passkey_login_options() -> Response:
         body={
             "type": "object",
             "required": ["credential"],
-            "properties": {"mfaToken": STRING, "credential": CREDENTIAL},
+            "properties": {"mfaToken": STRING, "credential": CREDENTIAL, "remember": REMEMBER},
         },
     ),
 )
@@ -210,6 +211,7 @@ def passkey_login() -> Response:
             _credential(body),
             request.user_agent.string or None,
             request.remote_addr,
+            remember_choice(body),
         )
     )
 

@@ -10,6 +10,7 @@ from frappyauth.web import bodies
 from frappyauth.web.endpoints import Endpoints
 from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.answers import sign_in_answer, user_json
+from frappyauth.web.remember import REMEMBER, remember_choice
 from frappyauth.web.responses import clear_session_cookie, session_json
 from frappyauth.web.schemas import (
     MFA_REQUIRED,
@@ -35,7 +36,12 @@ def login_operation(options: Options) -> Operation:
         answer,
         (400, 401, 413, 415, 429),
         security=[],
-        body=obj(["username", "password"], username=STRING, password=STRING),
+        body=obj(
+            ["username", "password"],
+            username=STRING,
+            password=STRING,
+            **({"remember": REMEMBER} if options.remember_me else {}),
+        ),
     )
 
 
@@ -45,7 +51,11 @@ def login() -> Response:
     username, password = bodies.string(body, "username"), bodies.string(body, "password")
     return sign_in_answer(
         current_state().services.sign_in.with_password(
-            username, password, request.user_agent.string or None, request.remote_addr
+            username,
+            password,
+            request.user_agent.string or None,
+            request.remote_addr,
+            remember_choice(body),
         )
     )
 
