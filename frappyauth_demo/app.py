@@ -38,7 +38,15 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         app,
         users,
         tokens,
-        options_override={"api_keys": True, "console": True, **_mail_options(environ), **totp},
+        # refuse_common_passwords: off by default only so that upgrading changes nothing; new
+        # deployments should turn it on, as the demo does.
+        options_override={
+            "api_keys": True,
+            "console": True,
+            "refuse_common_passwords": True,
+            **_mail_options(environ),
+            **totp,
+        },
         mailer=LoggingMailer(),
         mail_token_store=mail_tokens,
     )

@@ -191,3 +191,14 @@ def test_a_login_never_checks_the_list(make_app) -> None:
     )
     after = make_app(refuse_common_passwords=True)  # the same stores, the option now on
     assert login(after.test_client(), "bob", COMMON)
+
+
+def test_the_demo_turns_the_refusal_on() -> None:
+    from frappyauth_demo.app import create_app
+
+    app = create_app({"FRAPPYAUTH_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    admin = auth(login(app.test_client(), "admin", ADMIN_PASSWORD))
+    response = app.test_client().post(
+        "/api/user/users", json={"username": "bob", "password": COMMON}, headers=admin
+    )
+    assert refused(response)
