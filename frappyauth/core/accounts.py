@@ -30,6 +30,7 @@ from frappyauth.core.usernames import (
     capped_username_key,
     check_email_length,
     check_username,
+    name_keys,
 )
 from frappyauth.core.password_rules import PasswordRules
 from frappyauth.core.context import ServiceContext
@@ -77,8 +78,28 @@ class Accounts:
             email=email,
             email_key=email_key,
         )
-        created = self._context.stores.users.create(user)
+        created = self._create_unreserved(user)
         self._context.events.announce(signals.user_created, user_id=created.id, actor=actor)
+        return created
+
+    def _create_unreserved(self, user: User) -> User:
+        """Create the user unless another holds a reservation of its name (see `username_change`).
+
+        Checked before and again after the write: a user renamed away from this name between the
+        first check and the write reserved it, and the new account then gives way.
+        """
+        users, keys, now = (
+            self._context.stores.users,
+            name_keys(user.username),
+            self._context.clock(),
+        )
+        if users.get_by_reserved_name(keys, now) is not None:
+            raise DuplicateUsernameError()
+        created = users.create(user)
+        holder = users.get_by_reserved_name(keys, now)
+        if holder is not None and holder.id != created.id:
+            users.delete(created.id)
+            raise DuplicateUsernameError()
         return created
 
     def create_initial_admin(self, username: str, password: str) -> User | None:

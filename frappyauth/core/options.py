@@ -31,6 +31,7 @@ FRAPPYFLASKAUTH, PASSWORDS, THROTTLE, SESSIONS, KEYS, MAIL, SECOND_FACTOR, CONSO
     "console",
     "audit",
 )
+USERNAMES = "usernames"
 
 
 def option(
@@ -86,6 +87,10 @@ class Options:
     no_user_management: bool = option(False, FRAPPYFLASKAUTH)
     api_keys: bool = option(False, FRAPPYFLASKAUTH)
     allow_own_profile_edit: bool = option(False, FRAPPYFLASKAUTH)
+    allow_username_change: bool = option(False, USERNAMES)
+    username_reservation_days: int = option(
+        30, USERNAMES, _between(0, 3650), "must be from 0 to 3650 days"
+    )
     page_size: int = option(25, FRAPPYFLASKAUTH, _between(1, 1000), "must be between 1 and 1000")
     password_min_length: int = option(12, PASSWORDS, _between(1, 128), "must be between 1 and 128")
     password_max_length: int = option(

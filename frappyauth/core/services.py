@@ -27,6 +27,7 @@ from frappyauth.core.second_factors import SecondFactors
 from frappyauth.core.sessions import Sessions
 from frappyauth.core.sign_in import SignIn
 from frappyauth.core.throttle import Throttle
+from frappyauth.core.username_change import UsernameChange
 
 if TYPE_CHECKING:  # the services of the `[mail]` and `[mfa]` extras
     from frappyauth.core.mail_flows import MailFlows
@@ -46,6 +47,7 @@ class Services:
     api_keys: ApiKeys
     accounts: Accounts
     sign_in: SignIn
+    username_change: UsernameChange
     second_factors: SecondFactors | None = None  # with option `totp` or `passkeys`
     totp: Totp | None = None
     passkeys: Passkeys | None = None
@@ -95,6 +97,7 @@ def build_services(
         api_keys,
         accounts,
         SignIn(context, throttle, sessions, second_factors, totp, passkeys),
+        UsernameChange(context, throttle),
         second_factors,
         totp,
         passkeys,

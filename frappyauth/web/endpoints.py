@@ -60,6 +60,10 @@ PASSKEYS = Feature(lambda o: o.passkeys, _disabled("Passkeys are", "passkeys"))
 SECOND_FACTORS = Feature(lambda o: o.totp or o.passkeys, TOTP.off_message)
 AUDIT = Feature(lambda o: o.audit_trail, _disabled("The audit trail is", "audit_trail"))
 CONSOLE = Feature(lambda o: o.console, _disabled("The console is", "console"))
+USERNAME_CHANGE = Feature(
+    lambda o: o.allow_username_change,
+    _disabled("Changing one's own username is", "allow_username_change"),
+)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from frappyauth.web import (
     passkey_views,
     session_views,
     totp_views,
+    username_views,
 )
 from frappyauth.web.endpoints import Endpoint
 
@@ -28,5 +29,6 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     *passkey_views.endpoints,
     *console.endpoints,
     *audit_views.endpoints,
+    *username_views.endpoints,
     *openapi.endpoints,
 )

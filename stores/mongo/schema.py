@@ -174,6 +174,7 @@ def create_user_indexes(users: Collection) -> None:
         "emailKey", unique=True, sparse=True
     )  # only addresses set through the mail flows
     users.create_index("permissions")
+    users.create_index("reservedNames.keys")  # a renamed user's old names (`get_by_reserved_name`)
     # For the rolling-upgrade lookups in `legacy`: old workers write no `usernameKey`, and plaintext
     # keys.
     users.create_index("username")
