@@ -152,3 +152,32 @@ def test_without_the_option_the_own_endpoint_is_off(make_app) -> None:
     assert error(response) == (404, "feature_disabled") and "allow_username_change" in str(
         body(response)
     )
+
+
+def test_a_sign_up_racing_a_rename_away_gives_way_to_the_reservation(
+    app, admin, user_store
+) -> None:
+    """Forced: the new account's first check finds "bob" free, then bob renames away (reserving
+    it), then the account is written; its second check finds the reservation and undoes it."""
+    user_id = create(app, admin, "bob")
+    real = user_store.get_by_reserved_name
+    checks = []
+
+    def rename_after_the_first_check(keys: Any, now: Any) -> Any:
+        found = real(keys, now)
+        checks.append(found)
+        if len(checks) == 1:
+            assert rename(app, admin, user_id, "robert").status_code == 200
+        return found
+
+    user_store.get_by_reserved_name = rename_after_the_first_check
+    try:
+        taken = app.test_client().post(
+            f"{PREFIX}/users", json={"username": "Bob", "password": USER_PASSWORD}, headers=admin
+        )
+    finally:
+        del user_store.get_by_reserved_name
+    assert error(taken) == (409, "username_taken")
+    assert checks[0] is None and checks[-1] is not None  # the interleaving happened
+    total = app.test_client().get(f"{PREFIX}/users", headers=admin).get_json()["total"]
+    assert total == 2  # admin and robert: the racing account is gone

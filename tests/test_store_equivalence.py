@@ -20,6 +20,7 @@ from conftest import NOW
 from frappyauth.core.errors import ApiKeyNameTakenError, DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.mfa_models import MfaChallenge, Passkey, PasskeyChallenge, TotpEnrolment
 from frappyauth.core.models import ApiKey, AuditEntry, MailToken, Session, User, username_key
+from frappyauth.core.usernames import name_keys
 from frappyauth.stores.memory import (
     MemoryApiKeyStore,
     MemoryAttemptStore,
@@ -220,6 +221,22 @@ class StoreEquivalence(RuleBasedStateMachine):
     def set_email(self, ref, email_key, verified):
         email = None if email_key is None else email_key.upper()
         self.same(lambda name, users, _: users.set_email(ref[name], email, email_key, verified))
+
+    @rule(
+        ref=users | st.just(MISSING),
+        username=USERNAMES,
+        reserved_minutes=st.integers(0, 60),
+        advance=ADVANCE,
+    )
+    def rename(self, ref, username, reserved_minutes, advance):
+        now = self.tick(advance)
+        until = now + timedelta(minutes=reserved_minutes)
+        self.same(lambda name, users, _: users.rename(ref[name], username, until, now))
+
+    @rule(username=USERNAMES, advance=ADVANCE)
+    def get_by_reserved_name(self, username, advance):
+        now = self.tick(advance)
+        self.same(lambda _, users, __: users.get_by_reserved_name(name_keys(username), now))
 
     @rule(ref=consumes(users) | st.just(MISSING))
     def delete(self, ref):

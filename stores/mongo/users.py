@@ -328,10 +328,13 @@ class MongoUserStore(JoinableUsers):
         return self._reserving(keys, now)
 
     def _reserving(self, keys: Sequence[str], now: datetime, but: Any = None) -> User | None:
+        # The dotted condition is what the index on `reservedNames.keys` serves; `$elemMatch` then
+        # asks that the key and the time be of one reservation.
         query: dict[str, Any] = {
+            f"{RESERVED}.keys": {"$in": list(keys)},
             RESERVED: {
                 "$elemMatch": {"keys": {"$in": list(keys)}, "until": {"$gt": to_mongo_time(now)}}
-            }
+            },
         }
         if but is not None:
             query["_id"] = {"$ne": but}
