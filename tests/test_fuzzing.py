@@ -52,6 +52,9 @@ FUZZ_OPTIONS = {
     "email_change": True,
     "frontend_url": "https://app.example/{action}?token={token}",
     "mail_rate_limit": 1_000_000,
+    "allow_username_change": True,
+    "remember_me": True,
+    "refuse_common_passwords": True,
 }
 CHECKS = [
     not_a_server_error,
