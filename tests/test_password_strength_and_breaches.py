@@ -184,3 +184,32 @@ def test_a_minimum_without_the_extra_is_a_clear_error_at_registration(monkeypatc
     monkeypatch.setitem(sys.modules, "zxcvbn", None)  # as if the [strength] extra were missing
     with pytest.raises(RuntimeError, match=r"frappyauth\[strength\]"):
         app_with(min_password_score=2)
+
+
+def test_a_sign_up_and_a_reset_ask_the_service_once(
+    range_api, make_mail_app, smtp_server, ledger
+) -> None:
+    from smtp_support import delivered, token_in
+
+    app = make_mail_app(
+        registration=True,
+        password_reset=True,
+        breached_password_check=True,
+        breached_password_api=range_api.url,
+    )
+    client = app.test_client()
+    range_api.requests.clear()
+    signed_up = client.post(
+        "/api/user/register",
+        json={"username": "carol", "password": USER_PASSWORD, "email": "carol@example.org"},
+    )
+    assert signed_up.status_code == 200 and len(range_api.requests) == 1
+    client.post("/api/user/password-reset", json={"email": "carol@example.org"})
+    delivered(app)
+    token = token_in(smtp_server.to("carol@example.org")[-1])
+    ledger.minted.add(token)
+    range_api.requests.clear()
+    confirm = client.post(
+        "/api/user/password-reset/confirm", json={"token": token, "password": "carol's new one!"}
+    )
+    assert confirm.status_code == 200 and len(range_api.requests) == 1

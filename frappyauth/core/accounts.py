@@ -59,16 +59,19 @@ class Accounts:
         profile: dict[str, Any] | None = None,
         actor: Actor | None = None,
         email_key: str | None = None,
+        password_checked: bool = False,
     ) -> User:
         """Create a user; raise `DuplicateUsernameError` if the username (ignoring case) is taken,
         or looks like one that is (see `lookalikes.lookalike_keys`), and `DuplicateEmailError` if
         `email_key` (given by
-        the mail flows) is."""
+        the mail flows) is. `password_checked`: the caller ran `check_new_password` already (once
+        is enough: the online breach check costs a request)."""
         options = self._context.options
         check_username(username)
         if email is not None:  # kept as given without the mail flows (frappyflaskauth), but capped
             check_email_length(email)
-        self.check_new_password(password)
+        if not password_checked:
+            self.check_new_password(password)
         user = User(
             id="",
             username=username,
@@ -171,11 +174,14 @@ class Accounts:
         self._context.events.announce(signals.profile_changed, user_id=user.id, actor=actor)
         return updated
 
-    def reset_password(self, user_id: str, password: str, actor: Actor) -> User:
+    def reset_password(
+        self, user_id: str, password: str, actor: Actor, password_checked: bool = False
+    ) -> User:
         """Set another user's password (admin: account recovery): every session and API key of the
         user ends, with `passwordless` every passkey too (each logs in alone), and the throttle's
-        counters are cleared."""
-        self.check_new_password(password)
+        counters are cleared. `password_checked` as for `create`."""
+        if not password_checked:
+            self.check_new_password(password)
         user = self.get(user_id)
         self._revoke_all_keys(
             user.id, actor

@@ -61,7 +61,7 @@ class PasswordReset:
         taken, user = self.tokens.redeem(token, PASSWORD_RESET)
         # The administrator's reset is account recovery: every session and API key ends, the
         # throttle clears.
-        updated = self.accounts.reset_password(user.id, password, actor)
+        updated = self.accounts.reset_password(user.id, password, actor, password_checked=True)
         if not updated.email_verified and updated.email_key == email_key(taken.email):
             users = self.tokens.context.stores.users
             updated = users.set_email(updated.id, updated.email, updated.email_key, True) or updated

@@ -48,7 +48,13 @@ class Registration:
             raise DuplicateUsernameError()
         try:
             user = self.accounts.create(
-                username, password, email=address, profile=profile, actor=actor, email_key=key
+                username,
+                password,
+                email=address,
+                profile=profile,
+                actor=actor,
+                email_key=key,
+                password_checked=True,
             )
         except DuplicateEmailError:
             if not self.verifies:
