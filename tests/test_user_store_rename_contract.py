@@ -206,3 +206,15 @@ def test_on_mongo_a_name_reserved_between_check_and_write_is_given_back(
     assert user_store.get(carol.id).username == "carol"  # type: ignore[union-attr]
     assert user_store.get_by_username("alice") is None
     assert user_store.get_by_reserved_name(name_keys("alice"), NOW).id == alice.id  # type: ignore[union-attr]
+
+
+def test_a_database_marked_before_renames_gets_the_reservation_index_at_start() -> None:
+    import mongomock
+
+    from frappyauth.stores.mongo import MongoUserStore
+
+    db = mongomock.MongoClient()["marked_at_schema_4"]
+    db["frappyauthSchema"].insert_one({"_id": "users", "schemaVersion": 4})
+    MongoUserStore(db).start()
+    keys = [info["key"] for info in db["users"].index_information().values()]
+    assert [("reservedNames.keys", 1)] in keys

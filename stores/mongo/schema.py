@@ -22,9 +22,9 @@ from frappyauth.stores.mongo.documents import LOOKALIKE_FIELDS
 from frappyauth.stores.mongo.migration import LegacyUsernameConflictError, Progress
 
 SCHEMA_VERSION = (
-    4  # 1: frappymongouser's layout (its `dataModelVersion`); 2: frappyauth's; 3: lookalike keys;
+    5  # 1: frappymongouser's layout (its `dataModelVersion`); 2: frappyauth's; 3: lookalike keys;
 )
-# 4: the unique `emailKey` index of the mail flows
+# 4: the unique `emailKey` index of the mail flows; 5: the `reservedNames.keys` index of renames
 MARKER_COLLECTION = "frappyauthSchema"
 MIGRATE_ON_START_VARIABLE = "FRAPPYAUTH_MIGRATE_ON_START"
 
