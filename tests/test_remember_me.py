@@ -131,3 +131,29 @@ def test_a_bad_remember_in_the_second_step_is_400_and_keeps_the_pending_sign_in(
     assert refused.status_code == 400 and "Set-Cookie" not in refused.headers
     answer = second_step(client, mfa_token, code=code(secret, clock.now), remember=True)
     assert "Max-Age=2592000" in cookie_of(answer)
+
+
+@pytest.mark.parametrize(("remember", "persistent"), [(True, True), (False, False)])
+def test_a_passwordless_passkey_sign_in_sets_the_cookie_it_is_asked_for(
+    make_app, remember, persistent
+) -> None:
+    from soft_authenticator import SoftAuthenticator
+
+    client = make_app(passkeys=True, passwordless=True, **REMEMBER).test_client()
+    token = log_in(client).get_json()["token"]
+    authenticator = SoftAuthenticator()
+    options = client.post(
+        f"{PREFIX}/passkeys/register/options", json={}, headers=auth(token)
+    ).get_json()
+    registered = client.post(
+        f"{PREFIX}/passkeys/register",
+        json={"name": "laptop", "credential": authenticator.create(options)},
+        headers=auth(token),
+    )
+    assert registered.status_code == 200
+    options = client.post(f"{PREFIX}/passkeys/login/options", json={}).get_json()
+    answer = client.post(
+        f"{PREFIX}/passkeys/login",
+        json={"credential": authenticator.get(options), "remember": remember},
+    )
+    assert ("Max-Age=2592000" in cookie_of(answer)) is persistent
