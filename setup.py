@@ -28,6 +28,8 @@ setup(
             "translations/messages.pot",
             "translations/*/LC_MESSAGES/messages.po",
             "translations/*/LC_MESSAGES/messages.mo",  # what the library reads at run time
+            # the list of common passwords (option refuse_common_passwords) and its NOTICE
+            "data/*",
         ],
         "frappyauth.web": ["console_static/*.html", "console_static/*.css", "console_static/*.js"],
     },
@@ -44,6 +46,7 @@ setup(
             "email-validator>=2.0"
         ],  # normalising addresses for the mail flows (registration, reset, ...)
         "serve": ["gunicorn>=22"],  # the production server in the Docker image
+        "strength": ["zxcvbn>=4.4"],  # option min_password_score: a password strength estimate
         "docs": [
             "mkdocs>=1.6",
             "mkdocs-material>=9.5",
@@ -73,6 +76,7 @@ setup(
             "email-validator>=2.0",
             "aiosmtpd>=1.4",
             "cryptography>=42",
+            "zxcvbn>=4.4",  # option min_password_score's tests
             "selenium>=4.11",
             # extracting and compiling the translation catalogs (tests/test_languages.py); the
             # running library reads the compiled catalogs with the standard library's gettext

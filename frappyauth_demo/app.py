@@ -41,7 +41,16 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         app,
         users,
         tokens,
-        options_override={"api_keys": True, "console": True, **mail, **totp, **provider},
+        # refuse_common_passwords: off by default only so that upgrading changes nothing; new
+        # deployments should turn it on, as the demo does.
+        options_override={
+            "api_keys": True,
+            "console": True,
+            "refuse_common_passwords": True,
+            **mail,
+            **totp,
+            **provider,
+        },
         mailer=LoggingMailer(),
         mail_token_store=mail_tokens,
     )

@@ -231,7 +231,22 @@ def user_story(story: Story, users: MongoUserStore, database: Any) -> User:
         case="taken",
         raises=DuplicateEmailError,
     )
+    rename_story(story, users, bob)
     return user
+
+
+def rename_story(story: Story, users: MongoUserStore, bob: User) -> None:
+    send: Callable[..., Any] = story.send
+    carol = users.create(User(id="", username="Carol", password_hash="x"))
+    send(users, "rename", bob.id, "Robert", LATER, NOW)
+    send(users, "rename", "not an id", "Robert", LATER, NOW, case="malformed id")
+    send(
+        users, "rename", carol.id, "ALICE", LATER, NOW, case="taken", raises=DuplicateUsernameError
+    )
+    send(
+        users, "rename", carol.id, "bob", LATER, NOW, case="reserved", raises=DuplicateUsernameError
+    )
+    send(users, "get_by_reserved_name", ("bob", "bob", "bob"), NOW)
 
 
 def user_endings(story: Story, users: MongoUserStore, user: User, database: Any) -> None:

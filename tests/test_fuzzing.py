@@ -65,6 +65,9 @@ FUZZ_OPTIONS = {
     "identity_providers": {
         "idp": {"issuer": "http://127.0.0.1:9", "client_id": "c", "client_secret": "s"}
     },
+    "allow_username_change": True,
+    "remember_me": True,
+    "refuse_common_passwords": True,
 }
 CHECKS = [
     not_a_server_error,

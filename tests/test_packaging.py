@@ -93,3 +93,4 @@ def test_the_installed_wheel_serves_a_login_next_to_an_apps_own_stores_module(
         "frappyauth/stores/memory/users.py" in files and "frappyauth/stores/mongo/users.py" in files
     )
     assert [name for name in files if name.split("/", 1)[0] == "stores"] == []
+    assert "frappyauth/data/common-passwords.txt.gz" in files  # refuse_common_passwords' list

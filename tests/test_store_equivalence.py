@@ -30,6 +30,7 @@ from frappyauth.core.models import (
     User,
     username_key,
 )
+from frappyauth.core.usernames import name_keys
 from frappyauth.stores.memory import (
     MemoryApiKeyStore,
     MemoryAttemptStore,
@@ -106,6 +107,7 @@ class StoreEquivalence(RuleBasedStateMachine):
     sessions = Bundle("sessions")
     keys = Bundle("keys")
     challenges = Bundle("challenges")
+    old_names = Bundle("old_names")  # names that renames left behind, reserved for a while
 
     def __init__(self) -> None:
         super().__init__()
@@ -258,6 +260,51 @@ class StoreEquivalence(RuleBasedStateMachine):
     def set_email(self, ref, email_key, verified):
         email = None if email_key is None else email_key.upper()
         self.same(lambda name, users, _: users.set_email(ref[name], email, email_key, verified))
+
+    @rule(
+        target=old_names,
+        ref=users | st.just(MISSING),
+        username=USERNAMES,
+        reserved_minutes=st.sampled_from([0, 1, 60, 600, 6000]),
+        advance=ADVANCE,
+    )
+    def rename(self, ref, username, reserved_minutes, advance):
+        before = self.stores["memory"][0].get(ref["memory"])
+        now = self.tick(advance)
+        until = now + timedelta(minutes=reserved_minutes)
+        outcome = self.same(lambda name, users, _: users.rename(ref[name], username, until, now))
+        renamed = before is not None and isinstance(outcome, User)
+        return before.username if renamed else multiple()
+
+    @rule(ref=users, old=old_names, advance=ADVANCE)
+    def rename_to_a_reserved_name(self, ref, old, advance):
+        now = self.tick(advance)
+        until = now + timedelta(minutes=30)
+        self.same(lambda name, users, _: users.rename(ref[name], old, until, now))
+
+    @rule(
+        first=USERNAMES,
+        second=USERNAMES,
+        new_name=USERNAMES,
+        reserved_minutes=st.sampled_from([0, 1, 60]),
+        advance=ADVANCE,
+    )
+    def take_a_name_just_left(self, first, second, new_name, reserved_minutes, advance):
+        """Two users; the first renames away, the second asks for its old name: with a single
+        rule the sequence comes often enough to be tried, among the machine's many rules."""
+        refs = [self.create(name, (), {}, None, None, False) for name in (first, second)]
+        if any(not isinstance(ref, dict) for ref in refs):
+            return
+        until = self.now + timedelta(minutes=reserved_minutes)
+        self.same(lambda name, users, _: users.rename(refs[0][name], new_name, until, self.now))
+        now = self.tick(advance)
+        self.same(lambda name, users, _: users.rename(refs[1][name], first, until, now))
+        self.same(lambda _, users, __: users.get_by_reserved_name(name_keys(first), now))
+
+    @rule(username=USERNAMES | old_names, advance=ADVANCE)
+    def get_by_reserved_name(self, username, advance):
+        now = self.tick(advance)
+        self.same(lambda _, users, __: users.get_by_reserved_name(name_keys(username), now))
 
     @rule(ref=consumes(users) | st.just(MISSING))
     def delete(self, ref):

@@ -59,6 +59,11 @@ def bob_keys_revoked(s: dict[str, Any]) -> None:
     assert s["database"]["userApiKeys"].count_documents({"userId": s["bob"]}) == 0
 
 
+def bob_renamed(s: dict[str, Any]) -> None:
+    assert s["user_store"].get(s["bob"]).username == "robert"
+    assert s["client"].get("/api/user", headers=auth(s["bob_token"])).status_code == 200
+
+
 def bob_session_listed(s: dict[str, Any]) -> None:
     assert len(body(s["response"])["sessions"]) == 1
 
@@ -75,6 +80,7 @@ ROUTES: dict[tuple[str, str], tuple[Any, Callable[[dict[str, Any]], None]]] = {
     ("GET", "/keys"): (None, bob_key_listed),
     ("DELETE", "/keys"): (None, bob_keys_revoked),
     ("DELETE", "/keys/<key_id>"): (None, bob_keys_revoked),
+    ("POST", "/username"): ({"username": "robert"}, bob_renamed),
 }
 ELSEWHERE = {"REMOTE_ADDR": "10.0.0.9"}
 

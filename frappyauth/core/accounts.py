@@ -31,8 +31,10 @@ from frappyauth.core.usernames import (
     capped_username_key,
     check_email_length,
     check_username,
+    name_keys,
 )
-from frappyauth.core.passwords import NO_PASSWORD, check_new_password
+from frappyauth.core.password_rules import PasswordRules
+from frappyauth.core.passwords import NO_PASSWORD
 from frappyauth.core.context import ServiceContext
 from frappyauth.core.throttle import Throttle
 
@@ -40,8 +42,15 @@ from frappyauth.core.throttle import Throttle
 class Accounts:
     """User management for one app; `actor` says who asked, for the log and the signals."""
 
-    def __init__(self, context: ServiceContext, throttle: Throttle, api_keys: ApiKeys) -> None:
+    def __init__(
+        self,
+        context: ServiceContext,
+        throttle: Throttle,
+        api_keys: ApiKeys,
+        password_rules: PasswordRules | None = None,
+    ) -> None:
         self._context, self._throttle, self._api_keys = context, throttle, api_keys
+        self._password_rules = password_rules or PasswordRules(context.options)
 
     def create(
         self,
@@ -53,18 +62,20 @@ class Accounts:
         actor: Actor | None = None,
         email_key: str | None = None,
         email_verified: bool = False,
+        password_checked: bool = False,
     ) -> User:
         """Create a user; raise `DuplicateUsernameError` if the username (ignoring case) is taken,
         or looks like one that is (see `lookalikes.lookalike_keys`), and `DuplicateEmailError` if
         `email_key` (given by
         the mail flows) is. Without a `password` (an account made through an identity provider)
-        it has none: `NO_PASSWORD` matches no password."""
+        it has none: `NO_PASSWORD` matches no password. `password_checked`: the caller ran
+        `check_new_password` already (once is enough: the online breach check costs a request)."""
         options = self._context.options
         check_username(username)
         if email is not None:  # kept as given without the mail flows (frappyflaskauth), but capped
             check_email_length(email)
-        if password is not None:
-            self._check_password(password)
+        if password is not None and not password_checked:
+            self.check_new_password(password)
         user = User(
             id="",
             username=username,
@@ -76,8 +87,28 @@ class Accounts:
             email_verified=email_verified,
             created_at=self._context.clock() if options.login_history else None,
         )
-        created = self._context.stores.users.create(user)
+        created = self._create_unreserved(user)
         self._context.events.announce(signals.user_created, user_id=created.id, actor=actor)
+        return created
+
+    def _create_unreserved(self, user: User) -> User:
+        """Create the user unless another holds a reservation of its name (see `username_change`).
+
+        Checked before and again after the write: a user renamed away from this name between the
+        first check and the write reserved it, and the new account then gives way.
+        """
+        users, keys, now = (
+            self._context.stores.users,
+            name_keys(user.username),
+            self._context.clock(),
+        )
+        if users.get_by_reserved_name(keys, now) is not None:
+            raise DuplicateUsernameError()
+        created = users.create(user)
+        holder = users.get_by_reserved_name(keys, now)
+        if holder is not None and holder.id != created.id:
+            users.delete(created.id)
+            raise DuplicateUsernameError()
         return created
 
     def create_initial_admin(self, username: str, password: str) -> User | None:
@@ -149,11 +180,14 @@ class Accounts:
         self._context.events.announce(signals.profile_changed, user_id=user.id, actor=actor)
         return updated
 
-    def reset_password(self, user_id: str, password: str, actor: Actor) -> User:
+    def reset_password(
+        self, user_id: str, password: str, actor: Actor, password_checked: bool = False
+    ) -> User:
         """Set another user's password (admin: account recovery): every session, API key and trusted
         device of the user ends, with `passwordless` every passkey too (each logs in alone), and the
-        throttle's counters are cleared."""
-        self._check_password(password)
+        throttle's counters are cleared. `password_checked` as for `create`."""
+        if not password_checked:
+            self.check_new_password(password)
         user = self.get(user_id)
         self._revoke_all_keys(
             user.id, actor
@@ -183,7 +217,7 @@ class Accounts:
         A wrong old password counts in the login throttle (a stolen session must not guess it
         freely).
         """
-        self._check_password(new_password)
+        self.check_new_password(new_password)
         user = self.get(identity.user.id)
         admission = self._throttle.admit(user.username_key, actor.remote_addr)
         if not self._context.hasher.verify(old_password, user.password_hash):
@@ -287,9 +321,9 @@ class Accounts:
             raise PasswordChangedMeanwhileError()
         return self._found(updated)
 
-    def _check_password(self, password: str) -> None:
-        options = self._context.options
-        check_new_password(password, options.password_min_length, options.password_max_length)
+    def check_new_password(self, password: object) -> str:
+        """The one check of every new password (see `password_rules`); return it, or raise."""
+        return self._password_rules.check(password)
 
     @staticmethod
     def _found(user: User | None) -> User:

@@ -125,6 +125,30 @@ class InvalidPasswordError(BadRequestError):
     code = "invalid_password"
 
 
+class PasswordTooCommonError(InvalidPasswordError):
+    """A new password on the shipped list of common passwords (option `refuse_common_passwords`)."""
+
+    code, message = (
+        "password_too_common",
+        "That password is one of the most common ones, which are guessed first; choose another.",
+    )
+
+
+class PasswordTooWeakError(InvalidPasswordError):
+    """A new password the strength estimate scores below option `min_password_score`."""
+
+    code, message = "password_too_weak", "That password is too easy to guess."
+
+
+class PasswordBreachedError(InvalidPasswordError):
+    """A new password the breached-password service lists (option `breached_password_check`)."""
+
+    code, message = (
+        "password_breached",
+        "That password has appeared in a data breach, so it is guessed early; choose another.",
+    )
+
+
 class PasswordChangedMeanwhileError(ConflictError):
     code, message = (
         "password_changed",

@@ -68,8 +68,9 @@ class Impersonation:
             )
         # Without the administrator's browser and address: the user lists the session (and may
         # end it) but learns only that it is an impersonation; the audit trail keeps where from.
+        lifetime = min(LIFETIME, timedelta(seconds=options.token_expiration))
         started, token = self._sessions.start(
-            target, None, None, impersonator_id=identity.user.id, lifetime=LIFETIME
+            target, None, None, impersonator_id=identity.user.id, lifetime=lifetime
         )
         self._context.events.announce(
             signals.impersonation_started,

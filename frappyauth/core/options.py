@@ -47,7 +47,8 @@ MAX_KEY_LIFETIME = (
 )
 PRIVACY = "privacy"
 
-ACCOUNTS = "accounts"  # roles, suspension, login history (issue 26)
+ACCOUNTS = "accounts"  # roles, suspension, login history
+USERNAMES = "usernames"
 
 
 def option(
@@ -103,12 +104,30 @@ class Options:
     no_user_management: bool = option(False, FRAPPYFLASKAUTH)
     api_keys: bool = option(False, FRAPPYFLASKAUTH)
     allow_own_profile_edit: bool = option(False, FRAPPYFLASKAUTH)
+    allow_username_change: bool = option(False, USERNAMES)
+    username_reservation_days: int = option(
+        30, USERNAMES, _between(0, 3650), "must be from 0 to 3650 days"
+    )
     page_size: int = option(25, FRAPPYFLASKAUTH, _between(1, 1000), "must be between 1 and 1000")
     password_min_length: int = option(12, PASSWORDS, _between(1, 128), "must be between 1 and 128")
     password_max_length: int = option(
         1024, PASSWORDS, _between(128, 4096), "must be between 128 and 4096"
     )
     bcrypt_cost: int = option(12, PASSWORDS, _between(4, 31), "must be between 4 and 31")
+    refuse_common_passwords: bool = option(False, PASSWORDS)
+    min_password_score: int | None = option(
+        None, PASSWORDS, _optional(_between(0, 4)), "must be from 0 to 4, or None"
+    )
+    breached_password_check: bool = option(False, PASSWORDS)
+    breached_password_api: str = option(
+        "https://api.pwnedpasswords.com/range/",
+        PASSWORDS,
+        lambda v: v.startswith(("https://", "http://")),
+        "must be an http(s) URL",
+    )
+    breached_password_timeout: float | int = option(
+        2.0, PASSWORDS, lambda v: 0 < v <= 30, "must be more than 0 and at most 30 seconds"
+    )
     max_failed_logins: int = option(10, THROTTLE, _positive, "must be at least 1")
     max_failed_logins_per_username: int | None = option(
         None, THROTTLE, _optional(_positive), "must be at least 1"
@@ -117,6 +136,13 @@ class Options:
     lockout_seconds: int = option(15 * 60, THROTTLE, _positive, "must be at least 1")
     anonymous_rate_limit: int = option(1000, THROTTLE, _positive, "must be at least 1")
     cookie_secure: bool | None = option(None, SESSIONS)
+    remember_me: bool = option(False, SESSIONS)
+    remember_lifetime: int = option(
+        30 * 24 * 60 * 60,
+        SESSIONS,
+        _between(1, MAX_KEY_LIFETIME),
+        "must be a positive number of seconds",
+    )
     allowed_origins: tuple[str, ...] = option((), SESSIONS, _strings, "must be a list of strings")
     max_body_bytes: int = option(64 * 1024, SESSIONS, lambda v: v >= 1024, "must be at least 1024")
     idle_timeout: int | None = option(

@@ -17,7 +17,6 @@ from frappyauth.core.addresses import email_key, normalise_email
 from frappyauth.core.errors import BadRequestError
 from frappyauth.core.mail_tokens import PASSWORD_RESET, MailTokens
 from frappyauth.core.models import Actor, User
-from frappyauth.core.passwords import check_new_password
 from frappyauth.core.usernames import capped_username_key
 
 
@@ -57,13 +56,12 @@ class PasswordReset:
 
         The password is checked first, so a too-short one does not use the token up.
         """
-        options = self.tokens.context.options
-        check_new_password(password, options.password_min_length, options.password_max_length)
+        self.accounts.check_new_password(password)
         self.tokens.throttle("password_reset_confirm", actor.remote_addr)
         taken, user = self.tokens.redeem(token, PASSWORD_RESET)
         # The administrator's reset is account recovery: every session and API key ends, the
         # throttle clears.
-        updated = self.accounts.reset_password(user.id, password, actor)
+        updated = self.accounts.reset_password(user.id, password, actor, password_checked=True)
         if not updated.email_verified and updated.email_key == email_key(taken.email):
             users = self.tokens.context.stores.users
             updated = users.set_email(updated.id, updated.email, updated.email_key, True) or updated

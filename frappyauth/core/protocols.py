@@ -143,6 +143,24 @@ class UserStore(Protocol):
         `get_by_email` finds the user by the new key only.
         """
 
+    def rename(
+        self, user_id: str, username: str, reserve_until: datetime, now: datetime
+    ) -> User | None:
+        """Give the user `username` (its `username_key` and lookalike keys follow) and keep the old
+        name's keys (`usernames.name_keys`) reserved for this user until `reserve_until`; return the
+        updated user, or `None` if there is no such user. Reservations that expired by `now` are
+        dropped.
+
+        Raises `DuplicateUsernameError`, changing nothing, when another user holds one of the keys
+        of `username` (as `create` refuses), or a reservation of one of them that has not expired
+        by `now`; of concurrent renames to one name exactly one succeeds (unique indexes, or one
+        lock). The user's id, sessions and keys stay as they are.
+        """
+
+    def get_by_reserved_name(self, keys: Sequence[str], now: datetime) -> User | None:
+        """Return a user holding a reservation (see `rename`) of one of `keys` that has not expired
+        by `now`, or `None`. A user's reservations end with the user."""
+
     def delete(self, user_id: str) -> bool:
         """Delete the user; return whether a user was deleted. Lookups by any key then return
         `None`."""

@@ -19,7 +19,6 @@ from frappyauth.core.addresses import email_key, normalise_email
 from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.mail_tokens import EMAIL_VERIFICATION, MailTokens
 from frappyauth.core.models import Actor, User, username_key
-from frappyauth.core.passwords import check_new_password
 
 
 @dataclass(frozen=True)
@@ -38,9 +37,7 @@ class Registration:
         mail went out instead (with verification on, whether or not the address was free)."""
         context = self.tokens.context
         check_username(username)
-        check_new_password(
-            password, context.options.password_min_length, context.options.password_max_length
-        )
+        self.accounts.check_new_password(password)
         address = normalise_email(email)
         key = email_key(address)
         self.tokens.throttle("register", actor.remote_addr, f"account:{key}")
@@ -51,7 +48,13 @@ class Registration:
             raise DuplicateUsernameError()
         try:
             user = self.accounts.create(
-                username, password, email=address, profile=profile, actor=actor, email_key=key
+                username,
+                password,
+                email=address,
+                profile=profile,
+                actor=actor,
+                email_key=key,
+                password_checked=True,
             )
         except DuplicateEmailError:
             if not self.verifies:

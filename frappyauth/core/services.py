@@ -16,6 +16,7 @@ from frappyauth.core.account_deletion import AccountDeletion
 from frappyauth.core.accounts import Accounts
 from frappyauth.core.api_keys import ApiKeys
 from frappyauth.core.audit import AuditTrail
+from frappyauth.core.breached_passwords import BreachedPasswords
 from frappyauth.core.context import ServiceContext, utc_now
 from frappyauth.core.data_export import DataExport
 from frappyauth.core.events import Events
@@ -25,6 +26,7 @@ from frappyauth.core.identity_providers import provider_settings
 from frappyauth.core.impersonation import Impersonation
 from frappyauth.core.mailer import Mailer, MessageComposer
 from frappyauth.core.options import Options
+from frappyauth.core.password_rules import PasswordRules, zxcvbn_estimate
 from frappyauth.core.passwords import PasswordHasher
 from frappyauth.core.protocols import Stores
 from frappyauth.core.roles import Roles
@@ -34,6 +36,7 @@ from frappyauth.core.sign_in import SignIn
 from frappyauth.core.suspension import Suspension
 from frappyauth.core.throttle import Throttle
 from frappyauth.core.trusted_devices import TrustedDevices
+from frappyauth.core.username_change import UsernameChange
 
 if TYPE_CHECKING:  # the services of the `[mail]` and `[mfa]` extras
     from frappyauth.core.mail_flows import MailFlows
@@ -54,6 +57,7 @@ class Services:
     api_keys: ApiKeys
     accounts: Accounts
     sign_in: SignIn
+    username_change: UsernameChange
     second_factors: SecondFactors | None = None  # with option `totp` or `passkeys`
     totp: Totp | None = None
     passkeys: Passkeys | None = None
@@ -103,7 +107,7 @@ def build_services(
         clock,
     )
     throttle, sessions, api_keys = Throttle(context), Sessions(context), ApiKeys(context)
-    accounts = Accounts(context, throttle, api_keys)
+    accounts = Accounts(context, throttle, api_keys, _password_rules(options))
     trusted_devices = TrustedDevices(context) if options.trusted_devices else None
     second_factors, totp, passkeys = _second_factor_services(
         context, throttle, secret_key, trusted_devices
@@ -125,28 +129,29 @@ def build_services(
         emailed_codes=mail.email_sign_in if mail is not None else None,
     )
     return Services(
-        context,
-        throttle,
-        sessions,
-        api_keys,
-        accounts,
-        sign_in,
-        second_factors,
-        totp,
-        passkeys,
-        mail,
-        trail,
-        federation,
-        identity_flows,
-        DataExport(context, trail),
-        AccountDeletion(context, throttle, accounts, second_factors, totp)
+        context=context,
+        throttle=throttle,
+        sessions=sessions,
+        api_keys=api_keys,
+        accounts=accounts,
+        sign_in=sign_in,
+        username_change=UsernameChange(context, throttle),
+        second_factors=second_factors,
+        totp=totp,
+        passkeys=passkeys,
+        mail=mail,
+        audit=trail,
+        federation=federation,
+        identity_flows=identity_flows,
+        data_export=DataExport(context, trail),
+        account_deletion=AccountDeletion(context, throttle, accounts, second_factors, totp)
         if options.allow_self_delete
         else None,
-        new_devices,
-        Impersonation(context, sessions) if options.impersonation else None,
-        _roles(context),
-        Suspension(context) if options.suspension else None,
-        trusted_devices,
+        new_devices=new_devices,
+        impersonation=Impersonation(context, sessions) if options.impersonation else None,
+        roles=_roles(context),
+        suspension=Suspension(context) if options.suspension else None,
+        trusted_devices=trusted_devices,
     )
 
 
@@ -176,6 +181,16 @@ def _roles(context: ServiceContext) -> Roles | None:
             "or stores=mongo_stores(db) / memory_stores()."
         )
     return Roles(context, context.stores.roles)
+
+
+def _password_rules(options: Options) -> PasswordRules:
+    breached = (
+        BreachedPasswords(options.breached_password_api, options.breached_password_timeout)
+        if options.breached_password_check
+        else None
+    )
+    estimate = zxcvbn_estimate() if options.min_password_score is not None else None
+    return PasswordRules(options, estimate, breached)
 
 
 def _second_factor_services(

@@ -70,18 +70,17 @@ class Sessions:
         impersonator_id: str | None = None,
         lifetime: timedelta | None = None,
     ) -> tuple[Session, str]:
-        """Store a new session for `user`, bound to its credential version; return it and its
-        token. It lasts `token_expiration`, or `lifetime` when that is shorter; see `Session` for
-        `second_factor` and `impersonator_id`."""
+        """Store a new session for `user`, bound to its credential version, lasting `lifetime` (by
+        default `token_expiration`); return it and its token. See `Session` for `second_factor` and
+        `impersonator_id`."""
         now, token = self._clock(), new_secret()
-        lifetime = self._lifetime if lifetime is None else min(lifetime, self._lifetime)
         session = Session(
             token_hash=hash_secret(token),
             session_id=new_session_id(),
             user_id=user.id,
             created_at=now,
             last_used_at=now,
-            expires_at=now + lifetime,
+            expires_at=now + (lifetime or self._lifetime),
             user_agent=user_agent[:MAX_USER_AGENT_LENGTH] if user_agent else None,
             remote_addr=remote_addr,
             credential_version=user.credential_version,

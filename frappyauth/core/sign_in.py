@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from frappyauth.core import signals
@@ -45,6 +46,9 @@ class SignedIn:
     user: User
     session: Session
     token: str
+    # With option `remember_me`: the client's choice (a persistent cookie, or one for the browser
+    # session); `None` without the option, for the seed's cookie.
+    remember: bool | None = None
 
 
 SignInResult = SignedIn | SecondFactorPending
@@ -77,6 +81,7 @@ class SignIn:
         user_agent: str | None,
         remote_addr: str | None,
         device: str | None = None,
+        remember: bool | None = None,
     ) -> SignInResult:
         """Sign in with a username and password; raise `InvalidCredentialsError` or
         `TooManyAttemptsError`.
@@ -104,7 +109,9 @@ class SignIn:
             )
             raise InvalidCredentialsError()
         self.upgrade_hash(user, password)
-        return self.finish(user, PASSWORD, user_agent, remote_addr, admission, device=device)
+        return self.finish(
+            user, PASSWORD, user_agent, remote_addr, admission, device=device, remember=remember
+        )
 
     def upgrade_hash(self, user: User, password: str) -> None:
         """After a right `password`: replace a legacy MD5 or cheaper bcrypt hash, only if it is
@@ -122,6 +129,7 @@ class SignIn:
         recovery_code: str | None,
         user_agent: str | None,
         remote_addr: str | None,
+        remember: bool | None = None,
     ) -> SignedIn:
         """The second step of a pending sign-in, with a TOTP code or a recovery code (see
         `Totp`)."""
@@ -130,7 +138,13 @@ class SignIn:
         user, admission = self._totp.second_step(mfa_token, code, recovery_code, remote_addr)
         return self._finished(
             self.finish(
-                user, SECOND_STEP, user_agent, remote_addr, admission, second_factor_done=True
+                user,
+                SECOND_STEP,
+                user_agent,
+                remote_addr,
+                admission,
+                second_factor_done=True,
+                remember=remember,
             )
         )
 
@@ -141,6 +155,7 @@ class SignIn:
         credential: dict[str, Any],
         user_agent: str | None,
         remote_addr: str | None,
+        remember: bool | None = None,
     ) -> SignedIn:
         """A passkey: the second step of a pending sign-in, or with `passwordless` the only
         factor."""
@@ -150,7 +165,15 @@ class SignIn:
         # A passkey is possession and (passwordless: required) user verification: no second factor
         # owed.
         return self._finished(
-            self.finish(user, PASSKEY, user_agent, remote_addr, admission, second_factor_done=True)
+            self.finish(
+                user,
+                PASSKEY,
+                user_agent,
+                remote_addr,
+                admission,
+                second_factor_done=True,
+                remember=remember,
+            )
         )
 
     def with_identity(
@@ -188,6 +211,7 @@ class SignIn:
         admission: Admission | None = None,
         second_factor_done: bool = False,
         device: str | None = None,
+        remember: bool | None = None,
     ) -> SignInResult:
         """End a sign-in whose first factor (and, with `second_factor_done`, second) proved `user`.
 
@@ -195,6 +219,8 @@ class SignIn:
         is required (403, after the factor was right, so it tells a guesser nothing); answers a user
         with a second factor still owed with `SecondFactorPending` (no session) unless `device`,
         the browser's device secret, names a device the user trusted; else starts the session.
+        With option `remember_me`, `remember` makes it last `remember_lifetime`; otherwise it lasts
+        `token_expiration` (and its cookie only as long as the browser session).
         """
         if admission is not None:
             self._throttle.succeeded(admission)
@@ -206,10 +232,16 @@ class SignIn:
                 return pending
         if self._new_devices is not None:  # option `new_device_alerts`
             self._new_devices.signed_in(user, user_agent, remote_addr)
+        options = self._context.options
+        remember = bool(remember) if options.remember_me else None
         session, token = self._sessions.start(
-            user, user_agent, remote_addr, second_factor=second_factor_done
+            user,
+            user_agent,
+            remote_addr,
+            second_factor=second_factor_done,
+            lifetime=timedelta(seconds=options.remember_lifetime) if remember else None,
         )
-        if self._context.options.login_history:  # the one write a login adds to the user
+        if options.login_history:  # the one write a login adds to the user
             self._context.stores.users.record_login(user.id, session.created_at, remote_addr)
         self._context.events.announce(
             signals.login_succeeded,
@@ -217,7 +249,7 @@ class SignIn:
             actor=Actor(user.id, remote_addr),
             recorded={"method": method},
         )
-        return SignedIn(user, session, token)
+        return SignedIn(user, session, token, remember)
 
     @staticmethod
     def _finished(result: SignInResult) -> SignedIn:

@@ -28,6 +28,7 @@ user_created = _signals.signal("user-created")
 user_deleted = _signals.signal("user-deleted")
 permissions_changed = _signals.signal("permissions-changed")
 profile_changed = _signals.signal("profile-changed")
+username_changed = _signals.signal("username-changed")  # adds `old_username`, `username`
 api_key_created = _signals.signal("api-key-created")
 api_key_revoked = _signals.signal("api-key-revoked")
 user_unlocked = _signals.signal("user-unlocked")

@@ -10,7 +10,7 @@ calls it first).
 from __future__ import annotations
 
 from frappyauth.core.errors import BadRequestError, InvalidEmailError
-from frappyauth.core.lookalikes import has_default_ignorable
+from frappyauth.core.lookalikes import has_default_ignorable, lookalike_keys
 from frappyauth.core.models import username_key
 
 MAX_USERNAME_LENGTH = 150
@@ -49,3 +49,10 @@ def check_email_length(address: str) -> None:
     """The cap on an address, before it is validated, normalised (NFC) or kept as given."""
     if len(address) > MAX_EMAIL_LENGTH:
         raise InvalidEmailError()
+
+
+def name_keys(username: str) -> tuple[str, str, str]:
+    """Every key a name is held by: its `username_key` and its two lookalike keys. A renamed
+    user's old name stays reserved under all three, so neither it nor a lookalike of it can be
+    taken at once."""
+    return (username_key(username), *lookalike_keys(username))

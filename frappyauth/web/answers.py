@@ -20,7 +20,8 @@ def users_json(users: list[User]) -> list[dict[str, Any]]:
     """Users as clients see them: never a password, hash or key. `hasApiKey` says whether `POST
     /key` made a key (or the record holds a legacy one); with the mail flows on, `emailVerified`;
     with second factors on, which ones the user has (`mfa`). Every endpoint answers users through
-    this function. Options of issue 26 only add keys (see `_account_fields`)."""
+    this function. The options of roles, suspension and login history only add keys (see
+    `_account_fields`)."""
     services = current_state().services
     holders = services.api_keys.default_key_holders(users)
     mfa = services.second_factors.status(users) if services.second_factors is not None else {}
@@ -91,5 +92,5 @@ def sign_in_answer(result: SignInResult) -> Response:
             {"mfaRequired": True, "mfaToken": result.mfa_token, "methods": result.methods}
         )
     response = jsonify({"user": user_json(result.user), "token": result.token})
-    set_session_cookie(response, result.token, current_state().services.options)
+    set_session_cookie(response, result.token, current_state().services.options, result.remember)
     return response

@@ -80,6 +80,10 @@ NEW_DEVICE_ALERTS = Feature(
 )
 ROLES = Feature(lambda o: o.roles, _disabled("Roles are", "roles"))
 SUSPENSION = Feature(lambda o: o.suspension, _disabled("Suspension is", "suspension"))
+USERNAME_CHANGE = Feature(
+    lambda o: o.allow_username_change,
+    _disabled("Changing one's own username is", "allow_username_change"),
+)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from frappyauth.web import (
     role_views,
     session_views,
     totp_views,
+    username_views,
 )
 from frappyauth.web.endpoints import Endpoint
 
@@ -43,5 +44,6 @@ ALL_ENDPOINTS: tuple[Endpoint, ...] = (
     *impersonation_views.endpoints,
     *role_views.endpoints,
     *role_views.suspending,
+    *username_views.endpoints,
     *openapi.endpoints,
 )

@@ -21,6 +21,7 @@ from frappyauth.web.answers import sign_in_answer
 from frappyauth.web.device_views import TRUST_DEVICE, asks_trust, trust_device_if_asked
 from frappyauth.web.schemas import closed, STRING, operation, ref
 from frappyauth.web.responses import iso_time
+from frappyauth.web.remember import REMEMBER, remember_choice
 from frappyauth.web.state import current_state, switched_on
 
 if TYPE_CHECKING:
@@ -203,6 +204,7 @@ def passkey_login_options() -> Response:
                 "mfaToken": STRING,
                 "credential": CREDENTIAL,
                 "trustDevice": TRUST_DEVICE,
+                "remember": REMEMBER,
             },
         },
     ),
@@ -217,6 +219,7 @@ def passkey_login() -> Response:
         _credential(body),
         request.user_agent.string or None,
         request.remote_addr,
+        remember_choice(body),
     )
     response = sign_in_answer(signed_in)
     if mfa_token is not None:  # a second step; a passwordless passkey leaves no factor to skip

@@ -93,11 +93,19 @@ def render_any(error: Exception) -> Response:
     return error_response(500, "internal_error", message)
 
 
-def set_session_cookie(response: Response, token: str, options: Options) -> None:
+def set_session_cookie(
+    response: Response, token: str, options: Options, remember: bool | None = None
+) -> None:
+    """The session cookie: for `token_expiration` (the seed's); with option `remember_me`, for
+    `remember_lifetime` when the client asked to be remembered, else for the browser session."""
+    if remember is None:
+        max_age: int | None = options.token_expiration
+    else:
+        max_age = options.remember_lifetime if remember else None
     response.set_cookie(
         COOKIE_NAME,
         token,
-        max_age=options.token_expiration,
+        max_age=max_age,
         httponly=True,
         samesite="Lax",
         secure=is_secure_cookie(options),

@@ -11,6 +11,7 @@ from frappyauth.web.endpoints import Endpoints
 from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.answers import sign_in_answer, user_json
 from frappyauth.web.device_views import device_cookie
+from frappyauth.web.remember import REMEMBER, remember_choice
 from frappyauth.web.responses import clear_session_cookie, session_json
 from frappyauth.web.schemas import (
     MFA_REQUIRED,
@@ -36,7 +37,12 @@ def login_operation(options: Options) -> Operation:
         answer,
         (400, 401, 413, 415, 429),
         security=[],
-        body=obj(["username", "password"], username=STRING, password=STRING),
+        body=obj(
+            ["username", "password"],
+            username=STRING,
+            password=STRING,
+            **({"remember": REMEMBER} if options.remember_me else {}),
+        ),
     )
 
 
@@ -51,6 +57,7 @@ def login() -> Response:
             request.user_agent.string or None,
             request.remote_addr,
             device=device_cookie(),
+            remember=remember_choice(body),
         )
     )
 

@@ -20,6 +20,7 @@ from frappyauth.web.endpoints import SECOND_FACTORS, TOTP, USER_MANAGEMENT, Endp
 from frappyauth.web.guard import request_actor, request_identity
 from frappyauth.web.answers import sign_in_answer, user_json
 from frappyauth.web.schemas import closed, STRING, operation, ref
+from frappyauth.web.remember import REMEMBER, remember_choice
 from frappyauth.web.state import current_state, switched_on
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ def disable_totp() -> Response:
         },
         (400, 401, 413, 415, 429),
         security=[],
-        body=_factor("mfaToken", mfaToken=STRING, trustDevice=TRUST_DEVICE),
+        body=_factor("mfaToken", mfaToken=STRING, trustDevice=TRUST_DEVICE, remember=REMEMBER),
     ),
 )
 def login_mfa() -> Response:
@@ -178,6 +179,7 @@ def login_mfa() -> Response:
         bodies.optional_string(body, "recoveryCode"),
         request.user_agent.string or None,
         request.remote_addr,
+        remember_choice(body),
     )
     response = sign_in_answer(signed_in)
     trust_device_if_asked(response, asked, signed_in)

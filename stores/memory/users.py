@@ -16,6 +16,7 @@ from sortedcontainers import SortedDict
 from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.lookalikes import lookalike_keys
 from frappyauth.core.models import User, prefix_end
+from frappyauth.core.usernames import name_keys
 
 
 class MemoryUserStore:
@@ -39,12 +40,15 @@ class MemoryUserStore:
         )  # username key -> id, sorted for prefix searches
         # Each lookalike key (`lookalike_keys`: shown, folded) -> id, one map per kind of key; plain
         # strings, shared when both keys are equal, since at a million users tuple keys cost 200
-        # bytes a user more. Usernames never change, so only create and delete touch them.
+        # bytes a user more. Only create, rename and delete touch them.
         self._ids_by_lookalike: tuple[dict[str, str], dict[str, str]] = ({}, {})
         self._id_by_api_key: dict[str, str] = {}
         self._id_by_email: dict[str, str] = {}
         self._holders: Counter[str] = Counter()  # permission -> number of users holding it
         self._suspended: set[str] = set()  # ids: while there are none, admins are counted in O(1)
+        # A renamed user's old name keys -> (that user's id, until when); at most one live holder
+        # per key, since a key can only be reserved by the user who held it.
+        self._reservations: dict[str, tuple[str, datetime]] = {}
         self._sequence = itertools.count()
 
     def get(self, user_id: str) -> User | None:
@@ -164,6 +168,47 @@ class MemoryUserStore:
                 user_id, email=email, email_key=email_key, email_verified=verified
             )
 
+    def rename(
+        self, user_id: str, username: str, reserve_until: datetime, now: datetime
+    ) -> User | None:
+        new_keys = name_keys(username)  # outside the lock: it only reads the name
+        with self._lock:
+            user = self._users.get(user_id) if isinstance(user_id, str) else None
+            if user is None:
+                return None
+            held = (self._id_by_username, *self._ids_by_lookalike)
+            if any(index.get(key, user_id) != user_id for index, key in zip(held, new_keys)) or (
+                self._reserved_by(new_keys, now, but=user_id) is not None
+            ):
+                raise DuplicateUsernameError()
+            old_keys = name_keys(user.username)
+            self._unindex(user)
+            for index, key in zip(self._ids_by_lookalike, old_keys[1:]):
+                del index[key]
+            for key, (holder, until) in list(self._reservations.items()):
+                if holder == user_id and until <= now:
+                    del self._reservations[key]
+            for key in old_keys:
+                self._reservations[key] = (user_id, reserve_until)
+            renamed = dataclasses.replace(user, username=username)
+            self._index(renamed)
+            for index, key in zip(self._ids_by_lookalike, _shared(new_keys[1:])):
+                index[key] = user_id
+            return renamed
+
+    def get_by_reserved_name(self, keys: Sequence[str], now: datetime) -> User | None:
+        with self._lock:
+            holder = self._reserved_by(keys, now)
+            return None if holder is None else self._users[holder]
+
+    def _reserved_by(self, keys: Sequence[str], now: datetime, but: str = "") -> str | None:
+        """The id of a user other than `but` with a live reservation of one of `keys`."""
+        for key in keys:
+            holder, until = self._reservations.get(key, ("", now))
+            if holder and holder != but and until > now:
+                return holder
+        return None
+
     def delete(self, user_id: str) -> bool:
         with self._lock:
             user = self._users.get(user_id) if isinstance(user_id, str) else None
@@ -172,6 +217,9 @@ class MemoryUserStore:
             self._unindex(user)
             for index, key in zip(self._ids_by_lookalike, lookalike_keys(user.username)):
                 del index[key]
+            for key, (holder, _) in list(self._reservations.items()):
+                if holder == user_id:
+                    del self._reservations[key]
             del self._users[user_id]
             del self._creation_order[self._sequence_of.pop(user_id)]
             return True

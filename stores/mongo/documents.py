@@ -114,11 +114,18 @@ def user_from_document(document: dict[str, Any]) -> User:
 LOOKALIKE_FIELDS = ("usernameSkeleton", "usernameKeySkeleton")  # `lookalike_keys`, in its order
 
 
+def name_fields(username: str) -> dict[str, str]:
+    """A user document's name and the keys the unique indexes hold it by."""
+    return {
+        "username": username,
+        "usernameKey": username_key(username),
+        **dict(zip(LOOKALIKE_FIELDS, lookalike_keys(username))),
+    }
+
+
 def user_to_document(user: User) -> dict[str, Any]:
     document: dict[str, Any] = {
-        "username": user.username,
-        "usernameKey": username_key(user.username),
-        **dict(zip(LOOKALIKE_FIELDS, lookalike_keys(user.username))),
+        **name_fields(user.username),
         "password": user.password_hash,
         "permissions": list(user.permissions),
         "profile": user.profile,

@@ -21,10 +21,10 @@ from frappyauth.stores.mongo import migration
 from frappyauth.stores.mongo.documents import LOOKALIKE_FIELDS
 from frappyauth.stores.mongo.migration import LegacyUsernameConflictError, Progress
 
-SCHEMA_VERSION = (
-    5  # 1: frappymongouser's layout (its `dataModelVersion`); 2: frappyauth's; 3: lookalike keys;
-)
-# 4: the unique `emailKey` index of the mail flows; 5: the `roles` index (option `roles`)
+# 1: frappymongouser's layout (its `dataModelVersion`); 2: frappyauth's; 3: lookalike keys; 4: the
+# unique `emailKey` index of the mail flows; 5: the `roles` index (option `roles`); 6: the
+# `reservedNames.keys` index of renames
+SCHEMA_VERSION = 6
 MARKER_COLLECTION = "frappyauthSchema"
 MIGRATE_ON_START_VARIABLE = "FRAPPYAUTH_MIGRATE_ON_START"
 
@@ -175,6 +175,7 @@ def create_user_indexes(users: Collection) -> None:
     )  # only addresses set through the mail flows
     users.create_index("permissions")
     users.create_index("roles")  # who holds a role: counting admins, deleting a role
+    users.create_index("reservedNames.keys")  # a renamed user's old names (`get_by_reserved_name`)
     # For the rolling-upgrade lookups in `legacy`: old workers write no `usernameKey`, and plaintext
     # keys.
     users.create_index("username")

@@ -14,11 +14,14 @@ from pymongo.errors import DuplicateKeyError
 
 from frappyauth.core.errors import DuplicateEmailError, DuplicateUsernameError
 from frappyauth.core.models import User, prefix_end
+from frappyauth.core.usernames import name_keys
 from frappyauth.stores.mongo.mfa import MongoMfaStore
 from frappyauth.stores.mongo.connection import collection_on, translate_connection_errors
 from frappyauth.stores.mongo.documents import (
     LOOKALIKE_FIELDS,
     email_fields,
+    from_mongo_time,
+    name_fields,
     object_id,
     to_mongo_time,
     user_from_document,
@@ -40,6 +43,8 @@ from frappyauth.stores.mongo.schema import (
 
 
 log = logging.getLogger("frappyauth")
+
+RESERVED = "reservedNames"  # a renamed user's old names: [{keys: name_keys(old), until}]
 
 
 class MongoUserStore(JoinableUsers):
@@ -282,6 +287,71 @@ class MongoUserStore(JoinableUsers):
             {name: fields for name, fields in update.items() if fields},
             duplicate=DuplicateEmailError(),
         )
+
+    @command
+    def rename(
+        self, user_id: str, username: str, reserve_until: datetime, now: datetime
+    ) -> User | None:
+        oid = object_id(user_id)
+        keys = name_keys(username)
+        while True:  # again only when a rename of the same user wrote between our read and write
+            document = None if oid is None else self._users.find_one({"_id": oid})
+            if document is None:
+                return None
+            if self._reserving(keys, now, oid) is not None:
+                raise DuplicateUsernameError()
+            renamed = self._rename_from(document, username, reserve_until, now)
+            if renamed is not None:
+                break
+        if self._reserving(keys, now, oid) is not None:
+            # The old holder renamed away (reserving the name) between our check and our write:
+            # put the name back, so that the reservation wins.
+            back = {"_id": oid, "usernameKey": keys[0]}
+            old = {**name_fields(document.get("username") or ""), RESERVED: document.get(RESERVED)}
+            self._write_name(back, {name: value for name, value in old.items() if value})
+            raise DuplicateUsernameError()
+        return self._to_user(renamed)
+
+    def _rename_from(
+        self, document: dict[str, Any], username: str, reserve_until: datetime, now: datetime
+    ) -> dict[str, Any] | None:
+        """One compare-and-set on the name read: the new name's fields, the old name reserved."""
+        kept = [
+            reservation
+            for reservation in document.get(RESERVED, [])
+            if from_mongo_time(reservation["until"]) > now
+        ]
+        old_keys = name_keys(document.get("username") or "")
+        reserved = [*kept, {"keys": list(old_keys), "until": to_mongo_time(reserve_until)}]
+        found = {"_id": document["_id"], "usernameKey": document.get("usernameKey")}
+        return self._write_name(found, {**name_fields(username), RESERVED: reserved})
+
+    @command
+    def get_by_reserved_name(self, keys: Sequence[str], now: datetime) -> User | None:
+        return self._reserving(keys, now)
+
+    def _reserving(self, keys: Sequence[str], now: datetime, but: Any = None) -> User | None:
+        # The dotted condition is what the index on `reservedNames.keys` serves; `$elemMatch` then
+        # asks that the key and the time be of one reservation.
+        query: dict[str, Any] = {
+            f"{RESERVED}.keys": {"$in": list(keys)},
+            RESERVED: {
+                "$elemMatch": {"keys": {"$in": list(keys)}, "until": {"$gt": to_mongo_time(now)}}
+            },
+        }
+        if but is not None:
+            query["_id"] = {"$ne": but}
+        return self._find_one(query)
+
+    def _write_name(
+        self, condition: dict[str, Any], fields: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        try:
+            return self._users.find_one_and_update(
+                condition, {"$set": fields}, return_document=ReturnDocument.AFTER
+            )
+        except DuplicateKeyError:
+            raise DuplicateUsernameError() from None
 
     @command
     def delete(self, user_id: str) -> bool:
