@@ -20,7 +20,16 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks import calls, http_load, login_cost, network, overhead, profile, scale
+from benchmarks import (
+    audit_writes,
+    calls,
+    http_load,
+    login_cost,
+    network,
+    overhead,
+    profile,
+    scale,
+)
 from benchmarks.contenders import CONTENDERS, build
 
 HERE = Path(__file__).resolve().parent
@@ -163,6 +172,10 @@ def sections(tiny: bool, http: bool) -> list[tuple[str, str]]:
             "Login cost",
             f"`python -m benchmarks.login_cost --cost {size['login_cost']}`\n\n"
             + login_cost.run(size["login_cost"], size["login_samples"], size["login_logins"]),
+        ),
+        (
+            "The audit trail's store commands",
+            "`python -m benchmarks.audit_writes`\n\n" + audit_writes.table(),
         ),
         (
             "The memory stores at scale",

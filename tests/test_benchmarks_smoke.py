@@ -7,6 +7,8 @@ run.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import re
 import subprocess
 import sys
@@ -157,3 +159,11 @@ def test_one_command_runs_them_all_and_writes_the_results(tmp_path: Path) -> Non
     )
     assert re.search(r"\| memory per session \(RSS\) \| -?\d+ bytes \| ≤ 1024 \|", text)
     assert re.search(r"\| last page ÷ page 0 \| \d+\.\d\d \| ≤ 1\.5 \|", text)
+
+
+def test_the_audit_trail_adds_no_command_to_a_request_and_one_write_to_a_login() -> None:
+    from benchmarks.audit_writes import commands
+
+    off, on = commands(audit=False), commands(audit=True)
+    assert on["request"] == off["request"] and sum(on["request"].values()) == 1
+    assert on["login"] - off["login"] == Counter({"audit.append": 1})
