@@ -7,6 +7,7 @@ import json
 import logging
 from datetime import timedelta
 
+import pytest
 from blinker import NamedSignal
 
 from frappyauth.core import signals
@@ -52,10 +53,48 @@ def scenario(client) -> dict[str, str]:
     return {"bob": bob}
 
 
+def accounts_scenario(client) -> dict[str, str]:
+    """Roles, suspension, a linked identity and a deletion: the account events of the options that
+    turn them on."""
+    from frappyauth.core.identity_providers import ProviderAccount
+    from frappyauth.core.models import Actor
+
+    ids = scenario(client)
+    admin = login(client, "admin", ADMIN_PASSWORD)
+    client.put("/api/user/roles/editor", json={"permissions": ["edit"]}, headers=auth(admin))
+    client.post(
+        f"/api/user/users/{ids['bob']}/roles", json={"roles": ["editor"]}, headers=auth(admin)
+    )
+    client.post(f"/api/user/users/{ids['bob']}/suspend", json={}, headers=auth(admin))
+    client.post(f"/api/user/users/{ids['bob']}/unsuspend", json={}, headers=auth(admin))
+    federation = client.application.extensions["frappyauth"].services.federation
+    account = ProviderAccount("idp", "https://idp.example", "42", None, False, None, {})
+    federation.link(ids["bob"], account, "127.0.0.1")
+    (linked,) = federation.identities_of(ids["bob"])
+    bob = client.application.extensions["frappyauth"].services.accounts.get(ids["bob"])
+    federation.unlink(bob, linked.identity_id, Actor("admin"), by_admin=True)
+    client.delete(f"/api/user/users/{ids['bob']}", headers=auth(admin))
+    return ids
+
+
+ACCOUNT_OPTIONS = {
+    "roles": True,
+    "suspension": True,
+    "identity_providers": {
+        "idp": {"issuer": "https://idp.example", "client_id": "c", "client_secret": "s"}
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("options", "play", "kinds"),
+    [({}, scenario, 10), (ACCOUNT_OPTIONS, accounts_scenario, 18)],
+    ids=["sessions-keys-passwords", "roles-suspension-identities-deletion"],
+)
 def test_every_security_event_is_kept_exactly_once_and_without_a_secret(
-    make_app, audit_store, user_store, ledger
+    make_app, audit_store, user_store, ledger, options, play, kinds
 ) -> None:
-    app = make_app(**AUDIT)
+    app = make_app(**AUDIT, **options)
     since = app.extensions["frappyauth"].services.context.clock() - timedelta(days=1)
     seeded = len(audit_store.page(None, None, None, since, 100))  # the admin's creation
     sent: list[tuple[str, str | None]] = []
@@ -68,13 +107,13 @@ def test_every_security_event_is_kept_exactly_once_and_without_a_secret(
         signal.connect(record, sender=app)
         receivers.append((signal, record))
     try:
-        scenario(app.test_client())
+        play(app.test_client())
     finally:
         for signal, record in receivers:
             signal.disconnect(record, sender=app)
     kept = audit_store.page(None, None, None, since, 100)[: -seeded or None]
     assert sorted((entry.event, entry.user_id) for entry in kept) == sorted(sent)
-    assert len({event for event, _ in sent}) >= 10  # the scenario touched that many kinds
+    assert len({event for event, _ in sent}) >= kinds  # the scenario touched that many kinds
     text = json.dumps([entry.details for entry in kept] + [[e.event, e.actor_id] for e in kept])
     hashes = {user.password_hash for user in user_store.list_page(0, 100)[0]}
     secrets = ledger.passwords | ledger.minted | {hash_secret(s) for s in ledger.minted} | hashes
