@@ -12,7 +12,7 @@ import pytest
 
 from conftest import NOW
 from http_support import ADMIN_PASSWORD, USER_PASSWORD, auth, body, login
-from mfa_support import code, enrol
+from mfa_support import code, enrol, first_step, second_step
 from smtp_support import delivered, token_in
 
 PREFIX = "/api/user"
@@ -113,6 +113,10 @@ def test_with_a_second_factor_a_sign_in_of_the_last_ten_minutes_is_enough(
     token = login(client, NAME, USER_PASSWORD)
     secret, recovery = enrol(client, token, USER_PASSWORD, clock.now)
     clock.advance(minutes=9)
+    # The session of the enrolment proved no second factor: it is not enough.
+    assert delete_me(client, token).get_json()["error"] == "second_factor_required"
+    token = signed_in_with_second_factor(client, recovery[0])
+    clock.advance(minutes=9)
     assert delete_me(client, token).status_code == 200
     assert user_store.get(user_id) is None
 
@@ -175,11 +179,16 @@ def leave_traces(app, client, admin_token: str, clock) -> tuple[str, str]:
         headers=auth(token),
     )
     client.post(f"{PREFIX}/keys", json={"name": "ci"}, headers=auth(token))
-    enrol(client, token, USER_PASSWORD, clock.now)
+    _, recovery = enrol(client, token, USER_PASSWORD, clock.now)
     client.post(f"{PREFIX}/login", json={"username": NAME, "password": "wrong again"})
     client.post(f"{PREFIX}/password-reset", json={"email": ADDRESS})
     delivered(app)
-    return user_id, token
+    return user_id, signed_in_with_second_factor(client, recovery[0])
+
+
+def signed_in_with_second_factor(client, recovery_code: str) -> str:
+    pending = first_step(client, NAME, USER_PASSWORD)
+    return second_step(client, pending, recoveryCode=recovery_code).get_json()["token"]
 
 
 def nothing_left_of(stores, user_id: str, username_key: str) -> None:

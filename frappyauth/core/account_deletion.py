@@ -68,9 +68,11 @@ class AccountDeletion:
             self._totp.check_password_and_code(user, password, code, recovery_code, actor)
         else:
             self._check_password(user, password, actor)
-            if self._has_second_factor(user) and not began_recently(
-                identity.session, self._context.clock()
-            ):
+            # The recent sign-in stands for a code only if it proved a second factor itself (a
+            # trusted device skips it: the password alone would then delete the account).
+            session = identity.session
+            recent = began_recently(session, self._context.clock()) and session.second_factor
+            if self._has_second_factor(user) and not recent:
                 raise SecondFactorRequiredError()
         return self._accounts.delete(user.id, actor)
 

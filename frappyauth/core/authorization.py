@@ -12,7 +12,13 @@ from frappyauth.core.errors import (
 )
 from frappyauth.core.models import Identity, User
 from frappyauth.core.options import Options
-from frappyauth.core.protocols import Stores
+from frappyauth.core.protocols import Stores, resolve_roles
+
+
+def with_roles(user: User, stores: Stores, options: Options) -> User:
+    """`user` as a store read it by name or id (without its roles joined, as a request's user has
+    them), with the permissions its roles grant: what every rule about held permissions reads."""
+    return resolve_roles(user, stores.roles if options.roles else None) or user
 
 
 def is_admin(user: User, options: Options) -> bool:

@@ -14,7 +14,7 @@ import logging
 from datetime import timedelta
 
 from frappyauth.core import signals
-from frappyauth.core.authorization import check_permissions, is_admin
+from frappyauth.core.authorization import with_roles, check_permissions, is_admin
 from frappyauth.core.context import ServiceContext
 from frappyauth.core.errors import (
     BadRequestError,
@@ -59,13 +59,17 @@ class Impersonation:
         if not (session.second_factor and began_recently(session, now)):
             raise RecentSecondFactorRequiredError()
         reason = _checked_reason(reason)
-        target = self._context.stores.users.get(target_id)
+        stores = self._context.stores
+        target = stores.users.get(target_id)
         if target is None:
             raise UserNotFoundError()
+        target = with_roles(target, stores, options)  # an administrator through a role is one
         if target.id == identity.user.id or is_admin(target, options):
             raise ImpersonationForbiddenError(
                 "Administrators (yourself included) cannot be impersonated."
             )
+        if target.suspended_at is not None:  # its sessions are refused anyway: none to hand out
+            raise ImpersonationForbiddenError("A suspended account cannot be impersonated.")
         # Without the administrator's browser and address: the user lists the session (and may
         # end it) but learns only that it is an impersonation; the audit trail keeps where from.
         lifetime = min(LIFETIME, timedelta(seconds=options.token_expiration))
@@ -107,7 +111,11 @@ class Impersonation:
         (`allowed`) and its user is still no administrator."""
         session = identity.session
         assert session is not None and session.impersonator_id is not None
-        admitted = allowed and not is_admin(identity.user, self._context.options)
+        admitted = (
+            allowed
+            and not is_admin(identity.user, self._context.options)
+            and self._impersonator_may_still(session.impersonator_id)
+        )
         self._context.events.announce(
             signals.impersonated_request,
             user_id=identity.user.id,
@@ -118,6 +126,17 @@ class Impersonation:
         )
         if not admitted:
             raise ImpersonationForbiddenError()
+
+    def _impersonator_may_still(self, impersonator_id: str) -> bool:
+        """Whether the administrator behind the session still exists, is not suspended and holds
+        the permission (one more read, on impersonation requests only): a removed permission, a
+        suspension or a deletion ends their running impersonations at once."""
+        context = self._context
+        impersonator = context.stores.users.get(impersonator_id)
+        if impersonator is None or impersonator.suspended_at is not None:
+            return False
+        held = with_roles(impersonator, context.stores, context.options)
+        return held.has_permissions(context.options.impersonation_permission)
 
 
 def _checked_reason(reason: str) -> str:

@@ -15,6 +15,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from frappyauth.core import signals
+from frappyauth.core.authorization import with_roles
 from frappyauth.core.context import ServiceContext
 from frappyauth.core.device_models import TrustedDevice
 from frappyauth.core.errors import DeviceNotFoundError
@@ -77,7 +78,9 @@ class TrustedDevices:
         (and if so, mark it used)."""
         if not secret or len(secret) > MAX_DEVICE_SECRET_LENGTH:
             return False
-        if self._never_skip.intersection(user.permissions):
+        context = self._context
+        held = with_roles(user, context.stores, context.options).effective_permissions
+        if self._never_skip.intersection(held):  # held directly or through a role
             return False
         now = self._context.clock()
         device = self._store.get(hash_secret(secret), now)

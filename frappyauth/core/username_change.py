@@ -60,7 +60,5 @@ class UsernameChange:
             signals.username_changed,
             user_id=user.id,
             actor=actor,
-            old_username=user.username,
-            username=renamed.username,
-        )
+        )  # no names: the audit trail keeps a deleted user's id only, never a name it had
         return renamed

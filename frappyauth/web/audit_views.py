@@ -89,23 +89,28 @@ def audit_trail() -> Response:
 def own_activity() -> Response:
     identity = request_identity(allow_api_key=False)
     limit = _limit()
-    return _page(_trail().activity(identity.user.id, _before(), limit), limit)
+    # Whoever impersonates (support staff, not necessarily an administrator) learns nothing of
+    # where the user signs in from.
+    watched = identity.session is not None and identity.session.impersonator_id is not None
+    entries = _trail().activity(identity.user.id, _before(), limit)
+    return _page(entries, limit, with_addresses=not watched)
 
 
-def _page(entries: list[AuditEntry], limit: int) -> Response:
+def _page(entries: list[AuditEntry], limit: int, with_addresses: bool = True) -> Response:
     last = entries[-1] if len(entries) == limit else None
     later = None if last is None else f"{_iso(last.at)}{CURSOR}{last.entry_id}"
-    return jsonify({"entries": [entry_json(entry) for entry in entries], "next": later})
+    answered = [entry_json(entry, with_addresses) for entry in entries]
+    return jsonify({"entries": answered, "next": later})
 
 
-def entry_json(entry: AuditEntry) -> dict[str, Any]:
+def entry_json(entry: AuditEntry, with_address: bool = True) -> dict[str, Any]:
     body = {
         "at": _iso(entry.at),
         "event": entry.event,
         "outcome": entry.outcome,
         "userId": entry.user_id,
         "actorId": entry.actor_id,
-        "remoteAddr": entry.remote_addr,
+        "remoteAddr": entry.remote_addr if with_address else None,
         "details": entry.details,
     }
     if entry.impersonator_id is not None:

@@ -20,14 +20,17 @@ log = logging.getLogger("frappyauth")
 
 def session_json(session: Session, current: Session | None) -> dict[str, Any]:
     """A session as its owner sees it: its public id and metadata, never its token or the token's
-    hash; `impersonated` only on an administrator's impersonation session."""
+    hash; `impersonated` only on an administrator's impersonation session. Asked from an
+    impersonation session (`current`), no browser or address: whoever impersonates (support
+    staff, not necessarily an administrator) learns nothing of where the user signs in."""
+    watched = current is not None and current.impersonator_id is not None
     body = {
         "id": session.session_id,
         "createdAt": iso_time(session.created_at),
         "lastUsedAt": iso_time(session.last_used_at),
         "expiresAt": iso_time(session.expires_at),
-        "userAgent": session.user_agent,
-        "remoteAddr": session.remote_addr,
+        "userAgent": None if watched else session.user_agent,
+        "remoteAddr": None if watched else session.remote_addr,
         "current": current is not None and current.session_id == session.session_id,
     }
     if session.impersonator_id is not None:
