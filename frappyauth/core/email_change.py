@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from frappyauth.core import signals
 from frappyauth.core.addresses import email_key, normalise_email
 from frappyauth.core.errors import PermissionDeniedError
-from frappyauth.core.mail_tokens import EMAIL_CHANGE, MailTokens
+from frappyauth.core.mail_tokens import BOUND_PURPOSES, EMAIL_CHANGE, MailTokens
 from frappyauth.core.models import Actor, User
 
 
@@ -52,8 +52,7 @@ class EmailChange:
             context.stores.users.set_email(user.id, taken.email, email_key(taken.email), True)
             or user
         )
-        self.tokens.store.delete_for_user(
-            user.id
-        )  # their bindings name the old address: void anyway
+        for purpose in BOUND_PURPOSES:  # their bindings name the old address: void anyway
+            self.tokens.store.delete_for_user(user.id, purpose)
         context.events.announce(signals.email_changed, user_id=user.id, actor=actor)
         return updated

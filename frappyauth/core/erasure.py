@@ -38,3 +38,15 @@ def end_trusted_devices(stores: Stores, user_id: str) -> None:
     whose owner reported a sign-in that was not theirs."""
     if stores.trusted_devices is not None:
         stores.trusted_devices.delete_for_user(user_id)
+
+
+def take_back_every_way_in(stores: Stores, user_id: str) -> None:
+    """After "this wasn't me": whoever signed in may have added a way in of their own (a TOTP
+    enrolment, a passkey, a linked identity, a trusted browser). All go; the owner, back in
+    through the mailed reset, enrols again: the intruder's second factor would lock them out."""
+    if stores.mfa is not None:
+        stores.mfa.delete_totp(user_id)
+        stores.mfa.delete_passkeys(user_id)
+    if stores.identities is not None:
+        stores.identities.delete_for_user(user_id)
+    end_trusted_devices(stores, user_id)

@@ -30,6 +30,9 @@ PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE, EMAIL_SIGN_IN = (
     "email_sign_in",
 )
 NEW_DEVICE = "new_device"  # the "this wasn't me" link of a new-device alert (`new_devices`)
+# The purposes whose tokens are bound to the address and credential (`binding_of`): void after a
+# change of either. A new-device alert's link is not: it must outlive what an intruder changes.
+BOUND_PURPOSES = (PASSWORD_RESET, EMAIL_VERIFICATION, EMAIL_CHANGE, EMAIL_SIGN_IN)
 NEW_DEVICE_LINK_LIFETIME = 7 * 24 * 60 * 60  # seconds: an alert may be read days later
 # What `{action}` in `frontend_url` becomes, per purpose: the page of the front end that takes the
 # token.

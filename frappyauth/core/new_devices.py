@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from frappyauth.core import signals
 from frappyauth.core.accounts import Accounts
-from frappyauth.core.erasure import end_trusted_devices
+from frappyauth.core.erasure import take_back_every_way_in
 from frappyauth.core.errors import InvalidTokenError
 from frappyauth.core.mail_tokens import NEW_DEVICE, PASSWORD_RESET, MailTokens
 from frappyauth.core.minting import hash_secret, new_secret
@@ -122,9 +122,10 @@ class NewDeviceAlerts:
         return len(self._store.list_for_user(user_id)) > 1
 
     def report(self, token: str, actor: Actor) -> User:
-        """Follow an alert's "this wasn't me" link: end every session, API key and trusted device
-        of the account, set an unknown password and mail a reset link; `InvalidTokenError` for a
-        token that is unknown, used, expired or of a deleted user."""
+        """Follow an alert's "this wasn't me" link: end every session and API key of the account,
+        take back every other way in (see `erasure.take_back_every_way_in`), set an unknown
+        password and mail a reset link; `InvalidTokenError` for a token that is unknown, used,
+        expired or of a deleted user."""
         self._tokens.throttle("new_device_report", actor.remote_addr)
         taken = self._tokens.store.take(hash_secret(token), NEW_DEVICE, self._context.clock())
         user = None if taken is None else self._context.stores.users.get(taken.user_id)
@@ -132,7 +133,7 @@ class NewDeviceAlerts:
             raise InvalidTokenError()
         # Not bound (see the module): whoever signed in may have changed the password since.
         updated = self._accounts.reset_password(user.id, new_secret(), actor)
-        end_trusted_devices(self._context.stores, user.id)
+        take_back_every_way_in(self._context.stores, user.id)
         self._tokens.store.delete_for_user(user.id, NEW_DEVICE)  # the other alerts' links: done
         self._tokens.send_link("password_reset", updated, PASSWORD_RESET, taken.email)
         self._context.events.announce(signals.sign_in_reported, user_id=user.id, actor=actor)
