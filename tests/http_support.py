@@ -125,7 +125,7 @@ def build_app(
     `totp` on, TOTP secrets are sealed with `MFA_KEY` unless the options say otherwise."""
     app = Flask("frappyauth_test", template_folder=template_folder)
     app.test_client_class = recording_client(ledger)
-    if options.get("identity_providers"):
+    if options.get("identity_providers") or options.get("email_sign_in"):
         app.secret_key = "the test app's secret key, which signs provider flows"
     if options.get("totp"):
         options = {"mfa_encryption_key": MFA_KEY, **options}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import urllib.request
 from collections.abc import Callable
 
@@ -28,11 +29,37 @@ USER_AGENT = "frappyauth-breached-password-check"
 RangeFetcher = Callable[[str, float], str]
 
 
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
+CHUNK_BYTES = 16 * 1024
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A range answer is never a redirect: following one could lead the check anywhere."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def fetch_range(url: str, timeout: float) -> str:
+    """The answer's text, within about `timeout` seconds in all (at most twice it): urllib's timeout
+    bounds each read, so a server sending a byte at a time could hold the request for ever; the
+    body is read as it arrives and the deadline checked between reads."""
+    deadline = time.monotonic() + timeout
     request = urllib.request.Request(url, headers={"Add-Padding": "true", "User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (http(s) only)
-        body: bytes = answer.read(4 * 1024 * 1024)
-    return body.decode("ascii")
+    body = bytearray()
+    with _opener.open(request, timeout=timeout) as answer:  # noqa: S310 (http(s) only)
+        while len(body) <= MAX_ANSWER_BYTES:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the range answer took longer than the timeout")
+            chunk = answer.read1(CHUNK_BYTES)
+            if not chunk:
+                return bytes(body).decode("ascii")
+            body += chunk
+    raise ValueError("the range answer is too long")
 
 
 def sha1_hex(password: str) -> str:

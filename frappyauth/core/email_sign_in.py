@@ -18,9 +18,12 @@ other. The sign-in then ends in `SignIn.finish` like any other: a second factor 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from frappyauth.core import signals
@@ -41,14 +44,17 @@ TRIES_PREFIX = "emailcode:"  # the attempt-store counter of tries at an address'
 MAX_TOKEN_LENGTH = 128  # ours are 43 characters; nothing longer is hashed
 
 
-def code_hash(address_key: str, code: str) -> str:
-    """What a code is stored and looked up as: bound to its address, never the code alone."""
-    return hash_secret(f"{address_key}\x00{code}")
+def code_hash(key: bytes, address_key: str, code: str) -> str:
+    """What a code is stored and looked up as: bound to its address, never the code alone, and
+    keyed with the app's key (HMAC-SHA-256), so a copy of the database alone gives no code."""
+    message = f"frappyauth email sign-in\x00{address_key}\x00{code}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
 class EmailSignIn:
     tokens: MailTokens
+    code_key: bytes = field(repr=False)
 
     def request(self, email: str, actor: Actor) -> None:
         """Mail a code and a link to the account with this address, if it may sign in so; answer
@@ -96,7 +102,7 @@ class EmailSignIn:
         now, code = context.clock(), f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         token = secrets.token_urlsafe(32)
         for purpose, token_hash in (
-            (EMAIL_SIGN_IN_CODE, code_hash(key, code)),
+            (EMAIL_SIGN_IN_CODE, code_hash(self.code_key, key, code)),
             (EMAIL_SIGN_IN, hash_secret(token)),
         ):
             store.create(
@@ -146,7 +152,7 @@ class EmailSignIn:
             if user is not None:
                 self._void(user.id)
             raise InvalidSignInCodeError()
-        return self._taken(code_hash(key, code), EMAIL_SIGN_IN_CODE), admission
+        return self._taken(code_hash(self.code_key, key, code), EMAIL_SIGN_IN_CODE), admission
 
     def _taken(self, token_hash: str, purpose: str) -> User:
         """Use up the code or link; void its sibling; return its user."""

@@ -114,7 +114,7 @@ def build_services(
     )
     federation = _federation(context, accounts, sessions)
     identity_flows = IdentityFlows(context, throttle) if federation is not None else None
-    mail = _mail_flows(context, throttle, accounts, mailer, composer)
+    mail = _mail_flows(context, throttle, accounts, mailer, composer, secret_key)
     new_devices = _new_device_alerts(mail, accounts)
     trail = AuditTrail(context) if audit is not None else None
     sign_in = SignIn(
@@ -236,6 +236,7 @@ def _mail_flows(
     accounts: Accounts,
     mailer: Mailer | None,
     composer: MessageComposer | None,
+    secret_key: str | bytes | None,
 ) -> MailFlows | None:
     if not context.options.mail_flows:
         return None
@@ -262,5 +263,19 @@ def _mail_flows(
         PasswordReset(tokens, accounts),
         Registration(tokens, accounts),
         EmailChange(tokens),
-        EmailSignIn(tokens) if context.options.email_sign_in else None,
+        EmailSignIn(tokens, _code_key(context.options, secret_key))
+        if context.options.email_sign_in
+        else None,
     )
+
+
+def _code_key(options: Options, secret_key: str | bytes | None) -> bytes:
+    """The key emailed sign-in codes are hashed with: eight digits, hashed without a key, would
+    fall to a search of a copy of the database in seconds."""
+    key = options.mfa_encryption_key or secret_key
+    if not key or len(key) < MIN_KEY_LENGTH:
+        raise ValueError(
+            "frappyauth option 'email_sign_in' needs a key to hash the codes: set app.secret_key "
+            "(or option 'mfa_encryption_key') before register_endpoints."
+        )
+    return key.encode() if isinstance(key, str) else bytes(key)

@@ -37,13 +37,16 @@ class UsernameChange:
 
     def rename_own(self, identity: Identity, password: str, username: str, actor: Actor) -> User:
         """The caller's own rename, after their password; a wrong one is 403 and counts in the
-        login throttle, as a wrong old password does (a stolen session must not guess it)."""
+        login throttle, as a wrong old password does (a stolen session must not guess it). Renames
+        are counted per account as the mail flows' requests are (`mail_rate_limit` in a window):
+        each reserves the old name, and one user must not hoard names by renaming in a loop."""
         if not self._context.options.allow_username_change:
             raise PermissionDeniedError("Usernames can only be changed by an administrator.")
         check_username(username)
         user = self._context.stores.users.get(identity.user.id)
         if user is None:
             raise UserNotFoundError()
+        self._throttle.limit_requests("username_change", actor.remote_addr, f"account:{user.id}")
         admission = self._throttle.admit(user.username_key, actor.remote_addr)
         if not self._context.hasher.verify(password, user.password_hash):
             raise PermissionDeniedError("The password is wrong.")
