@@ -141,7 +141,7 @@ class EmailSignIn:
     ) -> tuple[User, Admission]:
         key = email_key(normalise_email(email))
         if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
-            raise BadRequestError(f"The code has {CODE_DIGITS} digits.")
+            raise BadRequestError("The code has {digits} digits.", digits=CODE_DIGITS)
         admission = self.tokens.limiter.admit(f"email:{key}", remote_addr, CODES)
         now = self.tokens.context.clock()
         tries = self.tokens.context.stores.attempts.increment(

@@ -143,6 +143,7 @@ def _checked_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON_LENGTH or not reason.isprintable():
         raise BadRequestError(
-            f"The reason must be printable text of 1 to {MAX_REASON_LENGTH} characters."
+            "The reason must be printable text of 1 to {limit} characters.",
+            limit=MAX_REASON_LENGTH,
         )
     return reason

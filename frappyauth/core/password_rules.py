@@ -49,8 +49,13 @@ class PasswordRules:
         if self._estimate is not None and minimum is not None:
             score, advice = self._estimate(checked)
             if score < minimum:
-                raise PasswordTooWeakError(
-                    " ".join(filter(None, (PasswordTooWeakError.message, advice)))
+                # The advice is the estimator's own English words, shown as they come.
+                raise (
+                    PasswordTooWeakError(
+                        "That password is too easy to guess. {advice}", advice=advice
+                    )
+                    if advice
+                    else PasswordTooWeakError()
                 )
         if self._breached is not None and self._breached.is_breached(checked):
             raise PasswordBreachedError()

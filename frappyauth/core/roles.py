@@ -105,7 +105,7 @@ class Roles:
         for name in wanted:
             check_role_name(name)
         if len(wanted) > MAX_ROLES_PER_USER:
-            raise BadRequestError(f"A user holds at most {MAX_ROLES_PER_USER} roles.")
+            raise BadRequestError("A user holds at most {limit} roles.", limit=MAX_ROLES_PER_USER)
         users = self._context.stores.users
         user = users.get(user_id)
         if user is None:
@@ -143,7 +143,9 @@ class Roles:
         found = {role.name for role in self._store.get_many(names)} if names else set()
         unknown = [name for name in names if name not in found]
         if unknown:
-            raise UnknownRoleError(f"No role named {', '.join(repr(n) for n in unknown)}.")
+            raise UnknownRoleError(
+                "No role named {names}.", names=", ".join(repr(name) for name in unknown)
+            )
 
     def _was_admin_through_roles(self, user: User, kept: tuple[str, ...]) -> bool:
         dropped = [name for name in user.roles if name not in kept]

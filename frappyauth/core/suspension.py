@@ -30,7 +30,8 @@ class Suspension:
         (nothing changed) for the last active administrator."""
         if reason is not None and (len(reason) > MAX_REASON_LENGTH or not reason.isprintable()):
             raise BadRequestError(
-                f"The reason must be printable text of at most {MAX_REASON_LENGTH} characters."
+                "The reason must be printable text of at most {limit} characters.",
+                limit=MAX_REASON_LENGTH,
             )
         stores = self._context.stores
         user = self._get(user_id)

@@ -1,4 +1,4 @@
-// The account view: one's own password, sessions and API keys.
+// The account view: one's own password, sessions and API keys (trusted devices in devices.js).
 
 import {call, offers} from "./api.js";
 import {setUpMfa, showTotp} from "./mfa.js";
@@ -7,6 +7,7 @@ import {loadIdentities} from "./providers.js";
 import {$, button, element, list, say, when} from "./dom.js";
 import {t, tn} from "./i18n.js";
 import {loadActivity} from "./audit.js";
+import {loadDevices, setUpDevices} from "./devices.js";
 
 async function act(work, done) {
   try {
@@ -22,6 +23,7 @@ export async function loadAccount(user) {
   await loadPasskeys(act);
   await loadIdentities(act);
   await loadSessions();
+  await loadDevices();
   await loadKeys();
   await loadActivity();
 }
@@ -132,6 +134,7 @@ export function setUpAccount(hooks) {
   $("key-form").addEventListener("submit", createKey);
   setUpMfa(shell.refreshAccount, act);
   setUpPasskeys(shell.refreshAccount, act);
+  setUpDevices(act);
   $("new-key-copy").addEventListener("click", copyKey);
   $("new-key-done").addEventListener("click", forgetKey);
 }

@@ -9,25 +9,29 @@ import {loadWords, t} from "./i18n.js";
 import {returnFromProvider, showProviderButtons} from "./providers.js";
 import {forgetAudit, loadAudit, setUpAudit} from "./audit.js";
 import {hideImpersonation, setUpImpersonation, showImpersonation} from "./impersonation.js";
+import {forgetRoles, loadRoles, setUpRoles} from "./roles.js";
 
-const views = ["sign-in", "users", "audit", "account"];
-const state = {user: null, admin: false, audit: false};
+const views = ["sign-in", "users", "roles", "audit", "account"];
+const state = {user: null, admin: false, roles: false, audit: false};
 
 function show(view) {
   for (const name of views) $(`view-${name}`).hidden = name !== view;
   $("nav").hidden = view === "sign-in";
-  for (const name of ["users", "audit", "account"]) {
+  for (const name of ["users", "roles", "audit", "account"]) {
     $(`nav-${name}`).setAttribute("aria-current", String(name === view));
   }
   $("nav-users").hidden = !state.admin;
+  $("nav-roles").hidden = !state.roles;
   $("nav-audit").hidden = !state.audit;
 }
 
 export async function open(view) {
-  if ((view === "users" && !state.admin) || (view === "audit" && !state.audit)) view = "account";
+  if ((view === "users" && !state.admin) || (view === "roles" && !state.roles) ||
+    (view === "audit" && !state.audit)) view = "account";
   say("");  // a message belongs to the view it was said in
   show(view);
   if (view === "users") await loadUsers();
+  if (view === "roles") await loadRoles();
   if (view === "audit") await loadAudit();
   if (view === "account") await loadAccount(state.user);
 }
@@ -35,9 +39,11 @@ export async function open(view) {
 export function signedOut(text) {
   state.user = null;
   state.admin = false;
+  state.roles = false;
   state.audit = false;
   hideImpersonation();
   forgetAudit();
+  forgetRoles();
   for (const form of document.forms) form.reset();  // nothing typed stays for the next person at this screen
   $("new-key-value").value = "";
   $("new-key").hidden = true;
@@ -72,6 +78,7 @@ async function signedIn(user, reloadWords = true) {
   if (reloadWords) await loadWords(call);  // the user's profile may choose another language than the browser
   const impersonating = await showImpersonation(user);  // then no admin endpoint is open: none is asked
   state.admin = !impersonating && await holdsAdmin();
+  state.roles = state.admin && await offers("/roles");
   state.audit = state.admin && await offers("/audit");
   const name = {name: user.username};
   $("who").textContent = impersonating ? t("Acting as {name}", name) : t("Signed in as {name}", name);
@@ -83,6 +90,8 @@ async function signedIn(user, reloadWords = true) {
 export async function refreshAccount() {
   state.user = await call("GET", "");
   state.admin = await holdsAdmin();
+  state.roles = state.admin && await offers("/roles");
+  state.audit = state.admin && await offers("/audit");
   show("account");
   await loadAccount(state.user);
 }
@@ -130,12 +139,13 @@ async function start() {
     $("sign-in-username").focus();
   });
   $("sign-out").addEventListener("click", signOut);
-  for (const name of ["users", "audit", "account"]) {
+  for (const name of ["users", "roles", "audit", "account"]) {
     $(`nav-${name}`).addEventListener("click", () => open(name).catch((error) => fail(error, name)));
   }
   setUpUsers({fail});
   setUpAccount({fail, refreshAccount, signedOut});
   setUpAudit(fail);
+  setUpRoles({fail});
   setUpImpersonation({fail, signedIn, signedOut});
   await loadWords(call);
   let note = null;

@@ -3,6 +3,7 @@
 
 import {call, offers} from "./api.js";
 import {$, element, when} from "./dom.js";
+import {t, tn} from "./i18n.js";
 
 const PAGE = 25;
 const page = {next: null, user: "", type: ""};
@@ -16,8 +17,9 @@ function facts(details) {
 
 function auditRow(entry) {
   const row = element("tr", null, {"data-event": entry.event});
-  const actor = entry.impersonatorId ? `${entry.actorId || "—"} (impersonated by ${entry.impersonatorId})`
-    : entry.actorId || "anonymous";
+  const actor = entry.impersonatorId
+    ? t("{actor} (impersonated by {impersonator})", {actor: entry.actorId || "—", impersonator: entry.impersonatorId})
+    : entry.actorId || t("anonymous");
   for (const text of [when(entry.at), entry.event, entry.outcome, entry.userId || "—", actor,
     entry.remoteAddr || "—", facts(entry.details) || "—"]) {
     row.append(element("td", text));
@@ -33,8 +35,9 @@ export async function loadAudit(before = null) {
   const answer = await call("GET", `/audit?${query}`);
   page.next = answer.next;
   $("audit-table").tBodies[0].replaceChildren(...answer.entries.map(auditRow));
-  $("audit-count").textContent = answer.entries.length ?
-    `${answer.entries.length} entr${answer.entries.length === 1 ? "y" : "ies"}, newest first` : "No entries.";
+  $("audit-count").textContent = answer.entries.length
+    ? tn("{count} entry, newest first", "{count} entries, newest first", answer.entries.length)
+    : t("No entries.");
   $("audit-older").hidden = !answer.next;
   $("audit-newest").hidden = !before;
 }
@@ -42,10 +45,10 @@ export async function loadAudit(before = null) {
 // One of one's own events, for the person it concerns: who else acted is named only by role.
 function activityItem(entry) {
   const parts = [when(entry.at), entry.event];
-  if (entry.outcome === "failure") parts.push("refused");
-  if (entry.impersonatorId) parts.push("by an administrator acting as you");
-  else if (entry.actorId && entry.actorId !== entry.userId) parts.push(`by ${entry.actorId}`);
-  if (entry.remoteAddr) parts.push(`from ${entry.remoteAddr}`);
+  if (entry.outcome === "failure") parts.push(t("refused"));
+  if (entry.impersonatorId) parts.push(t("by an administrator acting as you"));
+  else if (entry.actorId && entry.actorId !== entry.userId) parts.push(t("by {actor}", {actor: entry.actorId}));
+  if (entry.remoteAddr) parts.push(t("from {address}", {address: entry.remoteAddr}));
   const told = facts(entry.details);
   if (told) parts.push(told);
   return element("li", parts.join(" · "), {"data-event": entry.event});
@@ -65,7 +68,7 @@ export async function loadActivity(before = null) {
   const items = answer.entries.map(activityItem);
   if (before) $("activity-list").append(...items);
   else $("activity-list").replaceChildren(...items);
-  if (!before && !items.length) $("activity-list").append(element("li", "Nothing yet."));
+  if (!before && !items.length) $("activity-list").append(element("li", t("Nothing yet.")));
   olderActivity = answer.next;
   $("activity-more").hidden = !answer.next;
 }

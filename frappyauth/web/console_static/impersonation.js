@@ -4,6 +4,7 @@
 
 import {call, offers} from "./api.js";
 import {$, when} from "./dom.js";
+import {t} from "./i18n.js";
 
 const shell = {fail: null, signedIn: null, signedOut: null};
 let target = null;
@@ -21,8 +22,9 @@ export async function showImpersonation(user) {
   if (await offers("/impersonation")) state = await call("GET", "/impersonation");
   $("impersonation-banner").hidden = !state.impersonating;
   if (state.impersonating) {
-    $("impersonation-text").textContent = `You are acting as ${user.username} until ` +
-      `${when(state.expiresAt)}. Every request is recorded, and ${user.username} can see it.`;
+    $("impersonation-text").textContent = t(
+      "You are acting as {name} until {until}. Every request is recorded, and {name} can see it.",
+      {name: user.username, until: when(state.expiresAt)});
   }
   return state.impersonating;
 }
@@ -51,7 +53,7 @@ async function end() {
   } catch (error) {
     if (error.status !== 401) return shell.fail(error, "impersonation");
   }
-  shell.signedOut("Impersonation ended. Sign in again to go on as yourself.");
+  shell.signedOut(t("Impersonation ended. Sign in again to go on as yourself."));
 }
 
 export function setUpImpersonation(hooks) {

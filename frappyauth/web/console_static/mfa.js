@@ -1,7 +1,7 @@
 // The second factor (TOTP, with the option `totp` on the server): the login's second step, enrolment with
 // the QR code and recovery codes, and turning it off. The mfaToken lives in this module's memory only.
 
-import {call} from "./api.js";
+import {call, offers} from "./api.js";
 import {$, element, say} from "./dom.js";
 import {signInWithPasskey, supported} from "./passkeys.js";
 import {t} from "./i18n.js";
@@ -23,7 +23,14 @@ export function askSecondFactor(answer) {
   $("mfa-code").required = byCode;
   $("mfa-passkey").hidden = !(answer.methods.includes("passkey") && supported());
   $("mfa-code").value = "";
+  $("mfa-trust").checked = false;
   (byCode ? $("mfa-code") : $("mfa-passkey")).focus();
+  offers("/devices").then((on) => { $("mfa-trust-part").hidden = !on; }, () => {});  // trusted devices on?
+}
+
+// `trustDevice` only when the server offers trusted devices and the person asked for it.
+function trust() {
+  return !$("mfa-trust-part").hidden && $("mfa-trust").checked ? {trustDevice: true} : {};
 }
 
 export function forgetSecondFactor() {
@@ -35,7 +42,8 @@ export function forgetSecondFactor() {
 // The login's second step; returns the signed-in user. A spent or expired mfaToken starts the login again.
 export async function completeSignIn() {
   try {
-    const answer = await call("POST", "/login/mfa", {mfaToken: pending.mfaToken, ...factor($("mfa-code").value)});
+    const body = {mfaToken: pending.mfaToken, ...factor($("mfa-code").value), ...trust()};
+    const answer = await call("POST", "/login/mfa", body);
     forgetSecondFactor();
     return answer.user;
   } catch (error) {

@@ -4,6 +4,7 @@ import {call, offers} from "./api.js";
 import {$, button, element, list, say, when} from "./dom.js";
 import {t, tn} from "./i18n.js";
 import {offerImpersonation} from "./impersonation.js";
+import {offerAccess, setUpAccess, showAccess} from "./user_access.js";
 
 const view = {page: 0, prefix: "", pages: 1, selected: null};
 
@@ -51,6 +52,7 @@ async function select(user) {
   $("detail-password").value = "";
   $("detail-reset-mfa").hidden = !(user.mfa && (user.mfa.totp || user.mfa.passkeys));
   await loadDetail();
+  await offerAccess(user);
   await offerImpersonation(user);
   $("detail-permissions").focus();
 }
@@ -77,6 +79,7 @@ async function loadDetail() {
 async function refreshSelected(user) {
   view.selected = user;
   $("detail-permissions").value = user.permissions.join(", ");
+  showAccess(user);
   await loadUsers();
 }
 
@@ -169,4 +172,5 @@ export function setUpUsers(hooks) {
     });
   });
   setUpDetail();
+  setUpAccess({fail: shell.fail, changed: refreshSelected});
 }
