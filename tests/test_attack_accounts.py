@@ -440,7 +440,7 @@ def test_a_deleted_users_names_do_not_remain_in_the_audit_trail(make_app) -> Non
 def test_a_copy_of_the_database_gives_no_pending_emailed_code(
     make_mail_app, smtp_server, ledger, clock
 ) -> None:
-    """SPEC 6: only hashes are stored, "so a copy of the database gives no working credential".
+    """Only hashes are stored, "so a copy of the database gives no working credential".
     A code is stored as the plain SHA-256 of (address key, code): with 10^8 codes, one pass over
     them (seconds on a GPU, minutes on a CPU) turns any pending record of a database copy back into
     its code, which then signs in on the first try, never reaching the 5-try limit. A 256-bit link

@@ -44,7 +44,17 @@ def create(server: ConsoleServer, token: str, username: str, password: str, *per
 
 
 def rows(window, table: str) -> list[str]:
-    return [row.text for row in window.find(table).find_elements("css selector", "tbody tr")]
+    """The table's rows as text; read again when the console redraws it during the reading."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _ in range(20):
+        try:
+            return [
+                row.text for row in window.find(table).find_elements("css selector", "tbody tr")
+            ]
+        except StaleElementReferenceException:
+            continue
+    raise AssertionError(f"#{table} kept changing while it was read")
 
 
 def test_the_audit_page_filters_and_pages_newest_first(server, browser) -> None:  # noqa: F811

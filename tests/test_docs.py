@@ -46,13 +46,16 @@ def option_sets() -> list[dict[str, Any]]:
     """The defaults, and each boolean option that is off by default switched on (with its
     companions)."""
     switches = [f.name for f in fields(Options) if f.default is False]
-    return [{}] + [{name: True, **COMPANIONS.get(name, {})} for name in switches]
+    provider = {"issuer": "https://idp.example", "client_id": "c", "client_secret": "s"}
+    not_boolean = [{"identity_providers": {"idp": provider}}]
+    return [{}] + [{name: True, **COMPANIONS.get(name, {})} for name in switches] + not_boolean
 
 
 def served_operations() -> set[tuple[str, str]]:
     operations: set[tuple[str, str]] = set()
     for options in option_sets():
         app = Flask("docs")
+        app.secret_key = "the docs test's secret key, 16+ characters"  # providers, emailed codes
         register_endpoints(app, MemoryUserStore(), options_override=options, mailer=LoggingMailer())
         document = app.test_client().get("/api/user/openapi.json").get_json()
         operations |= {
