@@ -29,8 +29,11 @@ from frappyauth.stores.memory import (
     MemoryIdentityStore,
     MemoryMailTokenStore,
     MemoryAuditStore,
+    MemoryDeviceStore,
     MemoryMfaStore,
+    MemoryRoleStore,
     MemorySessionStore,
+    MemoryTrustedDeviceStore,
     MemoryUserStore,
 )
 from http_support import ADMIN_PASSWORD, StoreSpy
@@ -127,6 +130,9 @@ class ConsoleServer:
             mail_token_store=MemoryMailTokenStore(),
             identity_store=MemoryIdentityStore(),
             audit_store=MemoryAuditStore(),
+            role_store=MemoryRoleStore(),
+            trusted_device_store=MemoryTrustedDeviceStore(),
+            device_store=MemoryDeviceStore(),
         )
 
         @app.route("/api/things")

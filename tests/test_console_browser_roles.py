@@ -17,14 +17,7 @@ from http_support import ADMIN_PASSWORD, USER_PASSWORD
 # The fixture: windows saved and checked at the end.
 from test_console_browser import browser  # noqa: F401
 
-pytestmark = [
-    pytest.mark.slow,
-    # ConsoleServer's user store (a spy) gives no role or trusted-device store, so they are kept in
-    # this process, which is the one process serving these tests.
-    pytest.mark.filterwarnings(
-        "ignore:frappyauth. the user store is GatedUsers, which gives no:RuntimeWarning"
-    ),
-]
+pytestmark = pytest.mark.slow
 USERS = "/api/user/users"
 
 

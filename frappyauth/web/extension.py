@@ -24,6 +24,7 @@ from frappyauth.core.protocols import (
     AuditStore,
     DeviceStore,
     IdentityStore,
+    RoleStore,
     TrustedDeviceStore,
     MailTokenStore,
     MfaStore,
@@ -93,6 +94,7 @@ class FrappyAuth:
         identity_store: IdentityStore | None = None,
         device_store: DeviceStore | None = None,
         trusted_device_store: TrustedDeviceStore | None = None,
+        role_store: RoleStore | None = None,
     ) -> None:
         self.options = build_options(options_override)
         self.stores = (
@@ -110,6 +112,7 @@ class FrappyAuth:
                 identity_store=identity_store,
                 device_store=device_store,
                 trusted_device_store=trusted_device_store,
+                role_store=role_store,
             )
         )
         if stores is not None and user_store is not None:
@@ -269,6 +272,7 @@ def resolve_stores(
         ("identity_store", IdentityStore),
         ("device_store", DeviceStore),
         ("trusted_device_store", TrustedDeviceStore),
+        ("role_store", RoleStore),
     ):
         if given[name] is not None:
             _check_store(name.replace("_", " "), given[name], protocol, f"the {name}")
