@@ -293,6 +293,28 @@ def test_one_user_cannot_squat_an_unbounded_number_of_names(make_app) -> None:
 # --- self-delete ---------------------------------------------------------------------------------
 
 
+def test_a_capitalised_lookalike_of_an_existing_name_is_refused(make_app) -> None:
+    """`lookalike_keys` compares the shown skeleton only with shown skeletons, and the folded one
+    only with folded ones. "AIice" (capital I) shows as "Alice": its shown skeleton is "Alice",
+    alice's is "alice"; its folded skeleton is "aiice". Neither matches, so mallory renames herself
+    to a name that reads as alice's (sign-up shares the rule)."""
+    app = make_app(allow_username_change=True)
+    client = app.test_client()
+    admin = login(client, "admin", ADMIN_PASSWORD)
+    create_user(client, admin, "alice", USER_PASSWORD, "view")
+    create_user(client, admin, "mallory", USER_PASSWORD, "view")
+    mallory = login(client, "mallory", USER_PASSWORD)
+    for lookalike in ("AIice", "WiIliam"):
+        if lookalike == "WiIliam":
+            create_user(client, admin, "william", USER_PASSWORD, "view")
+        answer = client.post(
+            f"{PREFIX}/username",
+            json={"password": USER_PASSWORD, "username": lookalike},
+            headers=auth(mallory),
+        )
+        assert answer.status_code == 409, (lookalike, body(answer))
+
+
 def test_a_trusted_device_sign_in_is_no_second_factor_for_deleting_the_account(make_app, clock):
     """`DELETE /me` accepts, for an account with a second factor, the password alone from a session
     of the last 10 minutes, "the second factor was given then" (docs/privacy.md). A session a

@@ -50,7 +50,7 @@ def test_the_checks_follow_unicode_ts_39() -> None:
     assert {lookalike_keys(name)[1] for name in ["admin", *LOOKALIKES]} == {
         lookalike_keys("admin")[1]
     }
-    assert lookalike_keys("aIice")[0] == lookalike_keys("alice")[0] != lookalike_keys("Alice")[0]
+    assert lookalike_keys("aIice")[0] == lookalike_keys("alice")[0] == lookalike_keys("AIice")[0]
 
 
 # Existing names stay valid (MongoDB: users written before the rule)
@@ -132,3 +132,19 @@ def test_a_database_migrated_before_lookalike_keys_gets_them_at_start(backend, d
     )
     with pytest.raises(DuplicateUsernameError):
         users.create(User(id="", username="\u0430dmin", password_hash="h"))
+
+
+@pytest.mark.parametrize("backend", MONGO_BACKEND_PARAMS, indirect=True)
+def test_a_database_keyed_before_schema_7_gets_the_case_folded_first_key(backend, database) -> None:
+    """Schema 7 folds case after the shown skeleton: a first key stored in the old form is dropped
+    and set anew at start, so that `AIice` is refused beside an `Alice` stored before."""
+    database["users"].insert_one(
+        {**legacy_user("Alice"), "usernameKey": "alice", "usernameSkeleton": "Alice"}
+    )  # "Alice": schema 6's first key, the shown skeleton with its case kept
+    database["frappyauthSchema"].insert_one({"_id": "users", "schemaVersion": 6})
+    users = backend.user_store(database)
+    users.start()  # what the first command would do
+    stored = database["users"].find_one({"username": "Alice"})
+    assert stored["usernameSkeleton"] == lookalike_keys("Alice")[0] == "alice"
+    with pytest.raises(DuplicateUsernameError):
+        users.create(User(id="", username="AIice", password_hash="h"))

@@ -42,13 +42,15 @@ def skeleton(text: str) -> str:
 
 
 def lookalike_keys(username: str) -> tuple[str, str]:
-    """The skeletons of a username as shown (NFKC, case kept) and of its case-folded key.
+    """Two skeletons of a username: of the name as shown (NFKC, case kept), then folded and
+    skeletoned again; and of its case-folded key.
 
-    A new username whose shown or folded skeleton equals the same skeleton of an existing user is
-    refused as taken: "аdmin" (Cyrillic а), "admın" (dotless ı) and "admіn" (Ukrainian і) against
-    "admin" (the folded skeleton), "aIice" (capital I) against "alice" (the shown one). Stores
-    persist both keys with unique indexes; they are computed from the username only, never from user
-    input at lookup.
+    A new username whose first or second key equals the same key of an existing user is refused as
+    taken: "аdmin" (Cyrillic а), "admın" (dotless ı) and "admіn" (Ukrainian і) against "admin" (the
+    folded skeleton); "aIice" and "AIice" (a capital I) against "alice" (the first: the capital I is
+    an l as shown, which folding first would have lost, and the case of the rest is folded after).
+    Stores persist both keys with unique indexes; they are computed from the username only, never
+    from user input at lookup.
     """
     shown = unicodedata.normalize("NFKC", username)
-    return skeleton(shown), skeleton(shown.casefold())
+    return skeleton(skeleton(shown).casefold()), skeleton(shown.casefold())

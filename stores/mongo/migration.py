@@ -126,6 +126,32 @@ def add_username_keys(users: Collection, write: bool, progress: Progress) -> int
     )
 
 
+def drop_stale_lookalike_keys(users: Collection, write: bool, progress: Progress) -> int:
+    """Remove the first lookalike key where it is not what `lookalike_keys` makes now (schema 7
+    folds case after the shown skeleton), so that `add_lookalike_keys` sets it again, the older of
+    two lookalikes first. Only names with capitals or case-sensitive confusables change."""
+    field = LOOKALIKE_FIELDS[0]
+    stale = [
+        document["_id"]
+        for document in users.find(
+            {field: {"$exists": True}, "username": {"$type": "string"}},
+            {"username": 1, field: 1},
+        )
+        if isinstance(document["username"], str)
+        and document[field] != lookalike_keys(document["username"])[0]
+    ]
+    if not write:
+        return len(stale)
+    changed = 0
+    for start in range(0, len(stale), BATCH_SIZE):
+        batch = stale[start : start + BATCH_SIZE]
+        changed += users.update_many(
+            {"_id": {"$in": batch}}, {"$unset": {field: ""}}
+        ).modified_count
+        progress(f"{users.name}: {changed} stale lookalike keys dropped")
+    return changed
+
+
 def add_lookalike_keys(users: Collection, write: bool, progress: Progress) -> int:
     """Give each named user the lookalike keys (see `lookalikes`) that no older user holds.
 

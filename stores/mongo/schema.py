@@ -23,8 +23,8 @@ from frappyauth.stores.mongo.migration import LegacyUsernameConflictError, Progr
 
 # 1: frappymongouser's layout (its `dataModelVersion`); 2: frappyauth's; 3: lookalike keys; 4: the
 # unique `emailKey` index of the mail flows; 5: the `roles` index (option `roles`); 6: the
-# `reservedNames.keys` index of renames
-SCHEMA_VERSION = 6
+# `reservedNames.keys` index of renames; 7: the first lookalike key folds case after the skeleton
+SCHEMA_VERSION = 7
 MARKER_COLLECTION = "frappyauthSchema"
 MIGRATE_ON_START_VARIABLE = "FRAPPYAUTH_MIGRATE_ON_START"
 
@@ -100,6 +100,11 @@ def migrate_users(
             migration.list_string_permissions(users, write, progress),
             "permissions strings",
             "made lists",
+        ),
+        (
+            migration.drop_stale_lookalike_keys(users, write, progress),
+            "stale lookalike keys",
+            "dropped",
         ),
         (migration.add_lookalike_keys(users, write, progress), "lookalike keys", "added"),
     ]
