@@ -22,7 +22,7 @@ from frappyauth.core.errors import (
 from frappyauth.core.models import Actor, Identity, User
 from frappyauth.core.passwords import check_length_cap
 from frappyauth.core.second_factors import SecondFactors
-from frappyauth.core.sessions import began_recently
+from frappyauth.core.sessions import proved_second_factor_recently
 from frappyauth.core.throttle import Throttle
 
 if TYPE_CHECKING:  # the factor of the `mfa` extra, present only with its option on
@@ -70,8 +70,7 @@ class AccountDeletion:
             self._check_password(user, password, actor)
             # The recent sign-in stands for a code only if it proved a second factor itself (a
             # trusted device skips it: the password alone would then delete the account).
-            session = identity.session
-            recent = began_recently(session, self._context.clock()) and session.second_factor
+            recent = proved_second_factor_recently(identity.session, self._context.clock())
             if self._has_second_factor(user) and not recent:
                 raise SecondFactorRequiredError()
         return self._accounts.delete(user.id, actor)

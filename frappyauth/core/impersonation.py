@@ -24,7 +24,7 @@ from frappyauth.core.errors import (
     UserNotFoundError,
 )
 from frappyauth.core.models import Actor, Identity, Session, User
-from frappyauth.core.sessions import Sessions, began_recently
+from frappyauth.core.sessions import Sessions, proved_second_factor_recently
 
 LIFETIME = timedelta(minutes=30)
 MAX_REASON_LENGTH = 500
@@ -56,7 +56,7 @@ class Impersonation:
             raise ImpersonationForbiddenError("An impersonation session cannot impersonate.")
         options, now = self._context.options, self._context.clock()
         check_permissions(identity, [options.impersonation_permission])
-        if not (session.second_factor and began_recently(session, now)):
+        if not proved_second_factor_recently(session, now):
             raise RecentSecondFactorRequiredError()
         reason = _checked_reason(reason)
         stores = self._context.stores

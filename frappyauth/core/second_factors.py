@@ -19,7 +19,7 @@ from frappyauth.core.errors import (
 from frappyauth.core.mfa_models import MfaChallenge
 from frappyauth.core.minting import hash_secret, new_secret
 from frappyauth.core.models import Actor, Identity, User
-from frappyauth.core.protocols import resolve_roles
+from frappyauth.core.authorization import with_roles
 from frappyauth.core.trusted_devices import TrustedDevices
 
 MFA_TOKEN_LIFETIME = timedelta(minutes=5)
@@ -71,10 +71,8 @@ class SecondFactors:
         """
         user, stores = identity.user, self._context.stores
         if identity.api_key is not None:  # the owner, with what their roles grant (option `roles`)
-            roles = stores.roles if self._context.options.roles else None
-            user = resolve_roles(stores.users.get(user.id), roles) or user
-        held = user.effective_permissions if user.role_permissions else user.permissions
-        if self.required_for.intersection(held) and not self.methods(user.id):
+            user = with_roles(stores.users.get(user.id) or user, stores, self._context.options)
+        if self.required_for.intersection(user.effective_permissions) and not self.methods(user.id):
             raise MfaEnrolmentRequiredError()
 
     def methods(self, user_id: str) -> list[str]:

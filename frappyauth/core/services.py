@@ -202,8 +202,8 @@ def _second_factor_services(
     options = context.options
     if not (options.totp or options.passkeys):
         return None, None, None
-    key = options.mfa_encryption_key or secret_key
-    if options.totp and (not key or len(key) < MIN_KEY_LENGTH):
+    key = _app_key(options, secret_key)
+    if options.totp and key is None:
         raise ValueError(
             "frappyauth option 'totp' needs a key to encrypt TOTP secrets: set option "
             "'mfa_encryption_key' (32+ random characters) or app.secret_key before "
@@ -272,10 +272,17 @@ def _mail_flows(
 def _code_key(options: Options, secret_key: str | bytes | None) -> bytes:
     """The key emailed sign-in codes are hashed with: eight digits, hashed without a key, would
     fall to a search of a copy of the database in seconds."""
-    key = options.mfa_encryption_key or secret_key
-    if not key or len(key) < MIN_KEY_LENGTH:
+    key = _app_key(options, secret_key)
+    if key is None:
         raise ValueError(
             "frappyauth option 'email_sign_in' needs a key to hash the codes: set app.secret_key "
             "(or option 'mfa_encryption_key') before register_endpoints."
         )
     return key.encode() if isinstance(key, str) else bytes(key)
+
+
+def _app_key(options: Options, secret_key: str | bytes | None) -> str | bytes | None:
+    """The key the core seals or keys secrets with (TOTP secrets, emailed codes): option
+    `mfa_encryption_key`, else the app's `secret_key`; `None` when neither is long enough."""
+    key = options.mfa_encryption_key or secret_key
+    return key if key and len(key) >= MIN_KEY_LENGTH else None

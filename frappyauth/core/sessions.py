@@ -32,6 +32,12 @@ def began_recently(session: Session | None, now: datetime) -> bool:
     return session is not None and now - session.created_at <= RECENT_LOGIN
 
 
+def proved_second_factor_recently(session: Session | None, now: datetime) -> bool:
+    """Whether `session` `began_recently` with a second factor proved at its sign-in (a trusted
+    device's skip proves none): what may stand in for a fresh code."""
+    return began_recently(session, now) and session is not None and session.second_factor
+
+
 def require_recent_login(identity: Identity, now: datetime) -> None:
     """Raise `RecentLoginRequiredError` unless the request's session `began_recently`."""
     if not began_recently(identity.session, now):
